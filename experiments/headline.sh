@@ -1,0 +1,121 @@
+#!/bin/sh
+# headline.sh: the headline experiment of the README.
+#
+#   experiments/headline.sh [--quick] [OUTDIR]
+#
+# Samples 16 trajectories of the probability-flow ODE with the exact optimal denoiser (EDM Heun,
+# 18 timestamps from sigma = 80 to 0.002), measures their geometry and draws two figures:
+#   OUTDIR/quickstart.h5               the run file (with /metrics)
+#   OUTDIR/quickstart-geometry.png     deviation from the start-end line, distance to the end
+#   OUTDIR/quickstart-trajectories.png images along the sampling and denoising trajectories
+# Data: Fashion-MNIST (Debian package dataset-fashion-mnist) when installed, otherwise a
+# synthetic Gaussian mixture with 28x28 images.  --quick uses the first 5000 images only.
+# Environment: DIFFGEO (the diffgeo tool; default `diffgeo` on PATH, else ../diffgeo next to
+# this script), GNUPLOT (default gnuplot).  OUTDIR defaults to results.
+set -eu
+
+prog=headline.sh
+usage() {
+    echo "usage: $0 [--quick] [OUTDIR]  (default OUTDIR: results)"
+}
+die() {
+    echo "$prog: $*" >&2
+    exit 1
+}
+
+quick=0
+outdir=
+while [ $# -gt 0 ]; do
+    case $1 in
+        --quick) quick=1 ;;
+        -h|--help) usage; exit 0 ;;
+        --) shift; [ $# -gt 0 ] && { outdir=$1; shift; }; break ;;
+        -*) echo "$prog: unknown option '$1'" >&2; usage >&2; exit 2 ;;
+        *) [ -z "$outdir" ] || { echo "$prog: more than one OUTDIR" >&2; usage >&2; exit 2; }
+           outdir=$1 ;;
+    esac
+    shift
+done
+[ $# -eq 0 ] || { echo "$prog: unexpected argument '$1'" >&2; usage >&2; exit 2; }
+outdir=${outdir:-results}
+
+script_dir=$(cd "$(dirname "$0")" && pwd)
+plots_dir=$script_dir/../plots
+
+if [ -z "${DIFFGEO:-}" ]; then
+    if command -v diffgeo >/dev/null 2>&1; then
+        DIFFGEO=diffgeo
+    else
+        DIFFGEO=$script_dir/../diffgeo
+    fi
+fi
+if ! command -v "$DIFFGEO" >/dev/null 2>&1; then
+    die "cannot run the diffgeo tool '$DIFFGEO' (build it, put it on PATH or set DIFFGEO)"
+fi
+GNUPLOT=${GNUPLOT:-gnuplot}
+if ! command -v "$GNUPLOT" >/dev/null 2>&1; then
+    die "gnuplot is missing: install it (Debian: apt-get install gnuplot-nox) or set GNUPLOT"
+fi
+for f in trajectory_geometry.gp trajectory_grid.gp; do
+    [ -r "$plots_dir/$f" ] || die "cannot find the plot script $plots_dir/$f"
+done
+
+fmnist=/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
+if [ -r "$fmnist" ]; then
+    data=fashion-mnist
+else
+    data=synthetic:gmm,d=784
+    echo "$prog: Fashion-MNIST not found ($fmnist; Debian package dataset-fashion-mnist):" \
+         "using the synthetic mixture $data instead" >&2
+fi
+limit=
+if [ $quick -eq 1 ]; then
+    limit="--limit 5000"
+fi
+
+mkdir -p "$outdir"
+run=$outdir/quickstart.h5
+geo_png=$outdir/quickstart-geometry.png
+traj_png=$outdir/quickstart-trajectories.png
+
+echo "$prog: sampling ($data${limit:+, $limit})" >&2
+# $limit is empty or two words: leave it unquoted
+# shellcheck disable=SC2086
+"$DIFFGEO" sample --data "$data" $limit -n 16 --solver heun --steps 18 \
+    --sigma-max 80 --sigma-min 0.002 -o "$run"
+"$DIFFGEO" analyze "$run"
+
+echo "$prog: drawing the figures" >&2
+# gnuplot prints its own summary on stderr: show it only when a script fails
+log=$(mktemp "${TMPDIR:-/tmp}/headline.XXXXXX")
+trap 'rm -f "$log"' EXIT
+draw() {  # draw SCRIPT ARGS...
+    script=$1; shift
+    if ! "$GNUPLOT" -c "$plots_dir/$script" "$@" >"$log" 2>&1; then
+        cat "$log" >&2
+        die "gnuplot script $script failed"
+    fi
+}
+draw trajectory_geometry.gp "$run" "$geo_png" "$DIFFGEO"
+draw trajectory_grid.gp "$run" "$traj_png" "$DIFFGEO" 4
+
+# ---- headline numbers ------------------------------------------------------------------------
+chord=$("$DIFFGEO" table "$run" /metrics/chord |
+        awk '!/^#/ { s += $2; n++ } END { if (n) printf "%.6g", s / n }')
+dev=$("$DIFFGEO" table "$run" /metrics/deviation --reduce --sigma |
+      awk '!/^#/ && (!set || $3 > m) { m = $3; s = $2; set = 1 } END { printf "%.6g %.6g", m, s }')
+dev_d=$("$DIFFGEO" table "$run" /metrics/deviation_denoised --reduce --sigma |
+        awk '!/^#/ && (!set || $3 > m) { m = $3; set = 1 } END { printf "%.6g", m }')
+chord_d=$("$DIFFGEO" table "$run" /metrics/distance_to_end_denoised --reduce --sigma |
+          awk '!/^#/ { printf "%.6g", $3; exit }')
+nfe=$("$DIFFGEO" info "$run" | awk '$1 == "nfe" { print $2; exit }')
+{ [ -n "$chord" ] && [ -n "$nfe" ]; } || die "cannot read the headline numbers from $run"
+
+echo "wrote:"
+echo "  $run"
+echo "  $geo_png"
+echo "  $traj_png"
+echo "headline ($data${limit:+, $limit}; 16 trajectories, Heun, 18 timestamps, sigma 80 -> 0.002):"
+echo "$dev $chord" | awk '{ printf "  sampling trajectory: max over sigma of the mean deviation from the start-end line = %.3g (at sigma = %.3g) = %.2f %% of the mean chord length %.1f\n", $1, $2, 100 * $1 / $3, $3 }'
+echo "$dev_d $chord_d" | awk '{ if ($2 > 0) printf "  denoising trajectory: max mean deviation = %.3g = %.1f %% of its mean chord length %.3g\n", $1, 100 * $1 / $2, $2 }'
+echo "  NFE (denoiser evaluations per trajectory) = $nfe"

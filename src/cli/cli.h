@@ -1,0 +1,111 @@
+/*
+ * The diffgeo tool: shared helpers of the subcommands.  The tool parses
+ * options, calls libdiffgeo's public API, reports progress and errors, and
+ * maps statuses to exit codes: 0 success, 1 failed computation or unreadable
+ * input, 2 usage error.
+ */
+#ifndef DG_CLI_H
+#define DG_CLI_H
+
+#include <signal.h>
+#include <stddef.h>
+
+#include "diffgeo.h"
+
+enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
+
+/* Prints "diffgeo: MESSAGE" on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints a library error and returns the exit code for it (1). */
+int cli_fail(const dg_error *err);
+
+/*
+ * For errors of dg_data_load: an unknown or malformed spec string is a usage
+ * error (2), anything else (unreadable, malformed file) a failure (1).
+ */
+int cli_fail_spec(const dg_error *err);
+
+/* Prints "diffgeo: MESSAGE" and a hint to --help; returns EXIT_USAGE. */
+int cli_usage_error(const char *command, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Number parsing for option values; on failure print a usage error and return -1. */
+int cli_parse_double(const char *command, const char *option, const char *text,
+                     double *out);
+int cli_parse_size(const char *command, const char *option, const char *text,
+                   size_t *out);
+int cli_parse_ulong(const char *command, const char *option, const char *text,
+                    unsigned long *out);
+
+/* The σ grid options shared by `sample` and `schedule`. */
+typedef struct cli_grid {
+    const dg_schedule_type *schedule;
+    size_t steps;      /* timestamps from σ_max to σ_min */
+    double sigma_min, sigma_max;
+    double rho;        /* 0: the schedule's default */
+    int final_zero;    /* append σ = 0 */
+} cli_grid;
+
+/* More timestamps than any study needs: a typo, not a request for terabytes. */
+#define CLI_STEPS_MAX 1000000
+
+#define CLI_GRID_DEFAULTS {&dg_schedule_edm, 18, 0.002, 80.0, 0.0, 0}
+
+/* getopt_long codes of the grid options, above any character code. */
+enum { OPT_SCHEDULE = 1000, OPT_STEPS, OPT_SIGMA_MIN, OPT_SIGMA_MAX, OPT_RHO, OPT_FINAL_ZERO };
+
+#define CLI_GRID_OPTIONS                                              \
+    {"schedule", required_argument, NULL, OPT_SCHEDULE},              \
+    {"steps", required_argument, NULL, OPT_STEPS},                    \
+    {"sigma-min", required_argument, NULL, OPT_SIGMA_MIN},            \
+    {"sigma-max", required_argument, NULL, OPT_SIGMA_MAX},            \
+    {"rho", required_argument, NULL, OPT_RHO},                        \
+    {"final-zero", no_argument, NULL, OPT_FINAL_ZERO}
+
+#define CLI_GRID_HELP                                                            \
+    "      --schedule NAME  σ grid: edm (default), logsnr, time-uniform\n"       \
+    "      --steps N        timestamps from σ_max to σ_min, N − 1 steps [18]\n"  \
+    "      --sigma-max S    largest noise level, where sampling starts [80]\n"   \
+    "      --sigma-min S    smallest noise level of the grid [0.002]\n"          \
+    "      --rho R          ρ of the edm and time-uniform grids [7, 1]\n"        \
+    "      --final-zero     append σ = 0, reached by an Euler step (EDM and\n"   \
+    "                       k-diffusion convention); default: stop at σ_min\n"
+
+/*
+ * Handles one grid option (returns 1), or returns 0 if opt is not one;
+ * returns -1 after printing a usage error for a bad value.
+ */
+int cli_grid_option(const char *command, cli_grid *grid, int opt,
+                    const char *arg);
+
+/* Validates the grid and fills sigmas (steps + final_zero entries); prints errors. */
+int cli_grid_make(const char *command, const cli_grid *grid, double *sigmas);
+
+/* Number of entries of the grid: steps, plus 1 with --final-zero. */
+size_t cli_grid_size(const cli_grid *grid);
+
+/* Set by SIGINT/SIGTERM once cli_catch_signals has run. */
+extern volatile sig_atomic_t cli_interrupted;
+void cli_catch_signals(void);
+
+/* A progress line on stderr, only when stderr is a terminal. */
+typedef struct cli_progress {
+    const char *label;
+    int enabled;
+} cli_progress;
+void cli_progress_init(cli_progress *p, const char *label);
+void cli_progress_update(void *ctx, size_t done, size_t total);
+void cli_progress_done(cli_progress *p);
+
+/* The command line as one string, arguments with spaces quoted; caller frees. */
+char *cli_command_line(int argc, char **argv);
+
+/* Subcommands: each returns an exit code. */
+int cmd_sample(int argc, char **argv, const char *command_line);
+int cmd_analyze(int argc, char **argv, const char *command_line);
+int cmd_info(int argc, char **argv, const char *command_line);
+int cmd_table(int argc, char **argv, const char *command_line);
+int cmd_schedule(int argc, char **argv, const char *command_line);
+
+#endif /* DG_CLI_H */

@@ -1,0 +1,222 @@
+/* Shared helpers of the diffgeo subcommands. */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/* ------------------------------------------------------------------------ */
+/* Errors                                                                   */
+/* ------------------------------------------------------------------------ */
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("diffgeo: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int cli_fail_spec(const dg_error *err)
+{
+    const int usage = err->status == DG_EUNKNOWN || err->status == DG_EINVAL;
+    cli_error("%s", err->message[0] ? err->message : dg_strerror(err->status));
+    return usage ? EXIT_USAGE : EXIT_FAILED;
+}
+
+int cli_fail(const dg_error *err)
+{
+    cli_error("%s", err->message[0] ? err->message : dg_strerror(err->status));
+    return err->status == DG_ECANCELLED ? 130 : EXIT_FAILED;
+}
+
+int cli_usage_error(const char *command, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("diffgeo: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (see 'diffgeo %s --help')\n", command);
+    return EXIT_USAGE;
+}
+
+int cli_parse_double(const char *command, const char *option, const char *text,
+                     double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || *end || !isfinite(v)) {
+        cli_usage_error(command, "--%s: '%s' is not a finite number", option, text);
+        return -1;
+    }
+    if (errno == ERANGE) {
+        cli_usage_error(command, "--%s: '%s' is out of the range of doubles", option, text);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int cli_parse_ulong(const char *command, const char *option, const char *text,
+                    unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(text, &end, 10);
+    if (end == text || *end || errno == ERANGE || text[0] == '-') {
+        cli_usage_error(command, "--%s: '%s' is not a non-negative integer", option, text);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int cli_parse_size(const char *command, const char *option, const char *text,
+                   size_t *out)
+{
+    unsigned long v;
+    if (cli_parse_ulong(command, option, text, &v) != 0)
+        return -1;
+    *out = (size_t)v;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Grid options                                                             */
+/* ------------------------------------------------------------------------ */
+
+int cli_grid_option(const char *command, cli_grid *grid, int opt,
+                    const char *arg)
+{
+    switch (opt) {
+    case OPT_SCHEDULE:
+        grid->schedule = dg_schedule_find(arg);
+        if (!grid->schedule) {
+            cli_usage_error(command, "unknown schedule '%s' (edm, logsnr, time-uniform)", arg);
+            return -1;
+        }
+        return 1;
+    case OPT_STEPS:
+        return cli_parse_size(command, "steps", arg, &grid->steps) == 0 ? 1 : -1;
+    case OPT_SIGMA_MIN:
+        return cli_parse_double(command, "sigma-min", arg, &grid->sigma_min) == 0 ? 1 : -1;
+    case OPT_SIGMA_MAX:
+        return cli_parse_double(command, "sigma-max", arg, &grid->sigma_max) == 0 ? 1 : -1;
+    case OPT_RHO:
+        if (cli_parse_double(command, "rho", arg, &grid->rho) != 0)
+            return -1;
+        if (!(grid->rho > 0)) {
+            cli_usage_error(command, "--rho %s: must be positive", arg);
+            return -1;
+        }
+        return 1;
+    case OPT_FINAL_ZERO:
+        grid->final_zero = 1;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+size_t cli_grid_size(const cli_grid *grid)
+{
+    return grid->steps + (grid->final_zero ? 1 : 0);
+}
+
+int cli_grid_make(const char *command, const cli_grid *grid, double *sigmas)
+{
+    if (grid->steps < 2)
+        return cli_usage_error(command, "--steps %zu: a grid needs at least 2 timestamps",
+                               grid->steps);
+    if (grid->steps > CLI_STEPS_MAX)
+        return cli_usage_error(command, "--steps %zu: at most %d timestamps", grid->steps,
+                               CLI_STEPS_MAX);
+    if (!(grid->sigma_min > 0))
+        return cli_usage_error(command, "--sigma-min %g: must be positive", grid->sigma_min);
+    if (!(grid->sigma_min < grid->sigma_max))
+        return cli_usage_error(command, "--sigma-min %g must be below --sigma-max %g",
+                               grid->sigma_min, grid->sigma_max);
+    dg_error err;
+    if (dg_schedule_make(grid->schedule, grid->sigma_min, grid->sigma_max, grid->rho,
+                         grid->steps, sigmas, &err) != DG_OK)
+        return cli_usage_error(command, "%s", err.message);
+    if (grid->final_zero)
+        sigmas[grid->steps] = 0.0;
+    return EXIT_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Signals and progress                                                     */
+/* ------------------------------------------------------------------------ */
+
+volatile sig_atomic_t cli_interrupted = 0;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    cli_interrupted = 1;
+}
+
+void cli_catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+void cli_progress_init(cli_progress *p, const char *label)
+{
+    p->label = label;
+    p->enabled = isatty(STDERR_FILENO);
+}
+
+void cli_progress_update(void *ctx, size_t done, size_t total)
+{
+    cli_progress *p = ctx;
+    if (!p->enabled)
+        return;
+    const int width = 30, filled = total ? (int)(width * done / total) : width;
+    fprintf(stderr, "\r%s [%.*s%*s] step %zu/%zu", p->label, filled,
+            "##############################", width - filled, "", done, total);
+    fflush(stderr);
+}
+
+void cli_progress_done(cli_progress *p)
+{
+    if (p->enabled)
+        fputc('\n', stderr);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Command line                                                             */
+/* ------------------------------------------------------------------------ */
+
+char *cli_command_line(int argc, char **argv)
+{
+    size_t len = 1;
+    for (int k = 0; k < argc; k++)
+        len += strlen(argv[k]) + 3;
+    char *s = malloc(len), *p = s;
+    if (!s)
+        return NULL;
+    for (int k = 0; k < argc; k++) {
+        const int quote = argv[k][0] == '\0' || strpbrk(argv[k], " \t'\"$") != NULL;
+        const char *arg = k == 0 ? "diffgeo" : argv[k]; /* not the libtool wrapper path */
+        p += sprintf(p, "%s%s%s%s", k ? " " : "", quote && k ? "'" : "", arg, quote && k ? "'" : "");
+    }
+    *p = '\0';
+    return s;
+}

@@ -1,0 +1,80 @@
+/* diffgeo info: summarise an HDF5 file (run files first of all). */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char *const COMMAND = "info";
+
+static void help(void)
+{
+    printf("Usage: diffgeo info FILE.h5\n"
+           "Print the attributes of the file and of its /config group, and every\n"
+           "group and dataset with its type and shape.\n"
+           "\n"
+           "  -h, --help   show this help\n");
+}
+
+static void print_attr(void *ctx, const char *name, const char *value)
+{
+    (void)ctx;
+    printf("  %-16s %s\n", name, value);
+}
+
+static void print_entry(void *ctx, const dg_h5_entry *e)
+{
+    (void)ctx;
+    if (e->is_group) {
+        printf("  %-34s group\n", e->path);
+        return;
+    }
+    char shape[256] = "";
+    size_t used = 0;
+    for (size_t k = 0; k < e->rank && used < sizeof shape; k++)
+        used += (size_t)snprintf(shape + used, sizeof shape - used, "%s%zu", k ? " × " : "",
+                                 e->shape[k]);
+    printf("  %-34s %-8s [%s]\n", e->path, e->type, e->rank ? shape : "scalar");
+}
+
+static void ignore_entry(void *ctx, const dg_h5_entry *e)
+{
+    (void)ctx;
+    (void)e;
+}
+
+int cmd_info(int argc, char **argv, const char *command_line)
+{
+    (void)command_line;
+    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    int opt;
+    opterr = 0;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (opt == 'h') {
+            help();
+            return EXIT_OK;
+        }
+        return cli_usage_error(COMMAND, "unknown option '%s'", argv[optind - 1]);
+    }
+    if (argc - optind != 1)
+        return cli_usage_error(COMMAND, "expected one file");
+    const char *path = argv[optind];
+    dg_error err;
+
+    if (dg_h5_walk(path, ignore_entry, NULL, &err) != DG_OK)
+        return cli_fail(&err); /* before printing anything */
+    printf("%s\n", path);
+    if (dg_h5_walk_attrs(path, "/", print_attr, NULL, &err) != DG_OK)
+        return cli_fail(&err);
+    printf("/config\n");
+    if (dg_h5_walk_attrs(path, "/config", print_attr, NULL, &err) != DG_OK)
+        printf("  (none: not a diffgeo run file)\n");
+    printf("contents\n");
+    if (dg_h5_walk(path, print_entry, NULL, &err) != DG_OK)
+        return cli_fail(&err);
+    return EXIT_OK;
+}

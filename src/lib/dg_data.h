@@ -1,0 +1,64 @@
+/*
+ * dg_data: datasets of N rows in R^d, loaded from a spec string.
+ *
+ * Specs (DESIGN.md, "Command line"):
+ *   h5:PATH[:/dataset]   float or integer array of rank ≥ 2, each row flattened;
+ *                        integer data are images, scaled to [−1, 1] by their
+ *                        type's range (uint8: v/127.5 − 1).  Without a dataset
+ *                        name the file's only array at the root is used.
+ *   idx:PATH             MNIST IDX file (ubyte, float or double; gzip accepted)
+ *   fashion-mnist[:train|:test]
+ *                        the IDX files of Debian's dataset-fashion-mnist
+ *   synthetic:gmm[,key=value...]
+ *                        a built-in Gaussian mixture drawn with GSL's RNG:
+ *                        n (rows, 2000), d (dimension, 64), k (components, 6),
+ *                        std (per-coordinate spread, 0.15), seed (0).  When d
+ *                        is a perfect square the means are smooth images.
+ *
+ * Every loader validates shapes and sizes before it allocates, refuses NaN and
+ * Inf, and reports the first problem through dg_error.  Loaders are
+ * thread-safe (no shared state); HDF5 access goes through dg_h5.
+ */
+#ifndef DG_DATA_H
+#define DG_DATA_H
+
+#include <stddef.h>
+
+#include "dg_status.h"
+
+/* The largest image rank kept in image_shape (height, width, channels). */
+#define DG_IMAGE_RANK_MAX 3
+
+typedef struct dg_dataset {
+    size_t n;        /* number of rows */
+    size_t dim;      /* doubles per row */
+    double *x;       /* n × dim, row-major, owned by the dataset */
+    size_t image_rank;                     /* 0 when rows are not images */
+    size_t image_shape[DG_IMAGE_RANK_MAX]; /* e.g. {28, 28}; product = dim */
+} dg_dataset;
+
+typedef struct dg_data_options {
+    size_t limit; /* keep the first `limit` rows; 0 keeps all */
+} dg_data_options;
+
+/*
+ * Loads the dataset named by spec into *out (caller frees with
+ * dg_dataset_free).  opt may be NULL for defaults.  Returns DG_OK, or
+ * DG_EIO (cannot open/read), DG_EFORMAT (malformed, truncated, wrong rank or
+ * type), DG_ENONFINITE (NaN/Inf), DG_EUNKNOWN (unknown spec kind), DG_EINVAL
+ * (bad synthetic parameter), DG_ENOMEM.  Nothing is allocated on failure.
+ */
+int dg_data_load(const char *spec, const dg_data_options *opt,
+                 dg_dataset **out, dg_error *err);
+
+/* A dataset of n × dim uninitialised doubles with no image shape; NULL if short of memory. */
+dg_dataset *dg_dataset_alloc(size_t n, size_t dim);
+
+/* Releases a dataset; NULL is a no-op. */
+void dg_dataset_free(dg_dataset *data);
+
+/* The path of a split of Fashion-MNIST ("train" or "test") under dir. */
+int dg_fashion_mnist_path(const char *dir, const char *split, char *path,
+                          size_t size);
+
+#endif /* DG_DATA_H */

@@ -1,0 +1,431 @@
+/* dg_denoiser: the denoiser interface and the exact empirical denoiser. */
+#include "config.h"
+
+#include "dg_denoiser.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "dg_tensor.h"
+
+struct dg_denoiser {
+    const dg_denoiser_type *type;
+    size_t dim;
+    void *state;
+};
+
+/* ------------------------------------------------------------------------ */
+/* Generic interface                                                        */
+/* ------------------------------------------------------------------------ */
+
+dg_denoiser *dg_denoiser_wrap(const dg_denoiser_type *type, size_t dim,
+                              void *state)
+{
+    dg_denoiser *den = malloc(sizeof *den);
+    if (den) {
+        den->type = type;
+        den->dim = dim;
+        den->state = state;
+    }
+    return den;
+}
+
+int dg_denoiser_eval(dg_denoiser *den, const double *x, size_t n,
+                     double sigma, double *out, dg_error *err)
+{
+    if (!(sigma > 0) || !isfinite(sigma))
+        return dg_error_set(err, DG_EINVAL, "noise level σ = %g: must be positive and finite",
+                            sigma);
+    int status = dg_check_finite(x, n, den->dim, "denoiser input", err);
+    if (status != DG_OK)
+        return status;
+    return den->type->eval(den->state, x, n, sigma, out, err);
+}
+
+size_t dg_denoiser_dim(const dg_denoiser *den)
+{
+    return den->dim;
+}
+
+const char *dg_denoiser_name(const dg_denoiser *den)
+{
+    return den->type->name;
+}
+
+void dg_denoiser_free(dg_denoiser *den)
+{
+    if (!den)
+        return;
+    den->type->free(den->state);
+    free(den);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Empirical denoiser: chunk records and their reduction tree               */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The partial result of one subtree of chunks for a block of queries, with
+ * logits in raw units (σ² times the logit):
+ *   max[q]    the largest raw logit, −INFINITY for an empty subtree
+ *   sum_w[q]  Σ exp((ℓ − max)/σ²)
+ *   sum_wy    Σ exp((ℓ − max)/σ²) (y − μ), one row of dim per query
+ */
+typedef struct record {
+    double *max;
+    double *sum_w;
+    double *sum_wy;
+} record;
+
+/* The binary counter over chunk indices needs one level per bit of nchunks. */
+#define STACK_LEVELS_MAX 64
+
+typedef struct empirical {
+    size_t n, dim;
+    size_t nchunks;
+    double *y;            /* n × dim, centred: y_i − μ */
+    double *mean;         /* μ, dim */
+    double *half_sqnorm;  /* ½‖y_i − μ‖², n */
+    double *chunk_radius; /* max_i ‖y_i − μ‖ over each chunk, nchunks */
+    double radius;        /* max over all rows */
+
+    /* Scratch for one block of queries; sized once at allocation. */
+    double *xc;             /* queries − μ, QUERY_BLOCK × dim */
+    double *xc_sqnorm;      /* ‖x − μ‖², QUERY_BLOCK */
+    unsigned char *exact;   /* per query: recompute logits from differences */
+    size_t nslots;          /* chunks computed concurrently */
+    record *slot;           /* one leaf record per concurrent chunk */
+    double *logits;         /* nslots × QUERY_BLOCK × CHUNK */
+    size_t nlevels;
+    record *stack;          /* binary-counter stack of subtree records */
+    unsigned *stack_level;  /* subtree of 2^level chunks */
+    double *block_storage;  /* everything above, in one allocation */
+} empirical;
+
+/* exp((ℓ − max)/σ²) without 0/0 when σ² underflows to zero. */
+static inline double scaled_weight(double delta, double sigma2)
+{
+    return delta == 0 ? 1.0 : exp(delta / sigma2);
+}
+
+/*
+ * a ← a ⊕ b for nq queries.  The operation is bitwise commutative (max,
+ * products and one sum of two terms), and an empty record (max = −∞) is its
+ * identity, so the result depends only on the shape of the tree.
+ */
+static void record_merge(record a, record b, size_t nq, size_t dim,
+                         double sigma2)
+{
+    for (size_t q = 0; q < nq; q++) {
+        const double ma = a.max[q], mb = b.max[q];
+        if (mb == -INFINITY)
+            continue;
+        double *ya = a.sum_wy + q * dim;
+        const double *yb = b.sum_wy + q * dim;
+        if (ma == -INFINITY) {
+            a.max[q] = mb;
+            a.sum_w[q] = b.sum_w[q];
+            memcpy(ya, yb, dim * sizeof *ya);
+            continue;
+        }
+        const double m = fmax(ma, mb);
+        const double ca = scaled_weight(ma - m, sigma2);
+        const double cb = scaled_weight(mb - m, sigma2);
+        a.max[q] = m;
+        a.sum_w[q] = ca * a.sum_w[q] + cb * b.sum_w[q];
+        for (size_t k = 0; k < dim; k++)
+            ya[k] = ca * ya[k] + cb * yb[k];
+    }
+}
+
+static void record_copy(record to, record from, size_t nq, size_t dim)
+{
+    memcpy(to.max, from.max, nq * sizeof *to.max);
+    memcpy(to.sum_w, from.sum_w, nq * sizeof *to.sum_w);
+    memcpy(to.sum_wy, from.sum_wy, nq * dim * sizeof *to.sum_wy);
+}
+
+/*
+ * Pushes the record of the next chunk, in chunk order, onto the
+ * binary-counter stack: two subtrees of 2^k chunks merge as soon as both
+ * exist, exactly as the carries of a binary increment.
+ */
+static void stack_push(empirical *e, size_t *depth, record leaf, size_t nq,
+                       double sigma2)
+{
+    record carry = leaf;
+    unsigned level = 0;
+    while (*depth > 0 && e->stack_level[*depth - 1] == level) {
+        record below = e->stack[*depth - 1];
+        record_merge(below, carry, nq, e->dim, sigma2);
+        carry = below;
+        --*depth;
+        level++;
+    }
+    if (carry.max != e->stack[*depth].max)
+        record_copy(e->stack[*depth], carry, nq, e->dim);
+    e->stack_level[*depth] = level;
+    ++*depth;
+}
+
+/* Merges what remains on the stack, smallest subtrees first. */
+static record stack_collapse(empirical *e, size_t depth, size_t nq,
+                             double sigma2)
+{
+    for (; depth > 1; depth--)
+        record_merge(e->stack[depth - 2], e->stack[depth - 1], nq, e->dim,
+                     sigma2);
+    return e->stack[0];
+}
+
+/* ------------------------------------------------------------------------ */
+/* Empirical denoiser: one chunk                                            */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Worst-case rounding error of a raw GEMM logit x·y − ½‖y‖² − ½‖x‖² for
+ * ‖x‖² = xx and ‖y‖ ≤ r in dimension dim (Higham's γ_d bound, doubled).
+ */
+static double raw_logit_error_bound(double xx, double r, size_t dim)
+{
+    const double gamma = 2.0 * (double)dim * (DBL_EPSILON / 2);
+    return gamma * (sqrt(xx) * r + r * r + xx);
+}
+
+/*
+ * The record of chunk j for queries xc (nq rows).  Logits are in raw units;
+ * for queries flagged exact, the candidates' logits are −½‖x − y‖² from exact
+ * differences, and the others' are their GEMM values shifted by −½‖x‖², whose
+ * errors cannot matter: their weights are below e^−WINDOW of the maximum.
+ */
+static void chunk_record(const empirical *e, size_t j, size_t nq,
+                         double sigma2, record rec, double *logits)
+{
+    const size_t dim = e->dim, r0 = j * DG_EMPIRICAL_CHUNK;
+    const size_t rc = e->n - r0 < DG_EMPIRICAL_CHUNK ? e->n - r0 : DG_EMPIRICAL_CHUNK;
+    const double *half_sqnorm = e->half_sqnorm + r0;
+    dg_block xc = dg_block_view(e->xc, nq, dim);
+    dg_block y = dg_block_view(e->y + r0 * dim, rc, dim);
+    dg_block g = {logits, nq, rc, DG_EMPIRICAL_CHUNK};
+
+    dg_gemm_abt(1.0, xc, y, 0.0, g);
+    for (size_t q = 0; q < nq; q++) {
+        double *l = logits + q * DG_EMPIRICAL_CHUNK;
+        double m = -INFINITY;
+        for (size_t i = 0; i < rc; i++) {
+            l[i] -= half_sqnorm[i];
+            m = fmax(m, l[i]);
+        }
+        if (e->exact[q]) {
+            const double xx = e->xc_sqnorm[q];
+            const double cut = m - DG_EMPIRICAL_LOGIT_WINDOW * sigma2 -
+                               2 * raw_logit_error_bound(xx, e->chunk_radius[j], dim);
+            const double *x = e->xc + q * dim;
+            m = -INFINITY;
+            for (size_t i = 0; i < rc; i++) {
+                if (l[i] >= cut)
+                    l[i] = -0.5 * dg_sqdist(x, e->y + (r0 + i) * dim, dim);
+                else
+                    l[i] -= 0.5 * xx;
+                m = fmax(m, l[i]);
+            }
+        }
+        double s = 0;
+        for (size_t i = 0; i < rc; i++) {
+            l[i] = scaled_weight(l[i] - m, sigma2);
+            s += l[i];
+        }
+        rec.max[q] = m;
+        rec.sum_w[q] = s;
+    }
+    dg_gemm_ab(1.0, g, y, 0.0, dg_block_view(rec.sum_wy, nq, dim));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Empirical denoiser: evaluation                                           */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Centres a block of queries and decides, per query, whether GEMM logits are
+ * accurate enough: their typical rounding error is u√d (‖x‖R + R²)/σ², with R
+ * the largest data norm (both measured from μ).
+ */
+static void prepare_queries(empirical *e, const double *x, size_t nq,
+                            double sigma)
+{
+    const size_t dim = e->dim;
+    const double r = e->radius / sigma;
+    for (size_t q = 0; q < nq; q++) {
+        double *xc = e->xc + q * dim;
+        for (size_t k = 0; k < dim; k++)
+            xc[k] = x[q * dim + k] - e->mean[k];
+        e->xc_sqnorm[q] = dg_sqnorm(xc, dim);
+        const double typical = (DBL_EPSILON / 2) * sqrt((double)dim) *
+                               (sqrt(e->xc_sqnorm[q]) / sigma * r + r * r);
+        e->exact[q] = typical > DG_EMPIRICAL_LOGIT_TOL;
+    }
+}
+
+static int empirical_eval(void *state, const double *x, size_t n,
+                          double sigma, double *out, dg_error *err)
+{
+    (void)err;
+    empirical *e = state;
+    const size_t dim = e->dim;
+    const double sigma2 = sigma * sigma;
+
+    for (size_t q0 = 0; q0 < n; q0 += DG_EMPIRICAL_QUERY_BLOCK) {
+        const size_t nq = n - q0 < DG_EMPIRICAL_QUERY_BLOCK ? n - q0 : DG_EMPIRICAL_QUERY_BLOCK;
+        prepare_queries(e, x + q0 * dim, nq, sigma);
+        size_t depth = 0;
+        for (size_t g0 = 0; g0 < e->nchunks; g0 += e->nslots) {
+            const size_t ng = e->nchunks - g0 < e->nslots ? e->nchunks - g0 : e->nslots;
+            /* Parallel over the chunks of a group: each chunk's record is
+             * computed by one thread alone, and records enter the reduction
+             * tree in chunk order below, so the thread count cannot change
+             * a bit of the result. */
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (ng > 1)
+#endif
+            for (size_t t = 0; t < ng; t++)
+                chunk_record(e, g0 + t, nq, sigma2, e->slot[t],
+                             e->logits + t * DG_EMPIRICAL_QUERY_BLOCK * DG_EMPIRICAL_CHUNK);
+            for (size_t t = 0; t < ng; t++)
+                stack_push(e, &depth, e->slot[t], nq, sigma2);
+        }
+        const record total = stack_collapse(e, depth, nq, sigma2);
+        for (size_t q = 0; q < nq; q++) {
+            const double *sy = total.sum_wy + q * dim;
+            double *d = out + (q0 + q) * dim;
+            for (size_t k = 0; k < dim; k++)
+                d[k] = e->mean[k] + sy[k] / total.sum_w[q];
+        }
+    }
+    return DG_OK;
+}
+
+static void empirical_free(void *state)
+{
+    empirical *e = state;
+    if (!e)
+        return;
+    dg_doubles_free(e->y);
+    dg_doubles_free(e->block_storage);
+    free(e->mean);
+    free(e->half_sqnorm);
+    free(e->chunk_radius);
+    free(e->exact);
+    free(e->slot);
+    free(e->stack);
+    free(e->stack_level);
+    free(e);
+}
+
+static const dg_denoiser_type empirical_type = {
+    .name = "empirical",
+    .eval = empirical_eval,
+    .free = empirical_free,
+};
+
+/* Carves the records of slots and stack out of one allocation. */
+static int empirical_alloc_scratch(empirical *e)
+{
+    const size_t qb = DG_EMPIRICAL_QUERY_BLOCK, dim = e->dim;
+    const size_t record_size = qb * (dim + 2);
+    const size_t nrecords = e->nslots + e->nlevels;
+    const size_t total = qb * dim + qb +
+                         e->nslots * qb * DG_EMPIRICAL_CHUNK + nrecords * record_size;
+    e->block_storage = dg_doubles_alloc(total, 1);
+    e->exact = malloc(qb);
+    e->slot = malloc(e->nslots * sizeof *e->slot);
+    e->stack = malloc(e->nlevels * sizeof *e->stack);
+    e->stack_level = malloc(e->nlevels * sizeof *e->stack_level);
+    if (!e->block_storage || !e->exact || !e->slot || !e->stack || !e->stack_level)
+        return DG_ENOMEM;
+    double *p = e->block_storage;
+    e->xc = p;
+    p += qb * dim;
+    e->xc_sqnorm = p;
+    p += qb;
+    e->logits = p;
+    p += e->nslots * qb * DG_EMPIRICAL_CHUNK;
+    for (size_t r = 0; r < nrecords; r++) {
+        record rec = {p, p + qb, p + 2 * qb};
+        p += record_size;
+        if (r < e->nslots)
+            e->slot[r] = rec;
+        else
+            e->stack[r - e->nslots] = rec;
+    }
+    return DG_OK;
+}
+
+int dg_denoiser_empirical_alloc(const double *y, size_t n, size_t dim,
+                                dg_denoiser **out, dg_error *err)
+{
+    *out = NULL;
+    if (n == 0 || dim == 0)
+        return dg_error_set(err, DG_EINVAL, "empirical denoiser needs data (got %zu × %zu)",
+                            n, dim);
+    int status = dg_check_finite(y, n, dim, "denoiser data", err);
+    if (status != DG_OK)
+        return status;
+
+    empirical *e = calloc(1, sizeof *e);
+    if (!e)
+        return dg_error_set(err, DG_ENOMEM, "out of memory");
+    e->n = n;
+    e->dim = dim;
+    e->nchunks = (n + DG_EMPIRICAL_CHUNK - 1) / DG_EMPIRICAL_CHUNK;
+    e->nlevels = 1;
+    for (size_t c = e->nchunks; c > 1; c >>= 1)
+        e->nlevels++;
+#ifdef _OPENMP
+    e->nslots = (size_t)omp_get_max_threads();
+#else
+    e->nslots = 1;
+#endif
+    if (e->nslots > e->nchunks)
+        e->nslots = e->nchunks;
+    e->y = dg_doubles_alloc(n, dim);
+    e->mean = calloc(dim, sizeof *e->mean);
+    e->half_sqnorm = malloc(n * sizeof *e->half_sqnorm);
+    e->chunk_radius = calloc(e->nchunks, sizeof *e->chunk_radius);
+    if (!e->y || !e->mean || !e->half_sqnorm || !e->chunk_radius ||
+        empirical_alloc_scratch(e) != DG_OK) {
+        empirical_free(e);
+        return dg_error_set(err, DG_ENOMEM, "cannot allocate the empirical denoiser for %zu × %zu data",
+                            n, dim);
+    }
+
+    /* The mean in long double, so that centring does not depend on row order
+     * beyond the last bit. */
+    for (size_t k = 0; k < dim; k++) {
+        long double s = 0;
+        for (size_t i = 0; i < n; i++)
+            s += y[i * dim + k];
+        e->mean[k] = (double)(s / n);
+    }
+    for (size_t i = 0; i < n; i++) {
+        double *yc = e->y + i * dim;
+        for (size_t k = 0; k < dim; k++)
+            yc[k] = y[i * dim + k] - e->mean[k];
+        const double yy = dg_sqnorm(yc, dim);
+        e->half_sqnorm[i] = 0.5 * yy;
+        double *r = &e->chunk_radius[i / DG_EMPIRICAL_CHUNK];
+        *r = fmax(*r, sqrt(yy));
+        e->radius = fmax(e->radius, sqrt(yy));
+    }
+
+    *out = dg_denoiser_wrap(&empirical_type, dim, e);
+    if (!*out) {
+        empirical_free(e);
+        return dg_error_set(err, DG_ENOMEM, "out of memory");
+    }
+    return DG_OK;
+}

@@ -1,0 +1,723 @@
+/* dg_h5: HDF5 input, atomic run files, and file walking. */
+#include "config.h"
+
+#include "dg_h5.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <hdf5.h>
+#include <libgen.h>
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dg_tensor.h"
+
+/* HDF5 prints its error stack by default; the library reports through dg_error. */
+static void quiet(void)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+static int open_file(const char *path, hid_t *file, dg_error *err)
+{
+    quiet();
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return dg_error_set(err, DG_EIO, "cannot open %s: %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return dg_error_set(err, DG_EIO, "cannot open %s: Is a directory", path);
+    FILE *probe = fopen(path, "rb");
+    if (!probe)
+        return dg_error_set(err, DG_EIO, "cannot open %s: %s", path, strerror(errno));
+    fclose(probe);
+    if (H5Fis_hdf5(path) <= 0)
+        return dg_error_set(err, DG_EFORMAT, "%s: not an HDF5 file", path);
+    *file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (*file < 0)
+        return dg_error_set(err, DG_EFORMAT, "%s: cannot open as HDF5", path);
+    return DG_OK;
+}
+
+/* "float64", "uint8", ... for a numeric type; "string", "other" otherwise. */
+static const char *type_name(hid_t type)
+{
+    static const char *const ints[2][4] = {
+        {"uint8", "uint16", "uint32", "uint64"}, {"int8", "int16", "int32", "int64"}};
+    const size_t size = H5Tget_size(type);
+    switch (H5Tget_class(type)) {
+    case H5T_FLOAT:
+        return size == 4 ? "float32" : size == 8 ? "float64" : size == 2 ? "float16" : "float";
+    case H5T_INTEGER: {
+        const int is_signed = H5Tget_sign(type) == H5T_SGN_2;
+        const int k = size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : 3;
+        return ints[is_signed][k];
+    }
+    case H5T_STRING:
+        return "string";
+    default:
+        return "other";
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Reading arrays                                                           */
+/* ------------------------------------------------------------------------ */
+
+typedef struct root_arrays {
+    hid_t file;
+    char only[256];
+    size_t count;
+    char list[512];
+} root_arrays;
+
+static herr_t collect_root_array(hid_t group, const char *name,
+                                 const H5L_info_t *info, void *ctx)
+{
+    (void)info;
+    root_arrays *r = ctx;
+    H5O_info_t oinfo;
+    if (H5Oget_info_by_name(group, name, &oinfo, H5P_DEFAULT) < 0 ||
+        oinfo.type != H5O_TYPE_DATASET)
+        return 0;
+    r->count++;
+    snprintf(r->only, sizeof r->only, "/%s", name);
+    size_t used = strlen(r->list);
+    snprintf(r->list + used, sizeof r->list - used, "%s/%s", used ? ", " : "", name);
+    return 0;
+}
+
+/* Opens dataset name, or the only dataset at the root when name is NULL. */
+static int open_dataset(hid_t file, const char *path, const char *name,
+                        hid_t *dset, const char **used, dg_error *err)
+{
+    static _Thread_local root_arrays found;
+    if (!name) {
+        memset(&found, 0, sizeof found);
+        found.file = file;
+        H5Literate(file, H5_INDEX_NAME, H5_ITER_INC, NULL, collect_root_array, &found);
+        if (found.count == 0)
+            return dg_error_set(err, DG_EFORMAT, "%s holds no array at its root", path);
+        if (found.count > 1)
+            return dg_error_set(err, DG_EFORMAT,
+                                "%s holds several arrays (%s): name one as h5:%s:/NAME",
+                                path, found.list, path);
+        name = found.only;
+    }
+    *used = name;
+    if (H5Lexists(file, name, H5P_DEFAULT) <= 0)
+        return dg_error_set(err, DG_EFORMAT, "%s: no dataset %s", path, name);
+    *dset = H5Dopen2(file, name, H5P_DEFAULT);
+    if (*dset < 0)
+        return dg_error_set(err, DG_EFORMAT, "%s: %s is not a dataset", path, name);
+    return DG_OK;
+}
+
+/* Rank, shape and numeric type of an open dataset, validated. */
+static int dataset_shape(hid_t dset, const char *path, const char *name,
+                         size_t *rank, size_t shape[DG_H5_RANK_MAX],
+                         hid_t *type, dg_error *err)
+{
+    *type = H5Dget_type(dset);
+    const H5T_class_t cls = H5Tget_class(*type);
+    if (cls != H5T_FLOAT && cls != H5T_INTEGER)
+        return dg_error_set(err, DG_EFORMAT, "%s:%s holds %s values, not numbers", path,
+                            name, type_name(*type));
+    hid_t space = H5Dget_space(dset);
+    const int r = H5Sget_simple_extent_ndims(space);
+    hsize_t dims[DG_H5_RANK_MAX];
+    if (r < 0 || r > DG_H5_RANK_MAX) {
+        H5Sclose(space);
+        return dg_error_set(err, DG_EFORMAT, "%s:%s has unsupported rank %d", path, name, r);
+    }
+    H5Sget_simple_extent_dims(space, dims, NULL);
+    H5Sclose(space);
+    *rank = (size_t)r;
+    for (int k = 0; k < r; k++) {
+        if (dims[k] > SIZE_MAX)
+            return dg_error_set(err, DG_EFORMAT, "%s:%s is too large", path, name);
+        shape[k] = (size_t)dims[k];
+    }
+    return DG_OK;
+}
+
+/* Reads rows [0, keep) of a dataset of shape rows × rest as doubles. */
+static int read_leading_rows(hid_t dset, size_t rank, const size_t *shape,
+                             size_t keep, double *buf)
+{
+    hsize_t start[DG_H5_RANK_MAX] = {0}, count[DG_H5_RANK_MAX];
+    for (size_t k = 0; k < rank; k++)
+        count[k] = shape[k];
+    if (rank > 0)
+        count[0] = keep;
+    hid_t fspace = H5Dget_space(dset);
+    hid_t mspace = H5Screate_simple((int)rank, count, NULL);
+    herr_t rc = rank > 0 ? H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL)
+                         : 0;
+    if (rc >= 0)
+        rc = H5Dread(dset, H5T_NATIVE_DOUBLE, mspace, fspace, H5P_DEFAULT, buf);
+    H5Sclose(mspace);
+    H5Sclose(fspace);
+    return rc < 0 ? -1 : 0;
+}
+
+/* Integer images: the type's range maps linearly onto [−1, 1] (uint8: v/127.5 − 1). */
+static void scale_integers(hid_t type, double *x, size_t len)
+{
+    const size_t bits = 8 * H5Tget_size(type);
+    double lo, hi;
+    if (H5Tget_sign(type) == H5T_SGN_2) {
+        hi = ldexp(1.0, (int)bits - 1) - 1;
+        lo = -hi - 1;
+    } else {
+        lo = 0;
+        hi = ldexp(1.0, (int)bits) - 1;
+    }
+    const double half = (hi - lo) / 2;
+    for (size_t k = 0; k < len; k++)
+        x[k] = (x[k] - lo) / half - 1.0;
+}
+
+int dg_h5_read_rows(const char *path, const char *name, size_t limit,
+                    dg_dataset **out, dg_error *err)
+{
+    hid_t file = -1, dset = -1, type = -1;
+    dg_dataset *data = NULL;
+    const char *used = name;
+    size_t rank = 0, shape[DG_H5_RANK_MAX];
+    *out = NULL;
+
+    int status = open_file(path, &file, err);
+    if (status == DG_OK)
+        status = open_dataset(file, path, name, &dset, &used, err);
+    if (status == DG_OK)
+        status = dataset_shape(dset, path, used, &rank, shape, &type, err);
+    if (status != DG_OK)
+        goto close;
+    if (rank < 2) {
+        status = dg_error_set(err, DG_EFORMAT,
+                              "%s:%s has rank %zu; expected rows (rank 2 or more, rows first)",
+                              path, used, rank);
+        goto close;
+    }
+    size_t dim = 1;
+    for (size_t k = 1; k < rank; k++) {
+        if (shape[k] == 0 || dim > SIZE_MAX / shape[k]) {
+            status = dg_error_set(err, DG_EFORMAT, "%s:%s has an empty or oversized axis %zu",
+                                  path, used, k);
+            goto close;
+        }
+        dim *= shape[k];
+    }
+    if (shape[0] == 0) {
+        status = dg_error_set(err, DG_EFORMAT, "%s:%s has no rows", path, used);
+        goto close;
+    }
+    const size_t keep = limit && limit < shape[0] ? limit : shape[0];
+    data = dg_dataset_alloc(keep, dim);
+    if (!data) {
+        status = dg_error_set(err, DG_ENOMEM, "%s:%s: cannot allocate %zu × %zu doubles",
+                              path, used, keep, dim);
+        goto close;
+    }
+    if (read_leading_rows(dset, rank, shape, keep, data->x) != 0) {
+        status = dg_error_set(err, DG_EIO, "%s:%s: read failed", path, used);
+        goto close;
+    }
+    if (H5Tget_class(type) == H5T_INTEGER)
+        scale_integers(type, data->x, keep * dim);
+    if (rank >= 3 && rank - 1 <= DG_IMAGE_RANK_MAX) {
+        data->image_rank = rank - 1;
+        for (size_t k = 1; k < rank; k++)
+            data->image_shape[k - 1] = shape[k];
+    }
+    char what[4400];
+    snprintf(what, sizeof what, "%s:%s", path, used);
+    status = dg_check_finite(data->x, keep, dim, what, err);
+
+close:
+    if (type >= 0)
+        H5Tclose(type);
+    if (dset >= 0)
+        H5Dclose(dset);
+    if (file >= 0)
+        H5Fclose(file);
+    if (status != DG_OK)
+        dg_dataset_free(data);
+    else
+        *out = data;
+    return status;
+}
+
+int dg_h5_read_array(const char *path, const char *name, size_t *rank,
+                     size_t shape[DG_H5_RANK_MAX], double **data,
+                     dg_error *err)
+{
+    hid_t file = -1, dset = -1, type = -1;
+    const char *used = name;
+    *data = NULL;
+    int status = open_file(path, &file, err);
+    if (status == DG_OK)
+        status = open_dataset(file, path, name, &dset, &used, err);
+    if (status == DG_OK)
+        status = dataset_shape(dset, path, used, rank, shape, &type, err);
+    if (status != DG_OK)
+        goto close;
+    size_t len = 1;
+    for (size_t k = 0; k < *rank; k++) {
+        if (shape[k] && len > SIZE_MAX / sizeof(double) / shape[k]) {
+            status = dg_error_set(err, DG_EFORMAT, "%s:%s is too large", path, used);
+            goto close;
+        }
+        len *= shape[k];
+    }
+    *data = dg_doubles_alloc(len, 1);
+    if (!*data) {
+        status = dg_error_set(err, DG_ENOMEM, "%s:%s: cannot allocate %zu doubles", path,
+                              used, len);
+        goto close;
+    }
+    if (len > 0 && read_leading_rows(dset, *rank, shape, *rank ? shape[0] : 1, *data) != 0) {
+        status = dg_error_set(err, DG_EIO, "%s:%s: read failed", path, used);
+        goto close;
+    }
+close:
+    if (type >= 0)
+        H5Tclose(type);
+    if (dset >= 0)
+        H5Dclose(dset);
+    if (file >= 0)
+        H5Fclose(file);
+    if (status != DG_OK) {
+        dg_doubles_free(*data);
+        *data = NULL;
+    }
+    return status;
+}
+
+int dg_h5_read_attr_ints(const char *path, const char *object,
+                         const char *name, long *values, size_t max,
+                         size_t *count, dg_error *err)
+{
+    hid_t file = -1;
+    int status = open_file(path, &file, err);
+    if (status != DG_OK)
+        return status;
+    *count = 0;
+    if (H5Aexists_by_name(file, object, name, H5P_DEFAULT) <= 0) {
+        H5Fclose(file);
+        return dg_error_set(err, DG_EFORMAT, "%s: %s has no attribute %s", path, object, name);
+    }
+    hid_t attr = H5Aopen_by_name(file, object, name, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t space = H5Aget_space(attr);
+    const hssize_t npoints = H5Sget_simple_extent_npoints(space);
+    long long buf[DG_H5_RANK_MAX];
+    if (npoints < 1 || (size_t)npoints > max || (size_t)npoints > DG_H5_RANK_MAX ||
+        H5Aread(attr, H5T_NATIVE_LLONG, buf) < 0) {
+        status = dg_error_set(err, DG_EFORMAT, "%s: attribute %s of %s is not a short list of integers",
+                              path, name, object);
+    } else {
+        for (hssize_t k = 0; k < npoints; k++)
+            values[k] = (long)buf[k];
+        *count = (size_t)npoints;
+    }
+    H5Sclose(space);
+    H5Aclose(attr);
+    H5Fclose(file);
+    return status;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Walking                                                                  */
+/* ------------------------------------------------------------------------ */
+
+typedef struct walk_ctx {
+    void (*visit)(void *ctx, const dg_h5_entry *entry);
+    void *ctx;
+} walk_ctx;
+
+static herr_t walk_object(hid_t root, const char *name, const H5O_info_t *info,
+                          void *data)
+{
+    walk_ctx *w = data;
+    if (strcmp(name, ".") == 0)
+        return 0;
+    char path[1024];
+    snprintf(path, sizeof path, "/%s", name);
+    dg_h5_entry e = {.path = path, .is_group = info->type == H5O_TYPE_GROUP, .type = ""};
+    if (info->type == H5O_TYPE_DATASET) {
+        hid_t dset = H5Dopen2(root, name, H5P_DEFAULT);
+        if (dset >= 0) {
+            hid_t type = H5Dget_type(dset), space = H5Dget_space(dset);
+            hsize_t dims[DG_H5_RANK_MAX];
+            const int r = H5Sget_simple_extent_ndims(space);
+            if (r >= 0 && r <= DG_H5_RANK_MAX) {
+                H5Sget_simple_extent_dims(space, dims, NULL);
+                e.rank = (size_t)r;
+                for (int k = 0; k < r; k++)
+                    e.shape[k] = (size_t)dims[k];
+            }
+            e.type = type_name(type);
+            H5Sclose(space);
+            H5Tclose(type);
+            H5Dclose(dset);
+        }
+    } else if (info->type != H5O_TYPE_GROUP) {
+        return 0;
+    }
+    w->visit(w->ctx, &e);
+    return 0;
+}
+
+int dg_h5_walk(const char *path,
+               void (*visit)(void *ctx, const dg_h5_entry *entry), void *ctx,
+               dg_error *err)
+{
+    hid_t file;
+    int status = open_file(path, &file, err);
+    if (status != DG_OK)
+        return status;
+    walk_ctx w = {visit, ctx};
+    if (H5Ovisit2(file, H5_INDEX_NAME, H5_ITER_INC, walk_object, &w, H5O_INFO_BASIC) < 0)
+        status = dg_error_set(err, DG_EFORMAT, "%s: cannot list its contents", path);
+    H5Fclose(file);
+    return status;
+}
+
+typedef struct attr_ctx {
+    void (*visit)(void *ctx, const char *name, const char *value);
+    void *ctx;
+} attr_ctx;
+
+/* Formats an attribute value: strings as they are, numbers as "v" or "[a, b]". */
+static void format_attr(hid_t attr, char *text, size_t size)
+{
+    hid_t type = H5Aget_type(attr), space = H5Aget_space(attr);
+    const hssize_t npoints = H5Sget_simple_extent_npoints(space);
+    const H5T_class_t cls = H5Tget_class(type);
+    snprintf(text, size, "(%s)", type_name(type));
+    if (cls == H5T_STRING && npoints == 1) {
+        if (H5Tis_variable_str(type) > 0) {
+            char *s = NULL;
+            hid_t mem = H5Tget_native_type(type, H5T_DIR_ASCEND);
+            if (H5Aread(attr, mem, &s) >= 0 && s) {
+                snprintf(text, size, "%s", s);
+                H5free_memory(s);
+            }
+            H5Tclose(mem);
+        } else {
+            const size_t len = H5Tget_size(type);
+            char *s = calloc(len + 1, 1);
+            if (s && H5Aread(attr, type, s) >= 0)
+                snprintf(text, size, "%s", s);
+            free(s);
+        }
+    } else if ((cls == H5T_INTEGER || cls == H5T_FLOAT) && npoints >= 1 && npoints <= 16) {
+        double v[16];
+        if (H5Aread(attr, H5T_NATIVE_DOUBLE, v) >= 0) {
+            size_t used = 0;
+            for (hssize_t k = 0; k < npoints && used < size; k++)
+                used += (size_t)snprintf(text + used, size - used, "%s%.17g%s",
+                                         k == 0 && npoints > 1 ? "[" : "", v[k],
+                                         npoints == 1 ? "" : k + 1 == npoints ? "]" : ", ");
+        }
+    }
+    H5Sclose(space);
+    H5Tclose(type);
+}
+
+static herr_t visit_attr(hid_t obj, const char *name, const H5A_info_t *info,
+                         void *data)
+{
+    (void)info;
+    attr_ctx *a = data;
+    char text[1024];
+    hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
+    if (attr < 0)
+        return 0;
+    format_attr(attr, text, sizeof text);
+    H5Aclose(attr);
+    a->visit(a->ctx, name, text);
+    return 0;
+}
+
+int dg_h5_walk_attrs(const char *path, const char *object,
+                     void (*visit)(void *ctx, const char *name,
+                                   const char *value),
+                     void *ctx, dg_error *err)
+{
+    hid_t file;
+    int status = open_file(path, &file, err);
+    if (status != DG_OK)
+        return status;
+    hid_t obj = H5Oopen(file, object, H5P_DEFAULT);
+    if (obj < 0) {
+        H5Fclose(file);
+        return dg_error_set(err, DG_EFORMAT, "%s: no object %s", path, object);
+    }
+    attr_ctx a = {visit, ctx};
+    H5Aiterate2(obj, H5_INDEX_NAME, H5_ITER_INC, NULL, visit_attr, &a);
+    H5Oclose(obj);
+    H5Fclose(file);
+    return status;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Writing                                                                  */
+/* ------------------------------------------------------------------------ */
+
+static herr_t attr_write(hid_t obj, const char *name, hid_t file_type,
+                         hid_t mem_type, hid_t space, const void *value)
+{
+    hid_t attr = H5Acreate2(obj, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT);
+    if (attr < 0)
+        return -1;
+    herr_t rc = H5Awrite(attr, mem_type, value);
+    H5Aclose(attr);
+    return rc;
+}
+
+/* A scalar variable-length UTF-8 string: h5py reads it as a plain str. */
+static herr_t attr_string(hid_t obj, const char *name, const char *value)
+{
+    hid_t type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, H5T_VARIABLE);
+    H5Tset_cset(type, H5T_CSET_UTF8);
+    hid_t space = H5Screate(H5S_SCALAR);
+    herr_t rc = attr_write(obj, name, type, type, space, &value);
+    H5Sclose(space);
+    H5Tclose(type);
+    return rc;
+}
+
+static herr_t attr_ints(hid_t obj, const char *name, const long long *v,
+                        size_t count, int scalar)
+{
+    hsize_t dims = count;
+    hid_t space = scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &dims, NULL);
+    herr_t rc = attr_write(obj, name, H5T_STD_I64LE, H5T_NATIVE_LLONG, space, v);
+    H5Sclose(space);
+    return rc;
+}
+
+static herr_t attr_int(hid_t obj, const char *name, long long v)
+{
+    return attr_ints(obj, name, &v, 1, 1);
+}
+
+static herr_t attr_double(hid_t obj, const char *name, double v)
+{
+    hid_t space = H5Screate(H5S_SCALAR);
+    herr_t rc = attr_write(obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, space, &v);
+    H5Sclose(space);
+    return rc;
+}
+
+static herr_t write_array(hid_t file, const char *name, const double *data,
+                          int rank, const hsize_t *dims)
+{
+    hid_t space = H5Screate_simple(rank, dims, NULL);
+    hid_t dset = H5Dcreate2(file, name, H5T_IEEE_F64LE, space, H5P_DEFAULT,
+                            H5P_DEFAULT, H5P_DEFAULT);
+    herr_t rc = dset < 0 ? -1 : H5Dwrite(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
+    if (dset >= 0)
+        H5Dclose(dset);
+    H5Sclose(space);
+    return rc;
+}
+
+static int write_run_contents(hid_t file, const dg_run *r)
+{
+    char created[32];
+    const time_t now = time(NULL);
+    struct tm utc;
+    gmtime_r(&now, &utc);
+    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &utc);
+
+    herr_t rc = 0;
+    rc |= attr_string(file, "diffgeo_version", PACKAGE_VERSION);
+    rc |= attr_string(file, "command_line", r->command_line ? r->command_line : "");
+    rc |= attr_string(file, "created", created);
+    rc |= attr_int(file, "seed", (long long)r->seed);
+
+    hid_t config = H5Gcreate2(file, "/config", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (config < 0)
+        return -1;
+    rc |= attr_string(config, "data", r->data);
+    rc |= attr_string(config, "denoiser", r->denoiser);
+    rc |= attr_string(config, "solver", r->solver);
+    rc |= attr_string(config, "schedule", r->schedule);
+    rc |= attr_int(config, "steps", (long long)r->steps);
+    rc |= attr_double(config, "sigma_min", r->sigma_min);
+    rc |= attr_double(config, "sigma_max", r->sigma_max);
+    rc |= attr_double(config, "rho", r->rho);
+    rc |= attr_int(config, "final_zero", r->final_zero);
+    rc |= attr_int(config, "nfe", (long long)r->nfe);
+    rc |= attr_int(config, "n", (long long)r->n);
+    rc |= attr_int(config, "dim", (long long)r->dim);
+    if (r->image_rank > 0) {
+        long long shape[DG_IMAGE_RANK_MAX];
+        for (size_t k = 0; k < r->image_rank; k++)
+            shape[k] = (long long)r->image_shape[k];
+        rc |= attr_ints(config, "image_shape", shape, r->image_rank, 0);
+    }
+    H5Gclose(config);
+
+    const size_t T = r->nsigmas - 1;
+    const hsize_t grid[1] = {r->nsigmas};
+    const hsize_t traj[3] = {T + 1, r->n, r->dim};
+    const hsize_t den[3] = {T, r->n, r->dim};
+    const hsize_t samples[2] = {r->n, r->dim};
+    rc |= write_array(file, "/sigmas", r->sigmas, 1, grid);
+    rc |= write_array(file, "/trajectory", r->trajectory, 3, traj);
+    rc |= write_array(file, "/denoised", r->denoised, 3, den);
+    rc |= write_array(file, "/samples", r->trajectory + T * r->n * r->dim, 2, samples);
+    return rc < 0 ? -1 : 0;
+}
+
+/* Creates ".NAME.tmp.PID.K" beside path with O_EXCL, honouring the umask. */
+static int make_temp_name(const char *path, char *tmp, size_t size, dg_error *err)
+{
+    char copy_dir[PATH_MAX], copy_base[PATH_MAX];
+    if (strlen(path) >= PATH_MAX)
+        return dg_error_set(err, DG_EINVAL, "output path too long");
+    strcpy(copy_dir, path);
+    strcpy(copy_base, path);
+    const char *dir = dirname(copy_dir), *base = basename(copy_base);
+    for (unsigned k = 0; k < 1000; k++) {
+        snprintf(tmp, size, "%s/.%s.tmp.%ld.%u", dir, base, (long)getpid(), k);
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
+        if (fd >= 0) {
+            close(fd);
+            return DG_OK;
+        }
+        if (errno != EEXIST)
+            return dg_error_set(err, DG_EIO, "cannot write %s: %s", path, strerror(errno));
+    }
+    return dg_error_set(err, DG_EIO, "cannot write %s: no free temporary name", path);
+}
+
+static int fsync_path(const char *path, int flags)
+{
+    int fd = open(path, flags);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+int dg_h5_write_run(const char *path, const dg_run *run, dg_error *err)
+{
+    char tmp[PATH_MAX + 64];
+    quiet();
+    int status = make_temp_name(path, tmp, sizeof tmp, err);
+    if (status != DG_OK)
+        return status;
+    hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (file < 0) {
+        unlink(tmp);
+        return dg_error_set(err, DG_EIO, "cannot create %s", tmp);
+    }
+    const int failed = write_run_contents(file, run) != 0;
+    if (H5Fclose(file) < 0 || failed) {
+        unlink(tmp);
+        return dg_error_set(err, DG_EIO, "cannot write %s (disk full?)", path);
+    }
+    if (fsync_path(tmp, O_RDONLY) != 0 || rename(tmp, path) != 0) {
+        status = dg_error_set(err, DG_EIO, "cannot write %s: %s", path, strerror(errno));
+        unlink(tmp);
+        return status;
+    }
+    char copy_dir[PATH_MAX];
+    snprintf(copy_dir, sizeof copy_dir, "%s", path);
+    fsync_path(dirname(copy_dir), O_RDONLY | O_DIRECTORY);
+    return DG_OK;
+}
+
+/* Byte copy of from into the (existing, empty) file to. */
+static int copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb"), *out = in ? fopen(to, "wb") : NULL;
+    char buf[1 << 16];
+    size_t got;
+    int rc = in && out ? 0 : -1;
+    while (rc == 0 && (got = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, got, out) != got)
+            rc = -1;
+    if (in && ferror(in))
+        rc = -1;
+    if (in)
+        fclose(in);
+    if (out && fclose(out) != 0)
+        rc = -1;
+    return rc;
+}
+
+static int add_array(hid_t file, const dg_h5_array *a)
+{
+    hsize_t dims[DG_H5_RANK_MAX];
+    for (size_t k = 0; k < a->rank; k++)
+        dims[k] = a->shape[k];
+    if (H5Lexists(file, a->name, H5P_DEFAULT) > 0 && H5Ldelete(file, a->name, H5P_DEFAULT) < 0)
+        return -1;
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    hid_t space = H5Screate_simple((int)a->rank, dims, NULL);
+    hid_t dset = H5Dcreate2(file, a->name, H5T_IEEE_F64LE, space, lcpl, H5P_DEFAULT,
+                            H5P_DEFAULT);
+    herr_t rc = dset < 0 ? -1 : H5Dwrite(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, a->data);
+    if (rc >= 0 && a->description)
+        rc = attr_string(dset, "description", a->description);
+    if (rc >= 0 && a->units)
+        rc = attr_string(dset, "units", a->units);
+    if (dset >= 0)
+        H5Dclose(dset);
+    H5Sclose(space);
+    H5Pclose(lcpl);
+    return rc < 0 ? -1 : 0;
+}
+
+int dg_h5_add_arrays(const char *path, const dg_h5_array *arrays,
+                     size_t count, dg_error *err)
+{
+    char tmp[PATH_MAX + 64];
+    hid_t file = -1;
+    int status = open_file(path, &file, err);
+    if (status != DG_OK)
+        return status;
+    H5Fclose(file);
+    status = make_temp_name(path, tmp, sizeof tmp, err);
+    if (status != DG_OK)
+        return status;
+    if (copy_file(path, tmp) != 0) {
+        status = dg_error_set(err, DG_EIO, "cannot copy %s: %s", path, strerror(errno));
+        goto fail;
+    }
+    file = H5Fopen(tmp, H5F_ACC_RDWR, H5P_DEFAULT);
+    if (file < 0) {
+        status = dg_error_set(err, DG_EIO, "cannot open a copy of %s for writing", path);
+        goto fail;
+    }
+    int failed = 0;
+    for (size_t k = 0; k < count && !failed; k++)
+        failed = add_array(file, &arrays[k]) != 0;
+    if (H5Fclose(file) < 0 || failed) {
+        status = dg_error_set(err, DG_EIO, "cannot write arrays into %s (disk full?)", path);
+        goto fail;
+    }
+    if (fsync_path(tmp, O_RDONLY) != 0 || rename(tmp, path) != 0) {
+        status = dg_error_set(err, DG_EIO, "cannot write %s: %s", path, strerror(errno));
+        goto fail;
+    }
+    return DG_OK;
+fail:
+    unlink(tmp);
+    return status;
+}

@@ -1,0 +1,123 @@
+/*
+ * dg_h5: every contact of libdiffgeo with HDF5 (the only file that includes
+ * hdf5.h): reading data arrays, writing run files atomically, and walking a
+ * file for `diffgeo info` and `diffgeo table`.
+ *
+ * HDF5's own error printing is switched off on every entry: failures come
+ * back as dg_status codes with a message.  HDF5 1.10 is not thread-safe in
+ * Debian's build: call these functions from one thread at a time.
+ *
+ * Trust boundary: shapes, types and sizes of the arrays we read are checked
+ * before anything is allocated, but a deliberately malformed file can still
+ * crash libhdf5 itself; do not feed diffgeo HDF5 files you would not open
+ * with h5py.
+ */
+#ifndef DG_H5_H
+#define DG_H5_H
+
+#include <stddef.h>
+
+#include "dg_data.h"
+#include "dg_status.h"
+
+/* The largest rank of an array dg_h5 reads or describes. */
+#define DG_H5_RANK_MAX 8
+
+/*
+ * Reads the array `name` (NULL: the file's only array at the root) of rank
+ * ≥ 2 as rows: axis 0 indexes rows, the other axes are flattened.  Integer
+ * arrays are images, scaled to [−1, 1] by their type's range; float arrays
+ * are read as they are.  limit > 0 reads only the first `limit` rows.
+ */
+int dg_h5_read_rows(const char *path, const char *name, size_t limit,
+                    dg_dataset **out, dg_error *err);
+
+/*
+ * Reads a float or integer array of any rank (≤ DG_H5_RANK_MAX) as doubles,
+ * without scaling.  *data is allocated with dg_doubles_alloc (the caller
+ * frees it); shape gets rank entries.
+ */
+int dg_h5_read_array(const char *path, const char *name, size_t *rank,
+                     size_t shape[DG_H5_RANK_MAX], double **data,
+                     dg_error *err);
+
+/*
+ * Reads an integer attribute (scalar or 1-D) of object `object` into
+ * values[0..max−1] and sets *count.  Returns DG_EFORMAT if absent.
+ */
+int dg_h5_read_attr_ints(const char *path, const char *object,
+                         const char *name, long *values, size_t max,
+                         size_t *count, dg_error *err);
+
+/* --- Walking a file ------------------------------------------------------- */
+
+typedef struct dg_h5_entry {
+    const char *path;       /* "/config", "/trajectory", ... */
+    int is_group;           /* 1 for groups, 0 for datasets */
+    size_t rank;            /* datasets: rank and shape */
+    size_t shape[DG_H5_RANK_MAX];
+    const char *type;       /* datasets: "float64", "int64", "uint8", ... */
+} dg_h5_entry;
+
+/* Calls visit for every group and dataset, in name order, depth first. */
+int dg_h5_walk(const char *path,
+               void (*visit)(void *ctx, const dg_h5_entry *entry), void *ctx,
+               dg_error *err);
+
+/* Calls visit with each attribute of `object`, its value formatted as text. */
+int dg_h5_walk_attrs(const char *path, const char *object,
+                     void (*visit)(void *ctx, const char *name,
+                                   const char *value),
+                     void *ctx, dg_error *err);
+
+/* --- Run files (DESIGN.md, "Run file") ------------------------------------- */
+
+typedef struct dg_run {
+    /* Root attributes (diffgeo_version and created are added by the writer). */
+    const char *command_line;
+    unsigned long seed;
+    /* /config attributes */
+    const char *data;       /* the data spec */
+    const char *denoiser;   /* denoiser kind */
+    const char *solver;     /* solver name */
+    const char *schedule;   /* schedule name */
+    size_t steps;           /* timestamps from σ_max to σ_min */
+    double sigma_min, sigma_max, rho;
+    int final_zero;         /* 1 when the grid ends with σ = 0 */
+    size_t nfe;             /* denoiser evaluations */
+    size_t n, dim;          /* start points and their dimension */
+    size_t image_rank;      /* 0, or the image shape of a row */
+    const size_t *image_shape;
+    /* Arrays */
+    const double *sigmas;     /* T + 1 */
+    size_t nsigmas;           /* T + 1 */
+    const double *trajectory; /* (T + 1) × n × dim */
+    const double *denoised;   /* T × n × dim */
+} dg_run;
+
+/*
+ * Writes a run file at path: to a temporary file in the same directory,
+ * fsynced and renamed over path only when complete, so that a failure never
+ * leaves a partial file (and an older file of the same name stays intact).
+ */
+int dg_h5_write_run(const char *path, const dg_run *run, dg_error *err);
+
+/* An array to add to an existing file, with its documentation attributes. */
+typedef struct dg_h5_array {
+    const char *name;        /* full path, e.g. "/metrics/deviation" */
+    const double *data;      /* row-major, product of shape doubles */
+    size_t rank;
+    size_t shape[DG_H5_RANK_MAX];
+    const char *description; /* stored as attribute "description" */
+    const char *units;       /* stored as attribute "units" */
+} dg_h5_array;
+
+/*
+ * Adds (or replaces) count float64 arrays in the existing file at path,
+ * creating intermediate groups.  The file is copied, changed and renamed
+ * over the original only when complete: a failure leaves it untouched.
+ */
+int dg_h5_add_arrays(const char *path, const dg_h5_array *arrays,
+                     size_t count, dg_error *err);
+
+#endif /* DG_H5_H */

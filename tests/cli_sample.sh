@@ -1,0 +1,72 @@
+#!/bin/sh
+# End-to-end runs of `diffgeo sample`, `schedule` and `info`: the run file's
+# contents, NFE, determinism and start points from --init.
+. "$srcdir/tests/lib.sh"
+
+data="synthetic:gmm,n=400,d=16,k=3"
+
+run_diffgeo sample --data $data -n 6 --steps 7 -o "$WORK/heun.h5"
+ok $rc "sample with defaults (heun, edm) succeeds"
+test ! -s "$WORK/err"
+ok $? "no progress output when stderr is not a terminal"
+
+run_diffgeo info "$WORK/heun.h5"
+for field in "nfe              12" "steps            7" "solver           heun" \
+    "schedule         edm" "final_zero       0" "/trajectory                        float64  \[7 × 6 × 16\]" \
+    "/denoised                          float64  \[6 × 6 × 16\]" "/samples                           float64  \[6 × 16\]"; do
+    grep -q "$field" "$WORK/out"
+    ok $? "info shows '$field'"
+done
+
+run_diffgeo sample --data $data -n 6 --steps 7 --final-zero -o "$WORK/heunz.h5"
+"$DIFFGEO" info "$WORK/heunz.h5" | grep -q "nfe              13"
+ok $? "heun with --final-zero: NFE = 2·7 − 1 = 13"
+"$DIFFGEO" table "$WORK/heunz.h5" /sigmas | tail -n 1 | grep -q "^7 0$"
+ok $? "with --final-zero the grid ends at σ = 0"
+run_diffgeo sample --data $data -n 6 --steps 7 --solver euler -o "$WORK/euler.h5"
+"$DIFFGEO" info "$WORK/euler.h5" | grep -q "nfe              6"
+ok $? "euler: NFE = number of steps"
+
+# /samples is the last trajectory row.
+"$DIFFGEO" table "$WORK/heun.h5" /samples >"$WORK/a.txt"
+"$DIFFGEO" table "$WORK/heun.h5" /trajectory --slice -1 >"$WORK/b.txt"
+cmp -s "$WORK/a.txt" "$WORK/b.txt"
+ok $? "/samples equals /trajectory[T]"
+
+# The same seed gives the same run; another seed another one.
+"$DIFFGEO" sample --data $data -n 6 --steps 7 -o "$WORK/again.h5"
+"$DIFFGEO" table "$WORK/again.h5" /samples >"$WORK/c.txt"
+cmp -s "$WORK/a.txt" "$WORK/c.txt"
+ok $? "same seed, same samples"
+"$DIFFGEO" sample --data $data -n 6 --steps 7 --seed 9 -o "$WORK/seed9.h5"
+"$DIFFGEO" table "$WORK/seed9.h5" /samples >"$WORK/d.txt"
+! cmp -s "$WORK/a.txt" "$WORK/d.txt"
+ok $? "another seed, other samples"
+
+# Start points from a file: here the end points of the first run.
+run_diffgeo sample --data $data --init "h5:$WORK/heun.h5:/samples" --steps 5 -o "$WORK/init.h5"
+ok $rc "--init reads start points from a run file"
+"$DIFFGEO" table "$WORK/init.h5" /trajectory --slice 0 >"$WORK/e.txt"
+cmp -s "$WORK/a.txt" "$WORK/e.txt"
+ok $? "--init start points are /trajectory[0] exactly"
+
+# The schedule table against PAPER.md §4 (edm, N = 7).
+"$DIFFGEO" schedule --steps 7 >"$WORK/sched.txt"
+awk 'BEGIN { split("80 30.183258055 9.7232013553 2.5152189761 0.469979058 0.051532394323 0.002", w) }
+     /^#/ { next }
+     { v = w[$1 + 1]; e = ($2 - v) / v; if (e < 0) e = -e; if (e > 5e-10) bad = 1; n++ }
+     END { exit (bad || n != 7) }' "$WORK/sched.txt"
+ok $? "diffgeo schedule prints the edm test vector"
+"$DIFFGEO" schedule --schedule logsnr --steps 7 --final-zero | tail -n 1 | grep -q "^7 0$"
+ok $? "diffgeo schedule --final-zero appends σ = 0"
+
+run_diffgeo --help
+grep -q "sample" "$WORK/out" && [ $rc -eq 0 ]
+ok $? "diffgeo --help lists the commands"
+run_diffgeo sample --help
+grep -q -- "--final-zero" "$WORK/out" && [ $rc -eq 0 ]
+ok $? "diffgeo sample --help documents --final-zero"
+run_diffgeo --version
+grep -q "^diffgeo [0-9]" "$WORK/out"
+ok $? "diffgeo --version"
+done_testing

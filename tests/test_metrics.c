@@ -1,0 +1,97 @@
+/* Tests of dg_metrics: geometric constructions with known answers and long-double loops. */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "diffgeo.h"
+#include "reference.h"
+#include "tap.h"
+
+/* A trajectory bending off the chord: x_k = a + t_k (b − a) + h_k w, w ⟂ (b − a). */
+static void test_deviation_construction(void)
+{
+    enum { K = 6, DIM = 3 };
+    const double a[DIM] = {1.5, -2.0, 0.25}, b[DIM] = {-0.5, 4.0, 2.25};
+    /* (b − a) = (−2, 6, 2); w = (3, 1, 0) is orthogonal to it, ‖w‖ = √10. */
+    const double w[DIM] = {3, 1, 0};
+    const double t[K] = {0, 0.1, 0.35, 0.6, 0.9, 1}, h[K] = {0, 0.7, -1.3, 2.2, 0.4, 0};
+    double traj[K * DIM], dev[K], dist[K], norm[K];
+    for (size_t k = 0; k < K; k++)
+        for (size_t j = 0; j < DIM; j++)
+            traj[k * DIM + j] = a[j] + t[k] * (b[j] - a[j]) + h[k] * w[j];
+    dg_metric_deviation(traj, K, 1, DIM, dev);
+    dg_metric_distance_to_end(traj, K, 1, DIM, dist);
+    dg_metric_norm(traj, K, 1, DIM, norm);
+    double worst_dev = 0, worst_dist = 0, worst_norm = 0;
+    for (size_t k = 0; k < K; k++) {
+        worst_dev = fmax(worst_dev, fabs(dev[k] - fabs(h[k]) * sqrt(10.0)));
+        /* x_end − x_k = (1 − t)(b − a) − h w, orthogonal parts: Pythagoras. */
+        const double want = sqrt((1 - t[k]) * (1 - t[k]) * 44 + h[k] * h[k] * 10);
+        worst_dist = fmax(worst_dist, fabs(dist[k] - want));
+        long double nn = 0;
+        for (size_t j = 0; j < DIM; j++)
+            nn += (long double)traj[k * DIM + j] * traj[k * DIM + j];
+        worst_norm = fmax(worst_norm, fabs(norm[k] - (double)sqrtl(nn)));
+    }
+    ok(worst_dev < 1e-14, "deviation = |h| ‖w‖ for points h w off the chord (error %.2e)", worst_dev);
+    ok(dev[0] == 0 && dev[K - 1] == 0, "deviation is zero at both ends");
+    ok(worst_dist < 1e-14, "distance to the end by Pythagoras (error %.2e)", worst_dist);
+    ok(worst_norm < 1e-14, "norms against long double (error %.2e)", worst_norm);
+}
+
+/* Several samples are laid out [K][n]; each uses its own start and end. */
+static void test_layout(gsl_rng *rng)
+{
+    enum { K = 4, N = 3, DIM = 5 };
+    double *traj = random_points(rng, K * N, DIM, 0.5, 2.0);
+    double dev[K * N];
+    dg_metric_deviation(traj, K, N, DIM, dev);
+    double worst = 0;
+    for (size_t s = 0; s < N; s++) {
+        /* Independent: distance to the line by minimising over the line parameter. */
+        const double *x0 = traj + s * DIM, *xe = traj + ((K - 1) * N + s) * DIM;
+        for (size_t k = 1; k + 1 < K; k++) {
+            const double *x = traj + (k * N + s) * DIM;
+            long double uu = 0, ux = 0;
+            for (size_t j = 0; j < DIM; j++) {
+                uu += ((long double)xe[j] - x0[j]) * (xe[j] - x0[j]);
+                ux += ((long double)xe[j] - x0[j]) * (x[j] - x0[j]);
+            }
+            const long double tt = ux / uu;
+            long double d2 = 0;
+            for (size_t j = 0; j < DIM; j++) {
+                const long double r = x[j] - (x0[j] + tt * ((long double)xe[j] - x0[j]));
+                d2 += r * r;
+            }
+            worst = fmax(worst, fabs(dev[k * N + s] - (double)sqrtl(d2)));
+        }
+    }
+    ok(worst < 1e-13, "deviation per sample in the [K][n] layout (error %.2e)", worst);
+    free(traj);
+}
+
+static void test_cosine(void)
+{
+    /* K = 1 evaluated point: x = (2, 0), end (0, 0); D = (2, −2) gives d ∝ (0, 2) ⟂ x − end. */
+    const double traj[2 * 2] = {2, 0, 0, 0};
+    const double den_perp[2] = {2, -2}, den_along[2] = {-1, 0}, den_opposite[2] = {3, 0};
+    double c;
+    dg_metric_cosine(traj, den_perp, 1, 1, 2, &c);
+    ok(fabs(c) < 1e-16, "cosine of orthogonal directions is 0 (got %g)", c);
+    dg_metric_cosine(traj, den_along, 1, 1, 2, &c);
+    ok(fabs(c - 1) < 1e-16, "cosine of parallel directions is 1 (got %g)", c);
+    dg_metric_cosine(traj, den_opposite, 1, 1, 2, &c);
+    ok(fabs(c + 1) < 1e-16, "cosine of opposite directions is −1 (got %g)", c);
+}
+
+int main(void)
+{
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 99);
+    test_deviation_construction();
+    test_layout(rng);
+    test_cosine();
+    gsl_rng_free(rng);
+    return done_testing();
+}

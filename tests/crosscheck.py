@@ -272,22 +272,18 @@ def check_structure(rep, f):
               f"{last!r} vs {cfg['sigma_min']!r}, rel {abs(last / cfg['sigma_min'] - 1):.2e}")
     if fz:
         rep.check(s[-1] == 0.0, "with final_zero the last sigma is 0", repr(s[-1]))
-    note_dimension_scales(rep, f)
+    check_axis_labels(rep, f)
     return cfg, arrays
 
 
-def note_dimension_scales(rep, f):
-    """Not a check: DESIGN.md suggests named axes (grid, eval, sample, dim) via H5DS."""
-    labels = {}
-    for name in ("sigmas", "trajectory", "denoised", "samples"):
+def check_axis_labels(rep, f):
+    """Named axes (h5py dims[k].label), as the run-file description promises."""
+    want = {"sigmas": ["grid"], "trajectory": ["grid", "sample", "dim"],
+            "denoised": ["eval", "sample", "dim"], "samples": ["sample", "dim"]}
+    for name, labels in want.items():
         dims = f[name].dims
-        labels[name] = [dims[i].label or (list(dims[i].keys()) or [""])[0]
-                        for i in range(len(dims))]
-    if not any(any(v) for v in labels.values()):
-        rep.note("note: no dimension labels or scales on the datasets (DESIGN.md suggests "
-                 "grid, eval, sample, dim)")
-    else:
-        rep.note("dimension labels: " + ", ".join(f"/{k} {v}" for k, v in labels.items()))
+        got = [dims[i].label for i in range(len(dims))]
+        rep.check(got == labels, f"/{name} axes are labelled {labels}", f"got {got}")
 
 
 # ----------------------------------------------------------------- numerics

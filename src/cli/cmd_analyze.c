@@ -132,17 +132,18 @@ int cmd_analyze(int argc, char **argv, const char *command_line)
 
     const dg_h5_array arrays[M_COUNT] = {
         {"/metrics/deviation", m[M_DEV], 2, {T + 1, n},
-         "distance of x_i from the line through x_0 and x_T", "data units"},
+         "distance of x_i from the line through x_0 and x_T", "data units", "grid sample"},
         {"/metrics/deviation_denoised", m[M_DEV_D], 2, {T, n},
-         "distance of D(x_i; s_i) from the line through D_0 and D_{T-1}", "data units"},
-        {"/metrics/distance_to_end", m[M_END], 2, {T + 1, n}, "||x_i - x_T||", "data units"},
+         "distance of D(x_i; s_i) from the line through D_0 and D_{T-1}", "data units",
+         "eval sample"},
+        {"/metrics/distance_to_end", m[M_END], 2, {T + 1, n}, "||x_i - x_T||", "data units", "grid sample"},
         {"/metrics/distance_to_end_denoised", m[M_END_D], 2, {T, n},
-         "||D(x_i; s_i) - D_{T-1}||", "data units"},
-        {"/metrics/norm_x", m[M_NORM], 2, {T + 1, n}, "||x_i||", "data units"},
-        {"/metrics/norm_denoised", m[M_NORM_D], 2, {T, n}, "||D(x_i; s_i)||", "data units"},
+         "||D(x_i; s_i) - D_{T-1}||", "data units", "eval sample"},
+        {"/metrics/norm_x", m[M_NORM], 2, {T + 1, n}, "||x_i||", "data units", "grid sample"},
+        {"/metrics/norm_denoised", m[M_NORM_D], 2, {T, n}, "||D(x_i; s_i)||", "data units", "eval sample"},
         {"/metrics/cosine", m[M_COS], 2, {T, n},
-         "cos(d_i, x_i - x_T) with d_i = (x_i - D_i)/s_i", "1"},
-        {"/metrics/chord", m[M_CHORD], 1, {n}, "||x_T - x_0||, the chord length", "data units"},
+         "cos(d_i, x_i - x_T) with d_i = (x_i - D_i)/s_i", "1", "eval sample"},
+        {"/metrics/chord", m[M_CHORD], 1, {n}, "||x_T - x_0||, the chord length", "data units", "sample"},
     };
     dg_error err;
     if (dg_h5_add_arrays(path, arrays, M_COUNT, &err) != DG_OK)

@@ -197,9 +197,17 @@ int cmd_sample(int argc, char **argv, const char *command_line)
     if (rc != EXIT_OK)
         goto release;
 
+    cli_progress progress;
+    cli_progress_init(&progress, "sampling");
+    progress.enabled &= !o.quiet;
+    if (progress.enabled)
+        fprintf(stderr, "loading %s ...", o.data);
     const dg_data_options dopt = {.limit = o.limit};
     rc = EXIT_FAILED;
-    if (dg_data_load(o.data, &dopt, &data, &err) != DG_OK) {
+    int loaded = dg_data_load(o.data, &dopt, &data, &err);
+    if (progress.enabled)
+        fprintf(stderr, "\r\033[K"); /* clear the line */
+    if (loaded != DG_OK) {
         rc = cli_fail_spec(&err);
         goto release;
     }
@@ -220,9 +228,6 @@ int cmd_sample(int argc, char **argv, const char *command_line)
         goto release;
     }
 
-    cli_progress progress;
-    cli_progress_init(&progress, "sampling");
-    progress.enabled &= !o.quiet;
     cli_catch_signals();
     const dg_solve_options sopt = {cli_progress_update, &progress, &cli_interrupted};
     size_t nfe = 0;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <hdf5.h>
+#include <hdf5_hl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <math.h>
@@ -519,13 +520,32 @@ static herr_t attr_double(hid_t obj, const char *name, double v)
     return rc;
 }
 
+/*
+ * Names each axis (h5py: dset.dims[k].label) from a space-separated list such
+ * as "grid sample dim"; a missing list leaves the axes unnamed.
+ */
+static herr_t label_axes(hid_t dset, int rank, const char *labels)
+{
+    char buf[128];
+    if (!labels)
+        return 0;
+    snprintf(buf, sizeof buf, "%s", labels);
+    char *save = NULL, *word = strtok_r(buf, " ", &save);
+    for (int k = 0; k < rank && word; k++, word = strtok_r(NULL, " ", &save))
+        if (H5DSset_label(dset, (unsigned)k, word) < 0)
+            return -1;
+    return 0;
+}
+
 static herr_t write_array(hid_t file, const char *name, const double *data,
-                          int rank, const hsize_t *dims)
+                          int rank, const hsize_t *dims, const char *labels)
 {
     hid_t space = H5Screate_simple(rank, dims, NULL);
     hid_t dset = H5Dcreate2(file, name, H5T_IEEE_F64LE, space, H5P_DEFAULT,
                             H5P_DEFAULT, H5P_DEFAULT);
     herr_t rc = dset < 0 ? -1 : H5Dwrite(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
+    if (rc >= 0)
+        rc = label_axes(dset, rank, labels);
     if (dset >= 0)
         H5Dclose(dset);
     H5Sclose(space);
@@ -574,10 +594,11 @@ static int write_run_contents(hid_t file, const dg_run *r)
     const hsize_t traj[3] = {T + 1, r->n, r->dim};
     const hsize_t den[3] = {T, r->n, r->dim};
     const hsize_t samples[2] = {r->n, r->dim};
-    rc |= write_array(file, "/sigmas", r->sigmas, 1, grid);
-    rc |= write_array(file, "/trajectory", r->trajectory, 3, traj);
-    rc |= write_array(file, "/denoised", r->denoised, 3, den);
-    rc |= write_array(file, "/samples", r->trajectory + T * r->n * r->dim, 2, samples);
+    rc |= write_array(file, "/sigmas", r->sigmas, 1, grid, "grid");
+    rc |= write_array(file, "/trajectory", r->trajectory, 3, traj, "grid sample dim");
+    rc |= write_array(file, "/denoised", r->denoised, 3, den, "eval sample dim");
+    rc |= write_array(file, "/samples", r->trajectory + T * r->n * r->dim, 2, samples,
+                      "sample dim");
     return rc < 0 ? -1 : 0;
 }
 
@@ -673,6 +694,8 @@ static int add_array(hid_t file, const dg_h5_array *a)
     hid_t dset = H5Dcreate2(file, a->name, H5T_IEEE_F64LE, space, lcpl, H5P_DEFAULT,
                             H5P_DEFAULT);
     herr_t rc = dset < 0 ? -1 : H5Dwrite(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, a->data);
+    if (rc >= 0)
+        rc = label_axes(dset, (int)a->rank, a->axes);
     if (rc >= 0 && a->description)
         rc = attr_string(dset, "description", a->description);
     if (rc >= 0 && a->units)

@@ -97,6 +97,8 @@ typedef struct dg_run {
 
 /*
  * Writes a run file at path: to a temporary file in the same directory,
+ * with named axes (grid = T + 1 grid points, eval = T evaluations, sample,
+ * dim; h5py shows them as dset.dims[k].label),
  * fsynced and renamed over path only when complete, so that a failure never
  * leaves a partial file (and an older file of the same name stays intact).
  */
@@ -110,6 +112,7 @@ typedef struct dg_h5_array {
     size_t shape[DG_H5_RANK_MAX];
     const char *description; /* stored as attribute "description" */
     const char *units;       /* stored as attribute "units" */
+    const char *axes;        /* axis labels, e.g. "grid sample"; NULL for none */
 } dg_h5_array;
 
 /*

@@ -38,6 +38,14 @@ int cli_parse_size(const char *command, const char *option, const char *text,
 int cli_parse_ulong(const char *command, const char *option, const char *text,
                     unsigned long *out);
 
+/*
+ * Option parsing for commands whose only option is --help: prints help and
+ * sets *first = −1 on --help, else sets *first to the first operand.
+ * Returns EXIT_OK or, after a message, EXIT_USAGE.
+ */
+int cli_parse_no_options(const char *command, int argc, char **argv,
+                         void (*help)(void), int *first);
+
 /* The σ grid options shared by `sample` and `schedule`. */
 typedef struct cli_grid {
     const dg_schedule_type *schedule;

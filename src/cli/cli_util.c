@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -89,6 +90,25 @@ int cli_parse_size(const char *command, const char *option, const char *text,
         return -1;
     *out = (size_t)v;
     return 0;
+}
+
+int cli_parse_no_options(const char *command, int argc, char **argv,
+                         void (*help)(void), int *first)
+{
+    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    int opt;
+    opterr = 0;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (opt != 'h')
+            return cli_usage_error(command, "unknown option '%s'", argv[optind - 1]);
+        help();
+        *first = -1;
+        return EXIT_OK;
+    }
+    *first = optind;
+    return EXIT_OK;
 }
 
 /* ------------------------------------------------------------------------ */

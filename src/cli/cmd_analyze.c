@@ -1,7 +1,6 @@
 /* diffgeo analyze: add the geometric measurements of PAPER.md §6 to a run file. */
 #include "config.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,24 +90,16 @@ enum { M_DEV, M_DEV_D, M_END, M_END_D, M_NORM, M_NORM_D, M_COS, M_CHORD, M_COUNT
 int cmd_analyze(int argc, char **argv, const char *command_line)
 {
     (void)command_line;
-    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
-    int opt;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        if (opt == 'h') {
-            help();
-            return EXIT_OK;
-        }
-        return cli_usage_error(COMMAND, "unknown option '%s'", argv[optind - 1]);
-    }
-    if (argc - optind != 1)
+    int first;
+    int rc = cli_parse_no_options(COMMAND, argc, argv, help, &first);
+    if (rc != EXIT_OK || first < 0)
+        return rc;
+    if (argc - first != 1)
         return cli_usage_error(COMMAND, "expected one run file");
-    const char *path = argv[optind];
+    const char *path = argv[first];
 
     run_arrays r = {0};
-    int rc = read_run(path, &r);
+    rc = read_run(path, &r);
     double *m[M_COUNT] = {0};
     if (rc != EXIT_OK)
         goto release;

@@ -1,7 +1,6 @@
 /* diffgeo info: summarise an HDF5 file (run files first of all). */
 #include "config.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -48,21 +47,13 @@ static void ignore_entry(void *ctx, const dg_h5_entry *e)
 int cmd_info(int argc, char **argv, const char *command_line)
 {
     (void)command_line;
-    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
-    int opt;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        if (opt == 'h') {
-            help();
-            return EXIT_OK;
-        }
-        return cli_usage_error(COMMAND, "unknown option '%s'", argv[optind - 1]);
-    }
-    if (argc - optind != 1)
+    int first;
+    int rc = cli_parse_no_options(COMMAND, argc, argv, help, &first);
+    if (rc != EXIT_OK || first < 0)
+        return rc;
+    if (argc - first != 1)
         return cli_usage_error(COMMAND, "expected one file");
-    const char *path = argv[optind];
+    const char *path = argv[first];
     dg_error err;
 
     if (dg_h5_walk(path, ignore_entry, NULL, &err) != DG_OK)

@@ -185,70 +185,93 @@ static void scale_integers(hid_t type, double *x, size_t len)
         x[k] = (x[k] - lo) / half - 1.0;
 }
 
+/* A numeric array opened for reading, with its validated rank and shape. */
+typedef struct open_array {
+    hid_t file, dset, type;
+    const char *name; /* the dataset opened (the only one when none was named) */
+    size_t rank;
+    size_t shape[DG_H5_RANK_MAX];
+} open_array;
+
+static void array_close(open_array *a)
+{
+    if (a->type >= 0)
+        H5Tclose(a->type);
+    if (a->dset >= 0)
+        H5Dclose(a->dset);
+    if (a->file >= 0)
+        H5Fclose(a->file);
+}
+
+/* Opens dataset name (NULL: the only one) of path; on failure all is closed. */
+static int array_open(const char *path, const char *name, open_array *a,
+                      dg_error *err)
+{
+    a->file = a->dset = a->type = -1;
+    a->name = name;
+    int status = open_file(path, &a->file, err);
+    if (status == DG_OK)
+        status = open_dataset(a->file, path, name, &a->dset, &a->name, err);
+    if (status == DG_OK)
+        status = dataset_shape(a->dset, path, a->name, &a->rank, a->shape, &a->type, err);
+    if (status != DG_OK)
+        array_close(a);
+    return status;
+}
+
 int dg_h5_read_rows(const char *path, const char *name, size_t limit,
                     dg_dataset **out, dg_error *err)
 {
-    hid_t file = -1, dset = -1, type = -1;
+    open_array a;
     dg_dataset *data = NULL;
-    const char *used = name;
-    size_t rank = 0, shape[DG_H5_RANK_MAX];
     *out = NULL;
-
-    int status = open_file(path, &file, err);
-    if (status == DG_OK)
-        status = open_dataset(file, path, name, &dset, &used, err);
-    if (status == DG_OK)
-        status = dataset_shape(dset, path, used, &rank, shape, &type, err);
+    int status = array_open(path, name, &a, err);
     if (status != DG_OK)
-        goto close;
-    if (rank < 2) {
+        return status;
+    const char *used = a.name;
+    if (a.rank < 2) {
         status = dg_error_set(err, DG_EFORMAT,
                               "%s:%s has rank %zu; expected rows (rank 2 or more, rows first)",
-                              path, used, rank);
+                              path, used, a.rank);
         goto close;
     }
     size_t dim = 1;
-    for (size_t k = 1; k < rank; k++) {
-        if (shape[k] == 0 || dim > SIZE_MAX / shape[k]) {
+    for (size_t k = 1; k < a.rank; k++) {
+        if (a.shape[k] == 0 || dim > SIZE_MAX / a.shape[k]) {
             status = dg_error_set(err, DG_EFORMAT, "%s:%s has an empty or oversized axis %zu",
                                   path, used, k);
             goto close;
         }
-        dim *= shape[k];
+        dim *= a.shape[k];
     }
-    if (shape[0] == 0) {
+    if (a.shape[0] == 0) {
         status = dg_error_set(err, DG_EFORMAT, "%s:%s has no rows", path, used);
         goto close;
     }
-    const size_t keep = limit && limit < shape[0] ? limit : shape[0];
+    const size_t keep = limit && limit < a.shape[0] ? limit : a.shape[0];
     data = dg_dataset_alloc(keep, dim);
     if (!data) {
         status = dg_error_set(err, DG_ENOMEM, "%s:%s: cannot allocate %zu × %zu doubles",
                               path, used, keep, dim);
         goto close;
     }
-    if (read_leading_rows(dset, rank, shape, keep, data->x) != 0) {
+    if (read_leading_rows(a.dset, a.rank, a.shape, keep, data->x) != 0) {
         status = dg_error_set(err, DG_EIO, "%s:%s: read failed", path, used);
         goto close;
     }
-    if (H5Tget_class(type) == H5T_INTEGER)
-        scale_integers(type, data->x, keep * dim);
-    if (rank >= 3 && rank - 1 <= DG_IMAGE_RANK_MAX) {
-        data->image_rank = rank - 1;
-        for (size_t k = 1; k < rank; k++)
-            data->image_shape[k - 1] = shape[k];
+    if (H5Tget_class(a.type) == H5T_INTEGER)
+        scale_integers(a.type, data->x, keep * dim);
+    if (a.rank >= 3 && a.rank - 1 <= DG_IMAGE_RANK_MAX) {
+        data->image_rank = a.rank - 1;
+        for (size_t k = 1; k < a.rank; k++)
+            data->image_shape[k - 1] = a.shape[k];
     }
     char what[4400];
     snprintf(what, sizeof what, "%s:%s", path, used);
     status = dg_check_finite(data->x, keep, dim, what, err);
 
 close:
-    if (type >= 0)
-        H5Tclose(type);
-    if (dset >= 0)
-        H5Dclose(dset);
-    if (file >= 0)
-        H5Fclose(file);
+    array_close(&a);
     if (status != DG_OK)
         dg_dataset_free(data);
     else
@@ -260,44 +283,36 @@ int dg_h5_read_array(const char *path, const char *name, size_t *rank,
                      size_t shape[DG_H5_RANK_MAX], double **data,
                      dg_error *err)
 {
-    hid_t file = -1, dset = -1, type = -1;
-    const char *used = name;
+    open_array a;
     *data = NULL;
-    int status = open_file(path, &file, err);
-    if (status == DG_OK)
-        status = open_dataset(file, path, name, &dset, &used, err);
-    if (status == DG_OK)
-        status = dataset_shape(dset, path, used, rank, shape, &type, err);
+    int status = array_open(path, name, &a, err);
     if (status != DG_OK)
-        goto close;
+        return status;
     size_t len = 1;
-    for (size_t k = 0; k < *rank; k++) {
-        if (shape[k] && len > SIZE_MAX / sizeof(double) / shape[k]) {
-            status = dg_error_set(err, DG_EFORMAT, "%s:%s is too large", path, used);
+    for (size_t k = 0; k < a.rank; k++) {
+        if (a.shape[k] && len > SIZE_MAX / sizeof(double) / a.shape[k]) {
+            status = dg_error_set(err, DG_EFORMAT, "%s:%s is too large", path, a.name);
             goto close;
         }
-        len *= shape[k];
+        len *= a.shape[k];
     }
     *data = dg_doubles_alloc(len, 1);
     if (!*data) {
         status = dg_error_set(err, DG_ENOMEM, "%s:%s: cannot allocate %zu doubles", path,
-                              used, len);
+                              a.name, len);
         goto close;
     }
-    if (len > 0 && read_leading_rows(dset, *rank, shape, *rank ? shape[0] : 1, *data) != 0) {
-        status = dg_error_set(err, DG_EIO, "%s:%s: read failed", path, used);
-        goto close;
-    }
+    if (len > 0 && read_leading_rows(a.dset, a.rank, a.shape, a.rank ? a.shape[0] : 1,
+                                     *data) != 0)
+        status = dg_error_set(err, DG_EIO, "%s:%s: read failed", path, a.name);
 close:
-    if (type >= 0)
-        H5Tclose(type);
-    if (dset >= 0)
-        H5Dclose(dset);
-    if (file >= 0)
-        H5Fclose(file);
+    array_close(&a);
     if (status != DG_OK) {
         dg_doubles_free(*data);
         *data = NULL;
+    } else {
+        *rank = a.rank;
+        memcpy(shape, a.shape, a.rank * sizeof *shape);
     }
     return status;
 }

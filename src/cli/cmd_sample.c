@@ -14,6 +14,11 @@ static const char *const COMMAND = "sample";
 
 static void help(void)
 {
+    char solvers[2048];
+    size_t used = 0;
+    for (size_t k = 0; dg_solver_types[k] && used < sizeof solvers; k++)
+        used += (size_t)snprintf(solvers + used, sizeof solvers - used, "  %-9s %s\n",
+                                 dg_solver_types[k]->name, dg_solver_types[k]->summary);
     printf("Usage: diffgeo sample --data SPEC [OPTION]... -o RUN.h5\n"
            "Integrate the probability-flow ODE dx/dσ = (x − D(x; σ))/σ from σ_max down\n"
            "the σ grid with the exact optimal denoiser of the data, and write the\n"
@@ -29,7 +34,16 @@ static void help(void)
            "                         data, D*(x; σ) = Σ softmax(−‖x − y_i‖²/2σ²) y_i\n"
            "\n"
            "Solver and grid:\n"
-           "      --solver NAME      euler, heun (default; EDM Algorithm 2 without churn)\n"
+           "      --solver NAME      heun (default), euler, dpm2, dpmpp2m, dpmpp3m, ipndm,\n"
+           "                         ipndm_v (see 'Solvers' below)\n"
+           "      --max-order K      order cap of ipndm and ipndm_v, 1 to 4 [4]\n"
+           "      --afs              analytical first step: d_0 = x_0/sqrt(1 + σ_max²)\n"
+           "                         instead of the first evaluation (one NFE less)\n"
+           "      --denoise-to-zero  after σ_min, one more evaluation: x ← D(x; σ_min)\n"
+           "                         (diff-sampler's convention; the grid gains σ = 0)\n"
+           "      --threshold        dynamic thresholding of every D (per sample, the\n"
+           "                         0.995 quantile of |D| is scaled to 1); only for data\n"
+           "                         in [−1, 1]\n"
            CLI_GRID_HELP
            "\n"
            "Start points:\n"
@@ -44,8 +58,12 @@ static void help(void)
            "  -q, --quiet            no progress line\n"
            "  -h, --help             show this help\n"
            "\n"
+           "Solvers (NFE = denoiser evaluations per trajectory):\n"
+           "%s"
+           "\n"
            "Example (the paper's analysis setting: Euler with 21 timestamps):\n"
-           "  diffgeo sample --data fashion-mnist --solver euler --steps 21 -n 64 -o run.h5\n");
+           "  diffgeo sample --data fashion-mnist --solver euler --steps 21 -n 64 -o run.h5\n",
+           solvers);
 }
 
 typedef struct sample_options {
@@ -54,10 +72,15 @@ typedef struct sample_options {
     cli_grid grid;
     size_t n, limit;
     int n_given, quiet;
+    int afs, denoise_to_zero, threshold;
+    unsigned max_order;
     unsigned long seed;
 } sample_options;
 
-enum { OPT_SOLVER = 2000, OPT_DENOISER, OPT_SEED, OPT_INIT, OPT_LIMIT };
+enum {
+    OPT_SOLVER = 2000, OPT_DENOISER, OPT_SEED, OPT_INIT, OPT_LIMIT,
+    OPT_AFS, OPT_DENOISE_TO_ZERO, OPT_THRESHOLD, OPT_MAX_ORDER
+};
 
 static int parse(int argc, char **argv, sample_options *o)
 {
@@ -72,6 +95,10 @@ static int parse(int argc, char **argv, sample_options *o)
         {"seed", required_argument, NULL, OPT_SEED},
         {"init", required_argument, NULL, OPT_INIT},
         {"limit", required_argument, NULL, OPT_LIMIT},
+        {"afs", no_argument, NULL, OPT_AFS},
+        {"denoise-to-zero", no_argument, NULL, OPT_DENOISE_TO_ZERO},
+        {"threshold", no_argument, NULL, OPT_THRESHOLD},
+        {"max-order", required_argument, NULL, OPT_MAX_ORDER},
         CLI_GRID_OPTIONS,
         {NULL, 0, NULL, 0},
     };
@@ -107,7 +134,9 @@ static int parse(int argc, char **argv, sample_options *o)
         case OPT_SOLVER:
             o->solver = dg_solver_find(optarg);
             if (!o->solver)
-                return cli_usage_error(COMMAND, "unknown solver '%s' (euler, heun)", optarg);
+                return cli_usage_error(COMMAND,
+                                       "unknown solver '%s' (euler, heun, dpm2, dpmpp2m, "
+                                       "dpmpp3m, ipndm, ipndm_v)", optarg);
             break;
         case OPT_DENOISER:
             if (strcmp(optarg, "empirical") != 0)
@@ -127,12 +156,36 @@ static int parse(int argc, char **argv, sample_options *o)
             if (o->limit == 0)
                 return cli_usage_error(COMMAND, "--limit 0: need at least one row");
             break;
+        case OPT_AFS:
+            o->afs = 1;
+            break;
+        case OPT_DENOISE_TO_ZERO:
+            o->denoise_to_zero = 1;
+            break;
+        case OPT_THRESHOLD:
+            o->threshold = 1;
+            break;
+        case OPT_MAX_ORDER: {
+            size_t k;
+            if (cli_parse_size(COMMAND, "max-order", optarg, &k) != 0)
+                return EXIT_USAGE;
+            if (k < 1 || k > DG_SOLVER_MAX_ORDER)
+                return cli_usage_error(COMMAND, "--max-order %s: must be 1 to %d", optarg,
+                                       DG_SOLVER_MAX_ORDER);
+            o->max_order = (unsigned)k;
+            break;
+        }
         case ':':
             return cli_usage_error(COMMAND, "option '%s' needs a value", argv[optind - 1]);
         default:
             return cli_usage_error(COMMAND, "unknown option '%s'", argv[optind - 1]);
         }
     }
+    if (o->denoise_to_zero && o->grid.final_zero)
+        return cli_usage_error(COMMAND, "--final-zero and --denoise-to-zero both end the "
+                                        "grid at σ = 0: choose one");
+    /* The DS convention is the same grid with D itself as the last step. */
+    o->grid.final_zero |= o->denoise_to_zero;
     if (optind < argc)
         return cli_usage_error(COMMAND, "unexpected argument '%s'", argv[optind]);
     if (!o->data)
@@ -229,7 +282,15 @@ int cmd_sample(int argc, char **argv, const char *command_line)
     }
 
     cli_catch_signals();
-    const dg_solve_options sopt = {cli_progress_update, &progress, &cli_interrupted};
+    const dg_solve_options sopt = {
+        .afs = o.afs,
+        .denoise_to_zero = o.denoise_to_zero,
+        .threshold = o.threshold,
+        .max_order = o.max_order,
+        .progress = cli_progress_update,
+        .progress_ctx = &progress,
+        .cancel = &cli_interrupted,
+    };
     size_t nfe = 0;
     int status = dg_solve(o.solver, den, sigmas, nsigmas, n, dim, starts->x, traj, denoised,
                           &sopt, &nfe, &err);
@@ -251,6 +312,10 @@ int cmd_sample(int argc, char **argv, const char *command_line)
         .sigma_max = o.grid.sigma_max,
         .rho = o.grid.rho > 0 ? o.grid.rho : o.grid.schedule->default_rho,
         .final_zero = o.grid.final_zero,
+        .denoise_to_zero = o.denoise_to_zero,
+        .afs = o.afs,
+        .threshold = o.threshold,
+        .max_order = o.max_order ? o.max_order : DG_SOLVER_MAX_ORDER,
         .nfe = nfe,
         .n = n,
         .dim = dim,

@@ -593,6 +593,10 @@ static int write_run_contents(hid_t file, const dg_run *r)
     rc |= attr_double(config, "sigma_max", r->sigma_max);
     rc |= attr_double(config, "rho", r->rho);
     rc |= attr_int(config, "final_zero", r->final_zero);
+    rc |= attr_int(config, "denoise_to_zero", r->denoise_to_zero);
+    rc |= attr_int(config, "afs", r->afs);
+    rc |= attr_int(config, "threshold", r->threshold);
+    rc |= attr_int(config, "max_order", r->max_order);
     rc |= attr_int(config, "nfe", (long long)r->nfe);
     rc |= attr_int(config, "n", (long long)r->n);
     rc |= attr_int(config, "dim", (long long)r->dim);

@@ -84,6 +84,10 @@ typedef struct dg_run {
     size_t steps;           /* timestamps from σ_max to σ_min */
     double sigma_min, sigma_max, rho;
     int final_zero;         /* 1 when the grid ends with σ = 0 */
+    int denoise_to_zero;    /* 1 when that last step returns D(x; σ) itself */
+    int afs;                /* 1 when the first evaluation was analytical */
+    int threshold;          /* 1 when D was dynamically thresholded */
+    unsigned max_order;     /* order cap of the multistep solvers */
     size_t nfe;             /* denoiser evaluations */
     size_t n, dim;          /* start points and their dimension */
     size_t image_rank;      /* 0, or the image shape of a row */

@@ -60,6 +60,33 @@ ok $? "diffgeo schedule prints the edm test vector"
 "$DIFFGEO" schedule --schedule logsnr --steps 7 --final-zero | tail -n 1 | grep -q "^7 0$"
 ok $? "diffgeo schedule --final-zero appends σ = 0"
 
+# Explicit grids: a list, and the /sigmas of a file.
+list="80 10.9836 3.8811 1.584 0.5666 0.1698 0.002"
+"$DIFFGEO" schedule --schedule "list:$(echo $list | tr ' ' ',')" >"$WORK/list.txt"
+awk -v want="$list" 'BEGIN { n = split(want, w, " ") }
+     !/^#/ { k++; if ($2 != w[k] + 0) bad = 1 }
+     END { exit (bad || k != n) }' "$WORK/list.txt"
+ok $? "--schedule list: prints the given grid, value for value"
+"$DIFFGEO" schedule --schedule "h5:$WORK/heunz.h5" | tail -n +2 >"$WORK/h5grid.txt"
+"$DIFFGEO" table "$WORK/heunz.h5" /sigmas | tail -n +2 >"$WORK/h5table.txt"
+cmp -s "$WORK/h5grid.txt" "$WORK/h5table.txt"
+ok $? "--schedule h5:RUN.h5 reads /sigmas (with its final 0)"
+run_diffgeo sample --data $data -n 3 --schedule list:6.5,2.2,0.7,0.05 --solver ipndm -o "$WORK/list.h5"
+"$DIFFGEO" info "$WORK/list.h5" | grep -q "steps            4" &&
+    "$DIFFGEO" info "$WORK/list.h5" | grep -q "sigma_max        6.5"
+ok $? "sample with a list grid records its steps and ends"
+for bad in "list:80,x,1" "list:1,80" "list:80,-1"; do
+    run_diffgeo schedule --schedule "$bad"
+    [ $rc -eq 2 ] && [ "$(wc -l <"$WORK/err")" -eq 1 ]
+    ok $? "--schedule $bad is a usage error: $(cat "$WORK/err")"
+done
+run_diffgeo schedule --schedule list:80,1 --steps 5
+[ $rc -eq 2 ] && grep -q "drop --steps" "$WORK/err"
+ok $? "a list grid refuses --steps"
+run_diffgeo schedule --schedule "h5:$WORK/missing.h5"
+[ $rc -eq 1 ] && grep -q "No such file" "$WORK/err"
+ok $? "a missing grid file is a failure (exit 1)"
+
 run_diffgeo --help
 grep -q "sample" "$WORK/out" && [ $rc -eq 0 ]
 ok $? "diffgeo --help lists the commands"

@@ -46,19 +46,28 @@ int cli_parse_ulong(const char *command, const char *option, const char *text,
 int cli_parse_no_options(const char *command, int argc, char **argv,
                          void (*help)(void), int *first);
 
-/* The σ grid options shared by `sample` and `schedule`. */
+/* The σ grid options shared by `sample`, `schedule` and `gits`. */
 typedef struct cli_grid {
-    const dg_schedule_type *schedule;
+    const dg_schedule_type *schedule; /* NULL for an explicit list */
     size_t steps;      /* timestamps from σ_max to σ_min */
     double sigma_min, sigma_max;
     double rho;        /* 0: the schedule's default */
     int final_zero;    /* append σ = 0 */
+    /* An explicit grid (--schedule list:… or h5:…): its σ values, owned. */
+    const char *name;  /* the --schedule argument, for /config */
+    double *list;
+    size_t nlist;
+    int set_steps, set_sigma_min, set_sigma_max; /* given on the command line */
 } cli_grid;
+
+/* Releases an explicit grid's list. */
+void cli_grid_free(cli_grid *grid);
 
 /* More timestamps than any study needs: a typo, not a request for terabytes. */
 #define CLI_STEPS_MAX 1000000
 
-#define CLI_GRID_DEFAULTS {&dg_schedule_edm, 18, 0.002, 80.0, 0.0, 0}
+#define CLI_GRID_DEFAULTS {.schedule = &dg_schedule_edm, .steps = 18, .sigma_min = 0.002, \
+                           .sigma_max = 80.0, .name = "edm"}
 
 /* getopt_long codes of the grid options, above any character code. */
 enum { OPT_SCHEDULE = 1000, OPT_STEPS, OPT_SIGMA_MIN, OPT_SIGMA_MAX, OPT_RHO, OPT_FINAL_ZERO };
@@ -72,7 +81,9 @@ enum { OPT_SCHEDULE = 1000, OPT_STEPS, OPT_SIGMA_MIN, OPT_SIGMA_MAX, OPT_RHO, OP
     {"final-zero", no_argument, NULL, OPT_FINAL_ZERO}
 
 #define CLI_GRID_HELP                                                            \
-    "      --schedule NAME  σ grid: edm (default), logsnr, time-uniform\n"       \
+    "      --schedule NAME  σ grid: edm (default), logsnr, time-uniform, or an\n"  \
+    "                       explicit grid list:80,10.98,…,0.002 or\n"           \
+    "                       h5:FILE[:/sigmas] (e.g. from 'diffgeo gits')\n"      \
     "      --steps N        timestamps from σ_max to σ_min, N − 1 steps [18]\n"  \
     "      --sigma-max S    largest noise level, where sampling starts [80]\n"   \
     "      --sigma-min S    smallest noise level of the grid [0.002]\n"          \
@@ -82,8 +93,11 @@ enum { OPT_SCHEDULE = 1000, OPT_STEPS, OPT_SIGMA_MIN, OPT_SIGMA_MAX, OPT_RHO, OP
 
 /*
  * Handles one grid option (returns 1), or returns 0 if opt is not one;
- * returns -1 after printing a usage error for a bad value.
+ * after printing an error returns CLI_OPTION_USAGE (a bad value) or
+ * CLI_OPTION_FAILED (an unreadable grid file).  cli_option_exit maps them.
  */
+enum { CLI_OPTION_USAGE = -1, CLI_OPTION_FAILED = -2 };
+#define cli_option_exit(rc) ((rc) == CLI_OPTION_FAILED ? EXIT_FAILED : EXIT_USAGE)
 int cli_grid_option(const char *command, cli_grid *grid, int opt,
                     const char *arg);
 

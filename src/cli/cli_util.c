@@ -115,22 +115,90 @@ int cli_parse_no_options(const char *command, int argc, char **argv,
 /* Grid options                                                             */
 /* ------------------------------------------------------------------------ */
 
+void cli_grid_free(cli_grid *grid)
+{
+    free(grid->list);
+    grid->list = NULL;
+    grid->nlist = 0;
+}
+
+/* Reads an explicit grid from list:… or h5:FILE[:/dataset]; 1 on success, −1 after a message. */
+static int grid_from_spec(const char *command, cli_grid *grid, const char *arg)
+{
+    dg_error err;
+    int status;
+    cli_grid_free(grid);
+    if (strncmp(arg, "list:", 5) == 0) {
+        status = dg_schedule_parse_list(arg + 5, &grid->list, &grid->nlist, &err);
+        if (status != DG_OK) {
+            cli_usage_error(command, "--schedule %s: %s", arg, err.message);
+            return CLI_OPTION_USAGE;
+        }
+    } else {
+        char path[4096];
+        const char *colon = strstr(arg + 3, ":/");
+        const size_t len = colon ? (size_t)(colon - arg - 3) : strlen(arg + 3);
+        if (len == 0 || len >= sizeof path) {
+            cli_usage_error(command, "--schedule %s: expected h5:FILE[:/dataset]", arg);
+            return -1;
+        }
+        memcpy(path, arg + 3, len);
+        path[len] = '\0';
+        size_t rank, shape[DG_H5_RANK_MAX];
+        double *v = NULL;
+        status = dg_h5_read_array(path, colon ? colon + 1 : "/sigmas", &rank, shape, &v, &err);
+        if (status == DG_OK && rank != 1)
+            status = dg_error_set(&err, DG_EFORMAT, "%s: the σ grid must be a vector", path);
+        if (status == DG_OK)
+            status = dg_schedule_check(v, shape[0], &err);
+        if (status != DG_OK) {
+            dg_doubles_free(v);
+            cli_error("--schedule %s: %s", arg, err.message);
+            return CLI_OPTION_FAILED;
+        }
+        grid->list = malloc(shape[0] * sizeof *grid->list);
+        if (grid->list)
+            memcpy(grid->list, v, shape[0] * sizeof *v);
+        grid->nlist = grid->list ? shape[0] : 0;
+        dg_doubles_free(v);
+    }
+    /* The grid's own ends: a final 0 is the --final-zero convention. */
+    const size_t n = grid->nlist;
+    const int ends_in_zero = grid->list[n - 1] == 0;
+    grid->final_zero |= ends_in_zero;
+    grid->steps = n - (size_t)ends_in_zero;
+    grid->sigma_max = grid->list[0];
+    grid->sigma_min = grid->list[grid->steps - 1];
+    grid->schedule = NULL;
+    grid->name = arg;
+    return 1;
+}
+
 int cli_grid_option(const char *command, cli_grid *grid, int opt,
                     const char *arg)
 {
     switch (opt) {
     case OPT_SCHEDULE:
+        if (strncmp(arg, "list:", 5) == 0 || strncmp(arg, "h5:", 3) == 0)
+            return grid_from_spec(command, grid, arg);
+        cli_grid_free(grid);
         grid->schedule = dg_schedule_find(arg);
+        grid->name = arg;
         if (!grid->schedule) {
-            cli_usage_error(command, "unknown schedule '%s' (edm, logsnr, time-uniform)", arg);
+            cli_usage_error(command,
+                            "unknown schedule '%s' (edm, logsnr, time-uniform, list:…, h5:…)",
+                            arg);
             return -1;
         }
         return 1;
     case OPT_STEPS:
+        grid->set_steps = 1;
         return cli_parse_size(command, "steps", arg, &grid->steps) == 0 ? 1 : -1;
     case OPT_SIGMA_MIN:
+        grid->set_sigma_min = 1;
         return cli_parse_double(command, "sigma-min", arg, &grid->sigma_min) == 0 ? 1 : -1;
     case OPT_SIGMA_MAX:
+        grid->set_sigma_max = 1;
         return cli_parse_double(command, "sigma-max", arg, &grid->sigma_max) == 0 ? 1 : -1;
     case OPT_RHO:
         if (cli_parse_double(command, "rho", arg, &grid->rho) != 0)
@@ -155,6 +223,15 @@ size_t cli_grid_size(const cli_grid *grid)
 
 int cli_grid_make(const char *command, const cli_grid *grid, double *sigmas)
 {
+    if (grid->list) {
+        if (grid->set_steps || grid->set_sigma_min || grid->set_sigma_max)
+            return cli_usage_error(command, "--schedule %s gives the grid: drop --steps, "
+                                            "--sigma-min and --sigma-max", grid->name);
+        memcpy(sigmas, grid->list, grid->steps * sizeof *sigmas);
+        if (grid->final_zero)
+            sigmas[grid->steps] = 0.0;
+        return EXIT_OK;
+    }
     if (grid->steps < 2)
         return cli_usage_error(command, "--steps %zu: a grid needs at least 2 timestamps",
                                grid->steps);

@@ -108,7 +108,7 @@ static int parse(int argc, char **argv, sample_options *o)
     while ((opt = getopt_long(argc, argv, ":d:o:n:qh", longopts, NULL)) != -1) {
         int grid = cli_grid_option(COMMAND, &o->grid, opt, optarg);
         if (grid < 0)
-            return EXIT_USAGE;
+            return cli_option_exit(grid);
         if (grid > 0)
             continue;
         switch (opt) {
@@ -233,8 +233,10 @@ int cmd_sample(int argc, char **argv, const char *command_line)
     sample_options o = {.denoiser = "empirical", .solver = &dg_solver_heun,
                         .grid = CLI_GRID_DEFAULTS, .n = 16};
     int rc = parse(argc, argv, &o);
-    if (rc != EXIT_OK)
+    if (rc != EXIT_OK) {
+        cli_grid_free(&o.grid);
         return rc;
+    }
 
     const size_t nsigmas = cli_grid_size(&o.grid);
     double *sigmas = malloc((nsigmas > 0 ? nsigmas : 1) * sizeof *sigmas);
@@ -306,11 +308,11 @@ int cmd_sample(int argc, char **argv, const char *command_line)
         .data = o.data,
         .denoiser = o.denoiser,
         .solver = o.solver->name,
-        .schedule = o.grid.schedule->name,
+        .schedule = o.grid.name,
         .steps = o.grid.steps,
         .sigma_min = o.grid.sigma_min,
         .sigma_max = o.grid.sigma_max,
-        .rho = o.grid.rho > 0 ? o.grid.rho : o.grid.schedule->default_rho,
+        .rho = o.grid.rho > 0 ? o.grid.rho : o.grid.schedule ? o.grid.schedule->default_rho : 0,
         .final_zero = o.grid.final_zero,
         .denoise_to_zero = o.denoise_to_zero,
         .afs = o.afs,
@@ -342,5 +344,6 @@ release:
     dg_dataset_free(starts);
     dg_dataset_free(data);
     free(sigmas);
+    cli_grid_free(&o.grid);
     return rc;
 }

@@ -34,10 +34,13 @@ int cmd_schedule(int argc, char **argv, const char *command_line)
     optind = 1;
     while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         int rc = cli_grid_option(COMMAND, &grid, opt, optarg);
-        if (rc < 0)
-            return EXIT_USAGE;
+        if (rc < 0) {
+            cli_grid_free(&grid);
+            return cli_option_exit(rc);
+        }
         if (rc > 0)
             continue;
+        cli_grid_free(&grid);
         if (opt == 'h') {
             help();
             return EXIT_OK;
@@ -46,12 +49,15 @@ int cmd_schedule(int argc, char **argv, const char *command_line)
             return cli_usage_error(COMMAND, "option '%s' needs a value", argv[optind - 1]);
         return cli_usage_error(COMMAND, "unknown option '%s'", argv[optind - 1]);
     }
-    if (optind < argc)
+    if (optind < argc) {
+        cli_grid_free(&grid);
         return cli_usage_error(COMMAND, "unexpected argument '%s'", argv[optind]);
+    }
 
     const size_t n = cli_grid_size(&grid);
     double *sigmas = malloc((n ? n : 1) * sizeof *sigmas);
     if (!sigmas) {
+        cli_grid_free(&grid);
         cli_error("out of memory");
         return EXIT_FAILED;
     }
@@ -62,5 +68,6 @@ int cmd_schedule(int argc, char **argv, const char *command_line)
             printf("%zu %.17g\n", i, sigmas[i]);
     }
     free(sigmas);
+    cli_grid_free(&grid);
     return rc;
 }

@@ -3,7 +3,9 @@
 
 #include "dg_schedule.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void fill_edm(double sigma_min, double sigma_max, double rho, size_t n,
@@ -97,5 +99,36 @@ int dg_schedule_check(const double *sigmas, size_t n, dg_error *err)
                                 "σ grid is not strictly decreasing at entry %zu (%g after %g)",
                                 i, sigmas[i], sigmas[i - 1]);
     }
+    return DG_OK;
+}
+
+int dg_schedule_parse_list(const char *text, double **sigmas, size_t *n,
+                           dg_error *err)
+{
+    size_t count = 1;
+    for (const char *p = text; *p; p++)
+        count += *p == ',';
+    double *v = malloc(count * sizeof *v);
+    if (!v)
+        return dg_error_set(err, DG_ENOMEM, "out of memory");
+    const char *p = text;
+    for (size_t k = 0; k < count; k++) {
+        char *end;
+        errno = 0;
+        v[k] = strtod(p, &end);
+        if (end == p || errno == ERANGE || (*end != ',' && *end != '\0')) {
+            free(v);
+            return dg_error_set(err, DG_EINVAL, "σ list entry %zu ('%.*s') is not a number", k,
+                                (int)strcspn(p, ","), p);
+        }
+        p = end + (*end == ',');
+    }
+    int status = dg_schedule_check(v, count, err);
+    if (status != DG_OK) {
+        free(v);
+        return status;
+    }
+    *sigmas = v;
+    *n = count;
     return DG_OK;
 }

@@ -51,4 +51,13 @@ int dg_schedule_make(const dg_schedule_type *type, double sigma_min,
  */
 int dg_schedule_check(const double *sigmas, size_t n, dg_error *err);
 
+/*
+ * Parses an explicit grid "80,10.98,3.88,…" (comma-separated decimal numbers)
+ * into *sigmas (allocated with malloc; the caller frees) and *n, and checks it
+ * with dg_schedule_check.  Returns DG_EINVAL with a message naming the bad
+ * entry, or DG_ENOMEM.
+ */
+int dg_schedule_parse_list(const char *text, double **sigmas, size_t *n,
+                           dg_error *err);
+
 #endif /* DG_SCHEDULE_H */

@@ -123,11 +123,33 @@ void cli_progress_done(cli_progress *p);
 /* The command line as one string, arguments with spaces quoted; caller frees. */
 char *cli_command_line(int argc, char **argv);
 
+/* The data and the denoiser built on them. */
+typedef struct cli_model {
+    dg_dataset *data;     /* the rows (and image shape) */
+    dg_denoiser *den;     /* the denoiser of --denoiser */
+    const char *denoiser; /* its kind, for /config */
+    size_t dim;
+} cli_model;
+
+/*
+ * Loads the data of spec (first `limit` rows; 0 = all) and builds the
+ * denoiser kind on them; with announce, a "loading" line on stderr while it
+ * reads.  Returns an exit code after printing any error.
+ */
+int cli_model_load(const char *spec, size_t limit, const char *denoiser,
+                   int announce, cli_model *m);
+void cli_model_free(cli_model *m);
+
+/* n start points x_0 = σ_max z from GSL's mt19937 with seed; an exit code. */
+int cli_draw_starts(unsigned long seed, size_t n, size_t dim, double sigma_max,
+                    dg_dataset **out);
+
 /* Subcommands: each returns an exit code. */
 int cmd_sample(int argc, char **argv, const char *command_line);
 int cmd_analyze(int argc, char **argv, const char *command_line);
 int cmd_info(int argc, char **argv, const char *command_line);
 int cmd_table(int argc, char **argv, const char *command_line);
 int cmd_schedule(int argc, char **argv, const char *command_line);
+int cmd_gits(int argc, char **argv, const char *command_line);
 
 #endif /* DG_CLI_H */

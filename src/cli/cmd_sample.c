@@ -2,8 +2,6 @@
 #include "config.h"
 
 #include <getopt.h>
-#include <gsl/gsl_randist.h>
-#include <gsl/gsl_rng.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,7 +193,7 @@ static int parse(int argc, char **argv, sample_options *o)
     return EXIT_OK;
 }
 
-/* Start points: read from --init, or x_0 = σ_max z with z drawn in row order. */
+/* Start points: read from --init, or drawn from the seed. */
 static int make_starts(const sample_options *o, size_t dim, dg_dataset **starts)
 {
     dg_error err;
@@ -214,18 +212,7 @@ static int make_starts(const sample_options *o, size_t dim, dg_dataset **starts)
         }
         return EXIT_OK;
     }
-    *starts = dg_dataset_alloc(o->n, dim);
-    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!*starts || !rng) {
-        gsl_rng_free(rng);
-        cli_error("cannot allocate %zu start points of dimension %zu", o->n, dim);
-        return EXIT_FAILED;
-    }
-    gsl_rng_set(rng, o->seed);
-    for (size_t k = 0; k < o->n * dim; k++)
-        (*starts)->x[k] = o->grid.sigma_max * gsl_ran_gaussian_ziggurat(rng, 1.0);
-    gsl_rng_free(rng);
-    return EXIT_OK;
+    return cli_draw_starts(o->seed, o->n, dim, o->grid.sigma_max, starts);
 }
 
 int cmd_sample(int argc, char **argv, const char *command_line)
@@ -240,8 +227,8 @@ int cmd_sample(int argc, char **argv, const char *command_line)
 
     const size_t nsigmas = cli_grid_size(&o.grid);
     double *sigmas = malloc((nsigmas > 0 ? nsigmas : 1) * sizeof *sigmas);
-    dg_dataset *data = NULL, *starts = NULL;
-    dg_denoiser *den = NULL;
+    dg_dataset *starts = NULL;
+    cli_model model = {0};
     double *traj = NULL, *denoised = NULL;
     dg_error err;
     if (!sigmas) {
@@ -255,21 +242,10 @@ int cmd_sample(int argc, char **argv, const char *command_line)
     cli_progress progress;
     cli_progress_init(&progress, "sampling");
     progress.enabled &= !o.quiet;
-    if (progress.enabled)
-        fprintf(stderr, "loading %s ...", o.data);
-    const dg_data_options dopt = {.limit = o.limit};
-    rc = EXIT_FAILED;
-    int loaded = dg_data_load(o.data, &dopt, &data, &err);
-    if (progress.enabled)
-        fprintf(stderr, "\r\033[K"); /* clear the line */
-    if (loaded != DG_OK) {
-        rc = cli_fail_spec(&err);
+    rc = cli_model_load(o.data, o.limit, o.denoiser, progress.enabled, &model);
+    if (rc != EXIT_OK)
         goto release;
-    }
-    if (dg_denoiser_empirical_alloc(data->x, data->n, data->dim, &den, &err) != DG_OK) {
-        rc = cli_fail(&err);
-        goto release;
-    }
+    const dg_dataset *data = model.data;
     rc = make_starts(&o, data->dim, &starts);
     if (rc != EXIT_OK)
         goto release;
@@ -294,7 +270,7 @@ int cmd_sample(int argc, char **argv, const char *command_line)
         .cancel = &cli_interrupted,
     };
     size_t nfe = 0;
-    int status = dg_solve(o.solver, den, sigmas, nsigmas, n, dim, starts->x, traj, denoised,
+    int status = dg_solve(o.solver, model.den, sigmas, nsigmas, n, dim, starts->x, traj, denoised,
                           &sopt, &nfe, &err);
     cli_progress_done(&progress);
     if (status != DG_OK) {
@@ -340,9 +316,8 @@ int cmd_sample(int argc, char **argv, const char *command_line)
 release:
     dg_doubles_free(traj);
     dg_doubles_free(denoised);
-    dg_denoiser_free(den);
     dg_dataset_free(starts);
-    dg_dataset_free(data);
+    cli_model_free(&model);
     free(sigmas);
     cli_grid_free(&o.grid);
     return rc;

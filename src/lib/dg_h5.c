@@ -567,18 +567,25 @@ static herr_t write_array(hid_t file, const char *name, const double *data,
     return rc;
 }
 
-static int write_run_contents(hid_t file, const dg_run *r)
+/* Root attributes of every file diffgeo writes: diffgeo_version and created (UTC). */
+static herr_t stamp_root(hid_t file)
 {
     char created[32];
     const time_t now = time(NULL);
     struct tm utc;
     gmtime_r(&now, &utc);
     strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    herr_t rc = attr_string(file, "diffgeo_version", PACKAGE_VERSION);
+    if (rc >= 0)
+        rc = attr_string(file, "created", created);
+    return rc;
+}
 
+static int write_run_contents(hid_t file, const dg_run *r)
+{
     herr_t rc = 0;
-    rc |= attr_string(file, "diffgeo_version", PACKAGE_VERSION);
+    rc |= stamp_root(file);
     rc |= attr_string(file, "command_line", r->command_line ? r->command_line : "");
-    rc |= attr_string(file, "created", created);
     rc |= attr_int(file, "seed", (long long)r->seed);
 
     hid_t config = H5Gcreate2(file, "/config", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -653,7 +660,24 @@ static int fsync_path(const char *path, int flags)
     return rc;
 }
 
-int dg_h5_write_run(const char *path, const dg_run *run, dg_error *err)
+/* fsyncs tmp, renames it over path and fsyncs the directory; removes tmp on failure. */
+static int commit_temp(const char *tmp, const char *path, dg_error *err)
+{
+    if (fsync_path(tmp, O_RDONLY) != 0 || rename(tmp, path) != 0) {
+        const int status = dg_error_set(err, DG_EIO, "cannot write %s: %s", path,
+                                        strerror(errno));
+        unlink(tmp);
+        return status;
+    }
+    char copy_dir[PATH_MAX];
+    snprintf(copy_dir, sizeof copy_dir, "%s", path);
+    fsync_path(dirname(copy_dir), O_RDONLY | O_DIRECTORY);
+    return DG_OK;
+}
+
+/* Creates path atomically: fill(file, ctx) writes the contents of a temporary file. */
+static int write_atomically(const char *path, int (*fill)(hid_t file, const void *ctx),
+                            const void *ctx, dg_error *err)
 {
     char tmp[PATH_MAX + 64];
     quiet();
@@ -665,20 +689,53 @@ int dg_h5_write_run(const char *path, const dg_run *run, dg_error *err)
         unlink(tmp);
         return dg_error_set(err, DG_EIO, "cannot create %s", tmp);
     }
-    const int failed = write_run_contents(file, run) != 0;
+    const int failed = fill(file, ctx) != 0;
     if (H5Fclose(file) < 0 || failed) {
         unlink(tmp);
         return dg_error_set(err, DG_EIO, "cannot write %s (disk full?)", path);
     }
-    if (fsync_path(tmp, O_RDONLY) != 0 || rename(tmp, path) != 0) {
-        status = dg_error_set(err, DG_EIO, "cannot write %s: %s", path, strerror(errno));
-        unlink(tmp);
-        return status;
+    return commit_temp(tmp, path, err);
+}
+
+static int fill_run(hid_t file, const void *ctx)
+{
+    return write_run_contents(file, ctx);
+}
+
+int dg_h5_write_run(const char *path, const dg_run *run, dg_error *err)
+{
+    return write_atomically(path, fill_run, run, err);
+}
+
+typedef struct file_contents {
+    const dg_h5_attr *attrs;
+    size_t nattrs;
+    const dg_h5_array *arrays;
+    size_t narrays;
+} file_contents;
+
+static int add_array(hid_t file, const dg_h5_array *a);
+
+static int fill_file(hid_t file, const void *ctx)
+{
+    const file_contents *c = ctx;
+    herr_t rc = stamp_root(file);
+    for (size_t k = 0; k < c->nattrs && rc >= 0; k++) {
+        const dg_h5_attr *a = &c->attrs[k];
+        rc = a->text ? attr_string(file, a->name, a->text)
+             : a->is_integer ? attr_int(file, a->name, (long long)a->number)
+                             : attr_double(file, a->name, a->number);
     }
-    char copy_dir[PATH_MAX];
-    snprintf(copy_dir, sizeof copy_dir, "%s", path);
-    fsync_path(dirname(copy_dir), O_RDONLY | O_DIRECTORY);
-    return DG_OK;
+    for (size_t k = 0; k < c->narrays && rc >= 0; k++)
+        rc = add_array(file, &c->arrays[k]);
+    return rc < 0 ? -1 : 0;
+}
+
+int dg_h5_write_file(const char *path, const dg_h5_attr *attrs, size_t nattrs,
+                     const dg_h5_array *arrays, size_t narrays, dg_error *err)
+{
+    const file_contents c = {attrs, nattrs, arrays, narrays};
+    return write_atomically(path, fill_file, &c, err);
 }
 
 /* Byte copy of from into the (existing, empty) file to. */
@@ -754,11 +811,7 @@ int dg_h5_add_arrays(const char *path, const dg_h5_array *arrays,
         status = dg_error_set(err, DG_EIO, "cannot write arrays into %s (disk full?)", path);
         goto fail;
     }
-    if (fsync_path(tmp, O_RDONLY) != 0 || rename(tmp, path) != 0) {
-        status = dg_error_set(err, DG_EIO, "cannot write %s: %s", path, strerror(errno));
-        goto fail;
-    }
-    return DG_OK;
+    return commit_temp(tmp, path, err);
 fail:
     unlink(tmp);
     return status;

@@ -127,4 +127,20 @@ typedef struct dg_h5_array {
 int dg_h5_add_arrays(const char *path, const dg_h5_array *arrays,
                      size_t count, dg_error *err);
 
+/* A root attribute: a string (text != NULL), an integer or a double. */
+typedef struct dg_h5_attr {
+    const char *name;
+    const char *text;   /* string value, or NULL for a number */
+    double number;      /* numeric value */
+    int is_integer;     /* store the number as int64 */
+} dg_h5_attr;
+
+/*
+ * Writes a new file at path atomically (like dg_h5_write_run) holding the
+ * root attributes diffgeo_version, created and attrs, and the arrays
+ * (intermediate groups are created).
+ */
+int dg_h5_write_file(const char *path, const dg_h5_attr *attrs, size_t nattrs,
+                     const dg_h5_array *arrays, size_t narrays, dg_error *err);
+
 #endif /* DG_H5_H */

@@ -1,0 +1,302 @@
+/* diffgeo gits: a time schedule by dynamic programming on a teacher run (PAPER.md §4). */
+#include "config.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char *const COMMAND = "gits";
+
+static void help(void)
+{
+    printf("Usage: diffgeo gits --data SPEC [OPTION]... -o SCHED.h5\n"
+           "Find a σ schedule of K steps with GITS (Chen et al., ICML 2024): run a teacher\n"
+           "solver on a fine grid from --warmup random starts, price every Euler jump\n"
+           "between two teacher grid points by its error against the teacher, and choose\n"
+           "the K jumps from σ_max to σ_min of least weighted total cost by dynamic\n"
+           "programming.  Use the result with 'diffgeo sample --schedule h5:SCHED.h5'.\n"
+           "\n"
+           "  -d, --data SPEC        data, as for 'diffgeo sample' (see its --help)\n"
+           "      --limit N          use the first N rows of the data\n"
+           "      --denoiser KIND    empirical (default)\n"
+           "      --teacher NAME     teacher solver [ipndm]\n"
+           "      --teacher-steps N  timestamps of the teacher's grid [61]\n"
+           "      --warmup N         teacher trajectories averaged in the costs [256]\n"
+           "      --steps N          timestamps of the schedule found, K + 1 [7]\n"
+           "      --cost KIND        dev (default): dev(x̂) − dev(x_j), the change of the\n"
+           "                         distance to the teacher's start–end line; l2 or l1:\n"
+           "                         the norm of x̂ − x_j\n"
+           "      --coeff C          weight growth of later steps in the programme [1.15]\n"
+           "      --seed K           seed of the warm-up starts [0]\n"
+           "      --schedule NAME    the teacher's grid: edm (default), logsnr,\n"
+           "                         time-uniform\n"
+           "      --sigma-max S      [80]    --sigma-min S [0.002]    --rho R\n"
+           "  -o, --output FILE      where to write /sigmas [K+1], /indices [K+1],\n"
+           "                         /teacher_sigmas [T], /cost [T][T] (NaN below the\n"
+           "                         diagonal) and /dp [T][K+1]\n"
+           "  -q, --quiet            no progress line\n"
+           "  -h, --help             show this help\n"
+           "\n"
+           "Example (a 6-step schedule for Fashion-MNIST):\n"
+           "  diffgeo gits --data fashion-mnist --limit 5000 --steps 7 -o gits.h5\n"
+           "  diffgeo sample --data fashion-mnist --limit 5000 --solver ipndm \\\n"
+           "      --schedule h5:gits.h5 -o run.h5\n");
+}
+
+typedef struct gits_options {
+    const char *data, *denoiser, *output;
+    const dg_solver_type *teacher;
+    cli_grid grid; /* the teacher's grid; grid.steps = --teacher-steps */
+    size_t limit, warmup, student_steps;
+    int cost, quiet;
+    double coeff;
+    unsigned long seed;
+} gits_options;
+
+enum {
+    OPT_DENOISER = 2000, OPT_TEACHER, OPT_TEACHER_STEPS, OPT_WARMUP, OPT_COST, OPT_COEFF,
+    OPT_SEED, OPT_LIMIT
+};
+
+static int parse(int argc, char **argv, gits_options *o)
+{
+    static const struct option longopts[] = {
+        {"data", required_argument, NULL, 'd'},
+        {"output", required_argument, NULL, 'o'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {"denoiser", required_argument, NULL, OPT_DENOISER},
+        {"teacher", required_argument, NULL, OPT_TEACHER},
+        {"teacher-steps", required_argument, NULL, OPT_TEACHER_STEPS},
+        {"warmup", required_argument, NULL, OPT_WARMUP},
+        {"cost", required_argument, NULL, OPT_COST},
+        {"coeff", required_argument, NULL, OPT_COEFF},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"limit", required_argument, NULL, OPT_LIMIT},
+        CLI_GRID_OPTIONS,
+        {NULL, 0, NULL, 0},
+    };
+    int opt;
+    opterr = 0;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, ":d:o:qh", longopts, NULL)) != -1) {
+        switch (opt) {
+        case OPT_STEPS: /* here: the schedule to find */
+            if (cli_parse_size(COMMAND, "steps", optarg, &o->student_steps) != 0)
+                return EXIT_USAGE;
+            continue;
+        case OPT_FINAL_ZERO:
+            return cli_usage_error(COMMAND, "--final-zero does not apply: the schedule ends at "
+                                            "σ_min");
+        case OPT_SCHEDULE:
+            if (strncmp(optarg, "list:", 5) == 0 || strncmp(optarg, "h5:", 3) == 0)
+                return cli_usage_error(COMMAND, "the teacher needs a named grid, not '%s'",
+                                       optarg);
+            break;
+        }
+        int grid = cli_grid_option(COMMAND, &o->grid, opt, optarg);
+        if (grid < 0)
+            return cli_option_exit(grid);
+        if (grid > 0)
+            continue;
+        switch (opt) {
+        case 'd':
+            o->data = optarg;
+            break;
+        case 'o':
+            o->output = optarg;
+            break;
+        case 'q':
+            o->quiet = 1;
+            break;
+        case 'h':
+            help();
+            exit(EXIT_OK);
+        case OPT_DENOISER:
+            o->denoiser = optarg;
+            break;
+        case OPT_TEACHER:
+            o->teacher = dg_solver_find(optarg);
+            if (!o->teacher)
+                return cli_usage_error(COMMAND, "unknown teacher solver '%s'", optarg);
+            break;
+        case OPT_TEACHER_STEPS:
+            if (cli_parse_size(COMMAND, "teacher-steps", optarg, &o->grid.steps) != 0)
+                return EXIT_USAGE;
+            break;
+        case OPT_WARMUP:
+            if (cli_parse_size(COMMAND, "warmup", optarg, &o->warmup) != 0)
+                return EXIT_USAGE;
+            if (o->warmup == 0)
+                return cli_usage_error(COMMAND, "--warmup 0: need at least one trajectory");
+            break;
+        case OPT_COST:
+            o->cost = dg_gits_cost_find(optarg);
+            if (o->cost < 0)
+                return cli_usage_error(COMMAND, "unknown cost '%s' (dev, l2, l1)", optarg);
+            break;
+        case OPT_COEFF:
+            if (cli_parse_double(COMMAND, "coeff", optarg, &o->coeff) != 0)
+                return EXIT_USAGE;
+            if (!(o->coeff > 0))
+                return cli_usage_error(COMMAND, "--coeff %s: must be positive", optarg);
+            break;
+        case OPT_SEED:
+            if (cli_parse_ulong(COMMAND, "seed", optarg, &o->seed) != 0)
+                return EXIT_USAGE;
+            break;
+        case OPT_LIMIT:
+            if (cli_parse_size(COMMAND, "limit", optarg, &o->limit) != 0)
+                return EXIT_USAGE;
+            if (o->limit == 0)
+                return cli_usage_error(COMMAND, "--limit 0: need at least one row");
+            break;
+        case ':':
+            return cli_usage_error(COMMAND, "option '%s' needs a value", argv[optind - 1]);
+        default:
+            return cli_usage_error(COMMAND, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error(COMMAND, "unexpected argument '%s'", argv[optind]);
+    if (!o->data)
+        return cli_usage_error(COMMAND, "missing --data SPEC");
+    if (!o->output)
+        return cli_usage_error(COMMAND, "missing -o SCHED.h5");
+    if (o->student_steps < 2 || o->student_steps > o->grid.steps)
+        return cli_usage_error(COMMAND, "--steps %zu: need 2 to --teacher-steps (%zu) timestamps",
+                               o->student_steps, o->grid.steps);
+    return EXIT_OK;
+}
+
+/* Writes the schedule file: the student grid, the indices, costs and DP table. */
+static int write_schedule(const gits_options *o, const char *command_line,
+                          const double *tsig, size_t T, const double *C, const double *V,
+                          const size_t *indices, size_t nfe)
+{
+    const size_t K = o->student_steps - 1;
+    double *student = malloc((K + 1) * sizeof *student), *index = malloc((K + 1) * sizeof *index);
+    if (!student || !index) {
+        free(student);
+        free(index);
+        cli_error("out of memory");
+        return EXIT_FAILED;
+    }
+    for (size_t k = 0; k <= K; k++) {
+        student[k] = tsig[indices[k]];
+        index[k] = (double)indices[k];
+    }
+    const dg_h5_attr attrs[] = {
+        {"command_line", command_line, 0, 0},
+        {"data", o->data, 0, 0},
+        {"denoiser", o->denoiser, 0, 0},
+        {"teacher", o->teacher->name, 0, 0},
+        {"teacher_schedule", o->grid.name, 0, 0},
+        {"cost", dg_gits_cost_name((dg_gits_cost)o->cost), 0, 0},
+        {"teacher_steps", NULL, (double)T, 1},
+        {"teacher_nfe", NULL, (double)nfe, 1},
+        {"warmup", NULL, (double)o->warmup, 1},
+        {"steps", NULL, (double)(K + 1), 1},
+        {"seed", NULL, (double)o->seed, 1},
+        {"coeff", NULL, o->coeff, 0},
+        {"sigma_min", NULL, o->grid.sigma_min, 0},
+        {"sigma_max", NULL, o->grid.sigma_max, 0},
+    };
+    const dg_h5_array arrays[] = {
+        {"/sigmas", student, 1, {K + 1}, "the GITS schedule, decreasing (use as --schedule h5:FILE)",
+         "data units", "step"},
+        {"/indices", index, 1, {K + 1}, "indices of /sigmas in /teacher_sigmas (integers)", "1",
+         "step"},
+        {"/teacher_sigmas", tsig, 1, {T}, "the teacher's grid", "data units", "grid"},
+        {"/cost", C, 2, {T, T}, "mean cost of an Euler jump from teacher point i to j (i < j)",
+         o->cost == DG_GITS_COST_DEV ? "data units (signed)" : "data units", "from to"},
+        {"/dp", V, 2, {T, K + 1}, "V[i][k]: least weighted cost of k steps from point i", "data units",
+         "from steps"},
+    };
+    dg_error err;
+    int rc = dg_h5_write_file(o->output, attrs, sizeof attrs / sizeof attrs[0], arrays,
+                              sizeof arrays / sizeof arrays[0], &err) == DG_OK
+                 ? EXIT_OK
+                 : cli_fail(&err);
+    free(student);
+    free(index);
+    return rc;
+}
+
+int cmd_gits(int argc, char **argv, const char *command_line)
+{
+    gits_options o = {.denoiser = "empirical", .teacher = &dg_solver_ipndm,
+                      .grid = CLI_GRID_DEFAULTS, .warmup = 256, .student_steps = 7,
+                      .cost = DG_GITS_COST_DEV, .coeff = DG_GITS_DEFAULT_COEFF};
+    o.grid.steps = 61;
+    int rc = parse(argc, argv, &o);
+    if (rc != EXIT_OK)
+        return rc;
+
+    const size_t T = o.grid.steps, n = o.warmup, K = o.student_steps - 1;
+    double *tsig = malloc(T * sizeof *tsig);
+    double *C = NULL, *V = NULL, *traj = NULL, *den = NULL;
+    size_t *indices = malloc((K + 1) * sizeof *indices);
+    dg_dataset *starts = NULL;
+    cli_model model = {0};
+    dg_error err;
+    if (!tsig || !indices) {
+        rc = EXIT_FAILED;
+        cli_error("out of memory");
+        goto release;
+    }
+    rc = cli_grid_make(COMMAND, &o.grid, tsig);
+    if (rc != EXIT_OK)
+        goto release;
+    cli_progress progress;
+    cli_progress_init(&progress, "teacher");
+    progress.enabled &= !o.quiet;
+    rc = cli_model_load(o.data, o.limit, o.denoiser, progress.enabled, &model);
+    if (rc != EXIT_OK)
+        goto release;
+    rc = cli_draw_starts(o.seed, n, model.dim, o.grid.sigma_max, &starts);
+    if (rc != EXIT_OK)
+        goto release;
+
+    rc = EXIT_FAILED;
+    traj = dg_doubles_alloc(T * n, model.dim);
+    den = dg_doubles_alloc((T - 1) * n, model.dim);
+    C = dg_doubles_alloc(T, T);
+    V = dg_doubles_alloc(T, K + 1);
+    if (!traj || !den || !C || !V) {
+        cli_error("cannot allocate the teacher's %zu × %zu × %zu trajectories", T, n, model.dim);
+        goto release;
+    }
+    cli_catch_signals();
+    const dg_solve_options sopt = {.progress = cli_progress_update, .progress_ctx = &progress,
+                                   .cancel = &cli_interrupted};
+    size_t nfe = 0;
+    int status = dg_solve(o.teacher, model.den, tsig, T, n, model.dim, starts->x, traj, den,
+                          &sopt, &nfe, &err);
+    cli_progress_done(&progress);
+    if (status == DG_OK)
+        status = dg_gits_cost_matrix(tsig, T, traj, den, n, model.dim, (dg_gits_cost)o.cost, C,
+                                     &err);
+    if (status == DG_OK)
+        status = dg_gits_dp(C, T, K, o.coeff, V, indices, &err);
+    if (status != DG_OK) {
+        rc = cli_fail(&err);
+        goto release;
+    }
+    rc = write_schedule(&o, command_line, tsig, T, C, V, indices, nfe);
+
+release:
+    dg_doubles_free(traj);
+    dg_doubles_free(den);
+    dg_doubles_free(C);
+    dg_doubles_free(V);
+    dg_dataset_free(starts);
+    cli_model_free(&model);
+    free(tsig);
+    free(indices);
+    return rc;
+}

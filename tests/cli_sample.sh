@@ -87,6 +87,46 @@ run_diffgeo schedule --schedule "h5:$WORK/missing.h5"
 [ $rc -eq 1 ] && grep -q "No such file" "$WORK/err"
 ok $? "a missing grid file is a failure (exit 1)"
 
+# ODE-Jump: K steps, then x ← D(x_K; σ_K); NFE 2K + 1 with Heun.
+run_diffgeo sample --data $data -n 4 --steps 9 --jump-at 5 -o "$WORK/jump.h5"
+"$DIFFGEO" info "$WORK/jump.h5" | grep -q "nfe              11"
+ok $? "--jump-at 5 with heun: NFE = 2·5 + 1"
+"$DIFFGEO" table "$WORK/jump.h5" /samples >"$WORK/j1.txt"
+"$DIFFGEO" table "$WORK/jump.h5" /denoised --slice 5 >"$WORK/j2.txt"
+cmp -s "$WORK/j1.txt" "$WORK/j2.txt"
+ok $? "--jump-at K returns D(x_K; σ_K) exactly"
+"$DIFFGEO" sample --data $data -n 4 --steps 9 -q -o "$WORK/full.h5"
+"$DIFFGEO" table "$WORK/full.h5" /trajectory --slice 5 >"$WORK/j3.txt"
+"$DIFFGEO" table "$WORK/jump.h5" /trajectory --slice 5 >"$WORK/j4.txt"
+cmp -s "$WORK/j3.txt" "$WORK/j4.txt"
+ok $? "--jump-at K follows the full run up to x_K"
+run_diffgeo sample --data $data --steps 9 --jump-at 8 -o "$WORK/nojump.h5"
+[ $rc -eq 2 ] && [ ! -e "$WORK/nojump.h5" ]
+ok $? "--jump-at the last index is a usage error"
+
+# Interpolation between the two starts that seed 3 draws.
+"$DIFFGEO" sample --data synthetic:gmm,n=300,d=64 -n 2 --seed 3 --steps 3 -q -o "$WORK/ab.h5"
+"$DIFFGEO" table "$WORK/ab.h5" /trajectory --slice 0 >"$WORK/ab.txt"
+for method in lerp slerp rescaled; do
+    run_diffgeo interpolate --data synthetic:gmm,n=300,d=64 --seed 3 --method $method --points 5 \
+        --steps 4 -o "$WORK/$method.h5"
+    ok $rc "interpolate --method $method"
+    "$DIFFGEO" table "$WORK/$method.h5" /trajectory --slice 0 >"$WORK/$method.txt"
+done
+# lerp at λ = ½ is (a + b)/2; its norm ratio against σ_max √d, recomputed with awk.
+awk 'NR > 1 && NR <= 3 { for (k = 2; k <= NF; k++) v[NR, k] = $k }
+     END { for (k = 2; k <= NF; k++) { m = (v[2, k] + v[3, k]) / 2; s += m * m }
+           printf "%.12f\n", sqrt(s) / (80 * 8) }' "$WORK/ab.txt" >"$WORK/want.txt"
+"$DIFFGEO" table "$WORK/lerp.h5" /interpolation/norm_ratio | awk '$1 == 2 { printf "%.12f\n", $2 }' |
+    cmp -s - "$WORK/want.txt"
+ok $? "lerp midpoint norm ratio = ‖(a + b)/2‖/(σ_max √d) ($(cat "$WORK/want.txt"))"
+"$DIFFGEO" table "$WORK/rescaled.h5" /interpolation/norm_ratio |
+    awk '!/^#/ { d = $2 - 1; if (d < 0) d = -d; if (d > 1e-12) bad = 1 } END { exit bad }'
+ok $? "rescaled lerp stays on the shell: norm ratio 1"
+head -n 2 "$WORK/ab.txt" | tail -n 1 | cut -d' ' -f2- >"$WORK/a.txt"
+sed -n 2p "$WORK/slerp.txt" | cut -d' ' -f2- | cmp -s - "$WORK/a.txt"
+ok $? "slerp starts exactly at a"
+
 run_diffgeo --help
 grep -q "sample" "$WORK/out" && [ $rc -eq 0 ]
 ok $? "diffgeo --help lists the commands"

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,8 @@ static void help(void)
            "                         instead of the first evaluation (one NFE less)\n"
            "      --denoise-to-zero  after σ_min, one more evaluation: x ← D(x; σ_min)\n"
            "                         (diff-sampler's convention; the grid gains σ = 0)\n"
+           "      --jump-at K        ODE-Jump: stop at grid index K and return D(x_K; σ_K)\n"
+           "                         (one evaluation more; the grid ends σ_K, 0)\n"
            "      --threshold        dynamic thresholding of every D (per sample, the\n"
            "                         0.995 quantile of |D| is scaled to 1); only for data\n"
            "                         in [−1, 1]\n"
@@ -64,6 +67,27 @@ static void help(void)
            solvers);
 }
 
+static void help_interpolate(void)
+{
+    printf("Usage: diffgeo interpolate --data SPEC [--method lerp|slerp|rescaled]\n"
+           "                           [--points M] [SAMPLE OPTION]... -o RUN.h5\n"
+           "Latent interpolation (PAPER.md §7): M start points on a path between two\n"
+           "starts a and b at σ_max, each decoded by the probability-flow ODE.  Independent\n"
+           "starts have norm ≈ σ_max √d and are nearly orthogonal, so the straight line\n"
+           "(lerp) leaves the noise shell: its midpoint has norm ≈ 0.707 σ_max √d.\n"
+           "\n"
+           "      --method NAME  lerp: (1 − λ) a + λ b;  slerp: the great circle from a to b\n"
+           "                     (default);  rescaled: lerp scaled to norm σ_max √d\n"
+           "      --points M     points on the path, λ = 0, 1/(M−1), …, 1 [11]\n"
+           "      --init SPEC    the two starts a and b (2 × d); otherwise drawn with --seed\n"
+           "All options of 'diffgeo sample' apply (solver, grid, data, denoiser).  The run\n"
+           "file is a sample run file with one trajectory per point, plus\n"
+           "/interpolation/lambda [M] and /interpolation/norm_ratio [M] = ‖x_0‖/(σ_max √d).\n"
+           "\n"
+           "Example:\n"
+           "  diffgeo interpolate --data fashion-mnist --method lerp --points 9 -o lerp.h5\n");
+}
+
 typedef struct sample_options {
     const char *data, *denoiser, *init, *output;
     const dg_solver_type *solver;
@@ -72,13 +96,23 @@ typedef struct sample_options {
     int n_given, quiet;
     int afs, denoise_to_zero, threshold;
     unsigned max_order;
+    size_t jump_at; /* ODE-Jump: the grid index after which D(x; σ) is returned */
+    int jump_given;
+    /* diffgeo interpolate: the path between two starts, and its points. */
+    int interpolate;
+    const char *method;
+    size_t points;
     unsigned long seed;
 } sample_options;
 
 enum {
     OPT_SOLVER = 2000, OPT_DENOISER, OPT_SEED, OPT_INIT, OPT_LIMIT,
-    OPT_AFS, OPT_DENOISE_TO_ZERO, OPT_THRESHOLD, OPT_MAX_ORDER
+    OPT_AFS, OPT_DENOISE_TO_ZERO, OPT_THRESHOLD, OPT_MAX_ORDER, OPT_JUMP_AT, OPT_METHOD,
+    OPT_POINTS
 };
+
+/* The interpolation paths of `diffgeo interpolate` (PAPER.md §7). */
+static const char *const methods[] = {"lerp", "slerp", "rescaled", NULL};
 
 static int parse(int argc, char **argv, sample_options *o)
 {
@@ -97,6 +131,9 @@ static int parse(int argc, char **argv, sample_options *o)
         {"denoise-to-zero", no_argument, NULL, OPT_DENOISE_TO_ZERO},
         {"threshold", no_argument, NULL, OPT_THRESHOLD},
         {"max-order", required_argument, NULL, OPT_MAX_ORDER},
+        {"jump-at", required_argument, NULL, OPT_JUMP_AT},
+        {"method", required_argument, NULL, OPT_METHOD},
+        {"points", required_argument, NULL, OPT_POINTS},
         CLI_GRID_OPTIONS,
         {NULL, 0, NULL, 0},
     };
@@ -127,8 +164,37 @@ static int parse(int argc, char **argv, sample_options *o)
             o->quiet = 1;
             break;
         case 'h':
-            help();
+            if (o->interpolate)
+                help_interpolate();
+            else
+                help();
             exit(EXIT_OK);
+        case OPT_JUMP_AT:
+            if (o->interpolate || cli_parse_size(COMMAND, "jump-at", optarg, &o->jump_at) != 0)
+                return o->interpolate ? cli_usage_error(COMMAND, "unknown option '--jump-at'")
+                                      : EXIT_USAGE;
+            o->jump_given = 1;
+            break;
+        case OPT_METHOD: {
+            size_t k = 0;
+            while (methods[k] && strcmp(methods[k], optarg) != 0)
+                k++;
+            if (!o->interpolate || !methods[k])
+                return cli_usage_error(o->interpolate ? "interpolate" : COMMAND,
+                                       o->interpolate ? "unknown method '%s' (lerp, slerp, rescaled)"
+                                                      : "unknown option '--method' ('%s')",
+                                       optarg);
+            o->method = methods[k];
+            break;
+        }
+        case OPT_POINTS:
+            if (!o->interpolate)
+                return cli_usage_error(COMMAND, "unknown option '--points'");
+            if (cli_parse_size("interpolate", "points", optarg, &o->points) != 0)
+                return EXIT_USAGE;
+            if (o->points < 2)
+                return cli_usage_error("interpolate", "--points %zu: need at least 2", o->points);
+            break;
         case OPT_SOLVER:
             o->solver = dg_solver_find(optarg);
             if (!o->solver)
@@ -182,6 +248,9 @@ static int parse(int argc, char **argv, sample_options *o)
     if (o->denoise_to_zero && o->grid.final_zero)
         return cli_usage_error(COMMAND, "--final-zero and --denoise-to-zero both end the "
                                         "grid at σ = 0: choose one");
+    if (o->jump_given && (o->denoise_to_zero || o->grid.final_zero))
+        return cli_usage_error(COMMAND, "--jump-at ends the run with D(x; σ): drop --final-zero "
+                                        "and --denoise-to-zero");
     /* The DS convention is the same grid with D itself as the last step. */
     o->grid.final_zero |= o->denoise_to_zero;
     if (optind < argc)
@@ -193,10 +262,63 @@ static int parse(int argc, char **argv, sample_options *o)
     return EXIT_OK;
 }
 
+/*
+ * Points on the path between the starts a and b (rows 0 and 1 of ends):
+ * lerp, slerp along the great circle, or lerp rescaled to norm σ_max √d.
+ */
+static void interpolate_path(const char *method, const double *a, const double *b,
+                             size_t dim, double sigma_max, size_t points, double *x)
+{
+    const double na = dg_norm(a, dim), nb = dg_norm(b, dim);
+    const double cosine = fmax(-1.0, fmin(1.0, dg_dot(a, b, dim) / (na * nb)));
+    const double theta = acos(cosine), shell = sigma_max * sqrt((double)dim);
+    for (size_t m = 0; m < points; m++) {
+        const double t = (double)m / (double)(points - 1);
+        double wa = 1 - t, wb = t;
+        if (strcmp(method, "slerp") == 0 && sin(theta) > 1e-12) {
+            wa = sin((1 - t) * theta) / sin(theta);
+            wb = sin(t * theta) / sin(theta);
+        }
+        double *row = x + m * dim;
+        for (size_t k = 0; k < dim; k++)
+            row[k] = wa * a[k] + wb * b[k];
+        if (strcmp(method, "rescaled") == 0) {
+            const double scale = shell / dg_norm(row, dim);
+            for (size_t k = 0; k < dim; k++)
+                row[k] *= scale;
+        }
+    }
+}
+
 /* Start points: read from --init, or drawn from the seed. */
 static int make_starts(const sample_options *o, size_t dim, dg_dataset **starts)
 {
     dg_error err;
+    if (o->interpolate) {
+        dg_dataset *ends = NULL;
+        int rc = EXIT_OK;
+        if (o->init) {
+            if (dg_data_load(o->init, NULL, &ends, &err) != DG_OK)
+                return cli_fail_spec(&err);
+            if (ends->n != 2 || ends->dim != dim) {
+                cli_error("--init %s: interpolation needs 2 start points of dimension %zu, "
+                          "not %zu × %zu", o->init, dim, ends->n, ends->dim);
+                rc = EXIT_FAILED;
+            }
+        } else {
+            rc = cli_draw_starts(o->seed, 2, dim, o->grid.sigma_max, &ends);
+        }
+        if (rc == EXIT_OK) {
+            *starts = dg_dataset_alloc(o->points, dim);
+            if (*starts)
+                interpolate_path(o->method, ends->x, ends->x + dim, dim, o->grid.sigma_max,
+                                 o->points, (*starts)->x);
+            else
+                rc = EXIT_FAILED;
+        }
+        dg_dataset_free(ends);
+        return rc;
+    }
     if (o->init) {
         if (dg_data_load(o->init, NULL, starts, &err) != DG_OK)
             return cli_fail_spec(&err);
@@ -215,21 +337,22 @@ static int make_starts(const sample_options *o, size_t dim, dg_dataset **starts)
     return cli_draw_starts(o->seed, o->n, dim, o->grid.sigma_max, starts);
 }
 
-int cmd_sample(int argc, char **argv, const char *command_line)
+static int run_sample(int argc, char **argv, const char *command_line, int interpolate)
 {
     sample_options o = {.denoiser = "empirical", .solver = &dg_solver_heun,
-                        .grid = CLI_GRID_DEFAULTS, .n = 16};
+                        .grid = CLI_GRID_DEFAULTS, .n = 16, .interpolate = interpolate,
+                        .method = "slerp", .points = 11};
     int rc = parse(argc, argv, &o);
     if (rc != EXIT_OK) {
         cli_grid_free(&o.grid);
         return rc;
     }
 
-    const size_t nsigmas = cli_grid_size(&o.grid);
+    size_t nsigmas = cli_grid_size(&o.grid);
     double *sigmas = malloc((nsigmas > 0 ? nsigmas : 1) * sizeof *sigmas);
     dg_dataset *starts = NULL;
     cli_model model = {0};
-    double *traj = NULL, *denoised = NULL;
+    double *traj = NULL, *denoised = NULL, *lambda = NULL, *ratio = NULL;
     dg_error err;
     if (!sigmas) {
         cli_error("out of memory");
@@ -238,6 +361,18 @@ int cmd_sample(int argc, char **argv, const char *command_line)
     rc = cli_grid_make(COMMAND, &o.grid, sigmas);
     if (rc != EXIT_OK)
         goto release;
+    if (o.jump_given) {
+        /* ODE-Jump (PAPER.md §7): σ_0 … σ_K, then x ← D(x_K; σ_K) at σ = 0. */
+        if (o.jump_at + 1 >= o.grid.steps) {
+            rc = cli_usage_error(COMMAND, "--jump-at %zu: must be below the last grid index %zu",
+                                 o.jump_at, o.grid.steps - 1);
+            goto release;
+        }
+        nsigmas = o.jump_at + 2;
+        sigmas[nsigmas - 1] = 0;
+        o.denoise_to_zero = 1;
+        o.grid.final_zero = 1;
+    }
 
     cli_progress progress;
     cli_progress_init(&progress, "sampling");
@@ -278,6 +413,34 @@ int cmd_sample(int argc, char **argv, const char *command_line)
         goto release;
     }
 
+    /* What interpolate and --jump-at add to the run file. */
+    const dg_h5_attr extra_config[] = {
+        {"jump_at", NULL, (double)o.jump_at, 1},
+        {"interpolation", o.method, 0, 0},
+    };
+    dg_h5_array extra[2] = {{0}};
+    if (o.interpolate) {
+        lambda = malloc(n * sizeof *lambda);
+        ratio = malloc(n * sizeof *ratio);
+        if (!lambda || !ratio) {
+            cli_error("out of memory");
+            rc = EXIT_FAILED;
+            goto release;
+        }
+        for (size_t m = 0; m < n; m++) {
+            lambda[m] = (double)m / (double)(n - 1);
+            ratio[m] = dg_norm(starts->x + m * dim, dim) /
+                       (o.grid.sigma_max * sqrt((double)dim));
+        }
+        const dg_h5_array l = {"/interpolation/lambda", lambda, 1, {n},
+                               "position on the path from start a (0) to b (1)", "1", "sample"};
+        const dg_h5_array r = {"/interpolation/norm_ratio", ratio, 1, {n},
+                               "||x_0|| / (sigma_max sqrt(d)): 1 on the noise shell", "1",
+                               "sample"};
+        extra[0] = l;
+        extra[1] = r;
+    }
+
     const dg_run run = {
         .command_line = command_line,
         .seed = o.seed,
@@ -303,6 +466,10 @@ int cmd_sample(int argc, char **argv, const char *command_line)
         .nsigmas = nsigmas,
         .trajectory = traj,
         .denoised = denoised,
+        .extra = extra,
+        .nextra = o.interpolate ? 2 : 0,
+        .extra_config = o.jump_given ? extra_config : extra_config + 1,
+        .nextra_config = (size_t)(o.jump_given + o.interpolate),
     };
     if (cli_interrupted) {
         cli_error("interrupted; %s not written", o.output);
@@ -314,6 +481,8 @@ int cmd_sample(int argc, char **argv, const char *command_line)
     }
 
 release:
+    free(lambda);
+    free(ratio);
     dg_doubles_free(traj);
     dg_doubles_free(denoised);
     dg_dataset_free(starts);
@@ -321,4 +490,14 @@ release:
     free(sigmas);
     cli_grid_free(&o.grid);
     return rc;
+}
+
+int cmd_sample(int argc, char **argv, const char *command_line)
+{
+    return run_sample(argc, argv, command_line, 0);
+}
+
+int cmd_interpolate(int argc, char **argv, const char *command_line)
+{
+    return run_sample(argc, argv, command_line, 1);
 }

@@ -20,6 +20,7 @@ static const command commands[] = {
     {"info", cmd_info, "summarise a run file or any HDF5 file"},
     {"table", cmd_table, "print a dataset of a file as columns for gnuplot"},
     {"schedule", cmd_schedule, "print a σ grid as a table"},
+    {"interpolate", cmd_interpolate, "decode points between two starts (lerp, slerp, rescaled)"},
     {"gits", cmd_gits, "find a σ schedule by dynamic programming on a teacher (GITS)"},
 };
 

@@ -581,6 +581,20 @@ static herr_t stamp_root(hid_t file)
     return rc;
 }
 
+static int add_array(hid_t file, const dg_h5_array *a);
+
+static herr_t write_attrs(hid_t obj, const dg_h5_attr *attrs, size_t count)
+{
+    herr_t rc = 0;
+    for (size_t k = 0; k < count && rc >= 0; k++) {
+        const dg_h5_attr *a = &attrs[k];
+        rc = a->text ? attr_string(obj, a->name, a->text)
+             : a->is_integer ? attr_int(obj, a->name, (long long)a->number)
+                             : attr_double(obj, a->name, a->number);
+    }
+    return rc;
+}
+
 static int write_run_contents(hid_t file, const dg_run *r)
 {
     herr_t rc = 0;
@@ -613,6 +627,7 @@ static int write_run_contents(hid_t file, const dg_run *r)
             shape[k] = (long long)r->image_shape[k];
         rc |= attr_ints(config, "image_shape", shape, r->image_rank, 0);
     }
+    rc |= write_attrs(config, r->extra_config, r->nextra_config);
     H5Gclose(config);
 
     const size_t T = r->nsigmas - 1;
@@ -625,6 +640,8 @@ static int write_run_contents(hid_t file, const dg_run *r)
     rc |= write_array(file, "/denoised", r->denoised, 3, den, "eval sample dim");
     rc |= write_array(file, "/samples", r->trajectory + T * r->n * r->dim, 2, samples,
                       "sample dim");
+    for (size_t k = 0; k < r->nextra && rc >= 0; k++)
+        rc |= add_array(file, &r->extra[k]);
     return rc < 0 ? -1 : 0;
 }
 
@@ -714,18 +731,12 @@ typedef struct file_contents {
     size_t narrays;
 } file_contents;
 
-static int add_array(hid_t file, const dg_h5_array *a);
-
 static int fill_file(hid_t file, const void *ctx)
 {
     const file_contents *c = ctx;
     herr_t rc = stamp_root(file);
-    for (size_t k = 0; k < c->nattrs && rc >= 0; k++) {
-        const dg_h5_attr *a = &c->attrs[k];
-        rc = a->text ? attr_string(file, a->name, a->text)
-             : a->is_integer ? attr_int(file, a->name, (long long)a->number)
-                             : attr_double(file, a->name, a->number);
-    }
+    if (rc >= 0)
+        rc = write_attrs(file, c->attrs, c->nattrs);
     for (size_t k = 0; k < c->narrays && rc >= 0; k++)
         rc = add_array(file, &c->arrays[k]);
     return rc < 0 ? -1 : 0;

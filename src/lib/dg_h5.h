@@ -70,6 +70,27 @@ int dg_h5_walk_attrs(const char *path, const char *object,
                                    const char *value),
                      void *ctx, dg_error *err);
 
+/* --- Writing -------------------------------------------------------------- */
+
+/* A float64 array to write, with its documentation attributes. */
+typedef struct dg_h5_array {
+    const char *name;        /* full path, e.g. "/metrics/deviation" */
+    const double *data;      /* row-major, product of shape doubles */
+    size_t rank;
+    size_t shape[DG_H5_RANK_MAX];
+    const char *description; /* stored as attribute "description" */
+    const char *units;       /* stored as attribute "units" */
+    const char *axes;        /* axis labels, e.g. "grid sample"; NULL for none */
+} dg_h5_array;
+
+/* An attribute: a string (text != NULL), an integer or a double. */
+typedef struct dg_h5_attr {
+    const char *name;
+    const char *text;   /* string value, or NULL for a number */
+    double number;      /* numeric value */
+    int is_integer;     /* store the number as int64 */
+} dg_h5_attr;
+
 /* --- Run files (DESIGN.md, "Run file") ------------------------------------- */
 
 typedef struct dg_run {
@@ -97,6 +118,12 @@ typedef struct dg_run {
     size_t nsigmas;           /* T + 1 */
     const double *trajectory; /* (T + 1) × n × dim */
     const double *denoised;   /* T × n × dim */
+    /* Further arrays of the command (e.g. /interpolation/...), may be none. */
+    const dg_h5_array *extra;
+    size_t nextra;
+    /* Further /config attributes (e.g. jump_at), may be none. */
+    const dg_h5_attr *extra_config;
+    size_t nextra_config;
 } dg_run;
 
 /*
@@ -108,17 +135,6 @@ typedef struct dg_run {
  */
 int dg_h5_write_run(const char *path, const dg_run *run, dg_error *err);
 
-/* An array to add to an existing file, with its documentation attributes. */
-typedef struct dg_h5_array {
-    const char *name;        /* full path, e.g. "/metrics/deviation" */
-    const double *data;      /* row-major, product of shape doubles */
-    size_t rank;
-    size_t shape[DG_H5_RANK_MAX];
-    const char *description; /* stored as attribute "description" */
-    const char *units;       /* stored as attribute "units" */
-    const char *axes;        /* axis labels, e.g. "grid sample"; NULL for none */
-} dg_h5_array;
-
 /*
  * Adds (or replaces) count float64 arrays in the existing file at path,
  * creating intermediate groups.  The file is copied, changed and renamed
@@ -126,14 +142,6 @@ typedef struct dg_h5_array {
  */
 int dg_h5_add_arrays(const char *path, const dg_h5_array *arrays,
                      size_t count, dg_error *err);
-
-/* A root attribute: a string (text != NULL), an integer or a double. */
-typedef struct dg_h5_attr {
-    const char *name;
-    const char *text;   /* string value, or NULL for a number */
-    double number;      /* numeric value */
-    int is_integer;     /* store the number as int64 */
-} dg_h5_attr;
 
 /*
  * Writes a new file at path atomically (like dg_h5_write_run) holding the

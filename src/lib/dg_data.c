@@ -216,6 +216,11 @@ int dg_data_load(const char *spec, const dg_data_options *opt,
             return dg_error_set(err, DG_EINVAL, "bad data spec '%s': expected idx:PATH", spec);
         return dg_load_idx(spec + 4, limit, out, err);
     }
+    if (starts_with(spec, "npy:")) {
+        if (spec[4] == '\0')
+            return dg_error_set(err, DG_EINVAL, "bad data spec '%s': expected npy:PATH", spec);
+        return dg_load_npy(spec + 4, limit, out, err);
+    }
     if (strcmp(spec, "fashion-mnist") == 0 || starts_with(spec, "fashion-mnist:")) {
         const char *split = spec[13] ? spec + 14 : "train";
         if (dg_fashion_mnist_path(DG_FASHION_MNIST_DIR, split, path, sizeof path) != DG_OK)
@@ -236,6 +241,6 @@ int dg_data_load(const char *spec, const dg_data_options *opt,
         return dg_error_set(err, DG_EUNKNOWN, "unknown synthetic dataset '%s' (synthetic:gmm)",
                             spec + 10);
     return dg_error_set(err, DG_EUNKNOWN,
-                        "unknown data spec '%s' (h5:PATH, idx:PATH, fashion-mnist, synthetic:gmm)",
+                        "unknown data spec '%s' (h5:PATH, idx:PATH, npy:PATH, fashion-mnist, synthetic:gmm)",
                         spec);
 }

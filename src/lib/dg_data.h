@@ -7,6 +7,10 @@
  *                        type's range (uint8: v/127.5 − 1).  Without a dataset
  *                        name the file's only array at the root is used.
  *   idx:PATH             MNIST IDX file (ubyte, float or double; gzip accepted)
+ *   npy:PATH             NumPy .npy file (versions 1.0 to 3.0) of dtype <f8,
+ *                        >f8, <f4, >f4 or |u1 in C order, rank ≥ 2 with rows
+ *                        first (rank 3 or 4 keeps the image shape); uint8
+ *                        data are images scaled by v/127.5 − 1
  *   fashion-mnist[:train|:test]
  *                        the IDX files of Debian's dataset-fashion-mnist
  *   synthetic:gmm[,key=value...]

@@ -1,7 +1,7 @@
 /*
  * Tests of dg_data: IDX (plain and gzip), HDF5 (integer scaling, ranks,
  * NaN), NumPy .npy (every dtype, header versions, malformed headers),
- * synthetic mixtures and spec errors.  Fixtures are written here, in the
+ * CIFAR-10 batch directories, synthetic mixtures and spec errors.  Fixtures are written here, in the
  * build directory, with zlib and HDF5 directly or byte by byte.
  */
 #include "config.h"
@@ -495,6 +495,128 @@ static void test_npy_preambles(void)
        "npy a directory: %s", err.message);
 }
 
+/* ------------------------------------------------------------------------ */
+/* CIFAR-10                                                                 */
+/* ------------------------------------------------------------------------ */
+
+#define CIFAR_DIR WORKDIR "/cifar"
+#define CIFAR_PIXELS 3072
+
+/* Byte j (plane j / 1024, row j % 1024 / 32, column j % 32) of record r of batch b. */
+static unsigned char cifar_byte(size_t b, size_t r, size_t j)
+{
+    return (unsigned char)((13 * b + 31 * r + 7 * (j % 1024) + 50 * (j / 1024)) % 256);
+}
+
+/* Writes count records of batch b (label, then 3072 pixels) and extra stray bytes. */
+static void write_cifar_batch(const char *path, size_t b, size_t count, size_t extra)
+{
+    FILE *f = fopen(path, "wb");
+    for (size_t r = 0; r < count; r++) {
+        fputc((int)((b + r) % 10), f);
+        for (size_t j = 0; j < CIFAR_PIXELS; j++)
+            fputc(cifar_byte(b, r, j), f);
+    }
+    for (size_t k = 0; k < extra; k++)
+        fputc(0x5a, f);
+    fclose(f);
+}
+
+/* A directory of train batches of the given record counts (0: no file) and a test batch. */
+static void write_cifar_dir(const char *dir, const size_t counts[5], size_t test_count)
+{
+    char path[256];
+    mkdir(dir, 0777);
+    for (size_t b = 0; b < 5; b++) {
+        snprintf(path, sizeof path, "%s/data_batch_%zu.bin", dir, b + 1);
+        remove(path);
+        if (counts[b])
+            write_cifar_batch(path, b, counts[b], 0);
+    }
+    snprintf(path, sizeof path, "%s/test_batch.bin", dir);
+    remove(path);
+    if (test_count)
+        write_cifar_batch(path, 5, test_count, 0);
+}
+
+/* True if rows [0, n) of d are the records of the batches from `first`, in order. */
+static int cifar_matches(const dg_dataset *d, size_t n, const size_t *counts, size_t first)
+{
+    int exact = d && d->n == n && d->dim == CIFAR_PIXELS && d->image_rank == 3 &&
+                d->image_shape[0] == 3 && d->image_shape[1] == 32 && d->image_shape[2] == 32;
+    size_t b = first, r = 0;
+    for (size_t i = 0; exact && i < n; i++, r++) {
+        while (r == counts[b - first]) {
+            b++;
+            r = 0;
+        }
+        for (size_t j = 0; j < CIFAR_PIXELS; j++)
+            exact &= d->x[i * CIFAR_PIXELS + j] == cifar_byte(b, r, j) / 127.5 - 1.0;
+    }
+    return exact;
+}
+
+static void test_cifar10(void)
+{
+    static const size_t counts[5] = {3, 2, 3, 1, 2};
+    const size_t test_counts[1] = {4};
+    write_cifar_dir(CIFAR_DIR, counts, 4);
+    dg_dataset *d = NULL;
+    dg_error err;
+    int status = dg_data_load("cifar10:" CIFAR_DIR, NULL, &d, &err);
+    ok(status == DG_OK && cifar_matches(d, 11, counts, 0),
+       "cifar10: 11 records of 5 batches in order, planes R, G, B as in the file, "
+       "3 × 32 × 32, v/127.5 − 1");
+    if (status != DG_OK)
+        diag("%s", err.message);
+    dg_dataset_free(d);
+    status = dg_data_load("cifar10:" CIFAR_DIR ":train", NULL, &d, &err);
+    ok(status == DG_OK && cifar_matches(d, 11, counts, 0), "cifar10 :train is the default");
+    dg_dataset_free(d);
+    const dg_data_options lim4 = {.limit = 4}, lim99 = {.limit = 99};
+    status = dg_data_load("cifar10:" CIFAR_DIR, &lim4, &d, &err);
+    ok(status == DG_OK && cifar_matches(d, 4, counts, 0),
+       "cifar10 --limit 4: batch 1 and the first record of batch 2");
+    dg_dataset_free(d);
+    status = dg_data_load("cifar10:" CIFAR_DIR, &lim99, &d, &err);
+    ok(status == DG_OK && cifar_matches(d, 11, counts, 0), "cifar10 --limit 99 keeps all 11");
+    dg_dataset_free(d);
+    status = dg_data_load("cifar10:" CIFAR_DIR ":test", NULL, &d, &err);
+    ok(status == DG_OK && cifar_matches(d, 4, test_counts, 5),
+       "cifar10 :test reads the 4 records of test_batch.bin");
+    dg_dataset_free(d);
+
+    /* Batch 2 with a cut record: refused whatever the limit. */
+    write_cifar_batch(CIFAR_DIR "/data_batch_2.bin", 1, 2, 3072);
+    d = NULL;
+    status = dg_data_load("cifar10:" CIFAR_DIR, &lim4, &d, &err);
+    ok(status == DG_EFORMAT && d == NULL &&
+           strstr(err.message, CIFAR_DIR "/data_batch_2.bin: truncated CIFAR-10 file "
+                               "(9218 bytes, not a whole number of 3073-byte records)"),
+       "cifar10 a batch with a cut record: %s", err.message);
+    write_cifar_batch(CIFAR_DIR "/data_batch_2.bin", 1, 0, 0);
+    status = dg_data_load("cifar10:" CIFAR_DIR, NULL, &d, &err);
+    ok(status == DG_EFORMAT && d == NULL && strstr(err.message, "data_batch_2.bin: empty CIFAR-10 file"),
+       "cifar10 an empty batch: %s", err.message);
+
+    /* Batch 3 missing: refused even when --limit would stop in batch 1. */
+    static const size_t holes[5] = {3, 2, 0, 1, 2};
+    write_cifar_dir(CIFAR_DIR, holes, 0);
+    const dg_data_options lim1 = {.limit = 1};
+    status = dg_data_load("cifar10:" CIFAR_DIR, &lim1, &d, &err);
+    ok(status == DG_EIO && d == NULL &&
+           strcmp(err.message, "cannot open " CIFAR_DIR
+                               "/data_batch_3.bin: No such file or directory") == 0,
+       "cifar10 a missing batch: %s", err.message);
+    status = dg_data_load("cifar10:" CIFAR_DIR ":test", NULL, &d, &err);
+    ok(status == DG_EIO && d == NULL && strstr(err.message, CIFAR_DIR "/test_batch.bin"),
+       "cifar10 :test without test_batch.bin: %s", err.message);
+    status = dg_data_load("cifar10:" WORKDIR "/nodir", NULL, &d, &err);
+    ok(status == DG_EIO && d == NULL &&
+           strstr(err.message, WORKDIR "/nodir/data_batch_1.bin: No such file"),
+       "cifar10 a missing directory: %s", err.message);
+}
+
 static void test_synthetic_and_specs(void)
 {
     dg_dataset *a = NULL, *b = NULL;
@@ -524,6 +646,10 @@ static void test_synthetic_and_specs(void)
         {"fashion-mnist:valid", "split"},
         {"h5:", "h5:PATH"},
         {"npy:", "npy:PATH"},
+        {"cifar10:", "expected cifar10:DIR[:train|:test]"},
+        {"cifar10", "expected cifar10:DIR[:train|:test]"},
+        {"cifar10::test", "expected cifar10:DIR[:train|:test]"},
+        {"cifar10:" WORKDIR ":valid", "unknown CIFAR-10 split 'valid' (train or test)"},
     };
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         dg_dataset *d = NULL;
@@ -544,6 +670,7 @@ int main(void)
     test_npy_versions_and_shapes();
     test_npy_refusals();
     test_npy_preambles();
+    test_cifar10();
     test_synthetic_and_specs();
     return done_testing();
 }

@@ -198,6 +198,25 @@ static int split_h5_spec(const char *rest, char *path, size_t size,
     return DG_OK;
 }
 
+/*
+ * Splits ":DIR[:train|:test]" into the directory and the split (train by
+ * default); a directory whose name holds ':' needs the split spelt out.
+ */
+static int split_cifar10_spec(const char *rest, char *dir, size_t size,
+                              const char **split)
+{
+    if (*rest++ != ':')
+        return DG_EINVAL;
+    const char *colon = strrchr(rest, ':');
+    const size_t len = colon ? (size_t)(colon - rest) : strlen(rest);
+    if (len == 0 || len >= size)
+        return DG_EINVAL;
+    memcpy(dir, rest, len);
+    dir[len] = '\0';
+    *split = colon ? colon + 1 : "train";
+    return DG_OK;
+}
+
 int dg_data_load(const char *spec, const dg_data_options *opt,
                  dg_dataset **out, dg_error *err)
 {
@@ -221,6 +240,13 @@ int dg_data_load(const char *spec, const dg_data_options *opt,
             return dg_error_set(err, DG_EINVAL, "bad data spec '%s': expected npy:PATH", spec);
         return dg_load_npy(spec + 4, limit, out, err);
     }
+    if (strcmp(spec, "cifar10") == 0 || starts_with(spec, "cifar10:")) {
+        const char *split;
+        if (split_cifar10_spec(spec + 7, path, sizeof path, &split) != DG_OK)
+            return dg_error_set(err, DG_EINVAL,
+                                "bad data spec '%s': expected cifar10:DIR[:train|:test]", spec);
+        return dg_load_cifar10(path, split, limit, out, err);
+    }
     if (strcmp(spec, "fashion-mnist") == 0 || starts_with(spec, "fashion-mnist:")) {
         const char *split = spec[13] ? spec + 14 : "train";
         if (dg_fashion_mnist_path(DG_FASHION_MNIST_DIR, split, path, sizeof path) != DG_OK)
@@ -241,6 +267,7 @@ int dg_data_load(const char *spec, const dg_data_options *opt,
         return dg_error_set(err, DG_EUNKNOWN, "unknown synthetic dataset '%s' (synthetic:gmm)",
                             spec + 10);
     return dg_error_set(err, DG_EUNKNOWN,
-                        "unknown data spec '%s' (h5:PATH, idx:PATH, npy:PATH, fashion-mnist, synthetic:gmm)",
+                        "unknown data spec '%s' (h5:PATH, idx:PATH, npy:PATH, cifar10:DIR, "
+                        "fashion-mnist, synthetic:gmm)",
                         spec);
 }

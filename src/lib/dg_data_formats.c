@@ -1,4 +1,4 @@
-/* dg_data_formats: the IDX and .npy loaders behind dg_data_load. */
+/* dg_data_formats: the IDX, .npy and CIFAR-10 loaders behind dg_data_load. */
 #include "config.h"
 
 #include "dg_data_formats.h"
@@ -40,7 +40,7 @@ static uint64_t load_uint(const unsigned char *p, size_t size, bool big_endian)
     return u;
 }
 
-/* Decodes count elements of src into dst: pixels to [−1, 1], floats as they are. */
+/* Decodes count elements of src into dst: pixels to [−1, 1], floats as is. */
 static void decode_elems(dg_elem_type type, const unsigned char *src,
                          size_t count, double *dst)
 {
@@ -69,8 +69,7 @@ static void decode_elems(dg_elem_type type, const unsigned char *src,
 /* ------------------------------------------------------------------------ */
 
 /* Opens path for reading and measures it; a directory is refused. */
-static int open_sized(const char *path, FILE **f, uint64_t *size,
-                      dg_error *err)
+static int open_sized(const char *path, FILE **f, uint64_t *size, dg_error *err)
 {
     *f = fopen(path, "rb");
     if (!*f)
@@ -78,7 +77,7 @@ static int open_sized(const char *path, FILE **f, uint64_t *size,
                             strerror(errno));
     struct stat st;
     const int failed = fstat(fileno(*f), &st) != 0 ? errno
-                     : S_ISDIR(st.st_mode)         ? EISDIR
+                       : S_ISDIR(st.st_mode)       ? EISDIR
                                                    : 0;
     if (failed) {
         fclose(*f);
@@ -297,7 +296,6 @@ close_file:
     return status;
 }
 
-
 /* ------------------------------------------------------------------------ */
 /* NumPy .npy                                                               */
 /* ------------------------------------------------------------------------ */
@@ -364,18 +362,18 @@ int dg_npy_parse_preamble(const unsigned char *buf, size_t len,
         return dg_error_set(err, DG_EFORMAT, "%s: truncated .npy header", what);
     const unsigned major = buf[6], minor = buf[7];
     if (major < 1 || major > 3 || minor != 0)
-        return dg_error_set(err, DG_EFORMAT,
-                            "%s: unsupported .npy version %u.%u (1.0, 2.0 or 3.0)",
-                            what, major, minor);
+        return dg_error_set(
+            err, DG_EFORMAT,
+            "%s: unsupported .npy version %u.%u (1.0, 2.0 or 3.0)", what, major,
+            minor);
     const size_t start = npy_preamble_length(major);
     if (len < start)
         return dg_error_set(err, DG_EFORMAT, "%s: truncated .npy header", what);
     const uint64_t header_len = load_uint(buf + 8, start - 8, false);
     if (header_len > DG_NPY_HEADER_MAX)
-        return dg_error_set(err, DG_EFORMAT,
-                            "%s: .npy header of %llu bytes, longer than %d",
-                            what, (unsigned long long)header_len,
-                            DG_NPY_HEADER_MAX);
+        return dg_error_set(
+            err, DG_EFORMAT, "%s: .npy header of %llu bytes, longer than %d",
+            what, (unsigned long long)header_len, DG_NPY_HEADER_MAX);
     if (start + header_len > file_size)
         return dg_error_set(err, DG_EFORMAT,
                             "%s: truncated .npy header (%llu bytes claimed, "
@@ -437,11 +435,13 @@ static int npy_string(npy_cursor *c, const char *expected, const char **s,
     const unsigned char quote = c->text[c->pos];
     size_t end = c->pos + 1;
     while (end < c->len && c->text[end] != quote) {
-        if (c->text[end] < 0x20 || c->text[end] > 0x7e || c->text[end] == '\\') {
+        if (c->text[end] < 0x20 || c->text[end] > 0x7e ||
+            c->text[end] == '\\') {
             c->pos = end;
-            return npy_malformed(c, c->text[end] == '\n'
-                                        ? "the end of a string"
-                                        : "a plain string (printable, no escapes)");
+            return npy_malformed(
+                c, c->text[end] == '\n'
+                       ? "the end of a string"
+                       : "a plain string (printable, no escapes)");
         }
         end++;
     }
@@ -465,7 +465,8 @@ static int npy_extent(npy_cursor *c, uint64_t *v)
     npy_skip_blanks(c);
     const size_t start = c->pos;
     *v = 0;
-    while (c->pos < c->len && c->text[c->pos] >= '0' && c->text[c->pos] <= '9') {
+    while (c->pos < c->len && c->text[c->pos] >= '0' &&
+           c->text[c->pos] <= '9') {
         const unsigned digit = c->text[c->pos] - '0';
         *v = *v > (UINT64_MAX - digit) / 10 ? UINT64_MAX : *v * 10 + digit;
         c->pos++;
@@ -546,11 +547,12 @@ static int npy_dict(npy_cursor *c, npy_fields *f)
                (strlen(npy_keys[k]) != n || memcmp(npy_keys[k], key, n) != 0))
             k++;
         if (k == NPY_KEYS || seen[k])
-            return dg_error_set(c->err, DG_EFORMAT,
-                                "%s: %s key '%.*s' in the .npy header "
-                                "(expected descr, fortran_order, shape)",
-                                c->what, k == NPY_KEYS ? "unexpected" : "repeated",
-                                (int)(n < NPY_QUOTE_MAX ? n : NPY_QUOTE_MAX), key);
+            return dg_error_set(
+                c->err, DG_EFORMAT,
+                "%s: %s key '%.*s' in the .npy header "
+                "(expected descr, fortran_order, shape)",
+                c->what, k == NPY_KEYS ? "unexpected" : "repeated",
+                (int)(n < NPY_QUOTE_MAX ? n : NPY_QUOTE_MAX), key);
         seen[k] = true;
         if (!npy_accept(c, ':'))
             return npy_malformed(c, "':'");
@@ -574,13 +576,12 @@ static int npy_dict(npy_cursor *c, npy_fields *f)
     return DG_OK;
 }
 
-/* The checks of the values: supported type and order, rows of data, room in the file. */
-static int npy_check(const npy_fields *f, size_t header_end,
-                     uint64_t file_size, const char *what, dg_npy_header *h,
-                     dg_error *err)
+/* Checks the values: type, order, rank, extents, and room in the file. */
+static int npy_check(const npy_fields *f, size_t header_end, uint64_t file_size,
+                     const char *what, dg_npy_header *h, dg_error *err)
 {
-    const int quoted = (int)(f->descr_len < NPY_QUOTE_MAX ? f->descr_len
-                                                          : NPY_QUOTE_MAX);
+    const int quoted =
+        (int)(f->descr_len < NPY_QUOTE_MAX ? f->descr_len : NPY_QUOTE_MAX);
     size_t k = 0;
     while (k < sizeof npy_descrs / sizeof npy_descrs[0] &&
            (strlen(npy_descrs[k].descr) != f->descr_len ||
@@ -610,7 +611,8 @@ static int npy_check(const npy_fields *f, size_t header_end,
     for (size_t a = 0; a < f->rank; a++) {
         if (f->shape[a] == 0)
             return dg_error_set(err, DG_EFORMAT,
-                                "%s: .npy array with an empty axis %zu", what, a);
+                                "%s: .npy array with an empty axis %zu", what,
+                                a);
         if (f->shape[a] > SIZE_MAX / row_bytes)
             return dg_error_set(err, DG_EFORMAT,
                                 "%s: .npy array too large (axis %zu)", what, a);
@@ -637,8 +639,8 @@ static int npy_check(const npy_fields *f, size_t header_end,
 }
 
 int dg_npy_parse_header(const unsigned char *buf, size_t len,
-                        uint64_t file_size, const char *what,
-                        dg_npy_header *h, dg_error *err)
+                        uint64_t file_size, const char *what, dg_npy_header *h,
+                        dg_error *err)
 {
     size_t end;
     int status = dg_npy_parse_preamble(buf, len, file_size, what, &end, err);
@@ -655,8 +657,7 @@ int dg_npy_parse_header(const unsigned char *buf, size_t len,
     return npy_check(&f, end, file_size, what, h, err);
 }
 
-int dg_load_npy(const char *path, size_t limit, dg_dataset **out,
-                dg_error *err)
+int dg_load_npy(const char *path, size_t limit, dg_dataset **out, dg_error *err)
 {
     FILE *f;
     uint64_t size = 0;
@@ -680,8 +681,8 @@ int dg_load_npy(const char *path, size_t limit, dg_dataset **out,
     }
     rewind(f);
     if (fread(head, 1, end, f) != end) {
-        status = dg_error_set(err, DG_EIO, "%s: cannot read the .npy header",
-                              path);
+        status =
+            dg_error_set(err, DG_EIO, "%s: cannot read the .npy header", path);
         goto close_file;
     }
     status = dg_npy_parse_header(head, end, size, path, &h, err);
@@ -696,9 +697,9 @@ int dg_load_npy(const char *path, size_t limit, dg_dataset **out,
         goto close_file;
     }
     if (read_elems(f, h.type, keep * h.dim, data->x) != 0) {
-        status = dg_error_set(err, DG_EIO, "%s: cannot read the array data: %s",
-                              path, ferror(f) ? strerror(errno)
-                                              : "unexpected end of file");
+        status = dg_error_set(
+            err, DG_EIO, "%s: cannot read the array data: %s", path,
+            ferror(f) ? strerror(errno) : "unexpected end of file");
         goto close_file;
     }
     set_image_shape(data, h.rank, h.shape);
@@ -707,6 +708,108 @@ int dg_load_npy(const char *path, size_t limit, dg_dataset **out,
 close_file:
     fclose(f);
     free(head);
+    if (status != DG_OK)
+        dg_dataset_free(data);
+    else
+        *out = data;
+    return status;
+}
+
+/* ------------------------------------------------------------------------ */
+/* CIFAR-10 (binary version)                                                */
+/* ------------------------------------------------------------------------ */
+
+#define CIFAR_CHANNELS 3
+#define CIFAR_SIDE 32
+#define CIFAR_PIXELS (CIFAR_CHANNELS * CIFAR_SIDE * CIFAR_SIDE)
+#define CIFAR_RECORD (1 + CIFAR_PIXELS) /* the label byte, then the pixels */
+#define CIFAR_TRAIN_BATCHES 5
+
+/* The path of train batch k (from 0), or of the test batch. */
+static int cifar_path(const char *dir, bool train, size_t k, char *path,
+                      size_t size, dg_error *err)
+{
+    const int len =
+        train ? snprintf(path, size, "%s/data_batch_%zu.bin", dir, k + 1)
+              : snprintf(path, size, "%s/test_batch.bin", dir);
+    if (len < 0 || (size_t)len >= size)
+        return dg_error_set(err, DG_EINVAL,
+                            "CIFAR-10 directory name too long: %s", dir);
+    return DG_OK;
+}
+
+int dg_load_cifar10(const char *dir, const char *split, size_t limit,
+                    dg_dataset **out, dg_error *err)
+{
+    const bool train = strcmp(split, "train") == 0;
+    if (!train && strcmp(split, "test") != 0)
+        return dg_error_set(err, DG_EUNKNOWN,
+                            "unknown CIFAR-10 split '%s' (train or test)",
+                            split);
+    const size_t nfiles = train ? CIFAR_TRAIN_BATCHES : 1;
+    FILE *files[CIFAR_TRAIN_BATCHES] = {NULL};
+    uint64_t records[CIFAR_TRAIN_BATCHES], total = 0;
+    char path[4096];
+    dg_dataset *data = NULL;
+    int status = DG_OK;
+
+    /* Every file of the split is opened and sized first: a missing or cut
+     * batch is found before anything is allocated or read. */
+    for (size_t k = 0; k < nfiles; k++) {
+        uint64_t size = 0;
+        status = cifar_path(dir, train, k, path, sizeof path, err);
+        if (status == DG_OK)
+            status = open_sized(path, &files[k], &size, err);
+        if (status != DG_OK)
+            goto close_files;
+        if (size == 0) {
+            status = dg_error_set(err, DG_EFORMAT, "%s: empty CIFAR-10 file",
+                                  path);
+            goto close_files;
+        }
+        if (size % CIFAR_RECORD != 0) {
+            status = dg_error_set(err, DG_EFORMAT,
+                                  "%s: truncated CIFAR-10 file (%llu bytes, "
+                                  "not a whole number of %d-byte records)",
+                                  path, (unsigned long long)size, CIFAR_RECORD);
+            goto close_files;
+        }
+        records[k] = size / CIFAR_RECORD;
+        total += records[k];
+    }
+    const size_t keep = limit && limit < total ? limit
+                        : total <= SIZE_MAX    ? (size_t)total
+                                               : 0;
+    data = keep ? dg_dataset_alloc(keep, CIFAR_PIXELS) : NULL;
+    if (!data) {
+        status = dg_error_set(err, DG_ENOMEM,
+                              "%s: cannot allocate %llu × %d doubles", dir,
+                              (unsigned long long)(keep ? keep : total),
+                              CIFAR_PIXELS);
+        goto close_files;
+    }
+    size_t row = 0;
+    for (size_t k = 0; k < nfiles && row < keep; k++) {
+        for (uint64_t r = 0; r < records[k] && row < keep; r++, row++) {
+            unsigned char rec[CIFAR_RECORD];
+            if (fread(rec, 1, sizeof rec, files[k]) != sizeof rec) {
+                cifar_path(dir, train, k, path, sizeof path, NULL);
+                status = dg_error_set(err, DG_EIO,
+                                      "%s: cannot read record %llu", path,
+                                      (unsigned long long)r);
+                goto close_files;
+            }
+            decode_elems(DG_ELEM_U8, rec + 1, CIFAR_PIXELS,
+                         data->x + row * CIFAR_PIXELS);
+        }
+    }
+    const size_t shape[4] = {keep, CIFAR_CHANNELS, CIFAR_SIDE, CIFAR_SIDE};
+    set_image_shape(data, 4, shape);
+
+close_files:
+    for (size_t k = 0; k < nfiles; k++)
+        if (files[k])
+            fclose(files[k]);
     if (status != DG_OK)
         dg_dataset_free(data);
     else

@@ -1,7 +1,7 @@
 /*
  * dg_data_formats: the file-format loaders behind dg_data_load (IDX, NumPy
- * .npy).  Private to libdiffgeo: not installed, and nothing here is part of
- * the public interface.
+ * .npy, CIFAR-10 binary).  Private to libdiffgeo: not installed, and nothing
+ * here is part of the public interface.
  *
  * Every loader reads an untrusted file: it checks the header against the
  * file's size before it allocates, so a header claiming a petabyte fails with
@@ -34,6 +34,19 @@ int dg_load_npy(const char *path, size_t limit, dg_dataset **out,
                 dg_error *err);
 
 /*
+ * CIFAR-10, binary version: split "train" reads dir/data_batch_1.bin …
+ * data_batch_5.bin in that order, "test" reads dir/test_batch.bin.  Each
+ * record is a label byte (ignored) and 3072 pixel bytes, three 32 × 32
+ * channel planes R, G, B; rows keep that (C, H, W) order, image_shape
+ * {3, 32, 32}, scaled by v/127.5 − 1.  Any file of a positive whole number
+ * of records is accepted (the real ones hold 10 000).  Every file of the
+ * split is opened and sized before anything is allocated.  DG_EUNKNOWN for
+ * another split.
+ */
+int dg_load_cifar10(const char *dir, const char *split, size_t limit,
+                    dg_dataset **out, dg_error *err);
+
+/*
  * Element encodings of the formats.  Unsigned bytes are image pixels,
  * scaled by v/127.5 − 1; floats are read as they are.
  */
@@ -61,7 +74,7 @@ typedef struct dg_npy_header {
     dg_elem_type type;             /* element type */
     size_t rank;                   /* number of axes, ≥ 2 */
     size_t shape[DG_NPY_RANK_MAX]; /* extents, all > 0; shape[0] = rows */
-    size_t dim;                    /* product of shape[1..rank): values per row */
+    size_t dim;                    /* values per row: Π shape[1..rank) */
     size_t data_offset;            /* bytes before the array data */
 } dg_npy_header;
 
@@ -93,7 +106,7 @@ int dg_npy_parse_preamble(const unsigned char *buf, size_t len,
  * passed (the fuzzing entry point).  Returns DG_OK or DG_EFORMAT.
  */
 int dg_npy_parse_header(const unsigned char *buf, size_t len,
-                        uint64_t file_size, const char *what,
-                        dg_npy_header *h, dg_error *err);
+                        uint64_t file_size, const char *what, dg_npy_header *h,
+                        dg_error *err);
 
 #endif /* DG_DATA_FORMATS_H */

@@ -38,6 +38,49 @@ printf '\000\000\010\001\000\000\000\003\001\002\003' >"$WORK/labels.idx" # labe
 echo "this is text, not IDX" >"$WORK/text.idx"
 mkdir "$WORK/adir"
 
+# .npy files, version 1.0, written byte by byte: npy_file FILE DICT BYTES gives
+# the header DICT padded to 64 bytes as numpy pads it, then BYTES zero bytes.
+npy_file() {
+    _hlen=$(((10 + ${#2} + 1 + 63) / 64 * 64 - 10))
+    {
+        printf '\223NUMPY\001\000'
+        printf '%b%b' "\\0$(printf %03o $((_hlen % 256)))" "\\0$(printf %03o $((_hlen / 256)))"
+        printf "%-$((_hlen - 1))s\n" "$2"
+        head -c "$3" /dev/zero
+    } >"$1"
+}
+npy_dict() { # DESCR FORTRAN SHAPE
+    echo "{'descr': '$1', 'fortran_order': $2, 'shape': $3, }"
+}
+npy_file "$WORK/good.npy" "$(npy_dict '<f8' False '(10, 16)')" 1280
+npy_file "$WORK/init15.npy" "$(npy_dict '<f8' False '(4, 15)')" 480
+npy_file "$WORK/trunc.npy" "$(npy_dict '<f8' False '(10, 16)')" 1279
+npy_file "$WORK/huge.npy" "$(npy_dict '<f8' False '(1000000000000, 16)')" 1280
+npy_file "$WORK/fortran.npy" "$(npy_dict '<f8' True '(10, 16)')" 1280
+npy_file "$WORK/object.npy" "$(npy_dict '|O' False '(10, 16)')" 1280
+npy_file "$WORK/int64.npy" "$(npy_dict '<i8' False '(10, 16)')" 1280
+npy_file "$WORK/rank1.npy" "$(npy_dict '<f8' False '(160,)')" 1280
+npy_file "$WORK/notuple.npy" "$(npy_dict '<f8' False '(10, 16')" 1280
+# good.npy with a NaN (little-endian) at row 3, column 5 of its 10 x 16 doubles
+{ head -c $(($(wc -c <"$WORK/good.npy") - 1280)) "$WORK/good.npy"; head -c 424 /dev/zero
+  printf '\000\000\000\000\000\000\370\177'; head -c 848 /dev/zero; } >"$WORK/nan.npy"
+
+# CIFAR-10 batch directories: cifar_dir DIR RECORDS BATCH... writes each named
+# batch file with RECORDS records of zero bytes (3073 bytes each).
+cifar_dir() {
+    _dir=$1 _records=$2
+    shift 2
+    mkdir -p "$_dir"
+    for _batch in "$@"; do
+        head -c $((_records * 3073)) /dev/zero >"$_dir/$_batch.bin"
+    done
+}
+cifar_dir "$WORK/cifar" 2 data_batch_1 data_batch_2 data_batch_3 data_batch_4 data_batch_5 \
+    test_batch
+cifar_dir "$WORK/cifar_hole" 2 data_batch_1 data_batch_2 data_batch_4 data_batch_5
+cifar_dir "$WORK/cifar_cut" 2 data_batch_1 data_batch_2 data_batch_3 data_batch_4 data_batch_5
+head -c 7000 /dev/zero >"$WORK/cifar_cut/data_batch_4.bin" # two records and a piece
+
 # HDF5 inputs.
 if have_python; then
     "$PYTHON3" - "$WORK" <<'EOF'
@@ -75,6 +118,13 @@ ok $rc "control: a complete gzip IDX file is accepted"
 run_diffgeo sample --data "idx:$WORK/multi.idx.gz" $FAST -o "$WORK/ok3.h5"
 ok $rc "control: a complete two-member gzip IDX file is accepted"
 rm -f "$WORK/ok1.h5" "$WORK/ok2.h5" "$WORK/ok3.h5"
+run_diffgeo sample --data "npy:$WORK/good.npy" $FAST -o "$WORK/ok1.h5"
+ok $rc "control: a complete .npy file is accepted"
+run_diffgeo sample --data "cifar10:$WORK/cifar" $FAST -o "$WORK/ok2.h5"
+ok $rc "control: a complete CIFAR-10 directory is accepted"
+run_diffgeo sample --data "cifar10:$WORK/cifar:test" $FAST -o "$WORK/ok3.h5"
+ok $rc "control: the CIFAR-10 test split is accepted"
+rm -f "$WORK/ok1.h5" "$WORK/ok2.h5" "$WORK/ok3.h5"
 
 # ------------------------------------------------------------------ 1. missing files
 
@@ -82,6 +132,16 @@ expect_error "h5: missing file" 1 "$OUT" "$WORK/missing.h5" "No such file or dir
     sample --data "h5:$WORK/missing.h5" $FAST -o "$OUT"
 expect_error "idx: missing file" 1 "$OUT" "$WORK/missing.idx" "No such file or directory" -- \
     sample --data "idx:$WORK/missing.idx" $FAST -o "$OUT"
+expect_error "npy: missing file" 1 "$OUT" "$WORK/missing.npy" "No such file or directory" -- \
+    sample --data "npy:$WORK/missing.npy" $FAST -o "$OUT"
+expect_error "cifar10: missing batch file" 1 "$OUT" \
+    "cannot open $WORK/cifar_hole/data_batch_3.bin: No such file or directory" -- \
+    sample --data "cifar10:$WORK/cifar_hole" $FAST -o "$OUT"
+expect_error "cifar10: missing directory" 1 "$OUT" \
+    "cannot open $WORK/nodir/data_batch_1.bin: No such file or directory" -- \
+    sample --data "cifar10:$WORK/nodir" $FAST -o "$OUT"
+expect_error "--init npy: missing file" 1 "$OUT" "$WORK/missing.npy" "No such file or directory" -- \
+    sample --data $GMM $FAST --init "npy:$WORK/missing.npy" -o "$OUT"
 expect_error "--init h5: missing file" 1 "$OUT" "$WORK/missing.h5" "No such file or directory" -- \
     sample --data $GMM $FAST --init "h5:$WORK/missing.h5" -o "$OUT"
 expect_error "missing data over an earlier result" 1 "$WORK/prev.h5" "$WORK/missing.h5" -- \
@@ -91,6 +151,8 @@ expect_error "missing data over an earlier result" 1 "$WORK/prev.h5" "$WORK/miss
 
 expect_error "h5: a directory" 1 "$OUT" "$WORK/adir" "directory" -- \
     sample --data "h5:$WORK/adir" $FAST -o "$OUT"
+expect_error "npy: a directory" 1 "$OUT" "cannot open $WORK/adir: Is a directory" -- \
+    sample --data "npy:$WORK/adir" $FAST -o "$OUT"
 expect_error "idx: a directory" 1 "$OUT" "$WORK/adir" -- \
     sample --data "idx:$WORK/adir" $FAST -o "$OUT"
 grep -q -i "directory" "$WORK/err" # the message of the run just above
@@ -151,18 +213,59 @@ skip_reason=
 expect_error "h5: not an HDF5 file" 1 "$OUT" "$WORK/text.idx" "not an HDF5 file" -- \
     sample --data "h5:$WORK/text.idx" $FAST -o "$OUT"
 
-# ------------------------------------------------------------------ 5. --init of the wrong shape
+# ------------------------------------------------------------------ 5. malformed .npy
+
+expect_error "npy: wrong magic (text)" 1 "$OUT" "$WORK/text.idx" "not a .npy file (bad magic)" -- \
+    sample --data "npy:$WORK/text.idx" $FAST -o "$OUT"
+expect_error "npy: data cut short" 1 "$OUT" "$WORK/trunc.npy" "truncated .npy file" -- \
+    sample --data "npy:$WORK/trunc.npy" $FAST -o "$OUT"
+expect_error "npy: 10^12 rows claimed by a small file" 1 "$OUT" "$WORK/huge.npy" \
+    "truncated .npy file" "1000000000000 rows" -- \
+    sample --data "npy:$WORK/huge.npy" $FAST -o "$OUT"
+expect_error "npy: Fortran order" 1 "$OUT" "$WORK/fortran.npy" \
+    "Fortran order is not supported; save with np.ascontiguousarray" -- \
+    sample --data "npy:$WORK/fortran.npy" $FAST -o "$OUT"
+expect_error "npy: object array" 1 "$OUT" "$WORK/object.npy" "object arrays ('|O')" -- \
+    sample --data "npy:$WORK/object.npy" $FAST -o "$OUT"
+expect_error "npy: int64" 1 "$OUT" "$WORK/int64.npy" "unsupported dtype '<i8'" -- \
+    sample --data "npy:$WORK/int64.npy" $FAST -o "$OUT"
+expect_error "npy: a vector" 1 "$OUT" "$WORK/rank1.npy" "rank 1" -- \
+    sample --data "npy:$WORK/rank1.npy" $FAST -o "$OUT"
+expect_error "npy: malformed header" 1 "$OUT" "$WORK/notuple.npy" "malformed .npy header" -- \
+    sample --data "npy:$WORK/notuple.npy" $FAST -o "$OUT"
+expect_error "npy: NaN" 1 "$OUT" "$WORK/nan.npy" "row 3, column 5 holds NaN" -- \
+    sample --data "npy:$WORK/nan.npy" $FAST -o "$OUT"
+expect_error "npy: NaN over an earlier result" 1 "$WORK/prev.h5" "NaN" -- \
+    sample --data "npy:$WORK/nan.npy" $FAST -o "$WORK/prev.h5"
+expect_error "npy: empty spec" 2 "$OUT" "expected npy:PATH" -- \
+    sample --data "npy:" $FAST -o "$OUT"
+
+# ------------------------------------------------------------------ 6. malformed CIFAR-10
+
+expect_error "cifar10: a cut record" 1 "$OUT" \
+    "$WORK/cifar_cut/data_batch_4.bin: truncated CIFAR-10 file" -- \
+    sample --data "cifar10:$WORK/cifar_cut" $FAST -o "$OUT"
+expect_error "cifar10: a cut record over an earlier result" 1 "$WORK/prev.h5" "truncated" -- \
+    sample --data "cifar10:$WORK/cifar_cut" $FAST -o "$WORK/prev.h5"
+expect_error "cifar10: unknown split" 2 "$OUT" "unknown CIFAR-10 split 'valid'" -- \
+    sample --data "cifar10:$WORK/cifar:valid" $FAST -o "$OUT"
+expect_error "cifar10: empty spec" 2 "$OUT" "expected cifar10:DIR[:train|:test]" -- \
+    sample --data "cifar10:" $FAST -o "$OUT"
+
+# ------------------------------------------------------------------ 7. --init of the wrong shape
 
 skip_reason=$skip_h5
 expect_error "--init: 15 columns, data d = 16" 1 "$OUT" "$WORK/init15.h5" "dimension 15" -- \
     sample --data $GMM $FAST --init "h5:$WORK/init15.h5" -o "$OUT"
 expect_error "--init: 3 rows, -n 4" 1 "$OUT" "$WORK/init3.h5" "3 start points" "asks for 4" -- \
     sample --data $GMM $FAST --init "h5:$WORK/init3.h5" -o "$OUT"
+expect_error "--init npy: 15 columns, data d = 16" 1 "$OUT" "$WORK/init15.npy" "dimension 15" -- \
+    sample --data $GMM $FAST --init "npy:$WORK/init15.npy" -o "$OUT"
 expect_error "--init: wrong shape over an earlier result" 1 "$WORK/prev.h5" "dimension" -- \
     sample --data $GMM $FAST --init "h5:$WORK/init15.h5" -o "$WORK/prev.h5"
 skip_reason=
 
-# ------------------------------------------------------------------ 6. grid problems (usage)
+# ------------------------------------------------------------------ 8. grid problems (usage)
 
 expect_error "--sigma-min 0" 2 "$OUT" "--sigma-min 0" "positive" -- \
     sample --data $GMM $FAST --sigma-min 0 -o "$OUT"
@@ -185,7 +288,7 @@ expect_error "--steps abc" 2 "$OUT" "--steps" "'abc'" -- \
 expect_error "usage error over an earlier result" 2 "$WORK/prev.h5" "--sigma-min" -- \
     sample --data $GMM $FAST --sigma-min 0 -o "$WORK/prev.h5"
 
-# ------------------------------------------------------------------ 7. unknown names (usage)
+# ------------------------------------------------------------------ 9. unknown names (usage)
 
 expect_error "--solver rk45" 2 "$OUT" "solver" "'rk45'" -- \
     sample --data $GMM $FAST --solver rk45 -o "$OUT"
@@ -208,7 +311,7 @@ expect_error "missing --data" 2 "$OUT" "missing --data" -- \
 expect_error "unknown command" 2 - "unknown command" "'frob'" -- \
     frob
 
-# ------------------------------------------------------------------ 8. table and analyze
+# ------------------------------------------------------------------ 10. table and analyze
 
 cp "$WORK/good.h5" "$WORK/run.h5"
 expect_error "table: missing dataset" 1 "$WORK/run.h5" "$WORK/run.h5" "/nosuch" -- \
@@ -218,7 +321,7 @@ expect_error "analyze: not a run file" 1 "$WORK/notrun.h5" "$WORK/notrun.h5" "/s
     analyze "$WORK/notrun.h5"
 skip_reason=
 
-# ------------------------------------------------------------------ 9. output directory missing
+# ------------------------------------------------------------------ 11. output directory missing
 
 expect_error "-o into a missing directory" 1 "$WORK/nodir/out.h5" "$WORK/nodir/out.h5" \
     "No such file or directory" -- \

@@ -111,20 +111,19 @@ else
 fi
 
 # Positive controls: the truncation tests below fail for the right reason.
-run_diffgeo sample --data "idx:$WORK/full.idx" $FAST -o "$WORK/ok1.h5"
-ok $rc "control: a complete IDX file is accepted"
-run_diffgeo sample --data "idx:$WORK/full.idx.gz" $FAST -o "$WORK/ok2.h5"
-ok $rc "control: a complete gzip IDX file is accepted"
-run_diffgeo sample --data "idx:$WORK/multi.idx.gz" $FAST -o "$WORK/ok3.h5"
-ok $rc "control: a complete two-member gzip IDX file is accepted"
-rm -f "$WORK/ok1.h5" "$WORK/ok2.h5" "$WORK/ok3.h5"
-run_diffgeo sample --data "npy:$WORK/good.npy" $FAST -o "$WORK/ok1.h5"
-ok $rc "control: a complete .npy file is accepted"
-run_diffgeo sample --data "cifar10:$WORK/cifar" $FAST -o "$WORK/ok2.h5"
-ok $rc "control: a complete CIFAR-10 directory is accepted"
-run_diffgeo sample --data "cifar10:$WORK/cifar:test" $FAST -o "$WORK/ok3.h5"
-ok $rc "control: the CIFAR-10 test split is accepted"
-rm -f "$WORK/ok1.h5" "$WORK/ok2.h5" "$WORK/ok3.h5"
+# control SPEC WHAT: sampling from the data SPEC succeeds.
+control() {
+    run_diffgeo sample --data "$1" $FAST -o "$WORK/control.h5"
+    ok $rc "control: $2 is accepted"
+    [ "$rc" -eq 0 ] || diag "$WORK/err"
+    rm -f "$WORK/control.h5"
+}
+control "idx:$WORK/full.idx" "a complete IDX file"
+control "idx:$WORK/full.idx.gz" "a complete gzip IDX file"
+control "idx:$WORK/multi.idx.gz" "a complete two-member gzip IDX file"
+control "npy:$WORK/good.npy" "a complete .npy file"
+control "cifar10:$WORK/cifar" "a complete CIFAR-10 directory"
+control "cifar10:$WORK/cifar:test" "the CIFAR-10 test split"
 
 # ------------------------------------------------------------------ 1. missing files
 

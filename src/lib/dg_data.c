@@ -182,38 +182,24 @@ static int starts_with(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* Splits "PATH[:/dataset]" at the last ":/" into path and dataset name. */
-static int split_h5_spec(const char *rest, char *path, size_t size,
-                         const char **name)
-{
-    const char *colon = NULL;
-    for (const char *s = strstr(rest, ":/"); s; s = strstr(s + 1, ":/"))
-        colon = s;
-    size_t len = colon ? (size_t)(colon - rest) : strlen(rest);
-    if (len == 0 || len >= size)
-        return DG_EINVAL;
-    memcpy(path, rest, len);
-    path[len] = '\0';
-    *name = colon ? colon + 1 : NULL;
-    return DG_OK;
-}
-
 /*
- * Splits ":DIR[:train|:test]" into the directory and the split (train by
- * default); a directory whose name holds ':' needs the split spelt out.
+ * Splits rest at the last occurrence of sep: what comes before is copied to
+ * head (it must be non-empty and fit), *tail points one character into the
+ * separator, or is NULL when there is none.  "a.h5:/x" at ":/" gives "a.h5"
+ * and "/x"; "dir:test" at ":" gives "dir" and "test".
  */
-static int split_cifar10_spec(const char *rest, char *dir, size_t size,
-                              const char **split)
+static int split_at_last(const char *rest, const char *sep, char *head,
+                         size_t size, const char **tail)
 {
-    if (*rest++ != ':')
-        return DG_EINVAL;
-    const char *colon = strrchr(rest, ':');
-    const size_t len = colon ? (size_t)(colon - rest) : strlen(rest);
+    const char *at = NULL;
+    for (const char *s = strstr(rest, sep); s; s = strstr(s + 1, sep))
+        at = s;
+    const size_t len = at ? (size_t)(at - rest) : strlen(rest);
     if (len == 0 || len >= size)
         return DG_EINVAL;
-    memcpy(dir, rest, len);
-    dir[len] = '\0';
-    *split = colon ? colon + 1 : "train";
+    memcpy(head, rest, len);
+    head[len] = '\0';
+    *tail = at ? at + 1 : NULL;
     return DG_OK;
 }
 
@@ -226,7 +212,7 @@ int dg_data_load(const char *spec, const dg_data_options *opt,
 
     if (starts_with(spec, "h5:")) {
         const char *name;
-        if (split_h5_spec(spec + 3, path, sizeof path, &name) != DG_OK)
+        if (split_at_last(spec + 3, ":/", path, sizeof path, &name) != DG_OK)
             return dg_error_set(err, DG_EINVAL, "bad data spec '%s': expected h5:PATH[:/dataset]", spec);
         return dg_h5_read_rows(path, name, limit, out, err);
     }
@@ -241,11 +227,13 @@ int dg_data_load(const char *spec, const dg_data_options *opt,
         return dg_load_npy(spec + 4, limit, out, err);
     }
     if (strcmp(spec, "cifar10") == 0 || starts_with(spec, "cifar10:")) {
+        /* A directory whose name holds ':' needs the split spelt out. */
         const char *split;
-        if (split_cifar10_spec(spec + 7, path, sizeof path, &split) != DG_OK)
+        if (spec[7] == '\0' ||
+            split_at_last(spec + 8, ":", path, sizeof path, &split) != DG_OK)
             return dg_error_set(err, DG_EINVAL,
                                 "bad data spec '%s': expected cifar10:DIR[:train|:test]", spec);
-        return dg_load_cifar10(path, split, limit, out, err);
+        return dg_load_cifar10(path, split ? split : "train", limit, out, err);
     }
     if (strcmp(spec, "fashion-mnist") == 0 || starts_with(spec, "fashion-mnist:")) {
         const char *split = spec[13] ? spec + 14 : "train";

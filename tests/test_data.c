@@ -470,7 +470,7 @@ static void test_npy_preambles(void)
         {"version 4.0", "\x93NUMPY\x04\x00\x10\x00\x00\x00{}", 14, "version 4.0"},
         {"version 1.1", "\x93NUMPY\x01\x01\x10\x00{}", 12, "version 1.1"},
         {"header past the end", "\x93NUMPY\x01\x00\x00\x02{'descr': '<f8'}", 27,
-         "truncated .npy header (512 bytes claimed, the file ends after 17)"},
+         "truncated .npy header (512 bytes claimed, 17 left in the file)"},
         {"a 4 GB header", "\x93NUMPY\x02\x00\xff\xff\xff\xff{}", 14, "longer than 10000"},
         {"a 65600-byte header", "\x93NUMPY\x03\x00\x40\x00\x01\x00{}", 14,
          ".npy header of 65600 bytes, longer than 10000"},

@@ -355,7 +355,7 @@ int dg_npy_parse_preamble(const unsigned char *buf, size_t len,
                           size_t *header_end, dg_error *err)
 {
     const size_t magic = len < NPY_MAGIC_LEN ? len : NPY_MAGIC_LEN;
-    if (memcmp(buf, NPY_MAGIC, magic) != 0)
+    if (magic > 0 && memcmp(buf, NPY_MAGIC, magic) != 0)
         return dg_error_set(err, DG_EFORMAT, "%s: not a .npy file (bad magic)",
                             what);
     if (len < NPY_MAGIC_LEN + 2)
@@ -377,7 +377,7 @@ int dg_npy_parse_preamble(const unsigned char *buf, size_t len,
     if (start + header_len > file_size)
         return dg_error_set(err, DG_EFORMAT,
                             "%s: truncated .npy header (%llu bytes claimed, "
-                            "the file ends after %llu)",
+                            "%llu left in the file)",
                             what, (unsigned long long)header_len,
                             (unsigned long long)(file_size - start));
     *header_end = start + (size_t)header_len;

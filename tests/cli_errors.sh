@@ -12,110 +12,6 @@
 GMM=synthetic:gmm,n=200,d=16
 FAST="-n 4 --steps 5"
 
-# ------------------------------------------------------------------ helpers
-
-# diag FILE: echo a file as TAP comments.
-diag() {
-    sed 's/^/#   /' "$1"
-}
-
-# skip_tests COUNT DESCRIPTION REASON: COUNT skipped tests.
-skip_tests() {
-    _k=0
-    while [ "$_k" -lt "$1" ]; do
-        tap_n=$((tap_n + 1))
-        echo "ok $tap_n - $2 # SKIP $3"
-        _k=$((_k + 1))
-    done
-}
-
-# no_temp_files DIR: no ".NAME.tmp.*" left in DIR by an atomic write.
-no_temp_files() {
-    for _f in "$1"/.*.tmp.*; do
-        [ -e "$_f" ] && return 1
-    done
-    return 0
-}
-
-# expect_error DESCRIPTION STATUS OUTFILE FRAGMENT... -- ARGS...
-#   Runs "diffgeo ARGS..." and records, for that one bad input:
-#     1. the exit status is exactly STATUS;
-#     2. stderr is exactly one line and it starts with "diffgeo: ";
-#     3. that line contains every FRAGMENT (fixed strings);
-#     4. stdout is empty;
-#     5. unless OUTFILE is "-": if OUTFILE existed before the run, it is
-#        byte-identical afterwards, otherwise it does not exist; either way no
-#        temporary file is left beside it.
-#   With $skip_reason set, records the same number of skipped tests instead.
-expect_error() {
-    _what=$1 _status=$2 _outfile=$3
-    shift 3
-    _frags=
-    while [ $# -gt 0 ] && [ "$1" != "--" ]; do
-        _frags="$_frags$1
-"
-        shift
-    done
-    [ "$1" = "--" ] && shift
-    if [ -n "${skip_reason:-}" ]; then
-        if [ "$_outfile" = "-" ]; then _k=4; else _k=5; fi
-        skip_tests $_k "$_what" "$skip_reason"
-        return
-    fi
-
-    _existed=0
-    if [ "$_outfile" != "-" ] && [ -e "$_outfile" ]; then
-        _existed=1
-        cp "$_outfile" "$WORK/snapshot"
-    fi
-
-    run_diffgeo "$@"
-
-    [ "$rc" -eq "$_status" ]
-    ok $? "$_what: exit status $_status"
-    [ "$rc" -eq "$_status" ] || echo "#   got exit status $rc"
-
-    _lines=$(wc -l <"$WORK/err")
-    [ "$_lines" -eq 1 ] && [ "$(head -c 9 "$WORK/err")" = "diffgeo: " ] &&
-        [ "$(tail -c 1 "$WORK/err" | od -An -c | tr -d ' ')" = '\n' ]
-    _r=$?
-    ok $_r "$_what: one line on stderr starting with 'diffgeo: '"
-    [ $_r -eq 0 ] || { echo "#   stderr ($_lines lines):"; diag "$WORK/err"; }
-
-    _r=0
-    _missing=
-    _old_ifs=$IFS
-    IFS='
-'
-    set -f
-    for _frag in $_frags; do
-        if ! grep -F -q -e "$_frag" "$WORK/err"; then
-            _r=1
-            _missing="$_missing '$_frag'"
-        fi
-    done
-    set +f
-    IFS=$_old_ifs
-    ok $_r "$_what: message names the problem ($(printf '%s' "$_frags" | tr '\n' ';' | sed 's/;$//; s/;/; /g'))"
-    [ $_r -eq 0 ] || { echo "#   missing:$_missing; stderr:"; diag "$WORK/err"; }
-
-    [ ! -s "$WORK/out" ]
-    _r=$?
-    ok $_r "$_what: nothing on stdout"
-    [ $_r -eq 0 ] || { echo "#   stdout:"; head -n 5 "$WORK/out" | sed 's/^/#   /'; }
-
-    [ "$_outfile" = "-" ] && return
-    if [ "$_existed" -eq 1 ]; then
-        cmp -s "$WORK/snapshot" "$_outfile" && no_temp_files "$(dirname "$_outfile")"
-        ok $? "$_what: previous $(basename "$_outfile") unchanged, no temporary file"
-    else
-        [ ! -e "$_outfile" ] && no_temp_files "$(dirname "$_outfile")"
-        ok $? "$_what: no $(basename "$_outfile") and no temporary file left"
-        rm -f "$_outfile" # so that the next case starts from a fresh name again
-    fi
-    rm -f "$WORK/snapshot"
-}
-
 # ------------------------------------------------------------------ inputs
 
 OUT=$WORK/out.h5 # a fresh name: every failing run must leave it absent
@@ -141,6 +37,49 @@ printf '\000\000\010\003\000\000' >"$WORK/short.idx"                 # 6-byte he
 printf '\000\000\010\001\000\000\000\003\001\002\003' >"$WORK/labels.idx" # labels, rank 1
 echo "this is text, not IDX" >"$WORK/text.idx"
 mkdir "$WORK/adir"
+
+# .npy files, version 1.0, written byte by byte: npy_file FILE DICT BYTES gives
+# the header DICT padded to 64 bytes as numpy pads it, then BYTES zero bytes.
+npy_file() {
+    _hlen=$(((10 + ${#2} + 1 + 63) / 64 * 64 - 10))
+    {
+        printf '\223NUMPY\001\000'
+        printf '%b%b' "\\0$(printf %03o $((_hlen % 256)))" "\\0$(printf %03o $((_hlen / 256)))"
+        printf "%-$((_hlen - 1))s\n" "$2"
+        head -c "$3" /dev/zero
+    } >"$1"
+}
+npy_dict() { # DESCR FORTRAN SHAPE
+    echo "{'descr': '$1', 'fortran_order': $2, 'shape': $3, }"
+}
+npy_file "$WORK/good.npy" "$(npy_dict '<f8' False '(10, 16)')" 1280
+npy_file "$WORK/init15.npy" "$(npy_dict '<f8' False '(4, 15)')" 480
+npy_file "$WORK/trunc.npy" "$(npy_dict '<f8' False '(10, 16)')" 1279
+npy_file "$WORK/huge.npy" "$(npy_dict '<f8' False '(1000000000000, 16)')" 1280
+npy_file "$WORK/fortran.npy" "$(npy_dict '<f8' True '(10, 16)')" 1280
+npy_file "$WORK/object.npy" "$(npy_dict '|O' False '(10, 16)')" 1280
+npy_file "$WORK/int64.npy" "$(npy_dict '<i8' False '(10, 16)')" 1280
+npy_file "$WORK/rank1.npy" "$(npy_dict '<f8' False '(160,)')" 1280
+npy_file "$WORK/notuple.npy" "$(npy_dict '<f8' False '(10, 16')" 1280
+# good.npy with a NaN (little-endian) at row 3, column 5 of its 10 x 16 doubles
+{ head -c $(($(wc -c <"$WORK/good.npy") - 1280)) "$WORK/good.npy"; head -c 424 /dev/zero
+  printf '\000\000\000\000\000\000\370\177'; head -c 848 /dev/zero; } >"$WORK/nan.npy"
+
+# CIFAR-10 batch directories: cifar_dir DIR RECORDS BATCH... writes each named
+# batch file with RECORDS records of zero bytes (3073 bytes each).
+cifar_dir() {
+    _dir=$1 _records=$2
+    shift 2
+    mkdir -p "$_dir"
+    for _batch in "$@"; do
+        head -c $((_records * 3073)) /dev/zero >"$_dir/$_batch.bin"
+    done
+}
+cifar_dir "$WORK/cifar" 2 data_batch_1 data_batch_2 data_batch_3 data_batch_4 data_batch_5 \
+    test_batch
+cifar_dir "$WORK/cifar_hole" 2 data_batch_1 data_batch_2 data_batch_4 data_batch_5
+cifar_dir "$WORK/cifar_cut" 2 data_batch_1 data_batch_2 data_batch_3 data_batch_4 data_batch_5
+head -c 7000 /dev/zero >"$WORK/cifar_cut/data_batch_4.bin" # two records and a piece
 
 # HDF5 inputs.
 if have_python; then
@@ -172,13 +111,19 @@ else
 fi
 
 # Positive controls: the truncation tests below fail for the right reason.
-run_diffgeo sample --data "idx:$WORK/full.idx" $FAST -o "$WORK/ok1.h5"
-ok $rc "control: a complete IDX file is accepted"
-run_diffgeo sample --data "idx:$WORK/full.idx.gz" $FAST -o "$WORK/ok2.h5"
-ok $rc "control: a complete gzip IDX file is accepted"
-run_diffgeo sample --data "idx:$WORK/multi.idx.gz" $FAST -o "$WORK/ok3.h5"
-ok $rc "control: a complete two-member gzip IDX file is accepted"
-rm -f "$WORK/ok1.h5" "$WORK/ok2.h5" "$WORK/ok3.h5"
+# control SPEC WHAT: sampling from the data SPEC succeeds.
+control() {
+    run_diffgeo sample --data "$1" $FAST -o "$WORK/control.h5"
+    ok $rc "control: $2 is accepted"
+    [ "$rc" -eq 0 ] || diag "$WORK/err"
+    rm -f "$WORK/control.h5"
+}
+control "idx:$WORK/full.idx" "a complete IDX file"
+control "idx:$WORK/full.idx.gz" "a complete gzip IDX file"
+control "idx:$WORK/multi.idx.gz" "a complete two-member gzip IDX file"
+control "npy:$WORK/good.npy" "a complete .npy file"
+control "cifar10:$WORK/cifar" "a complete CIFAR-10 directory"
+control "cifar10:$WORK/cifar:test" "the CIFAR-10 test split"
 
 # ------------------------------------------------------------------ 1. missing files
 
@@ -186,6 +131,16 @@ expect_error "h5: missing file" 1 "$OUT" "$WORK/missing.h5" "No such file or dir
     sample --data "h5:$WORK/missing.h5" $FAST -o "$OUT"
 expect_error "idx: missing file" 1 "$OUT" "$WORK/missing.idx" "No such file or directory" -- \
     sample --data "idx:$WORK/missing.idx" $FAST -o "$OUT"
+expect_error "npy: missing file" 1 "$OUT" "$WORK/missing.npy" "No such file or directory" -- \
+    sample --data "npy:$WORK/missing.npy" $FAST -o "$OUT"
+expect_error "cifar10: missing batch file" 1 "$OUT" \
+    "cannot open $WORK/cifar_hole/data_batch_3.bin: No such file or directory" -- \
+    sample --data "cifar10:$WORK/cifar_hole" $FAST -o "$OUT"
+expect_error "cifar10: missing directory" 1 "$OUT" \
+    "cannot open $WORK/nodir/data_batch_1.bin: No such file or directory" -- \
+    sample --data "cifar10:$WORK/nodir" $FAST -o "$OUT"
+expect_error "--init npy: missing file" 1 "$OUT" "$WORK/missing.npy" "No such file or directory" -- \
+    sample --data $GMM $FAST --init "npy:$WORK/missing.npy" -o "$OUT"
 expect_error "--init h5: missing file" 1 "$OUT" "$WORK/missing.h5" "No such file or directory" -- \
     sample --data $GMM $FAST --init "h5:$WORK/missing.h5" -o "$OUT"
 expect_error "missing data over an earlier result" 1 "$WORK/prev.h5" "$WORK/missing.h5" -- \
@@ -195,6 +150,8 @@ expect_error "missing data over an earlier result" 1 "$WORK/prev.h5" "$WORK/miss
 
 expect_error "h5: a directory" 1 "$OUT" "$WORK/adir" "directory" -- \
     sample --data "h5:$WORK/adir" $FAST -o "$OUT"
+expect_error "npy: a directory" 1 "$OUT" "cannot open $WORK/adir: Is a directory" -- \
+    sample --data "npy:$WORK/adir" $FAST -o "$OUT"
 expect_error "idx: a directory" 1 "$OUT" "$WORK/adir" -- \
     sample --data "idx:$WORK/adir" $FAST -o "$OUT"
 grep -q -i "directory" "$WORK/err" # the message of the run just above
@@ -255,18 +212,59 @@ skip_reason=
 expect_error "h5: not an HDF5 file" 1 "$OUT" "$WORK/text.idx" "not an HDF5 file" -- \
     sample --data "h5:$WORK/text.idx" $FAST -o "$OUT"
 
-# ------------------------------------------------------------------ 5. --init of the wrong shape
+# ------------------------------------------------------------------ 5. malformed .npy
+
+expect_error "npy: wrong magic (text)" 1 "$OUT" "$WORK/text.idx" "not a .npy file (bad magic)" -- \
+    sample --data "npy:$WORK/text.idx" $FAST -o "$OUT"
+expect_error "npy: data cut short" 1 "$OUT" "$WORK/trunc.npy" "truncated .npy file" -- \
+    sample --data "npy:$WORK/trunc.npy" $FAST -o "$OUT"
+expect_error "npy: 10^12 rows claimed by a small file" 1 "$OUT" "$WORK/huge.npy" \
+    "truncated .npy file" "1000000000000 rows" -- \
+    sample --data "npy:$WORK/huge.npy" $FAST -o "$OUT"
+expect_error "npy: Fortran order" 1 "$OUT" "$WORK/fortran.npy" \
+    "Fortran order is not supported; save with np.ascontiguousarray" -- \
+    sample --data "npy:$WORK/fortran.npy" $FAST -o "$OUT"
+expect_error "npy: object array" 1 "$OUT" "$WORK/object.npy" "object arrays ('|O')" -- \
+    sample --data "npy:$WORK/object.npy" $FAST -o "$OUT"
+expect_error "npy: int64" 1 "$OUT" "$WORK/int64.npy" "unsupported dtype '<i8'" -- \
+    sample --data "npy:$WORK/int64.npy" $FAST -o "$OUT"
+expect_error "npy: a vector" 1 "$OUT" "$WORK/rank1.npy" "rank 1" -- \
+    sample --data "npy:$WORK/rank1.npy" $FAST -o "$OUT"
+expect_error "npy: malformed header" 1 "$OUT" "$WORK/notuple.npy" "malformed .npy header" -- \
+    sample --data "npy:$WORK/notuple.npy" $FAST -o "$OUT"
+expect_error "npy: NaN" 1 "$OUT" "$WORK/nan.npy" "row 3, column 5 holds NaN" -- \
+    sample --data "npy:$WORK/nan.npy" $FAST -o "$OUT"
+expect_error "npy: NaN over an earlier result" 1 "$WORK/prev.h5" "NaN" -- \
+    sample --data "npy:$WORK/nan.npy" $FAST -o "$WORK/prev.h5"
+expect_error "npy: empty spec" 2 "$OUT" "expected npy:PATH" -- \
+    sample --data "npy:" $FAST -o "$OUT"
+
+# ------------------------------------------------------------------ 6. malformed CIFAR-10
+
+expect_error "cifar10: a cut record" 1 "$OUT" \
+    "$WORK/cifar_cut/data_batch_4.bin: truncated CIFAR-10 file" -- \
+    sample --data "cifar10:$WORK/cifar_cut" $FAST -o "$OUT"
+expect_error "cifar10: a cut record over an earlier result" 1 "$WORK/prev.h5" "truncated" -- \
+    sample --data "cifar10:$WORK/cifar_cut" $FAST -o "$WORK/prev.h5"
+expect_error "cifar10: unknown split" 2 "$OUT" "unknown CIFAR-10 split 'valid'" -- \
+    sample --data "cifar10:$WORK/cifar:valid" $FAST -o "$OUT"
+expect_error "cifar10: empty spec" 2 "$OUT" "expected cifar10:DIR[:train|:test]" -- \
+    sample --data "cifar10:" $FAST -o "$OUT"
+
+# ------------------------------------------------------------------ 7. --init of the wrong shape
 
 skip_reason=$skip_h5
 expect_error "--init: 15 columns, data d = 16" 1 "$OUT" "$WORK/init15.h5" "dimension 15" -- \
     sample --data $GMM $FAST --init "h5:$WORK/init15.h5" -o "$OUT"
 expect_error "--init: 3 rows, -n 4" 1 "$OUT" "$WORK/init3.h5" "3 start points" "asks for 4" -- \
     sample --data $GMM $FAST --init "h5:$WORK/init3.h5" -o "$OUT"
+expect_error "--init npy: 15 columns, data d = 16" 1 "$OUT" "$WORK/init15.npy" "dimension 15" -- \
+    sample --data $GMM $FAST --init "npy:$WORK/init15.npy" -o "$OUT"
 expect_error "--init: wrong shape over an earlier result" 1 "$WORK/prev.h5" "dimension" -- \
     sample --data $GMM $FAST --init "h5:$WORK/init15.h5" -o "$WORK/prev.h5"
 skip_reason=
 
-# ------------------------------------------------------------------ 6. grid problems (usage)
+# ------------------------------------------------------------------ 8. grid problems (usage)
 
 expect_error "--sigma-min 0" 2 "$OUT" "--sigma-min 0" "positive" -- \
     sample --data $GMM $FAST --sigma-min 0 -o "$OUT"
@@ -289,7 +287,7 @@ expect_error "--steps abc" 2 "$OUT" "--steps" "'abc'" -- \
 expect_error "usage error over an earlier result" 2 "$WORK/prev.h5" "--sigma-min" -- \
     sample --data $GMM $FAST --sigma-min 0 -o "$WORK/prev.h5"
 
-# ------------------------------------------------------------------ 7. unknown names (usage)
+# ------------------------------------------------------------------ 9. unknown names (usage)
 
 expect_error "--solver rk45" 2 "$OUT" "solver" "'rk45'" -- \
     sample --data $GMM $FAST --solver rk45 -o "$OUT"
@@ -312,7 +310,7 @@ expect_error "missing --data" 2 "$OUT" "missing --data" -- \
 expect_error "unknown command" 2 - "unknown command" "'frob'" -- \
     frob
 
-# ------------------------------------------------------------------ 8. table and analyze
+# ------------------------------------------------------------------ 10. table and analyze
 
 cp "$WORK/good.h5" "$WORK/run.h5"
 expect_error "table: missing dataset" 1 "$WORK/run.h5" "$WORK/run.h5" "/nosuch" -- \
@@ -322,7 +320,7 @@ expect_error "analyze: not a run file" 1 "$WORK/notrun.h5" "$WORK/notrun.h5" "/s
     analyze "$WORK/notrun.h5"
 skip_reason=
 
-# ------------------------------------------------------------------ 9. output directory missing
+# ------------------------------------------------------------------ 11. output directory missing
 
 expect_error "-o into a missing directory" 1 "$WORK/nodir/out.h5" "$WORK/nodir/out.h5" \
     "No such file or directory" -- \

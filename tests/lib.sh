@@ -1,4 +1,5 @@
-# Shared helpers of the shell tests: TAP output and running diffgeo.
+# Shared helpers of the shell tests: TAP output, running diffgeo and checking
+# its error reports (expect_error).
 # Sourced by tests/*.sh; expects DIFFGEO (the built tool) and srcdir from the
 # test environment (Makefile.am sets both), and writes only below $WORK.
 
@@ -43,4 +44,108 @@ run_diffgeo() {
 # have_python: /usr/bin/python3 with numpy and h5py (the Debian packages).
 have_python() {
     [ -x "$PYTHON3" ] && "$PYTHON3" -c 'import numpy, h5py' 2>/dev/null
+}
+
+# ------------------------------------------------------------------ error checks
+
+# diag FILE: echo a file as TAP comments.
+diag() {
+    sed 's/^/#   /' "$1"
+}
+
+# skip_tests COUNT DESCRIPTION REASON: COUNT skipped tests.
+skip_tests() {
+    _k=0
+    while [ "$_k" -lt "$1" ]; do
+        tap_n=$((tap_n + 1))
+        echo "ok $tap_n - $2 # SKIP $3"
+        _k=$((_k + 1))
+    done
+}
+
+# no_temp_files DIR: no ".NAME.tmp.*" left in DIR by an atomic write.
+no_temp_files() {
+    for _f in "$1"/.*.tmp.*; do
+        [ -e "$_f" ] && return 1
+    done
+    return 0
+}
+
+# expect_error DESCRIPTION STATUS OUTFILE FRAGMENT... -- ARGS...
+#   Runs "diffgeo ARGS..." and records, for that one bad input:
+#     1. the exit status is exactly STATUS;
+#     2. stderr is exactly one line and it starts with "diffgeo: ";
+#     3. that line contains every FRAGMENT (fixed strings);
+#     4. stdout is empty;
+#     5. unless OUTFILE is "-": if OUTFILE existed before the run, it is
+#        byte-identical afterwards, otherwise it does not exist; either way no
+#        temporary file is left beside it.
+#   With $skip_reason set, records the same number of skipped tests instead.
+expect_error() {
+    _what=$1 _status=$2 _outfile=$3
+    shift 3
+    _frags=
+    while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+        _frags="$_frags$1
+"
+        shift
+    done
+    [ "$1" = "--" ] && shift
+    if [ -n "${skip_reason:-}" ]; then
+        if [ "$_outfile" = "-" ]; then _k=4; else _k=5; fi
+        skip_tests $_k "$_what" "$skip_reason"
+        return
+    fi
+
+    _existed=0
+    if [ "$_outfile" != "-" ] && [ -e "$_outfile" ]; then
+        _existed=1
+        cp "$_outfile" "$WORK/snapshot"
+    fi
+
+    run_diffgeo "$@"
+
+    [ "$rc" -eq "$_status" ]
+    ok $? "$_what: exit status $_status"
+    [ "$rc" -eq "$_status" ] || echo "#   got exit status $rc"
+
+    _lines=$(wc -l <"$WORK/err")
+    [ "$_lines" -eq 1 ] && [ "$(head -c 9 "$WORK/err")" = "diffgeo: " ] &&
+        [ "$(tail -c 1 "$WORK/err" | od -An -c | tr -d ' ')" = '\n' ]
+    _r=$?
+    ok $_r "$_what: one line on stderr starting with 'diffgeo: '"
+    [ $_r -eq 0 ] || { echo "#   stderr ($_lines lines):"; diag "$WORK/err"; }
+
+    _r=0
+    _missing=
+    _old_ifs=$IFS
+    IFS='
+'
+    set -f
+    for _frag in $_frags; do
+        if ! grep -F -q -e "$_frag" "$WORK/err"; then
+            _r=1
+            _missing="$_missing '$_frag'"
+        fi
+    done
+    set +f
+    IFS=$_old_ifs
+    ok $_r "$_what: message names the problem ($(printf '%s' "$_frags" | tr '\n' ';' | sed 's/;$//; s/;/; /g'))"
+    [ $_r -eq 0 ] || { echo "#   missing:$_missing; stderr:"; diag "$WORK/err"; }
+
+    [ ! -s "$WORK/out" ]
+    _r=$?
+    ok $_r "$_what: nothing on stdout"
+    [ $_r -eq 0 ] || { echo "#   stdout:"; head -n 5 "$WORK/out" | sed 's/^/#   /'; }
+
+    [ "$_outfile" = "-" ] && return
+    if [ "$_existed" -eq 1 ]; then
+        cmp -s "$WORK/snapshot" "$_outfile" && no_temp_files "$(dirname "$_outfile")"
+        ok $? "$_what: previous $(basename "$_outfile") unchanged, no temporary file"
+    else
+        [ ! -e "$_outfile" ] && no_temp_files "$(dirname "$_outfile")"
+        ok $? "$_what: no $(basename "$_outfile") and no temporary file left"
+        rm -f "$_outfile" # so that the next case starts from a fresh name again
+    fi
+    rm -f "$WORK/snapshot"
 }

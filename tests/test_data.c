@@ -1,12 +1,14 @@
 /*
  * Tests of dg_data: IDX (plain and gzip), HDF5 (integer scaling, ranks,
- * NaN), synthetic mixtures and spec errors.  Fixtures are written here, in
- * the build directory, with zlib and HDF5 directly.
+ * NaN), NumPy .npy (every dtype, header versions, malformed headers),
+ * CIFAR-10 batch directories, synthetic mixtures and spec errors.  Fixtures are written here, in the
+ * build directory, with zlib and HDF5 directly or byte by byte.
  */
 #include "config.h"
 
 #include <hdf5.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,6 +166,457 @@ static void test_h5(void)
        "a text file is not HDF5: %s", err.message);
 }
 
+/* ------------------------------------------------------------------------ */
+/* NumPy .npy                                                               */
+/* ------------------------------------------------------------------------ */
+
+static void write_bytes(const char *path, const void *bytes, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    fwrite(bytes, 1, len, f);
+    fclose(f);
+}
+
+/*
+ * A .npy file as numpy lays it out: magic, version major.0, the header
+ * length (2 bytes little-endian for 1.0, 4 otherwise), the dict padded with
+ * blanks and a newline to a multiple of 64 bytes, then len data bytes.
+ */
+static void write_npy(const char *path, int major, const char *dict,
+                      const unsigned char *data, size_t len)
+{
+    const size_t pre = major == 1 ? 10 : 12;
+    const size_t total = (pre + strlen(dict) + 1 + 63) / 64 * 64;
+    const size_t hlen = total - pre;
+    unsigned char *b = malloc(total + len);
+    memcpy(b, "\x93NUMPY", 6);
+    b[6] = (unsigned char)major;
+    b[7] = 0;
+    for (size_t k = 0; k < pre - 8; k++)
+        b[8 + k] = (unsigned char)(hlen >> (8 * k));
+    memset(b + pre, ' ', hlen);
+    memcpy(b + pre, dict, strlen(dict));
+    b[total - 1] = '\n';
+    if (len)
+        memcpy(b + total, data, len);
+    write_bytes(path, b, total + len);
+    free(b);
+}
+
+/* The bits of v (rounded to float when size is 4), size bytes in that byte order. */
+static void put_value(unsigned char *p, double v, size_t size, int big_endian)
+{
+    uint64_t u;
+    if (size == 8) {
+        memcpy(&u, &v, 8);
+    } else {
+        const float f = (float)v;
+        uint32_t w;
+        memcpy(&w, &f, 4);
+        u = w;
+    }
+    for (size_t k = 0; k < size; k++)
+        p[big_endian ? size - 1 - k : k] = (unsigned char)(u >> (8 * k));
+}
+
+/* Element k of the test arrays: a float, or a byte for uint8 data. */
+static double npy_float(size_t k)
+{
+    return 2.385 * (double)k - 41.17 + 1e-3 / (double)(k + 1);
+}
+
+static unsigned char npy_byte(size_t k)
+{
+    return (unsigned char)((37 * k + 11) % 256);
+}
+
+/* The value the loader must give for element k of a dtype of that size. */
+static double npy_expected(size_t k, size_t size)
+{
+    return size == 1 ? npy_byte(k) / 127.5 - 1.0
+         : size == 4 ? (double)(float)npy_float(k)
+                     : npy_float(k);
+}
+
+/* count elements of the test arrays encoded as size bytes each; caller frees. */
+static unsigned char *npy_payload(size_t count, size_t size, int big_endian)
+{
+    unsigned char *b = malloc(count * size + 1);
+    for (size_t k = 0; k < count; k++) {
+        if (size == 1)
+            b[k] = npy_byte(k);
+        else
+            put_value(b + k * size, npy_float(k), size, big_endian);
+    }
+    return b;
+}
+
+/* True if d holds n × dim of the test values of a dtype of that size, exactly. */
+static int npy_matches(const dg_dataset *d, size_t n, size_t dim, size_t size)
+{
+    int exact = d && d->n == n && d->dim == dim;
+    for (size_t k = 0; exact && k < n * dim; k++)
+        exact &= d->x[k] == npy_expected(k, size);
+    return exact;
+}
+
+static void test_npy_dtypes(void)
+{
+    static const struct {
+        const char *descr;
+        size_t size;
+        int big_endian;
+    } types[] = {{"<f8", 8, 0}, {">f8", 8, 1}, {"<f4", 4, 0}, {">f4", 4, 1},
+                 {"|u1", 1, 0}, {"<u1", 1, 0}};
+    for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+        char dict[128];
+        snprintf(dict, sizeof dict,
+                 "{'descr': '%s', 'fortran_order': False, 'shape': (7, 5), }",
+                 types[t].descr);
+        unsigned char *b = npy_payload(35, types[t].size, types[t].big_endian);
+        write_npy(WORKDIR "/dtype.npy", 1, dict, b, 35 * types[t].size);
+        free(b);
+        dg_dataset *d = NULL;
+        dg_error err;
+        int status = dg_data_load("npy:" WORKDIR "/dtype.npy", NULL, &d, &err);
+        ok(status == DG_OK && npy_matches(d, 7, 5, types[t].size) && d->image_rank == 0,
+           "npy '%s' 7 × 5: every value exact%s", types[t].descr,
+           types[t].size == 1 ? " (v/127.5 − 1)" : "");
+        if (status != DG_OK)
+            diag("%s", err.message);
+        dg_dataset_free(d);
+    }
+}
+
+static void test_npy_versions_and_shapes(void)
+{
+    dg_dataset *d = NULL;
+    dg_error err;
+    for (int major = 2; major <= 3; major++) {
+        unsigned char *b = npy_payload(36, 8, 0);
+        write_npy(WORKDIR "/v23.npy", major,
+                  "{'descr': '<f8', 'fortran_order': False, 'shape': (6, 3, 2), }", b,
+                  36 * 8);
+        free(b);
+        int status = dg_data_load("npy:" WORKDIR "/v23.npy", NULL, &d, &err);
+        ok(status == DG_OK && npy_matches(d, 6, 6, 8) && d->image_rank == 2 &&
+               d->image_shape[0] == 3 && d->image_shape[1] == 2,
+           "npy version %d.0, rank 3: 6 rows of 3 × 2 images, values exact", major);
+        dg_dataset_free(d);
+    }
+    unsigned char *b = npy_payload(4 * 30, 1, 0);
+    write_npy(WORKDIR "/rank4.npy", 1,
+              "{'descr': '|u1', 'fortran_order': False, 'shape': (4, 2, 3, 5), }", b, 120);
+    free(b);
+    int status = dg_data_load("npy:" WORKDIR "/rank4.npy", NULL, &d, &err);
+    ok(status == DG_OK && npy_matches(d, 4, 30, 1) && d->image_rank == 3 &&
+           d->image_shape[0] == 2 && d->image_shape[1] == 3 && d->image_shape[2] == 5,
+       "npy rank 4 uint8: image shape 2 × 3 × 5 kept");
+    dg_dataset_free(d);
+    b = npy_payload(3 * 16, 4, 1);
+    write_npy(WORKDIR "/rank5.npy", 1,
+              "{'descr': '>f4', 'fortran_order': False, 'shape': (3, 2, 2, 2, 2), }", b,
+              3 * 16 * 4);
+    free(b);
+    status = dg_data_load("npy:" WORKDIR "/rank5.npy", NULL, &d, &err);
+    ok(status == DG_OK && npy_matches(d, 3, 16, 4) && d->image_rank == 0,
+       "npy rank 5: rows flattened to 16 values, no image shape");
+    dg_dataset_free(d);
+
+    /* Rows 0-3 finite, row 5 NaN: --limit 4 must stop before it. */
+    b = npy_payload(8 * 3, 8, 1);
+    put_value(b + (5 * 3 + 1) * 8, NAN, 8, 1);
+    write_npy(WORKDIR "/limit.npy", 1,
+              "{'descr': '>f8', 'fortran_order': False, 'shape': (8, 3), }", b, 8 * 3 * 8);
+    free(b);
+    const dg_data_options lim = {.limit = 4};
+    status = dg_data_load("npy:" WORKDIR "/limit.npy", &lim, &d, &err);
+    ok(status == DG_OK && npy_matches(d, 4, 3, 8),
+       "npy --limit 4 reads the first 4 rows and stops before the NaN of row 5");
+    dg_dataset_free(d);
+    status = dg_data_load("npy:" WORKDIR "/limit.npy", NULL, &d, &err);
+    ok(status == DG_ENONFINITE && d == NULL && strstr(err.message, "row 5, column 1 holds NaN"),
+       "npy NaN in the data is found and named: %s", err.message);
+    b = npy_payload(8 * 3, 4, 0);
+    put_value(b + (2 * 3 + 2) * 4, -INFINITY, 4, 0);
+    write_npy(WORKDIR "/inf.npy", 1,
+              "{'descr': '<f4', 'fortran_order': False, 'shape': (8, 3), }", b, 8 * 3 * 4);
+    free(b);
+    status = dg_data_load("npy:" WORKDIR "/inf.npy", NULL, &d, &err);
+    ok(status == DG_ENONFINITE && d == NULL && strstr(err.message, "row 2, column 2 holds Inf"),
+       "npy -Inf in float32 data is found and named: %s", err.message);
+
+    /* Headers numpy could have written, or a person by hand. */
+    static const char *const dicts[][2] = {
+        {"keys in another order, no trailing comma",
+         "{'shape': (7, 5), 'fortran_order': False, 'descr': '<f8'}"},
+        {"blanks, tabs and newlines around every token, trailing commas",
+         "{ 'descr' : '<f8' ,\n\t'fortran_order' : False ,'shape' : ( 7 , 5 , ) , }"},
+        {"double quotes and the L of Python 2 longs",
+         "{\"descr\": \"<f8\", \"fortran_order\": False, \"shape\": (7L, 5L)}"},
+    };
+    b = npy_payload(35, 8, 0);
+    for (size_t k = 0; k < sizeof dicts / sizeof dicts[0]; k++) {
+        write_npy(WORKDIR "/dict.npy", 1, dicts[k][1], b, 35 * 8);
+        status = dg_data_load("npy:" WORKDIR "/dict.npy", NULL, &d, &err);
+        ok(status == DG_OK && npy_matches(d, 7, 5, 8), "npy header accepted: %s", dicts[k][0]);
+        dg_dataset_free(d);
+    }
+    free(b);
+}
+
+/* A malformed or unsupported .npy file: the status and a fragment of the message. */
+typedef struct npy_bad {
+    const char *what;
+    int major;
+    const char *dict; /* the header, for 7 × 5 <f8 data bytes */
+    int status;
+    const char *fragment;
+} npy_bad;
+
+static void test_npy_refusals(void)
+{
+    static const npy_bad bad[] = {
+        {"Fortran order", 1, "{'descr': '<f8', 'fortran_order': True, 'shape': (7, 5), }",
+         DG_EFORMAT, "Fortran order is not supported; save with np.ascontiguousarray"},
+        {"object array", 1, "{'descr': '|O', 'fortran_order': False, 'shape': (7, 5), }",
+         DG_EFORMAT, "object arrays ('|O') are not supported"},
+        {"int64", 1, "{'descr': '<i8', 'fortran_order': False, 'shape': (7, 5), }",
+         DG_EFORMAT, "unsupported dtype '<i8'"},
+        {"float16", 2, "{'descr': '<f2', 'fortran_order': False, 'shape': (7, 5), }",
+         DG_EFORMAT, "unsupported dtype '<f2'"},
+        {"structured", 1, "{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (7, 5), }",
+         DG_EFORMAT, "structured"},
+        {"rank 1", 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (35,), }",
+         DG_EFORMAT, "rank 1;"},
+        {"rank 0", 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (), }",
+         DG_EFORMAT, "rank 0;"},
+        {"no rows", 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (0, 5), }",
+         DG_EFORMAT, "empty axis 0"},
+        {"empty rows", 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (7, 0), }",
+         DG_EFORMAT, "empty axis 1"},
+        {"10^12 rows in a small file", 1,
+         "{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000000, 5), }",
+         DG_EFORMAT, "truncated .npy file (the header claims 1000000000000 rows of 40 bytes, "
+                     "the file holds 7)"},
+        {"8 rows, 7 held", 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (8, 5), }",
+         DG_EFORMAT, "claims 8 rows"},
+        {"extent above 2^64", 1,
+         "{'descr': '<f8', 'fortran_order': False, 'shape': (7, 18446744073709551616), }",
+         DG_EFORMAT, "too large"},
+        {"row size above 2^64", 1,
+         "{'descr': '<f8', 'fortran_order': False, 'shape': (7, 4294967296, 4294967296), }",
+         DG_EFORMAT, "too large"},
+        {"(7) is not a tuple", 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (7), }",
+         DG_EFORMAT, "a 1-tuple is (n,)"},
+        {"negative extent", 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (-7, 5), }",
+         DG_EFORMAT, "non-negative integer"},
+        {"leading zero", 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (07, 5), }",
+         DG_EFORMAT, "non-negative integer"},
+        {"lowercase false", 1, "{'descr': '<f8', 'fortran_order': false, 'shape': (7, 5), }",
+         DG_EFORMAT, "True or False"},
+        {"missing key", 1, "{'descr': '<f8', 'shape': (7, 5), }",
+         DG_EFORMAT, "lacks 'fortran_order'"},
+        {"unknown key", 1,
+         "{'descr': '<f8', 'fortran_order': False, 'shape': (7, 5), 'extra': 1}",
+         DG_EFORMAT, "unexpected key 'extra'"},
+        {"repeated key", 1,
+         "{'descr': '<f8', 'fortran_order': False, 'shape': (7, 5), 'descr': '<f8'}",
+         DG_EFORMAT, "repeated key 'descr'"},
+        {"two commas", 1, "{'descr': '<f8',, 'fortran_order': False, 'shape': (7, 5)}",
+         DG_EFORMAT, "at byte 26: expected a quoted key or '}'"},
+        {"no colon", 1, "{'descr' '<f8', 'fortran_order': False, 'shape': (7, 5)}",
+         DG_EFORMAT, "expected ':'"},
+        {"misplaced quote", 1, "{'descr': '<f8, 'fortran_order': False, 'shape': (7, 5)}",
+         DG_EFORMAT, "at byte 27: expected ',' or '}'"},
+        {"unterminated string", 1, "{'descr': '<f8", DG_EFORMAT, "expected the end of a string"},
+        {"escape in a string", 1, "{'descr': '<f\\8', 'fortran_order': False, 'shape': (7, 5)}",
+         DG_EFORMAT, "plain string"},
+        {"text after the dict", 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (7, 5)} x",
+         DG_EFORMAT, "only blanks after '}'"},
+        {"not a dict", 1, "['descr', '<f8']", DG_EFORMAT, "at byte 10: expected '{'"},
+        {"rank 65", 1,
+         "{'descr': '<f8', 'fortran_order': False, 'shape': (7, 5, 1, 1, 1, 1, 1, 1, 1, 1, 1, "
+         "1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, "
+         "1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1), }",
+         DG_EFORMAT, "rank above 64"},
+    };
+    unsigned char *b = npy_payload(35, 8, 0);
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        write_npy(WORKDIR "/bad.npy", bad[k].major, bad[k].dict, b, 35 * 8);
+        dg_dataset *d = NULL;
+        dg_error err;
+        const int status = dg_data_load("npy:" WORKDIR "/bad.npy", NULL, &d, &err);
+        ok(status == bad[k].status && d == NULL && strstr(err.message, bad[k].fragment),
+           "npy %s is refused: %s", bad[k].what, err.message);
+    }
+    free(b);
+}
+
+/* Files broken before the dict: magic, version, header length. */
+static void test_npy_preambles(void)
+{
+    static const struct {
+        const char *what;
+        const char *bytes;
+        size_t len;
+        const char *fragment;
+    } bad[] = {
+        {"text", "this is not a .npy file\n", 24, "bad magic"},
+        {"NUMPZ", "\x93NUMPZ\x01\x00\x10\x00{}              ", 26, "bad magic"},
+        {"empty file", "", 0, "truncated .npy header"},
+        {"magic alone", "\x93NUMPY", 6, "truncated .npy header"},
+        {"no header length", "\x93NUMPY\x01\x00\x46", 9, "truncated .npy header"},
+        {"version 4.0", "\x93NUMPY\x04\x00\x10\x00\x00\x00{}", 14, "version 4.0"},
+        {"version 1.1", "\x93NUMPY\x01\x01\x10\x00{}", 12, "version 1.1"},
+        {"header past the end", "\x93NUMPY\x01\x00\x00\x02{'descr': '<f8'}", 27,
+         "truncated .npy header (512 bytes claimed, 17 left in the file)"},
+        {"a 4 GB header", "\x93NUMPY\x02\x00\xff\xff\xff\xff{}", 14, "longer than 10000"},
+        {"a 65600-byte header", "\x93NUMPY\x03\x00\x40\x00\x01\x00{}", 14,
+         ".npy header of 65600 bytes, longer than 10000"},
+        {"NUL in the header", "\x93NUMPY\x01\x00\x06\x00{\0}   ", 16,
+         "at byte 11: expected a quoted key"},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        write_bytes(WORKDIR "/pre.npy", bad[k].bytes, bad[k].len);
+        dg_dataset *d = NULL;
+        dg_error err;
+        const int status = dg_data_load("npy:" WORKDIR "/pre.npy", NULL, &d, &err);
+        ok(status == DG_EFORMAT && d == NULL && strstr(err.message, bad[k].fragment),
+           "npy %s is refused: %s", bad[k].what, err.message);
+    }
+    dg_dataset *d = NULL;
+    dg_error err;
+    ok(dg_data_load("npy:" WORKDIR "/missing.npy", NULL, &d, &err) == DG_EIO &&
+           strstr(err.message, "cannot open " WORKDIR "/missing.npy: No such file or directory"),
+       "npy missing file: %s", err.message);
+    ok(dg_data_load("npy:" WORKDIR, NULL, &d, &err) == DG_EIO &&
+           strstr(err.message, "Is a directory"),
+       "npy a directory: %s", err.message);
+}
+
+/* ------------------------------------------------------------------------ */
+/* CIFAR-10                                                                 */
+/* ------------------------------------------------------------------------ */
+
+#define CIFAR_DIR WORKDIR "/cifar"
+#define CIFAR_PIXELS 3072
+
+/* Byte j (plane j / 1024, row j % 1024 / 32, column j % 32) of record r of batch b. */
+static unsigned char cifar_byte(size_t b, size_t r, size_t j)
+{
+    return (unsigned char)((13 * b + 31 * r + 7 * (j % 1024) + 50 * (j / 1024)) % 256);
+}
+
+/* Writes count records of batch b (label, then 3072 pixels) and extra stray bytes. */
+static void write_cifar_batch(const char *path, size_t b, size_t count, size_t extra)
+{
+    FILE *f = fopen(path, "wb");
+    for (size_t r = 0; r < count; r++) {
+        fputc((int)((b + r) % 10), f);
+        for (size_t j = 0; j < CIFAR_PIXELS; j++)
+            fputc(cifar_byte(b, r, j), f);
+    }
+    for (size_t k = 0; k < extra; k++)
+        fputc(0x5a, f);
+    fclose(f);
+}
+
+/* A directory of train batches of the given record counts (0: no file) and a test batch. */
+static void write_cifar_dir(const char *dir, const size_t counts[5], size_t test_count)
+{
+    char path[256];
+    mkdir(dir, 0777);
+    for (size_t b = 0; b < 5; b++) {
+        snprintf(path, sizeof path, "%s/data_batch_%zu.bin", dir, b + 1);
+        remove(path);
+        if (counts[b])
+            write_cifar_batch(path, b, counts[b], 0);
+    }
+    snprintf(path, sizeof path, "%s/test_batch.bin", dir);
+    remove(path);
+    if (test_count)
+        write_cifar_batch(path, 5, test_count, 0);
+}
+
+/* True if rows [0, n) of d are the records of the batches from `first`, in order. */
+static int cifar_matches(const dg_dataset *d, size_t n, const size_t *counts, size_t first)
+{
+    int exact = d && d->n == n && d->dim == CIFAR_PIXELS && d->image_rank == 3 &&
+                d->image_shape[0] == 3 && d->image_shape[1] == 32 && d->image_shape[2] == 32;
+    size_t b = first, r = 0;
+    for (size_t i = 0; exact && i < n; i++, r++) {
+        while (r == counts[b - first]) {
+            b++;
+            r = 0;
+        }
+        for (size_t j = 0; j < CIFAR_PIXELS; j++)
+            exact &= d->x[i * CIFAR_PIXELS + j] == cifar_byte(b, r, j) / 127.5 - 1.0;
+    }
+    return exact;
+}
+
+static void test_cifar10(void)
+{
+    static const size_t counts[5] = {3, 2, 3, 1, 2};
+    const size_t test_counts[1] = {4};
+    write_cifar_dir(CIFAR_DIR, counts, 4);
+    dg_dataset *d = NULL;
+    dg_error err;
+    int status = dg_data_load("cifar10:" CIFAR_DIR, NULL, &d, &err);
+    ok(status == DG_OK && cifar_matches(d, 11, counts, 0),
+       "cifar10: 11 records of 5 batches in order, planes R, G, B as in the file, "
+       "3 × 32 × 32, v/127.5 − 1");
+    if (status != DG_OK)
+        diag("%s", err.message);
+    dg_dataset_free(d);
+    status = dg_data_load("cifar10:" CIFAR_DIR ":train", NULL, &d, &err);
+    ok(status == DG_OK && cifar_matches(d, 11, counts, 0), "cifar10 :train is the default");
+    dg_dataset_free(d);
+    const dg_data_options lim4 = {.limit = 4}, lim99 = {.limit = 99};
+    status = dg_data_load("cifar10:" CIFAR_DIR, &lim4, &d, &err);
+    ok(status == DG_OK && cifar_matches(d, 4, counts, 0),
+       "cifar10 --limit 4: batch 1 and the first record of batch 2");
+    dg_dataset_free(d);
+    status = dg_data_load("cifar10:" CIFAR_DIR, &lim99, &d, &err);
+    ok(status == DG_OK && cifar_matches(d, 11, counts, 0), "cifar10 --limit 99 keeps all 11");
+    dg_dataset_free(d);
+    status = dg_data_load("cifar10:" CIFAR_DIR ":test", NULL, &d, &err);
+    ok(status == DG_OK && cifar_matches(d, 4, test_counts, 5),
+       "cifar10 :test reads the 4 records of test_batch.bin");
+    dg_dataset_free(d);
+
+    /* Batch 2 with a cut record: refused whatever the limit. */
+    write_cifar_batch(CIFAR_DIR "/data_batch_2.bin", 1, 2, 3072);
+    d = NULL;
+    status = dg_data_load("cifar10:" CIFAR_DIR, &lim4, &d, &err);
+    ok(status == DG_EFORMAT && d == NULL &&
+           strstr(err.message, CIFAR_DIR "/data_batch_2.bin: truncated CIFAR-10 file "
+                               "(9218 bytes, not a whole number of 3073-byte records)"),
+       "cifar10 a batch with a cut record: %s", err.message);
+    write_cifar_batch(CIFAR_DIR "/data_batch_2.bin", 1, 0, 0);
+    status = dg_data_load("cifar10:" CIFAR_DIR, NULL, &d, &err);
+    ok(status == DG_EFORMAT && d == NULL && strstr(err.message, "data_batch_2.bin: empty CIFAR-10 file"),
+       "cifar10 an empty batch: %s", err.message);
+
+    /* Batch 3 missing: refused even when --limit would stop in batch 1. */
+    static const size_t holes[5] = {3, 2, 0, 1, 2};
+    write_cifar_dir(CIFAR_DIR, holes, 0);
+    const dg_data_options lim1 = {.limit = 1};
+    status = dg_data_load("cifar10:" CIFAR_DIR, &lim1, &d, &err);
+    ok(status == DG_EIO && d == NULL &&
+           strcmp(err.message, "cannot open " CIFAR_DIR
+                               "/data_batch_3.bin: No such file or directory") == 0,
+       "cifar10 a missing batch: %s", err.message);
+    status = dg_data_load("cifar10:" CIFAR_DIR ":test", NULL, &d, &err);
+    ok(status == DG_EIO && d == NULL && strstr(err.message, CIFAR_DIR "/test_batch.bin"),
+       "cifar10 :test without test_batch.bin: %s", err.message);
+    status = dg_data_load("cifar10:" WORKDIR "/nodir", NULL, &d, &err);
+    ok(status == DG_EIO && d == NULL &&
+           strstr(err.message, WORKDIR "/nodir/data_batch_1.bin: No such file"),
+       "cifar10 a missing directory: %s", err.message);
+}
+
 static void test_synthetic_and_specs(void)
 {
     dg_dataset *a = NULL, *b = NULL;
@@ -192,6 +645,11 @@ static void test_synthetic_and_specs(void)
         {"nonsense:foo", "unknown data spec"},
         {"fashion-mnist:valid", "split"},
         {"h5:", "h5:PATH"},
+        {"npy:", "npy:PATH"},
+        {"cifar10:", "expected cifar10:DIR[:train|:test]"},
+        {"cifar10", "expected cifar10:DIR[:train|:test]"},
+        {"cifar10::test", "expected cifar10:DIR[:train|:test]"},
+        {"cifar10:" WORKDIR ":valid", "unknown CIFAR-10 split 'valid' (train or test)"},
     };
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         dg_dataset *d = NULL;
@@ -208,6 +666,11 @@ int main(void)
     mkdir(WORKDIR, 0777);
     test_idx();
     test_h5();
+    test_npy_dtypes();
+    test_npy_versions_and_shapes();
+    test_npy_refusals();
+    test_npy_preambles();
+    test_cifar10();
     test_synthetic_and_specs();
     return done_testing();
 }

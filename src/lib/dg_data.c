@@ -1,4 +1,7 @@
-/* dg_data: dataset loaders (IDX, HDF5, Fashion-MNIST, synthetic mixtures). */
+/*
+ * dg_data: datasets, the synthetic mixture and the spec dispatch; the
+ * file-format loaders live in dg_data_formats.c.
+ */
 #include "config.h"
 
 #include "dg_data.h"
@@ -7,13 +10,12 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <zlib.h>
 
+#include "dg_data_formats.h"
 #include "dg_h5.h"
 #include "dg_tensor.h"
 
@@ -56,199 +58,6 @@ int dg_fashion_mnist_path(const char *dir, const char *split, char *path,
         return DG_EUNKNOWN;
     int len = snprintf(path, size, "%s/%s-images-idx3-ubyte.gz", dir, stem);
     return len < 0 || (size_t)len >= size ? DG_EINVAL : DG_OK;
-}
-
-/* ------------------------------------------------------------------------ */
-/* IDX (MNIST format)                                                       */
-/* ------------------------------------------------------------------------ */
-
-/* The IDX header: two zero bytes, an element type, the rank, then big-endian
- * uint32 extents.  Rank ≥ 2 (rows of vectors or images) is required. */
-#define IDX_RANK_MAX 4
-enum { IDX_UBYTE = 0x08, IDX_FLOAT = 0x0D, IDX_DOUBLE = 0x0E };
-
-static uint32_t be32(const unsigned char *b)
-{
-    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 |
-           (uint32_t)b[3];
-}
-
-/*
- * The uncompressed size of a file as far as it can be known without reading
- * it: the byte count of a plain file, or the gzip ISIZE trailer (size mod
- * 2^32) of a gzip file.  Returns 0 if unknown.
- */
-static int idx_stored_size(const char *path, uint64_t *size, int *modulo32)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return 0;
-    unsigned char magic[2] = {0, 0};
-    struct stat st;
-    int known = 0;
-    if (fstat(fileno(f), &st) == 0 && fread(magic, 1, 2, f) == 2) {
-        if (magic[0] == 0x1f && magic[1] == 0x8b) {
-            unsigned char t[4];
-            if (st.st_size >= 18 && fseek(f, -4, SEEK_END) == 0 &&
-                fread(t, 1, 4, f) == 4) {
-                *size = (uint64_t)t[0] | (uint64_t)t[1] << 8 |
-                        (uint64_t)t[2] << 16 | (uint64_t)t[3] << 24;
-                *modulo32 = 1;
-                known = 1;
-            }
-        } else {
-            *size = (uint64_t)st.st_size;
-            *modulo32 = 0;
-            known = 1;
-        }
-    }
-    fclose(f);
-    return known;
-}
-
-static double idx_decode(int type, const unsigned char *p)
-{
-    switch (type) {
-    case IDX_UBYTE:
-        return p[0] / 127.5 - 1.0;
-    case IDX_FLOAT: {
-        uint32_t u = be32(p);
-        float v;
-        memcpy(&v, &u, sizeof v);
-        return v;
-    }
-    default: {
-        uint64_t u = (uint64_t)be32(p) << 32 | be32(p + 4);
-        double v;
-        memcpy(&v, &u, sizeof v);
-        return v;
-    }
-    }
-}
-
-/* Decompresses the whole file to count its bytes (multi-member gzip files). */
-static uint64_t gzip_length(const char *path)
-{
-    gzFile gz = gzopen(path, "rb");
-    unsigned char buf[1 << 16];
-    uint64_t total = 0;
-    int got;
-    if (!gz)
-        return 0;
-    while ((got = gzread(gz, buf, sizeof buf)) > 0)
-        total += (uint64_t)got;
-    gzclose(gz);
-    return total;
-}
-
-static int load_idx(const char *path, size_t limit, dg_dataset **out,
-                    dg_error *err)
-{
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return dg_error_set(err, DG_EIO, "cannot open %s: %s", path, strerror(errno));
-    if (S_ISDIR(st.st_mode))
-        return dg_error_set(err, DG_EIO, "cannot open %s: Is a directory", path);
-    gzFile gz = gzopen(path, "rb");
-    if (!gz)
-        return dg_error_set(err, DG_EIO, "cannot open %s: %s", path,
-                            strerror(errno ? errno : ENOENT));
-    int status = DG_OK;
-    dg_dataset *data = NULL;
-    unsigned char *row = NULL;
-    unsigned char head[4];
-    unsigned char ext[4 * IDX_RANK_MAX];
-
-    if (gzread(gz, head, 4) != 4 || head[0] != 0 || head[1] != 0) {
-        status = dg_error_set(err, DG_EFORMAT, "%s: not an IDX file (bad magic)", path);
-        goto close_file;
-    }
-    const int type = head[2];
-    const size_t rank = head[3];
-    const size_t elem = type == IDX_UBYTE ? 1 : type == IDX_FLOAT ? 4
-                      : type == IDX_DOUBLE ? 8 : 0;
-    if (elem == 0) {
-        status = dg_error_set(err, DG_EFORMAT,
-                              "%s: unsupported IDX element type 0x%02X", path, type);
-        goto close_file;
-    }
-    if (rank < 2 || rank > IDX_RANK_MAX) {
-        status = dg_error_set(err, DG_EFORMAT,
-                              "%s: IDX rank %zu, expected rows of vectors or images (rank 2 to %d)",
-                              path, rank, IDX_RANK_MAX);
-        goto close_file;
-    }
-    if (gzread(gz, ext, (unsigned)(4 * rank)) != (int)(4 * rank)) {
-        status = dg_error_set(err, DG_EFORMAT, "%s: truncated IDX header", path);
-        goto close_file;
-    }
-    size_t n = be32(ext), dim = 1;
-    for (size_t k = 1; k < rank; k++) {
-        size_t e = be32(ext + 4 * k);
-        if (e == 0 || dim > SIZE_MAX / e) {
-            status = dg_error_set(err, DG_EFORMAT, "%s: IDX extent %zu of axis %zu is invalid",
-                                  path, e, k);
-            goto close_file;
-        }
-        dim *= e;
-    }
-    if (n == 0) {
-        status = dg_error_set(err, DG_EFORMAT, "%s: IDX file holds no rows", path);
-        goto close_file;
-    }
-    /* Refuse a header that claims more bytes than the file holds, before allocating. */
-    uint64_t stored = 0;
-    int modulo32 = 0;
-    const uint64_t want = 4 + 4 * (uint64_t)rank + (uint64_t)n * dim * elem;
-    if (dim > UINT64_MAX / elem / n) {
-        status = dg_error_set(err, DG_EFORMAT, "%s: IDX header claims an impossible size", path);
-        goto close_file;
-    }
-    /* The gzip trailer holds the length of the last member only: when it
-     * disagrees, count the bytes of a multi-member file the slow way. */
-    const int known = idx_stored_size(path, &stored, &modulo32);
-    if (known && modulo32 && (want & 0xffffffffu) != stored) {
-        stored = gzip_length(path);
-        modulo32 = 0;
-    }
-    if (known && !modulo32 && want > stored) {
-        status = dg_error_set(err, DG_EFORMAT,
-                              "%s: truncated IDX file (header claims %zu rows of %zu values)",
-                              path, n, dim);
-        goto close_file;
-    }
-    const size_t keep = limit && limit < n ? limit : n;
-    data = dg_dataset_alloc(keep, dim);
-    row = malloc(dim * elem);
-    if (!data || !row) {
-        status = dg_error_set(err, DG_ENOMEM, "%s: cannot allocate %zu × %zu doubles",
-                              path, keep, dim);
-        goto close_file;
-    }
-    for (size_t i = 0; i < keep; i++) {
-        if (gzread(gz, row, (unsigned)(dim * elem)) != (int)(dim * elem)) {
-            status = dg_error_set(err, DG_EFORMAT, "%s: truncated IDX file at row %zu", path, i);
-            goto close_file;
-        }
-        double *x = data->x + i * dim;
-        for (size_t j = 0; j < dim; j++)
-            x[j] = idx_decode(type, row + j * elem);
-    }
-    if (rank - 1 <= DG_IMAGE_RANK_MAX && rank >= 3) {
-        data->image_rank = rank - 1;
-        for (size_t k = 1; k < rank; k++)
-            data->image_shape[k - 1] = be32(ext + 4 * k);
-    }
-    status = dg_check_finite(data->x, keep, dim, path, err);
-
-close_file:
-    gzclose(gz);
-    free(row);
-    if (status != DG_OK)
-        dg_dataset_free(data);
-    else
-        *out = data;
-    return status;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -373,19 +182,24 @@ static int starts_with(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* Splits "PATH[:/dataset]" at the last ":/" into path and dataset name. */
-static int split_h5_spec(const char *rest, char *path, size_t size,
-                         const char **name)
+/*
+ * Splits rest at the last occurrence of sep: what comes before is copied to
+ * head (it must be non-empty and fit), *tail points one character into the
+ * separator, or is NULL when there is none.  "a.h5:/x" at ":/" gives "a.h5"
+ * and "/x"; "dir:test" at ":" gives "dir" and "test".
+ */
+static int split_at_last(const char *rest, const char *sep, char *head,
+                         size_t size, const char **tail)
 {
-    const char *colon = NULL;
-    for (const char *s = strstr(rest, ":/"); s; s = strstr(s + 1, ":/"))
-        colon = s;
-    size_t len = colon ? (size_t)(colon - rest) : strlen(rest);
+    const char *at = NULL;
+    for (const char *s = strstr(rest, sep); s; s = strstr(s + 1, sep))
+        at = s;
+    const size_t len = at ? (size_t)(at - rest) : strlen(rest);
     if (len == 0 || len >= size)
         return DG_EINVAL;
-    memcpy(path, rest, len);
-    path[len] = '\0';
-    *name = colon ? colon + 1 : NULL;
+    memcpy(head, rest, len);
+    head[len] = '\0';
+    *tail = at ? at + 1 : NULL;
     return DG_OK;
 }
 
@@ -398,14 +212,28 @@ int dg_data_load(const char *spec, const dg_data_options *opt,
 
     if (starts_with(spec, "h5:")) {
         const char *name;
-        if (split_h5_spec(spec + 3, path, sizeof path, &name) != DG_OK)
+        if (split_at_last(spec + 3, ":/", path, sizeof path, &name) != DG_OK)
             return dg_error_set(err, DG_EINVAL, "bad data spec '%s': expected h5:PATH[:/dataset]", spec);
         return dg_h5_read_rows(path, name, limit, out, err);
     }
     if (starts_with(spec, "idx:")) {
         if (spec[4] == '\0')
             return dg_error_set(err, DG_EINVAL, "bad data spec '%s': expected idx:PATH", spec);
-        return load_idx(spec + 4, limit, out, err);
+        return dg_load_idx(spec + 4, limit, out, err);
+    }
+    if (starts_with(spec, "npy:")) {
+        if (spec[4] == '\0')
+            return dg_error_set(err, DG_EINVAL, "bad data spec '%s': expected npy:PATH", spec);
+        return dg_load_npy(spec + 4, limit, out, err);
+    }
+    if (strcmp(spec, "cifar10") == 0 || starts_with(spec, "cifar10:")) {
+        /* A directory whose name holds ':' needs the split spelt out. */
+        const char *split;
+        if (spec[7] == '\0' ||
+            split_at_last(spec + 8, ":", path, sizeof path, &split) != DG_OK)
+            return dg_error_set(err, DG_EINVAL,
+                                "bad data spec '%s': expected cifar10:DIR[:train|:test]", spec);
+        return dg_load_cifar10(path, split ? split : "train", limit, out, err);
     }
     if (strcmp(spec, "fashion-mnist") == 0 || starts_with(spec, "fashion-mnist:")) {
         const char *split = spec[13] ? spec + 14 : "train";
@@ -417,7 +245,7 @@ int dg_data_load(const char *spec, const dg_data_options *opt,
             return dg_error_set(err, DG_EIO,
                                 "cannot open %s: %s (install the Debian package dataset-fashion-mnist)",
                                 path, strerror(errno));
-        return load_idx(path, limit, out, err);
+        return dg_load_idx(path, limit, out, err);
     }
     if (strcmp(spec, "synthetic:gmm") == 0)
         return load_synthetic_gmm("", limit, out, err);
@@ -427,6 +255,7 @@ int dg_data_load(const char *spec, const dg_data_options *opt,
         return dg_error_set(err, DG_EUNKNOWN, "unknown synthetic dataset '%s' (synthetic:gmm)",
                             spec + 10);
     return dg_error_set(err, DG_EUNKNOWN,
-                        "unknown data spec '%s' (h5:PATH, idx:PATH, fashion-mnist, synthetic:gmm)",
+                        "unknown data spec '%s' (h5:PATH, idx:PATH, npy:PATH, cifar10:DIR, "
+                        "fashion-mnist, synthetic:gmm)",
                         spec);
 }

@@ -7,6 +7,16 @@
  *                        type's range (uint8: v/127.5 − 1).  Without a dataset
  *                        name the file's only array at the root is used.
  *   idx:PATH             MNIST IDX file (ubyte, float or double; gzip accepted)
+ *   npy:PATH             NumPy .npy file (versions 1.0 to 3.0) of dtype <f8,
+ *                        >f8, <f4, >f4 or |u1 in C order, rank ≥ 2 with rows
+ *                        first (rank 3 or 4 keeps the image shape); uint8
+ *                        data are images scaled by v/127.5 − 1
+ *   cifar10:DIR[:train|:test]
+ *                        CIFAR-10, binary version: DIR/data_batch_1.bin …
+ *                        data_batch_5.bin (train, the default) or
+ *                        DIR/test_batch.bin; rows in the files' channel-plane
+ *                        order, image_shape {3, 32, 32}, v/127.5 − 1; a DIR
+ *                        holding ':' needs the split spelt out
  *   fashion-mnist[:train|:test]
  *                        the IDX files of Debian's dataset-fashion-mnist
  *   synthetic:gmm[,key=value...]
@@ -26,7 +36,10 @@
 
 #include "dg_status.h"
 
-/* The largest image rank kept in image_shape (height, width, channels). */
+/*
+ * The largest image rank kept in image_shape: the axes after the rows of the
+ * source array, e.g. {28, 28}, or {3, 32, 32} (channels first) for CIFAR-10.
+ */
 #define DG_IMAGE_RANK_MAX 3
 
 typedef struct dg_dataset {
@@ -34,7 +47,7 @@ typedef struct dg_dataset {
     size_t dim;      /* doubles per row */
     double *x;       /* n × dim, row-major, owned by the dataset */
     size_t image_rank;                     /* 0 when rows are not images */
-    size_t image_shape[DG_IMAGE_RANK_MAX]; /* e.g. {28, 28}; product = dim */
+    size_t image_shape[DG_IMAGE_RANK_MAX]; /* product = dim */
 } dg_dataset;
 
 typedef struct dg_data_options {

@@ -1,0 +1,818 @@
+/* dg_data_formats: the IDX, .npy and CIFAR-10 loaders behind dg_data_load. */
+#include "config.h"
+
+#include "dg_data_formats.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zlib.h>
+
+#include "dg_tensor.h"
+
+/* ------------------------------------------------------------------------ */
+/* Element decoding                                                         */
+/* ------------------------------------------------------------------------ */
+
+static size_t elem_size(dg_elem_type type)
+{
+    switch (type) {
+    case DG_ELEM_U8:
+        return 1;
+    case DG_ELEM_F32LE:
+    case DG_ELEM_F32BE:
+        return 4;
+    default:
+        return 8;
+    }
+}
+
+/* The unsigned integer of size bytes at p, in either byte order. */
+static uint64_t load_uint(const unsigned char *p, size_t size, bool big_endian)
+{
+    uint64_t u = 0;
+    for (size_t k = 0; k < size; k++)
+        u = u << 8 | p[big_endian ? k : size - 1 - k];
+    return u;
+}
+
+/* Decodes count elements of src into dst: pixels to [−1, 1], floats as is. */
+static void decode_elems(dg_elem_type type, const unsigned char *src,
+                         size_t count, double *dst)
+{
+    const size_t size = elem_size(type);
+    const bool big = type == DG_ELEM_F32BE || type == DG_ELEM_F64BE;
+    for (size_t k = 0; k < count; k++) {
+        const unsigned char *p = src + k * size;
+        if (type == DG_ELEM_U8) {
+            dst[k] = p[0] / 127.5 - 1.0;
+        } else if (size == 4) {
+            const uint32_t u = (uint32_t)load_uint(p, 4, big);
+            float v;
+            memcpy(&v, &u, sizeof v);
+            dst[k] = v;
+        } else {
+            const uint64_t u = load_uint(p, 8, big);
+            double v;
+            memcpy(&v, &u, sizeof v);
+            dst[k] = v;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Files and shapes                                                         */
+/* ------------------------------------------------------------------------ */
+
+/* Opens path for reading and measures it; a directory is refused. */
+static int open_sized(const char *path, FILE **f, uint64_t *size, dg_error *err)
+{
+    *f = fopen(path, "rb");
+    if (!*f)
+        return dg_error_set(err, DG_EIO, "cannot open %s: %s", path,
+                            strerror(errno));
+    struct stat st;
+    const int failed = fstat(fileno(*f), &st) != 0 ? errno
+                       : S_ISDIR(st.st_mode)       ? EISDIR
+                                                   : 0;
+    if (failed) {
+        fclose(*f);
+        *f = NULL;
+        return dg_error_set(err, DG_EIO, "cannot open %s: %s", path,
+                            strerror(failed));
+    }
+    *size = (uint64_t)st.st_size;
+    return DG_OK;
+}
+
+/*
+ * Reads and decodes count elements from f into x through a fixed buffer, so
+ * that a large array needs no second copy in its file encoding.
+ */
+static int read_elems(FILE *f, dg_elem_type type, size_t count, double *x)
+{
+    unsigned char buf[1 << 14];
+    const size_t size = elem_size(type), per_read = sizeof buf / size;
+    for (size_t done = 0; done < count;) {
+        const size_t k = count - done < per_read ? count - done : per_read;
+        if (fread(buf, size, k, f) != k)
+            return -1;
+        decode_elems(type, buf, k, x + done);
+        done += k;
+    }
+    return 0;
+}
+
+/*
+ * Rows of rank − 1 ≥ 2 axes are images: data keeps those extents (the
+ * shape of the whole array, rows first) when they fit image_shape.
+ */
+static void set_image_shape(dg_dataset *data, size_t rank, const size_t *shape)
+{
+    if (rank < 3 || rank - 1 > DG_IMAGE_RANK_MAX)
+        return;
+    data->image_rank = rank - 1;
+    for (size_t k = 1; k < rank; k++)
+        data->image_shape[k - 1] = shape[k];
+}
+
+/* ------------------------------------------------------------------------ */
+/* IDX (MNIST format)                                                       */
+/* ------------------------------------------------------------------------ */
+
+/* The IDX header: two zero bytes, an element type, the rank, then big-endian
+ * uint32 extents.  Rank ≥ 2 (rows of vectors or images) is required. */
+#define IDX_RANK_MAX 4
+enum { IDX_UBYTE = 0x08, IDX_FLOAT = 0x0D, IDX_DOUBLE = 0x0E };
+
+static uint32_t be32(const unsigned char *b)
+{
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 |
+           (uint32_t)b[3];
+}
+
+/*
+ * The uncompressed size of a file as far as it can be known without reading
+ * it: the byte count of a plain file, or the gzip ISIZE trailer (size mod
+ * 2^32) of a gzip file.  Returns 0 if unknown.
+ */
+static int idx_stored_size(const char *path, uint64_t *size, int *modulo32)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    unsigned char magic[2] = {0, 0};
+    struct stat st;
+    int known = 0;
+    if (fstat(fileno(f), &st) == 0 && fread(magic, 1, 2, f) == 2) {
+        if (magic[0] == 0x1f && magic[1] == 0x8b) {
+            unsigned char t[4];
+            if (st.st_size >= 18 && fseek(f, -4, SEEK_END) == 0 &&
+                fread(t, 1, 4, f) == 4) {
+                *size = (uint64_t)t[0] | (uint64_t)t[1] << 8 |
+                        (uint64_t)t[2] << 16 | (uint64_t)t[3] << 24;
+                *modulo32 = 1;
+                known = 1;
+            }
+        } else {
+            *size = (uint64_t)st.st_size;
+            *modulo32 = 0;
+            known = 1;
+        }
+    }
+    fclose(f);
+    return known;
+}
+
+/* Decompresses the whole file to count its bytes (multi-member gzip files). */
+static uint64_t gzip_length(const char *path)
+{
+    gzFile gz = gzopen(path, "rb");
+    unsigned char buf[1 << 16];
+    uint64_t total = 0;
+    int got;
+    if (!gz)
+        return 0;
+    while ((got = gzread(gz, buf, sizeof buf)) > 0)
+        total += (uint64_t)got;
+    gzclose(gz);
+    return total;
+}
+
+int dg_load_idx(const char *path, size_t limit, dg_dataset **out,
+                dg_error *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return dg_error_set(err, DG_EIO, "cannot open %s: %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return dg_error_set(err, DG_EIO, "cannot open %s: Is a directory", path);
+    gzFile gz = gzopen(path, "rb");
+    if (!gz)
+        return dg_error_set(err, DG_EIO, "cannot open %s: %s", path,
+                            strerror(errno ? errno : ENOENT));
+    int status = DG_OK;
+    dg_dataset *data = NULL;
+    unsigned char *row = NULL;
+    unsigned char head[4];
+    unsigned char ext[4 * IDX_RANK_MAX];
+
+    if (gzread(gz, head, 4) != 4 || head[0] != 0 || head[1] != 0) {
+        status = dg_error_set(err, DG_EFORMAT, "%s: not an IDX file (bad magic)", path);
+        goto close_file;
+    }
+    const size_t rank = head[3];
+    dg_elem_type type;
+    if (head[2] == IDX_UBYTE)
+        type = DG_ELEM_U8;
+    else if (head[2] == IDX_FLOAT)
+        type = DG_ELEM_F32BE;
+    else if (head[2] == IDX_DOUBLE)
+        type = DG_ELEM_F64BE;
+    else {
+        status = dg_error_set(err, DG_EFORMAT,
+                              "%s: unsupported IDX element type 0x%02X", path, head[2]);
+        goto close_file;
+    }
+    const size_t elem = elem_size(type);
+    if (rank < 2 || rank > IDX_RANK_MAX) {
+        status = dg_error_set(err, DG_EFORMAT,
+                              "%s: IDX rank %zu, expected rows of vectors or images (rank 2 to %d)",
+                              path, rank, IDX_RANK_MAX);
+        goto close_file;
+    }
+    if (gzread(gz, ext, (unsigned)(4 * rank)) != (int)(4 * rank)) {
+        status = dg_error_set(err, DG_EFORMAT, "%s: truncated IDX header", path);
+        goto close_file;
+    }
+    size_t shape[IDX_RANK_MAX];
+    for (size_t k = 0; k < rank; k++)
+        shape[k] = be32(ext + 4 * k);
+    const size_t n = shape[0];
+    size_t dim = 1;
+    for (size_t k = 1; k < rank; k++) {
+        const size_t e = shape[k];
+        if (e == 0 || dim > SIZE_MAX / e) {
+            status = dg_error_set(err, DG_EFORMAT, "%s: IDX extent %zu of axis %zu is invalid",
+                                  path, e, k);
+            goto close_file;
+        }
+        dim *= e;
+    }
+    if (n == 0) {
+        status = dg_error_set(err, DG_EFORMAT, "%s: IDX file holds no rows", path);
+        goto close_file;
+    }
+    /* Refuse a header that claims more bytes than the file holds, before allocating. */
+    uint64_t stored = 0;
+    int modulo32 = 0;
+    const uint64_t want = 4 + 4 * (uint64_t)rank + (uint64_t)n * dim * elem;
+    if (dim > UINT64_MAX / elem / n) {
+        status = dg_error_set(err, DG_EFORMAT, "%s: IDX header claims an impossible size", path);
+        goto close_file;
+    }
+    /* The gzip trailer holds the length of the last member only: when it
+     * disagrees, count the bytes of a multi-member file the slow way. */
+    const int known = idx_stored_size(path, &stored, &modulo32);
+    if (known && modulo32 && (want & 0xffffffffu) != stored) {
+        stored = gzip_length(path);
+        modulo32 = 0;
+    }
+    if (known && !modulo32 && want > stored) {
+        status = dg_error_set(err, DG_EFORMAT,
+                              "%s: truncated IDX file (header claims %zu rows of %zu values)",
+                              path, n, dim);
+        goto close_file;
+    }
+    const size_t keep = limit && limit < n ? limit : n;
+    data = dg_dataset_alloc(keep, dim);
+    row = malloc(dim * elem);
+    if (!data || !row) {
+        status = dg_error_set(err, DG_ENOMEM, "%s: cannot allocate %zu × %zu doubles",
+                              path, keep, dim);
+        goto close_file;
+    }
+    for (size_t i = 0; i < keep; i++) {
+        if (gzread(gz, row, (unsigned)(dim * elem)) != (int)(dim * elem)) {
+            status = dg_error_set(err, DG_EFORMAT, "%s: truncated IDX file at row %zu", path, i);
+            goto close_file;
+        }
+        decode_elems(type, row, dim, data->x + i * dim);
+    }
+    set_image_shape(data, rank, shape);
+    status = dg_check_finite(data->x, keep, dim, path, err);
+
+close_file:
+    gzclose(gz);
+    free(row);
+    if (status != DG_OK)
+        dg_dataset_free(data);
+    else
+        *out = data;
+    return status;
+}
+
+/* ------------------------------------------------------------------------ */
+/* NumPy .npy                                                               */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The format (numpy/lib/format.py): the magic "\x93NUMPY", a major and a
+ * minor version byte, the header length (uint16 LE for 1.0, uint32 LE for
+ * 2.0 and 3.0, whose header is UTF-8), then the header, a Python dict literal
+ * padded with blanks to a newline, and the raw array data.
+ */
+#define NPY_MAGIC "\x93NUMPY"
+#define NPY_MAGIC_LEN 6
+
+/* The dtypes read, by their descr; numpy writes bytes as '|u1'. */
+static const struct npy_descr {
+    const char *descr;
+    dg_elem_type type;
+} npy_descrs[] = {
+    {"<f8", DG_ELEM_F64LE}, {">f8", DG_ELEM_F64BE}, {"<f4", DG_ELEM_F32LE},
+    {">f4", DG_ELEM_F32BE}, {"|u1", DG_ELEM_U8},    {"<u1", DG_ELEM_U8},
+    {">u1", DG_ELEM_U8},
+};
+
+/* The keys of the header dict, all required. */
+enum { NPY_DESCR, NPY_FORTRAN_ORDER, NPY_SHAPE, NPY_KEYS };
+static const char *const npy_keys[NPY_KEYS] = {"descr", "fortran_order",
+                                               "shape"};
+
+/* The longest descr or key quoted back in a message. */
+#define NPY_QUOTE_MAX 40
+
+/* A position in the header text, which is not NUL-terminated. */
+typedef struct npy_cursor {
+    const unsigned char *text;
+    size_t len, pos;
+    size_t base;      /* file offset of text[0], for messages */
+    const char *what; /* the file, for messages */
+    dg_error *err;
+} npy_cursor;
+
+/* The header's values as written, before they are checked. */
+typedef struct npy_fields {
+    const char *descr; /* points into the header text */
+    size_t descr_len;
+    bool fortran_order;
+    size_t rank;
+    uint64_t shape[DG_NPY_RANK_MAX]; /* UINT64_MAX stands for larger */
+} npy_fields;
+
+static size_t npy_preamble_length(unsigned major)
+{
+    return major == 1 ? 10 : 12;
+}
+
+int dg_npy_parse_preamble(const unsigned char *buf, size_t len,
+                          uint64_t file_size, const char *what,
+                          size_t *header_end, dg_error *err)
+{
+    const size_t magic = len < NPY_MAGIC_LEN ? len : NPY_MAGIC_LEN;
+    if (magic > 0 && memcmp(buf, NPY_MAGIC, magic) != 0)
+        return dg_error_set(err, DG_EFORMAT, "%s: not a .npy file (bad magic)",
+                            what);
+    if (len < NPY_MAGIC_LEN + 2)
+        return dg_error_set(err, DG_EFORMAT, "%s: truncated .npy header", what);
+    const unsigned major = buf[6], minor = buf[7];
+    if (major < 1 || major > 3 || minor != 0)
+        return dg_error_set(
+            err, DG_EFORMAT,
+            "%s: unsupported .npy version %u.%u (1.0, 2.0 or 3.0)", what, major,
+            minor);
+    const size_t start = npy_preamble_length(major);
+    if (len < start)
+        return dg_error_set(err, DG_EFORMAT, "%s: truncated .npy header", what);
+    const uint64_t header_len = load_uint(buf + 8, start - 8, false);
+    if (header_len > DG_NPY_HEADER_MAX)
+        return dg_error_set(
+            err, DG_EFORMAT, "%s: .npy header of %llu bytes, longer than %d",
+            what, (unsigned long long)header_len, DG_NPY_HEADER_MAX);
+    if (start + header_len > file_size)
+        return dg_error_set(err, DG_EFORMAT,
+                            "%s: truncated .npy header (%llu bytes claimed, "
+                            "%llu left in the file)",
+                            what, (unsigned long long)header_len,
+                            (unsigned long long)(file_size - start));
+    *header_end = start + (size_t)header_len;
+    return DG_OK;
+}
+
+static int npy_malformed(const npy_cursor *c, const char *expected)
+{
+    return dg_error_set(c->err, DG_EFORMAT,
+                        "%s: malformed .npy header at byte %zu: expected %s",
+                        c->what, c->base + c->pos, expected);
+}
+
+static void npy_skip_blanks(npy_cursor *c)
+{
+    while (c->pos < c->len &&
+           (c->text[c->pos] == ' ' || c->text[c->pos] == '\t' ||
+            c->text[c->pos] == '\n' || c->text[c->pos] == '\r'))
+        c->pos++;
+}
+
+/* True, and past it, when the next token is the character ch. */
+static bool npy_accept(npy_cursor *c, char ch)
+{
+    npy_skip_blanks(c);
+    if (c->pos < c->len && c->text[c->pos] == (unsigned char)ch) {
+        c->pos++;
+        return true;
+    }
+    return false;
+}
+
+/* True, and past it, when the next token is the word w. */
+static bool npy_accept_word(npy_cursor *c, const char *w)
+{
+    const size_t n = strlen(w);
+    npy_skip_blanks(c);
+    if (c->len - c->pos >= n && memcmp(c->text + c->pos, w, n) == 0) {
+        c->pos += n;
+        return true;
+    }
+    return false;
+}
+
+/*
+ * A quoted string of printable ASCII, without escapes (all that numpy's keys
+ * and simple descrs need): *s and *n get its contents within the header.
+ */
+static int npy_string(npy_cursor *c, const char *expected, const char **s,
+                      size_t *n)
+{
+    npy_skip_blanks(c);
+    if (c->pos >= c->len || (c->text[c->pos] != '\'' && c->text[c->pos] != '"'))
+        return npy_malformed(c, expected);
+    const unsigned char quote = c->text[c->pos];
+    size_t end = c->pos + 1;
+    while (end < c->len && c->text[end] != quote) {
+        if (c->text[end] < 0x20 || c->text[end] > 0x7e ||
+            c->text[end] == '\\') {
+            c->pos = end;
+            return npy_malformed(
+                c, c->text[end] == '\n'
+                       ? "the end of a string"
+                       : "a plain string (printable, no escapes)");
+        }
+        end++;
+    }
+    if (end == c->len) {
+        c->pos = end;
+        return npy_malformed(c, "the end of a string");
+    }
+    *s = (const char *)c->text + c->pos + 1;
+    *n = end - c->pos - 1;
+    c->pos = end + 1;
+    return DG_OK;
+}
+
+/*
+ * A non-negative integer as Python writes it: decimal digits, no sign, no
+ * leading zero, and the 'L' of Python 2 longs that old numpy wrote and
+ * numpy still reads.  Values above UINT64_MAX become UINT64_MAX.
+ */
+static int npy_extent(npy_cursor *c, uint64_t *v)
+{
+    npy_skip_blanks(c);
+    const size_t start = c->pos;
+    *v = 0;
+    while (c->pos < c->len && c->text[c->pos] >= '0' &&
+           c->text[c->pos] <= '9') {
+        const unsigned digit = c->text[c->pos] - '0';
+        *v = *v > (UINT64_MAX - digit) / 10 ? UINT64_MAX : *v * 10 + digit;
+        c->pos++;
+    }
+    if (c->pos == start || (c->text[start] == '0' && c->pos - start > 1)) {
+        c->pos = start;
+        return npy_malformed(c, "a non-negative integer");
+    }
+    if (c->pos < c->len && c->text[c->pos] == 'L')
+        c->pos++;
+    return DG_OK;
+}
+
+/* A tuple of extents: (), (n,), (n, m) or (n, m,). */
+static int npy_shape(npy_cursor *c, npy_fields *f)
+{
+    if (!npy_accept(c, '('))
+        return npy_malformed(c, "a tuple such as (1000, 784)");
+    f->rank = 0;
+    while (!npy_accept(c, ')')) {
+        if (f->rank == DG_NPY_RANK_MAX)
+            return dg_error_set(c->err, DG_EFORMAT,
+                                "%s: .npy array of rank above %d", c->what,
+                                DG_NPY_RANK_MAX);
+        int status = npy_extent(c, &f->shape[f->rank++]);
+        if (status != DG_OK)
+            return status;
+        if (npy_accept(c, ','))
+            continue;
+        /* Python reads (n) as the number n: a 1-tuple needs its comma. */
+        if (f->rank == 1 || !npy_accept(c, ')'))
+            return npy_malformed(c, f->rank == 1 ? "',' (a 1-tuple is (n,))"
+                                                 : "',' or ')'");
+        break;
+    }
+    return DG_OK;
+}
+
+static int npy_value(npy_cursor *c, int key, npy_fields *f)
+{
+    switch (key) {
+    case NPY_DESCR:
+        npy_skip_blanks(c);
+        if (c->pos < c->len && c->text[c->pos] == '[')
+            return dg_error_set(c->err, DG_EFORMAT,
+                                "%s: structured .npy arrays (a list descr) are "
+                                "not supported",
+                                c->what);
+        return npy_string(c, "a dtype string such as '<f8'", &f->descr,
+                          &f->descr_len);
+    case NPY_FORTRAN_ORDER:
+        if (npy_accept_word(c, "True"))
+            f->fortran_order = true;
+        else if (npy_accept_word(c, "False"))
+            f->fortran_order = false;
+        else
+            return npy_malformed(c, "True or False");
+        return DG_OK;
+    default:
+        return npy_shape(c, f);
+    }
+}
+
+/* The dict: {'key': value, ...}, each key once, a trailing comma allowed. */
+static int npy_dict(npy_cursor *c, npy_fields *f)
+{
+    bool seen[NPY_KEYS] = {false};
+    if (!npy_accept(c, '{'))
+        return npy_malformed(c, "'{'");
+    while (!npy_accept(c, '}')) {
+        const char *key;
+        size_t n;
+        int status = npy_string(c, "a quoted key or '}'", &key, &n);
+        if (status != DG_OK)
+            return status;
+        int k = 0;
+        while (k < NPY_KEYS &&
+               (strlen(npy_keys[k]) != n || memcmp(npy_keys[k], key, n) != 0))
+            k++;
+        if (k == NPY_KEYS || seen[k])
+            return dg_error_set(
+                c->err, DG_EFORMAT,
+                "%s: %s key '%.*s' in the .npy header "
+                "(expected descr, fortran_order, shape)",
+                c->what, k == NPY_KEYS ? "unexpected" : "repeated",
+                (int)(n < NPY_QUOTE_MAX ? n : NPY_QUOTE_MAX), key);
+        seen[k] = true;
+        if (!npy_accept(c, ':'))
+            return npy_malformed(c, "':'");
+        status = npy_value(c, k, f);
+        if (status != DG_OK)
+            return status;
+        if (npy_accept(c, ','))
+            continue;
+        if (!npy_accept(c, '}'))
+            return npy_malformed(c, "',' or '}'");
+        break;
+    }
+    npy_skip_blanks(c);
+    if (c->pos != c->len)
+        return npy_malformed(c, "only blanks after '}'");
+    for (int k = 0; k < NPY_KEYS; k++)
+        if (!seen[k])
+            return dg_error_set(c->err, DG_EFORMAT,
+                                "%s: the .npy header lacks '%s'", c->what,
+                                npy_keys[k]);
+    return DG_OK;
+}
+
+/* Checks the values: type, order, rank, extents, and room in the file. */
+static int npy_check(const npy_fields *f, size_t header_end, uint64_t file_size,
+                     const char *what, dg_npy_header *h, dg_error *err)
+{
+    const int quoted =
+        (int)(f->descr_len < NPY_QUOTE_MAX ? f->descr_len : NPY_QUOTE_MAX);
+    size_t k = 0;
+    while (k < sizeof npy_descrs / sizeof npy_descrs[0] &&
+           (strlen(npy_descrs[k].descr) != f->descr_len ||
+            memcmp(npy_descrs[k].descr, f->descr, f->descr_len) != 0))
+        k++;
+    if (f->descr_len >= 2 && f->descr[1] == 'O')
+        return dg_error_set(err, DG_EFORMAT,
+                            "%s: object arrays ('%.*s') are not supported",
+                            what, quoted, f->descr);
+    if (k == sizeof npy_descrs / sizeof npy_descrs[0])
+        return dg_error_set(err, DG_EFORMAT,
+                            "%s: unsupported dtype '%.*s' (expected <f8, >f8, "
+                            "<f4, >f4 or |u1)",
+                            what, quoted, f->descr);
+    if (f->fortran_order)
+        return dg_error_set(err, DG_EFORMAT,
+                            "%s: Fortran order is not supported; save with "
+                            "np.ascontiguousarray",
+                            what);
+    if (f->rank < 2)
+        return dg_error_set(err, DG_EFORMAT,
+                            "%s: .npy array of rank %zu; expected rows (rank 2 "
+                            "or more, rows first)",
+                            what, f->rank);
+    const size_t elem = elem_size(npy_descrs[k].type);
+    uint64_t row_bytes = elem;
+    for (size_t a = 0; a < f->rank; a++) {
+        if (f->shape[a] == 0)
+            return dg_error_set(err, DG_EFORMAT,
+                                "%s: .npy array with an empty axis %zu", what,
+                                a);
+        if (f->shape[a] > SIZE_MAX / row_bytes)
+            return dg_error_set(err, DG_EFORMAT,
+                                "%s: .npy array too large (axis %zu)", what, a);
+        if (a > 0)
+            row_bytes *= f->shape[a];
+    }
+    /* A header claiming more rows than the file holds fails here, before any
+     * allocation: 10^12 rows in a file of a few bytes are not an ENOMEM. */
+    const uint64_t rows_held = (file_size - header_end) / row_bytes;
+    if (f->shape[0] > rows_held)
+        return dg_error_set(err, DG_EFORMAT,
+                            "%s: truncated .npy file (the header claims %llu "
+                            "rows of %llu bytes, the file holds %llu)",
+                            what, (unsigned long long)f->shape[0],
+                            (unsigned long long)row_bytes,
+                            (unsigned long long)rows_held);
+    h->type = npy_descrs[k].type;
+    h->rank = f->rank;
+    for (size_t a = 0; a < f->rank; a++)
+        h->shape[a] = (size_t)f->shape[a];
+    h->dim = (size_t)(row_bytes / elem);
+    h->data_offset = header_end;
+    return DG_OK;
+}
+
+int dg_npy_parse_header(const unsigned char *buf, size_t len,
+                        uint64_t file_size, const char *what, dg_npy_header *h,
+                        dg_error *err)
+{
+    size_t end;
+    int status = dg_npy_parse_preamble(buf, len, file_size, what, &end, err);
+    if (status != DG_OK)
+        return status;
+    if (len < end)
+        return dg_error_set(err, DG_EFORMAT, "%s: truncated .npy header", what);
+    const size_t start = npy_preamble_length(buf[6]);
+    npy_cursor c = {buf + start, end - start, 0, start, what, err};
+    npy_fields f = {0};
+    status = npy_dict(&c, &f);
+    if (status != DG_OK)
+        return status;
+    return npy_check(&f, end, file_size, what, h, err);
+}
+
+int dg_load_npy(const char *path, size_t limit, dg_dataset **out, dg_error *err)
+{
+    FILE *f;
+    uint64_t size = 0;
+    int status = open_sized(path, &f, &size, err);
+    if (status != DG_OK)
+        return status;
+    unsigned char preamble[DG_NPY_PREAMBLE_MAX];
+    unsigned char *head = NULL;
+    dg_dataset *data = NULL;
+    dg_npy_header h;
+    size_t end;
+    const size_t got = fread(preamble, 1, sizeof preamble, f);
+    status = dg_npy_parse_preamble(preamble, got, size, path, &end, err);
+    if (status != DG_OK)
+        goto close_file;
+    /* end ≤ DG_NPY_PREAMBLE_MAX + DG_NPY_HEADER_MAX and within the file. */
+    head = malloc(end);
+    if (!head) {
+        status = dg_error_set(err, DG_ENOMEM, "%s: out of memory", path);
+        goto close_file;
+    }
+    rewind(f);
+    if (fread(head, 1, end, f) != end) {
+        status =
+            dg_error_set(err, DG_EIO, "%s: cannot read the .npy header", path);
+        goto close_file;
+    }
+    status = dg_npy_parse_header(head, end, size, path, &h, err);
+    if (status != DG_OK)
+        goto close_file;
+    const size_t keep = limit && limit < h.shape[0] ? limit : h.shape[0];
+    data = dg_dataset_alloc(keep, h.dim);
+    if (!data) {
+        status = dg_error_set(err, DG_ENOMEM,
+                              "%s: cannot allocate %zu × %zu doubles", path,
+                              keep, h.dim);
+        goto close_file;
+    }
+    if (read_elems(f, h.type, keep * h.dim, data->x) != 0) {
+        status = dg_error_set(
+            err, DG_EIO, "%s: cannot read the array data: %s", path,
+            ferror(f) ? strerror(errno) : "unexpected end of file");
+        goto close_file;
+    }
+    set_image_shape(data, h.rank, h.shape);
+    status = dg_check_finite(data->x, keep, h.dim, path, err);
+
+close_file:
+    fclose(f);
+    free(head);
+    if (status != DG_OK)
+        dg_dataset_free(data);
+    else
+        *out = data;
+    return status;
+}
+
+/* ------------------------------------------------------------------------ */
+/* CIFAR-10 (binary version)                                                */
+/* ------------------------------------------------------------------------ */
+
+#define CIFAR_CHANNELS 3
+#define CIFAR_SIDE 32
+#define CIFAR_PIXELS (CIFAR_CHANNELS * CIFAR_SIDE * CIFAR_SIDE)
+#define CIFAR_RECORD (1 + CIFAR_PIXELS) /* the label byte, then the pixels */
+#define CIFAR_TRAIN_BATCHES 5
+
+/* The path of train batch k (from 0), or of the test batch. */
+static int cifar_path(const char *dir, bool train, size_t k, char *path,
+                      size_t size, dg_error *err)
+{
+    const int len =
+        train ? snprintf(path, size, "%s/data_batch_%zu.bin", dir, k + 1)
+              : snprintf(path, size, "%s/test_batch.bin", dir);
+    if (len < 0 || (size_t)len >= size)
+        return dg_error_set(err, DG_EINVAL,
+                            "CIFAR-10 directory name too long: %s", dir);
+    return DG_OK;
+}
+
+int dg_load_cifar10(const char *dir, const char *split, size_t limit,
+                    dg_dataset **out, dg_error *err)
+{
+    const bool train = strcmp(split, "train") == 0;
+    if (!train && strcmp(split, "test") != 0)
+        return dg_error_set(err, DG_EUNKNOWN,
+                            "unknown CIFAR-10 split '%s' (train or test)",
+                            split);
+    const size_t nfiles = train ? CIFAR_TRAIN_BATCHES : 1;
+    FILE *files[CIFAR_TRAIN_BATCHES] = {NULL};
+    uint64_t records[CIFAR_TRAIN_BATCHES], total = 0;
+    char path[4096];
+    dg_dataset *data = NULL;
+    int status = DG_OK;
+
+    /* Every file of the split is opened and sized first: a missing or cut
+     * batch is found before anything is allocated or read. */
+    for (size_t k = 0; k < nfiles; k++) {
+        uint64_t size = 0;
+        status = cifar_path(dir, train, k, path, sizeof path, err);
+        if (status == DG_OK)
+            status = open_sized(path, &files[k], &size, err);
+        if (status != DG_OK)
+            goto close_files;
+        if (size == 0) {
+            status = dg_error_set(err, DG_EFORMAT, "%s: empty CIFAR-10 file",
+                                  path);
+            goto close_files;
+        }
+        if (size % CIFAR_RECORD != 0) {
+            status = dg_error_set(err, DG_EFORMAT,
+                                  "%s: truncated CIFAR-10 file (%llu bytes, "
+                                  "not a whole number of %d-byte records)",
+                                  path, (unsigned long long)size, CIFAR_RECORD);
+            goto close_files;
+        }
+        records[k] = size / CIFAR_RECORD;
+        total += records[k];
+    }
+    const size_t keep = limit && limit < total ? limit
+                        : total <= SIZE_MAX    ? (size_t)total
+                                               : 0;
+    data = keep ? dg_dataset_alloc(keep, CIFAR_PIXELS) : NULL;
+    if (!data) {
+        status = dg_error_set(err, DG_ENOMEM,
+                              "%s: cannot allocate %llu × %d doubles", dir,
+                              (unsigned long long)(keep ? keep : total),
+                              CIFAR_PIXELS);
+        goto close_files;
+    }
+    size_t row = 0;
+    for (size_t k = 0; k < nfiles && row < keep; k++) {
+        for (uint64_t r = 0; r < records[k] && row < keep; r++, row++) {
+            unsigned char rec[CIFAR_RECORD];
+            if (fread(rec, 1, sizeof rec, files[k]) != sizeof rec) {
+                cifar_path(dir, train, k, path, sizeof path, NULL);
+                status = dg_error_set(err, DG_EIO,
+                                      "%s: cannot read record %llu", path,
+                                      (unsigned long long)r);
+                goto close_files;
+            }
+            decode_elems(DG_ELEM_U8, rec + 1, CIFAR_PIXELS,
+                         data->x + row * CIFAR_PIXELS);
+        }
+    }
+    const size_t shape[4] = {keep, CIFAR_CHANNELS, CIFAR_SIDE, CIFAR_SIDE};
+    set_image_shape(data, 4, shape);
+
+close_files:
+    for (size_t k = 0; k < nfiles; k++)
+        if (files[k])
+            fclose(files[k]);
+    if (status != DG_OK)
+        dg_dataset_free(data);
+    else
+        *out = data;
+    return status;
+}

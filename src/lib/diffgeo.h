@@ -12,6 +12,7 @@
 #include "dg_tensor.h"
 #include "dg_data.h"
 #include "dg_denoiser.h"
+#include "dg_gmm.h"
 #include "dg_schedule.h"
 #include "dg_solver.h"
 #include "dg_metrics.h"

@@ -1,0 +1,1831 @@
+/* dg_gmm: Gaussian mixtures, their exact denoisers, fitting and teaching mixtures. */
+#include "config.h"
+
+#include "dg_gmm.h"
+
+#include <errno.h>
+#include <float.h>
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_eigen.h>
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_randist.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "dg_h5.h"
+#include "dg_tensor.h"
+
+#define QB DG_GMM_QUERY_BLOCK
+/* ln 2π, for the normalising constant −(d/2) ln 2π. */
+#define LOG_2PI 1.8378770664093454835606594728112353
+/* Rows per symmetric rank-k update when a scatter matrix is accumulated. */
+#define SCATTER_BLOCK 256
+
+/* ------------------------------------------------------------------------ */
+/* Types                                                                    */
+/* ------------------------------------------------------------------------ */
+
+typedef struct component {
+    int set;          /* 0 until a setter succeeds */
+    dg_cov_kind kind;
+    double weight;    /* π_k > 0 */
+    double *mean;     /* μ_k, dim */
+    size_t rank;      /* FULL: dim, LOWRANK: r, DIAG and ISO: dim */
+    double *eigvecs;  /* rank × dim, rows = unit directions; NULL for DIAG, ISO */
+    double *eigvals;  /* rank variances ≥ 0 (DIAG, ISO: one per axis) */
+} component;
+
+struct dg_gmm {
+    size_t K, dim;
+    component *comp; /* K */
+};
+
+/* A noise level without σ² formed where it matters. */
+typedef struct noise {
+    double sigma;     /* σ; 0 only inside EM, where every variance is > 0 */
+    double sigma2;    /* σ · σ, which may be 0 or Inf */
+    double log_sigma; /* ln σ */
+} noise;
+
+static noise make_noise(double sigma)
+{
+    noise s = {sigma, sigma * sigma, log(sigma)};
+    return s;
+}
+
+/* What a pass over the components produces besides the logits. */
+typedef enum want { WANT_DENSITY, WANT_DENOISED, WANT_SCORE } want;
+
+/* Scratch for one block of QB queries, carved out of one allocation. */
+typedef struct workspace {
+    double *xc;     /* QB × dim: x − μ_k */
+    double *z;      /* QB × rmax: U_k (x − μ_k), then its coefficients */
+    double *v;      /* QB × dim: the residual ρ, then the component's vector */
+    double *acc;    /* QB × dim: streamed Σ_k e^{ℓ_k − m} v_k */
+    double *a;      /* QB: ln π_k − ½ Σ ln(λ + σ²) − ½ q + n_ref ln σ */
+    double *t;      /* QB: length of the zero-variance part of x − μ_k */
+    double *ref;    /* QB: smallest t so far; logits are kept relative to it */
+    double *m;      /* QB: running maximum of the relative logits */
+    double *s;      /* QB: Σ e^{ℓ − m} */
+    double *inv_sd; /* dim: 1/sqrt(λ_j + σ²), 0 where λ_j = 0 */
+    double *coef;   /* dim: λ_j/(λ_j + σ²) */
+    double *gather; /* dim: the entries of x − μ_k along zero variances */
+    double *storage;
+} workspace;
+
+/* ------------------------------------------------------------------------ */
+/* Small numerical helpers                                                  */
+/* ------------------------------------------------------------------------ */
+
+static int has_basis(const component *c)
+{
+    return c->kind == DG_COV_FULL || c->kind == DG_COV_LOWRANK;
+}
+
+/*
+ * (t² − T²)/(2σ²) for t ≥ T ≥ 0 as a product of two ratios to σ: finite
+ * whenever the result is, and exactly 0 for t = T (where (t + T)/σ may be
+ * Inf).
+ */
+static double half_gap(double t, double T, double sigma)
+{
+    if (t == T)
+        return 0;
+    return 0.5 * ((t - T) / sigma) * ((t + T) / sigma);
+}
+
+/* Two passes of modified Gram–Schmidt on r rows of length d, in order. */
+static void orthonormalise(double *u, size_t r, size_t d)
+{
+    for (size_t i = 0; i < r; i++) {
+        double *ui = u + i * d;
+        for (int pass = 0; pass < 2; pass++)
+            for (size_t j = 0; j < i; j++) {
+                const double *uj = u + j * d;
+                const double p = dg_dot(ui, uj, d);
+                for (size_t c = 0; c < d; c++)
+                    ui[c] -= p * uj[c];
+            }
+        const double norm = dg_norm(ui, d);
+        for (size_t c = 0; c < d; c++)
+            ui[c] /= norm;
+    }
+}
+
+/* Re-sets err's status with "PREFIX: old message" and returns status. */
+static int wrap_error(dg_error *err, int status, const char *path,
+                      const char *dataset)
+{
+    if (err) {
+        char old[DG_ERROR_MESSAGE_SIZE];
+        memcpy(old, err->message, sizeof old);
+        dg_error_set(err, status, "%s:%s: %s", path, dataset, old);
+    }
+    return status;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Building a mixture                                                       */
+/* ------------------------------------------------------------------------ */
+
+const char *dg_cov_kind_name(dg_cov_kind kind)
+{
+    static const char *const names[] = {
+        [DG_COV_FULL] = "full",
+        [DG_COV_DIAG] = "diag",
+        [DG_COV_ISO] = "iso",
+        [DG_COV_LOWRANK] = "lowrank",
+    };
+    if ((size_t)kind >= sizeof names / sizeof names[0])
+        return "unknown";
+    return names[kind];
+}
+
+int dg_gmm_alloc(size_t K, size_t dim, dg_gmm **out, dg_error *err)
+{
+    *out = NULL;
+    if (K == 0)
+        return dg_error_set(err, DG_EINVAL, "a mixture needs at least one component (K = 0)");
+    if (dim == 0)
+        return dg_error_set(err, DG_EINVAL, "a mixture needs dimension d ≥ 1 (d = 0)");
+    if (!dg_size_fits(K, dim))
+        return dg_error_set(err, DG_ENOMEM, "a mixture of %zu × %zu is too large", K, dim);
+    dg_gmm *g = malloc(sizeof *g);
+    component *comp = calloc(K, sizeof *comp);
+    if (!g || !comp) {
+        free(g);
+        free(comp);
+        return dg_error_set(err, DG_ENOMEM, "out of memory for a mixture of %zu components", K);
+    }
+    g->K = K;
+    g->dim = dim;
+    g->comp = comp;
+    *out = g;
+    return DG_OK;
+}
+
+static void component_clear(component *c)
+{
+    dg_doubles_free(c->mean);
+    dg_doubles_free(c->eigvecs);
+    dg_doubles_free(c->eigvals);
+    memset(c, 0, sizeof *c);
+}
+
+void dg_gmm_free(dg_gmm *g)
+{
+    if (!g)
+        return;
+    for (size_t k = 0; k < g->K; k++)
+        component_clear(&g->comp[k]);
+    free(g->comp);
+    free(g);
+}
+
+/*
+ * Validates k, weight and mean, and allocates a fresh component c of `rank`
+ * directions (rank × dim vectors when `vectors`) with the mean copied in.
+ */
+static int component_begin(const dg_gmm *g, size_t k, double weight,
+                           const double *mean, dg_cov_kind kind, size_t rank,
+                           int vectors, component *c, dg_error *err)
+{
+    memset(c, 0, sizeof *c);
+    if (k >= g->K)
+        return dg_error_set(err, DG_EINVAL, "component %zu does not exist (K = %zu)", k, g->K);
+    if (!isfinite(weight))
+        return dg_error_set(err, DG_ENONFINITE, "component %zu: weight is %g", k, weight);
+    if (!(weight > 0))
+        return dg_error_set(err, DG_EINVAL, "component %zu: weight %g is not positive", k,
+                            weight);
+    char what[64];
+    snprintf(what, sizeof what, "component %zu: mean", k);
+    int status = dg_check_finite(mean, 1, g->dim, what, err);
+    if (status != DG_OK)
+        return status;
+    c->kind = kind;
+    c->weight = weight;
+    c->rank = rank;
+    c->mean = dg_doubles_alloc(g->dim, 1);
+    c->eigvals = dg_doubles_alloc(rank, 1);
+    c->eigvecs = vectors ? dg_doubles_alloc(rank, g->dim) : NULL;
+    if (!c->mean || !c->eigvals || (vectors && !c->eigvecs)) {
+        component_clear(c);
+        return dg_error_set(err, DG_ENOMEM, "component %zu: out of memory", k);
+    }
+    memcpy(c->mean, mean, g->dim * sizeof *c->mean);
+    return DG_OK;
+}
+
+/* Installs c as component k, releasing what k held. */
+static void component_commit(dg_gmm *g, size_t k, component *c)
+{
+    component_clear(&g->comp[k]);
+    c->set = 1;
+    g->comp[k] = *c;
+}
+
+/* DG_OK when the n variances are finite and non-negative. */
+static int check_variances(const double *v, size_t n, size_t k, dg_error *err)
+{
+    for (size_t j = 0; j < n; j++) {
+        if (!isfinite(v[j]))
+            return dg_error_set(err, DG_ENONFINITE, "component %zu: variance %zu is %g", k, j,
+                                v[j]);
+        if (v[j] < 0)
+            return dg_error_set(err, DG_EINVAL, "component %zu: variance %zu is negative (%g)",
+                                k, j, v[j]);
+    }
+    return DG_OK;
+}
+
+/* DG_OK when |c_ij − c_ji| ≤ DG_GMM_SYMMETRY_TOL · max |c| for all i < j. */
+static int check_symmetric(const double *cov, size_t d, size_t k, dg_error *err)
+{
+    double amax = 0;
+    for (size_t i = 0; i < d * d; i++)
+        amax = fmax(amax, fabs(cov[i]));
+    for (size_t i = 0; i < d; i++)
+        for (size_t j = i + 1; j < d; j++)
+            if (fabs(cov[i * d + j] - cov[j * d + i]) > DG_GMM_SYMMETRY_TOL * amax)
+                return dg_error_set(err, DG_EINVAL,
+                                    "component %zu: covariance is not symmetric: (%zu, %zu) "
+                                    "holds %g, (%zu, %zu) holds %g",
+                                    k, i, j, cov[i * d + j], j, i, cov[j * d + i]);
+    return DG_OK;
+}
+
+/*
+ * c's eigen-decomposition of the symmetric d × d matrix cov (symmetrised
+ * first): eigenvalues in decreasing order, rounding noise within
+ * ±DG_GMM_PSD_TOL λ_max set to 0, then every eigenvalue below min_var raised
+ * to min_var (0 for a caller's covariance, reg for EM).
+ */
+static int decompose(const double *cov, size_t d, size_t k, double min_var,
+                     component *c, dg_error *err)
+{
+    double *a = dg_doubles_alloc(d, d), *vecs = dg_doubles_alloc(d, d);
+    gsl_eigen_symmv_workspace *w = gsl_eigen_symmv_alloc(d);
+    int status = DG_OK;
+    if (!a || !vecs || !w) {
+        status = dg_error_set(err, DG_ENOMEM, "component %zu: out of memory for a %zu × %zu "
+                              "eigen-decomposition", k, d, d);
+        goto release;
+    }
+    for (size_t i = 0; i < d; i++)
+        for (size_t j = 0; j < d; j++)
+            a[i * d + j] = 0.5 * (cov[i * d + j] + cov[j * d + i]);
+    gsl_matrix_view av = gsl_matrix_view_array(a, d, d);
+    gsl_matrix_view vv = gsl_matrix_view_array(vecs, d, d);
+    gsl_vector_view lv = gsl_vector_view_array(c->eigvals, d);
+    gsl_eigen_symmv(&av.matrix, &lv.vector, &vv.matrix, w);
+    gsl_eigen_symmv_sort(&lv.vector, &vv.matrix, GSL_EIGEN_SORT_VAL_DESC);
+    for (size_t j = 0; j < d; j++)
+        for (size_t i = 0; i < d; i++)
+            c->eigvecs[j * d + i] = vecs[i * d + j];
+    double lmax = 0;
+    for (size_t j = 0; j < d; j++)
+        lmax = fmax(lmax, fabs(c->eigvals[j]));
+    for (size_t j = 0; j < d; j++) {
+        double *l = &c->eigvals[j];
+        if (*l < -DG_GMM_PSD_TOL * lmax) {
+            status = dg_error_set(err, DG_EINVAL,
+                                  "component %zu: covariance is not positive semi-definite "
+                                  "(eigenvalue %g, largest |λ| %g)",
+                                  k, *l, lmax);
+            goto release;
+        }
+        if (fabs(*l) <= DG_GMM_PSD_TOL * lmax)
+            *l = 0;
+        if (*l < min_var)
+            *l = min_var;
+    }
+release:
+    gsl_eigen_symmv_free(w);
+    dg_doubles_free(a);
+    dg_doubles_free(vecs);
+    return status;
+}
+
+/* set_full with a floor on the eigenvalues (0 for callers, reg for EM). */
+static int set_full_floor(dg_gmm *g, size_t k, double weight, const double *mean,
+                          const double *cov, double min_var, dg_error *err)
+{
+    component c;
+    int status = component_begin(g, k, weight, mean, DG_COV_FULL, g->dim, 1, &c, err);
+    if (status != DG_OK)
+        return status;
+    char what[64];
+    snprintf(what, sizeof what, "component %zu: covariance", k);
+    status = dg_check_finite(cov, g->dim, g->dim, what, err);
+    if (status == DG_OK)
+        status = check_symmetric(cov, g->dim, k, err);
+    if (status == DG_OK)
+        status = decompose(cov, g->dim, k, min_var, &c, err);
+    if (status != DG_OK) {
+        component_clear(&c);
+        return status;
+    }
+    component_commit(g, k, &c);
+    return DG_OK;
+}
+
+int dg_gmm_set_full(dg_gmm *g, size_t k, double weight, const double *mean,
+                    const double *cov, dg_error *err)
+{
+    return set_full_floor(g, k, weight, mean, cov, 0.0, err);
+}
+
+/* DIAG and ISO: variances along the coordinate axes, one per axis. */
+static int set_axes(dg_gmm *g, size_t k, double weight, const double *mean,
+                    dg_cov_kind kind, const double *variances, size_t nvar,
+                    dg_error *err)
+{
+    component c;
+    int status = check_variances(variances, nvar, k, err);
+    if (status == DG_OK)
+        status = component_begin(g, k, weight, mean, kind, g->dim, 0, &c, err);
+    if (status != DG_OK)
+        return status;
+    for (size_t j = 0; j < g->dim; j++)
+        c.eigvals[j] = variances[nvar == 1 ? 0 : j];
+    component_commit(g, k, &c);
+    return DG_OK;
+}
+
+int dg_gmm_set_diag(dg_gmm *g, size_t k, double weight, const double *mean,
+                    const double *variances, dg_error *err)
+{
+    return set_axes(g, k, weight, mean, DG_COV_DIAG, variances, g->dim, err);
+}
+
+int dg_gmm_set_iso(dg_gmm *g, size_t k, double weight, const double *mean,
+                   double variance, dg_error *err)
+{
+    return set_axes(g, k, weight, mean, DG_COV_ISO, &variance, 1, err);
+}
+
+int dg_gmm_set_lowrank(dg_gmm *g, size_t k, double weight, const double *mean,
+                       size_t r, const double *eigvecs, const double *eigvals,
+                       dg_error *err)
+{
+    const size_t d = g->dim;
+    if (r > d)
+        return dg_error_set(err, DG_EINVAL, "component %zu: rank %zu exceeds the dimension %zu",
+                            k, r, d);
+    int status = r ? check_variances(eigvals, r, k, err) : DG_OK;
+    if (status != DG_OK)
+        return status;
+    char what[64];
+    snprintf(what, sizeof what, "component %zu: directions", k);
+    if (r && (status = dg_check_finite(eigvecs, r, d, what, err)) != DG_OK)
+        return status;
+    for (size_t i = 0; i < r; i++)
+        for (size_t j = 0; j <= i; j++) {
+            const double p = dg_dot(eigvecs + i * d, eigvecs + j * d, d);
+            if (fabs(p - (i == j)) > DG_GMM_ORTHONORMAL_TOL)
+                return dg_error_set(err, DG_EINVAL,
+                                    "component %zu: directions %zu and %zu are not orthonormal "
+                                    "(u%zu · u%zu = %.9g, tolerance %g)",
+                                    k, j, i, j, i, p, DG_GMM_ORTHONORMAL_TOL);
+        }
+    component c;
+    status = component_begin(g, k, weight, mean, DG_COV_LOWRANK, r, 1, &c, err);
+    if (status != DG_OK)
+        return status;
+    if (r) {
+        memcpy(c.eigvecs, eigvecs, r * d * sizeof *c.eigvecs);
+        memcpy(c.eigvals, eigvals, r * sizeof *c.eigvals);
+        orthonormalise(c.eigvecs, r, d);
+    }
+    component_commit(g, k, &c);
+    return DG_OK;
+}
+
+int dg_gmm_check(const dg_gmm *g, dg_error *err)
+{
+    double sum = 0;
+    for (size_t k = 0; k < g->K; k++) {
+        if (!g->comp[k].set)
+            return dg_error_set(err, DG_EINVAL, "component %zu is not set", k);
+        sum += g->comp[k].weight;
+    }
+    if (!(fabs(sum - 1) <= DG_GMM_WEIGHT_TOL))
+        return dg_error_set(err, DG_EINVAL, "weights sum to %.12g, not 1 (tolerance %g)", sum,
+                            DG_GMM_WEIGHT_TOL);
+    return DG_OK;
+}
+
+/* A deep copy of g. */
+static int gmm_copy(const dg_gmm *g, dg_gmm **out, dg_error *err)
+{
+    dg_gmm *c = NULL;
+    int status = dg_gmm_alloc(g->K, g->dim, &c, err);
+    for (size_t k = 0; status == DG_OK && k < g->K; k++) {
+        const component *from = &g->comp[k];
+        component to;
+        status = component_begin(c, k, from->weight, from->mean, from->kind, from->rank,
+                                 has_basis(from), &to, err);
+        if (status != DG_OK)
+            break;
+        memcpy(to.eigvals, from->eigvals, from->rank * sizeof *to.eigvals);
+        if (has_basis(from))
+            memcpy(to.eigvecs, from->eigvecs, from->rank * g->dim * sizeof *to.eigvecs);
+        component_commit(c, k, &to);
+    }
+    if (status != DG_OK) {
+        dg_gmm_free(c);
+        return status;
+    }
+    *out = c;
+    return DG_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Reading a mixture back                                                   */
+/* ------------------------------------------------------------------------ */
+
+size_t dg_gmm_components(const dg_gmm *g)
+{
+    return g->K;
+}
+
+size_t dg_gmm_dim(const dg_gmm *g)
+{
+    return g->dim;
+}
+
+static const component *set_component(const dg_gmm *g, size_t k)
+{
+    return k < g->K && g->comp[k].set ? &g->comp[k] : NULL;
+}
+
+double dg_gmm_weight(const dg_gmm *g, size_t k)
+{
+    const component *c = set_component(g, k);
+    return c ? c->weight : NAN;
+}
+
+const double *dg_gmm_mean(const dg_gmm *g, size_t k)
+{
+    const component *c = set_component(g, k);
+    return c ? c->mean : NULL;
+}
+
+int dg_gmm_eigen(const dg_gmm *g, size_t k, dg_cov_kind *kind, size_t *rank,
+                 const double **eigvecs, const double **eigvals, dg_error *err)
+{
+    const component *c = set_component(g, k);
+    if (!c)
+        return dg_error_set(err, DG_EINVAL, "component %zu is not set (K = %zu)", k, g->K);
+    if (kind)
+        *kind = c->kind;
+    if (rank)
+        *rank = c->rank;
+    if (eigvecs)
+        *eigvecs = c->eigvecs;
+    if (eigvals)
+        *eigvals = c->eigvals;
+    return DG_OK;
+}
+
+int dg_gmm_covariance(const dg_gmm *g, size_t k, double *cov, dg_error *err)
+{
+    const component *c = set_component(g, k);
+    const size_t d = g->dim;
+    if (!c)
+        return dg_error_set(err, DG_EINVAL, "component %zu is not set (K = %zu)", k, g->K);
+    memset(cov, 0, d * d * sizeof *cov);
+    if (!has_basis(c)) {
+        for (size_t j = 0; j < d; j++)
+            cov[j * d + j] = c->eigvals[j];
+        return DG_OK;
+    }
+    if (c->rank == 0)
+        return DG_OK;
+    /* Σ = AᵀA with A = diag(√λ) U. */
+    double *a = dg_doubles_alloc(c->rank, d);
+    if (!a)
+        return dg_error_set(err, DG_ENOMEM, "out of memory for a %zu × %zu covariance", d, d);
+    for (size_t j = 0; j < c->rank; j++)
+        for (size_t i = 0; i < d; i++)
+            a[j * d + i] = sqrt(c->eigvals[j]) * c->eigvecs[j * d + i];
+    gsl_matrix_view av = gsl_matrix_view_array(a, c->rank, d);
+    gsl_matrix_view cv = gsl_matrix_view_array(cov, d, d);
+    gsl_blas_dsyrk(CblasLower, CblasTrans, 1.0, &av.matrix, 0.0, &cv.matrix);
+    for (size_t i = 0; i < d; i++)
+        for (size_t j = i + 1; j < d; j++)
+            cov[i * d + j] = cov[j * d + i];
+    dg_doubles_free(a);
+    return DG_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Workspaces and the parallel block driver                                 */
+/* ------------------------------------------------------------------------ */
+
+static size_t max_basis_rank(const dg_gmm *g)
+{
+    size_t r = 0;
+    for (size_t k = 0; k < g->K; k++)
+        if (has_basis(&g->comp[k]) && g->comp[k].rank > r)
+            r = g->comp[k].rank;
+    return r;
+}
+
+/* Threads worth starting for n rows: one per block at most. */
+static size_t thread_slots(size_t n)
+{
+    size_t slots = 1;
+#ifdef _OPENMP
+    slots = (size_t)omp_get_max_threads();
+#endif
+    const size_t nblocks = (n + QB - 1) / QB;
+    if (slots > nblocks)
+        slots = nblocks;
+    return slots ? slots : 1;
+}
+
+static void workspaces_free(workspace *ws)
+{
+    if (ws)
+        dg_doubles_free(ws[0].storage);
+    free(ws);
+}
+
+/* nslots workspaces for blocks of QB queries of g. */
+static workspace *workspaces_alloc(const dg_gmm *g, size_t nslots)
+{
+    const size_t d = g->dim, r = max_basis_rank(g);
+    if (!dg_size_fits(QB, 3 * d + r + 5))
+        return NULL;
+    const size_t per = QB * (3 * d + r + 5) + 3 * d;
+    workspace *ws = calloc(nslots, sizeof *ws);
+    double *p = dg_doubles_alloc(nslots, per);
+    if (!ws || !p) {
+        free(ws);
+        dg_doubles_free(p);
+        return NULL;
+    }
+    ws[0].storage = p;
+    for (size_t t = 0; t < nslots; t++) {
+        workspace *w = &ws[t];
+        w->xc = p, p += QB * d;
+        w->z = p, p += QB * r;
+        w->v = p, p += QB * d;
+        w->acc = p, p += QB * d;
+        w->a = p, p += QB;
+        w->t = p, p += QB;
+        w->ref = p, p += QB;
+        w->m = p, p += QB;
+        w->s = p, p += QB;
+        w->inv_sd = p, p += d;
+        w->coef = p, p += d;
+        w->gather = p, p += d;
+    }
+    return ws;
+}
+
+typedef void (*block_fn)(void *ctx, size_t first, size_t count, workspace *ws);
+
+/*
+ * Runs fn on the fixed blocks of QB rows of [0, n), in parallel on at most
+ * nslots threads, each with its own workspace.  Blocks write disjoint rows
+ * and a row's result depends only on its block, whose bounds do not depend
+ * on the thread count, so neither does any bit of the result.
+ */
+static void for_blocks(size_t n, workspace *ws, size_t nslots, block_fn fn,
+                       void *ctx)
+{
+    const size_t nblocks = (n + QB - 1) / QB;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads((int)nslots) if (nblocks > 1 && nslots > 1)
+#else
+    (void)nslots;
+#endif
+    for (size_t b = 0; b < nblocks; b++) {
+#ifdef _OPENMP
+        workspace *mine = &ws[omp_get_thread_num()];
+#else
+        workspace *mine = ws;
+#endif
+        const size_t first = b * QB;
+        fn(ctx, first, n - first < QB ? n - first : QB, mine);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* One component on one block of queries                                    */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Directions of c with λ_j ≤ σ² (compared as logarithms), those outside U
+ * counted as λ = 0.  Their ln(λ + σ²) is 2 ln σ + ln(1 + λ/σ²): the large,
+ * common part 2 ln σ is kept apart (see component_factors).
+ */
+static size_t small_directions(const component *c, size_t dim, const noise *s)
+{
+    size_t n = dim - c->rank;
+    for (size_t j = 0; j < c->rank; j++)
+        n += c->eigvals[j] == 0 || log(c->eigvals[j]) <= 2 * s->log_sigma;
+    return n;
+}
+
+/* The smallest small_directions over the components of g. */
+static size_t fewest_small_directions(const dg_gmm *g, const noise *s)
+{
+    size_t n = g->dim;
+    for (size_t k = 0; k < g->K; k++) {
+        const size_t m = small_directions(&g->comp[k], g->dim, s);
+        n = m < n ? m : n;
+    }
+    return n;
+}
+
+/*
+ * Per-direction factors of c at noise s: inv_sd[j] = 1/sqrt(λ_j + σ²) and
+ * coef[j] = λ_j/(λ_j + σ²) for λ_j > 0, both 0 where λ_j = 0.  Returns
+ *   ln π − ½ Σ_j g_j − (n_small − n_ref) ln σ,
+ * with g_j = ln(λ_j + σ²) for λ_j > σ² and ln(1 + λ_j/σ²) for the n_small
+ * others, i.e. the logit's constant part shifted by n_ref ln σ.  The shift
+ * is common to all components (n_ref is their smallest n_small), so at
+ * σ = 80, d = 3072 the ±13 000 of d ln σ does not cost 1e-12 of every logit.
+ */
+static double component_factors(const component *c, size_t dim, const noise *s,
+                                size_t n_ref, double *inv_sd, double *coef)
+{
+    const double two_log_sigma = 2 * s->log_sigma;
+    double sum_log = 0;
+    size_t n_small = dim - c->rank;
+    for (size_t j = 0; j < c->rank; j++) {
+        const double l = c->eigvals[j];
+        if (l == 0) {
+            n_small++;
+            inv_sd[j] = coef[j] = 0;
+            continue;
+        }
+        const double log_l = log(l);
+        if (log_l <= two_log_sigma) {
+            n_small++;
+            sum_log += log1p(exp(log_l - two_log_sigma));
+        } else {
+            sum_log += log_l + log1p(exp(two_log_sigma - log_l));
+        }
+        inv_sd[j] = 1 / hypot(sqrt(l), s->sigma);
+        coef[j] = l / (l + s->sigma2);
+    }
+    double lead = log(c->weight) - 0.5 * sum_log;
+    if (n_small > n_ref)
+        lead -= (double)(n_small - n_ref) * s->log_sigma;
+    return lead;
+}
+
+/*
+ * The standardised squared distance Σ (e_j inv_sd_j)² over directions of
+ * positive variance, and (into *t) the length of e along zero variances.
+ */
+static double split_distance(const double *e, const double *inv_sd, size_t n,
+                             double *gather, double *t)
+{
+    double q = 0;
+    size_t ng = 0;
+    for (size_t j = 0; j < n; j++) {
+        if (inv_sd[j] > 0) {
+            const double u = e[j] * inv_sd[j];
+            q += u * u;
+        } else {
+            gather[ng++] = e[j];
+        }
+    }
+    *t = ng ? dg_norm(gather, ng) : 0;
+    return q;
+}
+
+/* One entry of the component's score vector: −e/(λ + σ²). */
+static double score_entry(double e, double inv_sd, double sigma)
+{
+    return inv_sd > 0 ? -(e * inv_sd) * inv_sd : -(e / sigma) / sigma;
+}
+
+/*
+ * ws->xc ← x − μ for the nb rows of x; for a component with a basis also
+ * ws->z ← U (x − μ) and, when rank < dim, ws->v ← ρ = (x − μ) − Uᵀ z, by
+ * subtraction: its length is what matters at small σ, and ‖x − μ‖² − ‖z‖²
+ * would cancel.
+ */
+static void project_block(const component *c, size_t dim, const double *x,
+                          size_t nb, workspace *ws)
+{
+    for (size_t i = 0; i < nb; i++)
+        for (size_t j = 0; j < dim; j++)
+            ws->xc[i * dim + j] = x[i * dim + j] - c->mean[j];
+    if (!has_basis(c))
+        return;
+    const size_t r = c->rank;
+    const dg_block u = dg_block_view(c->eigvecs, r, dim);
+    const dg_block z = dg_block_view(ws->z, nb, r);
+    if (r)
+        dg_gemm_abt(1.0, dg_block_view(ws->xc, nb, dim), u, 0.0, z);
+    if (r < dim) {
+        memcpy(ws->v, ws->xc, nb * dim * sizeof *ws->v);
+        if (r)
+            dg_gemm_ab(-1.0, z, u, 1.0, dg_block_view(ws->v, nb, dim));
+    }
+}
+
+/* ws->v ← ws->v + Uᵀ (rows of ws->z): coefficients back to R^dim. */
+static void back_project(const component *c, size_t dim, size_t nb, workspace *ws)
+{
+    const size_t r = c->rank;
+    if (r)
+        dg_gemm_ab(1.0, dg_block_view(ws->z, nb, r), dg_block_view(c->eigvecs, r, dim), 1.0,
+                   dg_block_view(ws->v, nb, dim));
+}
+
+/*
+ * For component c and the nb queries x: ws->a[i] = ln π − ½ Σ ln(λ + σ²) −
+ * ½ q_i + n_ref ln σ (see component_factors) and ws->t[i] = ‖zero-variance
+ * part of x_i − μ‖; unless w is
+ * WANT_DENSITY, ws->v gets the rows of μ + U diag(λ/(λ+σ²)) z (WANT_DENOISED)
+ * or −U diag(1/(λ+σ²)) z − ρ/σ² (WANT_SCORE).
+ */
+static void component_block(const component *c, size_t dim, const double *x,
+                            size_t nb, const noise *s, size_t n_ref, want w,
+                            workspace *ws)
+{
+    const double lead = component_factors(c, dim, s, n_ref, ws->inv_sd, ws->coef);
+    project_block(c, dim, x, nb, ws);
+    if (!has_basis(c)) {
+        for (size_t i = 0; i < nb; i++) {
+            const double *e = ws->xc + i * dim;
+            const double q = split_distance(e, ws->inv_sd, dim, ws->gather, &ws->t[i]);
+            ws->a[i] = lead - 0.5 * q;
+            double *v = ws->v + i * dim;
+            if (w == WANT_DENOISED)
+                for (size_t j = 0; j < dim; j++)
+                    v[j] = c->mean[j] + ws->coef[j] * e[j];
+            else if (w == WANT_SCORE)
+                for (size_t j = 0; j < dim; j++)
+                    v[j] = score_entry(e[j], ws->inv_sd[j], s->sigma);
+        }
+        return;
+    }
+
+    const size_t r = c->rank;
+    for (size_t i = 0; i < nb; i++) {
+        const double q = split_distance(ws->z + i * r, ws->inv_sd, r, ws->gather, &ws->t[i]);
+        ws->a[i] = lead - 0.5 * q;
+        if (r < dim)
+            ws->t[i] = hypot(ws->t[i], dg_norm(ws->v + i * dim, dim));
+    }
+    if (w == WANT_DENSITY)
+        return;
+    for (size_t i = 0; i < nb; i++) {
+        double *zi = ws->z + i * r, *vi = ws->v + i * dim;
+        if (w == WANT_DENOISED) {
+            for (size_t j = 0; j < r; j++)
+                zi[j] *= ws->coef[j];
+            memcpy(vi, c->mean, dim * sizeof *vi);
+        } else {
+            for (size_t j = 0; j < r; j++)
+                zi[j] = score_entry(zi[j], ws->inv_sd[j], s->sigma);
+            for (size_t j = 0; j < dim; j++)
+                vi[j] = r < dim ? score_entry(vi[j], 0, s->sigma) : 0;
+        }
+    }
+    back_project(c, dim, nb, ws);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The mixture on one block: a streamed softmax over components             */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Adds component logit ℓ = a − t²/(2σ²) (and its vector v, unless NULL) to
+ * row i's record.  The record keeps ref = the smallest t so far and logits
+ * relative to −ref²/(2σ²), so that no t²/σ² is ever formed; when a smaller t
+ * arrives, the old logits shift by −(ref² − t²)/(2σ²), which may send them to
+ * −Inf (weight 0) but never to NaN.
+ */
+static void record_add(workspace *ws, size_t i, size_t dim, double a, double t,
+                       const double *v, double sigma, int first)
+{
+    double *acc = ws->acc + i * dim;
+    if (first) {
+        ws->ref[i] = t;
+        ws->m[i] = a;
+        ws->s[i] = 1;
+        if (v)
+            memcpy(acc, v, dim * sizeof *acc);
+        return;
+    }
+    double rel = a;
+    if (t < ws->ref[i]) {
+        ws->m[i] -= half_gap(ws->ref[i], t, sigma);
+        ws->ref[i] = t;
+    } else {
+        rel -= half_gap(t, ws->ref[i], sigma);
+    }
+    const double top = fmax(ws->m[i], rel);
+    const double c_old = exp(ws->m[i] - top), c_new = exp(rel - top);
+    ws->s[i] = ws->s[i] * c_old + c_new;
+    ws->m[i] = top;
+    if (!v)
+        return;
+    /* Weights of exactly 0 never multiply: a vector may hold Inf (a score
+     * at tiny σ) where its weight has underflowed. */
+    if (c_old == 0)
+        memset(acc, 0, dim * sizeof *acc);
+    else if (c_old != 1)
+        for (size_t j = 0; j < dim; j++)
+            acc[j] *= c_old;
+    if (c_new > 0)
+        for (size_t j = 0; j < dim; j++)
+            acc[j] += c_new * v[j];
+}
+
+typedef struct mixture_ctx {
+    const dg_gmm *g;
+    const double *x;
+    noise s;
+    size_t n_ref; /* fewest_small_directions: the logits are shifted by n_ref ln σ */
+    want w;
+    double *vec;  /* n × dim for WANT_DENOISED / WANT_SCORE */
+    double *logp; /* n for WANT_DENSITY */
+} mixture_ctx;
+
+static void mixture_block(void *vctx, size_t first, size_t nb, workspace *ws)
+{
+    const mixture_ctx *ctx = vctx;
+    const dg_gmm *g = ctx->g;
+    const size_t dim = g->dim;
+    const double *x = ctx->x + first * dim;
+    for (size_t k = 0; k < g->K; k++) {
+        component_block(&g->comp[k], dim, x, nb, &ctx->s, ctx->n_ref, ctx->w, ws);
+        for (size_t i = 0; i < nb; i++)
+            record_add(ws, i, dim, ws->a[i], ws->t[i],
+                       ctx->w == WANT_DENSITY ? NULL : ws->v + i * dim, ctx->s.sigma, k == 0);
+    }
+    for (size_t i = 0; i < nb; i++) {
+        if (ctx->w == WANT_DENSITY) {
+            const double r = ws->ref[i] / ctx->s.sigma;
+            ctx->logp[first + i] = ws->m[i] + log(ws->s[i]) - 0.5 * r * r -
+                                   (double)ctx->n_ref * ctx->s.log_sigma -
+                                   0.5 * (double)dim * LOG_2PI;
+        } else {
+            double *out = ctx->vec + (first + i) * dim;
+            for (size_t j = 0; j < dim; j++)
+                out[j] = ws->acc[i * dim + j] / ws->s[i];
+        }
+    }
+}
+
+/* The checks every public evaluation shares: a valid mixture, σ, finite x. */
+static int check_query(const dg_gmm *g, const double *x, size_t n, double sigma,
+                       dg_error *err)
+{
+    int status = dg_gmm_check(g, err);
+    if (status != DG_OK)
+        return status;
+    if (!(sigma > 0) || !isfinite(sigma))
+        return dg_error_set(err, DG_EINVAL, "noise level σ = %g: must be positive and finite",
+                            sigma);
+    return dg_check_finite(x, n, g->dim, "mixture query", err);
+}
+
+/* Runs fn over n rows with per-call workspaces. */
+static int run_blocks(const dg_gmm *g, size_t n, block_fn fn, void *ctx,
+                      dg_error *err)
+{
+    if (n == 0)
+        return DG_OK;
+    const size_t nslots = thread_slots(n);
+    workspace *ws = workspaces_alloc(g, nslots);
+    if (!ws)
+        return dg_error_set(err, DG_ENOMEM, "out of memory for mixture scratch space");
+    for_blocks(n, ws, nslots, fn, ctx);
+    workspaces_free(ws);
+    return DG_OK;
+}
+
+static int evaluate(const dg_gmm *g, const double *x, size_t n, double sigma,
+                    want w, double *vec, double *logp, dg_error *err)
+{
+    int status = check_query(g, x, n, sigma, err);
+    if (status != DG_OK)
+        return status;
+    const noise s = make_noise(sigma);
+    mixture_ctx ctx = {g, x, s, fewest_small_directions(g, &s), w, vec, logp};
+    return run_blocks(g, n, mixture_block, &ctx, err);
+}
+
+int dg_gmm_denoise(const dg_gmm *g, const double *x, size_t n, double sigma,
+                   double *out, dg_error *err)
+{
+    return evaluate(g, x, n, sigma, WANT_DENOISED, out, NULL, err);
+}
+
+int dg_gmm_log_density(const dg_gmm *g, const double *x, size_t n,
+                       double sigma, double *out, dg_error *err)
+{
+    return evaluate(g, x, n, sigma, WANT_DENSITY, NULL, out, err);
+}
+
+int dg_gmm_score(const dg_gmm *g, const double *x, size_t n, double sigma,
+                 double *out, dg_error *err)
+{
+    return evaluate(g, x, n, sigma, WANT_SCORE, out, NULL, err);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Sampling and the closed-form Gaussian flow                               */
+/* ------------------------------------------------------------------------ */
+
+int dg_gmm_sample(const dg_gmm *g, gsl_rng *rng, size_t n, double *out,
+                  dg_error *err)
+{
+    int status = dg_gmm_check(g, err);
+    if (status != DG_OK)
+        return status;
+    const size_t d = g->dim;
+    for (size_t i = 0; i < n; i++) {
+        const double u = gsl_rng_uniform(rng);
+        size_t k = 0;
+        double below = g->comp[0].weight;
+        while (k + 1 < g->K && u >= below)
+            below += g->comp[++k].weight;
+        const component *c = &g->comp[k];
+        double *y = out + i * d;
+        memcpy(y, c->mean, d * sizeof *y);
+        for (size_t j = 0; j < c->rank; j++) {
+            const double a = sqrt(c->eigvals[j]) * gsl_ran_gaussian_ziggurat(rng, 1.0);
+            if (!has_basis(c)) {
+                y[j] += a;
+                continue;
+            }
+            const double *uj = c->eigvecs + j * d;
+            for (size_t l = 0; l < d; l++)
+                y[l] += a * uj[l];
+        }
+    }
+    return DG_OK;
+}
+
+typedef struct flow_ctx {
+    const component *c;
+    size_t dim;
+    const double *x0;
+    double sigma0, sigma;
+    double *out;
+} flow_ctx;
+
+/*
+ * out = μ + U diag(ratio) z + (σ/σ0) ρ, ratio_j = sqrt((λ_j + σ²)/(λ_j + σ0²))
+ * as a ratio of hypotenuses (no square formed).  Everything is computed in
+ * the workspace first, so out may alias x0.
+ */
+static void flow_block(void *vctx, size_t first, size_t nb, workspace *ws)
+{
+    const flow_ctx *ctx = vctx;
+    const component *c = ctx->c;
+    const size_t dim = ctx->dim, r = c->rank;
+    const double outside = ctx->sigma / ctx->sigma0;
+    for (size_t j = 0; j < r; j++) {
+        const double sd = sqrt(c->eigvals[j]);
+        ws->coef[j] = hypot(sd, ctx->sigma) / hypot(sd, ctx->sigma0);
+    }
+    project_block(c, dim, ctx->x0 + first * dim, nb, ws);
+    if (!has_basis(c)) {
+        for (size_t i = 0; i < nb; i++)
+            for (size_t j = 0; j < dim; j++)
+                ws->v[i * dim + j] = c->mean[j] + ws->coef[j] * ws->xc[i * dim + j];
+    } else {
+        for (size_t i = 0; i < nb; i++) {
+            double *vi = ws->v + i * dim, *zi = ws->z + i * r;
+            for (size_t j = 0; j < dim; j++)
+                vi[j] = c->mean[j] + (r < dim ? outside * vi[j] : 0);
+            for (size_t j = 0; j < r; j++)
+                zi[j] *= ws->coef[j];
+        }
+        back_project(c, dim, nb, ws);
+    }
+    memcpy(ctx->out + first * dim, ws->v, nb * dim * sizeof *ws->v);
+}
+
+int dg_gmm_gaussian_flow(const dg_gmm *g, const double *x0, size_t n,
+                         double sigma0, double sigma, double *out,
+                         dg_error *err)
+{
+    int status = dg_gmm_check(g, err);
+    if (status != DG_OK)
+        return status;
+    if (g->K != 1)
+        return dg_error_set(err, DG_EINVAL,
+                            "the closed-form flow needs a single Gaussian (K = %zu)", g->K);
+    if (!(sigma0 > 0) || !isfinite(sigma0) || !(sigma >= 0) || !isfinite(sigma))
+        return dg_error_set(err, DG_EINVAL,
+                            "flow from σ0 = %g to σ = %g: need σ0 > 0 and σ ≥ 0, finite",
+                            sigma0, sigma);
+    status = dg_check_finite(x0, n, g->dim, "flow start", err);
+    if (status != DG_OK)
+        return status;
+    flow_ctx ctx = {&g->comp[0], g->dim, x0, sigma0, sigma, out};
+    return run_blocks(g, n, flow_block, &ctx, err);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The mixture as a dg_denoiser                                             */
+/* ------------------------------------------------------------------------ */
+
+typedef struct gmm_denoiser {
+    dg_gmm *g;     /* the denoiser's own copy */
+    size_t nslots; /* workspaces, one per thread at creation */
+    workspace *ws;
+} gmm_denoiser;
+
+static int gmm_denoiser_eval(void *state, const double *x, size_t n,
+                             double sigma, double *out, dg_error *err)
+{
+    (void)err;
+    gmm_denoiser *st = state;
+    const noise s = make_noise(sigma);
+    mixture_ctx ctx = {st->g, x, s, fewest_small_directions(st->g, &s), WANT_DENOISED, out,
+                       NULL};
+    for_blocks(n, st->ws, st->nslots, mixture_block, &ctx);
+    return DG_OK;
+}
+
+static void gmm_denoiser_free(void *state)
+{
+    gmm_denoiser *st = state;
+    if (!st)
+        return;
+    dg_gmm_free(st->g);
+    workspaces_free(st->ws);
+    free(st);
+}
+
+static const dg_denoiser_type gmm_denoiser_type = {
+    .name = "gmm",
+    .eval = gmm_denoiser_eval,
+    .free = gmm_denoiser_free,
+};
+
+int dg_denoiser_gmm_alloc(const dg_gmm *g, dg_denoiser **out, dg_error *err)
+{
+    *out = NULL;
+    int status = dg_gmm_check(g, err);
+    if (status != DG_OK)
+        return status;
+    gmm_denoiser *st = calloc(1, sizeof *st);
+    if (!st)
+        return dg_error_set(err, DG_ENOMEM, "out of memory");
+    status = gmm_copy(g, &st->g, err);
+    if (status != DG_OK) {
+        free(st);
+        return status;
+    }
+    st->nslots = 1;
+#ifdef _OPENMP
+    st->nslots = (size_t)omp_get_max_threads();
+#endif
+    st->ws = workspaces_alloc(st->g, st->nslots);
+    if (st->ws)
+        *out = dg_denoiser_wrap(&gmm_denoiser_type, g->dim, st);
+    if (!*out) {
+        gmm_denoiser_free(st);
+        return dg_error_set(err, DG_ENOMEM, "out of memory for the mixture denoiser");
+    }
+    return DG_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Fitting                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* Scratch of the fitters: SCATTER_BLOCK × d rows and d long sums. */
+typedef struct fit_scratch {
+    double *rows;
+    long double *sum;
+    double *mean;    /* d */
+    double *scatter; /* d × d (full) or d (diagonal) */
+} fit_scratch;
+
+/* Releases f's buffers and leaves it empty, so that a second call is harmless. */
+static void fit_scratch_free(fit_scratch *f)
+{
+    dg_doubles_free(f->rows);
+    free(f->sum);
+    dg_doubles_free(f->mean);
+    dg_doubles_free(f->scatter);
+    memset(f, 0, sizeof *f);
+}
+
+static int fit_scratch_alloc(fit_scratch *f, size_t d, dg_error *err)
+{
+    f->rows = dg_doubles_alloc(SCATTER_BLOCK, d);
+    f->sum = calloc(d, sizeof *f->sum);
+    f->mean = dg_doubles_alloc(d, 1);
+    f->scatter = dg_doubles_alloc(d, d);
+    if (f->rows && f->sum && f->mean && f->scatter)
+        return DG_OK;
+    fit_scratch_free(f);
+    return dg_error_set(err, DG_ENOMEM, "out of memory for fitting in dimension %zu", d);
+}
+
+/*
+ * f->mean ← Σ_i w_i y_i / W and f->scatter ← Σ_i w_i (y_i − mean)(y_i −
+ * mean)ᵀ / W, full (both triangles) or only its diagonal, with w_i =
+ * w[i · stride] (all 1 when w is NULL) and W = Σ w_i.  Every sum runs in
+ * row order; the full scatter by rank-k updates of SCATTER_BLOCK rows.
+ */
+static void weighted_scatter(const double *y, size_t n, size_t d,
+                             const double *w, size_t stride, double W,
+                             int full, fit_scratch *f)
+{
+    for (size_t j = 0; j < d; j++)
+        f->sum[j] = 0;
+    for (size_t i = 0; i < n; i++) {
+        const double wi = w ? w[i * stride] : 1.0;
+        for (size_t j = 0; j < d; j++)
+            f->sum[j] += (long double)wi * y[i * d + j];
+    }
+    for (size_t j = 0; j < d; j++)
+        f->mean[j] = (double)(f->sum[j] / W);
+
+    if (!full) {
+        for (size_t j = 0; j < d; j++)
+            f->sum[j] = 0;
+        for (size_t i = 0; i < n; i++) {
+            const double wi = w ? w[i * stride] : 1.0;
+            for (size_t j = 0; j < d; j++) {
+                const double e = y[i * d + j] - f->mean[j];
+                f->sum[j] += (long double)wi * e * e;
+            }
+        }
+        for (size_t j = 0; j < d; j++)
+            f->scatter[j] = (double)(f->sum[j] / W);
+        return;
+    }
+    memset(f->scatter, 0, d * d * sizeof *f->scatter);
+    gsl_matrix_view sv = gsl_matrix_view_array(f->scatter, d, d);
+    for (size_t i0 = 0; i0 < n; i0 += SCATTER_BLOCK) {
+        const size_t nb = n - i0 < SCATTER_BLOCK ? n - i0 : SCATTER_BLOCK;
+        for (size_t i = 0; i < nb; i++) {
+            const double sw = sqrt(w ? w[(i0 + i) * stride] : 1.0);
+            for (size_t j = 0; j < d; j++)
+                f->rows[i * d + j] = sw * (y[(i0 + i) * d + j] - f->mean[j]);
+        }
+        gsl_matrix_view av = gsl_matrix_view_array(f->rows, nb, d);
+        gsl_blas_dsyrk(CblasLower, CblasTrans, 1.0, &av.matrix, 1.0, &sv.matrix);
+    }
+    for (size_t i = 0; i < d; i++)
+        for (size_t j = 0; j <= i; j++)
+            f->scatter[j * d + i] = f->scatter[i * d + j] /= W;
+}
+
+int dg_gmm_fit_gaussian(const double *y, size_t n, size_t d, dg_gmm **out,
+                        dg_error *err)
+{
+    *out = NULL;
+    if (n == 0 || d == 0)
+        return dg_error_set(err, DG_EINVAL, "cannot fit a Gaussian to %zu × %zu data", n, d);
+    int status = dg_check_finite(y, n, d, "fit data", err);
+    if (status != DG_OK)
+        return status;
+    fit_scratch f;
+    status = fit_scratch_alloc(&f, d, err);
+    if (status != DG_OK)
+        return status;
+    dg_gmm *g = NULL;
+    weighted_scatter(y, n, d, NULL, 0, (double)n, 1, &f);
+    status = dg_gmm_alloc(1, d, &g, err);
+    if (status == DG_OK)
+        status = dg_gmm_set_full(g, 0, 1.0, f.mean, f.scatter, err);
+    fit_scratch_free(&f);
+    if (status != DG_OK) {
+        dg_gmm_free(g);
+        return status;
+    }
+    *out = g;
+    return DG_OK;
+}
+
+/*
+ * k-means++ seeding: the first centre uniform, each next one with
+ * probability ∝ its squared distance d2 to the nearest centre so far; then
+ * resp (n × K) ← the hard assignment to the nearest centre.
+ */
+static int kmeanspp(const double *y, size_t n, size_t d, size_t K,
+                    gsl_rng *rng, double *d2, size_t *centre, double *resp,
+                    dg_error *err)
+{
+    centre[0] = gsl_rng_uniform_int(rng, n);
+    for (size_t i = 0; i < n; i++)
+        d2[i] = dg_sqdist(y + i * d, y + centre[0] * d, d);
+    for (size_t c = 1; c < K; c++) {
+        double total = 0;
+        for (size_t i = 0; i < n; i++)
+            total += d2[i];
+        if (!(total > 0))
+            return dg_error_set(err, DG_EINVAL, "EM: the data hold fewer than K = %zu distinct "
+                                "points", K);
+        const double u = gsl_rng_uniform(rng) * total;
+        double below = 0;
+        size_t pick = n;
+        for (size_t i = 0; i < n && pick == n; i++) {
+            below += d2[i];
+            if (d2[i] > 0 && u < below)
+                pick = i;
+        }
+        for (size_t i = n; pick == n && i-- > 0;)
+            if (d2[i] > 0)
+                pick = i; /* u rounded up to the total: the last candidate */
+        centre[c] = pick;
+        for (size_t i = 0; i < n; i++)
+            d2[i] = fmin(d2[i], dg_sqdist(y + i * d, y + pick * d, d));
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t best = 0;
+        double best_d = INFINITY;
+        for (size_t c = 0; c < K; c++) {
+            const double e = dg_sqdist(y + i * d, y + centre[c] * d, d);
+            if (e < best_d) {
+                best_d = e;
+                best = c;
+            }
+        }
+        for (size_t c = 0; c < K; c++)
+            resp[i * K + c] = c == best;
+    }
+    return DG_OK;
+}
+
+/* Mixture g ← the M-step for responsibilities resp (n × K). */
+static int m_step(dg_gmm *g, const double *y, size_t n, const double *resp,
+                  double reg, dg_cov_kind kind, size_t iteration,
+                  fit_scratch *f, dg_error *err)
+{
+    const size_t K = g->K, d = g->dim;
+    for (size_t k = 0; k < K; k++) {
+        double nk = 0;
+        for (size_t i = 0; i < n; i++)
+            nk += resp[i * K + k];
+        if (!(nk > 0))
+            return dg_error_set(err, DG_EINVAL,
+                                "EM: component %zu lost all its points at iteration %zu", k,
+                                iteration);
+        weighted_scatter(y, n, d, resp + k, K, nk, kind == DG_COV_FULL, f);
+        int status;
+        if (kind == DG_COV_FULL) {
+            status = set_full_floor(g, k, nk / (double)n, f->mean, f->scatter, reg, err);
+        } else {
+            for (size_t j = 0; j < d; j++)
+                f->scatter[j] = fmax(f->scatter[j], reg);
+            status = dg_gmm_set_diag(g, k, nk / (double)n, f->mean, f->scatter, err);
+        }
+        if (status != DG_OK)
+            return status;
+    }
+    return DG_OK;
+}
+
+typedef struct estep_ctx {
+    const dg_gmm *g;
+    const double *y;
+    double *resp; /* n × K: logits, then responsibilities */
+    double *ll;   /* n: log p_0(y_i) */
+} estep_ctx;
+
+/* Responsibilities and log-likelihoods of one block, at σ = 0 (EM's
+ * variances are all ≥ reg > 0). */
+static void estep_block(void *vctx, size_t first, size_t nb, workspace *ws)
+{
+    const estep_ctx *ctx = vctx;
+    const dg_gmm *g = ctx->g;
+    const size_t K = g->K, d = g->dim;
+    const noise exact = {0, 0, -INFINITY};
+    double *L = ctx->resp + first * K;
+    for (size_t k = 0; k < K; k++) {
+        component_block(&g->comp[k], d, ctx->y + first * d, nb, &exact, 0, WANT_DENSITY, ws);
+        for (size_t i = 0; i < nb; i++)
+            L[i * K + k] = ws->a[i];
+    }
+    for (size_t i = 0; i < nb; i++) {
+        double *l = L + i * K;
+        const double lse = dg_logsumexp(l, K);
+        ctx->ll[first + i] = lse - 0.5 * (double)d * LOG_2PI;
+        for (size_t k = 0; k < K; k++)
+            l[k] = exp(l[k] - lse);
+    }
+}
+
+/* Resolves opt (NULL, zeros and negatives mean defaults) into *o. */
+static int em_options(const dg_gmm_fit_options *opt, dg_gmm_fit_options *o,
+                      dg_error *err)
+{
+    const dg_gmm_fit_options none = {0};
+    *o = opt ? *opt : none;
+    if (o->max_iter == 0)
+        o->max_iter = DG_GMM_EM_MAX_ITER;
+    if (!(o->tol > 0))
+        o->tol = DG_GMM_EM_TOL;
+    if (!isfinite(o->reg))
+        return dg_error_set(err, DG_EINVAL, "EM: the variance floor reg must be finite");
+    if (o->kind != DG_COV_FULL && o->kind != DG_COV_DIAG)
+        return dg_error_set(err, DG_EINVAL, "EM fits full or diagonal covariances, not %s",
+                            dg_cov_kind_name(o->kind));
+    return DG_OK;
+}
+
+int dg_gmm_fit_em(const double *y, size_t n, size_t d, size_t K,
+                  unsigned long seed, const dg_gmm_fit_options *opt,
+                  dg_gmm **out, dg_error *err)
+{
+    *out = NULL;
+    dg_gmm_fit_options o;
+    int status = em_options(opt, &o, err);
+    if (status != DG_OK)
+        return status;
+    if (K == 0 || d == 0 || n < K)
+        return dg_error_set(err, DG_EINVAL, "EM: cannot fit K = %zu components to %zu × %zu data",
+                            K, n, d);
+    status = dg_check_finite(y, n, d, "fit data", err);
+    if (status != DG_OK)
+        return status;
+
+    dg_gmm *g = NULL;
+    fit_scratch f = {0};
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    double *resp = dg_doubles_alloc(n, K), *ll = dg_doubles_alloc(n, 1);
+    size_t *centre = malloc(K * sizeof *centre);
+    workspace *ws = NULL;
+    size_t nslots = thread_slots(n);
+    if (!rng || !resp || !ll || !centre) {
+        status = dg_error_set(err, DG_ENOMEM, "EM: out of memory for %zu × %zu responsibilities",
+                              n, K);
+        goto release;
+    }
+    if ((status = fit_scratch_alloc(&f, d, err)) != DG_OK ||
+        (status = dg_gmm_alloc(K, d, &g, err)) != DG_OK)
+        goto release;
+
+    if (!(o.reg > 0)) {
+        weighted_scatter(y, n, d, NULL, 0, (double)n, 0, &f);
+        double mean_var = 0;
+        for (size_t j = 0; j < d; j++)
+            mean_var += f.scatter[j] / (double)d;
+        o.reg = DG_GMM_EM_REG_SCALE * mean_var;
+        if (!(o.reg > 0)) {
+            status = dg_error_set(err, DG_EINVAL, "EM: the data are constant; give a variance "
+                                  "floor reg > 0");
+            goto release;
+        }
+    }
+    gsl_rng_set(rng, seed);
+    /* ll doubles as the k-means++ distances before the first E-step. */
+    status = kmeanspp(y, n, d, K, rng, ll, centre, resp, err);
+    if (status == DG_OK)
+        status = m_step(g, y, n, resp, o.reg, o.kind, 0, &f, err);
+    if (status != DG_OK)
+        goto release;
+    ws = workspaces_alloc(g, nslots);
+    if (!ws) {
+        status = dg_error_set(err, DG_ENOMEM, "EM: out of memory for scratch space");
+        goto release;
+    }
+
+    double previous = -INFINITY;
+    for (size_t it = 0;; it++) {
+        estep_ctx ctx = {g, y, resp, ll};
+        for_blocks(n, ws, nslots, estep_block, &ctx);
+        double loglik = 0;
+        for (size_t i = 0; i < n; i++)
+            loglik += ll[i];
+        loglik /= (double)n;
+        if (o.on_iteration && o.on_iteration(o.ctx, it, loglik) != 0) {
+            status = dg_error_set(err, DG_ECANCELLED, "EM: stopped at iteration %zu", it);
+            goto release;
+        }
+        if (it == o.max_iter || (it > 0 && loglik - previous < o.tol))
+            break;
+        previous = loglik;
+        status = m_step(g, y, n, resp, o.reg, o.kind, it + 1, &f, err);
+        if (status != DG_OK)
+            goto release;
+    }
+
+release:
+    workspaces_free(ws);
+    free(centre);
+    dg_doubles_free(ll);
+    dg_doubles_free(resp);
+    gsl_rng_free(rng);
+    fit_scratch_free(&f);
+    if (status != DG_OK)
+        dg_gmm_free(g);
+    else
+        *out = g;
+    return status;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Loading from HDF5                                                        */
+/* ------------------------------------------------------------------------ */
+
+enum { F_WEIGHTS, F_MEANS, F_COVS, F_VARIANCES, F_EIGVECS, F_EIGVALS, F_COUNT };
+static const char *const gmm_dataset[F_COUNT] = {
+    "/weights", "/means", "/covs", "/variances", "/eigvecs", "/eigvals",
+};
+
+typedef struct h5_found {
+    int present;
+    size_t rank;
+    size_t shape[DG_H5_RANK_MAX];
+} h5_found;
+
+static void find_gmm_dataset(void *ctx, const dg_h5_entry *e)
+{
+    h5_found *found = ctx;
+    if (e->is_group)
+        return;
+    for (int f = 0; f < F_COUNT; f++)
+        if (strcmp(e->path, gmm_dataset[f]) == 0) {
+            found[f].present = 1;
+            found[f].rank = e->rank;
+            memcpy(found[f].shape, e->shape, sizeof found[f].shape);
+        }
+}
+
+static void format_shape(char *text, size_t size, size_t rank, const size_t *shape)
+{
+    size_t used = 0;
+    text[0] = '\0';
+    for (size_t k = 0; k < rank && used < size; k++)
+        used += (size_t)snprintf(text + used, size - used, "[%zu]", shape[k]);
+}
+
+/* DG_OK when dataset f is present with exactly the given shape. */
+static int expect_shape(const char *path, const h5_found *found, int f,
+                        size_t rank, const size_t *shape, const char *meaning,
+                        dg_error *err)
+{
+    if (!found[f].present)
+        return dg_error_set(err, DG_EFORMAT, "%s: no dataset %s", path, gmm_dataset[f]);
+    int same = found[f].rank == rank;
+    for (size_t k = 0; same && k < rank; k++)
+        same = found[f].shape[k] == shape[k];
+    if (same)
+        return DG_OK;
+    char got[96], expected[96];
+    format_shape(got, sizeof got, found[f].rank, found[f].shape);
+    format_shape(expected, sizeof expected, rank, shape);
+    return dg_error_set(err, DG_EFORMAT, "%s:%s has shape %s, expected %s = %s", path,
+                        gmm_dataset[f], got[0] ? got : "[] (a scalar)", meaning, expected);
+}
+
+/* Checks the shapes of every dataset before anything is read. */
+static int check_layout(const char *path, const h5_found *found, int *form,
+                        size_t *K, size_t *d, size_t *r, dg_error *err)
+{
+    const h5_found *w = &found[F_WEIGHTS], *m = &found[F_MEANS];
+    if (!w->present)
+        return dg_error_set(err, DG_EFORMAT, "%s: no dataset /weights", path);
+    if (w->rank != 1)
+        return dg_error_set(err, DG_EFORMAT, "%s:/weights has rank %zu, expected [K]", path,
+                            w->rank);
+    *K = w->shape[0];
+    if (*K == 0)
+        return dg_error_set(err, DG_EFORMAT, "%s:/weights is empty (K = 0)", path);
+    if (!m->present)
+        return dg_error_set(err, DG_EFORMAT, "%s: no dataset /means", path);
+    if (m->rank != 2 || m->shape[1] == 0)
+        return dg_error_set(err, DG_EFORMAT, "%s:/means has rank %zu, expected [K][d] with d ≥ 1",
+                            path, m->rank);
+    *d = m->shape[1];
+    const size_t kd[2] = {*K, *d};
+    int status = expect_shape(path, found, F_MEANS, 2, kd, "[K][d]", err);
+    if (status != DG_OK)
+        return status;
+
+    const int nforms = found[F_COVS].present + found[F_VARIANCES].present +
+                       (found[F_EIGVECS].present || found[F_EIGVALS].present);
+    if (nforms == 0)
+        return dg_error_set(err, DG_EFORMAT, "%s: no covariances (/covs, /variances, or /eigvecs "
+                            "with /eigvals)", path);
+    if (nforms > 1)
+        return dg_error_set(err, DG_EFORMAT, "%s: holds more than one of /covs, /variances and "
+                            "/eigvecs: keep one covariance form", path);
+    if (found[F_COVS].present) {
+        *form = F_COVS;
+        const size_t kdd[3] = {*K, *d, *d};
+        return expect_shape(path, found, F_COVS, 3, kdd, "[K][d][d]", err);
+    }
+    if (found[F_VARIANCES].present) {
+        *form = F_VARIANCES;
+        return expect_shape(path, found, F_VARIANCES, 2, kd, "[K][d]", err);
+    }
+    *form = F_EIGVECS;
+    const h5_found *e = &found[F_EIGVECS];
+    if (!e->present)
+        return dg_error_set(err, DG_EFORMAT, "%s: /eigvals without /eigvecs", path);
+    if (e->rank != 3)
+        return dg_error_set(err, DG_EFORMAT, "%s:/eigvecs has rank %zu, expected [K][r][d]", path,
+                            e->rank);
+    *r = e->shape[1];
+    if (*r > *d)
+        return dg_error_set(err, DG_EFORMAT, "%s:/eigvecs: rank r = %zu exceeds d = %zu", path,
+                            *r, *d);
+    const size_t krd[3] = {*K, *r, *d}, kr[2] = {*K, *r};
+    status = expect_shape(path, found, F_EIGVECS, 3, krd, "[K][r][d]", err);
+    if (status == DG_OK)
+        status = expect_shape(path, found, F_EIGVALS, 2, kr, "[K][r]", err);
+    return status;
+}
+
+/* Reads dataset f, whose shape check_layout has approved, as doubles. */
+static int read_checked(const char *path, const h5_found *found, int f,
+                        double **data, dg_error *err)
+{
+    size_t rank, shape[DG_H5_RANK_MAX];
+    int status = dg_h5_read_array(path, gmm_dataset[f], &rank, shape, data, err);
+    if (status != DG_OK)
+        return status;
+    size_t len = 1;
+    int same = rank == found[f].rank;
+    for (size_t k = 0; same && k < rank; k++) {
+        same = shape[k] == found[f].shape[k];
+        len *= shape[k];
+    }
+    if (!same)
+        return dg_error_set(err, DG_EFORMAT, "%s:%s changed shape while being read", path,
+                            gmm_dataset[f]);
+    char what[4200];
+    snprintf(what, sizeof what, "%s:%s", path, gmm_dataset[f]);
+    return dg_check_finite(*data, 1, len, what, err);
+}
+
+int dg_gmm_load(const char *path, dg_gmm **out, dg_error *err)
+{
+    *out = NULL;
+    h5_found found[F_COUNT];
+    memset(found, 0, sizeof found);
+    int status = dg_h5_walk(path, find_gmm_dataset, found, err);
+    int form = F_COVS;
+    size_t K = 0, d = 0, r = 0;
+    if (status == DG_OK)
+        status = check_layout(path, found, &form, &K, &d, &r, err);
+    if (status != DG_OK)
+        return status;
+
+    double *data[F_COUNT] = {NULL};
+    dg_gmm *g = NULL;
+    const int need[] = {F_WEIGHTS, F_MEANS, form, F_EIGVALS};
+    const size_t nneed = form == F_EIGVECS ? 4 : 3;
+    for (size_t f = 0; status == DG_OK && f < nneed; f++)
+        status = read_checked(path, found, need[f], &data[need[f]], err);
+    for (size_t k = 0; status == DG_OK && k < K; k++)
+        if (!(data[F_WEIGHTS][k] > 0))
+            status = dg_error_set(err, DG_EINVAL, "%s:/weights: weight %zu is not positive (%g)",
+                                  path, k, data[F_WEIGHTS][k]);
+    if (status == DG_OK)
+        status = dg_gmm_alloc(K, d, &g, err);
+    for (size_t k = 0; status == DG_OK && k < K; k++) {
+        const double w = data[F_WEIGHTS][k], *mu = data[F_MEANS] + k * d;
+        if (form == F_COVS)
+            status = dg_gmm_set_full(g, k, w, mu, data[F_COVS] + k * d * d, err);
+        else if (form == F_VARIANCES)
+            status = dg_gmm_set_diag(g, k, w, mu, data[F_VARIANCES] + k * d, err);
+        else
+            status = dg_gmm_set_lowrank(g, k, w, mu, r, data[F_EIGVECS] + k * r * d,
+                                        data[F_EIGVALS] + k * r, err);
+        if (status != DG_OK)
+            status = wrap_error(err, status, path, gmm_dataset[form]);
+    }
+    if (status == DG_OK && (status = dg_gmm_check(g, err)) != DG_OK)
+        status = wrap_error(err, status, path, "/weights");
+    for (int f = 0; f < F_COUNT; f++)
+        dg_doubles_free(data[f]);
+    if (status != DG_OK) {
+        dg_gmm_free(g);
+        return status;
+    }
+    *out = g;
+    return DG_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Teaching mixtures                                                        */
+/* ------------------------------------------------------------------------ */
+
+/* The largest number of components or dimensions a teaching mixture may ask for. */
+#define SYNTH_SIZE_MAX 1000000.0
+#define SYNTH_KEYS_MAX 5
+
+typedef struct synth_key {
+    const char *name;
+    double fallback; /* the default */
+    int integer;     /* 1: a non-negative integer */
+    double min, max; /* the allowed range */
+} synth_key;
+
+typedef struct synth_type {
+    const char *name;
+    int (*build)(const double *v, dg_gmm **out, dg_error *err);
+    synth_key keys[SYNTH_KEYS_MAX]; /* v[i] is the value of keys[i] */
+} synth_type;
+
+/* 2^53: the largest seed a double holds exactly. */
+#define SEED_MAX 9007199254740992.0
+
+static int build_gauss2d(const double *v, dg_gmm **out, dg_error *err)
+{
+    const size_t K = (size_t)v[0];
+    const double spread = v[2], std = v[3];
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    double *w = malloc(K * sizeof *w);
+    int status = rng && w ? dg_gmm_alloc(K, 2, out, err)
+                          : dg_error_set(err, DG_ENOMEM, "gauss2d: out of memory");
+    if (status == DG_OK) {
+        gsl_rng_set(rng, (unsigned long)v[1]);
+        double total = 0;
+        for (size_t k = 0; k < K; k++)
+            total += w[k] = 0.5 + gsl_rng_uniform(rng);
+        for (size_t k = 0; k < K && status == DG_OK; k++) {
+            const double rad = spread * sqrt(gsl_rng_uniform(rng));
+            const double phi = 2 * M_PI * gsl_rng_uniform(rng);
+            const double theta = M_PI * gsl_rng_uniform(rng);
+            const double s1 = std * (0.5 + gsl_rng_uniform(rng));
+            const double s2 = std * (0.5 + gsl_rng_uniform(rng));
+            const double c = cos(theta), s = sin(theta);
+            const double mean[2] = {rad * cos(phi), rad * sin(phi)};
+            const double off = c * s * (s1 * s1 - s2 * s2);
+            const double cov[4] = {c * c * s1 * s1 + s * s * s2 * s2, off, off,
+                                   s * s * s1 * s1 + c * c * s2 * s2};
+            status = dg_gmm_set_full(*out, k, w[k] / total, mean, cov, err);
+        }
+    }
+    free(w);
+    gsl_rng_free(rng);
+    return status;
+}
+
+static int build_rings(const double *v, dg_gmm **out, dg_error *err)
+{
+    const size_t rings = (size_t)v[0], per = (size_t)v[1];
+    const double radius = v[2], std = v[3];
+    if ((double)rings * (double)per > SYNTH_SIZE_MAX)
+        return dg_error_set(err, DG_EINVAL, "rings: %zu × %zu components are too many", rings,
+                            per);
+    const size_t K = rings * per;
+    int status = dg_gmm_alloc(K, 2, out, err);
+    for (size_t k = 0; k < K && status == DG_OK; k++) {
+        const double rad = radius * (double)(k / per + 1);
+        const double phi = 2 * M_PI * (double)(k % per) / (double)per;
+        const double mean[2] = {rad * cos(phi), rad * sin(phi)};
+        status = dg_gmm_set_iso(*out, k, 1.0 / (double)K, mean, std * std, err);
+    }
+    return status;
+}
+
+static int build_lowrank(const double *v, dg_gmm **out, dg_error *err)
+{
+    const size_t d = (size_t)v[0], K = (size_t)v[1], r = (size_t)v[2];
+    const double scale = v[4];
+    if (r > d)
+        return dg_error_set(err, DG_EINVAL, "lowrank: r = %zu exceeds d = %zu", r, d);
+    if ((double)K * (double)(r + 1) * (double)d > 64 * SYNTH_SIZE_MAX)
+        return dg_error_set(err, DG_EINVAL, "lowrank: k × (r + 1) × d = %zu × %zu × %zu is too "
+                            "large", K, r + 1, d);
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    double *mean = dg_doubles_alloc(d, 1), *u = dg_doubles_alloc(r, d);
+    double *lambda = dg_doubles_alloc(r, 1);
+    int status = rng && mean && u && lambda
+                     ? dg_gmm_alloc(K, d, out, err)
+                     : dg_error_set(err, DG_ENOMEM, "lowrank: out of memory");
+    if (status == DG_OK)
+        gsl_rng_set(rng, (unsigned long)v[3]);
+    for (size_t k = 0; k < K && status == DG_OK; k++) {
+        for (size_t j = 0; j < d; j++)
+            mean[j] = gsl_ran_gaussian_ziggurat(rng, 1.0);
+        for (size_t j = 0; j < r * d; j++)
+            u[j] = gsl_ran_gaussian_ziggurat(rng, 1.0);
+        for (size_t j = 0; j < r; j++)
+            lambda[j] = scale * scale * (0.25 + 0.75 * gsl_rng_uniform(rng));
+        orthonormalise(u, r, d);
+        status = dg_gmm_set_lowrank(*out, k, 1.0 / (double)K, mean, r, u, lambda, err);
+    }
+    dg_doubles_free(lambda);
+    dg_doubles_free(u);
+    dg_doubles_free(mean);
+    gsl_rng_free(rng);
+    return status;
+}
+
+static const synth_type synth_types[] = {
+    {"gauss2d", build_gauss2d,
+     {{"k", 5, 1, 1, SYNTH_SIZE_MAX},
+      {"seed", 0, 1, 0, SEED_MAX},
+      {"spread", 3, 0, 0, DBL_MAX},
+      {"std", 0.4, 0, 0, DBL_MAX}}},
+    {"rings", build_rings,
+     {{"rings", 2, 1, 1, SYNTH_SIZE_MAX},
+      {"per_ring", 8, 1, 1, SYNTH_SIZE_MAX},
+      {"radius", 1, 0, 0, DBL_MAX},
+      {"std", 0.05, 0, 0, DBL_MAX}}},
+    {"lowrank", build_lowrank,
+     {{"d", 16, 1, 1, SYNTH_SIZE_MAX},
+      {"k", 3, 1, 1, SYNTH_SIZE_MAX},
+      {"r", 2, 1, 0, SYNTH_SIZE_MAX},
+      {"seed", 0, 1, 0, SEED_MAX},
+      {"scale", 1, 0, 0, DBL_MAX}}},
+};
+#define NSYNTH (sizeof synth_types / sizeof synth_types[0])
+
+/* "k, seed, spread, std": the keys of t, for messages. */
+static void key_list(const synth_type *t, char *text, size_t size)
+{
+    size_t used = 0;
+    text[0] = '\0';
+    for (size_t i = 0; i < SYNTH_KEYS_MAX && t->keys[i].name && used < size; i++)
+        used += (size_t)snprintf(text + used, size - used, "%s%s", i ? ", " : "",
+                                 t->keys[i].name);
+}
+
+/* v[i] ← the value text of key i of t, checked against its range. */
+static int parse_value(const synth_type *t, size_t i, const char *text, double *v,
+                       dg_error *err)
+{
+    const synth_key *key = &t->keys[i];
+    char *end;
+    errno = 0;
+    if (key->integer) {
+        const unsigned long long u = strtoull(text, &end, 10);
+        if (*text == '\0' || *end || errno || strchr(text, '-'))
+            return dg_error_set(err, DG_EINVAL, "%s: %s must be a non-negative integer, not '%s'",
+                                t->name, key->name, text);
+        *v = (double)u;
+    } else {
+        *v = strtod(text, &end);
+        if (*text == '\0' || *end || errno || !isfinite(*v))
+            return dg_error_set(err, DG_EINVAL, "%s: %s must be a finite number, not '%s'",
+                                t->name, key->name, text);
+    }
+    if (*v < key->min)
+        return dg_error_set(err, DG_EINVAL, "%s: %s must be ≥ %g, not %s", t->name, key->name,
+                            key->min, text);
+    if (*v > key->max)
+        return dg_error_set(err, DG_EINVAL, "%s: %s must be ≤ %g, not %s", t->name, key->name,
+                            key->max, text);
+    return DG_OK;
+}
+
+int dg_gmm_synthetic(const char *spec, dg_gmm **out, dg_error *err)
+{
+    *out = NULL;
+    char buf[256];
+    if (strlen(spec) >= sizeof buf)
+        return dg_error_set(err, DG_EINVAL, "synthetic mixture spec too long");
+    strcpy(buf, spec);
+    char *save = NULL, *name = strtok_r(buf, ",", &save);
+    const synth_type *t = NULL;
+    for (size_t i = 0; name && i < NSYNTH; i++)
+        if (strcmp(name, synth_types[i].name) == 0)
+            t = &synth_types[i];
+    if (!t)
+        return dg_error_set(err, DG_EUNKNOWN,
+                            "unknown synthetic mixture '%s' (gauss2d, rings, lowrank)",
+                            name ? name : "");
+    double v[SYNTH_KEYS_MAX];
+    for (size_t i = 0; i < SYNTH_KEYS_MAX; i++)
+        v[i] = t->keys[i].fallback;
+    for (char *kv = strtok_r(NULL, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(kv, '=');
+        if (!eq)
+            return dg_error_set(err, DG_EINVAL, "%s: '%s' is not key=value", t->name, kv);
+        *eq = '\0';
+        size_t i = 0;
+        while (i < SYNTH_KEYS_MAX && t->keys[i].name && strcmp(t->keys[i].name, kv) != 0)
+            i++;
+        if (i == SYNTH_KEYS_MAX || !t->keys[i].name) {
+            char keys[128];
+            key_list(t, keys, sizeof keys);
+            return dg_error_set(err, DG_EINVAL, "%s: unknown parameter '%s' (%s)", t->name, kv,
+                                keys);
+        }
+        int status = parse_value(t, i, eq + 1, &v[i], err);
+        if (status != DG_OK)
+            return status;
+    }
+    int status = t->build(v, out, err);
+    if (status != DG_OK) {
+        dg_gmm_free(*out);
+        *out = NULL;
+    }
+    return status;
+}

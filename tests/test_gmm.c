@@ -1325,7 +1325,7 @@ static void test_synthetic(void)
         const char *fragment;
     } bad[] = {
         {"swirl", DG_EUNKNOWN, "unknown synthetic mixture 'swirl'"},
-        {"gauss2d,q=3", DG_EINVAL, "unknown parameter 'q' (k, seed, spread, std)"},
+        {"gauss2d,q=3", DG_EUNKNOWN, "unknown parameter 'q' (k, seed, spread, std)"},
         {"gauss2d,k=0", DG_EINVAL, "k must be ≥ 1"},
         {"rings,std=-0.5", DG_EINVAL, "std must be ≥ 0"},
         {"lowrank,d=3,r=5", DG_EINVAL, "r = 5 exceeds d = 3"},

@@ -123,22 +123,45 @@ void cli_progress_done(cli_progress *p);
 /* The command line as one string, arguments with spaces quoted; caller frees. */
 char *cli_command_line(int argc, char **argv);
 
-/* The data and the denoiser built on them. */
+/* The data (or distribution) and the denoiser built on them. */
 typedef struct cli_model {
-    dg_dataset *data;     /* the rows (and image shape) */
-    dg_denoiser *den;     /* the denoiser of --denoiser */
-    const char *denoiser; /* its kind, for /config */
+    dg_dataset *data;       /* the rows (and image shape); NULL for a mixture */
+    dg_gmm *population;     /* a mixture given by --data gmm:… or synthetic:NAME */
+    dg_gmm *fit;            /* the mixture fitted by --denoiser gaussian|gmm-fit:K */
+    dg_denoiser *den;       /* the denoiser of --denoiser */
+    const char *denoiser;   /* its kind, for /config */
     size_t dim;
 } cli_model;
 
+typedef struct cli_model_options {
+    const char *spec;     /* --data */
+    size_t limit;         /* --limit: first rows of a dataset (0 = all) */
+    const char *denoiser; /* --denoiser; NULL = empirical for data, gmm for mixtures */
+    size_t samples;       /* --samples: draw this many rows from a mixture */
+    unsigned long seed;   /* --seed: samples and EM use streams derived from it */
+    int announce;         /* a "loading" line on stderr while reading */
+} cli_model_options;
+
 /*
- * Loads the data of spec (first `limit` rows; 0 = all) and builds the
- * denoiser kind on them; with announce, a "loading" line on stderr while it
- * reads.  Returns an exit code after printing any error.
+ * Loads the data or mixture of o->spec and builds the denoiser on it:
+ * empirical (exact D* of data rows), gmm (exact, of a mixture), gaussian
+ * (the fitted Gaussian, i.e. the linear Wiener denoiser) or gmm-fit:K (a
+ * mixture fitted by EM).  Returns an exit code after printing any error.
  */
+int cli_model_load_ex(const cli_model_options *o, cli_model *m);
+
+/* The same for a dataset spec with default denoiser options. */
 int cli_model_load(const char *spec, size_t limit, const char *denoiser,
                    int announce, cli_model *m);
 void cli_model_free(cli_model *m);
+
+/*
+ * The fitted mixture, if any, as /fit/weights, /fit/means, /fit/covs for a
+ * run file (reusable with --data gmm:RUN.h5:/fit): fills arrays[0..2] and
+ * returns their number (0 without a fit, −1 when short of memory); *storage
+ * holds the values until the caller frees it.
+ */
+int cli_model_fit_arrays(const cli_model *m, dg_h5_array *arrays, double **storage);
 
 /* n start points x_0 = σ_max z from GSL's mt19937 with seed; an exit code. */
 int cli_draw_starts(unsigned long seed, size_t n, size_t dim, double sigma_max,

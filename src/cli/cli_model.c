@@ -4,44 +4,191 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
+/* Samples and EM initialisation use their own streams, derived from --seed,
+ * so that they are not the same normals as the start points. */
+#define SAMPLES_SEED_SALT 0x5A17ED5EEDUL
+#define FIT_SEED_SALT 0xF17C0DEUL
+
+/* A population mixture: gmm:FILE[:/group] or one of the teaching mixtures. */
+static int load_mixture(const char *spec, dg_gmm **g, dg_error *err)
+{
+    if (strncmp(spec, "gmm:", 4) == 0) {
+        char path[4096];
+        const char *group = strstr(spec + 4, ":/");
+        const size_t len = group ? (size_t)(group - spec - 4) : strlen(spec + 4);
+        if (len == 0 || len >= sizeof path)
+            return dg_error_set(err, DG_EINVAL, "bad data spec '%s': expected gmm:FILE[:/group]",
+                                spec);
+        memcpy(path, spec + 4, len);
+        path[len] = '\0';
+        return dg_gmm_load_group(path, group ? group + 1 : "", g, err);
+    }
+    return dg_gmm_synthetic(spec + strlen("synthetic:"), g, err);
+}
+
+/* True for specs that name a distribution rather than rows of data. */
+static int is_mixture_spec(const char *spec)
+{
+    if (strncmp(spec, "gmm:", 4) == 0)
+        return 1;
+    return strncmp(spec, "synthetic:", 10) == 0 && strncmp(spec + 10, "gmm", 3) != 0;
+}
+
+/* Draws n points of g into a new dataset. */
+static int sample_mixture(const dg_gmm *g, size_t n, unsigned long seed, dg_dataset **out,
+                          dg_error *err)
+{
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    *out = dg_dataset_alloc(n, dg_gmm_dim(g));
+    if (!rng || !*out) {
+        gsl_rng_free(rng);
+        dg_dataset_free(*out);
+        *out = NULL;
+        return dg_error_set(err, DG_ENOMEM, "cannot allocate %zu samples", n);
+    }
+    gsl_rng_set(rng, seed ^ SAMPLES_SEED_SALT);
+    int status = dg_gmm_sample(g, rng, n, (*out)->x, err);
+    gsl_rng_free(rng);
+    if (status != DG_OK) {
+        dg_dataset_free(*out);
+        *out = NULL;
+    }
+    return status;
+}
+
+/* Builds the denoiser kind on what was loaded; sets m->fit for fitted kinds. */
+static int build_denoiser(const cli_model_options *o, cli_model *m)
+{
+    dg_error err;
+    const char *kind = o->denoiser ? o->denoiser : m->data ? "empirical" : "gmm";
+    m->denoiser = kind;
+    if (strcmp(kind, "gmm") == 0) {
+        if (!m->population) {
+            cli_error("--denoiser gmm needs a mixture (--data gmm:FILE or synthetic:NAME "
+                      "without --samples); for data use gaussian or gmm-fit:K");
+            return EXIT_USAGE;
+        }
+        return dg_denoiser_gmm_alloc(m->population, &m->den, &err) == DG_OK ? EXIT_OK
+                                                                           : cli_fail(&err);
+    }
+    if (!m->data) {
+        cli_error("--denoiser %s needs data rows: give --samples N to draw them from %s", kind,
+                  o->spec);
+        return EXIT_USAGE;
+    }
+    int status;
+    if (strcmp(kind, "empirical") == 0) {
+        status = dg_denoiser_empirical_alloc(m->data->x, m->data->n, m->data->dim, &m->den, &err);
+    } else if (strcmp(kind, "gaussian") == 0) {
+        status = dg_gmm_fit_gaussian(m->data->x, m->data->n, m->data->dim, &m->fit, &err);
+        if (status == DG_OK)
+            status = dg_denoiser_gmm_alloc(m->fit, &m->den, &err);
+    } else if (strncmp(kind, "gmm-fit:", 8) == 0) {
+        char *end;
+        const unsigned long K = strtoul(kind + 8, &end, 10);
+        if (*end || K == 0 || kind[8] == '-' || kind[8] == '\0') {
+            cli_error("--denoiser %s: K must be a positive integer", kind);
+            return EXIT_USAGE;
+        }
+        status = dg_gmm_fit_em(m->data->x, m->data->n, m->data->dim, K, o->seed ^ FIT_SEED_SALT,
+                               NULL, &m->fit, &err);
+        if (status == DG_OK)
+            status = dg_denoiser_gmm_alloc(m->fit, &m->den, &err);
+    } else {
+        cli_error("unknown denoiser '%s' (empirical, gmm, gaussian, gmm-fit:K)", kind);
+        return EXIT_USAGE;
+    }
+    return status == DG_OK ? EXIT_OK : cli_fail(&err);
+}
+
+int cli_model_load_ex(const cli_model_options *o, cli_model *m)
+{
+    dg_error err;
+    int status;
+    memset(m, 0, sizeof *m);
+    if (o->announce)
+        fprintf(stderr, "loading %s ...", o->spec);
+    const int mixture = is_mixture_spec(o->spec);
+    if (mixture) {
+        status = load_mixture(o->spec, &m->population, &err);
+        if (status == DG_OK && o->samples > 0)
+            status = sample_mixture(m->population, o->samples, o->seed, &m->data, &err);
+    } else if (o->samples > 0) {
+        status = dg_error_set(&err, DG_EINVAL, "--samples applies to mixtures (gmm:FILE, "
+                                               "synthetic:NAME), not to '%s'", o->spec);
+    } else {
+        const dg_data_options dopt = {.limit = o->limit};
+        status = dg_data_load(o->spec, &dopt, &m->data, &err);
+    }
+    if (o->announce)
+        fprintf(stderr, "\r\033[K"); /* clear the line */
+    if (status != DG_OK) {
+        cli_model_free(m);
+        /* An unknown name or key is a usage error; a mixture that is
+         * impossible (K = 0, r > d, negative variances, weights not summing
+         * to 1) or a file that cannot be read is a failure. */
+        if (mixture && status != DG_EUNKNOWN)
+            return cli_fail(&err);
+        return cli_fail_spec(&err);
+    }
+    m->dim = m->data ? m->data->dim : dg_gmm_dim(m->population);
+    const int rc = build_denoiser(o, m);
+    if (rc != EXIT_OK)
+        cli_model_free(m);
+    return rc;
+}
+
 int cli_model_load(const char *spec, size_t limit, const char *denoiser,
                    int announce, cli_model *m)
 {
-    dg_error err;
-    memset(m, 0, sizeof *m);
-    if (announce)
-        fprintf(stderr, "loading %s ...", spec);
-    const dg_data_options dopt = {.limit = limit};
-    const int loaded = dg_data_load(spec, &dopt, &m->data, &err);
-    if (announce)
-        fprintf(stderr, "\r\033[K"); /* clear the line */
-    if (loaded != DG_OK)
-        return cli_fail_spec(&err);
-    if (strcmp(denoiser, "empirical") != 0) {
-        cli_model_free(m);
-        cli_error("unknown denoiser '%s' (empirical)", denoiser);
-        return EXIT_USAGE;
-    }
-    if (dg_denoiser_empirical_alloc(m->data->x, m->data->n, m->data->dim, &m->den, &err) !=
-        DG_OK) {
-        cli_model_free(m);
-        return cli_fail(&err);
-    }
-    m->denoiser = denoiser;
-    m->dim = m->data->dim;
-    return EXIT_OK;
+    const cli_model_options o = {.spec = spec, .limit = limit, .denoiser = denoiser,
+                                 .announce = announce};
+    return cli_model_load_ex(&o, m);
 }
 
 void cli_model_free(cli_model *m)
 {
     dg_denoiser_free(m->den);
     dg_dataset_free(m->data);
-    m->den = NULL;
-    m->data = NULL;
+    dg_gmm_free(m->population);
+    dg_gmm_free(m->fit);
+    memset(m, 0, sizeof *m);
+}
+
+int cli_model_fit_arrays(const cli_model *m, dg_h5_array *arrays, double **storage)
+{
+    *storage = NULL;
+    if (!m->fit)
+        return 0;
+    const size_t K = dg_gmm_components(m->fit), d = dg_gmm_dim(m->fit);
+    double *buf = malloc((K + K * d + K * d * d) * sizeof *buf);
+    if (!buf)
+        return -1;
+    double *w = buf, *means = buf + K, *covs = means + K * d;
+    for (size_t k = 0; k < K; k++) {
+        w[k] = dg_gmm_weight(m->fit, k);
+        memcpy(means + k * d, dg_gmm_mean(m->fit, k), d * sizeof *means);
+        if (dg_gmm_covariance(m->fit, k, covs + k * d * d, NULL) != DG_OK) {
+            free(buf);
+            return -1;
+        }
+    }
+    const dg_h5_array fit[3] = {
+        {"/fit/weights", w, 1, {K}, "weights of the fitted mixture (reuse: --data gmm:FILE:/fit)",
+         "1", "component"},
+        {"/fit/means", means, 2, {K, d}, "means of the fitted mixture", "data units",
+         "component dim"},
+        {"/fit/covs", covs, 3, {K, d, d}, "covariances of the fitted mixture", "data units^2",
+         "component dim dim"},
+    };
+    memcpy(arrays, fit, sizeof fit);
+    *storage = buf;
+    return 3;
 }
 
 int cli_draw_starts(unsigned long seed, size_t n, size_t dim, double sigma_max,

@@ -22,7 +22,8 @@ static void help(void)
            "\n"
            "  -d, --data SPEC        data, as for 'diffgeo sample' (see its --help)\n"
            "      --limit N          use the first N rows of the data\n"
-           "      --denoiser KIND    empirical (default)\n"
+           "      --denoiser KIND    as for 'diffgeo sample': empirical (default for data),\n"
+           "                         gmm (mixtures), gaussian, gmm-fit:K\n"
            "      --teacher NAME     teacher solver [ipndm]\n"
            "      --teacher-steps N  timestamps of the teacher's grid [61]\n"
            "      --warmup N         teacher trajectories averaged in the costs [256]\n"
@@ -174,7 +175,8 @@ static int parse(int argc, char **argv, gits_options *o)
 }
 
 /* Writes the schedule file: the student grid, the indices, costs and DP table. */
-static int write_schedule(const gits_options *o, const char *command_line,
+static int write_schedule(const gits_options *o, const char *model_denoiser,
+                          const char *command_line,
                           const double *tsig, size_t T, const double *C, const double *V,
                           const size_t *indices, size_t nfe)
 {
@@ -193,7 +195,7 @@ static int write_schedule(const gits_options *o, const char *command_line,
     const dg_h5_attr attrs[] = {
         {"command_line", command_line, 0, 0},
         {"data", o->data, 0, 0},
-        {"denoiser", o->denoiser, 0, 0},
+        {"denoiser", model_denoiser, 0, 0},
         {"teacher", o->teacher->name, 0, 0},
         {"teacher_schedule", o->grid.name, 0, 0},
         {"cost", dg_gits_cost_name((dg_gits_cost)o->cost), 0, 0},
@@ -229,7 +231,7 @@ static int write_schedule(const gits_options *o, const char *command_line,
 
 int cmd_gits(int argc, char **argv, const char *command_line)
 {
-    gits_options o = {.denoiser = "empirical", .teacher = &dg_solver_ipndm,
+    gits_options o = {.teacher = &dg_solver_ipndm,
                       .grid = CLI_GRID_DEFAULTS, .warmup = 256, .student_steps = 7,
                       .cost = DG_GITS_COST_DEV, .coeff = DG_GITS_DEFAULT_COEFF};
     o.grid.steps = 61;
@@ -255,7 +257,9 @@ int cmd_gits(int argc, char **argv, const char *command_line)
     cli_progress progress;
     cli_progress_init(&progress, "teacher");
     progress.enabled &= !o.quiet;
-    rc = cli_model_load(o.data, o.limit, o.denoiser, progress.enabled, &model);
+    const cli_model_options mopt = {.spec = o.data, .limit = o.limit, .denoiser = o.denoiser,
+                                    .seed = o.seed, .announce = progress.enabled};
+    rc = cli_model_load_ex(&mopt, &model);
     if (rc != EXIT_OK)
         goto release;
     rc = cli_draw_starts(o.seed, n, model.dim, o.grid.sigma_max, &starts);
@@ -287,7 +291,7 @@ int cmd_gits(int argc, char **argv, const char *command_line)
         rc = cli_fail(&err);
         goto release;
     }
-    rc = write_schedule(&o, command_line, tsig, T, C, V, indices, nfe);
+    rc = write_schedule(&o, model.denoiser, command_line, tsig, T, C, V, indices, nfe);
 
 release:
     dg_doubles_free(traj);

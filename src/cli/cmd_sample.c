@@ -31,8 +31,18 @@ static void help(void)
            "                         fashion-mnist[:train|:test], synthetic:gmm[,n=..,d=..,\n"
            "                         k=..,std=..,seed=..]; images are scaled to [−1, 1]\n"
            "      --limit N          use only the first N rows of the data\n"
-           "      --denoiser KIND    empirical (default): the exact posterior mean of the\n"
-           "                         data, D*(x; σ) = Σ softmax(−‖x − y_i‖²/2σ²) y_i\n"
+           "                         gmm:FILE[:/group] (a Gaussian mixture: /weights,\n"
+           "                         /means and /covs, /variances or /eigvecs+/eigvals),\n"
+           "                         synthetic:gauss2d|rings|lowrank[,key=value...]\n"
+           "                         (teaching mixtures), npy:PATH, cifar10:DIR\n"
+           "      --samples N        draw N rows from a mixture and use them as data\n"
+           "      --denoiser KIND    empirical: the exact posterior mean of the data rows,\n"
+           "                         D*(x; σ) = Σ softmax(−‖x − y_i‖²/2σ²) y_i (default\n"
+           "                         for data); gmm: the exact denoiser of a mixture\n"
+           "                         (default for mixtures); gaussian: the Gaussian\n"
+           "                         fitted to the data (the linear Wiener denoiser);\n"
+           "                         gmm-fit:K: a K-component mixture fitted by EM\n"
+           "                         (fitted mixtures are stored under /fit)\n"
            "\n"
            "Solver and grid:\n"
            "      --solver NAME      heun (default), euler, dpm2, dpmpp2m, dpmpp3m, ipndm,\n"
@@ -95,7 +105,7 @@ typedef struct sample_options {
     const char *data, *denoiser, *init, *output;
     const dg_solver_type *solver;
     cli_grid grid;
-    size_t n, limit;
+    size_t n, limit, samples;
     int n_given, quiet;
     int afs, denoise_to_zero, threshold;
     unsigned max_order;
@@ -111,7 +121,7 @@ typedef struct sample_options {
 enum {
     OPT_SOLVER = 2000, OPT_DENOISER, OPT_SEED, OPT_INIT, OPT_LIMIT,
     OPT_AFS, OPT_DENOISE_TO_ZERO, OPT_THRESHOLD, OPT_MAX_ORDER, OPT_JUMP_AT, OPT_METHOD,
-    OPT_POINTS
+    OPT_POINTS, OPT_SAMPLES
 };
 
 /* The interpolation paths of `diffgeo interpolate` (PAPER.md §7). */
@@ -137,6 +147,7 @@ static int parse(int argc, char **argv, sample_options *o)
         {"jump-at", required_argument, NULL, OPT_JUMP_AT},
         {"method", required_argument, NULL, OPT_METHOD},
         {"points", required_argument, NULL, OPT_POINTS},
+        {"samples", required_argument, NULL, OPT_SAMPLES},
         CLI_GRID_OPTIONS,
         {NULL, 0, NULL, 0},
     };
@@ -206,9 +217,13 @@ static int parse(int argc, char **argv, sample_options *o)
                                        "dpmpp3m, ipndm, ipndm_v)", optarg);
             break;
         case OPT_DENOISER:
-            if (strcmp(optarg, "empirical") != 0)
-                return cli_usage_error(COMMAND, "unknown denoiser '%s' (empirical)", optarg);
             o->denoiser = optarg;
+            break;
+        case OPT_SAMPLES:
+            if (cli_parse_size(COMMAND, "samples", optarg, &o->samples) != 0)
+                return EXIT_USAGE;
+            if (o->samples == 0)
+                return cli_usage_error(COMMAND, "--samples 0: need at least one row");
             break;
         case OPT_SEED:
             if (cli_parse_ulong(COMMAND, "seed", optarg, &o->seed) != 0)
@@ -342,7 +357,7 @@ static int make_starts(const sample_options *o, size_t dim, dg_dataset **starts)
 
 static int run_sample(int argc, char **argv, const char *command_line, int interpolate)
 {
-    sample_options o = {.denoiser = "empirical", .solver = &dg_solver_heun,
+    sample_options o = {.solver = &dg_solver_heun,
                         .grid = CLI_GRID_DEFAULTS, .n = 16, .interpolate = interpolate,
                         .method = "slerp", .points = 11};
     int rc = parse(argc, argv, &o);
@@ -355,7 +370,7 @@ static int run_sample(int argc, char **argv, const char *command_line, int inter
     double *sigmas = malloc((nsigmas > 0 ? nsigmas : 1) * sizeof *sigmas);
     dg_dataset *starts = NULL;
     cli_model model = {0};
-    double *traj = NULL, *denoised = NULL, *lambda = NULL, *ratio = NULL;
+    double *traj = NULL, *denoised = NULL, *lambda = NULL, *ratio = NULL, *fit_storage = NULL;
     dg_error err;
     if (!sigmas) {
         cli_error("out of memory");
@@ -380,15 +395,18 @@ static int run_sample(int argc, char **argv, const char *command_line, int inter
     cli_progress progress;
     cli_progress_init(&progress, "sampling");
     progress.enabled &= !o.quiet;
-    rc = cli_model_load(o.data, o.limit, o.denoiser, progress.enabled, &model);
+    const cli_model_options mopt = {.spec = o.data, .limit = o.limit, .denoiser = o.denoiser,
+                                    .samples = o.samples, .seed = o.seed,
+                                    .announce = progress.enabled};
+    rc = cli_model_load_ex(&mopt, &model);
     if (rc != EXIT_OK)
         goto release;
     const dg_dataset *data = model.data;
-    rc = make_starts(&o, data->dim, &starts);
+    rc = make_starts(&o, model.dim, &starts);
     if (rc != EXIT_OK)
         goto release;
 
-    const size_t n = starts->n, dim = data->dim, T = nsigmas - 1;
+    const size_t n = starts->n, dim = model.dim, T = nsigmas - 1;
     traj = dg_doubles_alloc(nsigmas * n, dim);
     denoised = dg_doubles_alloc(T * n, dim);
     if (!traj || !denoised) {
@@ -417,11 +435,23 @@ static int run_sample(int argc, char **argv, const char *command_line, int inter
     }
 
     /* What interpolate and --jump-at add to the run file. */
-    const dg_h5_attr extra_config[] = {
-        {"jump_at", NULL, (double)o.jump_at, 1},
-        {"interpolation", o.method, 0, 0},
-    };
-    dg_h5_array extra[2] = {{0}};
+    dg_h5_attr extra_config[3];
+    size_t nconfig = 0;
+    if (o.jump_given)
+        extra_config[nconfig++] = (dg_h5_attr){"jump_at", NULL, (double)o.jump_at, 1};
+    if (o.interpolate)
+        extra_config[nconfig++] = (dg_h5_attr){"interpolation", o.method, 0, 0};
+    if (o.samples)
+        extra_config[nconfig++] = (dg_h5_attr){"samples", NULL, (double)o.samples, 1};
+    dg_h5_array extra[5] = {{0}};
+    size_t nextra = 0;
+    const int nfit = cli_model_fit_arrays(&model, extra, &fit_storage);
+    if (nfit < 0) {
+        cli_error("out of memory");
+        rc = EXIT_FAILED;
+        goto release;
+    }
+    nextra = (size_t)nfit;
     if (o.interpolate) {
         lambda = malloc(n * sizeof *lambda);
         ratio = malloc(n * sizeof *ratio);
@@ -440,15 +470,15 @@ static int run_sample(int argc, char **argv, const char *command_line, int inter
         const dg_h5_array r = {"/interpolation/norm_ratio", ratio, 1, {n},
                                "||x_0|| / (sigma_max sqrt(d)): 1 on the noise shell", "1",
                                "sample"};
-        extra[0] = l;
-        extra[1] = r;
+        extra[nextra++] = l;
+        extra[nextra++] = r;
     }
 
     const dg_run run = {
         .command_line = command_line,
         .seed = o.seed,
         .data = o.data,
-        .denoiser = o.denoiser,
+        .denoiser = model.denoiser,
         .solver = o.solver->name,
         .schedule = o.grid.name,
         .steps = o.grid.steps,
@@ -463,16 +493,16 @@ static int run_sample(int argc, char **argv, const char *command_line, int inter
         .nfe = nfe,
         .n = n,
         .dim = dim,
-        .image_rank = data->image_rank,
-        .image_shape = data->image_shape,
+        .image_rank = data ? data->image_rank : 0,
+        .image_shape = data ? data->image_shape : NULL,
         .sigmas = sigmas,
         .nsigmas = nsigmas,
         .trajectory = traj,
         .denoised = denoised,
         .extra = extra,
-        .nextra = o.interpolate ? 2 : 0,
-        .extra_config = o.jump_given ? extra_config : extra_config + 1,
-        .nextra_config = (size_t)(o.jump_given + o.interpolate),
+        .nextra = nextra,
+        .extra_config = extra_config,
+        .nextra_config = nconfig,
     };
     if (cli_interrupted) {
         cli_error("interrupted; %s not written", o.output);
@@ -484,6 +514,7 @@ static int run_sample(int argc, char **argv, const char *command_line, int inter
     }
 
 release:
+    free(fit_storage);
     free(lambda);
     free(ratio);
     dg_doubles_free(traj);

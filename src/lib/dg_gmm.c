@@ -1444,6 +1444,7 @@ static const char *const gmm_dataset[F_COUNT] = {
 };
 
 typedef struct h5_found {
+    char name[256]; /* the dataset's full path: group + found[f].name */
     int present;
     size_t rank;
     size_t shape[DG_H5_RANK_MAX];
@@ -1455,7 +1456,7 @@ static void find_gmm_dataset(void *ctx, const dg_h5_entry *e)
     if (e->is_group)
         return;
     for (int f = 0; f < F_COUNT; f++)
-        if (strcmp(e->path, gmm_dataset[f]) == 0) {
+        if (strcmp(e->path, found[f].name) == 0) {
             found[f].present = 1;
             found[f].rank = e->rank;
             memcpy(found[f].shape, e->shape, sizeof found[f].shape);
@@ -1476,7 +1477,7 @@ static int expect_shape(const char *path, const h5_found *found, int f,
                         dg_error *err)
 {
     if (!found[f].present)
-        return dg_error_set(err, DG_EFORMAT, "%s: no dataset %s", path, gmm_dataset[f]);
+        return dg_error_set(err, DG_EFORMAT, "%s: no dataset %s", path, found[f].name);
     int same = found[f].rank == rank;
     for (size_t k = 0; same && k < rank; k++)
         same = found[f].shape[k] == shape[k];
@@ -1486,7 +1487,7 @@ static int expect_shape(const char *path, const h5_found *found, int f,
     format_shape(got, sizeof got, found[f].rank, found[f].shape);
     format_shape(expected, sizeof expected, rank, shape);
     return dg_error_set(err, DG_EFORMAT, "%s:%s has shape %s, expected %s = %s", path,
-                        gmm_dataset[f], got[0] ? got : "[] (a scalar)", meaning, expected);
+                        found[f].name, got[0] ? got : "[] (a scalar)", meaning, expected);
 }
 
 /* Checks the shapes of every dataset before anything is read. */
@@ -1495,15 +1496,15 @@ static int check_layout(const char *path, const h5_found *found, int *form,
 {
     const h5_found *w = &found[F_WEIGHTS], *m = &found[F_MEANS];
     if (!w->present)
-        return dg_error_set(err, DG_EFORMAT, "%s: no dataset /weights", path);
+        return dg_error_set(err, DG_EFORMAT, "%s: no dataset %s", path, found[F_WEIGHTS].name);
     if (w->rank != 1)
-        return dg_error_set(err, DG_EFORMAT, "%s:/weights has rank %zu, expected [K]", path,
-                            w->rank);
+        return dg_error_set(err, DG_EFORMAT, "%s:%s has rank %zu, expected [K]", path,
+                            w->name, w->rank);
     *K = w->shape[0];
     if (*K == 0)
-        return dg_error_set(err, DG_EFORMAT, "%s:/weights is empty (K = 0)", path);
+        return dg_error_set(err, DG_EFORMAT, "%s:%s is empty (K = 0)", path, w->name);
     if (!m->present)
-        return dg_error_set(err, DG_EFORMAT, "%s: no dataset /means", path);
+        return dg_error_set(err, DG_EFORMAT, "%s: no dataset %s", path, m->name);
     if (m->rank != 2 || m->shape[1] == 0)
         return dg_error_set(err, DG_EFORMAT, "%s:/means has rank %zu, expected [K][d] with d ≥ 1",
                             path, m->rank);
@@ -1553,7 +1554,7 @@ static int read_checked(const char *path, const h5_found *found, int f,
                         double **data, dg_error *err)
 {
     size_t rank, shape[DG_H5_RANK_MAX];
-    int status = dg_h5_read_array(path, gmm_dataset[f], &rank, shape, data, err);
+    int status = dg_h5_read_array(path, found[f].name, &rank, shape, data, err);
     if (status != DG_OK)
         return status;
     size_t len = 1;
@@ -1564,17 +1565,29 @@ static int read_checked(const char *path, const h5_found *found, int f,
     }
     if (!same)
         return dg_error_set(err, DG_EFORMAT, "%s:%s changed shape while being read", path,
-                            gmm_dataset[f]);
+                            found[f].name);
     char what[4200];
-    snprintf(what, sizeof what, "%s:%s", path, gmm_dataset[f]);
+    snprintf(what, sizeof what, "%s:%s", path, found[f].name);
     return dg_check_finite(*data, 1, len, what, err);
 }
 
 int dg_gmm_load(const char *path, dg_gmm **out, dg_error *err)
 {
+    return dg_gmm_load_group(path, "", out, err);
+}
+
+int dg_gmm_load_group(const char *path, const char *group, dg_gmm **out,
+                      dg_error *err)
+{
     *out = NULL;
     h5_found found[F_COUNT];
     memset(found, 0, sizeof found);
+    const size_t glen = strlen(group) - (group[0] && group[strlen(group) - 1] == '/');
+    if (glen + 16 > sizeof found[0].name)
+        return dg_error_set(err, DG_EINVAL, "%s: group name too long", path);
+    for (int f = 0; f < F_COUNT; f++)
+        snprintf(found[f].name, sizeof found[f].name, "%.*s%s", (int)glen, group,
+                 gmm_dataset[f]);
     int status = dg_h5_walk(path, find_gmm_dataset, found, err);
     int form = F_COVS;
     size_t K = 0, d = 0, r = 0;
@@ -1591,8 +1604,8 @@ int dg_gmm_load(const char *path, dg_gmm **out, dg_error *err)
         status = read_checked(path, found, need[f], &data[need[f]], err);
     for (size_t k = 0; status == DG_OK && k < K; k++)
         if (!(data[F_WEIGHTS][k] > 0))
-            status = dg_error_set(err, DG_EINVAL, "%s:/weights: weight %zu is not positive (%g)",
-                                  path, k, data[F_WEIGHTS][k]);
+            status = dg_error_set(err, DG_EINVAL, "%s:%s: weight %zu is not positive (%g)",
+                                  path, found[F_WEIGHTS].name, k, data[F_WEIGHTS][k]);
     if (status == DG_OK)
         status = dg_gmm_alloc(K, d, &g, err);
     for (size_t k = 0; status == DG_OK && k < K; k++) {
@@ -1608,7 +1621,7 @@ int dg_gmm_load(const char *path, dg_gmm **out, dg_error *err)
             status = wrap_error(err, status, path, gmm_dataset[form]);
     }
     if (status == DG_OK && (status = dg_gmm_check(g, err)) != DG_OK)
-        status = wrap_error(err, status, path, "/weights");
+        status = wrap_error(err, status, path, found[F_WEIGHTS].name);
     for (int f = 0; f < F_COUNT; f++)
         dg_doubles_free(data[f]);
     if (status != DG_OK) {
@@ -1815,7 +1828,7 @@ int dg_gmm_synthetic(const char *spec, dg_gmm **out, dg_error *err)
         if (i == SYNTH_KEYS_MAX || !t->keys[i].name) {
             char keys[128];
             key_list(t, keys, sizeof keys);
-            return dg_error_set(err, DG_EINVAL, "%s: unknown parameter '%s' (%s)", t->name, kv,
+            return dg_error_set(err, DG_EUNKNOWN, "%s: unknown parameter '%s' (%s)", t->name, kv,
                                 keys);
         }
         int status = parse_value(t, i, eq + 1, &v[i], err);

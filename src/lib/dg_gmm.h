@@ -164,6 +164,10 @@ int dg_gmm_check(const dg_gmm *g, dg_error *err);
  */
 int dg_gmm_load(const char *path, dg_gmm **out, dg_error *err);
 
+/* The same, for datasets inside group (e.g. "/fit" reads /fit/weights, …). */
+int dg_gmm_load_group(const char *path, const char *group, dg_gmm **out,
+                      dg_error *err);
+
 /* --- Reading a mixture back ------------------------------------------------ */
 
 size_t dg_gmm_components(const dg_gmm *g);
@@ -314,9 +318,9 @@ int dg_gmm_fit_em(const double *y, size_t n, size_t d, size_t K,
  *             r [2], seed [0], scale [1].
  *
  * Integer keys take non-negative integers, the others finite reals; std ≥ 0
- * (0 gives point masses).  Returns DG_EUNKNOWN for an unknown name,
- * DG_EINVAL for an unknown key, a malformed or out-of-range value (k = 0,
- * r > d, std < 0, ...), DG_ENOMEM.
+ * (0 gives point masses).  Returns DG_EUNKNOWN for an unknown name or key,
+ * DG_EINVAL for a malformed or out-of-range value (k = 0, r > d, std < 0,
+ * ...), DG_ENOMEM.
  */
 int dg_gmm_synthetic(const char *spec, dg_gmm **out, dg_error *err);
 

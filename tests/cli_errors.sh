@@ -299,7 +299,7 @@ expect_error "--denoiser network" 2 "$OUT" "denoiser" "'network'" -- \
 # through cli_fail), although the standard calls unknown names usage errors (2).
 expect_error "data spec nonsense:foo" 2 "$OUT" "unknown data spec" "'nonsense:foo'" -- \
     sample --data nonsense:foo $FAST -o "$OUT"
-expect_error "data spec synthetic:nosuch" 2 "$OUT" "unknown synthetic dataset" "'nosuch'" -- \
+expect_error "data spec synthetic:nosuch" 2 "$OUT" "unknown synthetic" "'nosuch'" -- \
     sample --data synthetic:nosuch $FAST -o "$OUT"
 expect_error "unknown option --frobnicate" 2 "$OUT" "--frobnicate" -- \
     sample --data $GMM $FAST --frobnicate -o "$OUT"

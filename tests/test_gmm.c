@@ -1324,7 +1324,7 @@ static void test_synthetic(void)
         int status;
         const char *fragment;
     } bad[] = {
-        {"swirl", DG_EUNKNOWN, "unknown synthetic mixture 'swirl'"},
+        {"swirl", DG_EUNKNOWN, "unknown synthetic distribution 'swirl'"},
         {"gauss2d,q=3", DG_EUNKNOWN, "unknown parameter 'q' (k, seed, spread, std)"},
         {"gauss2d,k=0", DG_EINVAL, "k must be ≥ 1"},
         {"rings,std=-0.5", DG_EINVAL, "std must be ≥ 0"},

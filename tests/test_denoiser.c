@@ -277,6 +277,33 @@ static void test_dense_small_sigma(gsl_rng *rng)
     free(y);
 }
 
+/*
+ * Many chunks (14, two skip groups): queries next to the data at small σ skip
+ * most chunks' second products; the result must still match the reference.
+ */
+static void test_skipped_chunks(gsl_rng *rng)
+{
+    const size_t n = 7000, dim = 5, nq = 9;
+    double *y = random_points(rng, n, dim, 3.3, 1.7);
+    dg_denoiser *den = make_denoiser(y, n, dim);
+    static const double sigmas[] = {0.004, 0.05, 0.3, 3.0, 30.0};
+    for (size_t s = 0; s < 5; s++) {
+        double *x = malloc(nq * dim * sizeof *x);
+        for (size_t q = 0; q < nq; q++) {
+            /* near rows of the last group, so earlier groups cannot be skipped
+             * but later chunks of it can */
+            const size_t j = n - 1 - 613 * q;
+            for (size_t k = 0; k < dim; k++)
+                x[q * dim + k] = y[j * dim + k] + sigmas[s] * gsl_ran_gaussian(rng, 0.7);
+        }
+        const double e = error_against_reference(den, y, n, dim, x, nq, sigmas[s]);
+        ok(e <= 1e-12, "14 chunks, σ = %g: relative error %.2e", sigmas[s], e);
+        free(x);
+    }
+    dg_denoiser_free(den);
+    free(y);
+}
+
 int main(void)
 {
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -296,6 +323,7 @@ int main(void)
     test_chunk_sizes(rng);
     test_far_clusters(rng);
     test_dense_small_sigma(rng);
+    test_skipped_chunks(rng);
 
     dg_denoiser_free(den);
     free(y);

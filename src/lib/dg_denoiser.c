@@ -7,9 +7,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "dg_tensor.h"
 
@@ -96,6 +93,7 @@ typedef struct empirical {
 
     /* Scratch for one block of queries; sized once at allocation. */
     double *xc;             /* queries − μ, QUERY_BLOCK × dim */
+    double *running_max;    /* largest logit per query over the groups reduced so far */
     double *xc_sqnorm;      /* ‖x − μ‖², QUERY_BLOCK */
     unsigned char *exact;   /* per query: recompute logits from differences */
     size_t nslots;          /* chunks computed concurrently */
@@ -202,6 +200,12 @@ static double raw_logit_error_bound(double xx, double r, size_t dim)
  * for queries flagged exact, the candidates' logits are −½‖x − y‖² from exact
  * differences, and the others' are their GEMM values shifted by −½‖x‖², whose
  * errors cannot matter: their weights are below e^−WINDOW of the maximum.
+ *
+ * A query whose largest logit in this chunk lies more than the window (plus
+ * twice the worst-case rounding) below running_max[q], the largest logit of
+ * the groups already reduced, gets an empty record: all its weights here are
+ * below e^−WINDOW of the final maximum.  Only the other queries' rows enter
+ * the second product, packed together.
  */
 static void chunk_record(const empirical *e, size_t j, size_t nq,
                          double sigma2, record rec, double *logits)
@@ -212,6 +216,7 @@ static void chunk_record(const empirical *e, size_t j, size_t nq,
     dg_block xc = dg_block_view(e->xc, nq, dim);
     dg_block y = dg_block_view(e->y + r0 * dim, rc, dim);
     dg_block g = {logits, nq, rc, DG_EMPIRICAL_CHUNK};
+    size_t active = 0;
 
     dg_gemm_abt(1.0, xc, y, 0.0, g);
     for (size_t q = 0; q < nq; q++) {
@@ -221,10 +226,16 @@ static void chunk_record(const empirical *e, size_t j, size_t nq,
             l[i] -= half_sqnorm[i];
             m = fmax(m, l[i]);
         }
+        const double xx = e->xc_sqnorm[q];
+        const double margin = DG_EMPIRICAL_LOGIT_WINDOW * sigma2 +
+                              2 * raw_logit_error_bound(xx, e->chunk_radius[j], dim);
+        /* In exact mode the running maximum is in units of −½‖x − y‖². */
+        if ((e->exact[q] ? m - 0.5 * xx : m) < e->running_max[q] - margin) {
+            rec.max[q] = -INFINITY;
+            continue;
+        }
         if (e->exact[q]) {
-            const double xx = e->xc_sqnorm[q];
-            const double cut = m - DG_EMPIRICAL_LOGIT_WINDOW * sigma2 -
-                               2 * raw_logit_error_bound(xx, e->chunk_radius[j], dim);
+            const double cut = m - margin;
             const double *x = e->xc + q * dim;
             m = -INFINITY;
             for (size_t i = 0; i < rc; i++) {
@@ -235,15 +246,27 @@ static void chunk_record(const empirical *e, size_t j, size_t nq,
                 m = fmax(m, l[i]);
             }
         }
-        double s = 0;
+        /* Pack the row of weights: row q moves up to row `active` ≤ q. */
+        double *w = logits + active * DG_EMPIRICAL_CHUNK, s = 0;
         for (size_t i = 0; i < rc; i++) {
-            l[i] = scaled_weight(l[i] - m, sigma2);
-            s += l[i];
+            w[i] = scaled_weight(l[i] - m, sigma2);
+            s += w[i];
         }
         rec.max[q] = m;
         rec.sum_w[q] = s;
+        active++;
     }
-    dg_gemm_ab(1.0, g, y, 0.0, dg_block_view(rec.sum_wy, nq, dim));
+    if (active == 0)
+        return;
+    g.rows = active;
+    dg_gemm_ab(1.0, g, y, 0.0, dg_block_view(rec.sum_wy, active, dim));
+    /* Unpack the weighted sums to their queries' rows, last first. */
+    for (size_t q = nq; q-- > 0 && active > 0;) {
+        if (rec.max[q] == -INFINITY)
+            continue;
+        if (--active != q)
+            memcpy(rec.sum_wy + q * dim, rec.sum_wy + active * dim, dim * sizeof *rec.sum_wy);
+    }
 }
 
 /* ------------------------------------------------------------------------ */
@@ -282,21 +305,27 @@ static int empirical_eval(void *state, const double *x, size_t n,
     for (size_t q0 = 0; q0 < n; q0 += DG_EMPIRICAL_QUERY_BLOCK) {
         const size_t nq = n - q0 < DG_EMPIRICAL_QUERY_BLOCK ? n - q0 : DG_EMPIRICAL_QUERY_BLOCK;
         prepare_queries(e, x + q0 * dim, nq, sigma);
+        for (size_t q = 0; q < nq; q++)
+            e->running_max[q] = -INFINITY;
         size_t depth = 0;
         for (size_t g0 = 0; g0 < e->nchunks; g0 += e->nslots) {
             const size_t ng = e->nchunks - g0 < e->nslots ? e->nchunks - g0 : e->nslots;
-            /* Parallel over the chunks of a group: each chunk's record is
-             * computed by one thread alone, and records enter the reduction
-             * tree in chunk order below, so the thread count cannot change
-             * a bit of the result. */
+            /* Parallel over the chunks of a group of fixed size: each chunk's
+             * record is computed by one thread alone from the running maxima
+             * of the earlier groups, and records enter the reduction tree in
+             * chunk order below, so the thread count cannot change a bit of
+             * the result. */
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) if (ng > 1)
 #endif
             for (size_t t = 0; t < ng; t++)
                 chunk_record(e, g0 + t, nq, sigma2, e->slot[t],
                              e->logits + t * DG_EMPIRICAL_QUERY_BLOCK * DG_EMPIRICAL_CHUNK);
-            for (size_t t = 0; t < ng; t++)
+            for (size_t t = 0; t < ng; t++) {
                 stack_push(e, &depth, e->slot[t], nq, sigma2);
+                for (size_t q = 0; q < nq; q++)
+                    e->running_max[q] = fmax(e->running_max[q], e->slot[t].max[q]);
+            }
         }
         const record total = stack_collapse(e, depth, nq, sigma2);
         for (size_t q = 0; q < nq; q++) {
@@ -338,7 +367,7 @@ static int empirical_alloc_scratch(empirical *e)
     const size_t qb = DG_EMPIRICAL_QUERY_BLOCK, dim = e->dim;
     const size_t record_size = qb * (dim + 2);
     const size_t nrecords = e->nslots + e->nlevels;
-    const size_t total = qb * dim + qb +
+    const size_t total = qb * dim + 2 * qb +
                          e->nslots * qb * DG_EMPIRICAL_CHUNK + nrecords * record_size;
     e->block_storage = dg_doubles_alloc(total, 1);
     e->exact = malloc(qb);
@@ -351,6 +380,8 @@ static int empirical_alloc_scratch(empirical *e)
     e->xc = p;
     p += qb * dim;
     e->xc_sqnorm = p;
+    p += qb;
+    e->running_max = p;
     p += qb;
     e->logits = p;
     p += e->nslots * qb * DG_EMPIRICAL_CHUNK;
@@ -385,11 +416,7 @@ int dg_denoiser_empirical_alloc(const double *y, size_t n, size_t dim,
     e->nlevels = 1;
     for (size_t c = e->nchunks; c > 1; c >>= 1)
         e->nlevels++;
-#ifdef _OPENMP
-    e->nslots = (size_t)omp_get_max_threads();
-#else
-    e->nslots = 1;
-#endif
+    e->nslots = DG_EMPIRICAL_GROUP;
     if (e->nslots > e->nchunks)
         e->nslots = e->nchunks;
     e->y = dg_doubles_alloc(n, dim);

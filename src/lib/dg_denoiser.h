@@ -58,9 +58,15 @@ void dg_denoiser_free(dg_denoiser *den);
  * weight is not negligible (within DG_EMPIRICAL_LOGIT_WINDOW nats of its
  * chunk's maximum, allowing for the worst-case rounding error) are recomputed
  * from exact differences −‖x − y_i‖²/2.
+ *
+ * Chunks are computed DG_EMPIRICAL_GROUP at a time (in parallel); a query
+ * whose weights in a chunk are all below e^−WINDOW of the largest logit seen
+ * in the earlier groups skips that chunk's second product.  The groups are
+ * fixed, so which products are skipped does not depend on the thread count.
  */
 #define DG_EMPIRICAL_CHUNK 512         /* rows per chunk: fixes the reduction tree */
 #define DG_EMPIRICAL_QUERY_BLOCK 128   /* queries per pass over the data */
+#define DG_EMPIRICAL_GROUP 8           /* chunks computed between skip decisions */
 #define DG_EMPIRICAL_LOGIT_TOL 1e-12   /* largest typical logit error accepted from a GEMM */
 #define DG_EMPIRICAL_LOGIT_WINDOW 50.0 /* e^−50 ≈ 2e−22: weights below it cannot matter */
 

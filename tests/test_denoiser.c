@@ -304,6 +304,36 @@ static void test_skipped_chunks(gsl_rng *rng)
     free(y);
 }
 
+/* Adopting the rows gives the same bits as copying them; a refusal leaves them alone. */
+static void test_adopt(gsl_rng *rng)
+{
+    const size_t n = 1100, dim = 6, nq = 4;
+    double *y = random_points(rng, n, dim, -7.25, 1.1);
+    double *own = dg_doubles_alloc(n, dim);
+    memcpy(own, y, n * dim * sizeof *y);
+    double *x = random_points(rng, nq, dim, -7.25, 1.3), a[4 * 6], b[4 * 6];
+    dg_denoiser *copy = make_denoiser(y, n, dim), *adopted = NULL;
+    dg_error err;
+    int status = dg_denoiser_empirical_adopt(own, n, dim, &adopted, &err);
+    dg_denoiser_eval(copy, x, nq, 0.83, a, &err);
+    dg_denoiser_eval(adopted, x, nq, 0.83, b, &err);
+    ok(status == DG_OK && memcmp(a, b, sizeof a) == 0,
+       "an adopted buffer gives the same bits as a copied one");
+    dg_denoiser_free(adopted); /* frees `own` */
+    dg_denoiser_free(copy);
+
+    double *bad = dg_doubles_alloc(n, dim);
+    memcpy(bad, y, n * dim * sizeof *y);
+    bad[17] = NAN;
+    status = dg_denoiser_empirical_adopt(bad, n, dim, &adopted, &err);
+    ok(status == DG_ENONFINITE && adopted == NULL && memcmp(bad, y, 17 * sizeof *y) == 0 &&
+           memcmp(bad + 18, y + 18, (n * dim - 18) * sizeof *y) == 0,
+       "a refused adoption leaves the buffer unchanged and the caller's");
+    dg_doubles_free(bad);
+    free(x);
+    free(y);
+}
+
 int main(void)
 {
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -324,6 +354,7 @@ int main(void)
     test_far_clusters(rng);
     test_dense_small_sigma(rng);
     test_skipped_chunks(rng);
+    test_adopt(rng);
 
     dg_denoiser_free(den);
     free(y);

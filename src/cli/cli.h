@@ -140,6 +140,8 @@ typedef struct cli_model_options {
     size_t samples;       /* --samples: draw this many rows from a mixture */
     unsigned long seed;   /* --seed: samples and EM use streams derived from it */
     int announce;         /* a "loading" line on stderr while reading */
+    int adopt_rows;       /* the empirical denoiser takes the rows over (data->x
+                             becomes NULL): for commands that need them no more */
 } cli_model_options;
 
 /*

@@ -82,7 +82,12 @@ static int build_denoiser(const cli_model_options *o, cli_model *m)
         return EXIT_USAGE;
     }
     int status;
-    if (strcmp(kind, "empirical") == 0) {
+    if (strcmp(kind, "empirical") == 0 && o->adopt_rows) {
+        /* The denoiser takes the rows over: no second copy of the data. */
+        status = dg_denoiser_empirical_adopt(m->data->x, m->data->n, m->data->dim, &m->den, &err);
+        if (status == DG_OK)
+            m->data->x = NULL;
+    } else if (strcmp(kind, "empirical") == 0) {
         status = dg_denoiser_empirical_alloc(m->data->x, m->data->n, m->data->dim, &m->den, &err);
     } else if (strcmp(kind, "gaussian") == 0) {
         status = dg_gmm_fit_gaussian(m->data->x, m->data->n, m->data->dim, &m->fit, &err);

@@ -258,7 +258,8 @@ int cmd_gits(int argc, char **argv, const char *command_line)
     cli_progress_init(&progress, "teacher");
     progress.enabled &= !o.quiet;
     const cli_model_options mopt = {.spec = o.data, .limit = o.limit, .denoiser = o.denoiser,
-                                    .seed = o.seed, .announce = progress.enabled};
+                                    .seed = o.seed, .announce = progress.enabled,
+                                    .adopt_rows = 1};
     rc = cli_model_load_ex(&mopt, &model);
     if (rc != EXIT_OK)
         goto release;

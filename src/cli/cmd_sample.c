@@ -397,7 +397,8 @@ static int run_sample(int argc, char **argv, const char *command_line, int inter
     progress.enabled &= !o.quiet;
     const cli_model_options mopt = {.spec = o.data, .limit = o.limit, .denoiser = o.denoiser,
                                     .samples = o.samples, .seed = o.seed,
-                                    .announce = progress.enabled};
+                                    .announce = progress.enabled,
+                                    .adopt_rows = 1};
     rc = cli_model_load_ex(&mopt, &model);
     if (rc != EXIT_OK)
         goto release;

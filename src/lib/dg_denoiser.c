@@ -396,8 +396,13 @@ static int empirical_alloc_scratch(empirical *e)
     return DG_OK;
 }
 
-int dg_denoiser_empirical_alloc(const double *y, size_t n, size_t dim,
-                                dg_denoiser **out, dg_error *err)
+/*
+ * Builds the denoiser with its centred rows in `rows`: a fresh buffer (a copy
+ * of y) or y itself (adopted).  Everything that can fail is done before y is
+ * touched, so that a failed adoption leaves y as it was.
+ */
+static int empirical_build(const double *y, double *rows, size_t n, size_t dim,
+                           dg_denoiser **out, dg_error *err)
 {
     *out = NULL;
     if (n == 0 || dim == 0)
@@ -408,8 +413,12 @@ int dg_denoiser_empirical_alloc(const double *y, size_t n, size_t dim,
         return status;
 
     empirical *e = calloc(1, sizeof *e);
-    if (!e)
+    long double *sum = calloc(dim, sizeof *sum);
+    if (!e || !sum) {
+        free(e);
+        free(sum);
         return dg_error_set(err, DG_ENOMEM, "out of memory");
+    }
     e->n = n;
     e->dim = dim;
     e->nchunks = (n + DG_EMPIRICAL_CHUNK - 1) / DG_EMPIRICAL_CHUNK;
@@ -419,25 +428,28 @@ int dg_denoiser_empirical_alloc(const double *y, size_t n, size_t dim,
     e->nslots = DG_EMPIRICAL_GROUP;
     if (e->nslots > e->nchunks)
         e->nslots = e->nchunks;
-    e->y = dg_doubles_alloc(n, dim);
     e->mean = calloc(dim, sizeof *e->mean);
     e->half_sqnorm = malloc(n * sizeof *e->half_sqnorm);
     e->chunk_radius = calloc(e->nchunks, sizeof *e->chunk_radius);
-    if (!e->y || !e->mean || !e->half_sqnorm || !e->chunk_radius ||
-        empirical_alloc_scratch(e) != DG_OK) {
+    if (rows && e->mean && e->half_sqnorm && e->chunk_radius &&
+        empirical_alloc_scratch(e) == DG_OK)
+        *out = dg_denoiser_wrap(&empirical_type, dim, e);
+    if (!*out) {
         empirical_free(e);
+        free(sum);
         return dg_error_set(err, DG_ENOMEM, "cannot allocate the empirical denoiser for %zu × %zu data",
                             n, dim);
     }
+    e->y = rows;
 
-    /* The mean in long double, so that centring does not depend on row order
-     * beyond the last bit. */
-    for (size_t k = 0; k < dim; k++) {
-        long double s = 0;
-        for (size_t i = 0; i < n; i++)
-            s += y[i * dim + k];
-        e->mean[k] = (double)(s / n);
-    }
+    /* The mean in long double, row by row, so that centring depends on the row
+     * order only in the last bit. */
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < dim; k++)
+            sum[k] += y[i * dim + k];
+    for (size_t k = 0; k < dim; k++)
+        e->mean[k] = (double)(sum[k] / n);
+    free(sum);
     for (size_t i = 0; i < n; i++) {
         double *yc = e->y + i * dim;
         for (size_t k = 0; k < dim; k++)
@@ -448,11 +460,21 @@ int dg_denoiser_empirical_alloc(const double *y, size_t n, size_t dim,
         *r = fmax(*r, sqrt(yy));
         e->radius = fmax(e->radius, sqrt(yy));
     }
-
-    *out = dg_denoiser_wrap(&empirical_type, dim, e);
-    if (!*out) {
-        empirical_free(e);
-        return dg_error_set(err, DG_ENOMEM, "out of memory");
-    }
     return DG_OK;
+}
+
+int dg_denoiser_empirical_alloc(const double *y, size_t n, size_t dim,
+                                dg_denoiser **out, dg_error *err)
+{
+    double *rows = dg_size_fits(n, dim) && n && dim ? dg_doubles_alloc(n, dim) : NULL;
+    const int status = empirical_build(y, rows ? rows : NULL, n, dim, out, err);
+    if (status != DG_OK && rows && !*out)
+        dg_doubles_free(rows);
+    return status;
+}
+
+int dg_denoiser_empirical_adopt(double *y, size_t n, size_t dim,
+                                dg_denoiser **out, dg_error *err)
+{
+    return empirical_build(y, y, n, dim, out, err);
 }

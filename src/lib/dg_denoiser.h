@@ -78,6 +78,15 @@ void dg_denoiser_free(dg_denoiser *den);
 int dg_denoiser_empirical_alloc(const double *y, size_t n, size_t dim,
                                 dg_denoiser **out, dg_error *err);
 
+/*
+ * The same without a copy of the data: takes ownership of y (n × dim,
+ * allocated with dg_doubles_alloc) and centres it in place, so y must not be
+ * used or freed by the caller afterwards.  On failure y is left unchanged and
+ * stays the caller's.
+ */
+int dg_denoiser_empirical_adopt(double *y, size_t n, size_t dim,
+                                dg_denoiser **out, dg_error *err);
+
 /* Allocates a denoiser object of a given kind around state (for kinds defined elsewhere). */
 dg_denoiser *dg_denoiser_wrap(const dg_denoiser_type *type, size_t dim,
                               void *state);

@@ -1,0 +1,78 @@
+#!/bin/sh
+# make bench: the empirical denoiser against its two GEMMs and against numpy,
+# a whole optimal-ODE run, 1 versus 2 threads, and peak memory.  Contenders
+# alternate and medians are taken, so the noise of a shared machine largely
+# cancels.  Prints a table and appends it to bench/results.tsv.
+#
+# Usage: bench/run.sh [ROUNDS]      (from the build directory)
+set -eu
+rounds=${1:-3}
+here=$(cd "$(dirname "$0")" && pwd)
+data=/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
+python=/usr/bin/python3
+[ -r "$data" ] || { echo "bench: needs Fashion-MNIST ($data)" >&2; exit 1; }
+export OPENBLAS_NUM_THREADS=1
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# Peak resident memory (MiB) and wall time (s) of a command, through Python's getrusage.
+measure() {
+    "$python" -c '
+import resource, subprocess, sys, time
+t = time.perf_counter()
+subprocess.run(sys.argv[1:], check=True)
+print(f"{time.perf_counter() - t:.3f} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f}")
+' "$@"
+}
+
+run="./diffgeo sample --data fashion-mnist -n 128 --solver heun --steps 18 --final-zero -q -o $tmp/run.h5"
+for r in $(seq "$rounds"); do
+    OMP_NUM_THREADS=2 ./bench/bench_denoiser 3 >"$tmp/den"
+    awk '/^denoiser_/ { print $2 }' "$tmp/den" >>"$tmp/ours"
+    awk '/^two_dgemm/ { print $2 }' "$tmp/den" >>"$tmp/gemm"
+    OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2 "$python" "$here/numpy_denoiser.py" "$data" 3 >>"$tmp/numpy"
+    OMP_NUM_THREADS=1 ./bench/bench_denoiser 3 | awk '/^denoiser_/ { print $2 }' >>"$tmp/ours1"
+    OMP_NUM_THREADS=2 measure $run >>"$tmp/run2"
+    OMP_NUM_THREADS=1 measure $run >>"$tmp/run1"
+done
+
+ours=$(median <"$tmp/ours")
+gemm=$(median <"$tmp/gemm")
+numpy=$(median <"$tmp/numpy")
+ours1=$(median <"$tmp/ours1")
+run2=$(cut -d' ' -f1 "$tmp/run2" | median)
+run1=$(cut -d' ' -f1 "$tmp/run1" | median)
+rss=$(cut -d' ' -f2 "$tmp/run2" | sort -g | tail -n 1)
+dataset=$(awk 'BEGIN { printf "%.0f", 60000 * 784 * 8 / 1048576 }')
+outputs=$(awk 'BEGIN { printf "%.0f", (19 + 18 + 1) * 128 * 784 * 8 / 1048576 }')
+
+commit=$(git -C "$here/.." rev-parse --short HEAD 2>/dev/null || echo unknown)
+cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+machine="$cpu, $(nproc) cores"
+stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+
+awk -v ours="$ours" -v gemm="$gemm" -v numpy="$numpy" -v ours1="$ours1" -v run2="$run2" \
+    -v run1="$run1" -v rss="$rss" -v dataset="$dataset" -v outputs="$outputs" \
+    -v stamp="$stamp" -v commit="$commit" -v machine="$machine" -v tsv="$here/results.tsv" '
+function row(name, value, unit, target) {
+    printf "%-44s %10.4g %-8s %s\n", name, value, unit, target
+    printf "%s\t%s\t%s\t%s\t%.6g\n", stamp, commit, machine, name, value >> tsv
+}
+BEGIN {
+    print "# diffgeo bench: B = 128 queries, 60 000 Fashion-MNIST images, d = 784, sigma = 10"
+    print "# " machine ", commit " commit ", " stamp
+    row("denoiser_seconds_2_threads", ours, "s", "")
+    row("two_dgemm_seconds", gemm, "s", "")
+    row("gemm_ratio", ours / gemm, "", "target <= 1.10")
+    row("numpy_seconds_2_threads", numpy, "s", "")
+    row("numpy_ratio", numpy / ours, "", "target >= 1.5")
+    row("run_heun18_final_zero_128_seconds", run2, "s", "35 evaluations")
+    row("run_vs_35_dense_gemm", 35 * gemm / run2, "x", "target >= 1.4")
+    row("run_numpy_ratio", 35 * numpy / run2, "x", "target >= 2.5")
+    row("threads_speedup_denoiser", ours1 / ours, "x", "target >= 1.8")
+    row("threads_speedup_run", run1 / run2, "x", "target >= 1.8")
+    row("run_peak_rss_mib", rss, "MiB", "")
+    row("run_peak_over_dataset_and_outputs_mib", rss - dataset - outputs, "MiB", "target <= 96")
+}'

@@ -37,6 +37,9 @@ int cli_parse_size(const char *command, const char *option, const char *text,
                    size_t *out);
 int cli_parse_ulong(const char *command, const char *option, const char *text,
                     unsigned long *out);
+/* A count of at least 1 ("--limit 0: must be at least 1" otherwise). */
+int cli_parse_count(const char *command, const char *option, const char *text,
+                    size_t *out);
 
 /*
  * Option parsing for commands whose only option is --help: prints help and
@@ -133,8 +136,9 @@ typedef struct cli_model {
 
 /*
  * Loads the data of spec (first `limit` rows; 0 = all) and builds the
- * denoiser kind on them; with announce, a "loading" line on stderr while it
- * reads.  Returns an exit code after printing any error.
+ * denoiser kind on them (none when denoiser is NULL); with announce, a
+ * "loading" line on stderr while it reads.  Returns an exit code after
+ * printing any error.
  */
 int cli_model_load(const char *spec, size_t limit, const char *denoiser,
                    int announce, cli_model *m);
@@ -143,6 +147,14 @@ void cli_model_free(cli_model *m);
 /* n start points x_0 = σ_max z from GSL's mt19937 with seed; an exit code. */
 int cli_draw_starts(unsigned long seed, size_t n, size_t dim, double sigma_max,
                     dg_dataset **out);
+
+/*
+ * Start points as `sample` takes them: the rows of the data spec init (of
+ * dimension dim, and exactly n of them when n_given), or, when init is NULL,
+ * n points drawn by cli_draw_starts.  An exit code.
+ */
+int cli_make_starts(const char *init, size_t n, int n_given, unsigned long seed,
+                    size_t dim, double sigma_max, dg_dataset **out);
 
 /* Subcommands: each returns an exit code. */
 int cmd_sample(int argc, char **argv, const char *command_line);

@@ -21,6 +21,9 @@ int cli_model_load(const char *spec, size_t limit, const char *denoiser,
         fprintf(stderr, "\r\033[K"); /* clear the line */
     if (loaded != DG_OK)
         return cli_fail_spec(&err);
+    m->dim = m->data->dim;
+    if (!denoiser)
+        return EXIT_OK;
     if (strcmp(denoiser, "empirical") != 0) {
         cli_model_free(m);
         cli_error("unknown denoiser '%s' (empirical)", denoiser);
@@ -32,7 +35,6 @@ int cli_model_load(const char *spec, size_t limit, const char *denoiser,
         return cli_fail(&err);
     }
     m->denoiser = denoiser;
-    m->dim = m->data->dim;
     return EXIT_OK;
 }
 
@@ -61,5 +63,25 @@ int cli_draw_starts(unsigned long seed, size_t n, size_t dim, double sigma_max,
     for (size_t k = 0; k < n * dim; k++)
         (*out)->x[k] = sigma_max * gsl_ran_gaussian_ziggurat(rng, 1.0);
     gsl_rng_free(rng);
+    return EXIT_OK;
+}
+
+int cli_make_starts(const char *init, size_t n, int n_given, unsigned long seed,
+                    size_t dim, double sigma_max, dg_dataset **out)
+{
+    dg_error err;
+    if (!init)
+        return cli_draw_starts(seed, n, dim, sigma_max, out);
+    if (dg_data_load(init, NULL, out, &err) != DG_OK)
+        return cli_fail_spec(&err);
+    if ((*out)->dim != dim) {
+        cli_error("--init %s: start points have dimension %zu, the data %zu", init,
+                  (*out)->dim, dim);
+        return EXIT_FAILED;
+    }
+    if (n_given && (*out)->n != n) {
+        cli_error("--init %s holds %zu start points, --n asks for %zu", init, (*out)->n, n);
+        return EXIT_FAILED;
+    }
     return EXIT_OK;
 }

@@ -163,5 +163,6 @@ int cmd_info(int argc, char **argv, const char *command_line);
 int cmd_table(int argc, char **argv, const char *command_line);
 int cmd_schedule(int argc, char **argv, const char *command_line);
 int cmd_gits(int argc, char **argv, const char *command_line);
+int cmd_meanshift(int argc, char **argv, const char *command_line);
 
 #endif /* DG_CLI_H */

@@ -21,6 +21,7 @@ static const command commands[] = {
     {"table", cmd_table, "print a dataset of a file as columns for gnuplot"},
     {"schedule", cmd_schedule, "print a σ grid as a table"},
     {"gits", cmd_gits, "find a σ schedule by dynamic programming on a teacher (GITS)"},
+    {"meanshift", cmd_meanshift, "mean shift: Gaussian (fixed or annealed) or flat (scikit-learn)"},
 };
 
 static void usage(FILE *out)

@@ -349,6 +349,12 @@ static void test_flat_boundaries(void)
        "2.375 and 3.625 are h = 1.25 apart: each sees both and climbs to 3.0");
     ok(dg_meanshift_label(mid, 1, 1, modes, 2, &label, &err) == DG_OK && label == 0,
        "a point halfway between two modes takes the first");
+    const double bad[2] = {2.375, NAN};
+    double h;
+    ok(dg_meanshift_flat(bad, 2, 1, 1.25, y, 2, NULL, path, counts, &iterations, NULL, &err) ==
+               DG_ENONFINITE &&
+           dg_meanshift_estimate_bandwidth(bad, 2, 1, 0.3, &h, &err) == DG_ENONFINITE,
+       "NaN in the data is refused: %s", err.message);
 }
 
 static void test_bin_seeds(void)

@@ -157,6 +157,9 @@ int dg_meanshift_estimate_bandwidth(const double *y, size_t n, size_t dim,
         return dg_error_set(err, DG_EINVAL, "no data to estimate a bandwidth from");
     if (!(quantile > 0 && quantile <= 1))
         return dg_error_set(err, DG_EINVAL, "quantile %g: must be in (0, 1]", quantile);
+    int status = dg_check_finite(y, n, dim, "data", err);
+    if (status != DG_OK)
+        return status;
     /* int(n * quantile) in Python: the product in double, truncated. */
     size_t k = (size_t)((double)n * quantile);
     if (k < 1)
@@ -241,6 +244,9 @@ int dg_meanshift_bin_seeds(const double *y, size_t n, size_t dim, double h,
     if (n == 0 || min_freq == 0)
         return dg_error_set(err, DG_EINVAL, "%s", n == 0 ? "no data to bin"
                                                          : "minimum bin frequency 0: must be ≥ 1");
+    status = dg_check_finite(y, n, dim, "data", err);
+    if (status != DG_OK)
+        return status;
     double *bins = dg_doubles_alloc(n, dim);
     bin_entry *entries = malloc(n * sizeof *entries);
     size_t *firsts = malloc(n * sizeof *firsts);
@@ -326,6 +332,10 @@ int dg_meanshift_flat(const double *y, size_t n, size_t dim, double h,
     int status = check_bandwidth(h, err);
     if (status == DG_OK)
         status = check_tol(opt->tol, err);
+    if (status == DG_OK)
+        status = dg_check_finite(y, n, dim, "data", err);
+    if (status == DG_OK)
+        status = dg_check_finite(seeds, nseeds, dim, "seeds", err);
     if (status != DG_OK)
         return status;
     size_t *updates = calloc(nseeds ? nseeds : 1, sizeof *updates);

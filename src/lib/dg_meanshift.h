@@ -94,7 +94,7 @@ int dg_meanshift_annealed(dg_denoiser *den, const double *sigmas,
  * (distance 0).  Distances are sqrt(Σ_j (y_ij − y_lj)²) summed in coordinate
  * order, as scikit-learn's trees do.  O(n² dim); parallel over the points,
  * summed in point order.  Returns DG_EINVAL for n = 0, dim = 0 or a quantile
- * outside (0, 1]; DG_ENOMEM.
+ * outside (0, 1]; DG_ENONFINITE for NaN/Inf in y; DG_ENOMEM.
  */
 int dg_meanshift_estimate_bandwidth(const double *y, size_t n, size_t dim,
                                     double quantile, double *h, dg_error *err);
@@ -109,7 +109,7 @@ int dg_meanshift_estimate_bandwidth(const double *y, size_t n, size_t dim,
  *
  * seeds (caller-owned) has room for n × dim doubles; *nseeds gets the count
  * (0 when no bin is full enough).  Returns DG_EINVAL for n = 0, h ≤ 0 or
- * min_freq = 0; DG_ENOMEM.
+ * min_freq = 0; DG_ENONFINITE; DG_ENOMEM.
  */
 int dg_meanshift_bin_seeds(const double *y, size_t n, size_t dim, double h,
                            size_t min_freq, double *seeds, size_t *nseeds,
@@ -129,7 +129,9 @@ int dg_meanshift_bin_seeds(const double *y, size_t n, size_t dim, double h,
  * *iterations holds the centres.  counts (nseeds) gets the size of each
  * seed's last neighbourhood, the one whose mean is its centre: 0 marks a
  * seed that found no data.  *n_iter (may be NULL) gets scikit-learn's
- * n_iter_.  Parallel over the seeds.  Returns DG_EINVAL for h ≤ 0 or tol < 0.
+ * n_iter_.  Parallel over the seeds.  Returns DG_EINVAL for h ≤ 0 or
+ * tol < 0; DG_ENONFINITE for NaN/Inf in y or the seeds; DG_ECANCELLED;
+ * DG_ENOMEM.
  */
 int dg_meanshift_flat(const double *y, size_t n, size_t dim, double h,
                       const double *seeds, size_t nseeds,

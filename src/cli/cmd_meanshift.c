@@ -14,7 +14,7 @@ static const char *const COMMAND = "meanshift";
 static void help(void)
 {
     printf("Usage: diffgeo meanshift --data SPEC [OPTION]... -o OUT.h5\n"
-           "Mean shift on the data (PAPER.md §3), in one of three modes:\n"
+           "Mean shift on the data, in one of three modes:\n"
            "\n"
            "  Gaussian kernel, fixed bandwidth (--bandwidth H): x ← m_H(x), the\n"
            "  Gaussian-weighted mean of the data around x, which is the exact optimal\n"

@@ -37,6 +37,9 @@ int cli_parse_size(const char *command, const char *option, const char *text,
                    size_t *out);
 int cli_parse_ulong(const char *command, const char *option, const char *text,
                     unsigned long *out);
+/* A count of at least 1 ("--limit 0: must be at least 1" otherwise). */
+int cli_parse_count(const char *command, const char *option, const char *text,
+                    size_t *out);
 
 /*
  * Option parsing for commands whose only option is --help: prints help and
@@ -142,6 +145,7 @@ typedef struct cli_model_options {
     int announce;         /* a "loading" line on stderr while reading */
     int adopt_rows;       /* the empirical denoiser takes the rows over (data->x
                              becomes NULL): for commands that need them no more */
+    int data_only;        /* load the rows and build no denoiser */
 } cli_model_options;
 
 /*
@@ -169,6 +173,14 @@ int cli_model_fit_arrays(const cli_model *m, dg_h5_array *arrays, double **stora
 int cli_draw_starts(unsigned long seed, size_t n, size_t dim, double sigma_max,
                     dg_dataset **out);
 
+/*
+ * Start points as `sample` takes them: the rows of the data spec init (of
+ * dimension dim, and exactly n of them when n_given), or, when init is NULL,
+ * n points drawn by cli_draw_starts.  An exit code.
+ */
+int cli_make_starts(const char *init, size_t n, int n_given, unsigned long seed,
+                    size_t dim, double sigma_max, dg_dataset **out);
+
 /* Subcommands: each returns an exit code. */
 int cmd_sample(int argc, char **argv, const char *command_line);
 int cmd_analyze(int argc, char **argv, const char *command_line);
@@ -177,5 +189,6 @@ int cmd_table(int argc, char **argv, const char *command_line);
 int cmd_schedule(int argc, char **argv, const char *command_line);
 int cmd_gits(int argc, char **argv, const char *command_line);
 int cmd_interpolate(int argc, char **argv, const char *command_line);
+int cmd_meanshift(int argc, char **argv, const char *command_line);
 
 #endif /* DG_CLI_H */

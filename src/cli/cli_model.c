@@ -142,6 +142,14 @@ int cli_model_load_ex(const cli_model_options *o, cli_model *m)
         return cli_fail_spec(&err);
     }
     m->dim = m->data ? m->data->dim : dg_gmm_dim(m->population);
+    if (o->data_only) {
+        if (m->data)
+            return EXIT_OK;
+        cli_model_free(m);
+        cli_error("%s is a distribution, not data rows%s", o->spec,
+                  o->samples ? "" : " (draw rows from it with --samples N where offered)");
+        return EXIT_USAGE;
+    }
     const int rc = build_denoiser(o, m);
     if (rc != EXIT_OK)
         cli_model_free(m);
@@ -152,7 +160,7 @@ int cli_model_load(const char *spec, size_t limit, const char *denoiser,
                    int announce, cli_model *m)
 {
     const cli_model_options o = {.spec = spec, .limit = limit, .denoiser = denoiser,
-                                 .announce = announce};
+                                 .announce = announce, .data_only = denoiser == NULL};
     return cli_model_load_ex(&o, m);
 }
 
@@ -213,5 +221,25 @@ int cli_draw_starts(unsigned long seed, size_t n, size_t dim, double sigma_max,
     for (size_t k = 0; k < n * dim; k++)
         (*out)->x[k] = sigma_max * gsl_ran_gaussian_ziggurat(rng, 1.0);
     gsl_rng_free(rng);
+    return EXIT_OK;
+}
+
+int cli_make_starts(const char *init, size_t n, int n_given, unsigned long seed,
+                    size_t dim, double sigma_max, dg_dataset **out)
+{
+    dg_error err;
+    if (!init)
+        return cli_draw_starts(seed, n, dim, sigma_max, out);
+    if (dg_data_load(init, NULL, out, &err) != DG_OK)
+        return cli_fail_spec(&err);
+    if ((*out)->dim != dim) {
+        cli_error("--init %s: start points have dimension %zu, the data %zu", init,
+                  (*out)->dim, dim);
+        return EXIT_FAILED;
+    }
+    if (n_given && (*out)->n != n) {
+        cli_error("--init %s holds %zu start points, --n asks for %zu", init, (*out)->n, n);
+        return EXIT_FAILED;
+    }
     return EXIT_OK;
 }

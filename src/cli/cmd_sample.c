@@ -337,22 +337,7 @@ static int make_starts(const sample_options *o, size_t dim, dg_dataset **starts)
         dg_dataset_free(ends);
         return rc;
     }
-    if (o->init) {
-        if (dg_data_load(o->init, NULL, starts, &err) != DG_OK)
-            return cli_fail_spec(&err);
-        if ((*starts)->dim != dim) {
-            cli_error("--init %s: start points have dimension %zu, the data %zu", o->init,
-                      (*starts)->dim, dim);
-            return EXIT_FAILED;
-        }
-        if (o->n_given && (*starts)->n != o->n) {
-            cli_error("--init %s holds %zu start points, --n asks for %zu", o->init,
-                      (*starts)->n, o->n);
-            return EXIT_FAILED;
-        }
-        return EXIT_OK;
-    }
-    return cli_draw_starts(o->seed, o->n, dim, o->grid.sigma_max, starts);
+    return cli_make_starts(o->init, o->n, o->n_given, o->seed, dim, o->grid.sigma_max, starts);
 }
 
 static int run_sample(int argc, char **argv, const char *command_line, int interpolate)

@@ -22,6 +22,7 @@ static const command commands[] = {
     {"schedule", cmd_schedule, "print a σ grid as a table"},
     {"interpolate", cmd_interpolate, "decode points between two starts (lerp, slerp, rescaled)"},
     {"gits", cmd_gits, "find a σ schedule by dynamic programming on a teacher (GITS)"},
+    {"meanshift", cmd_meanshift, "mean shift: Gaussian (fixed or annealed) or flat (scikit-learn)"},
 };
 
 static void usage(FILE *out)

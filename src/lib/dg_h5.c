@@ -729,7 +729,16 @@ typedef struct file_contents {
     size_t nattrs;
     const dg_h5_array *arrays;
     size_t narrays;
+    const dg_h5_array *ints; /* stored as int64 */
+    size_t nints;
 } file_contents;
+
+static int add_array_typed(hid_t file, const dg_h5_array *a, hid_t file_type);
+
+static int add_array(hid_t file, const dg_h5_array *a)
+{
+    return add_array_typed(file, a, H5T_IEEE_F64LE);
+}
 
 static int fill_file(hid_t file, const void *ctx)
 {
@@ -739,13 +748,23 @@ static int fill_file(hid_t file, const void *ctx)
         rc = write_attrs(file, c->attrs, c->nattrs);
     for (size_t k = 0; k < c->narrays && rc >= 0; k++)
         rc = add_array(file, &c->arrays[k]);
+    /* HDF5 converts the doubles to int64 as it writes: exact for integers. */
+    for (size_t k = 0; k < c->nints && rc >= 0; k++)
+        rc = add_array_typed(file, &c->ints[k], H5T_STD_I64LE);
     return rc < 0 ? -1 : 0;
 }
 
 int dg_h5_write_file(const char *path, const dg_h5_attr *attrs, size_t nattrs,
                      const dg_h5_array *arrays, size_t narrays, dg_error *err)
 {
-    const file_contents c = {attrs, nattrs, arrays, narrays};
+    return dg_h5_write_file_ex(path, attrs, nattrs, arrays, narrays, NULL, 0, err);
+}
+
+int dg_h5_write_file_ex(const char *path, const dg_h5_attr *attrs, size_t nattrs,
+                        const dg_h5_array *arrays, size_t narrays,
+                        const dg_h5_array *ints, size_t nints, dg_error *err)
+{
+    const file_contents c = {attrs, nattrs, arrays, narrays, ints, nints};
     return write_atomically(path, fill_file, &c, err);
 }
 
@@ -768,7 +787,7 @@ static int copy_file(const char *from, const char *to)
     return rc;
 }
 
-static int add_array(hid_t file, const dg_h5_array *a)
+static int add_array_typed(hid_t file, const dg_h5_array *a, hid_t file_type)
 {
     hsize_t dims[DG_H5_RANK_MAX];
     for (size_t k = 0; k < a->rank; k++)
@@ -778,8 +797,7 @@ static int add_array(hid_t file, const dg_h5_array *a)
     hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
     H5Pset_create_intermediate_group(lcpl, 1);
     hid_t space = H5Screate_simple((int)a->rank, dims, NULL);
-    hid_t dset = H5Dcreate2(file, a->name, H5T_IEEE_F64LE, space, lcpl, H5P_DEFAULT,
-                            H5P_DEFAULT);
+    hid_t dset = H5Dcreate2(file, a->name, file_type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
     herr_t rc = dset < 0 ? -1 : H5Dwrite(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, a->data);
     if (rc >= 0)
         rc = label_axes(dset, (int)a->rank, a->axes);

@@ -151,4 +151,13 @@ int dg_h5_add_arrays(const char *path, const dg_h5_array *arrays,
 int dg_h5_write_file(const char *path, const dg_h5_attr *attrs, size_t nattrs,
                      const dg_h5_array *arrays, size_t narrays, dg_error *err);
 
+/*
+ * dg_h5_write_file with integer arrays besides: each of the nints arrays in
+ * ints holds integers (as doubles, exact below 2^53 in magnitude) and is
+ * stored as int64 (labels, counts).  ints may be NULL when nints is 0.
+ */
+int dg_h5_write_file_ex(const char *path, const dg_h5_attr *attrs, size_t nattrs,
+                        const dg_h5_array *arrays, size_t narrays,
+                        const dg_h5_array *ints, size_t nints, dg_error *err);
+
 #endif /* DG_H5_H */

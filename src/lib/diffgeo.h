@@ -17,6 +17,7 @@
 #include "dg_solver.h"
 #include "dg_metrics.h"
 #include "dg_gits.h"
+#include "dg_meanshift.h"
 #include "dg_h5.h"
 
 /* The library's version string, e.g. "0.1.0". */

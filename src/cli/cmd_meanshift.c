@@ -1,0 +1,634 @@
+/* diffgeo meanshift: Gaussian mean shift (fixed, annealed) and scikit-learn's flat MeanShift. */
+#include "config.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char *const COMMAND = "meanshift";
+
+static void help(void)
+{
+    printf("Usage: diffgeo meanshift --data SPEC [OPTION]... -o OUT.h5\n"
+           "Mean shift on the data, in one of three modes:\n"
+           "\n"
+           "  Gaussian kernel, fixed bandwidth (--bandwidth H): x ← m_H(x), the\n"
+           "  Gaussian-weighted mean of the data around x, which is the exact optimal\n"
+           "  denoiser D*(x; σ = H).  Every data point (or --init point) climbs until\n"
+           "  all of them move by at most tol·H in one iteration, or --max-iter.\n"
+           "\n"
+           "  Gaussian kernel, annealed bandwidth (--anneal SCHEDULE): on a decreasing σ\n"
+           "  grid, x_{i+1} = (σ_{i+1}/σ_i) x_i + (1 − σ_{i+1}/σ_i) m_{σ_i}(x_i), which\n"
+           "  is an Euler step of the probability-flow ODE: the run reproduces\n"
+           "  'diffgeo sample --solver euler' from the same starts.  A step to σ = 0\n"
+           "  (--final-zero) is one classic mean-shift iteration.\n"
+           "\n"
+           "  Flat kernel (--kernel flat): scikit-learn's sklearn.cluster.MeanShift,\n"
+           "  step for step: the mean of the points within distance H, H from\n"
+           "  estimate_bandwidth(quantile=0.3) unless given, optional bin seeding,\n"
+           "  then centres sorted by how many points they hold, near duplicates\n"
+           "  (within H) removed, and every point labelled by its nearest centre.\n"
+           "\n"
+           "Data and kernel:\n"
+           "  -d, --data SPEC        data, as for 'diffgeo sample' (see its --help)\n"
+           "      --limit N          use the first N rows of the data\n"
+           "      --kernel NAME      gaussian (default) or flat\n"
+           "      --bandwidth H      kernel bandwidth (required for gaussian without\n"
+           "                         --anneal; flat: estimated when absent)\n"
+           "      --tol T            stop when every point moves by ≤ T·H (gaussian;\n"
+           "                         0: run exactly --max-iter iterations) or by < T·H\n"
+           "                         (flat, per seed) [0.001]\n"
+           "      --max-iter N       at most N iterations (flat: scikit-learn's max_iter,\n"
+           "                         at most N + 1 updates per seed) [300]\n"
+           "\n"
+           "Flat kernel only:\n"
+           "      --quantile Q       quantile of estimate_bandwidth [0.3]\n"
+           "      --bin-seeding      seeds at the centres round(y/H)·H of occupied bins\n"
+           "                         (scikit-learn's get_bin_seeds) instead of every point\n"
+           "      --min-bin-freq N   bins need at least N points to give a seed [1]\n"
+           "\n"
+           "Annealing (Gaussian kernel):\n"
+           "      --anneal NAME      the σ grid: edm, logsnr, time-uniform, or an explicit\n"
+           "                         grid list:80,10.98,…,0.002 or h5:FILE[:/sigmas]\n"
+           "      --steps N          timestamps from σ_max to σ_min [18]\n"
+           "      --sigma-max S      [80]    --sigma-min S [0.002]    --rho R [7, 1]\n"
+           "      --final-zero       append σ = 0: a last plain mean-shift iteration\n"
+           "  -n, --n COUNT          start points x_0 = σ_max z, as 'diffgeo sample' [16]\n"
+           "      --seed K           seed of those start points, as 'diffgeo sample' [0]\n"
+           "\n"
+           "Start points (all modes):\n"
+           "      --init SPEC        start points or seeds from a data SPEC (COUNT × d);\n"
+           "                         without it fixed-bandwidth runs start from every data\n"
+           "                         point and annealed runs from the seed\n"
+           "\n"
+           "Output:\n"
+           "  -o, --output OUT.h5    /path [iterations+1][n][d], every iterate (annealed:\n"
+           "                         per grid point, with /sigmas and /targets m_σ(x));\n"
+           "                         flat: /path of the seeds, /counts, /modes [M][d] in\n"
+           "                         scikit-learn's order and int64 /labels [N]; written\n"
+           "                         atomically\n"
+           "  -q, --quiet            no progress line\n"
+           "  -h, --help             show this help\n"
+           "\n"
+           "Examples:\n"
+           "  diffgeo meanshift --data synthetic:gmm,n=500,d=2 --bandwidth 0.1 -o ms.h5\n"
+           "  diffgeo meanshift --data fashion-mnist --limit 2000 --anneal edm --steps 21 \\\n"
+           "      -n 8 -o annealed.h5\n"
+           "  diffgeo meanshift --data h5:blobs.h5:/x --kernel flat --bin-seeding -o flat.h5\n");
+}
+
+typedef struct ms_options {
+    const char *data, *init, *output;
+    const struct kernel *kernel;
+    cli_grid grid;
+    double *sigmas;  /* --anneal: the grid, made before the data are loaded */
+    size_t nsigmas;
+    double bandwidth, tol, quantile;
+    size_t max_iter, limit, n, min_bin_freq;
+    unsigned long seed;
+    int anneal, bin_seeding, quiet;
+    /* Options given on the command line, for the checks of parse(). */
+    int set_tol, set_max_iter, set_n, set_seed, set_quantile, set_min_bin_freq;
+} ms_options;
+
+/* A kernel: the denoiser it needs (NULL: the data alone) and its run. */
+typedef struct kernel {
+    const char *name;
+    const char *denoiser;
+    int (*run)(const ms_options *o, const char *command_line, cli_model *model,
+               cli_progress *progress);
+} kernel;
+
+static int run_gaussian(const ms_options *o, const char *command_line, cli_model *model,
+                        cli_progress *progress);
+static int run_flat(const ms_options *o, const char *command_line, cli_model *model,
+                    cli_progress *progress);
+
+static const kernel kernels[] = {
+    {"gaussian", "empirical", run_gaussian},
+    {"flat", NULL, run_flat},
+};
+
+static const kernel *kernel_find(const char *name)
+{
+    for (size_t k = 0; k < sizeof kernels / sizeof kernels[0]; k++)
+        if (strcmp(name, kernels[k].name) == 0)
+            return &kernels[k];
+    return NULL;
+}
+
+enum {
+    OPT_KERNEL = 2000, OPT_BANDWIDTH, OPT_TOL, OPT_MAX_ITER, OPT_QUANTILE, OPT_BIN_SEEDING,
+    OPT_MIN_BIN_FREQ, OPT_INIT, OPT_SEED, OPT_LIMIT
+};
+
+/* Checks of option combinations; a usage error names the first conflict. */
+static int check_combinations(const ms_options *o)
+{
+    const cli_grid *g = &o->grid;
+    const int flat = o->kernel->run == run_flat;
+    if (!o->data)
+        return cli_usage_error(COMMAND, "missing --data SPEC");
+    if (!o->output)
+        return cli_usage_error(COMMAND, "missing -o OUT.h5");
+    if (o->anneal) {
+        if (flat)
+            return cli_usage_error(COMMAND, "--anneal needs the gaussian kernel");
+        if (o->bandwidth > 0)
+            return cli_usage_error(COMMAND, "--anneal and --bandwidth exclude each other: "
+                                            "the grid gives the bandwidths");
+        if (o->set_tol || o->set_max_iter)
+            return cli_usage_error(COMMAND, "--tol and --max-iter do not apply to --anneal: "
+                                            "the grid fixes the steps");
+        if (o->init && o->set_seed)
+            return cli_usage_error(COMMAND, "--init and --seed both give the start points");
+    } else {
+        if (g->set_steps || g->set_sigma_min || g->set_sigma_max || g->rho > 0 ||
+            g->final_zero)
+            return cli_usage_error(COMMAND, "--steps, --sigma-min, --sigma-max, --rho and "
+                                            "--final-zero apply to --anneal");
+        if (o->set_n || o->set_seed)
+            return cli_usage_error(COMMAND, "-n and --seed draw start points for --anneal; "
+                                            "a fixed bandwidth starts from the data or --init");
+        if (!flat && !(o->bandwidth > 0))
+            return cli_usage_error(COMMAND, "missing --bandwidth H (or --anneal SCHEDULE)");
+    }
+    if (!flat && (o->bin_seeding || o->set_min_bin_freq || o->set_quantile))
+        return cli_usage_error(COMMAND, "--bin-seeding, --min-bin-freq and --quantile apply "
+                                        "to --kernel flat");
+    if (o->set_min_bin_freq && !o->bin_seeding)
+        return cli_usage_error(COMMAND, "--min-bin-freq applies to --bin-seeding");
+    if (o->bin_seeding && o->init)
+        return cli_usage_error(COMMAND, "--bin-seeding and --init both choose the seeds");
+    if (o->set_quantile && o->bandwidth > 0)
+        return cli_usage_error(COMMAND, "--quantile estimates the bandwidth: drop it or "
+                                        "--bandwidth");
+    return EXIT_OK;
+}
+
+/* Parses a positive number for --bandwidth or --quantile (≤ 1 with at_most_one). */
+static int parse_positive(const char *option, const char *text, int at_most_one,
+                          double *out)
+{
+    if (cli_parse_double(COMMAND, option, text, out) != 0)
+        return EXIT_USAGE;
+    if (!(*out > 0) || (at_most_one && *out > 1))
+        return cli_usage_error(COMMAND, "--%s %s: must be positive%s", option, text,
+                               at_most_one ? " and at most 1" : "");
+    return EXIT_OK;
+}
+
+static int parse(int argc, char **argv, ms_options *o)
+{
+    static const struct option longopts[] = {
+        {"data", required_argument, NULL, 'd'},
+        {"output", required_argument, NULL, 'o'},
+        {"n", required_argument, NULL, 'n'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {"kernel", required_argument, NULL, OPT_KERNEL},
+        {"bandwidth", required_argument, NULL, OPT_BANDWIDTH},
+        {"tol", required_argument, NULL, OPT_TOL},
+        {"max-iter", required_argument, NULL, OPT_MAX_ITER},
+        {"quantile", required_argument, NULL, OPT_QUANTILE},
+        {"bin-seeding", no_argument, NULL, OPT_BIN_SEEDING},
+        {"min-bin-freq", required_argument, NULL, OPT_MIN_BIN_FREQ},
+        {"init", required_argument, NULL, OPT_INIT},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"limit", required_argument, NULL, OPT_LIMIT},
+        {"anneal", required_argument, NULL, OPT_SCHEDULE},
+        {"steps", required_argument, NULL, OPT_STEPS},
+        {"sigma-min", required_argument, NULL, OPT_SIGMA_MIN},
+        {"sigma-max", required_argument, NULL, OPT_SIGMA_MAX},
+        {"rho", required_argument, NULL, OPT_RHO},
+        {"final-zero", no_argument, NULL, OPT_FINAL_ZERO},
+        {NULL, 0, NULL, 0},
+    };
+    int opt;
+    opterr = 0;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, ":d:o:n:qh", longopts, NULL)) != -1) {
+        o->anneal |= opt == OPT_SCHEDULE;
+        int grid = cli_grid_option(COMMAND, &o->grid, opt, optarg);
+        if (grid < 0)
+            return cli_option_exit(grid);
+        if (grid > 0)
+            continue;
+        switch (opt) {
+        case 'd':
+            o->data = optarg;
+            break;
+        case 'o':
+            o->output = optarg;
+            break;
+        case 'n':
+            if (cli_parse_count(COMMAND, "n", optarg, &o->n) != 0)
+                return EXIT_USAGE;
+            o->set_n = 1;
+            break;
+        case 'q':
+            o->quiet = 1;
+            break;
+        case 'h':
+            help();
+            exit(EXIT_OK);
+        case OPT_KERNEL:
+            o->kernel = kernel_find(optarg);
+            if (!o->kernel)
+                return cli_usage_error(COMMAND, "unknown kernel '%s' (gaussian, flat)", optarg);
+            break;
+        case OPT_BANDWIDTH:
+            if (parse_positive("bandwidth", optarg, 0, &o->bandwidth) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
+        case OPT_TOL:
+            if (cli_parse_double(COMMAND, "tol", optarg, &o->tol) != 0)
+                return EXIT_USAGE;
+            if (!(o->tol >= 0))
+                return cli_usage_error(COMMAND, "--tol %s: must be non-negative", optarg);
+            o->set_tol = 1;
+            break;
+        case OPT_MAX_ITER:
+            if (cli_parse_size(COMMAND, "max-iter", optarg, &o->max_iter) != 0)
+                return EXIT_USAGE;
+            if (o->max_iter > CLI_STEPS_MAX)
+                return cli_usage_error(COMMAND, "--max-iter %s: at most %d", optarg,
+                                       CLI_STEPS_MAX);
+            o->set_max_iter = 1;
+            break;
+        case OPT_QUANTILE:
+            if (parse_positive("quantile", optarg, 1, &o->quantile) != EXIT_OK)
+                return EXIT_USAGE;
+            o->set_quantile = 1;
+            break;
+        case OPT_BIN_SEEDING:
+            o->bin_seeding = 1;
+            break;
+        case OPT_MIN_BIN_FREQ:
+            if (cli_parse_count(COMMAND, "min-bin-freq", optarg, &o->min_bin_freq) != 0)
+                return EXIT_USAGE;
+            o->set_min_bin_freq = 1;
+            break;
+        case OPT_INIT:
+            o->init = optarg;
+            break;
+        case OPT_SEED:
+            if (cli_parse_ulong(COMMAND, "seed", optarg, &o->seed) != 0)
+                return EXIT_USAGE;
+            o->set_seed = 1;
+            break;
+        case OPT_LIMIT:
+            if (cli_parse_count(COMMAND, "limit", optarg, &o->limit) != 0)
+                return EXIT_USAGE;
+            break;
+        case ':':
+            return cli_usage_error(COMMAND, "option '%s' needs a value", argv[optind - 1]);
+        default:
+            return cli_usage_error(COMMAND, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error(COMMAND, "unexpected argument '%s'", argv[optind]);
+    return check_combinations(o);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Output                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* Root attributes of the output file, collected as the run goes. */
+typedef struct attr_list {
+    dg_h5_attr a[32];
+    size_t n;
+} attr_list;
+
+static void add_text(attr_list *l, const char *name, const char *text)
+{
+    l->a[l->n++] = (dg_h5_attr){name, text ? text : "", 0, 0};
+}
+
+static void add_number(attr_list *l, const char *name, double v, int is_integer)
+{
+    l->a[l->n++] = (dg_h5_attr){name, NULL, v, is_integer};
+}
+
+/* The attributes every mode writes. */
+static void common_attrs(attr_list *l, const ms_options *o, const char *command_line,
+                         const dg_dataset *data, size_t npoints)
+{
+    add_text(l, "command_line", command_line);
+    add_text(l, "data", o->data);
+    add_text(l, "kernel", o->kernel->name);
+    add_text(l, "mode", o->anneal ? "annealed" : "fixed");
+    add_text(l, "init", o->init);
+    add_number(l, "n", (double)npoints, 1);
+    add_number(l, "n_data", (double)data->n, 1);
+    add_number(l, "dim", (double)data->dim, 1);
+}
+
+/* Writes the output file (float64 arrays, then int64 ones) unless interrupted. */
+static int write_output(const ms_options *o, const attr_list *l, const dg_h5_array *arrays,
+                        size_t narrays, const dg_h5_array *ints, size_t nints)
+{
+    dg_error err;
+    if (cli_interrupted) {
+        cli_error("interrupted; %s not written", o->output);
+        return 130;
+    }
+    return dg_h5_write_file_ex(o->output, l->a, l->n, arrays, narrays, ints, nints, &err) ==
+                   DG_OK
+               ? EXIT_OK
+               : cli_fail(&err);
+}
+
+/* size_t values as doubles for an int64 dataset; NULL if short of memory. */
+static double *as_doubles(const size_t *v, size_t n)
+{
+    double *d = dg_doubles_alloc(n ? n : 1, 1);
+    for (size_t k = 0; d && k < n; k++)
+        d[k] = (double)v[k];
+    return d;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Gaussian kernel                                                          */
+/* ------------------------------------------------------------------------ */
+
+static int run_fixed(const ms_options *o, const char *command_line, cli_model *model,
+                     cli_progress *progress)
+{
+    const dg_dataset *data = model->data, *points = data;
+    dg_dataset *starts = NULL;
+    const size_t dim = data->dim;
+    int rc = EXIT_OK;
+    if (o->init) {
+        rc = cli_make_starts(o->init, 0, 0, 0, dim, 0, &starts);
+        if (rc != EXIT_OK)
+            return rc;
+        points = starts;
+    }
+    const size_t n = points->n;
+    double *path = dg_doubles_alloc((o->max_iter + 1) * n, dim);
+    if (!path) {
+        dg_dataset_free(starts);
+        cli_error("cannot allocate %zu iterations of %zu × %zu points: lower --max-iter",
+                  o->max_iter + 1, n, dim);
+        return EXIT_FAILED;
+    }
+    const dg_meanshift_options mopt = {.tol = o->tol, .max_iter = o->max_iter,
+                                       .progress = cli_progress_update,
+                                       .progress_ctx = progress, .cancel = &cli_interrupted};
+    size_t iterations = 0;
+    dg_error err;
+    const int status = dg_meanshift_gaussian(model->den, o->bandwidth, n, dim, points->x,
+                                             &mopt, path, &iterations, &err);
+    cli_progress_done(progress);
+    if (status != DG_OK) {
+        rc = cli_fail(&err);
+    } else {
+        attr_list l = {.n = 0};
+        common_attrs(&l, o, command_line, data, n);
+        add_number(&l, "bandwidth", o->bandwidth, 0);
+        add_number(&l, "tol", o->tol, 0);
+        add_number(&l, "max_iter", (double)o->max_iter, 1);
+        add_number(&l, "iterations", (double)iterations, 1);
+        const dg_h5_array arrays[] = {
+            {"/path", path, 3, {iterations + 1, n, dim},
+             "x_k, the k-th iterate x_k = m_h(x_{k-1}); [0] = the start points", "data units",
+             "iteration sample dim"},
+        };
+        rc = write_output(o, &l, arrays, 1, NULL, 0);
+    }
+    dg_doubles_free(path);
+    dg_dataset_free(starts);
+    return rc;
+}
+
+static int run_annealed(const ms_options *o, const char *command_line, cli_model *model,
+                        cli_progress *progress)
+{
+    const double *sigmas = o->sigmas;
+    const size_t nsigmas = o->nsigmas, T = nsigmas - 1, dim = model->dim;
+    double *path = NULL, *targets = NULL;
+    dg_dataset *starts = NULL;
+    int rc = cli_make_starts(o->init, o->n, o->set_n, o->seed, dim, sigmas[0], &starts);
+    if (rc != EXIT_OK)
+        goto release;
+    const size_t n = starts->n;
+    path = dg_doubles_alloc(nsigmas * n, dim);
+    targets = dg_doubles_alloc(T * n, dim);
+    if (!path || !targets) {
+        cli_error("cannot allocate paths of %zu × %zu × %zu doubles", nsigmas, n, dim);
+        rc = EXIT_FAILED;
+        goto release;
+    }
+    const dg_meanshift_options mopt = {.progress = cli_progress_update, .progress_ctx = progress,
+                                       .cancel = &cli_interrupted};
+    dg_error err;
+    const int status = dg_meanshift_annealed(model->den, sigmas, nsigmas, n, dim, starts->x,
+                                             &mopt, path, targets, &err);
+    cli_progress_done(progress);
+    if (status != DG_OK) {
+        rc = cli_fail(&err);
+        goto release;
+    }
+    const cli_grid *g = &o->grid;
+    attr_list l = {.n = 0};
+    common_attrs(&l, o, command_line, model->data, n);
+    add_text(&l, "schedule", g->name);
+    add_number(&l, "steps", (double)g->steps, 1);
+    add_number(&l, "sigma_min", g->sigma_min, 0);
+    add_number(&l, "sigma_max", g->sigma_max, 0);
+    add_number(&l, "rho", g->rho > 0 ? g->rho : g->schedule ? g->schedule->default_rho : 0, 0);
+    add_number(&l, "final_zero", g->final_zero, 1);
+    add_number(&l, "iterations", (double)T, 1);
+    add_number(&l, "seed", (double)o->seed, 1);
+    const dg_h5_array arrays[] = {
+        {"/sigmas", sigmas, 1, {nsigmas}, "the annealed bandwidths σ_i, decreasing", "data units",
+         "grid"},
+        {"/path", path, 3, {nsigmas, n, dim},
+         "x_{i+1} = (s_{i+1}/s_i) x_i + (1 - s_{i+1}/s_i) m_{s_i}(x_i); [0] = the starts",
+         "data units", "grid sample dim"},
+        {"/targets", targets, 3, {T, n, dim}, "m_{s_i}(x_i), the mean-shift target of step i",
+         "data units", "eval sample dim"},
+    };
+    rc = write_output(o, &l, arrays, sizeof arrays / sizeof arrays[0], NULL, 0);
+
+release:
+    dg_doubles_free(path);
+    dg_doubles_free(targets);
+    dg_dataset_free(starts);
+    return rc;
+}
+
+static int run_gaussian(const ms_options *o, const char *command_line, cli_model *model,
+                        cli_progress *progress)
+{
+    return o->anneal ? run_annealed(o, command_line, model, progress)
+                     : run_fixed(o, command_line, model, progress);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Flat kernel (scikit-learn's MeanShift)                                   */
+/* ------------------------------------------------------------------------ */
+
+/* The seeds: --init, bin centres, or the data points, as scikit-learn chooses. */
+static int flat_seeds(const ms_options *o, const dg_dataset *data, double h,
+                      dg_dataset **seeds)
+{
+    dg_error err;
+    if (o->init)
+        return cli_make_starts(o->init, 0, 0, 0, data->dim, 0, seeds);
+    *seeds = dg_dataset_alloc(data->n, data->dim);
+    if (!*seeds) {
+        cli_error("cannot allocate %zu seeds", data->n);
+        return EXIT_FAILED;
+    }
+    if (!o->bin_seeding) {
+        memcpy((*seeds)->x, data->x, data->n * data->dim * sizeof *data->x);
+        return EXIT_OK;
+    }
+    if (dg_meanshift_bin_seeds(data->x, data->n, data->dim, h, o->min_bin_freq, (*seeds)->x,
+                               &(*seeds)->n, &err) != DG_OK)
+        return cli_fail(&err);
+    if ((*seeds)->n == 0) {
+        cli_error("no bin of width %g holds --min-bin-freq %zu points", h, o->min_bin_freq);
+        return EXIT_FAILED;
+    }
+    return EXIT_OK;
+}
+
+static int run_flat(const ms_options *o, const char *command_line, cli_model *model,
+                    cli_progress *progress)
+{
+    const dg_dataset *data = model->data;
+    const size_t N = data->n, dim = data->dim;
+    dg_dataset *seeds = NULL;
+    double *path = NULL, *modes = NULL, *counts_d = NULL, *labels_d = NULL;
+    size_t *counts = NULL, *labels = NULL;
+    dg_error err;
+    int rc;
+
+    double h = o->bandwidth;
+    if (!(h > 0)) {
+        if (dg_meanshift_estimate_bandwidth(data->x, N, dim, o->quantile, &h, &err) != DG_OK) {
+            rc = cli_fail(&err);
+            goto release;
+        }
+        if (!(h > 0)) {
+            cli_error("the estimated bandwidth is 0 (the nearest neighbours coincide): "
+                      "give --bandwidth");
+            rc = EXIT_FAILED;
+            goto release;
+        }
+    }
+    rc = flat_seeds(o, data, h, &seeds);
+    if (rc != EXIT_OK)
+        goto release;
+    const size_t S = seeds->n;
+    rc = EXIT_FAILED;
+    path = dg_doubles_alloc((o->max_iter + 2) * S, dim);
+    modes = dg_doubles_alloc(S, dim);
+    counts = malloc(S * sizeof *counts);
+    labels = malloc(N * sizeof *labels);
+    if (!path || !modes || !counts || !labels) {
+        cli_error("cannot allocate the paths of %zu seeds over %zu iterations: lower --max-iter",
+                  S, o->max_iter + 1);
+        goto release;
+    }
+    const dg_meanshift_options mopt = {.tol = o->tol, .max_iter = o->max_iter,
+                                       .progress = cli_progress_update,
+                                       .progress_ctx = progress, .cancel = &cli_interrupted};
+    size_t iterations = 0, n_iter = 0, M = 0;
+    int status = dg_meanshift_flat(data->x, N, dim, h, seeds->x, S, &mopt, path, counts,
+                                   &iterations, &n_iter, &err);
+    cli_progress_done(progress);
+    if (status == DG_OK)
+        status = dg_meanshift_select(path + iterations * S * dim, counts, S, dim, h, modes, &M,
+                                     &err);
+    if (status == DG_OK)
+        status = dg_meanshift_label(data->x, N, dim, modes, M, labels, &err);
+    if (status != DG_OK) {
+        rc = cli_fail(&err);
+        goto release;
+    }
+    counts_d = as_doubles(counts, S);
+    labels_d = as_doubles(labels, N);
+    if (!counts_d || !labels_d) {
+        cli_error("out of memory");
+        goto release;
+    }
+    attr_list l = {.n = 0};
+    common_attrs(&l, o, command_line, data, S);
+    add_number(&l, "bandwidth", h, 0);
+    add_number(&l, "bandwidth_estimated", !(o->bandwidth > 0), 1);
+    if (!(o->bandwidth > 0))
+        add_number(&l, "quantile", o->quantile, 0);
+    add_number(&l, "bin_seeding", o->bin_seeding, 1);
+    add_number(&l, "min_bin_freq", (double)o->min_bin_freq, 1);
+    add_number(&l, "tol", o->tol, 0);
+    add_number(&l, "max_iter", (double)o->max_iter, 1);
+    add_number(&l, "iterations", (double)iterations, 1);
+    add_number(&l, "n_iter", (double)n_iter, 1);
+    add_number(&l, "modes", (double)M, 1);
+    const dg_h5_array arrays[] = {
+        {"/path", path, 3, {iterations + 1, S, dim},
+         "the seeds after k updates (a seed that stopped keeps its place); [0] = the seeds",
+         "data units", "iteration seed dim"},
+        {"/modes", modes, 2, {M, dim}, "cluster centres in scikit-learn's order", "data units",
+         "mode dim"},
+    };
+    const dg_h5_array ints[] = {
+        {"/counts", counts_d, 1, {S}, "data points within h of each seed's last mean (0: none)",
+         "1", "seed"},
+        {"/labels", labels_d, 1, {N}, "index of the nearest mode of each data point", "1",
+         "sample"},
+    };
+    rc = write_output(o, &l, arrays, 2, ints, 2);
+
+release:
+    dg_doubles_free(path);
+    dg_doubles_free(modes);
+    dg_doubles_free(counts_d);
+    dg_doubles_free(labels_d);
+    free(counts);
+    free(labels);
+    dg_dataset_free(seeds);
+    return rc;
+}
+
+int cmd_meanshift(int argc, char **argv, const char *command_line)
+{
+    ms_options o = {.kernel = &kernels[0], .grid = CLI_GRID_DEFAULTS, .tol = DG_MEANSHIFT_TOL,
+                    .quantile = DG_MEANSHIFT_QUANTILE, .max_iter = DG_MEANSHIFT_MAX_ITER,
+                    .n = 16, .min_bin_freq = 1};
+    int rc = parse(argc, argv, &o);
+    if (rc == EXIT_OK && o.anneal) {
+        o.nsigmas = cli_grid_size(&o.grid);
+        o.sigmas = malloc(o.nsigmas * sizeof *o.sigmas);
+        if (!o.sigmas) {
+            cli_error("out of memory");
+            rc = EXIT_FAILED;
+        } else {
+            rc = cli_grid_make(COMMAND, &o.grid, o.sigmas);
+        }
+    }
+    cli_progress progress;
+    cli_progress_init(&progress, "mean shift");
+    progress.enabled &= !o.quiet;
+    cli_model model = {0};
+    if (rc == EXIT_OK)
+        rc = cli_model_load(o.data, o.limit, o.kernel->denoiser, progress.enabled, &model);
+    if (rc == EXIT_OK) {
+        cli_catch_signals();
+        rc = o.kernel->run(&o, command_line, &model, &progress);
+    }
+    cli_model_free(&model);
+    cli_grid_free(&o.grid);
+    free(o.sigmas);
+    return rc;
+}

@@ -235,7 +235,8 @@ static void chunk_record(const empirical *e, size_t j, size_t nq,
             continue;
         }
         if (e->exact[q]) {
-            const double cut = m - margin;
+            /* Candidates: near this chunk's maximum and the running one. */
+            const double cut = fmax(m, e->running_max[q] + 0.5 * xx) - margin;
             const double *x = e->xc + q * dim;
             m = -INFINITY;
             for (size_t i = 0; i < rc; i++) {

@@ -54,19 +54,8 @@ static void test_nn(gsl_rng *rng)
     double worst = 0;
     int same = 1;
     for (size_t q = 0; q < NQ; q++) {
-        long double best = INFINITY;
-        size_t at = 0;
-        for (size_t i = 0; i < N; i++) {
-            long double d2 = 0;
-            for (size_t k = 0; k < DIM; k++) {
-                const long double e = (long double)x[q * DIM + k] - y[i * DIM + k];
-                d2 += e * e;
-            }
-            if (d2 < best) {
-                best = d2;
-                at = i;
-            }
-        }
+        long double best;
+        const size_t at = ref_nearest(y, N, DIM, x + q * DIM, &best);
         worst = fmax(worst, fabs(dist[q] - (double)sqrtl(best)) / (double)sqrtl(best));
         same &= idx[q] == at;
     }

@@ -92,6 +92,18 @@ int cli_parse_size(const char *command, const char *option, const char *text,
     return 0;
 }
 
+int cli_parse_count(const char *command, const char *option, const char *text,
+                    const char *what, size_t *out)
+{
+    if (cli_parse_size(command, option, text, out) != 0)
+        return -1;
+    if (*out == 0) {
+        cli_usage_error(command, "--%s %s: need at least one %s", option, text, what);
+        return -1;
+    }
+    return 0;
+}
+
 int cli_parse_no_options(const char *command, int argc, char **argv,
                          void (*help)(void), int *first)
 {

@@ -117,10 +117,8 @@ static int parse(int argc, char **argv, sample_options *o)
             o->output = optarg;
             break;
         case 'n':
-            if (cli_parse_size(COMMAND, "n", optarg, &o->n) != 0)
+            if (cli_parse_count(COMMAND, "n", optarg, "start point", &o->n) != 0)
                 return EXIT_USAGE;
-            if (o->n == 0)
-                return cli_usage_error(COMMAND, "--n 0: need at least one start point");
             o->n_given = 1;
             break;
         case 'q':
@@ -149,10 +147,8 @@ static int parse(int argc, char **argv, sample_options *o)
             o->init = optarg;
             break;
         case OPT_LIMIT:
-            if (cli_parse_size(COMMAND, "limit", optarg, &o->limit) != 0)
+            if (cli_parse_count(COMMAND, "limit", optarg, "row", &o->limit) != 0)
                 return EXIT_USAGE;
-            if (o->limit == 0)
-                return cli_usage_error(COMMAND, "--limit 0: need at least one row");
             break;
         case OPT_AFS:
             o->afs = 1;
@@ -282,6 +278,7 @@ int cmd_sample(int argc, char **argv, const char *command_line)
         .command_line = command_line,
         .seed = o.seed,
         .data = o.data,
+        .limit = o.limit,
         .denoiser = o.denoiser,
         .solver = o.solver->name,
         .schedule = o.grid.name,

@@ -105,60 +105,88 @@ static int bandwidth_ok(double h)
     return isfinite(h) && h > 0;
 }
 
+/* The running state of one query: nearest squared distance and per-bandwidth sums. */
+typedef struct kde_state {
+    double inv[DG_KDE_BANDWIDTHS_MAX]; /* 1/(2h²), 0 for a skipped bandwidth */
+    double sum[DG_KDE_BANDWIDTHS_MAX]; /* Σ_i exp(−(‖x − y_i‖² − best)/(2h²)) so far */
+    double best;                       /* min_i ‖x − y_i‖² so far */
+    size_t best_i;
+} kde_state;
+
 /*
- * One query against all the data: the running minimum m of ‖x − y_i‖² and,
- * per bandwidth, S = Σ_i exp(−(‖x − y_i‖² − m)/(2h²)), rescaled whenever a
- * chunk lowers m.
+ * Folds the squared distances d2[0..nc) of rows c0.. into a query's state:
+ * the chunk's sums are taken about its own minimum and rescaled to the
+ * running one, so nothing overflows or underflows needlessly.
  */
-static void kde_query(const double *y, size_t N, size_t dim, const double *x,
-                      const double *h, size_t nh, double *logp,
-                      double *nn_sqdist, size_t *nn_index)
+static void kde_fold(kde_state *q, const double *d2, size_t nc, size_t c0, size_t nh)
 {
-    double d2[DG_KDE_CHUNK], inv[DG_KDE_BANDWIDTHS_MAX], sum[DG_KDE_BANDWIDTHS_MAX];
+    double cmin = INFINITY;
+    size_t cmin_i = c0;
+    for (size_t i = 0; i < nc; i++)
+        if (d2[i] < cmin) {
+            cmin = d2[i];
+            cmin_i = c0 + i;
+        }
     for (size_t j = 0; j < nh; j++) {
-        inv[j] = bandwidth_ok(h[j]) ? 0.5 / (h[j] * h[j]) : 0;
-        sum[j] = 0;
+        if (q->inv[j] == 0)
+            continue;
+        double s = 0;
+        for (size_t i = 0; i < nc; i++)
+            s += exp(-(d2[i] - cmin) * q->inv[j]);
+        if (c0 == 0)
+            q->sum[j] = s;
+        else if (cmin < q->best)
+            q->sum[j] = q->sum[j] * exp(-(q->best - cmin) * q->inv[j]) + s;
+        else
+            q->sum[j] += s * exp(-(cmin - q->best) * q->inv[j]);
     }
-    double best = INFINITY;
-    size_t best_i = 0;
+    if (cmin < q->best) {
+        q->best = cmin;
+        q->best_i = cmin_i;
+    }
+}
+
+/*
+ * A block of nb ≤ DG_KDE_QUERY_BLOCK queries against all the data, chunk by
+ * chunk: each data row is read once per block while it is in cache, not
+ * once per query (one query at a time is bound by memory bandwidth).
+ */
+static void kde_block(const double *y, size_t N, size_t dim, const double *x, size_t nb,
+                      const double *h, size_t nh, double *logp, double *nn_sqdist,
+                      size_t *nn_index)
+{
+    double d2[DG_KDE_QUERY_BLOCK][DG_KDE_CHUNK];
+    kde_state st[DG_KDE_QUERY_BLOCK];
+    for (size_t q = 0; q < nb; q++) {
+        st[q].best = INFINITY;
+        st[q].best_i = 0;
+        for (size_t j = 0; j < nh; j++) {
+            const double hj = h[q * nh + j];
+            st[q].inv[j] = bandwidth_ok(hj) ? 0.5 / (hj * hj) : 0;
+            st[q].sum[j] = 0;
+        }
+    }
     for (size_t c0 = 0; c0 < N; c0 += DG_KDE_CHUNK) {
         const size_t nc = N - c0 < DG_KDE_CHUNK ? N - c0 : DG_KDE_CHUNK;
-        double cmin = INFINITY;
-        size_t cmin_i = c0;
-        for (size_t i = 0; i < nc; i++) {
-            d2[i] = dg_sqdist(x, y + (c0 + i) * dim, dim);
-            if (d2[i] < cmin) {
-                cmin = d2[i];
-                cmin_i = c0 + i;
-            }
-        }
-        for (size_t j = 0; j < nh; j++) {
-            if (inv[j] == 0)
-                continue;
-            double s = 0;
-            for (size_t i = 0; i < nc; i++)
-                s += exp(-(d2[i] - cmin) * inv[j]);
-            if (c0 == 0)
-                sum[j] = s;
-            else if (cmin < best)
-                sum[j] = sum[j] * exp(-(best - cmin) * inv[j]) + s;
-            else
-                sum[j] += s * exp(-(cmin - best) * inv[j]);
-        }
-        if (cmin < best) {
-            best = cmin;
-            best_i = cmin_i;
-        }
+        for (size_t i = 0; i < nc; i++)
+            for (size_t q = 0; q < nb; q++)
+                d2[q][i] = dg_sqdist(x + q * dim, y + (c0 + i) * dim, dim);
+        for (size_t q = 0; q < nb; q++)
+            kde_fold(&st[q], d2[q], nc, c0, nh);
     }
     const double log_2pi = log(2 * M_PI);
-    for (size_t j = 0; j < nh; j++)
-        logp[j] = inv[j] == 0 ? NAN
-                              : -best * inv[j] + log(sum[j]) - log((double)N) -
-                                    0.5 * (double)dim * (log_2pi + 2 * log(h[j]));
-    if (nn_sqdist)
-        *nn_sqdist = best;
-    if (nn_index)
-        *nn_index = best_i;
+    for (size_t q = 0; q < nb; q++) {
+        for (size_t j = 0; j < nh; j++)
+            logp[q * nh + j] = st[q].inv[j] == 0
+                                   ? NAN
+                                   : -st[q].best * st[q].inv[j] + log(st[q].sum[j]) -
+                                         log((double)N) -
+                                         0.5 * (double)dim * (log_2pi + 2 * log(h[q * nh + j]));
+        if (nn_sqdist)
+            nn_sqdist[q] = st[q].best;
+        if (nn_index)
+            nn_index[q] = st[q].best_i;
+    }
 }
 
 int dg_metric_kde(const double *y, size_t N, size_t dim, const double *x,
@@ -173,14 +201,19 @@ int dg_metric_kde(const double *y, size_t N, size_t dim, const double *x,
                             DG_KDE_BANDWIDTHS_MAX);
     if (nh > 0 && (!h || !logp))
         return dg_error_set(err, DG_EINVAL, "bandwidths without room for the results");
-    /* Parallel over queries: each is one thread's, its sums in data order. */
+    const size_t nblocks = (nq + DG_KDE_QUERY_BLOCK - 1) / DG_KDE_QUERY_BLOCK;
+    /* Parallel over blocks of queries: each query's sums run over the data in
+     * order, whatever thread has its block, so the bits do not depend on it. */
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic)
 #endif
-    for (size_t q = 0; q < nq; q++)
-        kde_query(y, N, dim, x + q * dim, h ? h + q * nh : NULL, nh,
-                  logp ? logp + q * nh : NULL, nn_sqdist ? nn_sqdist + q : NULL,
-                  nn_index ? nn_index + q : NULL);
+    for (size_t b = 0; b < nblocks; b++) {
+        const size_t q0 = b * DG_KDE_QUERY_BLOCK;
+        const size_t nb = nq - q0 < DG_KDE_QUERY_BLOCK ? nq - q0 : DG_KDE_QUERY_BLOCK;
+        kde_block(y, N, dim, x + q0 * dim, nb, nh ? h + q0 * nh : NULL, nh,
+                  nh ? logp + q0 * nh : NULL, nn_sqdist ? nn_sqdist + q0 : NULL,
+                  nn_index ? nn_index + q0 : NULL);
+    }
     return DG_OK;
 }
 

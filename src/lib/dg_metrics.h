@@ -59,6 +59,8 @@ void dg_metric_cosine(const double *traj, const double *denoised, size_t K,
 
 /* Rows of the data whose squared distances to one query are held at once. */
 #define DG_KDE_CHUNK 256
+/* Queries that share each pass over the data (and one thread). */
+#define DG_KDE_QUERY_BLOCK 8
 /* The most bandwidths dg_metric_kde evaluates per query in one pass. */
 #define DG_KDE_BANDWIDTHS_MAX 4
 
@@ -78,8 +80,9 @@ void dg_metric_cosine(const double *traj, const double *denoised, size_t K,
  * Squared distances come from exact differences, never from the expansion
  * ‖x‖² + ‖y‖² − 2x·y; the log-sum-exp subtracts the largest logit, which
  * belongs to the nearest point for every h, and streams the data in chunks
- * of DG_KDE_CHUNK rows.  Queries run in parallel (OpenMP); each query's sums
- * run over the data in order, so results do not depend on the thread count.
+ * of DG_KDE_CHUNK rows, DG_KDE_QUERY_BLOCK queries per pass.  Blocks of
+ * queries run in parallel (OpenMP); each query's sums run over the data in
+ * order, so results do not depend on the thread count.
  * h and logp may be NULL when nh = 0.  Returns DG_EINVAL for N = 0, dim = 0,
  * nh > DG_KDE_BANDWIDTHS_MAX, or nh > 0 without h or logp.
  */

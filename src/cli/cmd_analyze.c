@@ -615,8 +615,9 @@ static int reference_metrics(const analyze_options *o, const run_arrays *r, metr
     char note[METRIC_TEXT / 4], solver_note[METRIC_TEXT / 2];
     snprintf(note, sizeof note, "reference D*: the exact empirical denoiser of %s (%zu rows)",
              o->reference, ref.data->n);
-    snprintf(solver_note, sizeof solver_note, "%s; x* by %s%s%s%s", note, cfg.solver->name,
-             cfg.opt.afs ? " with AFS" : "", cfg.solver_note[0] ? "; " : "", cfg.solver_note);
+    snprintf(solver_note, sizeof solver_note, "%s; x* by %s%s%s%s%s", note, cfg.solver->name,
+             cfg.opt.afs ? ", AFS" : "", cfg.opt.threshold ? ", dynamic thresholding" : "",
+             cfg.solver_note[0] ? "; " : "", cfg.solver_note);
 
     xstar = dg_doubles_alloc((T + 1) * n, dim);
     dstar = dg_doubles_alloc(T * n, dim);

@@ -102,6 +102,18 @@ save("strings.h5", x=np.array([b"abc", b"def"]))
 save("init15.h5", x=np.zeros((4, 15)))
 save("init3.h5", x=np.zeros((3, 16)))
 save("notrun.h5", x=np.zeros((3, 16)))
+# Run files from some other sampler: a valid one, and one broken way each.
+rng = np.random.default_rng(3)
+sig = np.array([80.0, 9.5, 1.2, 0.15, 0.002])
+traj = rng.standard_normal((5, 2, 3)) * sig[:, None, None]
+den = rng.standard_normal((4, 2, 3))
+save("ext_ok.h5", sigmas=sig, trajectory=traj, denoised=den)
+save("ext_nodenoised.h5", sigmas=sig, trajectory=traj)
+save("ext_shape.h5", sigmas=sig, trajectory=traj, denoised=np.zeros((5, 2, 3)))
+bad = traj.copy(); bad[2, 1, 0] = np.nan
+save("ext_nan.h5", sigmas=sig, trajectory=bad, denoised=den)
+up = sig.copy(); up[3] = 2.0
+save("ext_up.h5", sigmas=up, trajectory=traj, denoised=den)
 EOF
     ok $? "setup: HDF5 inputs written with h5py"
     skip_h5=
@@ -318,6 +330,20 @@ expect_error "table: missing dataset" 1 "$WORK/run.h5" "$WORK/run.h5" "/nosuch" 
 skip_reason=$skip_h5
 expect_error "analyze: not a run file" 1 "$WORK/notrun.h5" "$WORK/notrun.h5" "/sigmas" -- \
     analyze "$WORK/notrun.h5"
+expect_error "analyze: no /denoised" 1 "$WORK/ext_nodenoised.h5" "no dataset /denoised" -- \
+    analyze "$WORK/ext_nodenoised.h5"
+expect_error "analyze: /denoised of the wrong shape" 1 "$WORK/ext_shape.h5" \
+    "/denoised must be [4][2][3]" -- analyze "$WORK/ext_shape.h5"
+expect_error "analyze: NaN in /trajectory" 1 "$WORK/ext_nan.h5" "/trajectory[2][1][0] holds NaN" -- \
+    analyze "$WORK/ext_nan.h5"
+expect_error "analyze: σ grid not decreasing" 1 "$WORK/ext_up.h5" "/sigmas" \
+    "not strictly decreasing at entry 3" -- analyze "$WORK/ext_up.h5"
+expect_error "analyze: reference of another dimension" 1 "$WORK/ext_ok.h5" "dimension 16" -- \
+    analyze "$WORK/ext_ok.h5" --reference "h5:$WORK/init3.h5"
+cp "$WORK/ext_ok.h5" "$WORK/ext_before.h5"
+run_diffgeo analyze "$WORK/ext_ok.h5"
+[ "$rc" -eq 0 ] && ! cmp -s "$WORK/ext_ok.h5" "$WORK/ext_before.h5"
+ok $? "control: the valid external run file is analyzed (and changed)"
 skip_reason=
 
 # ------------------------------------------------------------------ 11. output directory missing

@@ -9,7 +9,8 @@ run_diffgeo analyze "$WORK/run.h5"
 ok $rc "analyze succeeds"
 "$DIFFGEO" info "$WORK/run.h5" >"$WORK/info.txt"
 for m in deviation:"9 × 5" deviation_denoised:"8 × 5" distance_to_end:"9 × 5" \
-    distance_to_end_denoised:"8 × 5" norm_x:"9 × 5" norm_denoised:"8 × 5" cosine:"8 × 5" chord:"5"; do
+    distance_to_end_denoised:"8 × 5" norm_x:"9 × 5" norm_denoised:"8 × 5" cosine:"8 × 5" chord:"5" \
+    norm_d:"8 × 5" pca2_error:"9 × 5" coords3d:"9 × 5 × 3" curvature:"9 × 5" torsion:"9 × 5"; do
     name=${m%%:*} shape=${m#*:}
     grep -q "/metrics/$name  *float64  *\[$shape\]" "$WORK/info.txt"
     ok $? "/metrics/$name has shape [$shape]"

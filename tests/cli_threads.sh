@@ -24,6 +24,21 @@ for path in /trajectory /denoised; do
     ok $? "$path is bit-identical for 1 and 2 threads"
 done
 
+# analyze: the nearest-neighbour and KDE kernel runs queries in parallel, the
+# optimal trajectory through the denoiser; /metrics must not depend on threads.
+for t in 1 2; do
+    cp "$WORK/t1.h5" "$WORK/m$t.h5"
+    OMP_NUM_THREADS=$t "$DIFFGEO" analyze "$WORK/m$t.h5" -q --window 5 \
+        --reference synthetic:gmm,n=3000,d=49,k=5,seed=3 --reference-limit 2900
+    ok $? "analyze with OMP_NUM_THREADS=$t"
+    for m in kde_loglik_before kde_loglik_after nn_distance distance_to_optimal \
+        score_deviation optimal_self pca2_error curvature torsion; do
+        "$DIFFGEO" table "$WORK/m$t.h5" /metrics/$m
+    done >"$WORK/m$t.txt"
+done
+cmp -s "$WORK/m1.txt" "$WORK/m2.txt"
+ok $? "/metrics are bit-identical for 1 and 2 threads"
+
 if [ -r /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
     for threads in 1 2; do
         OMP_NUM_THREADS=$threads "$DIFFGEO" sample --data fashion-mnist --limit 2500 -n 5 \

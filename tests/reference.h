@@ -50,6 +50,32 @@ static __attribute__((unused)) void ref_denoise(const double *y, size_t n,
         ref_denoise_one(y, n, dim, x + q * dim, sigma, out + q * dim);
 }
 
+/*
+ * The index of the row of y (n × dim) nearest to x, the first of equals, and
+ * its squared distance in *sqdist (may be NULL): long double, exact differences.
+ */
+static __attribute__((unused)) size_t ref_nearest(const double *y, size_t n,
+                                                  size_t dim, const double *x,
+                                                  long double *sqdist)
+{
+    size_t best = 0;
+    long double best_d2 = INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        long double d2 = 0;
+        for (size_t k = 0; k < dim; k++) {
+            const long double e = (long double)x[k] - y[i * dim + k];
+            d2 += e * e;
+        }
+        if (d2 < best_d2) {
+            best_d2 = d2;
+            best = i;
+        }
+    }
+    if (sqdist)
+        *sqdist = best_d2;
+    return best;
+}
+
 /* ‖a − b‖ / ‖b‖ for vectors of length dim, in long double. */
 static __attribute__((unused)) double rel_error(const double *a, const double *b,
                                                 size_t dim)

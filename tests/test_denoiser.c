@@ -84,19 +84,7 @@ static void test_limits(gsl_rng *rng, const double *y, dg_denoiser *den)
     dg_denoiser_eval(den, x, NQ, 1e-7, out, &err);
     double worst = 0;
     for (size_t q = 0; q < NQ; q++) {
-        size_t best = 0;
-        long double best_d2 = INFINITY;
-        for (size_t i = 0; i < N_DATA; i++) {
-            long double d2 = 0;
-            for (size_t k = 0; k < DIM; k++) {
-                const long double e = (long double)x[q * DIM + k] - y[i * DIM + k];
-                d2 += e * e;
-            }
-            if (d2 < best_d2) {
-                best_d2 = d2;
-                best = i;
-            }
-        }
+        const size_t best = ref_nearest(y, N_DATA, DIM, x + q * DIM, NULL);
         worst = fmax(worst, rel_error(out + q * DIM, y + best * DIM, DIM));
     }
     ok(worst <= 1e-15, "σ = 1e-7 gives the nearest neighbour (max relative error %.2e)", worst);

@@ -127,7 +127,7 @@ static void test_cost_matrix(gsl_rng *rng)
     dg_schedule_make(&dg_schedule_edm, 0.02, 30, 7, T, sig, &err);
     double *traj = random_points(rng, T * n, dim, 0.4, 2.0);
     double *den = random_points(rng, (T - 1) * n, dim, -0.1, 0.6);
-    double C[T * T], C1[T * T];
+    double C[T * T];
     for (int kind = 0; kind < 3; kind++) {
         int status = dg_gits_cost_matrix(sig, T, traj, den, n, dim, (dg_gits_cost)kind, C, &err);
         double worst = 0;
@@ -146,6 +146,7 @@ static void test_cost_matrix(gsl_rng *rng)
            dg_gits_cost_name((dg_gits_cost)kind), worst);
     }
 #ifdef _OPENMP
+    double C1[T * T];
     omp_set_num_threads(1);
     dg_gits_cost_matrix(sig, T, traj, den, n, dim, DG_GITS_COST_DEV, C1, &err);
     omp_set_num_threads(2);

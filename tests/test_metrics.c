@@ -85,6 +85,41 @@ static void test_cosine(void)
     ok(fabs(c + 1) < 1e-16, "cosine of opposite directions is −1 (got %g)", c);
 }
 
+/* ‖x − D‖/σ, ‖a − b‖ and the KDE gain bound of PAPER.md §3 against long-double loops. */
+static void test_slopes(gsl_rng *rng)
+{
+    enum { K = 3, N = 4, DIM = 6 };
+    const double sig[K + 1] = {80, 2.385, 0.02, 0};
+    double *traj = random_points(rng, (K + 1) * N, DIM, 3.0, 40.0);
+    double *den = random_points(rng, K * N, DIM, -1.0, 2.0);
+    double nd[K * N], dist[K * N], bound[K * N];
+    dg_metric_norm_d(traj, den, sig, K, N, DIM, nd);
+    dg_metric_distance(traj, den, K, N, DIM, dist);
+    dg_metric_kde_gain_bound(traj, den, sig, K, N, DIM, bound);
+    double e_nd = 0, e_dist = 0, e_bound = 0;
+    for (size_t k = 0; k < K; k++)
+        for (size_t s = 0; s < N; s++) {
+            long double d2 = 0, slope2 = 0;
+            for (size_t j = 0; j < DIM; j++) {
+                const long double e = (long double)traj[(k * N + s) * DIM + j] -
+                                      den[(k * N + s) * DIM + j];
+                d2 += e * e;
+                slope2 += (e / sig[k]) * (e / sig[k]);
+            }
+            const long double lambda = 1 - (long double)sig[k + 1] / sig[k];
+            const long double want = lambda * (2 - lambda) * d2 / (2 * (long double)sig[k] * sig[k]);
+            e_nd = fmax(e_nd, fabs(nd[k * N + s] - (double)sqrtl(slope2)) / (double)sqrtl(slope2));
+            e_dist = fmax(e_dist, fabs(dist[k * N + s] - (double)sqrtl(d2)) / (double)sqrtl(d2));
+            e_bound = fmax(e_bound, (double)(fabsl(bound[k * N + s] - want) / want));
+        }
+    ok(e_nd < 1e-15, "‖d‖ = ‖x − D‖/σ against long double (relative error %.2e)", e_nd);
+    ok(e_dist < 1e-15, "distances against long double (relative error %.2e)", e_dist);
+    ok(e_bound < 1e-14, "λ(2 − λ)‖m − x‖²/(2σ²) with λ = 1 − σ'/σ (relative error %.2e)",
+       e_bound);
+    free(traj);
+    free(den);
+}
+
 int main(void)
 {
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -92,6 +127,7 @@ int main(void)
     test_deviation_construction();
     test_layout(rng);
     test_cosine();
+    test_slopes(rng);
     gsl_rng_free(rng);
     return done_testing();
 }

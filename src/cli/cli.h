@@ -37,9 +37,9 @@ int cli_parse_size(const char *command, const char *option, const char *text,
                    size_t *out);
 int cli_parse_ulong(const char *command, const char *option, const char *text,
                     unsigned long *out);
-/* A count of at least 1 ("--limit 0: must be at least 1" otherwise). */
+/* A count of at least one WHAT ("--limit 0: need at least one row" otherwise). */
 int cli_parse_count(const char *command, const char *option, const char *text,
-                    size_t *out);
+                    const char *what, size_t *out);
 
 /*
  * Option parsing for commands whose only option is --help: prints help and

@@ -193,11 +193,11 @@ int cli_model_fit_arrays(const cli_model *m, dg_h5_array *arrays, double **stora
     }
     const dg_h5_array fit[3] = {
         {"/fit/weights", w, 1, {K}, "weights of the fitted mixture (reuse: --data gmm:FILE:/fit)",
-         "1", "component"},
+         "1", "component", NULL},
         {"/fit/means", means, 2, {K, d}, "means of the fitted mixture", "data units",
-         "component dim"},
+         "component dim", NULL},
         {"/fit/covs", covs, 3, {K, d, d}, "covariances of the fitted mixture", "data units^2",
-         "component dim dim"},
+         "component dim dim", NULL},
     };
     memcpy(arrays, fit, sizeof fit);
     *storage = buf;

@@ -93,12 +93,12 @@ int cli_parse_size(const char *command, const char *option, const char *text,
 }
 
 int cli_parse_count(const char *command, const char *option, const char *text,
-                    size_t *out)
+                    const char *what, size_t *out)
 {
     if (cli_parse_size(command, option, text, out) != 0)
         return -1;
     if (*out == 0) {
-        cli_usage_error(command, "--%s 0: must be at least 1", option);
+        cli_usage_error(command, "--%s %s: need at least one %s", option, text, what);
         return -1;
     }
     return 0;

@@ -1,6 +1,10 @@
-/* diffgeo analyze: add the geometric measurements of PAPER.md §6 to a run file. */
+/* diffgeo analyze: add the measurements of PAPER.md §3 and §6 to a run file. */
 #include "config.h"
 
+#include <float.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,32 +13,155 @@
 
 static const char *const COMMAND = "analyze";
 
+/* The curvature window of PAPER.md §6 (101 points of a 1000-step trajectory). */
+#define ANALYZE_WINDOW 101
+/*
+ * A denoiser re-created from /config must give /denoised to this relative
+ * error (it is deterministic, so in practice bit for bit) to count as the
+ * run's own.
+ */
+#define ANALYZE_REPRODUCE_TOL 1e-12
+
 static void help(void)
 {
-    printf("Usage: diffgeo analyze RUN.h5\n"
-           "Measure the geometry of the trajectories in a run file and add the results\n"
-           "under /metrics (the file is rewritten atomically).  The run file may come\n"
-           "from 'diffgeo sample' or from any sampler: it needs /sigmas [T+1],\n"
-           "/trajectory [T+1][n][d] and /denoised [T][n][d], all float64.\n"
+    printf("Usage: diffgeo analyze RUN.h5 [OPTION]...\n"
+           "Measure the geometry of the trajectories in a run file (PAPER.md §3, §6) and\n"
+           "add the results under /metrics; the file is rewritten atomically, and left\n"
+           "unchanged on any error.  The run file may come from 'diffgeo sample' or from\n"
+           "any sampler: it needs /sigmas [T+1] (finite, strictly decreasing, positive\n"
+           "but for a last 0), /trajectory [T+1][n][d] and /denoised [T][n][d], finite\n"
+           "(see experiments/export_from_pytorch.py).  Row i of /denoised is D(x_i; σ_i),\n"
+           "so every evaluated σ is positive; the end x_T has no evaluation.\n"
            "\n"
-           "Arrays written (first axis = grid index, second = sample):\n"
-           "  /metrics/deviation               [T+1][n] distance of x_i from the line\n"
-           "                                   through x_0 and x_T (0 at both ends)\n"
-           "  /metrics/deviation_denoised      [T][n]   the same for the denoising\n"
-           "                                   trajectory D(x_i; σ_i), line D_0 → D_{T−1}\n"
-           "  /metrics/distance_to_end         [T+1][n] ‖x_i − x_T‖\n"
-           "  /metrics/distance_to_end_denoised [T][n]  ‖D_i − D_{T−1}‖\n"
-           "  /metrics/norm_x                  [T+1][n] ‖x_i‖\n"
-           "  /metrics/norm_denoised           [T][n]   ‖D_i‖\n"
-           "  /metrics/cosine                  [T][n]   cos(d_i, x_i − x_T),\n"
-           "                                   d_i = (x_i − D_i)/σ_i\n"
-           "  /metrics/chord                   [n]      ‖x_T − x_0‖, the chord length\n"
-           "Each array carries 'description' and 'units' attributes.\n"
+           "Options:\n"
+           "      --reference SPEC     data whose exact empirical denoiser D* is the\n"
+           "                           reference (a data spec as for 'diffgeo sample',\n"
+           "                           e.g. the training data): adds the arrays marked R\n"
+           "      --reference-limit N  use the first N rows of the reference data\n"
+           "      --window W           points of the local cubic fit for curvature and\n"
+           "                           torsion, odd, at least 5 [101, capped at T+1]\n"
+           "  -q, --quiet              no progress line\n"
+           "  -h, --help               show this help\n"
            "\n"
-           "  -h, --help   show this help\n"
+           "Arrays written (first axis = grid index i, second = sample; units in the\n"
+           "'units' attribute, the formula in 'description', caveats in 'note'):\n"
+           "  deviation           [T+1][n]  distance of x_i from the line through x_0\n"
+           "                                and x_T (0 at both ends)\n"
+           "  deviation_denoised  [T][n]    the same for D_i = D(x_i; σ_i), on the line\n"
+           "                                D_0 → D_{T−1}\n"
+           "  distance_to_end     [T+1][n]  ‖x_i − x_T‖\n"
+           "  distance_to_end_denoised [T][n]  ‖D_i − D_{T−1}‖\n"
+           "  chord               [n]       ‖x_T − x_0‖\n"
+           "  norm_x              [T+1][n]  ‖x_i‖\n"
+           "  norm_denoised       [T][n]    ‖D_i‖\n"
+           "  norm_d              [T][n]    ‖d_i‖, d_i = (x_i − D_i)/σ_i (none at x_T)\n"
+           "  cosine              [T][n]    cos(d_i, x_i − x_T)\n"
+           "  pca2_error          [T+1][n]  ‖x_i − x̃_i‖/‖x_i‖, x̃ the projection on the top\n"
+           "                                two principal components of the sample's T+1\n"
+           "                                points (centred)\n"
+           "  coords3d         [T+1][n][3]  the 3-D view (a, b, c): a = (x_i − x_0)·u along\n"
+           "                                u = (x_T − x_0)/‖x_T − x_0‖; b, c on the top two\n"
+           "                                principal directions of the off-chord parts\n"
+           "                                (about the chord, not centred)\n"
+           "  curvature, torsion  [T+1][n]  κ and τ of that 3-D curve from a local cubic\n"
+           "                                least-squares fit in arc length over --window\n"
+           "                                points; NaN where the window does not fit (the\n"
+           "                                first and last (W−1)/2 points) or the fit is\n"
+           "                                degenerate\n"
+           "R distance_to_optimal [T+1][n]  ‖x_i − x*_i‖, x* the trajectory from the same\n"
+           "                                x_0 on the same σ grid with D* in place of the\n"
+           "                                run's denoiser, by the run's solver (/config;\n"
+           "                                euler when the file names none, said in 'note')\n"
+           "R denoised_vs_optimal [T][n]    ‖D_i − D*(x*_i; σ_i)‖\n"
+           "R score_deviation     [T][n]    ‖D_i − D*(x_i; σ_i)‖ along the run\n"
+           "R optimal_self        [T][n]    ‖D(x*_i; σ_i) − D*(x*_i; σ_i)‖ with the run's\n"
+           "                                own denoiser: only for runs of 'diffgeo sample',\n"
+           "                                whose /config/data (and limit) re-create it and\n"
+           "                                reproduce /denoised; otherwise not written (an\n"
+           "                                older one is removed) and 'note' of\n"
+           "                                score_deviation says why\n"
+           "R nn_distance         [n]       distance of x_T to its nearest reference point\n"
+           "R nn_distance_ratio   [n]       nn_distance/(σ_min √d), σ_min the smallest\n"
+           "                                positive σ (memorisation: about 1)\n"
+           "R kde_loglik_before   [T][n]    log p̂_h(x_i), h = σ_i, the Gaussian KDE of the\n"
+           "                                reference data (nats, normalised density)\n"
+           "R kde_loglik_after    [T][n]    log p̂_h(x_{i+1}), the same h = σ_i\n"
+           "R kde_gain_bound      [T][n]    λ(2−λ)‖D*(x_i) − x_i‖²/(2σ_i²) with\n"
+           "                                λ = 1 − σ_{i+1}/σ_i: the least gain of an Euler\n"
+           "                                step with D* (PAPER.md §3)\n"
+           "R kde_violations      [T]       samples whose log-likelihood fell in step i\n"
+           "With AFS, row 0 of /denoised is the analytic substitute, and so are the D_0\n"
+           "above; with --threshold, /denoised holds thresholded values, D* never is.\n"
            "\n"
-           "Example: mean deviation as a fraction of the chord, per step:\n"
-           "  diffgeo analyze run.h5 && diffgeo table run.h5 /metrics/deviation --reduce --sigma\n");
+           "Examples:\n"
+           "  diffgeo analyze run.h5 && diffgeo table run.h5 /metrics/deviation --reduce --sigma\n"
+           "  diffgeo sample --data fashion-mnist --limit 1000 --solver euler --steps 21 -o run.h5\n"
+           "  diffgeo analyze run.h5 --reference fashion-mnist   # score deviation vs all data\n");
+}
+
+/* ------------------------------------------------------------------------ */
+/* Options and input                                                        */
+/* ------------------------------------------------------------------------ */
+
+typedef struct analyze_options {
+    const char *path;
+    const char *reference;  /* data spec of D*, or NULL */
+    size_t reference_limit; /* 0: all rows */
+    size_t window;          /* curvature window as asked */
+    int quiet;
+} analyze_options;
+
+enum { OPT_REFERENCE = 2000, OPT_REFERENCE_LIMIT, OPT_WINDOW };
+
+static int parse(int argc, char **argv, analyze_options *o)
+{
+    static const struct option longopts[] = {
+        {"reference", required_argument, NULL, OPT_REFERENCE},
+        {"reference-limit", required_argument, NULL, OPT_REFERENCE_LIMIT},
+        {"window", required_argument, NULL, OPT_WINDOW},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int opt;
+    opterr = 0;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
+        switch (opt) {
+        case OPT_REFERENCE:
+            o->reference = optarg;
+            break;
+        case OPT_REFERENCE_LIMIT:
+            if (cli_parse_count(COMMAND, "reference-limit", optarg, "row",
+                                &o->reference_limit) != 0)
+                return EXIT_USAGE;
+            break;
+        case OPT_WINDOW:
+            if (cli_parse_size(COMMAND, "window", optarg, &o->window) != 0)
+                return EXIT_USAGE;
+            if (o->window < DG_CURVATURE_WINDOW_MIN || o->window % 2 == 0)
+                return cli_usage_error(COMMAND,
+                                       "--window %s: must be odd and at least %d (a cubic "
+                                       "needs 4 points)", optarg, DG_CURVATURE_WINDOW_MIN);
+            break;
+        case 'q':
+            o->quiet = 1;
+            break;
+        case 'h':
+            help();
+            exit(EXIT_OK);
+        case ':':
+            return cli_usage_error(COMMAND, "option '%s' needs a value", argv[optind - 1]);
+        default:
+            return cli_usage_error(COMMAND, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (argc - optind != 1)
+        return cli_usage_error(COMMAND, "expected one run file");
+    o->path = argv[optind];
+    if (o->reference_limit && !o->reference)
+        return cli_usage_error(COMMAND, "--reference-limit needs --reference");
+    return EXIT_OK;
 }
 
 typedef struct run_arrays {
@@ -49,7 +176,19 @@ static void run_arrays_free(run_arrays *r)
     dg_doubles_free(r->denoised);
 }
 
-/* Reads the three arrays and checks that their shapes agree. */
+/* True if the K × n × dim block x is finite; else says where it is not. */
+static int all_finite(const char *path, const char *name, const double *x, size_t K, size_t n,
+                      size_t dim)
+{
+    size_t at;
+    if (dg_all_finite(x, K * n * dim, &at))
+        return 1;
+    cli_error("%s: %s[%zu][%zu][%zu] holds %s", path, name, at / (n * dim), at / dim % n,
+              at % dim, isnan(x[at]) ? "NaN" : "Inf");
+    return 0;
+}
+
+/* Reads the three arrays and checks their shapes, values and the σ grid. */
 static int read_run(const char *path, run_arrays *r)
 {
     size_t rs, rt, rd, ss[DG_H5_RANK_MAX], st[DG_H5_RANK_MAX], sd[DG_H5_RANK_MAX];
@@ -75,74 +214,525 @@ static int read_run(const char *path, run_arrays *r)
                   r->n, r->dim);
         return EXIT_FAILED;
     }
-    const size_t len = (r->T + 1) * r->n * r->dim;
-    if (dg_check_finite(r->traj, len, 1, "/trajectory", &err) != DG_OK ||
-        dg_check_finite(r->denoised, len - r->n * r->dim, 1, "/denoised", &err) != DG_OK ||
-        dg_check_finite(r->sigmas, r->T + 1, 1, "/sigmas", &err) != DG_OK) {
-        cli_error("%s: %s", path, err.message);
+    if (!all_finite(path, "/trajectory", r->traj, r->T + 1, r->n, r->dim) ||
+        !all_finite(path, "/denoised", r->denoised, r->T, r->n, r->dim))
+        return EXIT_FAILED;
+    if (dg_schedule_check(r->sigmas, r->T + 1, &err) != DG_OK) {
+        cli_error("%s: /sigmas: %s", path, err.message);
         return EXIT_FAILED;
     }
     return EXIT_OK;
 }
 
-enum { M_DEV, M_DEV_D, M_END, M_END_D, M_NORM, M_NORM_D, M_COS, M_CHORD, M_COUNT };
+/* How the run was sampled, from /config where the file has it. */
+typedef struct run_config {
+    const dg_solver_type *solver;
+    dg_solve_options opt;
+    char solver_note[160]; /* why the solver is what it is, when it is a guess */
+    char data[1024];       /* /config/data, "" if absent */
+    char denoiser[64];     /* /config/denoiser, "" if absent */
+    size_t limit;          /* /config/limit, 0 if absent */
+} run_config;
+
+static long config_int(const char *path, const char *name, long fallback)
+{
+    long v;
+    size_t count;
+    return dg_h5_read_attr_ints(path, "/config", name, &v, 1, &count, NULL) == DG_OK && count == 1
+               ? v
+               : fallback;
+}
+
+static void read_config(const char *path, run_config *c)
+{
+    char solver[64];
+    memset(c, 0, sizeof *c);
+    if (dg_h5_read_attr_string(path, "/config", "solver", solver, sizeof solver, NULL) != DG_OK) {
+        c->solver = &dg_solver_euler;
+        snprintf(c->solver_note, sizeof c->solver_note,
+                 "the run file names no solver (/config/solver): euler assumed");
+    } else if (!(c->solver = dg_solver_find(solver))) {
+        c->solver = &dg_solver_euler;
+        snprintf(c->solver_note, sizeof c->solver_note,
+                 "/config/solver '%s' is not one of diffgeo's solvers: euler used", solver);
+    }
+    c->opt.afs = config_int(path, "afs", 0) != 0;
+    c->opt.denoise_to_zero = config_int(path, "denoise_to_zero", 0) != 0;
+    c->opt.threshold = config_int(path, "threshold", 0) != 0;
+    const long order = config_int(path, "max_order", 0);
+    c->opt.max_order = order >= 1 && order <= DG_SOLVER_MAX_ORDER ? (unsigned)order : 0;
+    const long limit = config_int(path, "limit", 0);
+    c->limit = limit > 0 ? (size_t)limit : 0;
+    if (dg_h5_read_attr_string(path, "/config", "data", c->data, sizeof c->data, NULL) != DG_OK)
+        c->data[0] = '\0';
+    if (dg_h5_read_attr_string(path, "/config", "denoiser", c->denoiser, sizeof c->denoiser,
+                               NULL) != DG_OK)
+        c->denoiser[0] = '\0';
+}
+
+/* ------------------------------------------------------------------------ */
+/* The arrays to write                                                      */
+/* ------------------------------------------------------------------------ */
+
+#define METRICS_MAX 32
+#define METRIC_TEXT 2048
+
+typedef struct metric_list {
+    dg_h5_array array[METRICS_MAX];
+    double *data[METRICS_MAX];                  /* owned */
+    char description[METRICS_MAX][METRIC_TEXT]; /* owned texts of the attributes */
+    char note[METRICS_MAX][METRIC_TEXT];
+    char name[METRICS_MAX][64];                 /* "/metrics/NAME" */
+    size_t count;
+} metric_list;
+
+static void metric_list_free(metric_list *l)
+{
+    for (size_t k = 0; k < l->count; k++)
+        dg_doubles_free(l->data[k]);
+    l->count = 0;
+}
+
+/*
+ * Adds /metrics/NAME of the given rank and shape, described by fmt, and
+ * returns its (uninitialised) buffer; NULL after a message when out of memory.
+ */
+static double *metric_add(metric_list *l, const char *name, size_t rank, const size_t *shape,
+                          const char *units, const char *axes, const char *note,
+                          const char *fmt, ...) __attribute__((format(printf, 8, 9)));
+static double *metric_add(metric_list *l, const char *name, size_t rank, const size_t *shape,
+                          const char *units, const char *axes, const char *note,
+                          const char *fmt, ...)
+{
+    size_t len = 1;
+    for (size_t k = 0; k < rank; k++)
+        len = dg_size_fits(len, shape[k]) ? len * shape[k] : 0;
+    double *data = l->count < METRICS_MAX && len ? dg_doubles_alloc(len, 1) : NULL;
+    if (!data) {
+        cli_error("cannot allocate /metrics/%s", name);
+        return NULL;
+    }
+    const size_t k = l->count++;
+    dg_h5_array *a = &l->array[k];
+    memset(a, 0, sizeof *a);
+    l->data[k] = data;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(l->description[k], METRIC_TEXT, fmt, ap);
+    va_end(ap);
+    if (note)
+        snprintf(l->note[k], METRIC_TEXT, "%s", note);
+    snprintf(l->name[k], sizeof l->name[k], "/metrics/%s", name);
+    a->name = l->name[k];
+    a->data = data;
+    a->rank = rank;
+    memcpy(a->shape, shape, rank * sizeof *shape);
+    a->description = l->description[k];
+    a->units = units;
+    a->axes = axes;
+    a->note = note ? l->note[k] : NULL;
+    return data;
+}
+
+/* Removes a stale /metrics/NAME from an earlier analysis, if present. */
+static void metric_remove(metric_list *l, const char *name)
+{
+    if (l->count >= METRICS_MAX)
+        return;
+    const size_t k = l->count++;
+    snprintf(l->name[k], sizeof l->name[k], "/metrics/%s", name);
+    memset(&l->array[k], 0, sizeof l->array[k]);
+    l->array[k].name = l->name[k];
+    l->data[k] = NULL;
+}
+
+#define SHAPE(...) ((const size_t[]){__VA_ARGS__})
+
+/* ------------------------------------------------------------------------ */
+/* Measurements of the run alone                                            */
+/* ------------------------------------------------------------------------ */
+
+static int basic_metrics(const run_arrays *r, metric_list *l)
+{
+    const size_t T = r->T, n = r->n, dim = r->dim;
+    double *dev, *dev_d, *end, *end_d, *chord, *nx, *nd, *ndd, *cosine;
+    if (!(dev = metric_add(l, "deviation", 2, SHAPE(T + 1, n), "data units", "grid sample", NULL,
+                           "distance of x_i from the line through x_0 and x_T")) ||
+        !(dev_d = metric_add(l, "deviation_denoised", 2, SHAPE(T, n), "data units",
+                             "eval sample", NULL,
+                             "distance of D(x_i; s_i) from the line through D_0 and D_{T-1}")) ||
+        !(end = metric_add(l, "distance_to_end", 2, SHAPE(T + 1, n), "data units",
+                           "grid sample", NULL, "||x_i - x_T||")) ||
+        !(end_d = metric_add(l, "distance_to_end_denoised", 2, SHAPE(T, n), "data units",
+                             "eval sample", NULL, "||D(x_i; s_i) - D_{T-1}||")) ||
+        !(chord = metric_add(l, "chord", 1, SHAPE(n), "data units", "sample", NULL,
+                             "||x_T - x_0||, the chord length")) ||
+        !(nx = metric_add(l, "norm_x", 2, SHAPE(T + 1, n), "data units", "grid sample", NULL,
+                          "||x_i||")) ||
+        !(nd = metric_add(l, "norm_denoised", 2, SHAPE(T, n), "data units", "eval sample",
+                          NULL, "||D(x_i; s_i)||")) ||
+        !(ndd = metric_add(l, "norm_d", 2, SHAPE(T, n), "1", "eval sample",
+                           "x_T has no evaluation, hence no d: the array has T rows",
+                           "||d_i||, d_i = (x_i - D_i)/s_i, the slope of the ODE")) ||
+        !(cosine = metric_add(l, "cosine", 2, SHAPE(T, n), "1", "eval sample", NULL,
+                              "cos(d_i, x_i - x_T) with d_i = (x_i - D_i)/s_i")))
+        return EXIT_FAILED;
+    dg_metric_deviation(r->traj, T + 1, n, dim, dev);
+    dg_metric_deviation(r->denoised, T, n, dim, dev_d);
+    dg_metric_distance_to_end(r->traj, T + 1, n, dim, end);
+    dg_metric_distance_to_end(r->denoised, T, n, dim, end_d);
+    memcpy(chord, end, n * sizeof *chord); /* ‖x_0 − x_T‖ */
+    dg_metric_norm(r->traj, T + 1, n, dim, nx);
+    dg_metric_norm(r->denoised, T, n, dim, nd);
+    dg_metric_norm_d(r->traj, r->denoised, r->sigmas, T, n, dim, ndd);
+    dg_metric_cosine(r->traj, r->denoised, T, n, dim, cosine);
+    return EXIT_OK;
+}
+
+/* The window actually used: capped at the number of points, odd. */
+static size_t effective_window(size_t asked, size_t K)
+{
+    size_t w = asked < K ? asked : K;
+    if (w % 2 == 0)
+        w--;
+    return w < DG_CURVATURE_WINDOW_MIN ? DG_CURVATURE_WINDOW_MIN : w;
+}
+
+static int shape_metrics(const run_arrays *r, size_t window, metric_list *l)
+{
+    const size_t K = r->T + 1, n = r->n, dim = r->dim;
+    const size_t win = effective_window(window, K);
+    char note[160];
+    snprintf(note, sizeof note, "window of %zu points (asked %zu)%s", win, window,
+             win > K ? ": longer than the trajectory, all NaN" : "");
+    double *pca, *c3, *kappa, *tau;
+    if (!(pca = metric_add(l, "pca2_error", 2, SHAPE(K, n), "1", "grid sample", NULL,
+                           "||x_i - x~_i||/||x_i||, x~ the projection on the top 2 principal "
+                           "components of the sample's T+1 points (centred)")) ||
+        !(c3 = metric_add(l, "coords3d", 3, SHAPE(K, n, 3), "data units", "grid sample coord",
+                          NULL,
+                          "(a, b, c): a = (x_i - x_0).u, u = (x_T - x_0)/||x_T - x_0||; b, c on "
+                          "the top 2 principal directions of the off-chord parts (about the "
+                          "chord, not centred), each signed so that its largest |coordinate| "
+                          "is positive")) ||
+        !(kappa = metric_add(l, "curvature", 2, SHAPE(K, n), "1/data units", "grid sample",
+                             note,
+                             "curvature |r' x r''|/|r'|^3 of coords3d from a local cubic "
+                             "least-squares fit in arc length; NaN where the window does not "
+                             "fit")) ||
+        !(tau = metric_add(l, "torsion", 2, SHAPE(K, n), "1/data units", "grid sample", note,
+                           "torsion (r' x r'').r'''/|r' x r''|^2 of coords3d from a local cubic "
+                           "least-squares fit in arc length; NaN where the window does not fit "
+                           "or r' x r'' = 0")))
+        return EXIT_FAILED;
+    dg_metric_workspace *w = dg_metric_workspace_alloc(K, dim);
+    if (!w) {
+        cli_error("cannot allocate the principal-component workspace (%zu × %zu)", K, dim);
+        return EXIT_FAILED;
+    }
+    dg_error err;
+    int status = dg_metric_pca2_error(r->traj, K, n, dim, w, pca, &err);
+    if (status == DG_OK)
+        status = dg_metric_coords3d(r->traj, K, n, dim, w, c3, &err);
+    if (status == DG_OK)
+        status = dg_metric_curvature_torsion(c3, K, n, win, w, kappa, tau, &err);
+    dg_metric_workspace_free(w);
+    return status == DG_OK ? EXIT_OK : cli_fail(&err);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Measurements against the optimal denoiser of reference data              */
+/* ------------------------------------------------------------------------ */
+
+/* out[i] ← D(x_i; σ_i) for the T evaluated blocks of traj (each n × dim). */
+static int eval_rows(dg_denoiser *den, const run_arrays *r, const double *traj, double *out)
+{
+    const size_t block = r->n * r->dim;
+    dg_error err;
+    for (size_t i = 0; i < r->T; i++)
+        if (dg_denoiser_eval(den, traj + i * block, r->n, r->sigmas[i], out + i * block,
+                             &err) != DG_OK)
+            return cli_fail(&err);
+    return EXIT_OK;
+}
+
+/* The likelihood and nearest-neighbour arrays: one pass over the data per point. */
+static int kde_metrics(const run_arrays *r, const dg_dataset *ref, const double *mshift,
+                       const char *note, metric_list *l)
+{
+    const size_t T = r->T, n = r->n, K = T + 1;
+    double *h = dg_doubles_alloc(K * n, 2), *logp = dg_doubles_alloc(K * n, 2);
+    double *nn2 = dg_doubles_alloc(K, n);
+    double *before, *after, *bound, *viol, *nn, *ratio;
+    int rc = EXIT_FAILED;
+    if (!h || !logp || !nn2) {
+        cli_error("out of memory");
+        goto release;
+    }
+    /* Point k is the end of step k − 1 (bandwidth σ_{k−1}) and the start of step k (σ_k). */
+    for (size_t k = 0; k < K; k++)
+        for (size_t s = 0; s < n; s++) {
+            h[(k * n + s) * 2] = k > 0 ? r->sigmas[k - 1] : NAN;
+            h[(k * n + s) * 2 + 1] = k < T ? r->sigmas[k] : NAN;
+        }
+    dg_error err;
+    if (dg_metric_kde(ref->x, ref->n, ref->dim, r->traj, K * n, h, 2, logp, nn2, NULL, &err) !=
+        DG_OK) {
+        rc = cli_fail(&err);
+        goto release;
+    }
+    double sigma_min = r->sigmas[T] > 0 ? r->sigmas[T] : r->sigmas[T - 1];
+    if (!(before = metric_add(l, "kde_loglik_before", 2, SHAPE(T, n), "nats", "eval sample",
+                              note,
+                              "log p^_h(x_i), h = s_i, p^_h = (1/N) sum_j N(y_j, h^2 I) the "
+                              "Gaussian KDE of the reference data")) ||
+        !(after = metric_add(l, "kde_loglik_after", 2, SHAPE(T, n), "nats", "eval sample", note,
+                             "log p^_h(x_{i+1}), the same h = s_i as kde_loglik_before")) ||
+        !(bound = metric_add(l, "kde_gain_bound", 2, SHAPE(T, n), "nats", "eval sample", note,
+                             "lambda(2 - lambda)||D*(x_i) - x_i||^2/(2 s_i^2), lambda = 1 - "
+                             "s_{i+1}/s_i: the least gain of log p^_h for an Euler step with "
+                             "D* (PAPER.md section 3)")) ||
+        !(viol = metric_add(l, "kde_violations", 1, SHAPE(T), "count", "eval", note,
+                            "samples with kde_loglik_after < kde_loglik_before in step i")) ||
+        !(nn = metric_add(l, "nn_distance", 1, SHAPE(n), "data units", "sample", note,
+                          "distance of x_T to its nearest reference point (exact "
+                          "differences)")) ||
+        !(ratio = metric_add(l, "nn_distance_ratio", 1, SHAPE(n), "1", "sample", note,
+                             "nn_distance/(s_min sqrt(d)), s_min = %.17g the smallest positive "
+                             "s of the grid",
+                             sigma_min)))
+        goto release;
+    for (size_t i = 0; i < T; i++) {
+        viol[i] = 0;
+        for (size_t s = 0; s < n; s++) {
+            before[i * n + s] = logp[(i * n + s) * 2 + 1];
+            after[i * n + s] = logp[((i + 1) * n + s) * 2];
+            viol[i] += after[i * n + s] < before[i * n + s];
+        }
+    }
+    dg_metric_kde_gain_bound(r->traj, mshift, r->sigmas, T, n, r->dim, bound);
+    for (size_t s = 0; s < n; s++) {
+        nn[s] = sqrt(nn2[T * n + s]);
+        ratio[s] = nn[s] / (sigma_min * sqrt((double)r->dim));
+    }
+    rc = EXIT_OK;
+release:
+    dg_doubles_free(h);
+    dg_doubles_free(logp);
+    dg_doubles_free(nn2);
+    return rc;
+}
+
+/*
+ * The run's own denoiser, re-created from /config/data and /config/limit
+ * (the empirical kind is the only one diffgeo samples with) and accepted
+ * only if it reproduces /denoised at the last evaluation.  Returns 1 with
+ * *den set to ref_den (same data) or to *own_den, built on *own_data (the
+ * caller frees both); or 0 with the reason in why.
+ */
+static int recreate_run_denoiser(const run_arrays *r, const run_config *c,
+                                 const analyze_options *o, dg_denoiser *ref_den,
+                                 dg_dataset **own_data, dg_denoiser **own_den,
+                                 dg_denoiser **den, char *why, size_t size)
+{
+    dg_error err;
+    const size_t i = r->T - 1, block = r->n * r->dim;
+    if (!c->data[0] || strcmp(c->denoiser, "empirical") != 0) {
+        snprintf(why, size, "optimal_self not written: the run's denoiser%s%s%s cannot be "
+                            "re-created (no /config/data with denoiser 'empirical')",
+                 c->denoiser[0] ? " '" : "", c->denoiser, c->denoiser[0] ? "'" : "");
+        return 0;
+    }
+    if (c->opt.afs && i == 0) {
+        snprintf(why, size, "optimal_self not written: the run's only evaluation is AFS's "
+                            "analytic substitute, so its denoiser cannot be checked");
+        return 0;
+    }
+    if (strcmp(c->data, o->reference) == 0 && c->limit == o->reference_limit) {
+        *den = ref_den;
+    } else {
+        const dg_data_options dopt = {.limit = c->limit};
+        if (dg_data_load(c->data, &dopt, own_data, &err) != DG_OK ||
+            dg_denoiser_empirical_alloc((*own_data)->x, (*own_data)->n, (*own_data)->dim,
+                                        own_den, &err) != DG_OK) {
+            snprintf(why, size, "optimal_self not written: cannot re-create the run's "
+                                "denoiser: %s", err.message);
+            return 0;
+        }
+        *den = *own_den;
+    }
+    if (dg_denoiser_dim(*den) != r->dim) {
+        snprintf(why, size, "optimal_self not written: /config/data has dimension %zu, the "
+                            "run %zu", dg_denoiser_dim(*den), r->dim);
+        return 0;
+    }
+    double *check = dg_doubles_alloc(r->n + 1, r->dim);
+    double worst = INFINITY;
+    if (check && dg_denoiser_eval(*den, r->traj + i * block, r->n, r->sigmas[i], check,
+                                  &err) == DG_OK) {
+        if (c->opt.threshold)
+            dg_dynamic_threshold(check, r->n, r->dim, check + block);
+        worst = 0;
+        for (size_t s = 0; s < r->n; s++) {
+            const double *want = r->denoised + i * block + s * r->dim;
+            const double e = sqrt(dg_sqdist(check + s * r->dim, want, r->dim) /
+                                  fmax(dg_sqnorm(want, r->dim), DBL_MIN));
+            worst = fmax(worst, e);
+        }
+    }
+    dg_doubles_free(check);
+    if (!(worst <= ANALYZE_REPRODUCE_TOL)) {
+        snprintf(why, size, "optimal_self not written: the denoiser of /config/data '%s' does "
+                            "not reproduce /denoised (relative error %.3g)", c->data, worst);
+        return 0;
+    }
+    return 1;
+}
+
+static int reference_metrics(const analyze_options *o, const run_arrays *r, metric_list *l)
+{
+    const size_t T = r->T, n = r->n, dim = r->dim;
+    run_config cfg;
+    read_config(o->path, &cfg);
+    cli_progress progress;
+    cli_progress_init(&progress, "optimal trajectory");
+    progress.enabled &= !o->quiet;
+
+    cli_model ref = {0};
+    dg_dataset *own_data = NULL;
+    dg_denoiser *own_den = NULL;
+    double *xstar = NULL, *dstar = NULL, *dref = NULL, *drun = NULL;
+    int rc = cli_model_load(o->reference, o->reference_limit, "empirical", progress.enabled,
+                            &ref);
+    if (rc != EXIT_OK)
+        return rc == EXIT_USAGE ? EXIT_USAGE : EXIT_FAILED;
+    rc = EXIT_FAILED;
+    if (ref.dim != dim) {
+        cli_error("--reference %s: data of dimension %zu, the run's points %zu", o->reference,
+                  ref.dim, dim);
+        goto release;
+    }
+    char note[METRIC_TEXT / 4], solver_note[METRIC_TEXT / 2];
+    snprintf(note, sizeof note, "reference D*: the exact empirical denoiser of %s (%zu rows)",
+             o->reference, ref.data->n);
+    snprintf(solver_note, sizeof solver_note, "%s; x* by %s%s%s%s%s", note, cfg.solver->name,
+             cfg.opt.afs ? ", AFS" : "", cfg.opt.threshold ? ", dynamic thresholding" : "",
+             cfg.solver_note[0] ? "; " : "", cfg.solver_note);
+
+    xstar = dg_doubles_alloc((T + 1) * n, dim);
+    dstar = dg_doubles_alloc(T * n, dim);
+    dref = dg_doubles_alloc(T * n, dim);
+    drun = dg_doubles_alloc(T * n, dim);
+    if (!xstar || !dstar || !dref || !drun) {
+        cli_error("cannot allocate optimal trajectories of %zu × %zu × %zu doubles", T + 1, n,
+                  dim);
+        goto release;
+    }
+    /* D*(x_i): the score deviation along the run, and the mean shift of the KDE. */
+    if ((rc = eval_rows(ref.den, r, r->traj, dref)) != EXIT_OK ||
+        (rc = kde_metrics(r, ref.data, dref, note, l)) != EXIT_OK)
+        goto release;
+    rc = EXIT_FAILED;
+
+    dg_solve_options sopt = cfg.opt;
+    sopt.progress = cli_progress_update;
+    sopt.progress_ctx = &progress;
+    sopt.cancel = &cli_interrupted;
+    cli_catch_signals();
+    dg_error err;
+    const int solved = dg_solve(cfg.solver, ref.den, r->sigmas, T + 1, n, dim, r->traj, xstar,
+                                dstar, &sopt, NULL, &err);
+    cli_progress_done(&progress);
+    if (solved != DG_OK) {
+        rc = cli_fail(&err);
+        goto release;
+    }
+    /* The solver records AFS's substitute and thresholded values; D* itself is wanted. */
+    if ((cfg.opt.afs || cfg.opt.threshold) && (rc = eval_rows(ref.den, r, xstar, dstar)) != EXIT_OK)
+        goto release;
+
+    double *to_opt, *den_opt, *score;
+    char why[METRIC_TEXT / 2];
+    dg_denoiser *run_den = NULL;
+    const int have_run_den = recreate_run_denoiser(r, &cfg, o, ref.den, &own_data, &own_den,
+                                                   &run_den, why, sizeof why);
+    char score_note[METRIC_TEXT];
+    snprintf(score_note, sizeof score_note, "%s%s%s", note, have_run_den ? "" : "; ",
+             have_run_den ? "" : why);
+    if (!(to_opt = metric_add(l, "distance_to_optimal", 2, SHAPE(T + 1, n), "data units",
+                              "grid sample", solver_note,
+                              "||x_i - x*_i||, x* integrated from x_0 on /sigmas with D* in "
+                              "place of the run's denoiser")) ||
+        !(den_opt = metric_add(l, "denoised_vs_optimal", 2, SHAPE(T, n), "data units",
+                               "eval sample", solver_note, "||D_i - D*(x*_i; s_i)||")) ||
+        !(score = metric_add(l, "score_deviation", 2, SHAPE(T, n), "data units", "eval sample",
+                             score_note,
+                             "||D_i - D*(x_i; s_i)||, the score deviation along the run")))
+        goto release;
+    dg_metric_distance(r->traj, xstar, T + 1, n, dim, to_opt);
+    dg_metric_distance(r->denoised, dstar, T, n, dim, den_opt);
+    dg_metric_distance(r->denoised, dref, T, n, dim, score);
+    if (!have_run_den) {
+        metric_remove(l, "optimal_self");
+    } else {
+        double *self;
+        if ((rc = eval_rows(run_den, r, xstar, drun)) != EXIT_OK)
+            goto release;
+        rc = EXIT_FAILED;
+        if (!(self = metric_add(l, "optimal_self", 2, SHAPE(T, n), "data units", "eval sample",
+                                solver_note,
+                                "||D(x*_i; s_i) - D*(x*_i; s_i)||, D the run's own denoiser "
+                                "(re-created from /config/data '%s', limit %zu)",
+                                cfg.data, cfg.limit)))
+            goto release;
+        dg_metric_distance(drun, dstar, T, n, dim, self);
+    }
+    rc = EXIT_OK;
+release:
+    dg_doubles_free(xstar);
+    dg_doubles_free(dstar);
+    dg_doubles_free(dref);
+    dg_doubles_free(drun);
+    dg_denoiser_free(own_den);
+    dg_dataset_free(own_data);
+    cli_model_free(&ref);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The command                                                              */
+/* ------------------------------------------------------------------------ */
 
 int cmd_analyze(int argc, char **argv, const char *command_line)
 {
     (void)command_line;
-    int first;
-    int rc = cli_parse_no_options(COMMAND, argc, argv, help, &first);
-    if (rc != EXIT_OK || first < 0)
+    analyze_options o = {.window = ANALYZE_WINDOW};
+    int rc = parse(argc, argv, &o);
+    if (rc != EXIT_OK)
         return rc;
-    if (argc - first != 1)
-        return cli_usage_error(COMMAND, "expected one run file");
-    const char *path = argv[first];
 
     run_arrays r = {0};
-    rc = read_run(path, &r);
-    double *m[M_COUNT] = {0};
-    if (rc != EXIT_OK)
-        goto release;
-    const size_t T = r.T, n = r.n, dim = r.dim;
-    for (int k = 0; k < M_COUNT; k++) {
-        m[k] = dg_doubles_alloc(T + 1, n);
-        if (!m[k]) {
-            cli_error("out of memory");
-            rc = EXIT_FAILED;
-            goto release;
-        }
+    metric_list *l = calloc(1, sizeof *l); /* about 140 kB of texts: not on the stack */
+    if (!l) {
+        cli_error("out of memory");
+        return EXIT_FAILED;
     }
-    dg_metric_deviation(r.traj, T + 1, n, dim, m[M_DEV]);
-    dg_metric_deviation(r.denoised, T, n, dim, m[M_DEV_D]);
-    dg_metric_distance_to_end(r.traj, T + 1, n, dim, m[M_END]);
-    dg_metric_distance_to_end(r.denoised, T, n, dim, m[M_END_D]);
-    dg_metric_norm(r.traj, T + 1, n, dim, m[M_NORM]);
-    dg_metric_norm(r.denoised, T, n, dim, m[M_NORM_D]);
-    dg_metric_cosine(r.traj, r.denoised, T, n, dim, m[M_COS]);
-    memcpy(m[M_CHORD], m[M_END], n * sizeof(double)); /* ‖x_0 − x_T‖ */
-
-    const dg_h5_array arrays[M_COUNT] = {
-        {"/metrics/deviation", m[M_DEV], 2, {T + 1, n},
-         "distance of x_i from the line through x_0 and x_T", "data units", "grid sample"},
-        {"/metrics/deviation_denoised", m[M_DEV_D], 2, {T, n},
-         "distance of D(x_i; s_i) from the line through D_0 and D_{T-1}", "data units",
-         "eval sample"},
-        {"/metrics/distance_to_end", m[M_END], 2, {T + 1, n}, "||x_i - x_T||", "data units", "grid sample"},
-        {"/metrics/distance_to_end_denoised", m[M_END_D], 2, {T, n},
-         "||D(x_i; s_i) - D_{T-1}||", "data units", "eval sample"},
-        {"/metrics/norm_x", m[M_NORM], 2, {T + 1, n}, "||x_i||", "data units", "grid sample"},
-        {"/metrics/norm_denoised", m[M_NORM_D], 2, {T, n}, "||D(x_i; s_i)||", "data units", "eval sample"},
-        {"/metrics/cosine", m[M_COS], 2, {T, n},
-         "cos(d_i, x_i - x_T) with d_i = (x_i - D_i)/s_i", "1", "eval sample"},
-        {"/metrics/chord", m[M_CHORD], 1, {n}, "||x_T - x_0||, the chord length", "data units", "sample"},
-    };
+    rc = read_run(o.path, &r);
+    if (rc == EXIT_OK)
+        rc = basic_metrics(&r, l);
+    if (rc == EXIT_OK)
+        rc = shape_metrics(&r, o.window, l);
+    if (rc == EXIT_OK && o.reference)
+        rc = reference_metrics(&o, &r, l);
+    if (rc == EXIT_OK && cli_interrupted) {
+        cli_error("interrupted; %s unchanged", o.path);
+        rc = 130;
+    }
     dg_error err;
-    if (dg_h5_add_arrays(path, arrays, M_COUNT, &err) != DG_OK)
+    if (rc == EXIT_OK && dg_h5_add_arrays(o.path, l->array, l->count, &err) != DG_OK)
         rc = cli_fail(&err);
-
-release:
-    for (int k = 0; k < M_COUNT; k++)
-        dg_doubles_free(m[k]);
+    metric_list_free(l);
+    free(l);
     run_arrays_free(&r);
     return rc;
 }

@@ -130,10 +130,8 @@ static int parse(int argc, char **argv, gits_options *o)
                 return EXIT_USAGE;
             break;
         case OPT_WARMUP:
-            if (cli_parse_size(COMMAND, "warmup", optarg, &o->warmup) != 0)
+            if (cli_parse_count(COMMAND, "warmup", optarg, "trajectory", &o->warmup) != 0)
                 return EXIT_USAGE;
-            if (o->warmup == 0)
-                return cli_usage_error(COMMAND, "--warmup 0: need at least one trajectory");
             break;
         case OPT_COST:
             o->cost = dg_gits_cost_find(optarg);
@@ -151,10 +149,8 @@ static int parse(int argc, char **argv, gits_options *o)
                 return EXIT_USAGE;
             break;
         case OPT_LIMIT:
-            if (cli_parse_size(COMMAND, "limit", optarg, &o->limit) != 0)
+            if (cli_parse_count(COMMAND, "limit", optarg, "row", &o->limit) != 0)
                 return EXIT_USAGE;
-            if (o->limit == 0)
-                return cli_usage_error(COMMAND, "--limit 0: need at least one row");
             break;
         case ':':
             return cli_usage_error(COMMAND, "option '%s' needs a value", argv[optind - 1]);
@@ -210,14 +206,14 @@ static int write_schedule(const gits_options *o, const char *model_denoiser,
     };
     const dg_h5_array arrays[] = {
         {"/sigmas", student, 1, {K + 1}, "the GITS schedule, decreasing (use as --schedule h5:FILE)",
-         "data units", "step"},
+         "data units", "step", NULL},
         {"/indices", index, 1, {K + 1}, "indices of /sigmas in /teacher_sigmas (integers)", "1",
-         "step"},
-        {"/teacher_sigmas", tsig, 1, {T}, "the teacher's grid", "data units", "grid"},
+         "step", NULL},
+        {"/teacher_sigmas", tsig, 1, {T}, "the teacher's grid", "data units", "grid", NULL},
         {"/cost", C, 2, {T, T}, "mean cost of an Euler jump from teacher point i to j (i < j)",
-         o->cost == DG_GITS_COST_DEV ? "data units (signed)" : "data units", "from to"},
+         o->cost == DG_GITS_COST_DEV ? "data units (signed)" : "data units", "from to", NULL},
         {"/dp", V, 2, {T, K + 1}, "V[i][k]: least weighted cost of k steps from point i", "data units",
-         "from steps"},
+         "from steps", NULL},
     };
     dg_error err;
     int rc = dg_h5_write_file(o->output, attrs, sizeof attrs / sizeof attrs[0], arrays,

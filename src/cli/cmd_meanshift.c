@@ -226,7 +226,7 @@ static int parse(int argc, char **argv, ms_options *o)
             o->output = optarg;
             break;
         case 'n':
-            if (cli_parse_count(COMMAND, "n", optarg, &o->n) != 0)
+            if (cli_parse_count(COMMAND, "n", optarg, "start point", &o->n) != 0)
                 return EXIT_USAGE;
             o->set_n = 1;
             break;
@@ -269,7 +269,7 @@ static int parse(int argc, char **argv, ms_options *o)
             o->bin_seeding = 1;
             break;
         case OPT_MIN_BIN_FREQ:
-            if (cli_parse_count(COMMAND, "min-bin-freq", optarg, &o->min_bin_freq) != 0)
+            if (cli_parse_count(COMMAND, "min-bin-freq", optarg, "point", &o->min_bin_freq) != 0)
                 return EXIT_USAGE;
             o->set_min_bin_freq = 1;
             break;
@@ -282,7 +282,7 @@ static int parse(int argc, char **argv, ms_options *o)
             o->set_seed = 1;
             break;
         case OPT_LIMIT:
-            if (cli_parse_count(COMMAND, "limit", optarg, &o->limit) != 0)
+            if (cli_parse_count(COMMAND, "limit", optarg, "row", &o->limit) != 0)
                 return EXIT_USAGE;
             break;
         case ':':
@@ -399,7 +399,7 @@ static int run_fixed(const ms_options *o, const char *command_line, cli_model *m
         const dg_h5_array arrays[] = {
             {"/path", path, 3, {iterations + 1, n, dim},
              "x_k, the k-th iterate x_k = m_h(x_{k-1}); [0] = the start points", "data units",
-             "iteration sample dim"},
+             "iteration sample dim", NULL},
         };
         rc = write_output(o, &l, arrays, 1, NULL, 0);
     }
@@ -449,12 +449,12 @@ static int run_annealed(const ms_options *o, const char *command_line, cli_model
     add_number(&l, "seed", (double)o->seed, 1);
     const dg_h5_array arrays[] = {
         {"/sigmas", sigmas, 1, {nsigmas}, "the annealed bandwidths σ_i, decreasing", "data units",
-         "grid"},
+         "grid", NULL},
         {"/path", path, 3, {nsigmas, n, dim},
          "x_{i+1} = (s_{i+1}/s_i) x_i + (1 - s_{i+1}/s_i) m_{s_i}(x_i); [0] = the starts",
-         "data units", "grid sample dim"},
+         "data units", "grid sample dim", NULL},
         {"/targets", targets, 3, {T, n, dim}, "m_{s_i}(x_i), the mean-shift target of step i",
-         "data units", "eval sample dim"},
+         "data units", "eval sample dim", NULL},
     };
     rc = write_output(o, &l, arrays, sizeof arrays / sizeof arrays[0], NULL, 0);
 
@@ -578,15 +578,15 @@ static int run_flat(const ms_options *o, const char *command_line, cli_model *mo
     const dg_h5_array arrays[] = {
         {"/path", path, 3, {iterations + 1, S, dim},
          "the seeds after k updates (a seed that stopped keeps its place); [0] = the seeds",
-         "data units", "iteration seed dim"},
+         "data units", "iteration seed dim", NULL},
         {"/modes", modes, 2, {M, dim}, "cluster centres in scikit-learn's order", "data units",
-         "mode dim"},
+         "mode dim", NULL},
     };
     const dg_h5_array ints[] = {
         {"/counts", counts_d, 1, {S}, "data points within h of each seed's last mean (0: none)",
-         "1", "seed"},
+         "1", "seed", NULL},
         {"/labels", labels_d, 1, {N}, "index of the nearest mode of each data point", "1",
-         "sample"},
+         "sample", NULL},
     };
     rc = write_output(o, &l, arrays, 2, ints, 2);
 

@@ -168,10 +168,8 @@ static int parse(int argc, char **argv, sample_options *o)
             o->output = optarg;
             break;
         case 'n':
-            if (cli_parse_size(COMMAND, "n", optarg, &o->n) != 0)
+            if (cli_parse_count(COMMAND, "n", optarg, "start point", &o->n) != 0)
                 return EXIT_USAGE;
-            if (o->n == 0)
-                return cli_usage_error(COMMAND, "--n 0: need at least one start point");
             o->n_given = 1;
             break;
         case 'q':
@@ -233,10 +231,8 @@ static int parse(int argc, char **argv, sample_options *o)
             o->init = optarg;
             break;
         case OPT_LIMIT:
-            if (cli_parse_size(COMMAND, "limit", optarg, &o->limit) != 0)
+            if (cli_parse_count(COMMAND, "limit", optarg, "row", &o->limit) != 0)
                 return EXIT_USAGE;
-            if (o->limit == 0)
-                return cli_usage_error(COMMAND, "--limit 0: need at least one row");
             break;
         case OPT_AFS:
             o->afs = 1;
@@ -452,10 +448,10 @@ static int run_sample(int argc, char **argv, const char *command_line, int inter
                        (o.grid.sigma_max * sqrt((double)dim));
         }
         const dg_h5_array l = {"/interpolation/lambda", lambda, 1, {n},
-                               "position on the path from start a (0) to b (1)", "1", "sample"};
+                               "position on the path from start a (0) to b (1)", "1", "sample", NULL};
         const dg_h5_array r = {"/interpolation/norm_ratio", ratio, 1, {n},
                                "||x_0|| / (sigma_max sqrt(d)): 1 on the noise shell", "1",
-                               "sample"};
+                               "sample", NULL};
         extra[nextra++] = l;
         extra[nextra++] = r;
     }
@@ -464,6 +460,7 @@ static int run_sample(int argc, char **argv, const char *command_line, int inter
         .command_line = command_line,
         .seed = o.seed,
         .data = o.data,
+        .limit = o.limit,
         .denoiser = model.denoiser,
         .solver = o.solver->name,
         .schedule = o.grid.name,

@@ -349,6 +349,51 @@ int dg_h5_read_attr_ints(const char *path, const char *object,
     return status;
 }
 
+int dg_h5_read_attr_string(const char *path, const char *object,
+                           const char *name, char *text, size_t size,
+                           dg_error *err)
+{
+    hid_t file = -1;
+    int status = open_file(path, &file, err);
+    if (status != DG_OK)
+        return status;
+    if (H5Lexists(file, object, H5P_DEFAULT) <= 0 ||
+        H5Aexists_by_name(file, object, name, H5P_DEFAULT) <= 0) {
+        H5Fclose(file);
+        return dg_error_set(err, DG_EFORMAT, "%s: %s has no attribute %s", path, object, name);
+    }
+    hid_t attr = H5Aopen_by_name(file, object, name, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t type = H5Aget_type(attr), space = H5Aget_space(attr);
+    int read = 0;
+    if (H5Tget_class(type) == H5T_STRING && H5Sget_simple_extent_npoints(space) == 1) {
+        if (H5Tis_variable_str(type) > 0) {
+            char *s = NULL;
+            hid_t mem = H5Tget_native_type(type, H5T_DIR_ASCEND);
+            if (H5Aread(attr, mem, &s) >= 0 && s && strlen(s) < size) {
+                strcpy(text, s);
+                read = 1;
+            }
+            if (s)
+                H5free_memory(s);
+            H5Tclose(mem);
+        } else {
+            const size_t len = H5Tget_size(type);
+            if (len < size && H5Aread(attr, type, text) >= 0) {
+                text[len] = '\0';
+                read = 1;
+            }
+        }
+    }
+    if (!read)
+        status = dg_error_set(err, DG_EFORMAT, "%s: attribute %s of %s is not a short string",
+                              path, name, object);
+    H5Sclose(space);
+    H5Tclose(type);
+    H5Aclose(attr);
+    H5Fclose(file);
+    return status;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Walking                                                                  */
 /* ------------------------------------------------------------------------ */
@@ -606,6 +651,7 @@ static int write_run_contents(hid_t file, const dg_run *r)
     if (config < 0)
         return -1;
     rc |= attr_string(config, "data", r->data);
+    rc |= attr_int(config, "limit", (long long)r->limit);
     rc |= attr_string(config, "denoiser", r->denoiser);
     rc |= attr_string(config, "solver", r->solver);
     rc |= attr_string(config, "schedule", r->schedule);
@@ -794,6 +840,8 @@ static int add_array_typed(hid_t file, const dg_h5_array *a, hid_t file_type)
         dims[k] = a->shape[k];
     if (H5Lexists(file, a->name, H5P_DEFAULT) > 0 && H5Ldelete(file, a->name, H5P_DEFAULT) < 0)
         return -1;
+    if (!a->data)
+        return 0;
     hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
     H5Pset_create_intermediate_group(lcpl, 1);
     hid_t space = H5Screate_simple((int)a->rank, dims, NULL);
@@ -805,6 +853,8 @@ static int add_array_typed(hid_t file, const dg_h5_array *a, hid_t file_type)
         rc = attr_string(dset, "description", a->description);
     if (rc >= 0 && a->units)
         rc = attr_string(dset, "units", a->units);
+    if (rc >= 0 && a->note)
+        rc = attr_string(dset, "note", a->note);
     if (dset >= 0)
         H5Dclose(dset);
     H5Sclose(space);

@@ -49,6 +49,16 @@ int dg_h5_read_attr_ints(const char *path, const char *object,
                          const char *name, long *values, size_t max,
                          size_t *count, dg_error *err);
 
+/*
+ * Reads a scalar string attribute (variable or fixed length) of object
+ * `object` into text (size bytes, always NUL-terminated; a longer value is
+ * refused).  Returns DG_EFORMAT if the object or attribute is absent or not
+ * a string.
+ */
+int dg_h5_read_attr_string(const char *path, const char *object,
+                           const char *name, char *text, size_t size,
+                           dg_error *err);
+
 /* --- Walking a file ------------------------------------------------------- */
 
 typedef struct dg_h5_entry {
@@ -75,12 +85,14 @@ int dg_h5_walk_attrs(const char *path, const char *object,
 /* A float64 array to write, with its documentation attributes. */
 typedef struct dg_h5_array {
     const char *name;        /* full path, e.g. "/metrics/deviation" */
-    const double *data;      /* row-major, product of shape doubles */
+    const double *data;      /* row-major, product of shape doubles; NULL: remove
+                                (dg_h5_add_arrays only) */
     size_t rank;
     size_t shape[DG_H5_RANK_MAX];
     const char *description; /* stored as attribute "description" */
     const char *units;       /* stored as attribute "units" */
     const char *axes;        /* axis labels, e.g. "grid sample"; NULL for none */
+    const char *note;        /* stored as attribute "note" when not NULL */
 } dg_h5_array;
 
 /* An attribute: a string (text != NULL), an integer or a double. */
@@ -99,6 +111,7 @@ typedef struct dg_run {
     unsigned long seed;
     /* /config attributes */
     const char *data;       /* the data spec */
+    size_t limit;           /* rows of the data used (--limit), 0 for all */
     const char *denoiser;   /* denoiser kind */
     const char *solver;     /* solver name */
     const char *schedule;   /* schedule name */
@@ -137,8 +150,10 @@ int dg_h5_write_run(const char *path, const dg_run *run, dg_error *err);
 
 /*
  * Adds (or replaces) count float64 arrays in the existing file at path,
- * creating intermediate groups.  The file is copied, changed and renamed
- * over the original only when complete: a failure leaves it untouched.
+ * creating intermediate groups; an entry whose data is NULL removes that
+ * array if present (a stale result).  The file is copied, changed and
+ * renamed over the original only when complete: a failure leaves it
+ * untouched.
  */
 int dg_h5_add_arrays(const char *path, const dg_h5_array *arrays,
                      size_t count, dg_error *err);

@@ -1,11 +1,20 @@
-/* dg_metrics: trajectory measurements (PAPER.md §6). */
+/* dg_metrics: trajectory measurements (PAPER.md §3, §6). */
 #include "config.h"
 
 #include "dg_metrics.h"
 
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_eigen.h>
+#include <gsl/gsl_matrix.h>
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "dg_tensor.h"
+
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
 
 void dg_metric_deviation(const double *traj, size_t K, size_t n, size_t dim,
                          double *out)
@@ -68,4 +77,541 @@ void dg_metric_cosine(const double *traj, const double *denoised, size_t K,
             out[k * n + s] = dd > 0 && ee > 0 ? dot / sqrt(dd * ee) : 0.0;
         }
     }
+}
+
+void dg_metric_distance(const double *a, const double *b, size_t K, size_t n,
+                        size_t dim, double *out)
+{
+    for (size_t k = 0; k < K * n; k++)
+        out[k] = sqrt(dg_sqdist(a + k * dim, b + k * dim, dim));
+}
+
+void dg_metric_norm_d(const double *traj, const double *denoised,
+                      const double *sigmas, size_t K, size_t n, size_t dim,
+                      double *out)
+{
+    dg_metric_distance(traj, denoised, K, n, dim, out);
+    for (size_t k = 0; k < K; k++)
+        for (size_t s = 0; s < n; s++)
+            out[k * n + s] /= sigmas[k];
+}
+
+/* ------------------------------------------------------------------------ */
+/* Nearest neighbours and the kernel density estimate                       */
+/* ------------------------------------------------------------------------ */
+
+static int bandwidth_ok(double h)
+{
+    return isfinite(h) && h > 0;
+}
+
+/* The running state of one query: nearest squared distance and per-bandwidth sums. */
+typedef struct kde_state {
+    double inv[DG_KDE_BANDWIDTHS_MAX]; /* 1/(2h²), 0 for a skipped bandwidth */
+    double sum[DG_KDE_BANDWIDTHS_MAX]; /* Σ_i exp(−(‖x − y_i‖² − best)/(2h²)) so far */
+    double best;                       /* min_i ‖x − y_i‖² so far */
+    size_t best_i;
+} kde_state;
+
+/*
+ * Folds the squared distances d2[0..nc) of rows c0.. into a query's state:
+ * the chunk's sums are taken about its own minimum and rescaled to the
+ * running one, so nothing overflows or underflows needlessly.
+ */
+static void kde_fold(kde_state *q, const double *d2, size_t nc, size_t c0, size_t nh)
+{
+    double cmin = INFINITY;
+    size_t cmin_i = c0;
+    for (size_t i = 0; i < nc; i++)
+        if (d2[i] < cmin) {
+            cmin = d2[i];
+            cmin_i = c0 + i;
+        }
+    for (size_t j = 0; j < nh; j++) {
+        if (q->inv[j] == 0)
+            continue;
+        double s = 0;
+        for (size_t i = 0; i < nc; i++)
+            s += exp(-(d2[i] - cmin) * q->inv[j]);
+        if (c0 == 0)
+            q->sum[j] = s;
+        else if (cmin < q->best)
+            q->sum[j] = q->sum[j] * exp(-(q->best - cmin) * q->inv[j]) + s;
+        else
+            q->sum[j] += s * exp(-(cmin - q->best) * q->inv[j]);
+    }
+    if (cmin < q->best) {
+        q->best = cmin;
+        q->best_i = cmin_i;
+    }
+}
+
+/*
+ * A block of nb ≤ DG_KDE_QUERY_BLOCK queries against all the data, chunk by
+ * chunk: each data row is read once per block while it is in cache, not
+ * once per query (one query at a time is bound by memory bandwidth).
+ */
+static void kde_block(const double *y, size_t N, size_t dim, const double *x, size_t nb,
+                      const double *h, size_t nh, double *logp, double *nn_sqdist,
+                      size_t *nn_index)
+{
+    double d2[DG_KDE_QUERY_BLOCK][DG_KDE_CHUNK];
+    kde_state st[DG_KDE_QUERY_BLOCK];
+    for (size_t q = 0; q < nb; q++) {
+        st[q].best = INFINITY;
+        st[q].best_i = 0;
+        for (size_t j = 0; j < nh; j++) {
+            const double hj = h[q * nh + j];
+            st[q].inv[j] = bandwidth_ok(hj) ? 0.5 / (hj * hj) : 0;
+            st[q].sum[j] = 0;
+        }
+    }
+    for (size_t c0 = 0; c0 < N; c0 += DG_KDE_CHUNK) {
+        const size_t nc = N - c0 < DG_KDE_CHUNK ? N - c0 : DG_KDE_CHUNK;
+        for (size_t i = 0; i < nc; i++)
+            for (size_t q = 0; q < nb; q++)
+                d2[q][i] = dg_sqdist(x + q * dim, y + (c0 + i) * dim, dim);
+        for (size_t q = 0; q < nb; q++)
+            kde_fold(&st[q], d2[q], nc, c0, nh);
+    }
+    const double log_2pi = log(2 * M_PI);
+    for (size_t q = 0; q < nb; q++) {
+        for (size_t j = 0; j < nh; j++)
+            logp[q * nh + j] = st[q].inv[j] == 0
+                                   ? NAN
+                                   : -st[q].best * st[q].inv[j] + log(st[q].sum[j]) -
+                                         log((double)N) -
+                                         0.5 * (double)dim * (log_2pi + 2 * log(h[q * nh + j]));
+        if (nn_sqdist)
+            nn_sqdist[q] = st[q].best;
+        if (nn_index)
+            nn_index[q] = st[q].best_i;
+    }
+}
+
+int dg_metric_kde(const double *y, size_t N, size_t dim, const double *x,
+                  size_t nq, const double *h, size_t nh, double *logp,
+                  double *nn_sqdist, size_t *nn_index, dg_error *err)
+{
+    if (N == 0 || dim == 0)
+        return dg_error_set(err, DG_EINVAL, "a density estimate needs data (%zu × %zu)", N,
+                            dim);
+    if (nh > DG_KDE_BANDWIDTHS_MAX)
+        return dg_error_set(err, DG_EINVAL, "%zu bandwidths per query: at most %d", nh,
+                            DG_KDE_BANDWIDTHS_MAX);
+    if (nh > 0 && (!h || !logp))
+        return dg_error_set(err, DG_EINVAL, "bandwidths without room for the results");
+    const size_t nblocks = (nq + DG_KDE_QUERY_BLOCK - 1) / DG_KDE_QUERY_BLOCK;
+    /* Parallel over blocks of queries: each query's sums run over the data in
+     * order, whatever thread has its block, so the bits do not depend on it. */
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic)
+#endif
+    for (size_t b = 0; b < nblocks; b++) {
+        const size_t q0 = b * DG_KDE_QUERY_BLOCK;
+        const size_t nb = nq - q0 < DG_KDE_QUERY_BLOCK ? nq - q0 : DG_KDE_QUERY_BLOCK;
+        kde_block(y, N, dim, x + q0 * dim, nb, nh ? h + q0 * nh : NULL, nh,
+                  nh ? logp + q0 * nh : NULL, nn_sqdist ? nn_sqdist + q0 : NULL,
+                  nn_index ? nn_index + q0 : NULL);
+    }
+    return DG_OK;
+}
+
+int dg_metric_nn_distance(const double *y, size_t N, size_t dim,
+                          const double *x, size_t nq, double *out,
+                          size_t *index, dg_error *err)
+{
+    const int status = dg_metric_kde(y, N, dim, x, nq, NULL, 0, NULL, out, index, err);
+    if (status == DG_OK)
+        for (size_t q = 0; q < nq; q++)
+            out[q] = sqrt(out[q]);
+    return status;
+}
+
+void dg_metric_kde_gain_bound(const double *traj, const double *mshift,
+                              const double *sigmas, size_t K, size_t n,
+                              size_t dim, double *out)
+{
+    dg_metric_distance(traj, mshift, K, n, dim, out);
+    for (size_t k = 0; k < K; k++) {
+        const double lambda = 1 - sigmas[k + 1] / sigmas[k];
+        const double scale = lambda * (2 - lambda) / (2 * sigmas[k] * sigmas[k]);
+        for (size_t s = 0; s < n; s++)
+            out[k * n + s] *= out[k * n + s] * scale;
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Low-dimensional structure                                                */
+/* ------------------------------------------------------------------------ */
+
+struct dg_metric_workspace {
+    size_t K, dim;
+    size_t m;                         /* min(K, dim): order of the eigenproblem */
+    double *a;                        /* K × dim: the points a principal analysis sees */
+    double *vec;                      /* dim: a mean or a direction */
+    double *pc;                       /* 2 × dim: the principal directions */
+    double *coord;                    /* 2 × K: the points' coordinates on them */
+    double *arc;                      /* K: arc length of a curve */
+    double *basis;                    /* K × 4: orthonormalised monomials of a fit */
+    gsl_matrix *gram;                 /* m × m: Gram or scatter matrix */
+    gsl_matrix *evec;                 /* m × m: its eigenvectors */
+    gsl_vector *eval;                 /* m: its eigenvalues */
+    gsl_eigen_symmv_workspace *eigen; /* GSL's scratch for order m */
+};
+
+dg_metric_workspace *dg_metric_workspace_alloc(size_t K, size_t dim)
+{
+    if (K == 0 || dim == 0 || !dg_size_fits(K, dim) || !dg_size_fits(K, 4))
+        return NULL;
+    dg_metric_workspace *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->K = K;
+    w->dim = dim;
+    w->m = K < dim ? K : dim;
+    w->a = dg_doubles_alloc(K, dim);
+    w->vec = dg_doubles_alloc(1, dim);
+    w->pc = dg_doubles_alloc(2, dim);
+    w->coord = dg_doubles_alloc(2, K);
+    w->arc = dg_doubles_alloc(1, K);
+    w->basis = dg_doubles_alloc(K, 4);
+    w->gram = gsl_matrix_alloc(w->m, w->m);
+    w->evec = gsl_matrix_alloc(w->m, w->m);
+    w->eval = gsl_vector_alloc(w->m);
+    w->eigen = gsl_eigen_symmv_alloc(w->m);
+    if (!w->a || !w->vec || !w->pc || !w->coord || !w->arc || !w->basis || !w->gram ||
+        !w->evec || !w->eval || !w->eigen) {
+        dg_metric_workspace_free(w);
+        return NULL;
+    }
+    return w;
+}
+
+void dg_metric_workspace_free(dg_metric_workspace *w)
+{
+    if (!w)
+        return;
+    dg_doubles_free(w->a);
+    dg_doubles_free(w->vec);
+    dg_doubles_free(w->pc);
+    dg_doubles_free(w->coord);
+    dg_doubles_free(w->arc);
+    dg_doubles_free(w->basis);
+    if (w->gram)
+        gsl_matrix_free(w->gram);
+    if (w->evec)
+        gsl_matrix_free(w->evec);
+    if (w->eval)
+        gsl_vector_free(w->eval);
+    if (w->eigen)
+        gsl_eigen_symmv_free(w->eigen);
+    free(w);
+}
+
+static int check_workspace(const dg_metric_workspace *w, size_t K, size_t dim,
+                           dg_error *err)
+{
+    if (!w || w->K != K || w->dim != dim)
+        return dg_error_set(err, DG_EINVAL,
+                            "the workspace is made for %zu points in R^%zu, not %zu in R^%zu",
+                            w ? w->K : 0, w ? w->dim : 0, K, dim);
+    return DG_OK;
+}
+
+/* Normalises v (length dim) to unit length; returns 0 (and zeroes v) if it is 0. */
+static int normalise(double *v, size_t dim)
+{
+    const double len = dg_norm(v, dim);
+    for (size_t i = 0; i < dim; i++)
+        v[i] = len > 0 ? v[i] / len : 0;
+    return len > 0;
+}
+
+/*
+ * First estimates of the top two principal directions of the K rows a_k of
+ * w->a (about the origin) into w->pc, from GSL's symmetric eigensolver on
+ * the smaller of A Aᵀ (K ≤ dim: directions Aᵀv) and AᵀA.  *found gets how
+ * many are not negligible (DG_PCA_RANK_TOL), the others being 0.
+ */
+static int estimate_top_two(dg_metric_workspace *w, size_t *found, dg_error *err)
+{
+    const size_t K = w->K, dim = w->dim, m = w->m;
+    const int gram = K <= dim;
+    gsl_matrix_const_view A = gsl_matrix_const_view_array(w->a, K, dim);
+    gsl_blas_dgemm(gram ? CblasNoTrans : CblasTrans, gram ? CblasTrans : CblasNoTrans, 1.0,
+                   &A.matrix, &A.matrix, 0.0, w->gram);
+    /* GSL's QL iteration would not end on an infinite matrix. */
+    if (!dg_all_finite(w->gram->data, m * m, NULL))
+        return dg_error_set(err, DG_ENONFINITE,
+                            "principal components: points too large to square");
+    gsl_eigen_symmv(w->gram, w->eval, w->evec, w->eigen);
+    gsl_eigen_symmv_sort(w->eval, w->evec, GSL_EIGEN_SORT_VAL_DESC);
+    const double top = gsl_vector_get(w->eval, 0);
+    size_t rank = 0;
+    memset(w->pc, 0, 2 * dim * sizeof *w->pc);
+    for (size_t j = 0; j < 2 && j < m; j++) {
+        if (!(top > 0 && gsl_vector_get(w->eval, j) > DG_PCA_RANK_TOL * top))
+            break;
+        double *p = w->pc + j * dim;
+        if (gram)
+            for (size_t k = 0; k < K; k++)
+                for (size_t i = 0; i < dim; i++)
+                    p[i] += gsl_matrix_get(w->evec, k, j) * w->a[k * dim + i];
+        else
+            for (size_t i = 0; i < dim; i++)
+                p[i] = gsl_matrix_get(w->evec, i, j);
+        rank += (size_t)normalise(p, dim);
+    }
+    *found = rank;
+    return DG_OK;
+}
+
+/* B ← A Pᵀ for the first `rank` rows of P: w->coord[j·K + k] = a_k·p_j. */
+static void project(dg_metric_workspace *w, size_t rank)
+{
+    for (size_t j = 0; j < rank; j++)
+        for (size_t k = 0; k < w->K; k++)
+            w->coord[j * w->K + k] = dg_dot(w->a + k * w->dim, w->pc + j * w->dim, w->dim);
+}
+
+/*
+ * One step of subspace iteration, P ← orth(Aᵀ(A P)), with explicit
+ * products, then the Rayleigh–Ritz rotation within the plane.  The Gram
+ * matrix's rounding is unstructured, so its second direction errs by about
+ * ε λ₁/(λ₂ − λ₃); in the products the rounding lies mostly along the first
+ * direction, which the orthogonalisation removes, and the step also damps
+ * the remaining error by λ₃/λ₂.
+ */
+static void refine_top_two(dg_metric_workspace *w, size_t rank)
+{
+    const size_t K = w->K, dim = w->dim;
+    project(w, rank);
+    for (size_t j = 0; j < rank; j++) {
+        double *p = w->pc + j * dim;
+        memset(p, 0, dim * sizeof *p);
+        for (size_t k = 0; k < K; k++)
+            for (size_t i = 0; i < dim; i++)
+                p[i] += w->coord[j * K + k] * w->a[k * dim + i];
+        for (size_t pass = 0; pass < 2 && j == 1; pass++) { /* twice is enough */
+            const double along = dg_dot(p, w->pc, dim);
+            for (size_t i = 0; i < dim; i++)
+                p[i] -= along * w->pc[i];
+        }
+        normalise(p, dim);
+    }
+    if (rank < 2)
+        return;
+    project(w, 2);
+    const double m00 = dg_sqnorm(w->coord, K), m11 = dg_sqnorm(w->coord + K, K);
+    const double m01 = dg_dot(w->coord, w->coord + K, K);
+    const double theta = 0.5 * atan2(2 * m01, m00 - m11), c = cos(theta), s = sin(theta);
+    for (size_t i = 0; i < dim; i++) {
+        const double p0 = w->pc[i], p1 = w->pc[dim + i];
+        w->pc[i] = c * p0 + s * p1;
+        w->pc[dim + i] = -s * p0 + c * p1;
+    }
+}
+
+/*
+ * The top two principal directions of the K rows a_k of w->a about the
+ * origin (the caller centres or projects first) into w->pc, and the
+ * coordinates a_k·p_j into w->coord; a negligible direction is 0.
+ */
+static int top_two(dg_metric_workspace *w, dg_error *err)
+{
+    const size_t K = w->K, dim = w->dim;
+    size_t rank = 0;
+    if (!dg_all_finite(w->a, K * dim, NULL))
+        return dg_error_set(err, DG_ENONFINITE, "principal components of non-finite points");
+    const int status = estimate_top_two(w, &rank, err);
+    if (status != DG_OK)
+        return status;
+    refine_top_two(w, rank);
+    project(w, 2);
+    for (size_t j = 0; j < 2; j++) {
+        /* The sign of an eigenvector is arbitrary: the largest coordinate is made positive. */
+        double *p = w->pc + j * dim, *c = w->coord + j * K;
+        size_t big = 0;
+        for (size_t k = 0; k < K; k++)
+            if (fabs(c[k]) > fabs(c[big]))
+                big = k;
+        if (c[big] < 0) {
+            for (size_t i = 0; i < dim; i++)
+                p[i] = -p[i];
+            for (size_t k = 0; k < K; k++)
+                c[k] = -c[k];
+        }
+    }
+    return DG_OK;
+}
+
+int dg_metric_pca2_error(const double *traj, size_t K, size_t n, size_t dim,
+                         dg_metric_workspace *w, double *out, dg_error *err)
+{
+    int status = check_workspace(w, K, dim, err);
+    const size_t stride = n * dim;
+    for (size_t s = 0; s < n && status == DG_OK; s++) {
+        double *mean = w->vec;
+        memset(mean, 0, dim * sizeof *mean);
+        for (size_t k = 0; k < K; k++)
+            for (size_t i = 0; i < dim; i++)
+                mean[i] += traj[k * stride + s * dim + i];
+        for (size_t i = 0; i < dim; i++)
+            mean[i] /= (double)K;
+        for (size_t k = 0; k < K; k++)
+            for (size_t i = 0; i < dim; i++)
+                w->a[k * dim + i] = traj[k * stride + s * dim + i] - mean[i];
+        status = top_two(w, err);
+        for (size_t k = 0; k < K && status == DG_OK; k++) {
+            const double *a = w->a + k * dim, c0 = w->coord[k], c1 = w->coord[K + k];
+            double r2 = 0;
+            for (size_t i = 0; i < dim; i++) {
+                const double r = a[i] - c0 * w->pc[i] - c1 * w->pc[dim + i];
+                r2 += r * r;
+            }
+            const double norm = sqrt(dg_sqnorm(traj + k * stride + s * dim, dim));
+            out[k * n + s] = norm > 0 ? sqrt(r2) / norm : NAN;
+        }
+    }
+    return status;
+}
+
+int dg_metric_coords3d(const double *traj, size_t K, size_t n, size_t dim,
+                       dg_metric_workspace *w, double *out, dg_error *err)
+{
+    int status = check_workspace(w, K, dim, err);
+    const size_t stride = n * dim;
+    for (size_t s = 0; s < n && status == DG_OK; s++) {
+        const double *x0 = traj + s * dim, *xe = traj + (K - 1) * stride + s * dim;
+        const double chord = sqrt(dg_sqdist(xe, x0, dim));
+        double *u = w->vec;
+        for (size_t i = 0; i < dim; i++)
+            u[i] = chord > 0 ? (xe[i] - x0[i]) / chord : 0;
+        for (size_t k = 0; k < K; k++) {
+            const double *x = traj + k * stride + s * dim;
+            double *y = w->a + k * dim, along = 0;
+            for (size_t i = 0; i < dim; i++) {
+                y[i] = x[i] - x0[i];
+                along += y[i] * u[i];
+            }
+            for (size_t i = 0; i < dim; i++)
+                y[i] = k + 1 < K ? y[i] - along * u[i] : 0; /* the end is on the chord */
+            out[(k * n + s) * 3] = k + 1 < K ? along : chord;
+        }
+        status = top_two(w, err);
+        for (size_t k = 0; k < K && status == DG_OK; k++) {
+            out[(k * n + s) * 3 + 1] = w->coord[k];
+            out[(k * n + s) * 3 + 2] = w->coord[K + k];
+        }
+    }
+    return status;
+}
+
+static void cross(const double a[3], const double b[3], double out[3])
+{
+    out[0] = a[1] * b[2] - a[2] * b[1];
+    out[1] = a[2] * b[0] - a[0] * b[2];
+    out[2] = a[0] * b[1] - a[1] * b[0];
+}
+
+/*
+ * r′, r″, r‴ at the centre of the window of w points starting at r (rows
+ * `stride` doubles apart, 3 coordinates each), from the least-squares cubic
+ * in t = s − s_centre.  t is scaled to [−1, 1] and the monomial columns are
+ * orthonormalised (modified Gram–Schmidt), so the fit is well conditioned.
+ * Returns 0, or −1 when the window holds fewer than four distinct arc lengths.
+ */
+static int fit_cubic(const double *r, size_t stride, const double *arc, size_t win,
+                     double *basis, double d[3][3], double *half_length)
+{
+    const size_t mid = win / 2;
+    const double span = fmax(arc[mid] - arc[0], arc[win - 1] - arc[mid]);
+    *half_length = span;
+    if (!(span > 0))
+        return -1;
+    double R[4][4] = {{0}};
+    for (size_t i = 0; i < win; i++) {
+        const double t = (arc[i] - arc[mid]) / span;
+        basis[i * 4] = 1;
+        for (size_t j = 1; j < 4; j++)
+            basis[i * 4 + j] = basis[i * 4 + j - 1] * t;
+    }
+    for (size_t j = 0; j < 4; j++) {
+        double before = 0, after = 0;
+        for (size_t i = 0; i < win; i++)
+            before += basis[i * 4 + j] * basis[i * 4 + j];
+        for (size_t l = 0; l < j; l++) {
+            double dot = 0;
+            for (size_t i = 0; i < win; i++)
+                dot += basis[i * 4 + l] * basis[i * 4 + j];
+            R[l][j] = dot;
+            for (size_t i = 0; i < win; i++)
+                basis[i * 4 + j] -= dot * basis[i * 4 + l];
+        }
+        for (size_t i = 0; i < win; i++)
+            after += basis[i * 4 + j] * basis[i * 4 + j];
+        if (!(after > DG_CURVATURE_RANK_TOL * DG_CURVATURE_RANK_TOL * before))
+            return -1;
+        R[j][j] = sqrt(after);
+        for (size_t i = 0; i < win; i++)
+            basis[i * 4 + j] /= R[j][j];
+    }
+    for (size_t c = 0; c < 3; c++) {
+        double z[4], a[4];
+        for (size_t j = 0; j < 4; j++) {
+            z[j] = 0;
+            for (size_t i = 0; i < win; i++)
+                z[j] += basis[i * 4 + j] * (r[i * stride + c] - r[mid * stride + c]);
+        }
+        for (size_t j = 4; j-- > 0;) {
+            a[j] = z[j];
+            for (size_t l = j + 1; l < 4; l++)
+                a[j] -= R[j][l] * a[l];
+            a[j] /= R[j][j];
+        }
+        d[0][c] = a[1] / span;
+        d[1][c] = 2 * a[2] / (span * span);
+        d[2][c] = 6 * a[3] / (span * span * span);
+    }
+    return 0;
+}
+
+int dg_metric_curvature_torsion(const double *curve, size_t K, size_t n,
+                                size_t window, dg_metric_workspace *w,
+                                double *kappa, double *tau, dg_error *err)
+{
+    if (!w || K > w->K)
+        return dg_error_set(err, DG_EINVAL, "the workspace is made for %zu points, not %zu",
+                            w ? w->K : 0, K);
+    if (window % 2 == 0 || window < DG_CURVATURE_WINDOW_MIN)
+        return dg_error_set(err, DG_EINVAL, "window of %zu points: must be odd and at least %d",
+                            window, DG_CURVATURE_WINDOW_MIN);
+    const size_t stride = n * 3;
+    for (size_t k = 0; k < K * n; k++)
+        kappa[k] = tau[k] = NAN;
+    if (window > K)
+        return DG_OK;
+    const size_t half = window / 2;
+    for (size_t s = 0; s < n; s++) {
+        w->arc[0] = 0;
+        for (size_t k = 1; k < K; k++)
+            w->arc[k] = w->arc[k - 1] +
+                        sqrt(dg_sqdist(curve + k * stride + s * 3,
+                                       curve + (k - 1) * stride + s * 3, 3));
+        for (size_t k = half; k + half < K; k++) {
+            double d[3][3], rr[3], span;
+            if (fit_cubic(curve + (k - half) * stride + s * 3, stride, w->arc + k - half,
+                          window, w->basis, d, &span) != 0)
+                continue;
+            cross(d[0], d[1], rr);
+            const double speed = sqrt(dg_sqnorm(d[0], 3)), area2 = dg_sqnorm(rr, 3);
+            if (!(speed > 0))
+                continue;
+            kappa[k * n + s] = sqrt(area2) / (speed * speed * speed);
+            if (kappa[k * n + s] * span >= DG_CURVATURE_STRAIGHT_TOL)
+                tau[k * n + s] = dg_dot(rr, d[2], 3) / area2;
+        }
+    }
+    return DG_OK;
 }

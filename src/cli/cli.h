@@ -66,6 +66,48 @@ typedef struct cli_grid {
 /* Releases an explicit grid's list. */
 void cli_grid_free(cli_grid *grid);
 
+/*
+ * The options of commands that read data: --data, -o, --quiet, --limit,
+ * --seed, and for the commands with a denoiser --denoiser and --samples.
+ */
+typedef struct cli_common {
+    const char *data;     /* --data SPEC */
+    const char *output;   /* -o FILE */
+    const char *denoiser; /* --denoiser KIND, NULL for the default */
+    size_t limit;         /* --limit N (0 = all rows) */
+    size_t samples;       /* --samples N (0 = none) */
+    unsigned long seed;   /* --seed K */
+    int quiet;            /* --quiet */
+    int set_seed;         /* --seed was given */
+} cli_common;
+
+/* getopt_long codes of the common options, apart from the grid's. */
+enum { OPT_LIMIT = 1100, OPT_SEED, OPT_DENOISER, OPT_SAMPLES };
+
+#define CLI_COMMON_OPTIONS                                            \
+    {"data", required_argument, NULL, 'd'},                           \
+    {"output", required_argument, NULL, 'o'},                         \
+    {"quiet", no_argument, NULL, 'q'},                                \
+    {"limit", required_argument, NULL, OPT_LIMIT},                    \
+    {"seed", required_argument, NULL, OPT_SEED}
+#define CLI_DENOISER_OPTIONS                                          \
+    {"denoiser", required_argument, NULL, OPT_DENOISER},              \
+    {"samples", required_argument, NULL, OPT_SAMPLES}
+
+/*
+ * Handles one common option (returns 1), or returns 0 if opt is not one;
+ * returns −1 after printing a usage error for a bad value.
+ */
+int cli_common_option(const char *command, cli_common *c, int opt,
+                      const char *arg);
+
+/* The grid options, then the common ones: 1 handled, 0 not one of them, < 0 an error. */
+int cli_shared_option(const char *command, cli_grid *grid, cli_common *c, int opt,
+                      const char *arg);
+
+/* Usage errors for a missing --data or -o (what names the output, e.g. "RUN.h5"). */
+int cli_common_check(const char *command, const cli_common *c, const char *what);
+
 /* More timestamps than any study needs: a typo, not a request for terabytes. */
 #define CLI_STEPS_MAX 1000000
 

@@ -124,6 +124,54 @@ int cli_parse_no_options(const char *command, int argc, char **argv,
 }
 
 /* ------------------------------------------------------------------------ */
+/* Common options                                                           */
+/* ------------------------------------------------------------------------ */
+
+int cli_common_option(const char *command, cli_common *c, int opt,
+                      const char *arg)
+{
+    switch (opt) {
+    case 'd':
+        c->data = arg;
+        return 1;
+    case 'o':
+        c->output = arg;
+        return 1;
+    case 'q':
+        c->quiet = 1;
+        return 1;
+    case OPT_LIMIT:
+        return cli_parse_count(command, "limit", arg, "row", &c->limit) == 0 ? 1 : -1;
+    case OPT_SEED:
+        c->set_seed = 1;
+        return cli_parse_ulong(command, "seed", arg, &c->seed) == 0 ? 1 : -1;
+    case OPT_DENOISER:
+        c->denoiser = arg;
+        return 1;
+    case OPT_SAMPLES:
+        return cli_parse_count(command, "samples", arg, "row", &c->samples) == 0 ? 1 : -1;
+    default:
+        return 0;
+    }
+}
+
+int cli_shared_option(const char *command, cli_grid *grid, cli_common *c, int opt,
+                      const char *arg)
+{
+    const int handled = cli_grid_option(command, grid, opt, arg);
+    return handled != 0 ? handled : cli_common_option(command, c, opt, arg);
+}
+
+int cli_common_check(const char *command, const cli_common *c, const char *what)
+{
+    if (!c->data)
+        return cli_usage_error(command, "missing --data SPEC");
+    if (!c->output)
+        return cli_usage_error(command, "missing -o %s", what);
+    return EXIT_OK;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Grid options                                                             */
 /* ------------------------------------------------------------------------ */
 

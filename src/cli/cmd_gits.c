@@ -22,6 +22,7 @@ static void help(void)
            "\n"
            "  -d, --data SPEC        data, as for 'diffgeo sample' (see its --help)\n"
            "      --limit N          use the first N rows of the data\n"
+           "      --samples N        draw N rows from a mixture (gmm:, synthetic:NAME)\n"
            "      --denoiser KIND    as for 'diffgeo sample': empirical (default for data),\n"
            "                         gmm (mixtures), gaussian, gmm-fit:K\n"
            "      --teacher NAME     teacher solver [ipndm]\n"
@@ -49,35 +50,27 @@ static void help(void)
 }
 
 typedef struct gits_options {
-    const char *data, *denoiser, *output;
+    cli_common c;  /* --data, -o, --quiet, --limit, --seed, --denoiser, --samples */
     const dg_solver_type *teacher;
     cli_grid grid; /* the teacher's grid; grid.steps = --teacher-steps */
-    size_t limit, warmup, student_steps;
-    int cost, quiet;
+    size_t warmup, student_steps;
+    int cost;
     double coeff;
-    unsigned long seed;
 } gits_options;
 
-enum {
-    OPT_DENOISER = 2000, OPT_TEACHER, OPT_TEACHER_STEPS, OPT_WARMUP, OPT_COST, OPT_COEFF,
-    OPT_SEED, OPT_LIMIT
-};
+enum { OPT_TEACHER = 2000, OPT_TEACHER_STEPS, OPT_WARMUP, OPT_COST, OPT_COEFF };
 
 static int parse(int argc, char **argv, gits_options *o)
 {
     static const struct option longopts[] = {
-        {"data", required_argument, NULL, 'd'},
-        {"output", required_argument, NULL, 'o'},
-        {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
-        {"denoiser", required_argument, NULL, OPT_DENOISER},
         {"teacher", required_argument, NULL, OPT_TEACHER},
         {"teacher-steps", required_argument, NULL, OPT_TEACHER_STEPS},
         {"warmup", required_argument, NULL, OPT_WARMUP},
         {"cost", required_argument, NULL, OPT_COST},
         {"coeff", required_argument, NULL, OPT_COEFF},
-        {"seed", required_argument, NULL, OPT_SEED},
-        {"limit", required_argument, NULL, OPT_LIMIT},
+        CLI_COMMON_OPTIONS,
+        CLI_DENOISER_OPTIONS,
         CLI_GRID_OPTIONS,
         {NULL, 0, NULL, 0},
     };
@@ -99,27 +92,15 @@ static int parse(int argc, char **argv, gits_options *o)
                                        optarg);
             break;
         }
-        int grid = cli_grid_option(COMMAND, &o->grid, opt, optarg);
-        if (grid < 0)
-            return cli_option_exit(grid);
-        if (grid > 0)
+        const int handled = cli_shared_option(COMMAND, &o->grid, &o->c, opt, optarg);
+        if (handled < 0)
+            return cli_option_exit(handled);
+        if (handled > 0)
             continue;
         switch (opt) {
-        case 'd':
-            o->data = optarg;
-            break;
-        case 'o':
-            o->output = optarg;
-            break;
-        case 'q':
-            o->quiet = 1;
-            break;
         case 'h':
             help();
             exit(EXIT_OK);
-        case OPT_DENOISER:
-            o->denoiser = optarg;
-            break;
         case OPT_TEACHER:
             o->teacher = dg_solver_find(optarg);
             if (!o->teacher)
@@ -144,14 +125,6 @@ static int parse(int argc, char **argv, gits_options *o)
             if (!(o->coeff > 0))
                 return cli_usage_error(COMMAND, "--coeff %s: must be positive", optarg);
             break;
-        case OPT_SEED:
-            if (cli_parse_ulong(COMMAND, "seed", optarg, &o->seed) != 0)
-                return EXIT_USAGE;
-            break;
-        case OPT_LIMIT:
-            if (cli_parse_count(COMMAND, "limit", optarg, "row", &o->limit) != 0)
-                return EXIT_USAGE;
-            break;
         case ':':
             return cli_usage_error(COMMAND, "option '%s' needs a value", argv[optind - 1]);
         default:
@@ -160,10 +133,9 @@ static int parse(int argc, char **argv, gits_options *o)
     }
     if (optind < argc)
         return cli_usage_error(COMMAND, "unexpected argument '%s'", argv[optind]);
-    if (!o->data)
-        return cli_usage_error(COMMAND, "missing --data SPEC");
-    if (!o->output)
-        return cli_usage_error(COMMAND, "missing -o SCHED.h5");
+    const int missing = cli_common_check(COMMAND, &o->c, "SCHED.h5");
+    if (missing != EXIT_OK)
+        return missing;
     if (o->student_steps < 2 || o->student_steps > o->grid.steps)
         return cli_usage_error(COMMAND, "--steps %zu: need 2 to --teacher-steps (%zu) timestamps",
                                o->student_steps, o->grid.steps);
@@ -190,7 +162,7 @@ static int write_schedule(const gits_options *o, const char *model_denoiser,
     }
     const dg_h5_attr attrs[] = {
         {"command_line", command_line, 0, 0},
-        {"data", o->data, 0, 0},
+        {"data", o->c.data, 0, 0},
         {"denoiser", model_denoiser, 0, 0},
         {"teacher", o->teacher->name, 0, 0},
         {"teacher_schedule", o->grid.name, 0, 0},
@@ -199,7 +171,7 @@ static int write_schedule(const gits_options *o, const char *model_denoiser,
         {"teacher_nfe", NULL, (double)nfe, 1},
         {"warmup", NULL, (double)o->warmup, 1},
         {"steps", NULL, (double)(K + 1), 1},
-        {"seed", NULL, (double)o->seed, 1},
+        {"seed", NULL, (double)o->c.seed, 1},
         {"coeff", NULL, o->coeff, 0},
         {"sigma_min", NULL, o->grid.sigma_min, 0},
         {"sigma_max", NULL, o->grid.sigma_max, 0},
@@ -216,7 +188,7 @@ static int write_schedule(const gits_options *o, const char *model_denoiser,
          "from steps", NULL},
     };
     dg_error err;
-    int rc = dg_h5_write_file(o->output, attrs, sizeof attrs / sizeof attrs[0], arrays,
+    int rc = dg_h5_write_file(o->c.output, attrs, sizeof attrs / sizeof attrs[0], arrays,
                               sizeof arrays / sizeof arrays[0], &err) == DG_OK
                  ? EXIT_OK
                  : cli_fail(&err);
@@ -252,14 +224,15 @@ int cmd_gits(int argc, char **argv, const char *command_line)
         goto release;
     cli_progress progress;
     cli_progress_init(&progress, "teacher");
-    progress.enabled &= !o.quiet;
-    const cli_model_options mopt = {.spec = o.data, .limit = o.limit, .denoiser = o.denoiser,
-                                    .seed = o.seed, .announce = progress.enabled,
+    progress.enabled &= !o.c.quiet;
+    const cli_model_options mopt = {.spec = o.c.data, .limit = o.c.limit, .denoiser = o.c.denoiser,
+                                    .samples = o.c.samples,
+                                    .seed = o.c.seed, .announce = progress.enabled,
                                     .adopt_rows = 1};
     rc = cli_model_load_ex(&mopt, &model);
     if (rc != EXIT_OK)
         goto release;
-    rc = cli_draw_starts(o.seed, n, model.dim, o.grid.sigma_max, &starts);
+    rc = cli_draw_starts(o.c.seed, n, model.dim, o.grid.sigma_max, &starts);
     if (rc != EXIT_OK)
         goto release;
 

@@ -82,17 +82,17 @@ static void help(void)
 }
 
 typedef struct ms_options {
-    const char *data, *init, *output;
+    cli_common c; /* --data, -o, --quiet, --limit, --seed */
+    const char *init;
     const struct kernel *kernel;
     cli_grid grid;
     double *sigmas;  /* --anneal: the grid, made before the data are loaded */
     size_t nsigmas;
     double bandwidth, tol, quantile;
-    size_t max_iter, limit, n, min_bin_freq;
-    unsigned long seed;
-    int anneal, bin_seeding, quiet;
+    size_t max_iter, n, min_bin_freq;
+    int anneal, bin_seeding;
     /* Options given on the command line, for the checks of parse(). */
-    int set_tol, set_max_iter, set_n, set_seed, set_quantile, set_min_bin_freq;
+    int set_tol, set_max_iter, set_n, set_quantile, set_min_bin_freq;
 } ms_options;
 
 /* A kernel: the denoiser it needs (NULL: the data alone) and its run. */
@@ -123,7 +123,7 @@ static const kernel *kernel_find(const char *name)
 
 enum {
     OPT_KERNEL = 2000, OPT_BANDWIDTH, OPT_TOL, OPT_MAX_ITER, OPT_QUANTILE, OPT_BIN_SEEDING,
-    OPT_MIN_BIN_FREQ, OPT_INIT, OPT_SEED, OPT_LIMIT
+    OPT_MIN_BIN_FREQ, OPT_INIT
 };
 
 /* Checks of option combinations; a usage error names the first conflict. */
@@ -131,10 +131,9 @@ static int check_combinations(const ms_options *o)
 {
     const cli_grid *g = &o->grid;
     const int flat = o->kernel->run == run_flat;
-    if (!o->data)
-        return cli_usage_error(COMMAND, "missing --data SPEC");
-    if (!o->output)
-        return cli_usage_error(COMMAND, "missing -o OUT.h5");
+    const int missing = cli_common_check(COMMAND, &o->c, "OUT.h5");
+    if (missing != EXIT_OK)
+        return missing;
     if (o->anneal) {
         if (flat)
             return cli_usage_error(COMMAND, "--anneal needs the gaussian kernel");
@@ -144,14 +143,14 @@ static int check_combinations(const ms_options *o)
         if (o->set_tol || o->set_max_iter)
             return cli_usage_error(COMMAND, "--tol and --max-iter do not apply to --anneal: "
                                             "the grid fixes the steps");
-        if (o->init && o->set_seed)
+        if (o->init && o->c.set_seed)
             return cli_usage_error(COMMAND, "--init and --seed both give the start points");
     } else {
         if (g->set_steps || g->set_sigma_min || g->set_sigma_max || g->rho > 0 ||
             g->final_zero)
             return cli_usage_error(COMMAND, "--steps, --sigma-min, --sigma-max, --rho and "
                                             "--final-zero apply to --anneal");
-        if (o->set_n || o->set_seed)
+        if (o->set_n || o->c.set_seed)
             return cli_usage_error(COMMAND, "-n and --seed draw start points for --anneal; "
                                             "a fixed bandwidth starts from the data or --init");
         if (!flat && !(o->bandwidth > 0))
@@ -185,10 +184,7 @@ static int parse_positive(const char *option, const char *text, int at_most_one,
 static int parse(int argc, char **argv, ms_options *o)
 {
     static const struct option longopts[] = {
-        {"data", required_argument, NULL, 'd'},
-        {"output", required_argument, NULL, 'o'},
         {"n", required_argument, NULL, 'n'},
-        {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {"kernel", required_argument, NULL, OPT_KERNEL},
         {"bandwidth", required_argument, NULL, OPT_BANDWIDTH},
@@ -198,14 +194,13 @@ static int parse(int argc, char **argv, ms_options *o)
         {"bin-seeding", no_argument, NULL, OPT_BIN_SEEDING},
         {"min-bin-freq", required_argument, NULL, OPT_MIN_BIN_FREQ},
         {"init", required_argument, NULL, OPT_INIT},
-        {"seed", required_argument, NULL, OPT_SEED},
-        {"limit", required_argument, NULL, OPT_LIMIT},
         {"anneal", required_argument, NULL, OPT_SCHEDULE},
         {"steps", required_argument, NULL, OPT_STEPS},
         {"sigma-min", required_argument, NULL, OPT_SIGMA_MIN},
         {"sigma-max", required_argument, NULL, OPT_SIGMA_MAX},
         {"rho", required_argument, NULL, OPT_RHO},
         {"final-zero", no_argument, NULL, OPT_FINAL_ZERO},
+        CLI_COMMON_OPTIONS,
         {NULL, 0, NULL, 0},
     };
     int opt;
@@ -213,25 +208,16 @@ static int parse(int argc, char **argv, ms_options *o)
     optind = 1;
     while ((opt = getopt_long(argc, argv, ":d:o:n:qh", longopts, NULL)) != -1) {
         o->anneal |= opt == OPT_SCHEDULE;
-        int grid = cli_grid_option(COMMAND, &o->grid, opt, optarg);
-        if (grid < 0)
-            return cli_option_exit(grid);
-        if (grid > 0)
+        const int handled = cli_shared_option(COMMAND, &o->grid, &o->c, opt, optarg);
+        if (handled < 0)
+            return cli_option_exit(handled);
+        if (handled > 0)
             continue;
         switch (opt) {
-        case 'd':
-            o->data = optarg;
-            break;
-        case 'o':
-            o->output = optarg;
-            break;
         case 'n':
             if (cli_parse_count(COMMAND, "n", optarg, "start point", &o->n) != 0)
                 return EXIT_USAGE;
             o->set_n = 1;
-            break;
-        case 'q':
-            o->quiet = 1;
             break;
         case 'h':
             help();
@@ -276,15 +262,6 @@ static int parse(int argc, char **argv, ms_options *o)
         case OPT_INIT:
             o->init = optarg;
             break;
-        case OPT_SEED:
-            if (cli_parse_ulong(COMMAND, "seed", optarg, &o->seed) != 0)
-                return EXIT_USAGE;
-            o->set_seed = 1;
-            break;
-        case OPT_LIMIT:
-            if (cli_parse_count(COMMAND, "limit", optarg, "row", &o->limit) != 0)
-                return EXIT_USAGE;
-            break;
         case ':':
             return cli_usage_error(COMMAND, "option '%s' needs a value", argv[optind - 1]);
         default:
@@ -321,7 +298,7 @@ static void common_attrs(attr_list *l, const ms_options *o, const char *command_
                          const dg_dataset *data, size_t npoints)
 {
     add_text(l, "command_line", command_line);
-    add_text(l, "data", o->data);
+    add_text(l, "data", o->c.data);
     add_text(l, "kernel", o->kernel->name);
     add_text(l, "mode", o->anneal ? "annealed" : "fixed");
     add_text(l, "init", o->init);
@@ -336,10 +313,10 @@ static int write_output(const ms_options *o, const attr_list *l, const dg_h5_arr
 {
     dg_error err;
     if (cli_interrupted) {
-        cli_error("interrupted; %s not written", o->output);
+        cli_error("interrupted; %s not written", o->c.output);
         return 130;
     }
-    return dg_h5_write_file_ex(o->output, l->a, l->n, arrays, narrays, ints, nints, &err) ==
+    return dg_h5_write_file_ex(o->c.output, l->a, l->n, arrays, narrays, ints, nints, &err) ==
                    DG_OK
                ? EXIT_OK
                : cli_fail(&err);
@@ -415,7 +392,7 @@ static int run_annealed(const ms_options *o, const char *command_line, cli_model
     const size_t nsigmas = o->nsigmas, T = nsigmas - 1, dim = model->dim;
     double *path = NULL, *targets = NULL;
     dg_dataset *starts = NULL;
-    int rc = cli_make_starts(o->init, o->n, o->set_n, o->seed, dim, sigmas[0], &starts);
+    int rc = cli_make_starts(o->init, o->n, o->set_n, o->c.seed, dim, sigmas[0], &starts);
     if (rc != EXIT_OK)
         goto release;
     const size_t n = starts->n;
@@ -446,7 +423,7 @@ static int run_annealed(const ms_options *o, const char *command_line, cli_model
     add_number(&l, "rho", g->rho > 0 ? g->rho : g->schedule ? g->schedule->default_rho : 0, 0);
     add_number(&l, "final_zero", g->final_zero, 1);
     add_number(&l, "iterations", (double)T, 1);
-    add_number(&l, "seed", (double)o->seed, 1);
+    add_number(&l, "seed", (double)o->c.seed, 1);
     const dg_h5_array arrays[] = {
         {"/sigmas", sigmas, 1, {nsigmas}, "the annealed bandwidths σ_i, decreasing", "data units",
          "grid", NULL},
@@ -619,10 +596,10 @@ int cmd_meanshift(int argc, char **argv, const char *command_line)
     }
     cli_progress progress;
     cli_progress_init(&progress, "mean shift");
-    progress.enabled &= !o.quiet;
+    progress.enabled &= !o.c.quiet;
     cli_model model = {0};
     if (rc == EXIT_OK)
-        rc = cli_model_load(o.data, o.limit, o.kernel->denoiser, progress.enabled, &model);
+        rc = cli_model_load(o.c.data, o.c.limit, o.kernel->denoiser, progress.enabled, &model);
     if (rc == EXIT_OK) {
         cli_catch_signals();
         rc = o.kernel->run(&o, command_line, &model, &progress);

@@ -102,11 +102,12 @@ static void help_interpolate(void)
 }
 
 typedef struct sample_options {
-    const char *data, *denoiser, *init, *output;
+    cli_common c; /* --data, -o, --quiet, --limit, --seed, --denoiser, --samples */
+    const char *init;
     const dg_solver_type *solver;
     cli_grid grid;
-    size_t n, limit, samples;
-    int n_given, quiet;
+    size_t n;
+    int n_given;
     int afs, denoise_to_zero, threshold;
     unsigned max_order;
     size_t jump_at; /* ODE-Jump: the grid index after which D(x; σ) is returned */
@@ -115,13 +116,11 @@ typedef struct sample_options {
     int interpolate;
     const char *method;
     size_t points;
-    unsigned long seed;
 } sample_options;
 
 enum {
-    OPT_SOLVER = 2000, OPT_DENOISER, OPT_SEED, OPT_INIT, OPT_LIMIT,
-    OPT_AFS, OPT_DENOISE_TO_ZERO, OPT_THRESHOLD, OPT_MAX_ORDER, OPT_JUMP_AT, OPT_METHOD,
-    OPT_POINTS, OPT_SAMPLES
+    OPT_SOLVER = 2000, OPT_INIT, OPT_AFS, OPT_DENOISE_TO_ZERO, OPT_THRESHOLD, OPT_MAX_ORDER,
+    OPT_JUMP_AT, OPT_METHOD, OPT_POINTS
 };
 
 /* The interpolation paths of `diffgeo interpolate` (PAPER.md §7). */
@@ -130,16 +129,10 @@ static const char *const methods[] = {"lerp", "slerp", "rescaled", NULL};
 static int parse(int argc, char **argv, sample_options *o)
 {
     static const struct option longopts[] = {
-        {"data", required_argument, NULL, 'd'},
-        {"output", required_argument, NULL, 'o'},
         {"n", required_argument, NULL, 'n'},
-        {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {"solver", required_argument, NULL, OPT_SOLVER},
-        {"denoiser", required_argument, NULL, OPT_DENOISER},
-        {"seed", required_argument, NULL, OPT_SEED},
         {"init", required_argument, NULL, OPT_INIT},
-        {"limit", required_argument, NULL, OPT_LIMIT},
         {"afs", no_argument, NULL, OPT_AFS},
         {"denoise-to-zero", no_argument, NULL, OPT_DENOISE_TO_ZERO},
         {"threshold", no_argument, NULL, OPT_THRESHOLD},
@@ -147,7 +140,8 @@ static int parse(int argc, char **argv, sample_options *o)
         {"jump-at", required_argument, NULL, OPT_JUMP_AT},
         {"method", required_argument, NULL, OPT_METHOD},
         {"points", required_argument, NULL, OPT_POINTS},
-        {"samples", required_argument, NULL, OPT_SAMPLES},
+        CLI_COMMON_OPTIONS,
+        CLI_DENOISER_OPTIONS,
         CLI_GRID_OPTIONS,
         {NULL, 0, NULL, 0},
     };
@@ -155,25 +149,16 @@ static int parse(int argc, char **argv, sample_options *o)
     opterr = 0;
     optind = 1;
     while ((opt = getopt_long(argc, argv, ":d:o:n:qh", longopts, NULL)) != -1) {
-        int grid = cli_grid_option(COMMAND, &o->grid, opt, optarg);
-        if (grid < 0)
-            return cli_option_exit(grid);
-        if (grid > 0)
+        const int handled = cli_shared_option(COMMAND, &o->grid, &o->c, opt, optarg);
+        if (handled < 0)
+            return cli_option_exit(handled);
+        if (handled > 0)
             continue;
         switch (opt) {
-        case 'd':
-            o->data = optarg;
-            break;
-        case 'o':
-            o->output = optarg;
-            break;
         case 'n':
             if (cli_parse_count(COMMAND, "n", optarg, "start point", &o->n) != 0)
                 return EXIT_USAGE;
             o->n_given = 1;
-            break;
-        case 'q':
-            o->quiet = 1;
             break;
         case 'h':
             if (o->interpolate)
@@ -214,25 +199,8 @@ static int parse(int argc, char **argv, sample_options *o)
                                        "unknown solver '%s' (euler, heun, dpm2, dpmpp2m, "
                                        "dpmpp3m, ipndm, ipndm_v)", optarg);
             break;
-        case OPT_DENOISER:
-            o->denoiser = optarg;
-            break;
-        case OPT_SAMPLES:
-            if (cli_parse_size(COMMAND, "samples", optarg, &o->samples) != 0)
-                return EXIT_USAGE;
-            if (o->samples == 0)
-                return cli_usage_error(COMMAND, "--samples 0: need at least one row");
-            break;
-        case OPT_SEED:
-            if (cli_parse_ulong(COMMAND, "seed", optarg, &o->seed) != 0)
-                return EXIT_USAGE;
-            break;
         case OPT_INIT:
             o->init = optarg;
-            break;
-        case OPT_LIMIT:
-            if (cli_parse_count(COMMAND, "limit", optarg, "row", &o->limit) != 0)
-                return EXIT_USAGE;
             break;
         case OPT_AFS:
             o->afs = 1;
@@ -269,11 +237,7 @@ static int parse(int argc, char **argv, sample_options *o)
     o->grid.final_zero |= o->denoise_to_zero;
     if (optind < argc)
         return cli_usage_error(COMMAND, "unexpected argument '%s'", argv[optind]);
-    if (!o->data)
-        return cli_usage_error(COMMAND, "missing --data SPEC");
-    if (!o->output)
-        return cli_usage_error(COMMAND, "missing -o RUN.h5");
-    return EXIT_OK;
+    return cli_common_check(COMMAND, &o->c, "RUN.h5");
 }
 
 /*
@@ -320,7 +284,7 @@ static int make_starts(const sample_options *o, size_t dim, dg_dataset **starts)
                 rc = EXIT_FAILED;
             }
         } else {
-            rc = cli_draw_starts(o->seed, 2, dim, o->grid.sigma_max, &ends);
+            rc = cli_draw_starts(o->c.seed, 2, dim, o->grid.sigma_max, &ends);
         }
         if (rc == EXIT_OK) {
             *starts = dg_dataset_alloc(o->points, dim);
@@ -333,7 +297,7 @@ static int make_starts(const sample_options *o, size_t dim, dg_dataset **starts)
         dg_dataset_free(ends);
         return rc;
     }
-    return cli_make_starts(o->init, o->n, o->n_given, o->seed, dim, o->grid.sigma_max, starts);
+    return cli_make_starts(o->init, o->n, o->n_given, o->c.seed, dim, o->grid.sigma_max, starts);
 }
 
 static int run_sample(int argc, char **argv, const char *command_line, int interpolate)
@@ -375,9 +339,9 @@ static int run_sample(int argc, char **argv, const char *command_line, int inter
 
     cli_progress progress;
     cli_progress_init(&progress, "sampling");
-    progress.enabled &= !o.quiet;
-    const cli_model_options mopt = {.spec = o.data, .limit = o.limit, .denoiser = o.denoiser,
-                                    .samples = o.samples, .seed = o.seed,
+    progress.enabled &= !o.c.quiet;
+    const cli_model_options mopt = {.spec = o.c.data, .limit = o.c.limit, .denoiser = o.c.denoiser,
+                                    .samples = o.c.samples, .seed = o.c.seed,
                                     .announce = progress.enabled,
                                     .adopt_rows = 1};
     rc = cli_model_load_ex(&mopt, &model);
@@ -423,8 +387,8 @@ static int run_sample(int argc, char **argv, const char *command_line, int inter
         extra_config[nconfig++] = (dg_h5_attr){"jump_at", NULL, (double)o.jump_at, 1};
     if (o.interpolate)
         extra_config[nconfig++] = (dg_h5_attr){"interpolation", o.method, 0, 0};
-    if (o.samples)
-        extra_config[nconfig++] = (dg_h5_attr){"samples", NULL, (double)o.samples, 1};
+    if (o.c.samples)
+        extra_config[nconfig++] = (dg_h5_attr){"samples", NULL, (double)o.c.samples, 1};
     dg_h5_array extra[5] = {{0}};
     size_t nextra = 0;
     const int nfit = cli_model_fit_arrays(&model, extra, &fit_storage);
@@ -458,9 +422,9 @@ static int run_sample(int argc, char **argv, const char *command_line, int inter
 
     const dg_run run = {
         .command_line = command_line,
-        .seed = o.seed,
-        .data = o.data,
-        .limit = o.limit,
+        .seed = o.c.seed,
+        .data = o.c.data,
+        .limit = o.c.limit,
         .denoiser = model.denoiser,
         .solver = o.solver->name,
         .schedule = o.grid.name,
@@ -488,9 +452,9 @@ static int run_sample(int argc, char **argv, const char *command_line, int inter
         .nextra_config = nconfig,
     };
     if (cli_interrupted) {
-        cli_error("interrupted; %s not written", o.output);
+        cli_error("interrupted; %s not written", o.c.output);
         rc = 130;
-    } else if (dg_h5_write_run(o.output, &run, &err) != DG_OK) {
+    } else if (dg_h5_write_run(o.c.output, &run, &err) != DG_OK) {
         rc = cli_fail(&err);
     } else {
         rc = EXIT_OK;

@@ -10,70 +10,20 @@
 #   OUTDIR/quickstart-trajectories.png images along the sampling and denoising trajectories
 # Data: Fashion-MNIST (Debian package dataset-fashion-mnist) when installed, otherwise a
 # synthetic Gaussian mixture with 28x28 images.  --quick uses the first 5000 images only.
-# Environment: DIFFGEO (the diffgeo tool; default `diffgeo` on PATH, else ../diffgeo next to
-# this script), GNUPLOT (default gnuplot).  OUTDIR defaults to results.
+# Environment: DIFFGEO (the diffgeo tool; default ../diffgeo next to this script, the build
+# tree, else `diffgeo` on PATH), GNUPLOT (default gnuplot).  OUTDIR defaults to results.
+# Option parsing, data choice and tool discovery are experiments/lib.sh's.
 set -eu
-
-prog=headline.sh
-usage() {
-    echo "usage: $0 [--quick] [OUTDIR]  (default OUTDIR: results)"
-}
-die() {
-    echo "$prog: $*" >&2
-    exit 1
-}
-
-quick=0
-outdir=
-while [ $# -gt 0 ]; do
-    case $1 in
-        --quick) quick=1 ;;
-        -h|--help) usage; exit 0 ;;
-        --) shift; [ $# -gt 0 ] && { outdir=$1; shift; }; break ;;
-        -*) echo "$prog: unknown option '$1'" >&2; usage >&2; exit 2 ;;
-        *) [ -z "$outdir" ] || { echo "$prog: more than one OUTDIR" >&2; usage >&2; exit 2; }
-           outdir=$1 ;;
-    esac
-    shift
-done
-[ $# -eq 0 ] || { echo "$prog: unexpected argument '$1'" >&2; usage >&2; exit 2; }
-outdir=${outdir:-results}
-
 script_dir=$(cd "$(dirname "$0")" && pwd)
-plots_dir=$script_dir/../plots
-
-if [ -z "${DIFFGEO:-}" ]; then
-    if command -v diffgeo >/dev/null 2>&1; then
-        DIFFGEO=diffgeo
-    else
-        DIFFGEO=$script_dir/../diffgeo
-    fi
-fi
-if ! command -v "$DIFFGEO" >/dev/null 2>&1; then
-    die "cannot run the diffgeo tool '$DIFFGEO' (build it, put it on PATH or set DIFFGEO)"
-fi
-GNUPLOT=${GNUPLOT:-gnuplot}
-if ! command -v "$GNUPLOT" >/dev/null 2>&1; then
-    die "gnuplot is missing: install it (Debian: apt-get install gnuplot-nox) or set GNUPLOT"
-fi
+# shellcheck source=experiments/lib.sh
+. "$script_dir/lib.sh"
+dg_setup "$@"
 for f in trajectory_geometry.gp trajectory_grid.gp; do
-    [ -r "$plots_dir/$f" ] || die "cannot find the plot script $plots_dir/$f"
+    [ -r "$plots_dir/$f" ] || dg_die "cannot find the plot script $plots_dir/$f"
 done
+# --quick here keeps 5000 images (the experiments keep 3000)
+[ "$quick" -eq 0 ] || limit="--limit 5000"
 
-fmnist=/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
-if [ -r "$fmnist" ]; then
-    data=fashion-mnist
-else
-    data=synthetic:gmm,d=784
-    echo "$prog: Fashion-MNIST not found ($fmnist; Debian package dataset-fashion-mnist):" \
-         "using the synthetic mixture $data instead" >&2
-fi
-limit=
-if [ $quick -eq 1 ]; then
-    limit="--limit 5000"
-fi
-
-mkdir -p "$outdir"
 run=$outdir/quickstart.h5
 geo_png=$outdir/quickstart-geometry.png
 traj_png=$outdir/quickstart-trajectories.png
@@ -86,18 +36,8 @@ echo "$prog: sampling ($data${limit:+, $limit})" >&2
 "$DIFFGEO" analyze "$run"
 
 echo "$prog: drawing the figures" >&2
-# gnuplot prints its own summary on stderr: show it only when a script fails
-log=$(mktemp "${TMPDIR:-/tmp}/headline.XXXXXX")
-trap 'rm -f "$log"' EXIT
-draw() {  # draw SCRIPT ARGS...
-    script=$1; shift
-    if ! "$GNUPLOT" -c "$plots_dir/$script" "$@" >"$log" 2>&1; then
-        cat "$log" >&2
-        die "gnuplot script $script failed"
-    fi
-}
-draw trajectory_geometry.gp "$run" "$geo_png" "$DIFFGEO"
-draw trajectory_grid.gp "$run" "$traj_png" "$DIFFGEO" 4
+dg_draw trajectory_geometry.gp "$run" "$geo_png" "$DIFFGEO"
+dg_draw trajectory_grid.gp "$run" "$traj_png" "$DIFFGEO" 4
 
 # ---- headline numbers ------------------------------------------------------------------------
 chord=$("$DIFFGEO" table "$run" /metrics/chord |
@@ -109,12 +49,9 @@ dev_d=$("$DIFFGEO" table "$run" /metrics/deviation_denoised --reduce --sigma |
 chord_d=$("$DIFFGEO" table "$run" /metrics/distance_to_end_denoised --reduce --sigma |
           awk '!/^#/ { printf "%.6g", $3; exit }')
 nfe=$("$DIFFGEO" info "$run" | awk '$1 == "nfe" { print $2; exit }')
-{ [ -n "$chord" ] && [ -n "$nfe" ]; } || die "cannot read the headline numbers from $run"
+{ [ -n "$chord" ] && [ -n "$nfe" ]; } || dg_die "cannot read the headline numbers from $run"
 
-echo "wrote:"
-echo "  $run"
-echo "  $geo_png"
-echo "  $traj_png"
+dg_wrote "$run" "$geo_png" "$traj_png"
 echo "headline ($data${limit:+, $limit}; 16 trajectories, Heun, 18 timestamps, sigma 80 -> 0.002):"
 echo "$dev $chord" | awk '{ printf "  sampling trajectory: max over sigma of the mean deviation from the start-end line = %.3g (at sigma = %.3g) = %.2f %% of the mean chord length %.1f\n", $1, $2, 100 * $1 / $3, $3 }'
 echo "$dev_d $chord_d" | awk '{ if ($2 > 0) printf "  denoising trajectory: max mean deviation = %.3g = %.1f %% of its mean chord length %.3g\n", $1, 100 * $1 / $2, $2 }'

@@ -19,6 +19,9 @@
 #               binary version (data_batch_1.bin ... data_batch_5.bin)
 #   limit       "--limit 3000" with --quick, else empty (use it unquoted: zero or two words)
 # and removes the temporary files of dg_draw on exit.
+#
+# The variables above are set for the sourcing script, script_dir by it:
+# shellcheck shell=sh disable=SC2034,SC2154
 
 dg_usage() {
     echo "usage: $0 [--quick] [OUTDIR]  (default OUTDIR: results)"

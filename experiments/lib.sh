@@ -117,8 +117,8 @@ dg_tag() {
 # dg_name SET: a short name of a set for the printed numbers
 dg_name() {
     case $1 in
-        main) echo "$data${limit:+, first 3000 rows}" ;;
-        *) echo "$1${limit:+, first 3000 rows}" ;;
+        main) echo "$data${limit:+, first ${limit#--limit } rows}" ;;
+        *) echo "$1${limit:+, first ${limit#--limit } rows}" ;;
     esac
 }
 
@@ -180,7 +180,8 @@ dg_wrote() {
 
 # dg_elapsed: the run time since dg_setup
 dg_elapsed() {
-    echo "  ($prog${limit:+ --quick}: $(($(date +%s) - dg_t0)) s)"
+    if [ "$quick" -eq 1 ]; then dg_mode=" --quick"; else dg_mode=; fi
+    echo "  ($prog$dg_mode: $(($(date +%s) - dg_t0)) s)"
 }
 
 # dg_awk SCRIPT ARGS...: run plots/SCRIPT.awk (rowstats, rowdist)

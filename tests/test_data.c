@@ -780,6 +780,11 @@ static void test_synthetic_and_specs(void)
         ok(status != DG_OK && d == NULL && strstr(err.message, bad[k][1]) != NULL,
            "'%s' is refused: %s", bad[k][0], err.message);
     }
+    /* Found by fuzzing: a message quotes the spec, and stays one line. */
+    dg_dataset *d = NULL;
+    status = dg_data_load("\n\033[2Jx\r", NULL, &d, &err);
+    ok(status == DG_EUNKNOWN && strstr(err.message, "unknown data spec '??[2Jx?'"),
+       "control characters in a quoted spec become '?': %s", err.message);
 }
 
 int main(void)

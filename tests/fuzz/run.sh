@@ -24,22 +24,44 @@ h5) set -- "$@" -max_len=16384 -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ign
 *) set -- "$@" -max_len=16384 ;;
 esac
 echo "fuzz: $name for $seconds s (log: $log)"
+LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$fuzzdir/lsan.supp}
+export LSAN_OPTIONS
 "$target" "$@" "$build/corpus/$name" "$fuzzdir/corpus/$name" >"$log" 2>&1
 rc=$?
 grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb|^#[0-9]+: cov:' "$log" |
     tail -n 3 | sed "s/^/fuzz: $name: /"
 
-# Where each crash happened: the first stack frame that is not a sanitizer's.
+# where REPORT: the first frame of the first stack of a sanitizer report that
+# is in libhdf5 or in diffgeo's own sources (the fuzz target included), past
+# the frames of libc and of the sanitizers' runtime; "alloc:" prefixes it
+# when the memory was allocated by diffgeo's code.
+where() {
+    awk '/^ +#[0-9]+ / {
+            if (/libhdf5/) f = "libhdf5: " $4
+            else if (/(src\/lib|tests\/fuzz)\/[a-z_0-9]+\.[ch]:[0-9]/) f = "diffgeo: " $4 " " $5
+            else next
+            if (!first) first = f
+            if (alloc && !owner) owner = f
+         }
+         /allocated by thread/ { alloc = 1 }
+         END {
+            if (owner ~ /^diffgeo/ && first !~ /^diffgeo/) print "alloc: " owner " (" first ")"
+            else print first ? first : "unknown"
+         }' "$1"
+}
+
+# Each saved input is replayed: a crash inside libhdf5 is reported, any other
+# one fails the run.
 bad=0
 for crash in "$build/$name"-crash-* "$build/$name"-leak-* "$build/$name"-timeout-* \
     "$build/$name"-oom-*; do
     [ -f "$crash" ] || continue
-    where=$("$target" "$crash" 2>&1 | grep -E '^ +#[0-9]+ ' |
-        grep -v -E 'libclang_rt|compiler-rt|sanitizer_common|asan_|ubsan_|in (__interceptor_|__asan|__sanitizer|abort|raise|__GI_)' |
-        head -n 1 | sed 's/^ *#[0-9]* 0x[0-9a-f]* in //')
-    case $where in
-    *libhdf5*) echo "fuzz: $name: $(basename "$crash"): inside libhdf5: $where" ;;
-    *) echo "fuzz: $name: $(basename "$crash"): CRASH: $where"; bad=1 ;;
+    # Whole allocation stacks through libhdf5, which has no frame pointers.
+    ASAN_OPTIONS=fast_unwind_on_malloc=0 "$target" "$crash" >"$crash.report" 2>&1
+    w=$(where "$crash.report")
+    case $w in
+    libhdf5:*) echo "fuzz: $name: $(basename "$crash"): inside $w" ;;
+    *) echo "fuzz: $name: $(basename "$crash"): CRASH in $w"; bad=1 ;;
     esac
 done
 if [ "$name" = h5 ]; then

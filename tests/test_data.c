@@ -272,6 +272,14 @@ static void test_h5_storage(void)
     refused("h5:" WORKDIR "/elink.h5:/x", "not a dataset of this file", "an external link");
     refused("h5:" WORKDIR "/elink.h5", "no array", "an external link at the root");
 
+    /* Found by fuzzing: a 2 KB file whose contiguous layout claims 5.9e18
+     * bytes of storage for its 293271193090 × 2 doubles. */
+    char spec[4096];
+    const char *srcdir = getenv("srcdir");
+    snprintf(spec, sizeof spec, "h5:%s/tests/fuzz/corpus/h5/regress-storage-beyond-eof:/me-ns",
+             srcdir ? srcdir : ".");
+    refused(spec, "but the file stores 2132", "a layout claiming more storage than the file");
+
     hid_t f16 = H5Tcopy(H5T_IEEE_F32LE);
     H5Tset_fields(f16, 15, 10, 5, 0, 10);
     H5Tset_size(f16, 2);

@@ -256,7 +256,8 @@ static void array_close(open_array *a)
  * filter other than deflate, shuffle and fletcher32 (scale-offset stores any
  * number of equal values in a few bytes; unknown filters are plugins, that
  * is, code).  With deflate the values take at least 1/DG_H5_DEFLATE_RATIO of
- * the raw bytes in the file.
+ * the raw bytes in the file.  The storage size is taken from the layout, and
+ * never more than the size of the file.
  */
 #define DG_H5_DEFLATE_RATIO 1032 /* zlib's largest compression ratio */
 
@@ -298,7 +299,10 @@ static int check_storage(const open_array *a, const char *path, dg_error *err)
     double raw = (double)H5Tget_size(a->type);
     for (size_t k = 0; k < a->rank; k++)
         raw *= (double)a->shape[k];
-    const double stored = (double)H5Dget_storage_size(a->dset);
+    /* A malformed layout can claim more storage than the whole file holds. */
+    hsize_t file_size = 0;
+    H5Fget_filesize(a->file, &file_size);
+    const double stored = fmin((double)H5Dget_storage_size(a->dset), (double)file_size);
     if (stored * (deflate ? DG_H5_DEFLATE_RATIO : 1) < raw)
         return dg_error_set(err, DG_EFORMAT,
                             "%s:%s declares %.0f bytes of values but the file stores %.0f%s "

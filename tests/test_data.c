@@ -166,6 +166,137 @@ static void test_h5(void)
        "a text file is not HDF5: %s", err.message);
 }
 
+/*
+ * Writes /x (4 × 3, type) with the creation property list dcpl into a new
+ * file; write_values = 0 leaves it unwritten.
+ */
+static void write_h5_with(const char *path, hid_t type, hid_t dcpl, int write_values)
+{
+    const hsize_t dims[2] = {4, 3};
+    double v[12];
+    for (size_t k = 0; k < 12; k++)
+        v[k] = 0.25 * (double)k;
+    hid_t file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t space = H5Screate_simple(2, dims, NULL);
+    hid_t dset = H5Dcreate2(file, "/x", type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (write_values)
+        H5Dwrite(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
+    H5Dclose(dset);
+    H5Sclose(space);
+    H5Fclose(file);
+}
+
+/* dg_data_load(spec) fails with DG_EFORMAT and a message holding fragment. */
+static void refused(const char *spec, const char *fragment, const char *what)
+{
+    dg_dataset *d = NULL;
+    dg_error err = {0};
+    const int status = dg_data_load(spec, NULL, &d, &err);
+    ok(status == DG_EFORMAT && d == NULL && strstr(err.message, fragment),
+       "%s is refused before reading: %s", what, err.message);
+    dg_dataset_free(d);
+}
+
+/*
+ * HDF5 files whose values are not all in the file itself (DESIGN.md,
+ * "Reading untrusted files"): refused from their layout, filters and
+ * storage, before anything is allocated for them.
+ */
+static void test_h5_storage(void)
+{
+    const hsize_t chunk[2] = {2, 3};
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(dcpl, 2, chunk);
+    H5Pset_shuffle(dcpl);
+    H5Pset_deflate(dcpl, 6);
+    H5Pset_fletcher32(dcpl);
+    write_h5_with(WORKDIR "/gzip.h5", H5T_IEEE_F64LE, dcpl, 1);
+    dg_dataset *d = NULL;
+    dg_error err;
+    ok(dg_data_load("h5:" WORKDIR "/gzip.h5", NULL, &d, &err) == DG_OK && d->x[11] == 2.75,
+       "chunked data with shuffle, deflate and fletcher32 are read");
+    dg_dataset_free(d);
+    write_h5_with(WORKDIR "/unwritten-chunks.h5", H5T_IEEE_F64LE, dcpl, 0);
+    refused("h5:" WORKDIR "/unwritten-chunks.h5", "never written",
+            "a compressed dataset whose chunks were never written");
+    H5Pclose(dcpl);
+
+    write_h5_with(WORKDIR "/unwritten.h5", H5T_IEEE_F64LE, H5P_DEFAULT, 0);
+    refused("h5:" WORKDIR "/unwritten.h5", "declares 96 bytes of values but the file stores 0",
+            "a contiguous dataset never written");
+
+    /* A petabyte of chunks never written: 1.4 KB on disk. */
+    const hsize_t huge[2] = {(hsize_t)1 << 40, 1000}, one_row[2] = {1, 1000};
+    hid_t file = H5Fcreate(WORKDIR "/huge.h5", H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t space = H5Screate_simple(2, huge, NULL);
+    dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(dcpl, 2, one_row);
+    H5Dclose(H5Dcreate2(file, "/x", H5T_IEEE_F64LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT));
+    H5Pclose(dcpl);
+    H5Sclose(space);
+    H5Fclose(file);
+    refused("h5:" WORKDIR "/huge.h5", "never written", "a petabyte dataset in a small file");
+    size_t rank, shape[DG_H5_RANK_MAX];
+    double *v = NULL;
+    ok(dg_h5_read_array(WORKDIR "/huge.h5", "/x", &rank, shape, &v, &err) == DG_EFORMAT &&
+           v == NULL && strstr(err.message, "never written"),
+       "dg_h5_read_array refuses it too: %s", err.message);
+
+    dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_external(dcpl, "outside.bin", 0, 96);
+    write_h5_with(WORKDIR "/external.h5", H5T_IEEE_F64LE, dcpl, 0);
+    H5Pclose(dcpl);
+    refused("h5:" WORKDIR "/external.h5", "external files", "a dataset in an external file");
+
+    dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(dcpl, 2, chunk);
+    H5Pset_scaleoffset(dcpl, H5Z_SO_FLOAT_DSCALE, 2);
+    write_h5_with(WORKDIR "/scaleoffset.h5", H5T_IEEE_F64LE, dcpl, 1);
+    H5Pclose(dcpl);
+    refused("h5:" WORKDIR "/scaleoffset.h5", "needs HDF5 filter 6",
+            "a scale-offset filtered dataset");
+
+    dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    const hsize_t vdims[2] = {4, 3};
+    hid_t vspace = H5Screate_simple(2, vdims, NULL);
+    H5Pset_virtual(dcpl, vspace, "outside.h5", "/x", vspace);
+    write_h5_with(WORKDIR "/virtual.h5", H5T_IEEE_F64LE, dcpl, 0);
+    H5Sclose(vspace);
+    H5Pclose(dcpl);
+    refused("h5:" WORKDIR "/virtual.h5:/x", "virtual dataset", "a virtual dataset");
+
+    /* An external link to a real file: following it would read that file. */
+    file = H5Fcreate(WORKDIR "/elink.h5", H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    H5Lcreate_external("gzip.h5", "/x", file, "/x", H5P_DEFAULT, H5P_DEFAULT);
+    H5Fclose(file);
+    refused("h5:" WORKDIR "/elink.h5:/x", "not a dataset of this file", "an external link");
+    refused("h5:" WORKDIR "/elink.h5", "no array", "an external link at the root");
+
+    /* Found by fuzzing: a 2 KB file whose contiguous layout claims 5.9e18
+     * bytes of storage for its 293271193090 × 2 doubles. */
+    char spec[4096];
+    const char *srcdir = getenv("srcdir");
+    snprintf(spec, sizeof spec, "h5:%s/tests/fuzz/corpus/h5/regress-storage-beyond-eof:/me-ns",
+             srcdir ? srcdir : ".");
+    refused(spec, "but the file stores 2132", "a layout claiming more storage than the file");
+
+    hid_t f16 = H5Tcopy(H5T_IEEE_F32LE);
+    H5Tset_fields(f16, 15, 10, 5, 0, 10);
+    H5Tset_size(f16, 2);
+    H5Tset_ebias(f16, 15);
+    H5Tset_precision(f16, 16);
+    write_h5_with(WORKDIR "/float16.h5", f16, H5P_DEFAULT, 1);
+    H5Tclose(f16);
+    refused("h5:" WORKDIR "/float16.h5", "2-byte float values of an unusual layout",
+            "a 16-bit float type");
+    hid_t i24 = H5Tcopy(H5T_STD_I32LE);
+    H5Tset_precision(i24, 24);
+    write_h5_with(WORKDIR "/int24.h5", i24, H5P_DEFAULT, 1);
+    H5Tclose(i24);
+    refused("h5:" WORKDIR "/int24.h5", "integer values of an unusual layout",
+            "a 24-bit integer type");
+}
+
 /* ------------------------------------------------------------------------ */
 /* NumPy .npy                                                               */
 /* ------------------------------------------------------------------------ */
@@ -657,6 +788,11 @@ static void test_synthetic_and_specs(void)
         ok(status != DG_OK && d == NULL && strstr(err.message, bad[k][1]) != NULL,
            "'%s' is refused: %s", bad[k][0], err.message);
     }
+    /* Found by fuzzing: a message quotes the spec, and stays one line. */
+    dg_dataset *d = NULL;
+    status = dg_data_load("\n\033[2Jx\r", NULL, &d, &err);
+    ok(status == DG_EUNKNOWN && strstr(err.message, "unknown data spec '??[2Jx?'"),
+       "control characters in a quoted spec become '?': %s", err.message);
 }
 
 int main(void)
@@ -666,6 +802,7 @@ int main(void)
     mkdir(WORKDIR, 0777);
     test_idx();
     test_h5();
+    test_h5_storage();
     test_npy_dtypes();
     test_npy_versions_and_shapes();
     test_npy_refusals();

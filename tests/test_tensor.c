@@ -3,6 +3,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,6 +113,10 @@ static void test_alloc(void)
     ok(p != NULL && ((size_t)p % 64) == 0, "dg_doubles_alloc is 64-byte aligned");
     dg_doubles_free(p);
     ok(dg_doubles_alloc((size_t)-1 / 4, 3) == NULL, "an overflowing size is refused");
+    /* 2^61 − 1 doubles fit in size_t bytes, but not once rounded up to 64. */
+    ok(dg_doubles_alloc(SIZE_MAX / sizeof(double), 1) == NULL &&
+           dg_doubles_alloc(1, SIZE_MAX / sizeof(double) - 3) == NULL,
+       "a size whose rounding up to the alignment wraps around is refused");
     dg_doubles_free(NULL);
     double x[4] = {1, 2, INFINITY, 4};
     size_t at = 99;

@@ -78,13 +78,15 @@ typedef struct root_arrays {
     char list[512];
 } root_arrays;
 
+/* Counts the datasets at the root; soft and external links are aliases or
+ * other files, not arrays of this file. */
 static herr_t collect_root_array(hid_t group, const char *name,
                                  const H5L_info_t *info, void *ctx)
 {
-    (void)info;
     root_arrays *r = ctx;
     H5O_info_t oinfo;
-    if (H5Oget_info_by_name(group, name, &oinfo, H5P_DEFAULT) < 0 ||
+    if (info->type != H5L_TYPE_HARD ||
+        H5Oget_info_by_name(group, name, &oinfo, H5P_DEFAULT) < 0 ||
         oinfo.type != H5O_TYPE_DATASET)
         return 0;
     r->count++;
@@ -92,6 +94,16 @@ static herr_t collect_root_array(hid_t group, const char *name,
     size_t used = strlen(r->list);
     snprintf(r->list + used, sizeof r->list - used, "%s/%s", used ? ", " : "", name);
     return 0;
+}
+
+/* Refuses to follow an external link: an input file names only itself. */
+static herr_t refuse_external_link(const char *parent_file, const char *parent_group,
+                                   const char *child_file, const char *child_object,
+                                   unsigned *flags, hid_t fapl, void *ctx)
+{
+    (void)parent_file, (void)parent_group, (void)child_file, (void)child_object;
+    (void)flags, (void)fapl, (void)ctx;
+    return -1;
 }
 
 /* Opens dataset name, or the only dataset at the root when name is NULL. */
@@ -112,12 +124,38 @@ static int open_dataset(hid_t file, const char *path, const char *name,
         name = found.only;
     }
     *used = name;
-    if (H5Lexists(file, name, H5P_DEFAULT) <= 0)
+    hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
+    if (dapl < 0 || H5Pset_elink_cb(dapl, refuse_external_link, NULL) < 0) {
+        H5Pclose(dapl);
+        return dg_error_set(err, DG_ENOMEM, "%s: cannot set up HDF5 access", path);
+    }
+    if (H5Lexists(file, name, dapl) <= 0) {
+        H5Pclose(dapl);
         return dg_error_set(err, DG_EFORMAT, "%s: no dataset %s", path, name);
-    *dset = H5Dopen2(file, name, H5P_DEFAULT);
+    }
+    *dset = H5Dopen2(file, name, dapl);
+    H5Pclose(dapl);
     if (*dset < 0)
-        return dg_error_set(err, DG_EFORMAT, "%s: %s is not a dataset", path, name);
+        return dg_error_set(err, DG_EFORMAT,
+                            "%s: %s is not a dataset of this file", path, name);
     return DG_OK;
+}
+
+/* Integers of 1, 2, 4 or 8 whole bytes and IEEE binary32 or binary64: the
+ * types whose conversion to double HDF5 does with its tested hard paths. */
+static int plain_numeric_type(hid_t type)
+{
+    const size_t size = H5Tget_size(type);
+    switch (H5Tget_class(type)) {
+    case H5T_INTEGER:
+        return (size == 1 || size == 2 || size == 4 || size == 8) &&
+               H5Tget_precision(type) == 8 * size && H5Tget_offset(type) == 0;
+    case H5T_FLOAT:
+        return H5Tequal(type, H5T_IEEE_F32LE) > 0 || H5Tequal(type, H5T_IEEE_F32BE) > 0 ||
+               H5Tequal(type, H5T_IEEE_F64LE) > 0 || H5Tequal(type, H5T_IEEE_F64BE) > 0;
+    default:
+        return 0;
+    }
 }
 
 /* Rank, shape and numeric type of an open dataset, validated. */
@@ -130,6 +168,12 @@ static int dataset_shape(hid_t dset, const char *path, const char *name,
     if (cls != H5T_FLOAT && cls != H5T_INTEGER)
         return dg_error_set(err, DG_EFORMAT, "%s:%s holds %s values, not numbers", path,
                             name, type_name(*type));
+    if (!plain_numeric_type(*type))
+        return dg_error_set(err, DG_EFORMAT,
+                            "%s:%s holds %zu-byte %s values of an unusual layout "
+                            "(expected 8- to 64-bit integers, IEEE float32 or float64)",
+                            path, name, H5Tget_size(*type),
+                            cls == H5T_FLOAT ? "float" : "integer");
     hid_t space = H5Dget_space(dset);
     const int r = H5Sget_simple_extent_ndims(space);
     hsize_t dims[DG_H5_RANK_MAX];
@@ -203,6 +247,70 @@ static void array_close(open_array *a)
         H5Fclose(a->file);
 }
 
+/*
+ * Refuses an array whose values are not all stored in the file itself,
+ * before anything is allocated for it.  A 2 KB file can declare a petabyte
+ * chunked dataset whose chunks were never written (HDF5 reads them as fill
+ * values), keep its values in other files (external storage, virtual
+ * datasets: reading them would read any file the input names), or need a
+ * filter other than deflate, shuffle and fletcher32 (scale-offset stores any
+ * number of equal values in a few bytes; unknown filters are plugins, that
+ * is, code).  With deflate the values take at least 1/DG_H5_DEFLATE_RATIO of
+ * the raw bytes in the file.  The storage size is taken from the layout, and
+ * never more than the size of the file.
+ */
+#define DG_H5_DEFLATE_RATIO 1032 /* zlib's largest compression ratio */
+
+static int check_storage(const open_array *a, const char *path, dg_error *err)
+{
+    hid_t dcpl = H5Dget_create_plist(a->dset);
+    if (dcpl < 0)
+        return dg_error_set(err, DG_EFORMAT, "%s:%s: cannot read its layout", path, a->name);
+    int status = DG_OK, deflate = 0;
+    const H5D_layout_t layout = H5Pget_layout(dcpl);
+    const int nfilters = H5Pget_nfilters(dcpl);
+    if (layout != H5D_COMPACT && layout != H5D_CONTIGUOUS && layout != H5D_CHUNKED)
+        status = dg_error_set(err, DG_EFORMAT,
+                              "%s:%s is a virtual dataset (its values are in other files)",
+                              path, a->name);
+    else if (H5Pget_external_count(dcpl) != 0)
+        status = dg_error_set(err, DG_EFORMAT,
+                              "%s:%s keeps its values in external files", path, a->name);
+    else if (nfilters < 0)
+        status = dg_error_set(err, DG_EFORMAT, "%s:%s: cannot read its filters", path,
+                              a->name);
+    for (int k = 0; status == DG_OK && k < nfilters; k++) {
+        unsigned flags, config;
+        size_t nvalues = 0;
+        const H5Z_filter_t f = H5Pget_filter2(dcpl, (unsigned)k, &flags, &nvalues, NULL,
+                                              0, NULL, &config);
+        if (f == H5Z_FILTER_DEFLATE)
+            deflate = 1;
+        else if (f != H5Z_FILTER_SHUFFLE && f != H5Z_FILTER_FLETCHER32)
+            status = dg_error_set(err, DG_EFORMAT,
+                                  "%s:%s needs HDF5 filter %d (only deflate, shuffle "
+                                  "and fletcher32 are read)",
+                                  path, a->name, (int)f);
+    }
+    H5Pclose(dcpl);
+    if (status != DG_OK)
+        return status;
+    /* The raw size, saturated: dataset_shape bounded each extent by SIZE_MAX. */
+    double raw = (double)H5Tget_size(a->type);
+    for (size_t k = 0; k < a->rank; k++)
+        raw *= (double)a->shape[k];
+    /* A malformed layout can claim more storage than the whole file holds. */
+    hsize_t file_size = 0;
+    H5Fget_filesize(a->file, &file_size);
+    const double stored = fmin((double)H5Dget_storage_size(a->dset), (double)file_size);
+    if (stored * (deflate ? DG_H5_DEFLATE_RATIO : 1) < raw)
+        return dg_error_set(err, DG_EFORMAT,
+                            "%s:%s declares %.0f bytes of values but the file stores %.0f%s "
+                            "(never written, or truncated)",
+                            path, a->name, raw, stored, deflate ? " compressed" : "");
+    return DG_OK;
+}
+
 /* Opens dataset name (NULL: the only one) of path; on failure all is closed. */
 static int array_open(const char *path, const char *name, open_array *a,
                       dg_error *err)
@@ -214,6 +322,8 @@ static int array_open(const char *path, const char *name, open_array *a,
         status = open_dataset(a->file, path, name, &a->dset, &a->name, err);
     if (status == DG_OK)
         status = dataset_shape(a->dset, path, a->name, &a->rank, a->shape, &a->type, err);
+    if (status == DG_OK)
+        status = check_storage(a, path, err);
     if (status != DG_OK)
         array_close(a);
     return status;

@@ -32,6 +32,11 @@ int dg_error_set(dg_error *err, int status, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(line, sizeof line, fmt, ap);
         va_end(ap);
+        /* One line of text, whatever it quotes: a spec or file name holding a
+         * newline or a terminal escape sequence is shown with '?' instead. */
+        for (char *c = line; *c; c++)
+            if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                *c = '?';
         err->status = status;
         memcpy(err->message, line, sizeof line);
     }

@@ -36,6 +36,8 @@ const char *dg_strerror(int status);
 /*
  * Records a failure in err (which may be NULL) and returns status, so that
  * callers can write `return dg_error_set(err, DG_EIO, "cannot open %s", p);`.
+ * Control characters in the formatted text (a newline or an escape sequence
+ * in a quoted spec or file name) become '?', so the message stays one line.
  * Lower-level messages can be wrapped: the format may include err->message
  * only through a copy, never directly.
  */

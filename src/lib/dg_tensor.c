@@ -23,7 +23,10 @@ double *dg_doubles_alloc(size_t rows, size_t cols)
     if (!dg_size_fits(rows, cols))
         return NULL;
     size_t bytes = rows * cols * sizeof(double);
-    /* aligned_alloc wants a multiple of the alignment; never ask for 0 bytes. */
+    /* aligned_alloc wants a multiple of the alignment; never ask for 0 bytes.
+     * Rounding up must not wrap around: 2^61 − 1 doubles would become 64 bytes. */
+    if (bytes > SIZE_MAX - (DG_ALIGNMENT - 1))
+        return NULL;
     bytes = (bytes + DG_ALIGNMENT - 1) / DG_ALIGNMENT * DG_ALIGNMENT;
     if (bytes == 0)
         bytes = DG_ALIGNMENT;

@@ -1,0 +1,88 @@
+/*
+ * Fuzz target: the spec strings of the command line, each input given to
+ * dg_data_load (h5:…, idx:…, synthetic:gmm,…), dg_gmm_synthetic (the
+ * teaching mixtures after "synthetic:") and dg_schedule_parse_list (the σ
+ * list after "list:").
+ *
+ * The target runs in an empty private directory and skips strings holding a
+ * '/' that does not start a dataset name (":/"), so that file specs name
+ * only files that do not exist there: this target fuzzes the strings, the
+ * file formats have their own targets.  It also skips valid requests for a
+ * lot of work: a spec whose numbers multiply to more than SPEC_WORK_MAX
+ * (synthetic:lowrank,d=3000,r=3000 costs r²d by design); the refusal of
+ * sizes too large to allocate is tested in tests/test_data.c and
+ * tests/test_gmm.c.
+ */
+#include "config.h"
+
+#include <ctype.h>
+
+#include "fuzz.h"
+
+#define SPEC_WORK_MAX 1e5
+
+/* Whether the spec may be run: no path outside the private directory and
+ * the product of its numbers (each at least 1) within SPEC_WORK_MAX. */
+static int runnable(const char *s)
+{
+    double work = 1;
+    for (const char *p = s; *p; p++) {
+        if (*p == '/' && (p == s || p[-1] != ':'))
+            return 0;
+        if (isdigit((unsigned char)*p) && (p == s || !isdigit((unsigned char)p[-1]))) {
+            const double v = strtod(p, NULL); /* the digit run, or more */
+            work *= v > 1 ? v : 1;
+        }
+    }
+    return work <= SPEC_WORK_MAX;
+}
+
+static const char *after(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0 ? s + strlen(prefix) : s;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static int in_private_dir;
+    if (!in_private_dir) {
+        if (chdir(fuzz_tmpdir()) != 0) {
+            perror("fuzz: chdir");
+            abort();
+        }
+        in_private_dir = 1;
+    }
+    char s[1024];
+    if (size >= sizeof s)
+        return 0;
+    memcpy(s, data, size);
+    s[size] = '\0';
+    if (!runnable(s))
+        return 0;
+
+    const dg_data_options opt = {.limit = 2};
+    dg_dataset *d = NULL;
+    dg_error err;
+    int status = dg_data_load(s, &opt, &d, &err);
+    fuzz_check_error(status, &err);
+    if (status == DG_OK)
+        fuzz_check_dataset(d, opt.limit);
+    dg_dataset_free(d);
+
+    dg_gmm *g = NULL;
+    status = dg_gmm_synthetic(after(s, "synthetic:"), &g, &err);
+    fuzz_check_error(status, &err);
+    if (status == DG_OK && dg_gmm_check(g, &err) != DG_OK)
+        fuzz_fail("dg_gmm_synthetic returned a mixture that fails dg_gmm_check", &err);
+    dg_gmm_free(g);
+
+    double *sigmas = NULL;
+    size_t n = 0;
+    status = dg_schedule_parse_list(after(s, "list:"), &sigmas, &n, &err);
+    fuzz_check_error(status, &err);
+    if (status == DG_OK && dg_schedule_check(sigmas, n, &err) != DG_OK)
+        fuzz_fail("dg_schedule_parse_list returned a grid that fails dg_schedule_check",
+                  &err);
+    free(sigmas);
+    return 0;
+}

@@ -30,6 +30,15 @@ int cli_fail_spec(const dg_error *err);
 int cli_usage_error(const char *command, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/*
+ * dg_h5_read_array through dg_h5_isolated: every HDF5 file the tool reads
+ * (but the run file `analyze` extends) is read in a child process first, so
+ * that a crash inside libhdf5 is a one-line error (README.md, "Trust
+ * boundary").  *data is NULL on failure.
+ */
+int cli_read_array(const char *path, const char *name, size_t *rank,
+                   size_t shape[DG_H5_RANK_MAX], double **data, dg_error *err);
+
 /* Number parsing for option values; on failure print a usage error and return -1. */
 int cli_parse_double(const char *command, const char *option, const char *text,
                      double *out);

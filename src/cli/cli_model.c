@@ -14,6 +14,18 @@
 #define SAMPLES_SEED_SALT 0x5A17ED5EEDUL
 #define FIT_SEED_SALT 0xF17C0DEUL
 
+/* dg_gmm_load_group as a dg_h5_reader: mixture files are read isolated. */
+typedef struct gmm_file {
+    const char *path, *group;
+    dg_gmm **out;
+} gmm_file;
+
+static int read_gmm_file(void *ctx, dg_error *err)
+{
+    const gmm_file *f = ctx;
+    return dg_gmm_load_group(f->path, f->group, f->out, err);
+}
+
 /* A population mixture: gmm:FILE[:/group] or one of the teaching mixtures. */
 static int load_mixture(const char *spec, dg_gmm **g, dg_error *err)
 {
@@ -26,7 +38,8 @@ static int load_mixture(const char *spec, dg_gmm **g, dg_error *err)
                                 spec);
         memcpy(path, spec + 4, len);
         path[len] = '\0';
-        return dg_gmm_load_group(path, group ? group + 1 : "", g, err);
+        gmm_file file = {path, group ? group + 1 : "", g};
+        return dg_h5_isolated(path, read_gmm_file, &file, err);
     }
     return dg_gmm_synthetic(spec + strlen("synthetic:"), g, err);
 }
@@ -122,7 +135,7 @@ int cli_model_load_ex(const cli_model_options *o, cli_model *m)
         status = dg_error_set(&err, DG_EINVAL, "--samples applies to mixtures (gmm:FILE, "
                                                "synthetic:NAME), not to '%s'", o->spec);
     } else {
-        const dg_data_options dopt = {.limit = o->limit};
+        const dg_data_options dopt = {.limit = o->limit, .isolate_hdf5 = 1};
         status = dg_data_load(o->spec, &dopt, &m->data, &err);
     }
     if (o->announce)

@@ -122,6 +122,27 @@ void cli_grid_free(cli_grid *grid)
     grid->nlist = 0;
 }
 
+/* dg_h5_read_array as a dg_h5_reader. */
+typedef struct h5_array_read {
+    const char *path, *name;
+    size_t *rank, *shape;
+    double **data;
+} h5_array_read;
+
+static int read_h5_array(void *ctx, dg_error *err)
+{
+    const h5_array_read *a = ctx;
+    return dg_h5_read_array(a->path, a->name, a->rank, a->shape, a->data, err);
+}
+
+int cli_read_array(const char *path, const char *name, size_t *rank,
+                   size_t shape[DG_H5_RANK_MAX], double **data, dg_error *err)
+{
+    h5_array_read a = {path, name, rank, shape, data};
+    *data = NULL;
+    return dg_h5_isolated(path, read_h5_array, &a, err);
+}
+
 /* Reads an explicit grid from list:… or h5:FILE[:/dataset]; 1 on success, −1 after a message. */
 static int grid_from_spec(const char *command, cli_grid *grid, const char *arg)
 {
@@ -146,7 +167,7 @@ static int grid_from_spec(const char *command, cli_grid *grid, const char *arg)
         path[len] = '\0';
         size_t rank, shape[DG_H5_RANK_MAX];
         double *v = NULL;
-        status = dg_h5_read_array(path, colon ? colon + 1 : "/sigmas", &rank, shape, &v, &err);
+        status = cli_read_array(path, colon ? colon + 1 : "/sigmas", &rank, shape, &v, &err);
         if (status == DG_OK && rank != 1)
             status = dg_error_set(&err, DG_EFORMAT, "%s: the σ grid must be a vector", path);
         if (status == DG_OK)

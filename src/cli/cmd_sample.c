@@ -312,11 +312,13 @@ static void interpolate_path(const char *method, const double *a, const double *
 static int make_starts(const sample_options *o, size_t dim, dg_dataset **starts)
 {
     dg_error err;
+    /* Start points are untrusted input like the data: HDF5 is read isolated. */
+    const dg_data_options init_options = {.isolate_hdf5 = 1};
     if (o->interpolate) {
         dg_dataset *ends = NULL;
         int rc = EXIT_OK;
         if (o->init) {
-            if (dg_data_load(o->init, NULL, &ends, &err) != DG_OK)
+            if (dg_data_load(o->init, &init_options, &ends, &err) != DG_OK)
                 return cli_fail_spec(&err);
             if (ends->n != 2 || ends->dim != dim) {
                 cli_error("--init %s: interpolation needs 2 start points of dimension %zu, "
@@ -338,7 +340,7 @@ static int make_starts(const sample_options *o, size_t dim, dg_dataset **starts)
         return rc;
     }
     if (o->init) {
-        if (dg_data_load(o->init, NULL, starts, &err) != DG_OK)
+        if (dg_data_load(o->init, &init_options, starts, &err) != DG_OK)
             return cli_fail_spec(&err);
         if ((*starts)->dim != dim) {
             cli_error("--init %s: start points have dimension %zu, the data %zu", o->init,

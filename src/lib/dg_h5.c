@@ -14,7 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -457,6 +460,118 @@ int dg_h5_read_attr_ints(const char *path, const char *object,
     H5Aclose(attr);
     H5Fclose(file);
     return status;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Isolated reading                                                         */
+/* ------------------------------------------------------------------------ */
+
+/* What the child of dg_h5_isolated reports through its pipe. */
+typedef struct isolated_report {
+    int status;
+    char message[DG_ERROR_MESSAGE_SIZE];
+} isolated_report;
+
+/* Runs the reader in the child and reports; never returns. */
+static void __attribute__((noreturn))
+isolated_child(int out, dg_h5_reader reader, void *ctx, rlim_t cpu)
+{
+    const int null = open("/dev/null", O_RDWR);
+    if (null >= 0) {
+        dup2(null, STDOUT_FILENO);
+        dup2(null, STDERR_FILENO);
+        if (null > STDERR_FILENO)
+            close(null);
+    }
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGXCPU, SIG_DFL);
+    const struct rlimit limit = {cpu, cpu + 1};
+    setrlimit(RLIMIT_CPU, &limit);
+    isolated_report r;
+    dg_error e;
+    memset(&r, 0, sizeof r);
+    dg_error_clear(&e);
+    r.status = reader(ctx, &e);
+    memcpy(r.message, e.message, sizeof r.message);
+    const char *p = (const char *)&r;
+    size_t left = sizeof r;
+    while (left > 0) {
+        const ssize_t put = write(out, p, left);
+        if (put < 0 && errno == EINTR)
+            continue;
+        if (put <= 0)
+            _exit(1);
+        p += put;
+        left -= (size_t)put;
+    }
+    /* _exit: no atexit handlers (libhdf5's would close the parent's files'
+     * copies) and no second flush of the parent's stdio buffers. */
+    _exit(0);
+}
+
+/* Reads up to size bytes until end of file; returns how many came. */
+static size_t read_report(int in, isolated_report *r)
+{
+    char *p = (char *)r;
+    size_t got = 0;
+    while (got < sizeof *r) {
+        const ssize_t k = read(in, p + got, sizeof *r - got);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            break;
+        got += (size_t)k;
+    }
+    return got;
+}
+
+int dg_h5_isolated(const char *path, dg_h5_reader reader, void *ctx,
+                   dg_error *err)
+{
+    struct stat st;
+    const rlim_t cpu = DG_H5_ISOLATED_CPU_SECONDS +
+                       (stat(path, &st) == 0 ? (rlim_t)st.st_size >> 20 : 0);
+    int fds[2];
+    if (pipe(fds) != 0)
+        return dg_error_set(err, DG_EIO, "cannot read %s in a child process: %s", path,
+                            strerror(errno));
+    const pid_t pid = fork();
+    if (pid < 0) {
+        const int failure = errno;
+        close(fds[0]);
+        close(fds[1]);
+        return dg_error_set(err, DG_EIO, "cannot read %s in a child process: %s", path,
+                            strerror(failure));
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        isolated_child(fds[1], reader, ctx, cpu);
+    }
+    close(fds[1]);
+    isolated_report r;
+    const size_t got = read_report(fds[0], &r);
+    close(fds[0]);
+    int ws = 0;
+    while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+        ;
+    if (got == sizeof r && WIFEXITED(ws) && WEXITSTATUS(ws) == 0 && r.status >= DG_OK &&
+        r.status <= DG_ECANCELLED) {
+        if (r.status == DG_OK)
+            return reader(ctx, err);
+        r.message[sizeof r.message - 1] = '\0';
+        return dg_error_set(err, r.status, "%s", r.message);
+    }
+    const int sig = WIFSIGNALED(ws) ? WTERMSIG(ws) : 0;
+    if (sig == SIGINT || sig == SIGTERM)
+        return dg_error_set(err, DG_ECANCELLED, "interrupted while reading %s", path);
+    if (sig == SIGXCPU)
+        return dg_error_set(err, DG_EFORMAT,
+                            "%s: HDF5 library did not finish reading in %lu s of CPU time "
+                            "(malformed file?)",
+                            path, (unsigned long)cpu);
+    return dg_error_set(err, DG_EFORMAT,
+                        "%s: HDF5 library crashed while reading (malformed file?)", path);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -7,10 +7,12 @@
  * back as dg_status codes with a message.  HDF5 1.10 is not thread-safe in
  * Debian's build: call these functions from one thread at a time.
  *
- * Trust boundary: shapes, types and sizes of the arrays we read are checked
- * before anything is allocated, but a deliberately malformed file can still
- * crash libhdf5 itself; do not feed diffgeo HDF5 files you would not open
- * with h5py.
+ * Trust boundary: rank, shape, type, layout, filters and storage of the
+ * arrays we read are checked before anything is allocated for them (values
+ * must be stored in the file itself: no external files, virtual datasets,
+ * external links or unwritten chunks), but a deliberately malformed file can
+ * still crash libhdf5 itself: read such files through dg_h5_isolated (the
+ * diffgeo tool does, for every HDF5 input but run files).
  */
 #ifndef DG_H5_H
 #define DG_H5_H
@@ -48,6 +50,50 @@ int dg_h5_read_array(const char *path, const char *name, size_t *rank,
 int dg_h5_read_attr_ints(const char *path, const char *object,
                          const char *name, long *values, size_t max,
                          size_t *count, dg_error *err);
+
+/* --- Reading untrusted files in a child process --------------------------- */
+
+/* A read of an HDF5 file: returns a dg_status and leaves its results in ctx. */
+typedef int (*dg_h5_reader)(void *ctx, dg_error *err);
+
+/* CPU seconds an isolated read may take, plus one per MiB of the file. */
+#define DG_H5_ISOLATED_CPU_SECONDS 60
+
+/*
+ * Runs reader(ctx, err) on the HDF5 file at path first in a child process
+ * (fork) and, only when the child finished it cleanly, again in this
+ * process.  libhdf5 1.10 crashes, or loops forever, on some malformed files
+ * (README.md, "Trust boundary"); through this call such a file gives an
+ * error instead of ending or hanging the caller's process:
+ *
+ *   the child succeeds      reader runs here; its status is returned
+ *   the child fails cleanly its status and message are returned, and
+ *                           reader does not run here
+ *   the child crashes       DG_EFORMAT: "PATH: HDF5 library crashed while
+ *                           reading (malformed file?)" (any end without a
+ *                           report: a signal, an abort, a sanitizer's exit)
+ *   the child runs out of   DG_EFORMAT: "PATH: HDF5 library did not finish
+ *   CPU time                reading in N s of CPU time (malformed file?)",
+ *                           after DG_H5_ISOLATED_CPU_SECONDS plus one second
+ *                           per MiB of the file
+ *   the child is stopped    DG_ECANCELLED (SIGINT or SIGTERM reached it)
+ *
+ * Why a second read rather than sending the values back through a pipe: the
+ * read stays one code path, the same as without isolation, and nothing new
+ * parses bytes coming from a process that may have been corrupted; the cost
+ * is reading the file twice (the second time from the page cache).  This
+ * guards against malformed files, not against someone rewriting the file
+ * between the two reads.
+ *
+ * The child's standard output and error go to /dev/null, SIGINT and SIGTERM
+ * take their default action there, and it reports only a status and message
+ * through a pipe: whatever reader does to ctx in the child is lost.  Do not
+ * use while other threads of the process call HDF5 (libhdf5 is not
+ * thread-safe anyway).  Returns DG_EIO when the pipe or the process cannot
+ * be created.
+ */
+int dg_h5_isolated(const char *path, dg_h5_reader reader, void *ctx,
+                   dg_error *err);
 
 /* --- Walking a file ------------------------------------------------------- */
 

@@ -10,6 +10,17 @@ WORK=${WORK:-tests/work/$(basename "$0" .sh)}
 rm -rf "$WORK"
 mkdir -p "$WORK"
 
+# under_valgrind, under_asan: what the tests cannot run there (signal timing
+# under valgrind's slowdown; `ulimit -v` with ASan's terabytes of shadow).
+: "${DIFFGEO_WRAPPER:=}"
+under_valgrind() {
+    [ -n "$DIFFGEO_WRAPPER" ]
+}
+under_asan() {
+    case " ${DG_SANITIZE:-} " in *" address "*) return 0 ;; esac
+    return 1
+}
+
 tap_n=0
 tap_failed=0
 

@@ -17,7 +17,11 @@ enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
 /* Prints "diffgeo: MESSAGE" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Prints a library error and returns the exit code for it (1). */
+/*
+ * Prints a library error and returns the exit code for it: 1, or for
+ * DG_ECANCELLED 128 + the signal that interrupted (130 for SIGINT, 143 for
+ * SIGTERM; main then ends the process by that signal).
+ */
 int cli_fail(const dg_error *err);
 
 /*
@@ -116,9 +120,19 @@ int cli_grid_make(const char *command, const cli_grid *grid, double *sigmas);
 /* Number of entries of the grid: steps, plus 1 with --final-zero. */
 size_t cli_grid_size(const cli_grid *grid);
 
-/* Set by SIGINT/SIGTERM once cli_catch_signals has run. */
+/*
+ * Signals: after cli_catch_signals, SIGINT and SIGTERM only set
+ * cli_interrupted to the signal's number; long computations (dg_solve, EM)
+ * and the writers poll it and stop with DG_ECANCELLED, the temporary file
+ * removed.  A command calls it once its options are parsed.  A second
+ * signal ends the process at once (by that signal).  A signal ignored when
+ * diffgeo started (SIGINT in a shell's background job) stays ignored.
+ */
 extern volatile sig_atomic_t cli_interrupted;
 void cli_catch_signals(void);
+
+/* The exit status of an interrupted command: 128 + the signal. */
+int cli_interrupted_status(void);
 
 /* A progress line on stderr, only when stderr is a terminal. */
 typedef struct cli_progress {

@@ -74,6 +74,13 @@ static int sample_mixture(const dg_gmm *g, size_t n, unsigned long seed, dg_data
     return status;
 }
 
+/* EM's iteration callback: a signal stops the fit (DG_ECANCELLED). */
+static int stop_when_interrupted(void *ctx, size_t iteration, double loglik)
+{
+    (void)ctx, (void)iteration, (void)loglik;
+    return cli_interrupted != 0;
+}
+
 /* Builds the denoiser kind on what was loaded; sets m->fit for fitted kinds. */
 static int build_denoiser(const cli_model_options *o, cli_model *m)
 {
@@ -108,8 +115,9 @@ static int build_denoiser(const cli_model_options *o, cli_model *m)
             cli_error("--denoiser %s: K must be a positive integer", kind);
             return EXIT_USAGE;
         }
+        const dg_gmm_fit_options fit = {.on_iteration = stop_when_interrupted};
         status = dg_gmm_fit_em(m->data->x, m->data->n, m->data->dim, K, o->seed ^ FIT_SEED_SALT,
-                               NULL, &m->fit, &err);
+                               &fit, &m->fit, &err);
         if (status == DG_OK)
             status = dg_denoiser_gmm_alloc(m->fit, &m->den, &err);
     } else {

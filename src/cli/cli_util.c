@@ -28,15 +28,16 @@ void cli_error(const char *fmt, ...)
 
 int cli_fail_spec(const dg_error *err)
 {
-    const int usage = err->status == DG_EUNKNOWN || err->status == DG_EINVAL;
+    if (err->status != DG_EUNKNOWN && err->status != DG_EINVAL)
+        return cli_fail(err);
     cli_error("%s", err->message[0] ? err->message : dg_strerror(err->status));
-    return usage ? EXIT_USAGE : EXIT_FAILED;
+    return EXIT_USAGE;
 }
 
 int cli_fail(const dg_error *err)
 {
     cli_error("%s", err->message[0] ? err->message : dg_strerror(err->status));
-    return err->status == DG_ECANCELLED ? 130 : EXIT_FAILED;
+    return err->status == DG_ECANCELLED ? cli_interrupted_status() : EXIT_FAILED;
 }
 
 int cli_usage_error(const char *command, const char *fmt, ...)
@@ -279,20 +280,36 @@ int cli_grid_make(const char *command, const cli_grid *grid, double *sigmas)
 
 volatile sig_atomic_t cli_interrupted = 0;
 
+/* The first signal asks for a clean stop; a second one, sent when the
+ * first goes unheeded, ends the process at once. */
 static void on_signal(int sig)
 {
-    (void)sig;
-    cli_interrupted = 1;
+    if (cli_interrupted) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+    }
+    cli_interrupted = sig;
+}
+
+int cli_interrupted_status(void)
+{
+    return 128 + (cli_interrupted ? (int)cli_interrupted : SIGINT);
 }
 
 void cli_catch_signals(void)
 {
-    struct sigaction sa;
+    struct sigaction sa, old;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
+    /* Reads and writes in progress go on: the signal is heeded between steps. */
+    sa.sa_flags = SA_RESTART;
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    /* A signal ignored from the start stays ignored: a shell runs background
+     * commands with SIGINT ignored, so that ^C does not reach them. */
+    const int sigs[2] = {SIGINT, SIGTERM};
+    for (int k = 0; k < 2; k++)
+        if (sigaction(sigs[k], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+            sigaction(sigs[k], &sa, NULL);
 }
 
 void cli_progress_init(cli_progress *p, const char *label)

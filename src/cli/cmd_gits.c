@@ -220,8 +220,9 @@ static int write_schedule(const gits_options *o, const char *model_denoiser,
          "from steps"},
     };
     dg_error err;
-    int rc = dg_h5_write_file(o->output, attrs, sizeof attrs / sizeof attrs[0], arrays,
-                              sizeof arrays / sizeof arrays[0], &err) == DG_OK
+    const dg_h5_write_options wopt = {.cancel = &cli_interrupted};
+    int rc = dg_h5_write_file_ex(o->output, attrs, sizeof attrs / sizeof attrs[0], arrays,
+                                 sizeof arrays / sizeof arrays[0], &wopt, &err) == DG_OK
                  ? EXIT_OK
                  : cli_fail(&err);
     free(student);
@@ -238,6 +239,9 @@ int cmd_gits(int argc, char **argv, const char *command_line)
     int rc = parse(argc, argv, &o);
     if (rc != EXIT_OK)
         return rc;
+    /* From here on SIGINT and SIGTERM stop the run cleanly (no output file,
+     * an older one intact), however far it got. */
+    cli_catch_signals();
 
     const size_t T = o.grid.steps, n = o.warmup, K = o.student_steps - 1;
     double *tsig = malloc(T * sizeof *tsig);
@@ -275,7 +279,6 @@ int cmd_gits(int argc, char **argv, const char *command_line)
         cli_error("cannot allocate the teacher's %zu × %zu × %zu trajectories", T, n, model.dim);
         goto release;
     }
-    cli_catch_signals();
     const dg_solve_options sopt = {.progress = cli_progress_update, .progress_ctx = &progress,
                                    .cancel = &cli_interrupted};
     size_t nfe = 0;

@@ -367,6 +367,9 @@ static int run_sample(int argc, char **argv, const char *command_line, int inter
         cli_grid_free(&o.grid);
         return rc;
     }
+    /* From here on SIGINT and SIGTERM stop the run cleanly (no output file,
+     * an older one intact), however far it got. */
+    cli_catch_signals();
 
     size_t nsigmas = cli_grid_size(&o.grid);
     double *sigmas = malloc((nsigmas > 0 ? nsigmas : 1) * sizeof *sigmas);
@@ -417,7 +420,6 @@ static int run_sample(int argc, char **argv, const char *command_line, int inter
         goto release;
     }
 
-    cli_catch_signals();
     const dg_solve_options sopt = {
         .afs = o.afs,
         .denoise_to_zero = o.denoise_to_zero,
@@ -506,14 +508,8 @@ static int run_sample(int argc, char **argv, const char *command_line, int inter
         .extra_config = extra_config,
         .nextra_config = nconfig,
     };
-    if (cli_interrupted) {
-        cli_error("interrupted; %s not written", o.output);
-        rc = 130;
-    } else if (dg_h5_write_run(o.output, &run, &err) != DG_OK) {
-        rc = cli_fail(&err);
-    } else {
-        rc = EXIT_OK;
-    }
+    const dg_h5_write_options wopt = {.cancel = &cli_interrupted};
+    rc = dg_h5_write_run_ex(o.output, &run, &wopt, &err) == DG_OK ? EXIT_OK : cli_fail(&err);
 
 release:
     free(fit_storage);

@@ -713,6 +713,11 @@ int dg_h5_walk_attrs(const char *path, const char *object,
 /* Writing                                                                  */
 /* ------------------------------------------------------------------------ */
 
+void dg_h5_disable_exit_cleanup(void)
+{
+    H5dont_atexit();
+}
+
 static herr_t attr_write(hid_t obj, const char *name, hid_t file_type,
                          hid_t mem_type, hid_t space, const void *value)
 {
@@ -820,7 +825,13 @@ static herr_t write_attrs(hid_t obj, const dg_h5_attr *attrs, size_t count)
     return rc;
 }
 
-static int write_run_contents(hid_t file, const dg_run *r)
+static int cancelled(const dg_h5_write_options *opt)
+{
+    return opt && opt->cancel && *opt->cancel;
+}
+
+/* The run file's contents; a cancellation stops it between arrays. */
+static int write_run_contents(hid_t file, const dg_run *r, const dg_h5_write_options *opt)
 {
     herr_t rc = 0;
     rc |= stamp_root(file);
@@ -861,11 +872,14 @@ static int write_run_contents(hid_t file, const dg_run *r)
     const hsize_t den[3] = {T, r->n, r->dim};
     const hsize_t samples[2] = {r->n, r->dim};
     rc |= write_array(file, "/sigmas", r->sigmas, 1, grid, "grid");
-    rc |= write_array(file, "/trajectory", r->trajectory, 3, traj, "grid sample dim");
-    rc |= write_array(file, "/denoised", r->denoised, 3, den, "eval sample dim");
-    rc |= write_array(file, "/samples", r->trajectory + T * r->n * r->dim, 2, samples,
-                      "sample dim");
-    for (size_t k = 0; k < r->nextra && rc >= 0; k++)
+    if (rc >= 0 && !cancelled(opt))
+        rc |= write_array(file, "/trajectory", r->trajectory, 3, traj, "grid sample dim");
+    if (rc >= 0 && !cancelled(opt))
+        rc |= write_array(file, "/denoised", r->denoised, 3, den, "eval sample dim");
+    if (rc >= 0 && !cancelled(opt))
+        rc |= write_array(file, "/samples", r->trajectory + T * r->n * r->dim, 2, samples,
+                          "sample dim");
+    for (size_t k = 0; k < r->nextra && rc >= 0 && !cancelled(opt); k++)
         rc |= add_array(file, &r->extra[k]);
     return rc < 0 ? -1 : 0;
 }
@@ -902,12 +916,22 @@ static int fsync_path(const char *path, int flags)
     return rc;
 }
 
-/* fsyncs tmp, renames it over path and fsyncs the directory; removes tmp on failure. */
-static int commit_temp(const char *tmp, const char *path, dg_error *err)
+/*
+ * fsyncs tmp, renames it over path and fsyncs the directory; removes tmp on
+ * failure, or when cancelled before the rename (the commit point).
+ */
+static int commit_temp(const char *tmp, const char *path, const dg_h5_write_options *opt,
+                       dg_error *err)
 {
-    if (fsync_path(tmp, O_RDONLY) != 0 || rename(tmp, path) != 0) {
-        const int status = dg_error_set(err, DG_EIO, "cannot write %s: %s", path,
-                                        strerror(errno));
+    int status = DG_OK;
+    const int synced = fsync_path(tmp, O_RDONLY) == 0;
+    if (cancelled(opt))
+        status = dg_error_set(err, DG_ECANCELLED, "interrupted; %s not written", path);
+    else if (!synced)
+        status = dg_error_set(err, DG_EIO, "cannot write %s: %s", path, strerror(errno));
+    else if (rename(tmp, path) != 0)
+        status = dg_error_set(err, DG_EIO, "cannot write %s: %s", path, strerror(errno));
+    if (status != DG_OK) {
         unlink(tmp);
         return status;
     }
@@ -917,12 +941,22 @@ static int commit_temp(const char *tmp, const char *path, dg_error *err)
     return DG_OK;
 }
 
-/* Creates path atomically: fill(file, ctx) writes the contents of a temporary file. */
-static int write_atomically(const char *path, int (*fill)(hid_t file, const void *ctx),
-                            const void *ctx, dg_error *err)
+/*
+ * Creates path atomically: fill(file, ctx, opt) writes the contents of a
+ * temporary file, which is renamed over path only when complete and not
+ * cancelled.  errno after a failed HDF5 write is whatever HDF5 left there
+ * (EFBIG, ENOSPC, or unrelated), so it is only reported when it says what
+ * happened.
+ */
+static int write_atomically(const char *path,
+                            int (*fill)(hid_t file, const void *ctx,
+                                        const dg_h5_write_options *opt),
+                            const void *ctx, const dg_h5_write_options *opt, dg_error *err)
 {
     char tmp[PATH_MAX + 64];
     quiet();
+    if (cancelled(opt))
+        return dg_error_set(err, DG_ECANCELLED, "interrupted; %s not written", path);
     int status = make_temp_name(path, tmp, sizeof tmp, err);
     if (status != DG_OK)
         return status;
@@ -931,22 +965,37 @@ static int write_atomically(const char *path, int (*fill)(hid_t file, const void
         unlink(tmp);
         return dg_error_set(err, DG_EIO, "cannot create %s", tmp);
     }
-    const int failed = fill(file, ctx) != 0;
-    if (H5Fclose(file) < 0 || failed) {
+    errno = 0;
+    const int failed = fill(file, ctx, opt) != 0;
+    const int closed = H5Fclose(file) >= 0;
+    const int failure = errno;
+    if (cancelled(opt)) {
         unlink(tmp);
+        return dg_error_set(err, DG_ECANCELLED, "interrupted; %s not written", path);
+    }
+    if (!closed || failed) {
+        unlink(tmp);
+        if (failure == EFBIG || failure == ENOSPC || failure == EDQUOT)
+            return dg_error_set(err, DG_EIO, "cannot write %s: %s", path, strerror(failure));
         return dg_error_set(err, DG_EIO, "cannot write %s (disk full?)", path);
     }
-    return commit_temp(tmp, path, err);
+    return commit_temp(tmp, path, opt, err);
 }
 
-static int fill_run(hid_t file, const void *ctx)
+static int fill_run(hid_t file, const void *ctx, const dg_h5_write_options *opt)
 {
-    return write_run_contents(file, ctx);
+    return write_run_contents(file, ctx, opt);
 }
 
 int dg_h5_write_run(const char *path, const dg_run *run, dg_error *err)
 {
-    return write_atomically(path, fill_run, run, err);
+    return write_atomically(path, fill_run, run, NULL, err);
+}
+
+int dg_h5_write_run_ex(const char *path, const dg_run *run,
+                       const dg_h5_write_options *opt, dg_error *err)
+{
+    return write_atomically(path, fill_run, run, opt, err);
 }
 
 typedef struct file_contents {
@@ -956,22 +1005,30 @@ typedef struct file_contents {
     size_t narrays;
 } file_contents;
 
-static int fill_file(hid_t file, const void *ctx)
+static int fill_file(hid_t file, const void *ctx, const dg_h5_write_options *opt)
 {
     const file_contents *c = ctx;
     herr_t rc = stamp_root(file);
     if (rc >= 0)
         rc = write_attrs(file, c->attrs, c->nattrs);
-    for (size_t k = 0; k < c->narrays && rc >= 0; k++)
+    for (size_t k = 0; k < c->narrays && rc >= 0 && !cancelled(opt); k++)
         rc = add_array(file, &c->arrays[k]);
     return rc < 0 ? -1 : 0;
+}
+
+int dg_h5_write_file_ex(const char *path, const dg_h5_attr *attrs,
+                        size_t nattrs, const dg_h5_array *arrays,
+                        size_t narrays, const dg_h5_write_options *opt,
+                        dg_error *err)
+{
+    const file_contents c = {attrs, nattrs, arrays, narrays};
+    return write_atomically(path, fill_file, &c, opt, err);
 }
 
 int dg_h5_write_file(const char *path, const dg_h5_attr *attrs, size_t nattrs,
                      const dg_h5_array *arrays, size_t narrays, dg_error *err)
 {
-    const file_contents c = {attrs, nattrs, arrays, narrays};
-    return write_atomically(path, fill_file, &c, err);
+    return dg_h5_write_file_ex(path, attrs, nattrs, arrays, narrays, NULL, err);
 }
 
 /* Byte copy of from into the (existing, empty) file to. */
@@ -1047,7 +1104,7 @@ int dg_h5_add_arrays(const char *path, const dg_h5_array *arrays,
         status = dg_error_set(err, DG_EIO, "cannot write arrays into %s (disk full?)", path);
         goto fail;
     }
-    return commit_temp(tmp, path, err);
+    return commit_temp(tmp, path, NULL, err);
 fail:
     unlink(tmp);
     return status;

@@ -17,6 +17,7 @@
 #ifndef DG_H5_H
 #define DG_H5_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "dg_data.h"
@@ -118,6 +119,16 @@ int dg_h5_walk_attrs(const char *path, const char *object,
 
 /* --- Writing -------------------------------------------------------------- */
 
+/*
+ * Tells libhdf5 not to clean up in an atexit handler.  libhdf5 1.10.8
+ * crashes in that handler after a file failed to close: a write past
+ * `ulimit -f` or onto a full disk is reported (DG_EIO, the temporary file
+ * removed), and the process would then die by SIGSEGV when it exits.  Call
+ * this before any other dg_h5 function (later calls have no effect), as the
+ * diffgeo tool does; every file the library opens is closed by then.
+ */
+void dg_h5_disable_exit_cleanup(void);
+
 /* A float64 array to write, with its documentation attributes. */
 typedef struct dg_h5_array {
     const char *name;        /* full path, e.g. "/metrics/deviation" */
@@ -172,14 +183,29 @@ typedef struct dg_run {
     size_t nextra_config;
 } dg_run;
 
+/* Options of the writers' expert calls; NULL means the defaults. */
+typedef struct dg_h5_write_options {
+    /* When non-NULL and set non-zero (e.g. by a signal handler) before the
+     * file is complete, the write stops with DG_ECANCELLED: the temporary
+     * file is removed and an older file of the same name stays intact.  The
+     * rename is the commit point: once it has happened the write succeeds. */
+    const volatile sig_atomic_t *cancel;
+} dg_h5_write_options;
+
 /*
  * Writes a run file at path: to a temporary file in the same directory,
  * with named axes (grid = T + 1 grid points, eval = T evaluations, sample,
  * dim; h5py shows them as dset.dims[k].label),
  * fsynced and renamed over path only when complete, so that a failure never
  * leaves a partial file (and an older file of the same name stays intact).
+ * Returns DG_OK, DG_EIO (cannot create, write or rename; a full disk) or
+ * DG_EINVAL (a path too long).
  */
 int dg_h5_write_run(const char *path, const dg_run *run, dg_error *err);
+
+/* The same, with options (opt may be NULL); adds DG_ECANCELLED. */
+int dg_h5_write_run_ex(const char *path, const dg_run *run,
+                       const dg_h5_write_options *opt, dg_error *err);
 
 /*
  * Adds (or replaces) count float64 arrays in the existing file at path,
@@ -196,5 +222,11 @@ int dg_h5_add_arrays(const char *path, const dg_h5_array *arrays,
  */
 int dg_h5_write_file(const char *path, const dg_h5_attr *attrs, size_t nattrs,
                      const dg_h5_array *arrays, size_t narrays, dg_error *err);
+
+/* The same, with options (opt may be NULL); adds DG_ECANCELLED. */
+int dg_h5_write_file_ex(const char *path, const dg_h5_attr *attrs,
+                        size_t nattrs, const dg_h5_array *arrays,
+                        size_t narrays, const dg_h5_write_options *opt,
+                        dg_error *err);
 
 #endif /* DG_H5_H */

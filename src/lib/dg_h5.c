@@ -10,11 +10,11 @@
 #include <libgen.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -493,7 +493,7 @@ isolated_child(int out, dg_h5_reader reader, void *ctx, rlim_t cpu)
     memset(&r, 0, sizeof r);
     dg_error_clear(&e);
     r.status = reader(ctx, &e);
-    memcpy(r.message, e.message, sizeof r.message);
+    snprintf(r.message, sizeof r.message, "%s", e.message);
     const char *p = (const char *)&r;
     size_t left = sizeof r;
     while (left > 0) {

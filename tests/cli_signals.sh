@@ -124,14 +124,15 @@ interrupted "sample, SIGTERM while writing" TERM 143 writing "interrupted; $WORK
     -- sample --data synthetic:gmm,n=20,d=500 -n 5000 --steps 3 --solver euler -q
 
 # A second signal ends the process at once, while the first waits for the
-# end of a step (here a step of a second or more: 512 trajectories over
-# 50000 points).
-"$DIFFGEO" sample --data synthetic:gmm,n=50000,d=128 -n 512 --steps 100 -q \
+# end of a step (here a step of 100 GFLOP, a second or more: 2048
+# trajectories over 50000 points).  The pause lets the first signal be
+# delivered, so that the two are not merged into one.
+"$DIFFGEO" sample --data synthetic:gmm,n=50000,d=128 -n 2048 --steps 10 -q \
     -o "$WORK/prev.h5" >"$WORK/out" 2>"$WORK/err" &
 pid=$!
 if wait_for $pid computing; then
     kill -TERM $pid
-    sleep 0.3
+    sleep 0.1
     kill -TERM $pid
     reap $pid
     [ "$rc" -eq 143 ] && [ ! -s "$WORK/err" ] && cmp -s "$WORK/snapshot.h5" "$WORK/prev.h5" &&

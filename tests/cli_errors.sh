@@ -354,6 +354,30 @@ expect_error "-o into a missing directory" 1 "$WORK/nodir/out.h5" "$WORK/nodir/o
 [ ! -e "$WORK/nodir" ]
 ok $? "-o into a missing directory: the directory is not created"
 
+# ------------------------------------------------------------------ 12. files that crash libhdf5
+
+# A 4 KB file found by fuzzing that makes libhdf5 1.10.8 dereference NULL
+# when it lists the root group.  diffgeo reads every HDF5 input in a child
+# process first (dg_h5_isolated): the crash becomes one line and exit 1, and
+# no output file.  A libhdf5 that refuses the file cleanly passes too.
+CRASH=$srcdir/tests/data/libhdf5-crash.h5
+for args in "sample --data h5:$CRASH $FAST" "sample --data gmm:$CRASH $FAST" \
+    "sample --data $GMM $FAST --init h5:$CRASH" "sample --data $GMM --schedule h5:$CRASH" \
+    "gits --data h5:$CRASH --steps 3 --teacher-steps 5 --warmup 2" \
+    "meanshift --data h5:$CRASH --bandwidth 1"; do
+    expect_error "${args%% *} reading a file that crashes libhdf5 (${args#* })" 1 "$WORK/prev.h5" \
+        "$CRASH" -- $args -o "$WORK/prev.h5"
+    grep -q "HDF5 library crashed while reading (malformed file?)" "$WORK/err" ||
+        echo "# (this libhdf5 refuses the file without crashing)"
+done
+expect_error "info on a file that crashes libhdf5" 1 - "$CRASH" -- info "$CRASH"
+expect_error "table on a file that crashes libhdf5" 1 - "$CRASH" -- table "$CRASH" /x
+cp "$CRASH" "$WORK/crash.h5"
+expect_error "analyze on a file that crashes libhdf5" 1 "$WORK/crash.h5" "$WORK/crash.h5" -- \
+    analyze "$WORK/crash.h5"
+expect_error "analyze --reference a file that crashes libhdf5" 1 "$WORK/good.h5" "$CRASH" -- \
+    analyze "$WORK/good.h5" --reference "h5:$CRASH"
+
 # ------------------------------------------------------------------ the end
 
 no_temp_files "$WORK"

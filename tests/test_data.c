@@ -12,7 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "diffgeo.h"
@@ -295,6 +298,89 @@ static void test_h5_storage(void)
     H5Tclose(i24);
     refused("h5:" WORKDIR "/int24.h5", "integer values of an unusual layout",
             "a 24-bit integer type");
+}
+
+/* What an isolated read does, and how often it ran in this process. */
+typedef enum { READ_OK, READ_FAIL, READ_SEGV, READ_ABORT, READ_SILENT, READ_TERM,
+               READ_SPIN } read_kind;
+
+typedef struct probe {
+    read_kind kind;
+    int runs; /* runs in this process: the child's are lost */
+} probe;
+
+static int probe_read(void *ctx, dg_error *err)
+{
+    probe *p = ctx;
+    p->runs++;
+    switch (p->kind) {
+    case READ_OK:
+        return DG_OK;
+    case READ_FAIL:
+        return dg_error_set(err, DG_ENONFINITE, "row 3 holds NaN");
+    case READ_SEGV:
+        raise(SIGSEGV);
+        break;
+    case READ_ABORT:
+        abort();
+    case READ_SILENT:
+        _exit(0);
+    case READ_TERM:
+        raise(SIGTERM);
+        break;
+    case READ_SPIN: {
+        /* 1 s of CPU time instead of DG_H5_ISOLATED_CPU_SECONDS. */
+        const struct rlimit lim = {1, 2};
+        setrlimit(RLIMIT_CPU, &lim);
+        for (volatile unsigned long k = 0;; k++)
+            ;
+    }
+    }
+    return DG_OK;
+}
+
+/* dg_h5_isolated: how each end of the child becomes a status. */
+static void test_h5_isolated(void)
+{
+    const char *path = WORKDIR "/u8.h5";
+    probe p = {READ_OK, 0};
+    dg_error err = {0};
+    ok(dg_h5_isolated(path, probe_read, &p, &err) == DG_OK && p.runs == 1,
+       "isolated read: a clean child, then one read in this process");
+    p = (probe){READ_FAIL, 0};
+    ok(dg_h5_isolated(path, probe_read, &p, &err) == DG_ENONFINITE && p.runs == 0 &&
+           strcmp(err.message, "row 3 holds NaN") == 0,
+       "isolated read: the child's failure and message come back, no read here");
+    const read_kind crashes[3] = {READ_SEGV, READ_ABORT, READ_SILENT};
+    const char *how[3] = {"SIGSEGV", "abort()", "an exit without a report"};
+    for (int k = 0; k < 3; k++) {
+        p = (probe){crashes[k], 0};
+        ok(dg_h5_isolated(path, probe_read, &p, &err) == DG_EFORMAT && p.runs == 0 &&
+               strcmp(err.message, WORKDIR "/u8.h5: HDF5 library crashed while reading "
+                                            "(malformed file?)") == 0,
+           "isolated read: %s in the child is an error: %s", how[k], err.message);
+    }
+    p = (probe){READ_TERM, 0};
+    ok(dg_h5_isolated(path, probe_read, &p, &err) == DG_ECANCELLED && p.runs == 0,
+       "isolated read: SIGTERM in the child cancels: %s", err.message);
+    p = (probe){READ_SPIN, 0};
+    ok(dg_h5_isolated(path, probe_read, &p, &err) == DG_EFORMAT && p.runs == 0 &&
+           strstr(err.message, "did not finish reading in 60 s of CPU time"),
+       "isolated read: a child past its CPU time is an error: %s", err.message);
+
+    /* dg_data_load with isolate_hdf5 reads the same rows. */
+    const dg_data_options iso = {.limit = 4, .isolate_hdf5 = 1};
+    dg_dataset *a = NULL, *b = NULL;
+    ok(dg_data_load("h5:" WORKDIR "/u8.h5", &iso, &a, &err) == DG_OK &&
+           dg_data_load("h5:" WORKDIR "/u8.h5:/images", &(dg_data_options){.limit = 4}, &b,
+                        &err) == DG_OK &&
+           a->n == 4 && a->image_rank == 2 && memcmp(a->x, b->x, 4 * 6 * sizeof *a->x) == 0,
+       "dg_data_load with isolate_hdf5 reads what it reads without");
+    dg_dataset_free(a);
+    dg_dataset_free(b);
+    ok(dg_data_load("h5:" WORKDIR "/nan.h5:/x", &iso, &a, &err) == DG_ENONFINITE && !a &&
+           strstr(err.message, "row 2, column 1 holds NaN"),
+       "dg_data_load with isolate_hdf5 reports the child's error: %s", err.message);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -803,6 +889,7 @@ int main(void)
     test_idx();
     test_h5();
     test_h5_storage();
+    test_h5_isolated();
     test_npy_dtypes();
     test_npy_versions_and_shapes();
     test_npy_refusals();

@@ -522,6 +522,11 @@ static void test_extreme_sigma(gsl_rng *rng)
     dg_error err;
     for (size_t mi = 0; mi < NMIX; mi++) {
         const test_mix *m = all_mixtures[mi];
+        if (!have_extended_precision()) { /* norms of 1e300 overflow there */
+            skip(NO_EXTENDED_PRECISION, "%s: finite and exact at σ = 1e±300", m->name);
+            skip(NO_EXTENDED_PRECISION, "%s: against the reference at σ = 1e300", m->name);
+            continue;
+        }
         dg_gmm *g = build(m);
         double *den = malloc(nq * m->d * sizeof *den), *lp = malloc(nq * sizeof *lp);
         double *sc = malloc(nq * m->d * sizeof *sc);

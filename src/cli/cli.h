@@ -17,7 +17,11 @@ enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
 /* Prints "diffgeo: MESSAGE" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Prints a library error and returns the exit code for it (1). */
+/*
+ * Prints a library error and returns the exit code for it: 1, or for
+ * DG_ECANCELLED 128 + the signal that interrupted (130 for SIGINT, 143 for
+ * SIGTERM; main then ends the process by that signal).
+ */
 int cli_fail(const dg_error *err);
 
 /*
@@ -29,6 +33,15 @@ int cli_fail_spec(const dg_error *err);
 /* Prints "diffgeo: MESSAGE" and a hint to --help; returns EXIT_USAGE. */
 int cli_usage_error(const char *command, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/*
+ * dg_h5_read_array through dg_h5_isolated: every HDF5 file the tool reads
+ * (but the run file `analyze` extends) is read in a child process first, so
+ * that a crash inside libhdf5 is a one-line error (README.md, "Trust
+ * boundary").  *data is NULL on failure.
+ */
+int cli_read_array(const char *path, const char *name, size_t *rank,
+                   size_t shape[DG_H5_RANK_MAX], double **data, dg_error *err);
 
 /* Number parsing for option values; on failure print a usage error and return -1. */
 int cli_parse_double(const char *command, const char *option, const char *text,
@@ -152,9 +165,19 @@ int cli_grid_make(const char *command, const cli_grid *grid, double *sigmas);
 /* Number of entries of the grid: steps, plus 1 with --final-zero. */
 size_t cli_grid_size(const cli_grid *grid);
 
-/* Set by SIGINT/SIGTERM once cli_catch_signals has run. */
+/*
+ * Signals: after cli_catch_signals, SIGINT and SIGTERM only set
+ * cli_interrupted to the signal's number; long computations (dg_solve, EM)
+ * and the writers poll it and stop with DG_ECANCELLED, the temporary file
+ * removed.  A command calls it once its options are parsed.  A second
+ * signal ends the process at once (by that signal).  A signal ignored when
+ * diffgeo started (SIGINT in a shell's background job) stays ignored.
+ */
 extern volatile sig_atomic_t cli_interrupted;
 void cli_catch_signals(void);
+
+/* The exit status of an interrupted command: 128 + the signal. */
+int cli_interrupted_status(void);
 
 /* A progress line on stderr, only when stderr is a terminal. */
 typedef struct cli_progress {
@@ -197,6 +220,10 @@ typedef struct cli_model_options {
  * mixture fitted by EM).  Returns an exit code after printing any error.
  */
 int cli_model_load_ex(const cli_model_options *o, cli_model *m);
+
+/* Frees the denoiser (and with it the adopted rows) once a command has no
+ * more use for it, before it writes its output; m->fit stays. */
+void cli_model_release_denoiser(cli_model *m);
 
 /* The same for a dataset spec with default denoiser options. */
 int cli_model_load(const char *spec, size_t limit, const char *denoiser,

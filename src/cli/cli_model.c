@@ -14,6 +14,18 @@
 #define SAMPLES_SEED_SALT 0x5A17ED5EEDUL
 #define FIT_SEED_SALT 0xF17C0DEUL
 
+/* dg_gmm_load_group as a dg_h5_reader: mixture files are read isolated. */
+typedef struct gmm_file {
+    const char *path, *group;
+    dg_gmm **out;
+} gmm_file;
+
+static int read_gmm_file(void *ctx, dg_error *err)
+{
+    const gmm_file *f = ctx;
+    return dg_gmm_load_group(f->path, f->group, f->out, err);
+}
+
 /* A population mixture: gmm:FILE[:/group] or one of the teaching mixtures. */
 static int load_mixture(const char *spec, dg_gmm **g, dg_error *err)
 {
@@ -26,7 +38,8 @@ static int load_mixture(const char *spec, dg_gmm **g, dg_error *err)
                                 spec);
         memcpy(path, spec + 4, len);
         path[len] = '\0';
-        return dg_gmm_load_group(path, group ? group + 1 : "", g, err);
+        gmm_file file = {path, group ? group + 1 : "", g};
+        return dg_h5_isolated(path, read_gmm_file, &file, err);
     }
     return dg_gmm_synthetic(spec + strlen("synthetic:"), g, err);
 }
@@ -59,6 +72,13 @@ static int sample_mixture(const dg_gmm *g, size_t n, unsigned long seed, dg_data
         *out = NULL;
     }
     return status;
+}
+
+/* EM's iteration callback: a signal stops the fit (DG_ECANCELLED). */
+static int stop_when_interrupted(void *ctx, size_t iteration, double loglik)
+{
+    (void)ctx, (void)iteration, (void)loglik;
+    return cli_interrupted != 0;
 }
 
 /* Builds the denoiser kind on what was loaded; sets m->fit for fitted kinds. */
@@ -100,8 +120,9 @@ static int build_denoiser(const cli_model_options *o, cli_model *m)
             cli_error("--denoiser %s: K must be a positive integer", kind);
             return EXIT_USAGE;
         }
+        const dg_gmm_fit_options fit = {.on_iteration = stop_when_interrupted};
         status = dg_gmm_fit_em(m->data->x, m->data->n, m->data->dim, K, o->seed ^ FIT_SEED_SALT,
-                               NULL, &m->fit, &err);
+                               &fit, &m->fit, &err);
         if (status == DG_OK)
             status = dg_denoiser_gmm_alloc(m->fit, &m->den, &err);
     } else {
@@ -127,7 +148,7 @@ int cli_model_load_ex(const cli_model_options *o, cli_model *m)
         status = dg_error_set(&err, DG_EINVAL, "--samples applies to mixtures (gmm:FILE, "
                                                "synthetic:NAME), not to '%s'", o->spec);
     } else {
-        const dg_data_options dopt = {.limit = o->limit};
+        const dg_data_options dopt = {.limit = o->limit, .isolate_hdf5 = 1};
         status = dg_data_load(o->spec, &dopt, &m->data, &err);
     }
     if (o->announce)
@@ -171,6 +192,12 @@ void cli_model_free(cli_model *m)
     dg_gmm_free(m->population);
     dg_gmm_free(m->fit);
     memset(m, 0, sizeof *m);
+}
+
+void cli_model_release_denoiser(cli_model *m)
+{
+    dg_denoiser_free(m->den);
+    m->den = NULL;
 }
 
 int cli_model_fit_arrays(const cli_model *m, dg_h5_array *arrays, double **storage)
@@ -230,7 +257,9 @@ int cli_make_starts(const char *init, size_t n, int n_given, unsigned long seed,
     dg_error err;
     if (!init)
         return cli_draw_starts(seed, n, dim, sigma_max, out);
-    if (dg_data_load(init, NULL, out, &err) != DG_OK)
+    /* Start points are untrusted input like the data: HDF5 is read isolated. */
+    const dg_data_options options = {.isolate_hdf5 = 1};
+    if (dg_data_load(init, &options, out, &err) != DG_OK)
         return cli_fail_spec(&err);
     if ((*out)->dim != dim) {
         cli_error("--init %s: start points have dimension %zu, the data %zu", init,

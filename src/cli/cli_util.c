@@ -28,15 +28,16 @@ void cli_error(const char *fmt, ...)
 
 int cli_fail_spec(const dg_error *err)
 {
-    const int usage = err->status == DG_EUNKNOWN || err->status == DG_EINVAL;
+    if (err->status != DG_EUNKNOWN && err->status != DG_EINVAL)
+        return cli_fail(err);
     cli_error("%s", err->message[0] ? err->message : dg_strerror(err->status));
-    return usage ? EXIT_USAGE : EXIT_FAILED;
+    return EXIT_USAGE;
 }
 
 int cli_fail(const dg_error *err)
 {
     cli_error("%s", err->message[0] ? err->message : dg_strerror(err->status));
-    return err->status == DG_ECANCELLED ? 130 : EXIT_FAILED;
+    return err->status == DG_ECANCELLED ? cli_interrupted_status() : EXIT_FAILED;
 }
 
 int cli_usage_error(const char *command, const char *fmt, ...)
@@ -182,6 +183,27 @@ void cli_grid_free(cli_grid *grid)
     grid->nlist = 0;
 }
 
+/* dg_h5_read_array as a dg_h5_reader. */
+typedef struct h5_array_read {
+    const char *path, *name;
+    size_t *rank, *shape;
+    double **data;
+} h5_array_read;
+
+static int read_h5_array(void *ctx, dg_error *err)
+{
+    const h5_array_read *a = ctx;
+    return dg_h5_read_array(a->path, a->name, a->rank, a->shape, a->data, err);
+}
+
+int cli_read_array(const char *path, const char *name, size_t *rank,
+                   size_t shape[DG_H5_RANK_MAX], double **data, dg_error *err)
+{
+    h5_array_read a = {path, name, rank, shape, data};
+    *data = NULL;
+    return dg_h5_isolated(path, read_h5_array, &a, err);
+}
+
 /* Reads an explicit grid from list:… or h5:FILE[:/dataset]; 1 on success, −1 after a message. */
 static int grid_from_spec(const char *command, cli_grid *grid, const char *arg)
 {
@@ -206,7 +228,7 @@ static int grid_from_spec(const char *command, cli_grid *grid, const char *arg)
         path[len] = '\0';
         size_t rank, shape[DG_H5_RANK_MAX];
         double *v = NULL;
-        status = dg_h5_read_array(path, colon ? colon + 1 : "/sigmas", &rank, shape, &v, &err);
+        status = cli_read_array(path, colon ? colon + 1 : "/sigmas", &rank, shape, &v, &err);
         if (status == DG_OK && rank != 1)
             status = dg_error_set(&err, DG_EFORMAT, "%s: the σ grid must be a vector", path);
         if (status == DG_OK)
@@ -318,20 +340,36 @@ int cli_grid_make(const char *command, const cli_grid *grid, double *sigmas)
 
 volatile sig_atomic_t cli_interrupted = 0;
 
+/* The first signal asks for a clean stop; a second one, sent when the
+ * first goes unheeded, ends the process at once. */
 static void on_signal(int sig)
 {
-    (void)sig;
-    cli_interrupted = 1;
+    if (cli_interrupted) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+    }
+    cli_interrupted = sig;
+}
+
+int cli_interrupted_status(void)
+{
+    return 128 + (cli_interrupted ? (int)cli_interrupted : SIGINT);
 }
 
 void cli_catch_signals(void)
 {
-    struct sigaction sa;
+    struct sigaction sa, old;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
+    /* Reads and writes in progress go on: the signal is heeded between steps. */
+    sa.sa_flags = SA_RESTART;
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    /* A signal ignored from the start stays ignored: a shell runs background
+     * commands with SIGINT ignored, so that ^C does not reach them. */
+    const int sigs[2] = {SIGINT, SIGTERM};
+    for (int k = 0; k < 2; k++)
+        if (sigaction(sigs[k], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+            sigaction(sigs[k], &sa, NULL);
 }
 
 void cli_progress_init(cli_progress *p, const char *label)

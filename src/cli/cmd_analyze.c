@@ -188,15 +188,33 @@ static int all_finite(const char *path, const char *name, const double *x, size_
     return 0;
 }
 
-/* Reads the three arrays and checks their shapes, values and the σ grid. */
+/* The three arrays of a run file and their shapes, as a dg_h5_reader. */
+typedef struct run_read {
+    const char *path;
+    run_arrays *r;
+    size_t rs, rt, rd, ss[DG_H5_RANK_MAX], st[DG_H5_RANK_MAX], sd[DG_H5_RANK_MAX];
+} run_read;
+
+static int read_run_arrays(void *ctx, dg_error *err)
+{
+    run_read *q = ctx;
+    int status = dg_h5_read_array(q->path, "/sigmas", &q->rs, q->ss, &q->r->sigmas, err);
+    if (status == DG_OK)
+        status = dg_h5_read_array(q->path, "/trajectory", &q->rt, q->st, &q->r->traj, err);
+    if (status == DG_OK)
+        status = dg_h5_read_array(q->path, "/denoised", &q->rd, q->sd, &q->r->denoised, err);
+    return status;
+}
+
+/* Reads the three arrays (isolated: the file may come from anyone) and
+ * checks their shapes, values and the σ grid. */
 static int read_run(const char *path, run_arrays *r)
 {
-    size_t rs, rt, rd, ss[DG_H5_RANK_MAX], st[DG_H5_RANK_MAX], sd[DG_H5_RANK_MAX];
+    run_read q = {.path = path, .r = r};
     dg_error err;
-    if (dg_h5_read_array(path, "/sigmas", &rs, ss, &r->sigmas, &err) != DG_OK ||
-        dg_h5_read_array(path, "/trajectory", &rt, st, &r->traj, &err) != DG_OK ||
-        dg_h5_read_array(path, "/denoised", &rd, sd, &r->denoised, &err) != DG_OK)
+    if (dg_h5_isolated(path, read_run_arrays, &q, &err) != DG_OK)
         return cli_fail(&err);
+    const size_t rs = q.rs, rt = q.rt, rd = q.rd, *ss = q.ss, *st = q.st, *sd = q.sd;
     if (rs != 1 || ss[0] < 2) {
         cli_error("%s: /sigmas must be a vector of at least 2 entries", path);
         return EXIT_FAILED;
@@ -551,7 +569,7 @@ static int recreate_run_denoiser(const run_arrays *r, const run_config *c,
     if (strcmp(c->data, o->reference) == 0 && c->limit == o->reference_limit) {
         *den = ref_den;
     } else {
-        const dg_data_options dopt = {.limit = c->limit};
+        const dg_data_options dopt = {.limit = c->limit, .isolate_hdf5 = 1};
         if (dg_data_load(c->data, &dopt, own_data, &err) != DG_OK ||
             dg_denoiser_empirical_alloc((*own_data)->x, (*own_data)->n, (*own_data)->dim,
                                         own_den, &err) != DG_OK) {
@@ -726,7 +744,7 @@ int cmd_analyze(int argc, char **argv, const char *command_line)
         rc = reference_metrics(&o, &r, l);
     if (rc == EXIT_OK && cli_interrupted) {
         cli_error("interrupted; %s unchanged", o.path);
-        rc = 130;
+        rc = cli_interrupted_status();
     }
     dg_error err;
     if (rc == EXIT_OK && dg_h5_add_arrays(o.path, l->array, l->count, &err) != DG_OK)

@@ -188,8 +188,9 @@ static int write_schedule(const gits_options *o, const char *model_denoiser,
          "from steps", NULL},
     };
     dg_error err;
-    int rc = dg_h5_write_file(o->c.output, attrs, sizeof attrs / sizeof attrs[0], arrays,
-                              sizeof arrays / sizeof arrays[0], &err) == DG_OK
+    const dg_h5_write_options wopt = {.cancel = &cli_interrupted};
+    int rc = dg_h5_write_file_ex(o->c.output, attrs, sizeof attrs / sizeof attrs[0], arrays,
+                                 sizeof arrays / sizeof arrays[0], NULL, 0, &wopt, &err) == DG_OK
                  ? EXIT_OK
                  : cli_fail(&err);
     free(student);
@@ -206,6 +207,9 @@ int cmd_gits(int argc, char **argv, const char *command_line)
     int rc = parse(argc, argv, &o);
     if (rc != EXIT_OK)
         return rc;
+    /* From here on SIGINT and SIGTERM stop the run cleanly (no output file,
+     * an older one intact), however far it got. */
+    cli_catch_signals();
 
     const size_t T = o.grid.steps, n = o.warmup, K = o.student_steps - 1;
     double *tsig = malloc(T * sizeof *tsig);
@@ -245,7 +249,6 @@ int cmd_gits(int argc, char **argv, const char *command_line)
         cli_error("cannot allocate the teacher's %zu × %zu × %zu trajectories", T, n, model.dim);
         goto release;
     }
-    cli_catch_signals();
     const dg_solve_options sopt = {.progress = cli_progress_update, .progress_ctx = &progress,
                                    .cancel = &cli_interrupted};
     size_t nfe = 0;
@@ -261,6 +264,12 @@ int cmd_gits(int argc, char **argv, const char *command_line)
         rc = cli_fail(&err);
         goto release;
     }
+    /* The teacher's trajectories and the denoiser (all the data) go before
+     * libhdf5 needs memory: it crashes on some failed allocations. */
+    dg_doubles_free(traj);
+    dg_doubles_free(den);
+    traj = den = NULL;
+    cli_model_release_denoiser(&model);
     rc = write_schedule(&o, model.denoiser, command_line, tsig, T, C, V, indices, nfe);
 
 release:

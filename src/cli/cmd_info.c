@@ -38,10 +38,19 @@ static void print_entry(void *ctx, const dg_h5_entry *e)
     printf("  %-34s %-8s [%s]\n", e->path, e->type, e->rank ? shape : "scalar");
 }
 
-static void ignore_entry(void *ctx, const dg_h5_entry *e)
+/* Prints the summary of the file at path (ctx); a dg_h5_reader. */
+static int show(void *ctx, dg_error *err)
 {
-    (void)ctx;
-    (void)e;
+    const char *path = ctx;
+    printf("%s\n", path);
+    int status = dg_h5_walk_attrs(path, "/", print_attr, NULL, err);
+    if (status != DG_OK)
+        return status;
+    printf("/config\n");
+    if (dg_h5_walk_attrs(path, "/config", print_attr, NULL, NULL) != DG_OK)
+        printf("  (none: not a diffgeo run file)\n");
+    printf("contents\n");
+    return dg_h5_walk(path, print_entry, NULL, err);
 }
 
 int cmd_info(int argc, char **argv, const char *command_line)
@@ -53,19 +62,13 @@ int cmd_info(int argc, char **argv, const char *command_line)
         return rc;
     if (argc - first != 1)
         return cli_usage_error(COMMAND, "expected one file");
-    const char *path = argv[first];
     dg_error err;
-
-    if (dg_h5_walk(path, ignore_entry, NULL, &err) != DG_OK)
-        return cli_fail(&err); /* before printing anything */
-    printf("%s\n", path);
-    if (dg_h5_walk_attrs(path, "/", print_attr, NULL, &err) != DG_OK)
-        return cli_fail(&err);
-    printf("/config\n");
-    if (dg_h5_walk_attrs(path, "/config", print_attr, NULL, &err) != DG_OK)
-        printf("  (none: not a diffgeo run file)\n");
-    printf("contents\n");
-    if (dg_h5_walk(path, print_entry, NULL, &err) != DG_OK)
+    /* info is how one looks into an unknown file: a child process goes
+     * through it first (its output discarded), so that a malformed file
+     * gives an error before anything is printed, and a crash inside libhdf5
+     * is an error too. */
+    fflush(stdout);
+    if (dg_h5_isolated(argv[first], show, argv[first], &err) != DG_OK)
         return cli_fail(&err);
     return EXIT_OK;
 }

@@ -307,17 +307,15 @@ static void common_attrs(attr_list *l, const ms_options *o, const char *command_
     add_number(l, "dim", (double)data->dim, 1);
 }
 
-/* Writes the output file (float64 arrays, then int64 ones) unless interrupted. */
+/* Writes the output file (float64 arrays, then int64 ones); an interruption
+ * (before or while writing) leaves no file and ends with 130 or 143. */
 static int write_output(const ms_options *o, const attr_list *l, const dg_h5_array *arrays,
                         size_t narrays, const dg_h5_array *ints, size_t nints)
 {
     dg_error err;
-    if (cli_interrupted) {
-        cli_error("interrupted; %s not written", o->c.output);
-        return 130;
-    }
-    return dg_h5_write_file_ex(o->c.output, l->a, l->n, arrays, narrays, ints, nints, &err) ==
-                   DG_OK
+    const dg_h5_write_options wopt = {.cancel = &cli_interrupted};
+    return dg_h5_write_file_ex(o->c.output, l->a, l->n, arrays, narrays, ints, nints, &wopt,
+                               &err) == DG_OK
                ? EXIT_OK
                : cli_fail(&err);
 }

@@ -273,11 +273,13 @@ static void interpolate_path(const char *method, const double *a, const double *
 static int make_starts(const sample_options *o, size_t dim, dg_dataset **starts)
 {
     dg_error err;
+    /* Start points are untrusted input like the data: HDF5 is read isolated. */
+    const dg_data_options init_options = {.isolate_hdf5 = 1};
     if (o->interpolate) {
         dg_dataset *ends = NULL;
         int rc = EXIT_OK;
         if (o->init) {
-            if (dg_data_load(o->init, NULL, &ends, &err) != DG_OK)
+            if (dg_data_load(o->init, &init_options, &ends, &err) != DG_OK)
                 return cli_fail_spec(&err);
             if (ends->n != 2 || ends->dim != dim) {
                 cli_error("--init %s: interpolation needs 2 start points of dimension %zu, "
@@ -311,6 +313,9 @@ static int run_sample(int argc, char **argv, const char *command_line, int inter
         cli_grid_free(&o.grid);
         return rc;
     }
+    /* From here on SIGINT and SIGTERM stop the run cleanly (no output file,
+     * an older one intact), however far it got. */
+    cli_catch_signals();
 
     size_t nsigmas = cli_grid_size(&o.grid);
     double *sigmas = malloc((nsigmas > 0 ? nsigmas : 1) * sizeof *sigmas);
@@ -362,7 +367,6 @@ static int run_sample(int argc, char **argv, const char *command_line, int inter
         goto release;
     }
 
-    cli_catch_signals();
     const dg_solve_options sopt = {
         .afs = o.afs,
         .denoise_to_zero = o.denoise_to_zero,
@@ -452,14 +456,11 @@ static int run_sample(int argc, char **argv, const char *command_line, int inter
         .extra_config = extra_config,
         .nextra_config = nconfig,
     };
-    if (cli_interrupted) {
-        cli_error("interrupted; %s not written", o.c.output);
-        rc = 130;
-    } else if (dg_h5_write_run(o.c.output, &run, &err) != DG_OK) {
-        rc = cli_fail(&err);
-    } else {
-        rc = EXIT_OK;
-    }
+    /* The denoiser (all the data, for D*) goes before libhdf5 needs memory:
+     * it crashes on some failed allocations. */
+    cli_model_release_denoiser(&model);
+    const dg_h5_write_options wopt = {.cancel = &cli_interrupted};
+    rc = dg_h5_write_run_ex(o.c.output, &run, &wopt, &err) == DG_OK ? EXIT_OK : cli_fail(&err);
 
 release:
     free(fit_storage);

@@ -115,14 +115,28 @@ static void print_rows(const double *x, size_t rows, size_t cols, int vector,
     }
 }
 
-static int print_image(const char *path, const double *x, size_t len)
-{
+/* The image shape attribute of a run file, as a dg_h5_reader. */
+typedef struct image_shape {
+    const char *path;
     long shape[DG_H5_RANK_MAX];
     size_t count;
+} image_shape;
+
+static int read_image_shape(void *ctx, dg_error *err)
+{
+    image_shape *s = ctx;
+    return dg_h5_read_attr_ints(s->path, "/config", "image_shape", s->shape, DG_H5_RANK_MAX,
+                                &s->count, err);
+}
+
+static int print_image(const char *path, const double *x, size_t len)
+{
+    image_shape s = {.path = path};
     dg_error err;
-    if (dg_h5_read_attr_ints(path, "/config", "image_shape", shape, DG_H5_RANK_MAX, &count,
-                             &err) != DG_OK)
+    if (dg_h5_isolated(path, read_image_shape, &s, &err) != DG_OK)
         return cli_fail(&err);
+    const long *shape = s.shape;
+    const size_t count = s.count;
     if (count < 2 || shape[0] <= 0 || shape[1] <= 0 || (size_t)(shape[0] * shape[1]) != len) {
         cli_error("%s: image_shape does not match a row of %zu values (grey images only)",
                   path, len);
@@ -180,7 +194,7 @@ int cmd_table(int argc, char **argv, const char *command_line)
     double *x = NULL, *sigmas = NULL;
     dg_error err;
     int rc = EXIT_FAILED;
-    if (dg_h5_read_array(path, name, &rank, shape, &x, &err) != DG_OK)
+    if (cli_read_array(path, name, &rank, shape, &x, &err) != DG_OK)
         return cli_fail(&err);
     if (o.nslice > rank) {
         rc = cli_usage_error(COMMAND, "--slice gives %zu indices, %s has rank %zu", o.nslice,
@@ -219,7 +233,7 @@ int cmd_table(int argc, char **argv, const char *command_line)
         goto release;
     }
     if (o.sigma) {
-        if (dg_h5_read_array(path, "/sigmas", &srank, sshape, &sigmas, &err) != DG_OK) {
+        if (cli_read_array(path, "/sigmas", &srank, sshape, &sigmas, &err) != DG_OK) {
             rc = cli_fail(&err);
             goto release;
         }

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <gsl/gsl_errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +46,8 @@ static void usage(FILE *out)
             "  diffgeo info run.h5\n"
             "\n"
             "Exit status: 0 on success, 1 when a computation fails or input cannot be\n"
-            "read, 2 on a usage error.\n"
+            "read, 2 on a usage error; interrupted by SIGINT or SIGTERM, diffgeo removes\n"
+            "its temporary file and ends by that signal (status 130 or 143).\n"
             "\n"
             "Report bugs with the command line and 'diffgeo --version'.\n");
 }
@@ -56,6 +58,11 @@ int main(int argc, char **argv)
     gsl_set_error_handler_off();
     /* The library parallelises with OpenMP around single-threaded BLAS calls. */
     dg_blas_set_threads(1);
+    /* Past `ulimit -f`, a write fails with EFBIG (reported, the temporary file
+     * removed) instead of SIGXFSZ killing the process midway; and libhdf5's
+     * exit handler, which crashes after such a failure, is not installed. */
+    signal(SIGXFSZ, SIG_IGN);
+    dg_h5_disable_exit_cleanup();
 
     if (argc < 2) {
         usage(stderr);
@@ -77,6 +84,15 @@ int main(int argc, char **argv)
             char *line = cli_command_line(argc, argv);
             int rc = commands[k].run(argc - 1, argv + 1, line ? line : argv[1]);
             free(line);
+            /* Interrupted, and cleaned up: end by the signal itself (status
+             * 130 or 143 in a shell), so that a calling shell script stops
+             * too rather than taking it for an ordinary failure. */
+            const int sig = cli_interrupted;
+            if (sig && rc == 128 + sig) {
+                fflush(NULL);
+                signal(sig, SIG_DFL);
+                raise(sig);
+            }
             return rc;
         }
     }

@@ -203,6 +203,19 @@ static int split_at_last(const char *rest, const char *sep, char *head,
     return DG_OK;
 }
 
+/* dg_h5_read_rows as a dg_h5_reader, for dg_h5_isolated. */
+typedef struct h5_rows {
+    const char *path, *name;
+    size_t limit;
+    dg_dataset **out;
+} h5_rows;
+
+static int read_h5_rows(void *ctx, dg_error *err)
+{
+    const h5_rows *r = ctx;
+    return dg_h5_read_rows(r->path, r->name, r->limit, r->out, err);
+}
+
 int dg_data_load(const char *spec, const dg_data_options *opt,
                  dg_dataset **out, dg_error *err)
 {
@@ -214,7 +227,10 @@ int dg_data_load(const char *spec, const dg_data_options *opt,
         const char *name;
         if (split_at_last(spec + 3, ":/", path, sizeof path, &name) != DG_OK)
             return dg_error_set(err, DG_EINVAL, "bad data spec '%s': expected h5:PATH[:/dataset]", spec);
-        return dg_h5_read_rows(path, name, limit, out, err);
+        h5_rows rows = {path, name, limit, out};
+        if (opt && opt->isolate_hdf5)
+            return dg_h5_isolated(path, read_h5_rows, &rows, err);
+        return read_h5_rows(&rows, err);
     }
     if (starts_with(spec, "idx:")) {
         if (spec[4] == '\0')

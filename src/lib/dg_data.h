@@ -51,7 +51,10 @@ typedef struct dg_dataset {
 } dg_dataset;
 
 typedef struct dg_data_options {
-    size_t limit; /* keep the first `limit` rows; 0 keeps all */
+    size_t limit;     /* keep the first `limit` rows; 0 keeps all */
+    int isolate_hdf5; /* nonzero: read h5: specs through dg_h5_isolated, so
+                         that a crash inside libhdf5 is an error (DG_EFORMAT)
+                         rather than the end of the process */
 } dg_data_options;
 
 /*

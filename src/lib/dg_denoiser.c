@@ -7,7 +7,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
+#include "diffgeo.h"
 #include "dg_tensor.h"
 
 struct dg_denoiser {
@@ -32,6 +36,16 @@ dg_denoiser *dg_denoiser_wrap(const dg_denoiser_type *type, size_t dim,
     return den;
 }
 
+/* Threads that may call the BLAS library at the same time. */
+static int blas_callers(void)
+{
+#ifdef _OPENMP
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
+
 int dg_denoiser_eval(dg_denoiser *den, const double *x, size_t n,
                      double sigma, double *out, dg_error *err)
 {
@@ -39,6 +53,8 @@ int dg_denoiser_eval(dg_denoiser *den, const double *x, size_t n,
         return dg_error_set(err, DG_EINVAL, "noise level σ = %g: must be positive and finite",
                             sigma);
     int status = dg_check_finite(x, n, den->dim, "denoiser input", err);
+    if (status == DG_OK)
+        status = dg_blas_reserve(blas_callers(), err);
     if (status != DG_OK)
         return status;
     return den->type->eval(den->state, x, n, sigma, out, err);

@@ -10,11 +10,14 @@
 #include <libgen.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -505,6 +508,118 @@ int dg_h5_read_attr_string(const char *path, const char *object,
 }
 
 /* ------------------------------------------------------------------------ */
+/* Isolated reading                                                         */
+/* ------------------------------------------------------------------------ */
+
+/* What the child of dg_h5_isolated reports through its pipe. */
+typedef struct isolated_report {
+    int status;
+    char message[DG_ERROR_MESSAGE_SIZE];
+} isolated_report;
+
+/* Runs the reader in the child and reports; never returns. */
+static void __attribute__((noreturn))
+isolated_child(int out, dg_h5_reader reader, void *ctx, rlim_t cpu)
+{
+    const int null = open("/dev/null", O_RDWR);
+    if (null >= 0) {
+        dup2(null, STDOUT_FILENO);
+        dup2(null, STDERR_FILENO);
+        if (null > STDERR_FILENO)
+            close(null);
+    }
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGXCPU, SIG_DFL);
+    const struct rlimit limit = {cpu, cpu + 1};
+    setrlimit(RLIMIT_CPU, &limit);
+    isolated_report r;
+    dg_error e;
+    memset(&r, 0, sizeof r);
+    dg_error_clear(&e);
+    r.status = reader(ctx, &e);
+    snprintf(r.message, sizeof r.message, "%s", e.message);
+    const char *p = (const char *)&r;
+    size_t left = sizeof r;
+    while (left > 0) {
+        const ssize_t put = write(out, p, left);
+        if (put < 0 && errno == EINTR)
+            continue;
+        if (put <= 0)
+            _exit(1);
+        p += put;
+        left -= (size_t)put;
+    }
+    /* _exit: no atexit handlers (libhdf5's would close the parent's files'
+     * copies) and no second flush of the parent's stdio buffers. */
+    _exit(0);
+}
+
+/* Reads up to size bytes until end of file; returns how many came. */
+static size_t read_report(int in, isolated_report *r)
+{
+    char *p = (char *)r;
+    size_t got = 0;
+    while (got < sizeof *r) {
+        const ssize_t k = read(in, p + got, sizeof *r - got);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            break;
+        got += (size_t)k;
+    }
+    return got;
+}
+
+int dg_h5_isolated(const char *path, dg_h5_reader reader, void *ctx,
+                   dg_error *err)
+{
+    struct stat st;
+    const rlim_t cpu = DG_H5_ISOLATED_CPU_SECONDS +
+                       (stat(path, &st) == 0 ? (rlim_t)st.st_size >> 20 : 0);
+    int fds[2];
+    if (pipe(fds) != 0)
+        return dg_error_set(err, DG_EIO, "cannot read %s in a child process: %s", path,
+                            strerror(errno));
+    const pid_t pid = fork();
+    if (pid < 0) {
+        const int failure = errno;
+        close(fds[0]);
+        close(fds[1]);
+        return dg_error_set(err, DG_EIO, "cannot read %s in a child process: %s", path,
+                            strerror(failure));
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        isolated_child(fds[1], reader, ctx, cpu);
+    }
+    close(fds[1]);
+    isolated_report r;
+    const size_t got = read_report(fds[0], &r);
+    close(fds[0]);
+    int ws = 0;
+    while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+        ;
+    if (got == sizeof r && WIFEXITED(ws) && WEXITSTATUS(ws) == 0 && r.status >= DG_OK &&
+        r.status <= DG_ECANCELLED) {
+        if (r.status == DG_OK)
+            return reader(ctx, err);
+        r.message[sizeof r.message - 1] = '\0';
+        return dg_error_set(err, r.status, "%s", r.message);
+    }
+    const int sig = WIFSIGNALED(ws) ? WTERMSIG(ws) : 0;
+    if (sig == SIGINT || sig == SIGTERM)
+        return dg_error_set(err, DG_ECANCELLED, "interrupted while reading %s", path);
+    if (sig == SIGXCPU)
+        return dg_error_set(err, DG_EFORMAT,
+                            "%s: HDF5 library did not finish reading in %lu s of CPU time "
+                            "(malformed file?)",
+                            path, (unsigned long)cpu);
+    return dg_error_set(err, DG_EFORMAT,
+                        "%s: HDF5 library crashed while reading (malformed file?)", path);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Walking                                                                  */
 /* ------------------------------------------------------------------------ */
 
@@ -643,6 +758,11 @@ int dg_h5_walk_attrs(const char *path, const char *object,
 /* Writing                                                                  */
 /* ------------------------------------------------------------------------ */
 
+void dg_h5_disable_exit_cleanup(void)
+{
+    H5dont_atexit();
+}
+
 static herr_t attr_write(hid_t obj, const char *name, hid_t file_type,
                          hid_t mem_type, hid_t space, const void *value)
 {
@@ -750,7 +870,13 @@ static herr_t write_attrs(hid_t obj, const dg_h5_attr *attrs, size_t count)
     return rc;
 }
 
-static int write_run_contents(hid_t file, const dg_run *r)
+static int cancelled(const dg_h5_write_options *opt)
+{
+    return opt && opt->cancel && *opt->cancel;
+}
+
+/* The run file's contents; a cancellation stops it between arrays. */
+static int write_run_contents(hid_t file, const dg_run *r, const dg_h5_write_options *opt)
 {
     herr_t rc = 0;
     rc |= stamp_root(file);
@@ -792,11 +918,14 @@ static int write_run_contents(hid_t file, const dg_run *r)
     const hsize_t den[3] = {T, r->n, r->dim};
     const hsize_t samples[2] = {r->n, r->dim};
     rc |= write_array(file, "/sigmas", r->sigmas, 1, grid, "grid");
-    rc |= write_array(file, "/trajectory", r->trajectory, 3, traj, "grid sample dim");
-    rc |= write_array(file, "/denoised", r->denoised, 3, den, "eval sample dim");
-    rc |= write_array(file, "/samples", r->trajectory + T * r->n * r->dim, 2, samples,
-                      "sample dim");
-    for (size_t k = 0; k < r->nextra && rc >= 0; k++)
+    if (rc >= 0 && !cancelled(opt))
+        rc |= write_array(file, "/trajectory", r->trajectory, 3, traj, "grid sample dim");
+    if (rc >= 0 && !cancelled(opt))
+        rc |= write_array(file, "/denoised", r->denoised, 3, den, "eval sample dim");
+    if (rc >= 0 && !cancelled(opt))
+        rc |= write_array(file, "/samples", r->trajectory + T * r->n * r->dim, 2, samples,
+                          "sample dim");
+    for (size_t k = 0; k < r->nextra && rc >= 0 && !cancelled(opt); k++)
         rc |= add_array(file, &r->extra[k]);
     return rc < 0 ? -1 : 0;
 }
@@ -833,12 +962,22 @@ static int fsync_path(const char *path, int flags)
     return rc;
 }
 
-/* fsyncs tmp, renames it over path and fsyncs the directory; removes tmp on failure. */
-static int commit_temp(const char *tmp, const char *path, dg_error *err)
+/*
+ * fsyncs tmp, renames it over path and fsyncs the directory; removes tmp on
+ * failure, or when cancelled before the rename (the commit point).
+ */
+static int commit_temp(const char *tmp, const char *path, const dg_h5_write_options *opt,
+                       dg_error *err)
 {
-    if (fsync_path(tmp, O_RDONLY) != 0 || rename(tmp, path) != 0) {
-        const int status = dg_error_set(err, DG_EIO, "cannot write %s: %s", path,
-                                        strerror(errno));
+    int status = DG_OK;
+    const int synced = fsync_path(tmp, O_RDONLY) == 0;
+    if (cancelled(opt))
+        status = dg_error_set(err, DG_ECANCELLED, "interrupted; %s not written", path);
+    else if (!synced)
+        status = dg_error_set(err, DG_EIO, "cannot write %s: %s", path, strerror(errno));
+    else if (rename(tmp, path) != 0)
+        status = dg_error_set(err, DG_EIO, "cannot write %s: %s", path, strerror(errno));
+    if (status != DG_OK) {
         unlink(tmp);
         return status;
     }
@@ -848,12 +987,22 @@ static int commit_temp(const char *tmp, const char *path, dg_error *err)
     return DG_OK;
 }
 
-/* Creates path atomically: fill(file, ctx) writes the contents of a temporary file. */
-static int write_atomically(const char *path, int (*fill)(hid_t file, const void *ctx),
-                            const void *ctx, dg_error *err)
+/*
+ * Creates path atomically: fill(file, ctx, opt) writes the contents of a
+ * temporary file, which is renamed over path only when complete and not
+ * cancelled.  errno after a failed HDF5 write is whatever HDF5 left there
+ * (EFBIG, ENOSPC, or unrelated), so it is only reported when it says what
+ * happened.
+ */
+static int write_atomically(const char *path,
+                            int (*fill)(hid_t file, const void *ctx,
+                                        const dg_h5_write_options *opt),
+                            const void *ctx, const dg_h5_write_options *opt, dg_error *err)
 {
     char tmp[PATH_MAX + 64];
     quiet();
+    if (cancelled(opt))
+        return dg_error_set(err, DG_ECANCELLED, "interrupted; %s not written", path);
     int status = make_temp_name(path, tmp, sizeof tmp, err);
     if (status != DG_OK)
         return status;
@@ -862,22 +1011,37 @@ static int write_atomically(const char *path, int (*fill)(hid_t file, const void
         unlink(tmp);
         return dg_error_set(err, DG_EIO, "cannot create %s", tmp);
     }
-    const int failed = fill(file, ctx) != 0;
-    if (H5Fclose(file) < 0 || failed) {
+    errno = 0;
+    const int failed = fill(file, ctx, opt) != 0;
+    const int closed = H5Fclose(file) >= 0;
+    const int failure = errno;
+    if (cancelled(opt)) {
         unlink(tmp);
+        return dg_error_set(err, DG_ECANCELLED, "interrupted; %s not written", path);
+    }
+    if (!closed || failed) {
+        unlink(tmp);
+        if (failure == EFBIG || failure == ENOSPC || failure == EDQUOT)
+            return dg_error_set(err, DG_EIO, "cannot write %s: %s", path, strerror(failure));
         return dg_error_set(err, DG_EIO, "cannot write %s (disk full?)", path);
     }
-    return commit_temp(tmp, path, err);
+    return commit_temp(tmp, path, opt, err);
 }
 
-static int fill_run(hid_t file, const void *ctx)
+static int fill_run(hid_t file, const void *ctx, const dg_h5_write_options *opt)
 {
-    return write_run_contents(file, ctx);
+    return write_run_contents(file, ctx, opt);
 }
 
 int dg_h5_write_run(const char *path, const dg_run *run, dg_error *err)
 {
-    return write_atomically(path, fill_run, run, err);
+    return write_atomically(path, fill_run, run, NULL, err);
+}
+
+int dg_h5_write_run_ex(const char *path, const dg_run *run,
+                       const dg_h5_write_options *opt, dg_error *err)
+{
+    return write_atomically(path, fill_run, run, opt, err);
 }
 
 typedef struct file_contents {
@@ -896,32 +1060,33 @@ static int add_array(hid_t file, const dg_h5_array *a)
     return add_array_typed(file, a, H5T_IEEE_F64LE);
 }
 
-static int fill_file(hid_t file, const void *ctx)
+static int fill_file(hid_t file, const void *ctx, const dg_h5_write_options *opt)
 {
     const file_contents *c = ctx;
     herr_t rc = stamp_root(file);
     if (rc >= 0)
         rc = write_attrs(file, c->attrs, c->nattrs);
-    for (size_t k = 0; k < c->narrays && rc >= 0; k++)
+    for (size_t k = 0; k < c->narrays && rc >= 0 && !cancelled(opt); k++)
         rc = add_array(file, &c->arrays[k]);
     /* HDF5 converts the doubles to int64 as it writes: exact for integers. */
-    for (size_t k = 0; k < c->nints && rc >= 0; k++)
+    for (size_t k = 0; k < c->nints && rc >= 0 && !cancelled(opt); k++)
         rc = add_array_typed(file, &c->ints[k], H5T_STD_I64LE);
     return rc < 0 ? -1 : 0;
+}
+
+int dg_h5_write_file_ex(const char *path, const dg_h5_attr *attrs, size_t nattrs,
+                        const dg_h5_array *arrays, size_t narrays,
+                        const dg_h5_array *ints, size_t nints,
+                        const dg_h5_write_options *opt, dg_error *err)
+{
+    const file_contents c = {attrs, nattrs, arrays, narrays, ints, nints};
+    return write_atomically(path, fill_file, &c, opt, err);
 }
 
 int dg_h5_write_file(const char *path, const dg_h5_attr *attrs, size_t nattrs,
                      const dg_h5_array *arrays, size_t narrays, dg_error *err)
 {
-    return dg_h5_write_file_ex(path, attrs, nattrs, arrays, narrays, NULL, 0, err);
-}
-
-int dg_h5_write_file_ex(const char *path, const dg_h5_attr *attrs, size_t nattrs,
-                        const dg_h5_array *arrays, size_t narrays,
-                        const dg_h5_array *ints, size_t nints, dg_error *err)
-{
-    const file_contents c = {attrs, nattrs, arrays, narrays, ints, nints};
-    return write_atomically(path, fill_file, &c, err);
+    return dg_h5_write_file_ex(path, attrs, nattrs, arrays, narrays, NULL, 0, NULL, err);
 }
 
 /* Byte copy of from into the (existing, empty) file to. */
@@ -1000,7 +1165,7 @@ int dg_h5_add_arrays(const char *path, const dg_h5_array *arrays,
         status = dg_error_set(err, DG_EIO, "cannot write arrays into %s (disk full?)", path);
         goto fail;
     }
-    return commit_temp(tmp, path, err);
+    return commit_temp(tmp, path, NULL, err);
 fail:
     unlink(tmp);
     return status;

@@ -7,14 +7,17 @@
  * back as dg_status codes with a message.  HDF5 1.10 is not thread-safe in
  * Debian's build: call these functions from one thread at a time.
  *
- * Trust boundary: shapes, types and sizes of the arrays we read are checked
- * before anything is allocated, but a deliberately malformed file can still
- * crash libhdf5 itself; do not feed diffgeo HDF5 files you would not open
- * with h5py.
+ * Trust boundary: rank, shape, type, layout, filters and storage of the
+ * arrays we read are checked before anything is allocated for them (values
+ * must be stored in the file itself: no external files, virtual datasets,
+ * external links or unwritten chunks), but a deliberately malformed file can
+ * still crash libhdf5 itself: read such files through dg_h5_isolated (the
+ * diffgeo tool does, for every HDF5 input but run files).
  */
 #ifndef DG_H5_H
 #define DG_H5_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "dg_data.h"
@@ -59,6 +62,50 @@ int dg_h5_read_attr_string(const char *path, const char *object,
                            const char *name, char *text, size_t size,
                            dg_error *err);
 
+/* --- Reading untrusted files in a child process --------------------------- */
+
+/* A read of an HDF5 file: returns a dg_status and leaves its results in ctx. */
+typedef int (*dg_h5_reader)(void *ctx, dg_error *err);
+
+/* CPU seconds an isolated read may take, plus one per MiB of the file. */
+#define DG_H5_ISOLATED_CPU_SECONDS 60
+
+/*
+ * Runs reader(ctx, err) on the HDF5 file at path first in a child process
+ * (fork) and, only when the child finished it cleanly, again in this
+ * process.  libhdf5 1.10 crashes, or loops forever, on some malformed files
+ * (README.md, "Trust boundary"); through this call such a file gives an
+ * error instead of ending or hanging the caller's process:
+ *
+ *   the child succeeds      reader runs here; its status is returned
+ *   the child fails cleanly its status and message are returned, and
+ *                           reader does not run here
+ *   the child crashes       DG_EFORMAT: "PATH: HDF5 library crashed while
+ *                           reading (malformed file?)" (any end without a
+ *                           report: a signal, an abort, a sanitizer's exit)
+ *   the child runs out of   DG_EFORMAT: "PATH: HDF5 library did not finish
+ *   CPU time                reading in N s of CPU time (malformed file?)",
+ *                           after DG_H5_ISOLATED_CPU_SECONDS plus one second
+ *                           per MiB of the file
+ *   the child is stopped    DG_ECANCELLED (SIGINT or SIGTERM reached it)
+ *
+ * Why a second read rather than sending the values back through a pipe: the
+ * read stays one code path, the same as without isolation, and nothing new
+ * parses bytes coming from a process that may have been corrupted; the cost
+ * is reading the file twice (the second time from the page cache).  This
+ * guards against malformed files, not against someone rewriting the file
+ * between the two reads.
+ *
+ * The child's standard output and error go to /dev/null, SIGINT and SIGTERM
+ * take their default action there, and it reports only a status and message
+ * through a pipe: whatever reader does to ctx in the child is lost.  Do not
+ * use while other threads of the process call HDF5 (libhdf5 is not
+ * thread-safe anyway).  Returns DG_EIO when the pipe or the process cannot
+ * be created.
+ */
+int dg_h5_isolated(const char *path, dg_h5_reader reader, void *ctx,
+                   dg_error *err);
+
 /* --- Walking a file ------------------------------------------------------- */
 
 typedef struct dg_h5_entry {
@@ -81,6 +128,16 @@ int dg_h5_walk_attrs(const char *path, const char *object,
                      void *ctx, dg_error *err);
 
 /* --- Writing -------------------------------------------------------------- */
+
+/*
+ * Tells libhdf5 not to clean up in an atexit handler.  libhdf5 1.10.8
+ * crashes in that handler after a file failed to close: a write past
+ * `ulimit -f` or onto a full disk is reported (DG_EIO, the temporary file
+ * removed), and the process would then die by SIGSEGV when it exits.  Call
+ * this before any other dg_h5 function (later calls have no effect), as the
+ * diffgeo tool does; every file the library opens is closed by then.
+ */
+void dg_h5_disable_exit_cleanup(void);
 
 /* A float64 array to write, with its documentation attributes. */
 typedef struct dg_h5_array {
@@ -139,14 +196,29 @@ typedef struct dg_run {
     size_t nextra_config;
 } dg_run;
 
+/* Options of the writers' expert calls; NULL means the defaults. */
+typedef struct dg_h5_write_options {
+    /* When non-NULL and set non-zero (e.g. by a signal handler) before the
+     * file is complete, the write stops with DG_ECANCELLED: the temporary
+     * file is removed and an older file of the same name stays intact.  The
+     * rename is the commit point: once it has happened the write succeeds. */
+    const volatile sig_atomic_t *cancel;
+} dg_h5_write_options;
+
 /*
  * Writes a run file at path: to a temporary file in the same directory,
  * with named axes (grid = T + 1 grid points, eval = T evaluations, sample,
  * dim; h5py shows them as dset.dims[k].label),
  * fsynced and renamed over path only when complete, so that a failure never
  * leaves a partial file (and an older file of the same name stays intact).
+ * Returns DG_OK, DG_EIO (cannot create, write or rename; a full disk) or
+ * DG_EINVAL (a path too long).
  */
 int dg_h5_write_run(const char *path, const dg_run *run, dg_error *err);
+
+/* The same, with options (opt may be NULL); adds DG_ECANCELLED. */
+int dg_h5_write_run_ex(const char *path, const dg_run *run,
+                       const dg_h5_write_options *opt, dg_error *err);
 
 /*
  * Adds (or replaces) count float64 arrays in the existing file at path,
@@ -167,12 +239,14 @@ int dg_h5_write_file(const char *path, const dg_h5_attr *attrs, size_t nattrs,
                      const dg_h5_array *arrays, size_t narrays, dg_error *err);
 
 /*
- * dg_h5_write_file with integer arrays besides: each of the nints arrays in
- * ints holds integers (as doubles, exact below 2^53 in magnitude) and is
- * stored as int64 (labels, counts).  ints may be NULL when nints is 0.
+ * dg_h5_write_file with integer arrays and options besides: each of the
+ * nints arrays in ints holds integers (as doubles, exact below 2^53 in
+ * magnitude) and is stored as int64 (labels, counts); ints may be NULL when
+ * nints is 0.  opt may be NULL; with opt->cancel it adds DG_ECANCELLED.
  */
 int dg_h5_write_file_ex(const char *path, const dg_h5_attr *attrs, size_t nattrs,
                         const dg_h5_array *arrays, size_t narrays,
-                        const dg_h5_array *ints, size_t nints, dg_error *err);
+                        const dg_h5_array *ints, size_t nints,
+                        const dg_h5_write_options *opt, dg_error *err);
 
 #endif /* DG_H5_H */

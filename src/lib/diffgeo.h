@@ -31,4 +31,16 @@ const char *dg_version(void);
  */
 void dg_blas_set_threads(int n);
 
+/*
+ * Checks, until it has once succeeded for `callers` concurrent BLAS callers,
+ * that the BLAS library will find memory for its work buffers.  OpenBLAS
+ * (0.3.21) allocates a 128 MiB buffer per concurrent caller on its first
+ * level-3 call and, when malloc fails, retries forever: a run that fits its
+ * own arrays but not those buffers would hang instead of failing.  This maps
+ * the same amount once (and unmaps it at once) and returns DG_ENOMEM,
+ * "no memory left for the BLAS library's work buffers (N MiB)", when it
+ * cannot.  dg_denoiser_eval calls it; a no-op for other BLAS libraries.
+ */
+int dg_blas_reserve(int callers, dg_error *err);
+
 #endif /* DIFFGEO_H */

@@ -83,6 +83,25 @@ static __attribute__((unused)) void fuzz_check_dataset(const dg_dataset *d,
         fuzz_fail("a loaded dataset holds NaN or Inf", NULL);
 }
 
+/* dg_data_load(spec) with a row limit, its result checked and released;
+ * returns the status.  what_loaded, if not NULL, sees the dataset first. */
+static __attribute__((unused)) int
+fuzz_load(const char *spec, size_t limit, void (*what_loaded)(const dg_dataset *d))
+{
+    const dg_data_options opt = {.limit = limit};
+    dg_dataset *d = NULL;
+    dg_error err;
+    const int status = dg_data_load(spec, &opt, &d, &err);
+    fuzz_check_error(status, &err);
+    if (status == DG_OK) {
+        fuzz_check_dataset(d, limit);
+        if (what_loaded)
+            what_loaded(d);
+    }
+    dg_dataset_free(d);
+    return status;
+}
+
 /* A private directory for the files a target writes, removed at exit. */
 static char fuzz_dir[64];
 

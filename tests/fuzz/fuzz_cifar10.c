@@ -7,6 +7,12 @@
 
 #include "fuzz.h"
 
+static void check_images(const dg_dataset *d)
+{
+    if (d->dim != 3072 || d->image_rank != 3)
+        fuzz_fail("CIFAR-10 rows are not 3 × 32 × 32 images", NULL);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fuzz_write("test_batch.bin", data, size);
@@ -19,17 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char spec[160];
         snprintf(spec, sizeof spec, "cifar10:%s%s", fuzz_tmpdir(), s ? "" : ":test");
         /* 7 rows: more than one test file of 5 records holds, fewer than five. */
-        const dg_data_options opt = {.limit = s ? 7 : 0};
-        dg_dataset *d = NULL;
-        dg_error err;
-        const int status = dg_data_load(spec, &opt, &d, &err);
-        fuzz_check_error(status, &err);
-        if (status == DG_OK) {
-            fuzz_check_dataset(d, opt.limit);
-            if (d->dim != 3072 || d->image_rank != 3)
-                fuzz_fail("CIFAR-10 rows are not 3 × 32 × 32 images", NULL);
-        }
-        dg_dataset_free(d);
+        fuzz_load(spec, s ? 7 : 0, check_images);
     }
     return 0;
 }

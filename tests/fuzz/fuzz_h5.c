@@ -23,14 +23,7 @@ static void check_closed(const char *call)
 
 static void load(const char *spec, size_t limit)
 {
-    const dg_data_options opt = {.limit = limit};
-    dg_dataset *d = NULL;
-    dg_error err;
-    const int status = dg_data_load(spec, &opt, &d, &err);
-    fuzz_check_error(status, &err);
-    if (status == DG_OK)
-        fuzz_check_dataset(d, limit);
-    dg_dataset_free(d);
+    fuzz_load(spec, limit, NULL);
     check_closed("dg_data_load left an HDF5 object open");
 }
 

@@ -10,15 +10,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char spec[160];
     snprintf(spec, sizeof spec, "idx:%s", fuzz_write("in.idx", data, size));
-    for (size_t limit = 0; limit <= 1; limit++) {
-        const dg_data_options opt = {.limit = limit};
-        dg_dataset *d = NULL;
-        dg_error err;
-        const int status = dg_data_load(spec, &opt, &d, &err);
-        fuzz_check_error(status, &err);
-        if (status == DG_OK)
-            fuzz_check_dataset(d, limit);
-        dg_dataset_free(d);
-    }
+    fuzz_load(spec, 0, NULL);
+    fuzz_load(spec, 1, NULL);
     return 0;
 }

@@ -36,14 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     char spec[160];
     snprintf(spec, sizeof spec, "npy:%s", fuzz_write("in.npy", data, size));
-    for (size_t limit = 0; limit <= 1; limit++) {
-        const dg_data_options opt = {.limit = limit};
-        dg_dataset *d = NULL;
-        status = dg_data_load(spec, &opt, &d, &err);
-        fuzz_check_error(status, &err);
-        if (status == DG_OK)
-            fuzz_check_dataset(d, limit);
-        dg_dataset_free(d);
-    }
+    fuzz_load(spec, 0, NULL);
+    fuzz_load(spec, 1, NULL);
     return 0;
 }

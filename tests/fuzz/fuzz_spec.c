@@ -60,17 +60,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!runnable(s))
         return 0;
 
-    const dg_data_options opt = {.limit = 2};
-    dg_dataset *d = NULL;
-    dg_error err;
-    int status = dg_data_load(s, &opt, &d, &err);
-    fuzz_check_error(status, &err);
-    if (status == DG_OK)
-        fuzz_check_dataset(d, opt.limit);
-    dg_dataset_free(d);
+    fuzz_load(s, 2, NULL);
 
+    dg_error err;
     dg_gmm *g = NULL;
-    status = dg_gmm_synthetic(after(s, "synthetic:"), &g, &err);
+    int status = dg_gmm_synthetic(after(s, "synthetic:"), &g, &err);
     fuzz_check_error(status, &err);
     if (status == DG_OK && dg_gmm_check(g, &err) != DG_OK)
         fuzz_fail("dg_gmm_synthetic returned a mixture that fails dg_gmm_check", &err);

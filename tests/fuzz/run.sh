@@ -37,7 +37,7 @@ grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb|^#[0-9]+: cov:' "$lo
 # when the memory was allocated by diffgeo's code.
 where() {
     awk '/^ +#[0-9]+ / {
-            if (/libhdf5/) f = "libhdf5: " $4
+            if (/libhdf5/) f = "libhdf5: " ($3 == "in" ? $4 : $3)
             else if (/(src\/lib|tests\/fuzz)\/[a-z_0-9]+\.[ch]:[0-9]/) f = "diffgeo: " $4 " " $5
             else next
             if (!first) first = f
@@ -57,7 +57,7 @@ for crash in "$build/$name"-crash-* "$build/$name"-leak-* "$build/$name"-timeout
     "$build/$name"-oom-*; do
     [ -f "$crash" ] || continue
     # Whole allocation stacks through libhdf5, which has no frame pointers.
-    ASAN_OPTIONS=fast_unwind_on_malloc=0 "$target" "$crash" >"$crash.report" 2>&1
+    ASAN_OPTIONS=fast_unwind_on_malloc=0 "$target" -timeout=25 "$crash" >"$crash.report" 2>&1
     w=$(where "$crash.report")
     case $w in
     libhdf5:*) echo "fuzz: $name: $(basename "$crash"): inside $w" ;;

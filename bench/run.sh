@@ -1,8 +1,8 @@
 #!/bin/sh
 # make bench: the empirical denoiser against its two GEMMs and against numpy,
-# a whole optimal-ODE run, 1 versus 2 threads, and peak memory.  Contenders
-# alternate and medians are taken, so the noise of a shared machine largely
-# cancels.  Prints a table and appends it to bench/results.tsv.
+# the mixture denoiser (K = 10, d = 784) against its GEMMs, a whole
+# optimal-ODE run, 1 versus 2 threads, and peak memory.  Contenders alternate
+# and medians are taken, so the noise of a shared machine largely cancels.  Prints a table and appends it to bench/results.tsv.
 #
 # Usage: bench/run.sh [ROUNDS]      (from the build directory)
 set -eu
@@ -34,6 +34,9 @@ for r in $(seq "$rounds"); do
     awk '/^two_dgemm/ { print $2 }' "$tmp/den" >>"$tmp/gemm"
     OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2 "$python" "$here/numpy_denoiser.py" "$data" 3 >>"$tmp/numpy"
     OMP_NUM_THREADS=1 ./bench/bench_denoiser 3 | awk '/^denoiser_/ { print $2 }' >>"$tmp/ours1"
+    OMP_NUM_THREADS=2 ./bench/bench_mixture 3 >"$tmp/mix"
+    awk '/^mixture_K/ { print $2 }' "$tmp/mix" >>"$tmp/mixture"
+    awk '/^its_/ { print $2 }' "$tmp/mix" >>"$tmp/mixgemm"
     OMP_NUM_THREADS=2 measure $run >>"$tmp/run2"
     OMP_NUM_THREADS=1 measure $run >>"$tmp/run1"
 done
@@ -42,6 +45,8 @@ ours=$(median <"$tmp/ours")
 gemm=$(median <"$tmp/gemm")
 numpy=$(median <"$tmp/numpy")
 ours1=$(median <"$tmp/ours1")
+mixture=$(median <"$tmp/mixture")
+mixgemm=$(median <"$tmp/mixgemm")
 run2=$(cut -d' ' -f1 "$tmp/run2" | median)
 run1=$(cut -d' ' -f1 "$tmp/run1" | median)
 rss=$(cut -d' ' -f2 "$tmp/run2" | sort -g | tail -n 1)
@@ -54,7 +59,7 @@ machine="$cpu, $(nproc) cores"
 stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
 awk -v ours="$ours" -v gemm="$gemm" -v numpy="$numpy" -v ours1="$ours1" -v run2="$run2" \
-    -v run1="$run1" -v rss="$rss" -v dataset="$dataset" -v outputs="$outputs" \
+    -v run1="$run1" -v mixture="$mixture" -v mixgemm="$mixgemm" -v rss="$rss" -v dataset="$dataset" -v outputs="$outputs" \
     -v stamp="$stamp" -v commit="$commit" -v machine="$machine" -v tsv="$here/results.tsv" '
 function row(name, value, unit, target) {
     printf "%-44s %10.4g %-8s %s\n", name, value, unit, target
@@ -73,6 +78,9 @@ BEGIN {
     row("run_numpy_ratio", 35 * numpy / run2, "x", "target >= 2.5")
     row("threads_speedup_denoiser", ours1 / ours, "x", "target >= 1.8")
     row("threads_speedup_run", run1 / run2, "x", "target >= 1.8")
+    row("mixture_K10_d784_seconds_2_threads", mixture, "s", "")
+    row("its_20_dgemm_seconds", mixgemm, "s", "")
+    row("mixture_gemm_ratio", mixture / mixgemm, "", "target <= 1.3")
     row("run_peak_rss_mib", rss, "MiB", "")
     row("run_peak_over_dataset_and_outputs_mib", rss - dataset - outputs, "MiB", "target <= 96")
 }'

@@ -2,7 +2,8 @@
 # make bench: the empirical denoiser against its two GEMMs and against numpy,
 # the mixture denoiser (K = 10, d = 784) against its GEMMs, a whole
 # optimal-ODE run, 1 versus 2 threads, and peak memory.  Contenders alternate
-# and medians are taken, so the noise of a shared machine largely cancels.  Prints a table and appends it to bench/results.tsv.
+# and medians are taken, so the noise of a shared machine largely cancels.
+# Prints a table and appends it to bench/results.tsv.
 #
 # Usage: bench/run.sh [ROUNDS]      (from the build directory)
 set -eu

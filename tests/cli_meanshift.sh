@@ -53,6 +53,8 @@ for field in "kernel  *gaussian" "mode  *fixed" "bandwidth  *0.35" "tol  *0.001"
     grep -q "$field" "$WORK/g.info"
     ok $? "the file records $field"
 done
+! grep -q "^/config" "$WORK/g.info"
+ok $? "info shows no /config section for a mean-shift file (its settings are at the root)"
 
 run_diffgeo meanshift --data $data --bandwidth 0.35 --tol 0 --max-iter 7 -o "$WORK/t0.h5"
 [ $rc -eq 0 ] && [ "$(attr "$WORK/t0.h5" iterations)" = 7 ] &&

@@ -11,8 +11,9 @@ static const char *const COMMAND = "info";
 static void help(void)
 {
     printf("Usage: diffgeo info FILE.h5\n"
-           "Print the attributes of the file and of its /config group, and every\n"
-           "group and dataset with its type and shape.\n"
+           "Print the attributes of the file and of its /config group (run files\n"
+           "of sample and interpolate), and every group and dataset with its type\n"
+           "and shape.\n"
            "\n"
            "  -h, --help   show this help\n");
 }
@@ -21,6 +22,13 @@ static void print_attr(void *ctx, const char *name, const char *value)
 {
     (void)ctx;
     printf("  %-16s %s\n", name, value);
+}
+
+static void count_attr(void *ctx, const char *name, const char *value)
+{
+    (void)name;
+    (void)value;
+    ++*(int *)ctx;
 }
 
 static void print_entry(void *ctx, const dg_h5_entry *e)
@@ -46,9 +54,13 @@ static int show(void *ctx, dg_error *err)
     int status = dg_h5_walk_attrs(path, "/", print_attr, NULL, err);
     if (status != DG_OK)
         return status;
-    printf("/config\n");
-    if (dg_h5_walk_attrs(path, "/config", print_attr, NULL, NULL) != DG_OK)
-        printf("  (none: not a diffgeo run file)\n");
+    /* Run files keep their settings in /config; the outputs of gits and
+     * meanshift keep theirs with the root's attributes above. */
+    int has_config = 0;
+    if (dg_h5_walk_attrs(path, "/config", count_attr, &has_config, NULL) == DG_OK) {
+        printf("/config\n");
+        dg_h5_walk_attrs(path, "/config", print_attr, NULL, NULL);
+    }
     printf("contents\n");
     return dg_h5_walk(path, print_entry, NULL, err);
 }

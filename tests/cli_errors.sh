@@ -372,6 +372,10 @@ for args in "sample --data h5:$CRASH $FAST" "sample --data gmm:$CRASH $FAST" \
 done
 expect_error "info on a file that crashes libhdf5" 1 - "$CRASH" -- info "$CRASH"
 expect_error "table on a file that crashes libhdf5" 1 - "$CRASH" -- table "$CRASH" /x
+# A 3 KB file found by fuzzing whose group structure keeps libhdf5's object
+# visitor going under ever longer names: the walk stops with an error.
+LOOP=$srcdir/tests/data/libhdf5-walk-loop.h5
+expect_error "info on a file whose groups never end" 1 - "$LOOP" "malformed file?" -- info "$LOOP"
 cp "$CRASH" "$WORK/crash.h5"
 expect_error "analyze on a file that crashes libhdf5" 1 "$WORK/crash.h5" "$WORK/crash.h5" -- \
     analyze "$WORK/crash.h5"

@@ -626,6 +626,8 @@ int dg_h5_isolated(const char *path, dg_h5_reader reader, void *ctx,
 typedef struct walk_ctx {
     void (*visit)(void *ctx, const dg_h5_entry *entry);
     void *ctx;
+    size_t seen;     /* objects visited so far */
+    int too_long;    /* a path did not fit: the walk stopped */
 } walk_ctx;
 
 static herr_t walk_object(hid_t root, const char *name, const H5O_info_t *info,
@@ -634,8 +636,15 @@ static herr_t walk_object(hid_t root, const char *name, const H5O_info_t *info,
     walk_ctx *w = data;
     if (strcmp(name, ".") == 0)
         return 0;
+    /* A malformed group structure can make libhdf5 visit the same objects
+     * under ever longer names, without end: stop at the first path that does
+     * not fit, or after DG_H5_WALK_MAX objects. */
     char path[1024];
-    snprintf(path, sizeof path, "/%s", name);
+    if (++w->seen > DG_H5_WALK_MAX ||
+        (size_t)snprintf(path, sizeof path, "/%s", name) >= sizeof path) {
+        w->too_long = 1;
+        return 1;
+    }
     dg_h5_entry e = {.path = path, .is_group = info->type == H5O_TYPE_GROUP, .type = ""};
     if (info->type == H5O_TYPE_DATASET) {
         hid_t dset = H5Dopen2(root, name, H5P_DEFAULT);
@@ -669,8 +678,15 @@ int dg_h5_walk(const char *path,
     int status = open_file(path, &file, err);
     if (status != DG_OK)
         return status;
-    walk_ctx w = {visit, ctx};
-    if (H5Ovisit2(file, H5_INDEX_NAME, H5_ITER_INC, walk_object, &w, H5O_INFO_BASIC) < 0)
+    walk_ctx w = {visit, ctx, 0, 0};
+    const herr_t rc = H5Ovisit2(file, H5_INDEX_NAME, H5_ITER_INC, walk_object, &w,
+                                H5O_INFO_BASIC);
+    if (w.too_long)
+        status = dg_error_set(err, DG_EFORMAT,
+                              "%s: more than %d objects or a path of 1024 bytes or more "
+                              "(malformed file?)",
+                              path, DG_H5_WALK_MAX);
+    else if (rc < 0)
         status = dg_error_set(err, DG_EFORMAT, "%s: cannot list its contents", path);
     H5Fclose(file);
     return status;

@@ -116,7 +116,15 @@ typedef struct dg_h5_entry {
     const char *type;       /* datasets: "float64", "int64", "uint8", ... */
 } dg_h5_entry;
 
-/* Calls visit for every group and dataset, in name order, depth first. */
+/* Objects dg_h5_walk visits at most: run files hold a few dozen. */
+#define DG_H5_WALK_MAX 100000
+
+/*
+ * Calls visit for every group and dataset, in name order, depth first.
+ * DG_EFORMAT, after the objects visited so far, for a file with more than
+ * DG_H5_WALK_MAX objects or a path of 1024 bytes or more (a malformed group
+ * structure can otherwise keep libhdf5 visiting without end).
+ */
 int dg_h5_walk(const char *path,
                void (*visit)(void *ctx, const dg_h5_entry *entry), void *ctx,
                dg_error *err);

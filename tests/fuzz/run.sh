@@ -55,9 +55,11 @@ where() {
 bad=0
 for crash in "$build/$name"-crash-* "$build/$name"-leak-* "$build/$name"-timeout-* \
     "$build/$name"-oom-*; do
+    case $crash in *.report) continue ;; esac
     [ -f "$crash" ] || continue
-    # Whole allocation stacks through libhdf5, which has no frame pointers.
-    ASAN_OPTIONS=fast_unwind_on_malloc=0 "$target" -timeout=25 "$crash" >"$crash.report" 2>&1
+    # Whole stacks through libhdf5, which has no frame pointers: of allocations,
+    # and of the hang a timeout reports.
+    ASAN_OPTIONS=fast_unwind_on_malloc=0:fast_unwind_on_fatal=0 "$target" -timeout=25 "$crash" >"$crash.report" 2>&1
     w=$(where "$crash.report")
     case $w in
     libhdf5:*) echo "fuzz: $name: $(basename "$crash"): inside $w" ;;

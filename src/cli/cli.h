@@ -250,6 +250,36 @@ int cli_draw_starts(unsigned long seed, size_t n, size_t dim, double sigma_max,
 int cli_make_starts(const char *init, size_t n, int n_given, unsigned long seed,
                     size_t dim, double sigma_max, dg_dataset **out);
 
+/*
+ * MPI (cli_mpi.c).  cli_mpi_start starts MPI when an MPI launcher started
+ * the process (and the tool was built --with-mpi; built without, a job of
+ * several processes is refused); cli_mpi_end stops it.  On a job of several
+ * processes error lines are held back (cli_report) until cli_mpi_agree,
+ * collective, makes every process return the exit code of the first that
+ * failed on its own, whose line process 0 prints.  Without MPI these are
+ * trivial: rank 0 of 1, a NULL comm.
+ */
+int cli_mpi_start(int *argc, char ***argv);
+void cli_mpi_end(void);
+int cli_mpi_rank(void);
+int cli_mpi_size(void);
+const dg_comm *cli_mpi_comm(void);
+/* Prints "diffgeo: LINE" on stderr, or holds it back on a job of several processes. */
+void cli_report(const char *line);
+/* The failure held back only echoes another process's (DG_EREMOTE). */
+void cli_mpi_note_remote(void);
+int cli_mpi_agree(int rc);
+/* Collective: process 0's bytes to every process; an exit code. */
+int cli_mpi_bcast(void *buf, size_t bytes);
+/* Collective: whether flag is nonzero on any process. */
+int cli_mpi_any(int flag);
+/* Seconds this process spent communicating so far, and bytes it sent. */
+double cli_mpi_comm_seconds(double *bytes);
+/* Collective: all[r] ← value of process r; an exit code. */
+int cli_mpi_gather(double value, double *all);
+/* The peak resident memory of this process so far, MiB. */
+double cli_peak_rss_mib(void);
+
 /* Subcommands: each returns an exit code. */
 int cmd_sample(int argc, char **argv, const char *command_line);
 int cmd_analyze(int argc, char **argv, const char *command_line);

@@ -200,7 +200,7 @@ static int load_synthetic(const char *name, const char *params, int indexed,
     double *means = dg_doubles_alloc(p.k, p.d);
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     if (!data || !means || !rng) {
-        status = dg_error_set(err, DG_ENOMEM, "synthetic:%s: cannot allocate %zu × %zu doubles",
+        status = dg_error_set(err, DG_ENOMEM, "synthetic:%s: out of memory (%zu × %zu doubles)",
                               name, keep, p.d);
         goto release;
     }

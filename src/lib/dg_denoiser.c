@@ -710,7 +710,7 @@ static int all_ok(const dg_comm *comm, int status)
     if (comm->max(comm->state, &failed, 1) != DG_OK)
         return status != DG_OK ? status : DG_EIO;
     if (status == DG_OK && failed > 0)
-        return DG_EIO;
+        return DG_EREMOTE;
     return status;
 }
 
@@ -775,7 +775,7 @@ static int empirical_build(const double *y, double *rows, size_t n, size_t dim,
             *out = NULL;
         }
         if (local == DG_OK)
-            dg_error_set(err, DG_EIO, "another process failed to build its denoiser");
+            dg_error_set(err, DG_EREMOTE, "another process failed to build its denoiser");
         return status;
     }
     e->y = rows;

@@ -129,8 +129,9 @@ typedef struct dg_comm {
  * result is broadcast from process 0.  Each process holds its rows plus
  * O(DG_EMPIRICAL_QUERY_BLOCK · dim) scratch.  comm = NULL or a single
  * process is the serial case.  Errors: those of _adopt, DG_EINVAL if n is
- * not this process's shard, DG_ECANCELLED on every process when another
- * failed to build its part (no process is left waiting).
+ * not this process's shard, and DG_EREMOTE on every process that had no
+ * trouble of its own when another failed to build its part (no process is
+ * left waiting).
  */
 int dg_denoiser_empirical_shard(double *y, size_t n, size_t dim, size_t n_total,
                                 const dg_comm *comm, dg_denoiser **out, dg_error *err);

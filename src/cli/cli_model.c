@@ -49,7 +49,8 @@ static int is_mixture_spec(const char *spec)
 {
     if (strncmp(spec, "gmm:", 4) == 0)
         return 1;
-    return strncmp(spec, "synthetic:", 10) == 0 && strncmp(spec + 10, "gmm", 3) != 0;
+    return strncmp(spec, "synthetic:", 10) == 0 && strncmp(spec + 10, "gmm", 3) != 0 &&
+           strncmp(spec + 10, "blobs", 5) != 0;
 }
 
 /* Draws n points of g into a new dataset. */

@@ -116,7 +116,11 @@ int cli_mpi_agree(int rc)
     if (cli_mpi_size() <= 1)
         return rc;
     dg_error err = {rc, ""};
-    snprintf(err.message, sizeof err.message, "%s", pending);
+    size_t len = strlen(pending);
+    if (len >= sizeof err.message)
+        len = sizeof err.message - 1;
+    memcpy(err.message, pending, len);
+    err.message[len] = '\0';
     int failed;
     const int agreed = dg_mpi_agree(mpi, rc, rc != EXIT_OK && pending_remote, &err, &failed);
     if (agreed != EXIT_OK && cli_mpi_rank() == 0 && err.message[0]) {

@@ -176,7 +176,8 @@ static int tree_init(tree *t, size_t n_total, const dg_comm *comm, size_t payloa
     for (size_t r = 0; r < size; r++) {
         size_t first, count;
         dg_data_shard(n_total, DG_EMPIRICAL_SHARD_ROWS, size, r, &first, &count);
-        t->rank_first[r] = first / DG_EMPIRICAL_CHUNK;
+        /* An empty shard starts at n_total: past the last chunk. */
+        t->rank_first[r] = (first + DG_EMPIRICAL_CHUNK - 1) / DG_EMPIRICAL_CHUNK;
     }
     t->rank_first[size] = t->nchunks;
     t->first = t->rank_first[me];

@@ -84,6 +84,20 @@ for np in 2 4; do
     ok $? "h5 data, --init, mpirun -np $np: bit-identical to one process"
 done
 
+# gits: the teacher runs distributed; the schedule, costs and DP table are
+# the one-process ones.
+gcommon="--data $data --teacher-steps 11 --warmup 6 --steps 4 -q"
+gtables() {
+    for a in /sigmas /indices /cost /dp; do
+        "$DIFFGEO" table "$1" $a || return 1
+    done
+}
+"$DIFFGEO" gits $gcommon -o "$WORK/g1.h5" && gtables "$WORK/g1.h5" >"$WORK/g1.txt"
+ok $? "gits on one process"
+mpi_diffgeo 3 gits $gcommon -o "$WORK/g3.h5" && gtables "$WORK/g3.h5" >"$WORK/g3.txt" &&
+    cmp -s "$WORK/g1.txt" "$WORK/g3.txt"
+ok $? "gits, mpirun -np 3: schedule, costs and DP table bit-identical to one process"
+
 # Failures: one line from process 0, the same status everywhere, no output
 # file, no hang.  DIFFGEO becomes a launcher of 2 processes for expect_error.
 cat >"$WORK/diffgeo2" <<EOS

@@ -279,6 +279,22 @@ double cli_mpi_comm_seconds(double *bytes);
 int cli_mpi_gather(double value, double *all);
 /* The peak resident memory of this process so far, MiB. */
 double cli_peak_rss_mib(void);
+/*
+ * Collective on an MPI job (else returns rc): after process 0 made the
+ * start points in *starts with exit code rc, every process gets them (the
+ * others allocate *starts).  An exit code, the same everywhere.
+ */
+int cli_mpi_share_starts(int rc, size_t dim, dg_dataset **starts);
+/*
+ * dg_solve's progress callback on an MPI job: shows progress, and sets
+ * cancel (dg_solve's cancel flag) on every process after the step in which
+ * a signal reached any of them, so all stop together.
+ */
+typedef struct cli_watch {
+    cli_progress *progress;
+    volatile sig_atomic_t cancel;
+} cli_watch;
+void cli_watch_step(void *ctx, size_t done, size_t total);
 
 /* Subcommands: each returns an exit code. */
 int cmd_sample(int argc, char **argv, const char *command_line);

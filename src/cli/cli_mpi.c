@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,4 +192,40 @@ int cli_mpi_gather(double value, double *all)
 #endif
     all[0] = value;
     return EXIT_OK;
+}
+
+/*
+ * On an MPI job: process 0 makes the start points, the others receive them
+ * (count, then rows), so every process integrates the same points.
+ */
+int cli_mpi_share_starts(int rc, size_t dim, dg_dataset **starts)
+{
+    if (cli_mpi_size() <= 1)
+        return rc;
+    rc = cli_mpi_agree(rc);
+    if (rc != EXIT_OK)
+        return rc;
+    unsigned long long n = cli_mpi_rank() == 0 ? (*starts)->n : 0;
+    rc = cli_mpi_bcast(&n, sizeof n);
+    if (rc == EXIT_OK && cli_mpi_rank() > 0) {
+        *starts = dg_dataset_alloc((size_t)n, dim);
+        if (!*starts) {
+            cli_error("cannot allocate %llu start points of dimension %zu", n, dim);
+            rc = EXIT_FAILED;
+        }
+    }
+    rc = cli_mpi_agree(rc);
+    if (rc == EXIT_OK)
+        rc = cli_mpi_bcast((*starts)->x, (size_t)n * dim * sizeof *(*starts)->x);
+    return rc;
+}
+
+/* The solver's progress callback on an MPI job: all processes heed a signal
+ * that reached any of them, after the same step. */
+void cli_watch_step(void *ctx, size_t done, size_t total)
+{
+    cli_watch *w = ctx;
+    cli_progress_update(w->progress, done, total);
+    if (cli_mpi_any(cli_interrupted != 0))
+        w->cancel = cli_interrupted ? cli_interrupted : SIGTERM;
 }

@@ -305,47 +305,6 @@ static int make_starts(const sample_options *o, size_t dim, dg_dataset **starts)
     return cli_make_starts(o->init, o->n, o->n_given, o->c.seed, dim, o->grid.sigma_max, starts);
 }
 
-/*
- * On an MPI job: process 0 makes the start points, the others receive them
- * (count, then rows), so every process integrates the same points.
- */
-static int share_starts(int rc, size_t dim, dg_dataset **starts)
-{
-    if (cli_mpi_size() <= 1)
-        return rc;
-    rc = cli_mpi_agree(rc);
-    if (rc != EXIT_OK)
-        return rc;
-    unsigned long long n = cli_mpi_rank() == 0 ? (*starts)->n : 0;
-    rc = cli_mpi_bcast(&n, sizeof n);
-    if (rc == EXIT_OK && cli_mpi_rank() > 0) {
-        *starts = dg_dataset_alloc((size_t)n, dim);
-        if (!*starts) {
-            cli_error("cannot allocate %llu start points of dimension %zu", n, dim);
-            rc = EXIT_FAILED;
-        }
-    }
-    rc = cli_mpi_agree(rc);
-    if (rc == EXIT_OK)
-        rc = cli_mpi_bcast((*starts)->x, (size_t)n * dim * sizeof *(*starts)->x);
-    return rc;
-}
-
-/* The solver's progress callback on an MPI job: all processes heed a signal
- * that reached any of them, after the same step. */
-typedef struct step_watch {
-    cli_progress *progress;
-    volatile sig_atomic_t cancel;
-} step_watch;
-
-static void watch_step(void *ctx, size_t done, size_t total)
-{
-    step_watch *w = ctx;
-    cli_progress_update(w->progress, done, total);
-    if (cli_mpi_any(cli_interrupted != 0))
-        w->cancel = cli_interrupted ? cli_interrupted : SIGTERM;
-}
-
 static double seconds_now(void)
 {
     struct timespec t;
@@ -443,7 +402,7 @@ static int run_sample(int argc, char **argv, const char *command_line, int inter
     const dg_dataset *data = model.data;
     /* On an MPI job process 0 alone reads or draws the start points. */
     rc = cli_mpi_rank() == 0 ? make_starts(&o, model.dim, &starts) : EXIT_OK;
-    rc = share_starts(rc, model.dim, &starts);
+    rc = cli_mpi_share_starts(rc, model.dim, &starts);
     if (rc != EXIT_OK)
         goto release;
 
@@ -457,13 +416,13 @@ static int run_sample(int argc, char **argv, const char *command_line, int inter
     }
 
     const int cluster = cli_mpi_size() > 1;
-    step_watch watch = {&progress, 0};
+    cli_watch watch = {&progress, 0};
     const dg_solve_options sopt = {
         .afs = o.afs,
         .denoise_to_zero = o.denoise_to_zero,
         .threshold = o.threshold,
         .max_order = o.max_order,
-        .progress = cluster ? watch_step : cli_progress_update,
+        .progress = cluster ? cli_watch_step : cli_progress_update,
         .progress_ctx = cluster ? (void *)&watch : (void *)&progress,
         .cancel = cluster ? &watch.cancel : &cli_interrupted,
     };

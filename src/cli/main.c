@@ -24,7 +24,7 @@ static const command commands[] = {
     {"schedule", cmd_schedule, "print a σ grid as a table", 0},
     {"interpolate", cmd_interpolate, "decode points between two starts (lerp, slerp, rescaled)",
      1},
-    {"gits", cmd_gits, "find a σ schedule by dynamic programming on a teacher (GITS)", 0},
+    {"gits", cmd_gits, "find a σ schedule by dynamic programming on a teacher (GITS)", 1},
     {"meanshift", cmd_meanshift, "mean shift: Gaussian (fixed or annealed) or flat (scikit-learn)",
      0},
 };
@@ -34,7 +34,7 @@ static int run_command(const command *c, int argc, char **argv)
 {
     if (cli_mpi_size() > 1 && !c->distributed) {
         cli_error("'diffgeo %s' runs on one process: start it without mpirun "
-                  "(sample and interpolate run on several)", c->name);
+                  "(sample, interpolate and gits run on several)", c->name);
         return EXIT_USAGE;
     }
     char *line = cli_command_line(argc, argv);

@@ -7,6 +7,10 @@
  * and counts the time spent in its operations and the bytes it sends, for
  * the scaling figures of README.md ("Cluster runs").
  *
+ * Built and installed only with ./configure --with-mpi (the umbrella header
+ * diffgeo.h does not include it); a program using it compiles with mpi.h on
+ * its include path (diffgeo.pc's Cflags carry it).
+ *
  * MPI is started with MPI_THREAD_FUNNELED: only the thread that called
  * dg_mpi_init communicates (OpenMP threads compute between messages).
  * MPI's default error handler stays in place: a failed message aborts the

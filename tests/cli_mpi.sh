@@ -19,7 +19,7 @@ export OMPI_ALLOW_RUN_AS_ROOT OMPI_ALLOW_RUN_AS_ROOT_CONFIRM \
 # Open MPI's launcher explains a failed job at length on stderr unless
 # --quiet; MPICH's has no such option and says nothing.
 quiet=
-"$MPIEXEC" --version 2>&1 | grep -q "Open MPI" && quiet=--quiet
+"$MPIEXEC" --version 2>&1 | grep -q -e "Open MPI" -e OpenRTE && quiet=--quiet
 
 # mpi_diffgeo P ARGS...: the tool as P processes; timeout turns a hang into
 # a failure.
@@ -124,7 +124,7 @@ x = np.linspace(-1, 1, 4200 * 3).reshape(4200, 3)
 x[-1, 1] = np.nan
 np.save(sys.argv[1], x)' "$WORK/nan.npy"
     expect_error "process 1 cannot use its shard" 1 "$WORK/bad.h5" "process 1: " "nan.npy" \
-        "NaN" -- sample --data "npy:$WORK/nan.npy" -n 2 --steps 3 -o "$WORK/bad.h5"
+        "row 4199, column 1 holds NaN" -- sample --data "npy:$WORK/nan.npy" -n 2 --steps 3 -o "$WORK/bad.h5"
 else
     skip_tests 5 "process 1 cannot use its shard" "no python3 with numpy"
 fi

@@ -293,7 +293,7 @@ int dg_load_idx(const char *path, const dg_data_options *opt, dg_dataset **out,
     set_image_shape(data, rank, shape);
     data->total = total;
     data->first = first;
-    status = dg_check_finite(data->x, keep, dim, path, err);
+    status = dg_check_finite_rows(data->x, keep, dim, first, path, err);
 
 close_file:
     gzclose(gz);
@@ -719,7 +719,7 @@ int dg_load_npy(const char *path, const dg_data_options *opt, dg_dataset **out,
     set_image_shape(data, h.rank, h.shape);
     data->total = total;
     data->first = first;
-    status = dg_check_finite(data->x, keep, h.dim, path, err);
+    status = dg_check_finite_rows(data->x, keep, h.dim, first, path, err);
 
 close_file:
     fclose(f);

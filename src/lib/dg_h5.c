@@ -394,7 +394,7 @@ int dg_h5_read_shard(const char *path, const char *name, const dg_data_options *
     }
     char what[4400];
     snprintf(what, sizeof what, "%s:%s", path, used);
-    status = dg_check_finite(data->x, keep, dim, what, err);
+    status = dg_check_finite_rows(data->x, keep, dim, first, what, err);
 
 close:
     array_close(&a);

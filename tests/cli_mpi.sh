@@ -103,6 +103,27 @@ mpi_diffgeo 3 gits $gcommon -o "$WORK/g3.h5" && gtables "$WORK/g3.h5" >"$WORK/g3
     cmp -s "$WORK/g1.txt" "$WORK/g3.txt"
 ok $? "gits, mpirun -np 3: schedule, costs and DP table bit-identical to one process"
 
+# meanshift, Gaussian kernel: annealed from drawn starts, and a fixed
+# bandwidth from --init points; /path and /targets as on one process.
+mtables() {
+    "$DIFFGEO" table "$1" /path --slice 0 || return 1
+    "$DIFFGEO" table "$1" /path --slice "$2" || return 1
+    [ "$3" = fixed ] || "$DIFFGEO" table "$1" /targets --slice 1
+}
+for mode in annealed fixed; do
+    if [ $mode = annealed ]; then
+        margs="--anneal edm --steps 6 -n 7"
+    else
+        margs="--bandwidth 0.4 --init h5:$WORK/init.h5:/samples --max-iter 4 --tol 0"
+    fi
+    margs="--data synthetic:blobs,n=9000,d=6,seed=2 $margs -q"
+    "$DIFFGEO" meanshift $margs -o "$WORK/ms1.h5" && mtables "$WORK/ms1.h5" 4 $mode >"$WORK/ms1.txt"
+    ok $? "meanshift $mode on one process"
+    mpi_diffgeo 3 meanshift $margs -o "$WORK/ms3.h5" &&
+        mtables "$WORK/ms3.h5" 4 $mode >"$WORK/ms3.txt" && cmp -s "$WORK/ms1.txt" "$WORK/ms3.txt"
+    ok $? "meanshift $mode, mpirun -np 3: bit-identical to one process"
+done
+
 # Failures: one line from process 0, the same status everywhere, no output
 # file, no hang.  DIFFGEO becomes a launcher of 2 processes for expect_error.
 cat >"$WORK/diffgeo2" <<EOS
@@ -114,6 +135,8 @@ serial_diffgeo=$DIFFGEO
 DIFFGEO=$WORK/diffgeo2
 expect_error "a command that runs on one process" 2 - "runs on one process" -- \
     info "$WORK/serial.h5"
+expect_error "meanshift from the data rows" 2 "$WORK/bad.h5" "only the Gaussian kernel" -- \
+    meanshift --data "$data" --bandwidth 0.3 -o "$WORK/bad.h5"
 expect_error "--denoiser gaussian" 2 "$WORK/bad.h5" "needs all the data in one process" -- \
     sample --data "$data" --denoiser gaussian -n 2 --steps 3 -o "$WORK/bad.h5"
 if have_python; then

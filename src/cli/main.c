@@ -26,7 +26,7 @@ static const command commands[] = {
      1},
     {"gits", cmd_gits, "find a σ schedule by dynamic programming on a teacher (GITS)", 1},
     {"meanshift", cmd_meanshift, "mean shift: Gaussian (fixed or annealed) or flat (scikit-learn)",
-     0},
+     1},
 };
 
 /* The command on the processes of an MPI job (one, without MPI); an exit code. */
@@ -34,7 +34,7 @@ static int run_command(const command *c, int argc, char **argv)
 {
     if (cli_mpi_size() > 1 && !c->distributed) {
         cli_error("'diffgeo %s' runs on one process: start it without mpirun "
-                  "(sample, interpolate and gits run on several)", c->name);
+                  "(sample, interpolate, gits and meanshift run on several)", c->name);
         return EXIT_USAGE;
     }
     char *line = cli_command_line(argc, argv);

@@ -245,7 +245,8 @@ int cli_draw_starts(unsigned long seed, size_t n, size_t dim, double sigma_max,
 /*
  * Start points as `sample` takes them: the rows of the data spec init (of
  * dimension dim, and exactly n of them when n_given), or, when init is NULL,
- * n points drawn by cli_draw_starts.  An exit code.
+ * n points drawn by cli_draw_starts.  An exit code; *out is NULL after a
+ * failure.
  */
 int cli_make_starts(const char *init, size_t n, int n_given, unsigned long seed,
                     size_t dim, double sigma_max, dg_dataset **out);

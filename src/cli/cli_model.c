@@ -307,14 +307,18 @@ int cli_make_starts(const char *init, size_t n, int n_given, unsigned long seed,
     const dg_data_options options = {.isolate_hdf5 = 1};
     if (dg_data_load(init, &options, out, &err) != DG_OK)
         return cli_fail_spec(&err);
+    int rc = EXIT_OK;
     if ((*out)->dim != dim) {
         cli_error("--init %s: start points have dimension %zu, the data %zu", init,
                   (*out)->dim, dim);
-        return EXIT_FAILED;
-    }
-    if (n_given && (*out)->n != n) {
+        rc = EXIT_FAILED;
+    } else if (n_given && (*out)->n != n) {
         cli_error("--init %s holds %zu start points, --n asks for %zu", init, (*out)->n, n);
-        return EXIT_FAILED;
+        rc = EXIT_FAILED;
     }
-    return EXIT_OK;
+    if (rc != EXIT_OK) {
+        dg_dataset_free(*out);
+        *out = NULL;
+    }
+    return rc;
 }

@@ -365,8 +365,10 @@ static int run_fixed(const ms_options *o, const char *command_line, cli_model *m
         /* On an MPI job process 0 reads them and sends them to all. */
         rc = cli_mpi_rank() == 0 ? cli_make_starts(o->init, 0, 0, 0, dim, 0, &starts) : EXIT_OK;
         rc = cli_mpi_share_starts(rc, dim, &starts);
-        if (rc != EXIT_OK)
+        if (rc != EXIT_OK) {
+            dg_dataset_free(starts);
             return rc;
+        }
         points = starts;
     }
     const size_t n = points->n;

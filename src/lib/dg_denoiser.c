@@ -794,8 +794,13 @@ static int empirical_build(const double *y, double *rows, size_t n, size_t dim,
     }
     if (status == DG_OK && e->comm)
         status = e->comm->max(e->comm->state, &e->radius, 1);
-    if (status != DG_OK)
+    if (status != DG_OK) {
+        /* The rows go back to the caller (centred, if adopted). */
+        e->y = NULL;
+        dg_denoiser_free(*out);
+        *out = NULL;
         return dg_error_set(err, status, "communication between processes failed");
+    }
     return DG_OK;
 }
 

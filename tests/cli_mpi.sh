@@ -89,6 +89,17 @@ for np in 2 4; do
     ok $? "h5 data, --init, mpirun -np $np: bit-identical to one process"
 done
 
+# Rows drawn from a mixture (--samples: every process draws them, keeps its
+# shard), the mixture's own denoiser (replicated), and interpolate.
+for args in "sample --data synthetic:gauss2d --samples 9000" "sample --data synthetic:gauss2d" \
+    "interpolate --data $data --points 5"; do
+    "$DIFFGEO" $args --steps 5 -q -o "$WORK/x1.h5" && tables "$WORK/x1.h5" 5 >"$WORK/x1.txt"
+    ok $? "$args: one process"
+    mpi_diffgeo 3 $args --steps 5 -q -o "$WORK/x3.h5" && tables "$WORK/x3.h5" 5 >"$WORK/x3.txt" &&
+        cmp -s "$WORK/x1.txt" "$WORK/x3.txt"
+    ok $? "$args, mpirun -np 3: bit-identical to one process"
+done
+
 # gits: the teacher runs distributed; the schedule, costs and DP table are
 # the one-process ones.
 gcommon="--data $data --teacher-steps 11 --warmup 6 --steps 4 -q"

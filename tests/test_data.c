@@ -881,6 +881,64 @@ static void test_synthetic_and_specs(void)
        "control characters in a quoted spec become '?': %s", err.message);
 }
 
+/*
+ * Shards: for every loader, the parts dg_data_shard deals out (blocks of 3
+ * rows) concatenate to the whole (limited) dataset, each part saying where
+ * it starts, whatever the number of parts.
+ */
+static void test_shards(void)
+{
+    static const size_t counts[5] = {3, 2, 3, 1, 2};
+    write_cifar_dir(CIFAR_DIR "-shards", counts, 1);
+    write_idx(WORKDIR "/shards.idx", 0, 23, 3, 2, 0);
+    write_idx(WORKDIR "/shards.idx.gz", 1, 23, 3, 2, 0);
+    unsigned char *b = npy_payload(19 * 4, 8, 0);
+    write_npy(WORKDIR "/shards.npy", 1,
+              "{'descr': '<f8', 'fortran_order': False, 'shape': (19, 4), }", b, 19 * 4 * 8);
+    free(b);
+    double v[17 * 3];
+    for (size_t k = 0; k < 17 * 3; k++)
+        v[k] = 2.385 * (double)k - 7.1;
+    const hsize_t dims[2] = {17, 3};
+    write_h5(WORKDIR "/shards.h5", "/x", H5T_IEEE_F64LE, 2, dims, v, 1);
+    static const char *const specs[] = {
+        "synthetic:gmm,n=29,d=5,seed=3", "synthetic:blobs,n=1100,d=3,seed=3",
+        "idx:" WORKDIR "/shards.idx", "idx:" WORKDIR "/shards.idx.gz",
+        "npy:" WORKDIR "/shards.npy", "h5:" WORKDIR "/shards.h5:/x",
+        "cifar10:" CIFAR_DIR "-shards",
+    };
+    for (size_t s = 0; s < sizeof specs / sizeof specs[0]; s++) {
+        for (size_t limit = 0; limit <= 10; limit += 10) {
+            dg_dataset *whole = NULL;
+            dg_error err;
+            const dg_data_options all = {.limit = limit};
+            int good = dg_data_load(specs[s], &all, &whole, &err) == DG_OK &&
+                       whole->total == whole->n && whole->first == 0;
+            const size_t parts_list[3] = {2, 3, 7};
+            for (size_t pi = 0; good && pi < 3; pi++) {
+                size_t next = 0;
+                for (size_t part = 0; good && part < parts_list[pi]; part++) {
+                    const dg_data_options o = {.limit = limit, .shard_parts = parts_list[pi],
+                                               .shard_index = part, .shard_align = 3};
+                    dg_dataset *d = NULL;
+                    good = dg_data_load(specs[s], &o, &d, &err) == DG_OK &&
+                           d->total == whole->n && d->first == next && d->dim == whole->dim &&
+                           d->n <= whole->n - next &&
+                           memcmp(d->x, whole->x + next * whole->dim,
+                                  d->n * d->dim * sizeof *d->x) == 0;
+                    if (good)
+                        next += d->n;
+                    dg_dataset_free(d);
+                }
+                good = good && next == whole->n;
+            }
+            ok(good, "%s --limit %zu: shards of 2, 3 and 7 parts make up the whole", specs[s],
+               limit);
+            dg_dataset_free(whole);
+        }
+    }
+}
+
 int main(void)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
@@ -896,5 +954,6 @@ int main(void)
     test_npy_preambles();
     test_cifar10();
     test_synthetic_and_specs();
+    test_shards();
     return done_testing();
 }

@@ -245,10 +245,57 @@ int cli_draw_starts(unsigned long seed, size_t n, size_t dim, double sigma_max,
 /*
  * Start points as `sample` takes them: the rows of the data spec init (of
  * dimension dim, and exactly n of them when n_given), or, when init is NULL,
- * n points drawn by cli_draw_starts.  An exit code.
+ * n points drawn by cli_draw_starts.  An exit code; *out is NULL after a
+ * failure.
  */
 int cli_make_starts(const char *init, size_t n, int n_given, unsigned long seed,
                     size_t dim, double sigma_max, dg_dataset **out);
+
+/*
+ * MPI (cli_mpi.c).  cli_mpi_start starts MPI when an MPI launcher started
+ * the process (and the tool was built --with-mpi; built without, a job of
+ * several processes is refused); cli_mpi_end stops it.  On a job of several
+ * processes error lines are held back (cli_report) until cli_mpi_agree,
+ * collective, makes every process return the exit code of the first that
+ * failed on its own, whose line process 0 prints.  Without MPI these are
+ * trivial: rank 0 of 1, a NULL comm.
+ */
+int cli_mpi_start(int *argc, char ***argv);
+void cli_mpi_end(void);
+int cli_mpi_rank(void);
+int cli_mpi_size(void);
+const dg_comm *cli_mpi_comm(void);
+/* Prints "diffgeo: LINE" on stderr, or holds it back on a job of several processes. */
+void cli_report(const char *line);
+/* The failure held back only echoes another process's (DG_EREMOTE). */
+void cli_mpi_note_remote(void);
+int cli_mpi_agree(int rc);
+/* Collective: process 0's bytes to every process; an exit code. */
+int cli_mpi_bcast(void *buf, size_t bytes);
+/* Collective: whether flag is nonzero on any process. */
+int cli_mpi_any(int flag);
+/* Seconds this process spent communicating so far, and bytes it sent. */
+double cli_mpi_comm_seconds(double *bytes);
+/* Collective: all[r] ← value of process r; an exit code. */
+int cli_mpi_gather(double value, double *all);
+/* The peak resident memory of this process so far, MiB. */
+double cli_peak_rss_mib(void);
+/*
+ * Collective on an MPI job (else returns rc): after process 0 made the
+ * start points in *starts with exit code rc, every process gets them (the
+ * others allocate *starts).  An exit code, the same everywhere.
+ */
+int cli_mpi_share_starts(int rc, size_t dim, dg_dataset **starts);
+/*
+ * dg_solve's progress callback on an MPI job: shows progress, and sets
+ * cancel (dg_solve's cancel flag) on every process after the step in which
+ * a signal reached any of them, so all stop together.
+ */
+typedef struct cli_watch {
+    cli_progress *progress;
+    volatile sig_atomic_t cancel;
+} cli_watch;
+void cli_watch_step(void *ctx, size_t done, size_t total);
 
 /* Subcommands: each returns an exit code. */
 int cmd_sample(int argc, char **argv, const char *command_line);

@@ -49,7 +49,8 @@ static int is_mixture_spec(const char *spec)
 {
     if (strncmp(spec, "gmm:", 4) == 0)
         return 1;
-    return strncmp(spec, "synthetic:", 10) == 0 && strncmp(spec + 10, "gmm", 3) != 0;
+    return strncmp(spec, "synthetic:", 10) == 0 && strncmp(spec + 10, "gmm", 3) != 0 &&
+           strncmp(spec + 10, "blobs", 5) != 0;
 }
 
 /* Draws n points of g into a new dataset. */
@@ -102,7 +103,18 @@ static int build_denoiser(const cli_model_options *o, cli_model *m)
         return EXIT_USAGE;
     }
     int status;
-    if (strcmp(kind, "empirical") == 0 && o->adopt_rows) {
+    if (cli_mpi_size() > 1) {
+        /* Each process holds its shard; the denoiser spans them all. */
+        if (strcmp(kind, "empirical") != 0) {
+            cli_error("--denoiser %s needs all the data in one process: only empirical "
+                      "(or gmm, of a mixture) runs on several", kind);
+            return EXIT_USAGE;
+        }
+        status = dg_denoiser_empirical_shard(m->data->x, m->data->n, m->data->dim,
+                                             m->data->total, cli_mpi_comm(), &m->den, &err);
+        if (status == DG_OK)
+            m->data->x = NULL;
+    } else if (strcmp(kind, "empirical") == 0 && o->adopt_rows) {
         /* The denoiser takes the rows over: no second copy of the data. */
         status = dg_denoiser_empirical_adopt(m->data->x, m->data->n, m->data->dim, &m->den, &err);
         if (status == DG_OK)
@@ -132,6 +144,25 @@ static int build_denoiser(const cli_model_options *o, cli_model *m)
     return status == DG_OK ? EXIT_OK : cli_fail(&err);
 }
 
+/* Cuts data, all the rows, down to this process's shard. */
+static int keep_shard(dg_dataset *data, dg_error *err)
+{
+    size_t first, count;
+    dg_data_shard(data->n, DG_EMPIRICAL_SHARD_ROWS, (size_t)cli_mpi_size(),
+                  (size_t)cli_mpi_rank(), &first, &count);
+    double *x = dg_doubles_alloc(count, data->dim);
+    if (!x)
+        return dg_error_set(err, DG_ENOMEM, "cannot allocate %zu × %zu doubles", count,
+                            data->dim);
+    memcpy(x, data->x + first * data->dim, count * data->dim * sizeof *x);
+    dg_doubles_free(data->x);
+    data->x = x;
+    data->total = data->n;
+    data->first = first;
+    data->n = count;
+    return DG_OK;
+}
+
 int cli_model_load_ex(const cli_model_options *o, cli_model *m)
 {
     dg_error err;
@@ -148,19 +179,34 @@ int cli_model_load_ex(const cli_model_options *o, cli_model *m)
         status = dg_error_set(&err, DG_EINVAL, "--samples applies to mixtures (gmm:FILE, "
                                                "synthetic:NAME), not to '%s'", o->spec);
     } else {
-        const dg_data_options dopt = {.limit = o->limit, .isolate_hdf5 = 1};
+        /* On an MPI job each process reads only its shard: whole groups of
+         * the empirical denoiser's chunks, dealt out in order. */
+        const dg_data_options dopt = {.limit = o->limit, .isolate_hdf5 = 1,
+                                      .shard_parts = (size_t)cli_mpi_size(),
+                                      .shard_index = (size_t)cli_mpi_rank(),
+                                      .shard_align = DG_EMPIRICAL_SHARD_ROWS};
         status = dg_data_load(o->spec, &dopt, &m->data, &err);
+    }
+    if (status == DG_OK && mixture && m->data && cli_mpi_size() > 1) {
+        /* Rows drawn from a mixture (--samples): every process drew them
+         * all; it keeps its shard. */
+        status = keep_shard(m->data, &err);
     }
     if (o->announce)
         fprintf(stderr, "\r\033[K"); /* clear the line */
+    int rc = EXIT_OK;
     if (status != DG_OK) {
         cli_model_free(m);
         /* An unknown name or key is a usage error; a mixture that is
          * impossible (K = 0, r > d, negative variances, weights not summing
          * to 1) or a file that cannot be read is a failure. */
-        if (mixture && status != DG_EUNKNOWN)
-            return cli_fail(&err);
-        return cli_fail_spec(&err);
+        rc = mixture && status != DG_EUNKNOWN ? cli_fail(&err) : cli_fail_spec(&err);
+    }
+    /* On an MPI job every process has read its shard, or all stop. */
+    rc = cli_mpi_agree(rc);
+    if (rc != EXIT_OK) {
+        cli_model_free(m);
+        return rc;
     }
     m->dim = m->data ? m->data->dim : dg_gmm_dim(m->population);
     if (o->data_only) {
@@ -171,7 +217,7 @@ int cli_model_load_ex(const cli_model_options *o, cli_model *m)
                   o->samples ? "" : " (draw rows from it with --samples N where offered)");
         return EXIT_USAGE;
     }
-    const int rc = build_denoiser(o, m);
+    rc = cli_mpi_agree(build_denoiser(o, m));
     if (rc != EXIT_OK)
         cli_model_free(m);
     return rc;

@@ -18,12 +18,12 @@
 
 void cli_error(const char *fmt, ...)
 {
+    char line[5000];
     va_list ap;
-    fputs("diffgeo: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    cli_report(line);
 }
 
 int cli_fail_spec(const dg_error *err)
@@ -36,18 +36,22 @@ int cli_fail_spec(const dg_error *err)
 
 int cli_fail(const dg_error *err)
 {
+    if (err->status == DG_EREMOTE)
+        cli_mpi_note_remote();
     cli_error("%s", err->message[0] ? err->message : dg_strerror(err->status));
     return err->status == DG_ECANCELLED ? cli_interrupted_status() : EXIT_FAILED;
 }
 
 int cli_usage_error(const char *command, const char *fmt, ...)
 {
+    char line[5000];
     va_list ap;
-    fputs("diffgeo: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    const int len = vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    fprintf(stderr, " (see 'diffgeo %s --help')\n", command);
+    if (len >= 0 && (size_t)len < sizeof line)
+        snprintf(line + len, sizeof line - (size_t)len, " (see 'diffgeo %s --help')", command);
+    cli_report(line);
     return EXIT_USAGE;
 }
 
@@ -375,7 +379,7 @@ void cli_catch_signals(void)
 void cli_progress_init(cli_progress *p, const char *label)
 {
     p->label = label;
-    p->enabled = isatty(STDERR_FILENO);
+    p->enabled = isatty(STDERR_FILENO) && cli_mpi_rank() == 0;
 }
 
 void cli_progress_update(void *ctx, size_t done, size_t total)

@@ -236,7 +236,10 @@ int cmd_gits(int argc, char **argv, const char *command_line)
     rc = cli_model_load_ex(&mopt, &model);
     if (rc != EXIT_OK)
         goto release;
-    rc = cli_draw_starts(o.c.seed, n, model.dim, o.grid.sigma_max, &starts);
+    /* On an MPI job process 0 draws the warm-up starts and sends them. */
+    rc = cli_mpi_rank() == 0 ? cli_draw_starts(o.c.seed, n, model.dim, o.grid.sigma_max, &starts)
+                             : EXIT_OK;
+    rc = cli_mpi_share_starts(rc, model.dim, &starts);
     if (rc != EXIT_OK)
         goto release;
 
@@ -249,8 +252,14 @@ int cmd_gits(int argc, char **argv, const char *command_line)
         cli_error("cannot allocate the teacher's %zu × %zu × %zu trajectories", T, n, model.dim);
         goto release;
     }
-    const dg_solve_options sopt = {.progress = cli_progress_update, .progress_ctx = &progress,
-                                   .cancel = &cli_interrupted};
+    /* On an MPI job every process runs the teacher in lockstep (the
+     * denoiser spans them) and computes the same costs and table. */
+    const int cluster = cli_mpi_size() > 1;
+    cli_watch watch = {&progress, 0};
+    const dg_solve_options sopt = {
+        .progress = cluster ? cli_watch_step : cli_progress_update,
+        .progress_ctx = cluster ? (void *)&watch : (void *)&progress,
+        .cancel = cluster ? &watch.cancel : &cli_interrupted};
     size_t nfe = 0;
     int status = dg_solve(o.teacher, model.den, tsig, T, n, model.dim, starts->x, traj, den,
                           &sopt, &nfe, &err);
@@ -270,7 +279,10 @@ int cmd_gits(int argc, char **argv, const char *command_line)
     dg_doubles_free(den);
     traj = den = NULL;
     cli_model_release_denoiser(&model);
-    rc = write_schedule(&o, model.denoiser, command_line, tsig, T, C, V, indices, nfe);
+    /* Process 0 writes (main makes every process fail with it). */
+    rc = cli_mpi_rank() == 0
+             ? write_schedule(&o, model.denoiser, command_line, tsig, T, C, V, indices, nfe)
+             : EXIT_OK;
 
 release:
     dg_doubles_free(traj);

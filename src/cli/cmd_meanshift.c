@@ -166,6 +166,12 @@ static int check_combinations(const ms_options *o)
     if (o->set_quantile && o->bandwidth > 0)
         return cli_usage_error(COMMAND, "--quantile estimates the bandwidth: drop it or "
                                         "--bandwidth");
+    /* On an MPI job no process holds all the data: the Gaussian kernel runs
+     * there (the denoiser spans the processes) from starts that are not the
+     * data rows. */
+    if (cli_mpi_size() > 1 && (flat || (!o->anneal && !o->init)))
+        return cli_usage_error(COMMAND, "on several MPI processes only the Gaussian kernel "
+                                        "runs, annealed or from --init points");
     return EXIT_OK;
 }
 
@@ -303,7 +309,7 @@ static void common_attrs(attr_list *l, const ms_options *o, const char *command_
     add_text(l, "mode", o->anneal ? "annealed" : "fixed");
     add_text(l, "init", o->init);
     add_number(l, "n", (double)npoints, 1);
-    add_number(l, "n_data", (double)data->n, 1);
+    add_number(l, "n_data", (double)data->total, 1);
     add_number(l, "dim", (double)data->dim, 1);
 }
 
@@ -314,10 +320,25 @@ static int write_output(const ms_options *o, const attr_list *l, const dg_h5_arr
 {
     dg_error err;
     const dg_h5_write_options wopt = {.cancel = &cli_interrupted};
+    /* On an MPI job process 0 writes (main makes every process fail with it). */
+    if (cli_mpi_rank() > 0)
+        return EXIT_OK;
     return dg_h5_write_file_ex(o->c.output, l->a, l->n, arrays, narrays, ints, nints, &wopt,
                                &err) == DG_OK
                ? EXIT_OK
                : cli_fail(&err);
+}
+
+/* Progress and cancellation of a run: on an MPI job every process stops
+ * after the same iteration (cli_watch). */
+static dg_meanshift_options watched(dg_meanshift_options m, cli_watch *watch)
+{
+    if (cli_mpi_size() > 1) {
+        m.progress = cli_watch_step;
+        m.progress_ctx = watch;
+        m.cancel = &watch->cancel;
+    }
+    return m;
 }
 
 /* size_t values as doubles for an int64 dataset; NULL if short of memory. */
@@ -341,9 +362,13 @@ static int run_fixed(const ms_options *o, const char *command_line, cli_model *m
     const size_t dim = data->dim;
     int rc = EXIT_OK;
     if (o->init) {
-        rc = cli_make_starts(o->init, 0, 0, 0, dim, 0, &starts);
-        if (rc != EXIT_OK)
+        /* On an MPI job process 0 reads them and sends them to all. */
+        rc = cli_mpi_rank() == 0 ? cli_make_starts(o->init, 0, 0, 0, dim, 0, &starts) : EXIT_OK;
+        rc = cli_mpi_share_starts(rc, dim, &starts);
+        if (rc != EXIT_OK) {
+            dg_dataset_free(starts);
             return rc;
+        }
         points = starts;
     }
     const size_t n = points->n;
@@ -354,9 +379,12 @@ static int run_fixed(const ms_options *o, const char *command_line, cli_model *m
                   o->max_iter + 1, n, dim);
         return EXIT_FAILED;
     }
-    const dg_meanshift_options mopt = {.tol = o->tol, .max_iter = o->max_iter,
+    cli_watch watch = {progress, 0};
+    const dg_meanshift_options mopt =
+        watched((dg_meanshift_options){.tol = o->tol, .max_iter = o->max_iter,
                                        .progress = cli_progress_update,
-                                       .progress_ctx = progress, .cancel = &cli_interrupted};
+                                       .progress_ctx = progress, .cancel = &cli_interrupted},
+                &watch);
     size_t iterations = 0;
     dg_error err;
     const int status = dg_meanshift_gaussian(model->den, o->bandwidth, n, dim, points->x,
@@ -390,7 +418,11 @@ static int run_annealed(const ms_options *o, const char *command_line, cli_model
     const size_t nsigmas = o->nsigmas, T = nsigmas - 1, dim = model->dim;
     double *path = NULL, *targets = NULL;
     dg_dataset *starts = NULL;
-    int rc = cli_make_starts(o->init, o->n, o->set_n, o->c.seed, dim, sigmas[0], &starts);
+    /* On an MPI job process 0 makes the starts and sends them to all. */
+    int rc = cli_mpi_rank() == 0
+                 ? cli_make_starts(o->init, o->n, o->set_n, o->c.seed, dim, sigmas[0], &starts)
+                 : EXIT_OK;
+    rc = cli_mpi_share_starts(rc, dim, &starts);
     if (rc != EXIT_OK)
         goto release;
     const size_t n = starts->n;
@@ -401,8 +433,11 @@ static int run_annealed(const ms_options *o, const char *command_line, cli_model
         rc = EXIT_FAILED;
         goto release;
     }
-    const dg_meanshift_options mopt = {.progress = cli_progress_update, .progress_ctx = progress,
-                                       .cancel = &cli_interrupted};
+    cli_watch watch = {progress, 0};
+    const dg_meanshift_options mopt =
+        watched((dg_meanshift_options){.progress = cli_progress_update, .progress_ctx = progress,
+                                       .cancel = &cli_interrupted},
+                &watch);
     dg_error err;
     const int status = dg_meanshift_annealed(model->den, sigmas, nsigmas, n, dim, starts->x,
                                              &mopt, path, targets, &err);

@@ -5,7 +5,9 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 
@@ -29,7 +31,9 @@ static void help(void)
            "                         npy:PATH (NumPy float64, float32 or uint8),\n"
            "                         cifar10:DIR[:train|:test] (the binary batches),\n"
            "                         fashion-mnist[:train|:test], synthetic:gmm[,n=..,d=..,\n"
-           "                         k=..,std=..,seed=..]; images are scaled to [−1, 1];\n"
+           "                         k=..,std=..,seed=..], synthetic:blobs[,...] (the same,\n"
+           "                         made block by block: any shard alone, for mpirun);\n"
+           "                         images are scaled to [−1, 1];\n"
            "                         or a distribution with an exact denoiser:\n"
            "                         gmm:FILE[:/group] (a Gaussian mixture: /weights,\n"
            "                         /means and /covs, /variances or /eigvecs+/eigvals),\n"
@@ -77,7 +81,12 @@ static void help(void)
            "%s"
            "\n"
            "Example (the paper's analysis setting: Euler with 21 timestamps):\n"
-           "  diffgeo sample --data fashion-mnist --solver euler --steps 21 -n 64 -o run.h5\n",
+           "  diffgeo sample --data fashion-mnist --solver euler --steps 21 -n 64 -o run.h5\n"
+           "\n"
+           "Under mpirun or srun (a build with ./configure --with-mpi), each process reads\n"
+           "only its share of the data and the run file is bit-identical to one\n"
+           "process's; /config adds time per step and peak memory per process:\n"
+           "  mpirun -np 4 diffgeo sample --data synthetic:blobs,n=1000000,d=192 -o run.h5\n",
            solvers);
 }
 
@@ -303,6 +312,50 @@ static int make_starts(const sample_options *o, size_t dim, dg_dataset **starts)
     return cli_make_starts(o->init, o->n, o->n_given, o->c.seed, dim, o->grid.sigma_max, starts);
 }
 
+static double seconds_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* What a distributed run measured, for /config and stderr. */
+typedef struct cluster_report {
+    double compute, communication; /* seconds per step, the slowest process */
+    double bytes;                  /* bytes sent per step, the busiest process */
+    double peak_mib;               /* largest peak resident memory of a process */
+    char peaks[512];               /* every process's peak, MiB */
+} cluster_report;
+
+static int report_cluster(double seconds, double comm_seconds, double comm_bytes, size_t steps,
+                          cluster_report *r)
+{
+    const size_t size = (size_t)cli_mpi_size();
+    double *all = malloc(3 * size * sizeof *all);
+    if (!all) {
+        cli_error("out of memory");
+        return EXIT_FAILED;
+    }
+    int rc = cli_mpi_gather(cli_peak_rss_mib(), all);
+    if (rc == EXIT_OK)
+        rc = cli_mpi_gather(comm_seconds, all + size);
+    if (rc == EXIT_OK)
+        rc = cli_mpi_gather(comm_bytes, all + 2 * size);
+    memset(r, 0, sizeof *r);
+    size_t len = 0;
+    for (size_t p = 0; rc == EXIT_OK && p < size; p++) {
+        r->peak_mib = fmax(r->peak_mib, all[p]);
+        r->communication = fmax(r->communication, all[size + p] / (double)steps);
+        r->bytes = fmax(r->bytes, all[2 * size + p] / (double)steps);
+        if (len < sizeof r->peaks)
+            len += (size_t)snprintf(r->peaks + len, sizeof r->peaks - len, "%s%.0f",
+                                    p ? " " : "", all[p]);
+    }
+    r->compute = seconds / (double)steps - r->communication;
+    free(all);
+    return rc;
+}
+
 static int run_sample(int argc, char **argv, const char *command_line, int interpolate)
 {
     sample_options o = {.solver = &dg_solver_heun,
@@ -354,7 +407,9 @@ static int run_sample(int argc, char **argv, const char *command_line, int inter
     if (rc != EXIT_OK)
         goto release;
     const dg_dataset *data = model.data;
-    rc = make_starts(&o, model.dim, &starts);
+    /* On an MPI job process 0 alone reads or draws the start points. */
+    rc = cli_mpi_rank() == 0 ? make_starts(&o, model.dim, &starts) : EXIT_OK;
+    rc = cli_mpi_share_starts(rc, model.dim, &starts);
     if (rc != EXIT_OK)
         goto release;
 
@@ -367,27 +422,52 @@ static int run_sample(int argc, char **argv, const char *command_line, int inter
         goto release;
     }
 
+    const int cluster = cli_mpi_size() > 1;
+    cli_watch watch = {&progress, 0};
     const dg_solve_options sopt = {
         .afs = o.afs,
         .denoise_to_zero = o.denoise_to_zero,
         .threshold = o.threshold,
         .max_order = o.max_order,
-        .progress = cli_progress_update,
-        .progress_ctx = &progress,
-        .cancel = &cli_interrupted,
+        .progress = cluster ? cli_watch_step : cli_progress_update,
+        .progress_ctx = cluster ? (void *)&watch : (void *)&progress,
+        .cancel = cluster ? &watch.cancel : &cli_interrupted,
     };
     size_t nfe = 0;
+    double comm_bytes0, comm_bytes;
+    const double comm0 = cli_mpi_comm_seconds(&comm_bytes0), start = seconds_now();
     int status = dg_solve(o.solver, model.den, sigmas, nsigmas, n, dim, starts->x, traj, denoised,
                           &sopt, &nfe, &err);
+    const double seconds = seconds_now() - start;
+    const double comm = cli_mpi_comm_seconds(&comm_bytes) - comm0;
     cli_progress_done(&progress);
     if (status != DG_OK) {
         rc = cli_fail(&err);
         goto release;
     }
 
-    /* What interpolate and --jump-at add to the run file. */
-    dg_h5_attr extra_config[3];
+    /* What interpolate, --jump-at and a distributed run add to the run file. */
+    dg_h5_attr extra_config[9];
     size_t nconfig = 0;
+    cluster_report cr;
+    if (cluster) {
+        const size_t steps = T > 0 ? T : 1;
+        rc = report_cluster(seconds, comm, comm_bytes - comm_bytes0, steps, &cr);
+        if (rc != EXIT_OK)
+            goto release;
+        extra_config[nconfig++] = (dg_h5_attr){"mpi_processes", NULL, cli_mpi_size(), 1};
+        extra_config[nconfig++] = (dg_h5_attr){"mpi_seconds_compute_per_step", NULL, cr.compute, 0};
+        extra_config[nconfig++] =
+            (dg_h5_attr){"mpi_seconds_communication_per_step", NULL, cr.communication, 0};
+        extra_config[nconfig++] = (dg_h5_attr){"mpi_bytes_sent_per_step", NULL, cr.bytes, 0};
+        extra_config[nconfig++] = (dg_h5_attr){"mpi_peak_memory_mib", cr.peaks, 0, 0};
+        if (!o.c.quiet && cli_mpi_rank() == 0)
+            fprintf(stderr,
+                    "%d processes: per step %.3g s computing, %.3g s communicating, "
+                    "%.3g bytes sent (most by one process); peak memory per process "
+                    "%s MiB\n",
+                    cli_mpi_size(), cr.compute, cr.communication, cr.bytes, cr.peaks);
+    }
     if (o.jump_given)
         extra_config[nconfig++] = (dg_h5_attr){"jump_at", NULL, (double)o.jump_at, 1};
     if (o.interpolate)
@@ -459,8 +539,11 @@ static int run_sample(int argc, char **argv, const char *command_line, int inter
     /* The denoiser (all the data, for D*) goes before libhdf5 needs memory:
      * it crashes on some failed allocations. */
     cli_model_release_denoiser(&model);
+    /* On an MPI job process 0 writes the run file (main makes every process
+     * fail with it). */
     const dg_h5_write_options wopt = {.cancel = &cli_interrupted};
-    rc = dg_h5_write_run_ex(o.c.output, &run, &wopt, &err) == DG_OK ? EXIT_OK : cli_fail(&err);
+    if (cli_mpi_rank() == 0)
+        rc = dg_h5_write_run_ex(o.c.output, &run, &wopt, &err) == DG_OK ? EXIT_OK : cli_fail(&err);
 
 release:
     free(fit_storage);

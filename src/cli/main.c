@@ -13,18 +13,35 @@ typedef struct command {
     const char *name;
     int (*run)(int argc, char **argv, const char *command_line);
     const char *summary;
+    int distributed; /* runs on several MPI processes, the data spread over them */
 } command;
 
 static const command commands[] = {
-    {"sample", cmd_sample, "integrate the probability-flow ODE with an exact denoiser"},
-    {"analyze", cmd_analyze, "add geometric measurements (/metrics) to a run file"},
-    {"info", cmd_info, "summarise a run file or any HDF5 file"},
-    {"table", cmd_table, "print a dataset of a file as columns for gnuplot"},
-    {"schedule", cmd_schedule, "print a σ grid as a table"},
-    {"interpolate", cmd_interpolate, "decode points between two starts (lerp, slerp, rescaled)"},
-    {"gits", cmd_gits, "find a σ schedule by dynamic programming on a teacher (GITS)"},
-    {"meanshift", cmd_meanshift, "mean shift: Gaussian (fixed or annealed) or flat (scikit-learn)"},
+    {"sample", cmd_sample, "integrate the probability-flow ODE with an exact denoiser", 1},
+    {"analyze", cmd_analyze, "add geometric measurements (/metrics) to a run file", 0},
+    {"info", cmd_info, "summarise a run file or any HDF5 file", 0},
+    {"table", cmd_table, "print a dataset of a file as columns for gnuplot", 0},
+    {"schedule", cmd_schedule, "print a σ grid as a table", 0},
+    {"interpolate", cmd_interpolate, "decode points between two starts (lerp, slerp, rescaled)",
+     1},
+    {"gits", cmd_gits, "find a σ schedule by dynamic programming on a teacher (GITS)", 1},
+    {"meanshift", cmd_meanshift, "mean shift: Gaussian (fixed or annealed) or flat (scikit-learn)",
+     1},
 };
+
+/* The command on the processes of an MPI job (one, without MPI); an exit code. */
+static int run_command(const command *c, int argc, char **argv)
+{
+    if (cli_mpi_size() > 1 && !c->distributed) {
+        cli_error("'diffgeo %s' runs on one process: start it without mpirun "
+                  "(sample, interpolate, gits and meanshift run on several)", c->name);
+        return EXIT_USAGE;
+    }
+    char *line = cli_command_line(argc, argv);
+    int rc = c->run(argc - 1, argv + 1, line ? line : argv[1]);
+    free(line);
+    return rc;
+}
 
 static void usage(FILE *out)
 {
@@ -52,7 +69,31 @@ static void usage(FILE *out)
             "Report bugs with the command line and 'diffgeo --version'.\n");
 }
 
+static int dispatch(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+    /* Before any thread exists: MPI starts only under an MPI launcher. */
+    int rc = cli_mpi_start(&argc, &argv);
+    if (rc == EXIT_OK)
+        rc = dispatch(argc, argv);
+    /* Every process of a job ends with the same status; process 0 prints
+     * the first failure's line. */
+    rc = cli_mpi_agree(rc);
+    /* Interrupted, and cleaned up: end by the signal itself (status 130 or
+     * 143 in a shell), so that a calling shell script stops too rather than
+     * taking it for an ordinary failure. */
+    const int sig = cli_interrupted;
+    if (sig && rc == 128 + sig) {
+        fflush(NULL);
+        signal(sig, SIG_DFL);
+        raise(sig);
+    }
+    cli_mpi_end();
+    return rc;
+}
+
+static int dispatch(int argc, char **argv)
 {
     /* GSL's default handler aborts; the library reports statuses instead. */
     gsl_set_error_handler_off();
@@ -79,23 +120,9 @@ int main(int argc, char **argv)
                dg_version());
         return EXIT_OK;
     }
-    for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++) {
-        if (strcmp(argv[1], commands[k].name) == 0) {
-            char *line = cli_command_line(argc, argv);
-            int rc = commands[k].run(argc - 1, argv + 1, line ? line : argv[1]);
-            free(line);
-            /* Interrupted, and cleaned up: end by the signal itself (status
-             * 130 or 143 in a shell), so that a calling shell script stops
-             * too rather than taking it for an ordinary failure. */
-            const int sig = cli_interrupted;
-            if (sig && rc == 128 + sig) {
-                fflush(NULL);
-                signal(sig, SIG_DFL);
-                raise(sig);
-            }
-            return rc;
-        }
-    }
+    for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
+        if (strcmp(argv[1], commands[k].name) == 0)
+            return run_command(&commands[k], argc, argv);
     cli_error("unknown command '%s' (see 'diffgeo --help')", argv[1]);
     return EXIT_USAGE;
 }

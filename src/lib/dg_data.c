@@ -34,6 +34,7 @@ dg_dataset *dg_dataset_alloc(size_t n, size_t dim)
         return NULL;
     }
     data->n = n;
+    data->total = n;
     data->dim = dim;
     return data;
 }
@@ -44,6 +45,30 @@ void dg_dataset_free(dg_dataset *data)
         return;
     dg_doubles_free(data->x);
     free(data);
+}
+
+void dg_data_shard(size_t n, size_t align, size_t parts, size_t part,
+                   size_t *first, size_t *count)
+{
+    const size_t blocks = (n + align - 1) / align;
+    const size_t base = blocks / parts, extra = blocks % parts;
+    const size_t b0 = part * base + (part < extra ? part : extra);
+    const size_t nb = base + (part < extra ? 1 : 0);
+    const size_t begin = b0 * align < n ? b0 * align : n;
+    const size_t end = (b0 + nb) * align < n ? (b0 + nb) * align : n;
+    *first = begin;
+    *count = end - begin;
+}
+
+void dg_data_wanted(const dg_data_options *opt, size_t n, size_t *total,
+                    size_t *first, size_t *count)
+{
+    *total = opt && opt->limit && opt->limit < n ? opt->limit : n;
+    *first = 0;
+    *count = *total;
+    if (opt && opt->shard_parts > 1)
+        dg_data_shard(*total, opt->shard_align ? opt->shard_align : 1, opt->shard_parts,
+                      opt->shard_index, first, count);
 }
 
 int dg_fashion_mnist_path(const char *dir, const char *split, char *path,
@@ -122,8 +147,41 @@ static int parse_gmm_params(const char *text, gmm_params *p, dg_error *err)
  * image of w columns (one row when d is not a square), so that trajectories of
  * a square dimension draw as pictures; points add isotropic noise of scale std.
  */
-static int load_synthetic_gmm(const char *params, size_t limit,
-                              dg_dataset **out, dg_error *err)
+/* The component means of a synthetic mixture, from rng. */
+static void synthetic_means(const gmm_params *p, size_t w, gsl_rng *rng, double *means)
+{
+    for (size_t c = 0; c < p->k; c++) {
+        const double a = gsl_rng_uniform_int(rng, 4) + 0.5;
+        const double b = gsl_rng_uniform_int(rng, 4);
+        const double phi = 2 * M_PI * gsl_rng_uniform(rng);
+        for (size_t j = 0; j < p->d; j++) {
+            const double r = (double)(j / w), col = (double)(j % w);
+            means[c * p->d + j] = 0.8 * cos(2 * M_PI * (a * r + b * col) / (double)w + phi);
+        }
+    }
+}
+
+/* The stream of block b of synthetic:blobs: a seed that differs for every
+ * (seed, b) pair a run can use, mixed so that neighbouring blocks' streams
+ * do not start alike (splitmix64's finaliser). */
+static unsigned long block_seed(unsigned long seed, size_t b)
+{
+    unsigned long long z = (unsigned long long)seed * 0x9E3779B97F4A7C15ULL + b + 1;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return (unsigned long)(z ^ (z >> 31));
+}
+
+/*
+ * Component means are smooth patterns, 0.8 cos(2π(a r + b c)/w + φ) over an
+ * image of w columns (one row when d is not a square), so that trajectories of
+ * a square dimension draw as pictures; points add isotropic noise of scale std.
+ * synthetic:gmm draws all rows from one stream; synthetic:blobs (indexed)
+ * draws block b of DG_SYNTHETIC_BLOCK rows from its own stream, so that
+ * only the rows opt asks for are made.
+ */
+static int load_synthetic(const char *name, const char *params, int indexed,
+                          const dg_data_options *opt, dg_dataset **out, dg_error *err)
 {
     gmm_params p = {2000, 64, 6, 0.15, 0};
     int status = parse_gmm_params(params, &p, err);
@@ -133,32 +191,55 @@ static int load_synthetic_gmm(const char *params, size_t limit,
     const int square = w * w == p.d && p.d > 1;
     if (!square)
         w = p.d;
-    const size_t keep = limit && limit < p.n ? limit : p.n;
+    size_t total, first, keep;
+    dg_data_wanted(opt, p.n, &total, &first, &keep);
+    if (!indexed)
+        keep += first; /* one stream: the rows before the shard are drawn too */
 
     dg_dataset *data = dg_dataset_alloc(keep, p.d);
     double *means = dg_doubles_alloc(p.k, p.d);
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     if (!data || !means || !rng) {
-        status = dg_error_set(err, DG_ENOMEM, "synthetic:gmm: out of memory");
+        status = dg_error_set(err, DG_ENOMEM, "synthetic:%s: out of memory (%zu × %zu doubles)",
+                              name, keep, p.d);
         goto release;
     }
     gsl_rng_set(rng, p.seed);
-    for (size_t c = 0; c < p.k; c++) {
-        const double a = gsl_rng_uniform_int(rng, 4) + 0.5;
-        const double b = gsl_rng_uniform_int(rng, 4);
-        const double phi = 2 * M_PI * gsl_rng_uniform(rng);
-        for (size_t j = 0; j < p.d; j++) {
-            const double r = (double)(j / w), col = (double)(j % w);
-            means[c * p.d + j] = 0.8 * cos(2 * M_PI * (a * r + b * col) / (double)w + phi);
+    synthetic_means(&p, w, rng, means);
+    if (indexed) {
+        for (size_t i = first; i < first + keep; i++) {
+            if (i == first || i % DG_SYNTHETIC_BLOCK == 0) {
+                const size_t b = i / DG_SYNTHETIC_BLOCK;
+                gsl_rng_set(rng, block_seed(p.seed, b));
+                /* Draw the block's rows before i, to keep each row's values. */
+                for (size_t s = b * DG_SYNTHETIC_BLOCK; s < i; s++) {
+                    (void)gsl_rng_uniform_int(rng, p.k);
+                    for (size_t j = 0; j < p.d; j++)
+                        (void)gsl_ran_gaussian_ziggurat(rng, p.std);
+                }
+            }
+            const double *mu = means + gsl_rng_uniform_int(rng, p.k) * p.d;
+            double *x = data->x + (i - first) * p.d;
+            for (size_t j = 0; j < p.d; j++)
+                x[j] = mu[j] + gsl_ran_gaussian_ziggurat(rng, p.std);
         }
+        data->first = first;
     }
     /* Rows are drawn in order, so the first `limit` rows do not depend on n. */
-    for (size_t i = 0; i < keep; i++) {
+    for (size_t i = 0; !indexed && i < keep; i++) {
         const double *mu = means + gsl_rng_uniform_int(rng, p.k) * p.d;
         double *x = data->x + i * p.d;
         for (size_t j = 0; j < p.d; j++)
             x[j] = mu[j] + gsl_ran_gaussian_ziggurat(rng, p.std);
     }
+    if (!indexed && first > 0) {
+        /* Keep the shard alone. */
+        keep -= first;
+        memmove(data->x, data->x + first * p.d, keep * p.d * sizeof *data->x);
+        data->n = keep;
+        data->first = first;
+    }
+    data->total = total;
     if (square) {
         data->image_rank = 2;
         data->image_shape[0] = data->image_shape[1] = w;
@@ -206,20 +287,19 @@ static int split_at_last(const char *rest, const char *sep, char *head,
 /* dg_h5_read_rows as a dg_h5_reader, for dg_h5_isolated. */
 typedef struct h5_rows {
     const char *path, *name;
-    size_t limit;
+    const dg_data_options *opt;
     dg_dataset **out;
 } h5_rows;
 
 static int read_h5_rows(void *ctx, dg_error *err)
 {
     const h5_rows *r = ctx;
-    return dg_h5_read_rows(r->path, r->name, r->limit, r->out, err);
+    return dg_h5_read_shard(r->path, r->name, r->opt, r->out, err);
 }
 
 int dg_data_load(const char *spec, const dg_data_options *opt,
                  dg_dataset **out, dg_error *err)
 {
-    const size_t limit = opt ? opt->limit : 0;
     char path[4096];
     *out = NULL;
 
@@ -227,7 +307,7 @@ int dg_data_load(const char *spec, const dg_data_options *opt,
         const char *name;
         if (split_at_last(spec + 3, ":/", path, sizeof path, &name) != DG_OK)
             return dg_error_set(err, DG_EINVAL, "bad data spec '%s': expected h5:PATH[:/dataset]", spec);
-        h5_rows rows = {path, name, limit, out};
+        h5_rows rows = {path, name, opt, out};
         if (opt && opt->isolate_hdf5)
             return dg_h5_isolated(path, read_h5_rows, &rows, err);
         return read_h5_rows(&rows, err);
@@ -235,12 +315,12 @@ int dg_data_load(const char *spec, const dg_data_options *opt,
     if (starts_with(spec, "idx:")) {
         if (spec[4] == '\0')
             return dg_error_set(err, DG_EINVAL, "bad data spec '%s': expected idx:PATH", spec);
-        return dg_load_idx(spec + 4, limit, out, err);
+        return dg_load_idx(spec + 4, opt, out, err);
     }
     if (starts_with(spec, "npy:")) {
         if (spec[4] == '\0')
             return dg_error_set(err, DG_EINVAL, "bad data spec '%s': expected npy:PATH", spec);
-        return dg_load_npy(spec + 4, limit, out, err);
+        return dg_load_npy(spec + 4, opt, out, err);
     }
     if (strcmp(spec, "cifar10") == 0 || starts_with(spec, "cifar10:")) {
         /* A directory whose name holds ':' needs the split spelt out. */
@@ -249,7 +329,7 @@ int dg_data_load(const char *spec, const dg_data_options *opt,
             split_at_last(spec + 8, ":", path, sizeof path, &split) != DG_OK)
             return dg_error_set(err, DG_EINVAL,
                                 "bad data spec '%s': expected cifar10:DIR[:train|:test]", spec);
-        return dg_load_cifar10(path, split ? split : "train", limit, out, err);
+        return dg_load_cifar10(path, split ? split : "train", opt, out, err);
     }
     if (strcmp(spec, "fashion-mnist") == 0 || starts_with(spec, "fashion-mnist:")) {
         const char *split = spec[13] ? spec + 14 : "train";
@@ -261,14 +341,19 @@ int dg_data_load(const char *spec, const dg_data_options *opt,
             return dg_error_set(err, DG_EIO,
                                 "cannot open %s: %s (install the Debian package dataset-fashion-mnist)",
                                 path, strerror(errno));
-        return dg_load_idx(path, limit, out, err);
+        return dg_load_idx(path, opt, out, err);
     }
     if (strcmp(spec, "synthetic:gmm") == 0)
-        return load_synthetic_gmm("", limit, out, err);
+        return load_synthetic("gmm", "", 0, opt, out, err);
     if (starts_with(spec, "synthetic:gmm,"))
-        return load_synthetic_gmm(spec + 14, limit, out, err);
+        return load_synthetic("gmm", spec + 14, 0, opt, out, err);
+    if (strcmp(spec, "synthetic:blobs") == 0)
+        return load_synthetic("blobs", "", 1, opt, out, err);
+    if (starts_with(spec, "synthetic:blobs,"))
+        return load_synthetic("blobs", spec + 16, 1, opt, out, err);
     if (starts_with(spec, "synthetic:"))
-        return dg_error_set(err, DG_EUNKNOWN, "unknown synthetic dataset '%s' (synthetic:gmm)",
+        return dg_error_set(err, DG_EUNKNOWN,
+                            "unknown synthetic dataset '%s' (synthetic:gmm, synthetic:blobs)",
                             spec + 10);
     return dg_error_set(err, DG_EUNKNOWN,
                         "unknown data spec '%s' (h5:PATH, idx:PATH, npy:PATH, cifar10:DIR, "

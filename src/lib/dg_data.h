@@ -19,6 +19,12 @@
  *                        holding ':' needs the split spelt out
  *   fashion-mnist[:train|:test]
  *                        the IDX files of Debian's dataset-fashion-mnist
+ *   synthetic:blobs[,key=value...]
+ *                        the same kind of mixture (keys n, d, k, std, seed)
+ *                        drawn so that any row can be made alone: block b
+ *                        of DG_SYNTHETIC_BLOCK rows has its own random
+ *                        stream, seeded from (seed, b), so a shard of a
+ *                        dataset of any size is made without the rest
  *   synthetic:gmm[,key=value...]
  *                        a built-in Gaussian mixture drawn with GSL's RNG:
  *                        n (rows, 2000), d (dimension, 64), k (components, 6),
@@ -42,8 +48,13 @@
  */
 #define DG_IMAGE_RANK_MAX 3
 
+/* Rows of synthetic:blobs drawn from one random stream. */
+#define DG_SYNTHETIC_BLOCK 512
+
 typedef struct dg_dataset {
-    size_t n;        /* number of rows */
+    size_t n;        /* number of rows held */
+    size_t total;    /* rows of the whole (limited) source; n unless a shard */
+    size_t first;    /* index of the first row held in the source; 0 unless a shard */
     size_t dim;      /* doubles per row */
     double *x;       /* n × dim, row-major, owned by the dataset */
     size_t image_rank;                     /* 0 when rows are not images */
@@ -52,6 +63,10 @@ typedef struct dg_dataset {
 
 typedef struct dg_data_options {
     size_t limit;     /* keep the first `limit` rows; 0 keeps all */
+    /* Shards: with shard_parts > 1, load only part shard_index of the
+     * (limited) rows as dg_data_shard deals them out in blocks of
+     * shard_align rows (≥ 1); the dataset's total and first say which. */
+    size_t shard_parts, shard_index, shard_align;
     int isolate_hdf5; /* nonzero: read h5: specs through dg_h5_isolated, so
                          that a crash inside libhdf5 is an error (DG_EFORMAT)
                          rather than the end of the process */
@@ -72,6 +87,16 @@ dg_dataset *dg_dataset_alloc(size_t n, size_t dim);
 
 /* Releases a dataset; NULL is a no-op. */
 void dg_dataset_free(dg_dataset *data);
+
+/*
+ * The rows [*first, *first + *count) of n that part `part` of `parts` holds
+ * when whole blocks of `align` rows are dealt out in order, the first
+ * n/align mod parts parts getting one more; part 0 always gets the first
+ * block.  A part may get no rows (*count = 0) when blocks are fewer than
+ * parts.
+ */
+void dg_data_shard(size_t n, size_t align, size_t parts, size_t part,
+                   size_t *first, size_t *count);
 
 /* The path of a split of Fashion-MNIST ("train" or "test") under dir. */
 int dg_fashion_mnist_path(const char *dir, const char *split, char *path,

@@ -183,7 +183,7 @@ static uint64_t gzip_length(const char *path)
     return total;
 }
 
-int dg_load_idx(const char *path, size_t limit, dg_dataset **out,
+int dg_load_idx(const char *path, const dg_data_options *opt, dg_dataset **out,
                 dg_error *err)
 {
     struct stat st;
@@ -268,12 +268,19 @@ int dg_load_idx(const char *path, size_t limit, dg_dataset **out,
                               path, n, dim);
         goto close_file;
     }
-    const size_t keep = limit && limit < n ? limit : n;
+    size_t total, first, keep;
+    dg_data_wanted(opt, n, &total, &first, &keep);
     data = dg_dataset_alloc(keep, dim);
     row = malloc(dim * elem);
     if (!data || !row) {
         status = dg_error_set(err, DG_ENOMEM, "%s: cannot allocate %zu × %zu doubles",
                               path, keep, dim);
+        goto close_file;
+    }
+    /* gzseek reads forward through a compressed file, keeping nothing. */
+    if (first > 0 && gzseek(gz, (z_off_t)(first * dim * elem), SEEK_CUR) < 0) {
+        status = dg_error_set(err, DG_EFORMAT, "%s: truncated IDX file before row %zu", path,
+                              first);
         goto close_file;
     }
     for (size_t i = 0; i < keep; i++) {
@@ -284,7 +291,9 @@ int dg_load_idx(const char *path, size_t limit, dg_dataset **out,
         decode_elems(type, row, dim, data->x + i * dim);
     }
     set_image_shape(data, rank, shape);
-    status = dg_check_finite(data->x, keep, dim, path, err);
+    data->total = total;
+    data->first = first;
+    status = dg_check_finite_rows(data->x, keep, dim, first, path, err);
 
 close_file:
     gzclose(gz);
@@ -657,7 +666,8 @@ int dg_npy_parse_header(const unsigned char *buf, size_t len,
     return npy_check(&f, end, file_size, what, h, err);
 }
 
-int dg_load_npy(const char *path, size_t limit, dg_dataset **out, dg_error *err)
+int dg_load_npy(const char *path, const dg_data_options *opt, dg_dataset **out,
+                dg_error *err)
 {
     FILE *f;
     uint64_t size = 0;
@@ -688,7 +698,8 @@ int dg_load_npy(const char *path, size_t limit, dg_dataset **out, dg_error *err)
     status = dg_npy_parse_header(head, end, size, path, &h, err);
     if (status != DG_OK)
         goto close_file;
-    const size_t keep = limit && limit < h.shape[0] ? limit : h.shape[0];
+    size_t total, first, keep;
+    dg_data_wanted(opt, h.shape[0], &total, &first, &keep);
     data = dg_dataset_alloc(keep, h.dim);
     if (!data) {
         status = dg_error_set(err, DG_ENOMEM,
@@ -696,14 +707,19 @@ int dg_load_npy(const char *path, size_t limit, dg_dataset **out, dg_error *err)
                               keep, h.dim);
         goto close_file;
     }
-    if (read_elems(f, h.type, keep * h.dim, data->x) != 0) {
+    /* npy_check saw the whole array within the file: the offset fits. */
+    const uint64_t offset = h.data_offset + (uint64_t)first * h.dim * elem_size(h.type);
+    if (fseeko(f, (off_t)offset, SEEK_SET) != 0 ||
+        read_elems(f, h.type, keep * h.dim, data->x) != 0) {
         status = dg_error_set(
             err, DG_EIO, "%s: cannot read the array data: %s", path,
             ferror(f) ? strerror(errno) : "unexpected end of file");
         goto close_file;
     }
     set_image_shape(data, h.rank, h.shape);
-    status = dg_check_finite(data->x, keep, h.dim, path, err);
+    data->total = total;
+    data->first = first;
+    status = dg_check_finite_rows(data->x, keep, h.dim, first, path, err);
 
 close_file:
     fclose(f);
@@ -738,7 +754,7 @@ static int cifar_path(const char *dir, bool train, size_t k, char *path,
     return DG_OK;
 }
 
-int dg_load_cifar10(const char *dir, const char *split, size_t limit,
+int dg_load_cifar10(const char *dir, const char *split, const dg_data_options *opt,
                     dg_dataset **out, dg_error *err)
 {
     const bool train = strcmp(split, "train") == 0;
@@ -777,10 +793,9 @@ int dg_load_cifar10(const char *dir, const char *split, size_t limit,
         records[k] = size / CIFAR_RECORD;
         total += records[k];
     }
-    const size_t keep = limit && limit < total ? limit
-                        : total <= SIZE_MAX    ? (size_t)total
-                                               : 0;
-    data = keep ? dg_dataset_alloc(keep, CIFAR_PIXELS) : NULL;
+    size_t rows, first, keep;
+    dg_data_wanted(opt, total <= SIZE_MAX ? (size_t)total : 0, &rows, &first, &keep);
+    data = rows ? dg_dataset_alloc(keep, CIFAR_PIXELS) : NULL;
     if (!data) {
         status = dg_error_set(err, DG_ENOMEM,
                               "%s: cannot allocate %llu × %d doubles", dir,
@@ -789,8 +804,18 @@ int dg_load_cifar10(const char *dir, const char *split, size_t limit,
         goto close_files;
     }
     size_t row = 0;
+    uint64_t skip = first;
     for (size_t k = 0; k < nfiles && row < keep; k++) {
-        for (uint64_t r = 0; r < records[k] && row < keep; r++, row++) {
+        /* Records before `first` are skipped by their byte offset. */
+        const uint64_t r0 = skip < records[k] ? skip : records[k];
+        skip -= r0;
+        if (r0 > 0 && fseeko(files[k], (off_t)(r0 * CIFAR_RECORD), SEEK_SET) != 0) {
+            cifar_path(dir, train, k, path, sizeof path, NULL);
+            status = dg_error_set(err, DG_EIO, "%s: cannot seek to record %llu", path,
+                                  (unsigned long long)r0);
+            goto close_files;
+        }
+        for (uint64_t r = r0; r < records[k] && row < keep; r++, row++) {
             unsigned char rec[CIFAR_RECORD];
             if (fread(rec, 1, sizeof rec, files[k]) != sizeof rec) {
                 cifar_path(dir, train, k, path, sizeof path, NULL);
@@ -805,6 +830,8 @@ int dg_load_cifar10(const char *dir, const char *split, size_t limit,
     }
     const size_t shape[4] = {keep, CIFAR_CHANNELS, CIFAR_SIDE, CIFAR_SIDE};
     set_image_shape(data, 4, shape);
+    data->total = rows;
+    data->first = first;
 
 close_files:
     for (size_t k = 0; k < nfiles; k++)

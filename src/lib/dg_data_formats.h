@@ -18,19 +18,29 @@
 #include "dg_status.h"
 
 /*
- * The loaders: limit > 0 keeps the first `limit` rows and reads no further.
+ * The rows a loader keeps of a source of n rows under opt (NULL: all): the
+ * first opt->limit of them (*total), of which the shard [*first, *first +
+ * *count) that dg_data_shard gives when opt->shard_parts > 1.
+ */
+void dg_data_wanted(const dg_data_options *opt, size_t n, size_t *total,
+                    size_t *first, size_t *count);
+
+/*
+ * The loaders: they keep the rows dg_data_wanted names and read no others
+ * (a later shard is reached by its byte offset, or by reading forward
+ * through a gzip stream).
  * Return DG_OK with *out owned by the caller, or DG_EIO (cannot open or
  * read), DG_EFORMAT (malformed, truncated, unsupported type or rank),
  * DG_ENONFINITE (NaN or Inf), DG_ENOMEM; nothing is allocated on failure.
  */
-int dg_load_idx(const char *path, size_t limit, dg_dataset **out,
+int dg_load_idx(const char *path, const dg_data_options *opt, dg_dataset **out,
                 dg_error *err);
 
 /*
  * NumPy .npy, versions 1.0 to 3.0, of dtype '<f8', '>f8', '<f4', '>f4' or
  * '|u1' in C order; rank ≥ 2 with rows first (see dg_npy_parse_header).
  */
-int dg_load_npy(const char *path, size_t limit, dg_dataset **out,
+int dg_load_npy(const char *path, const dg_data_options *opt, dg_dataset **out,
                 dg_error *err);
 
 /*
@@ -43,7 +53,7 @@ int dg_load_npy(const char *path, size_t limit, dg_dataset **out,
  * split is opened and sized before anything is allocated.  DG_EUNKNOWN for
  * another split.
  */
-int dg_load_cifar10(const char *dir, const char *split, size_t limit,
+int dg_load_cifar10(const char *dir, const char *split, const dg_data_options *opt,
                     dg_dataset **out, dg_error *err);
 
 /*

@@ -4,6 +4,8 @@
 #include "dg_denoiser.h"
 
 #include <float.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,8 +81,214 @@ void dg_denoiser_free(dg_denoiser *den)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Empirical denoiser: chunk records and their reduction tree               */
+/* The reduction tree over chunk indices                                    */
 /* ------------------------------------------------------------------------ */
+
+/*
+ * The tree over the chunks [0, C) of the whole dataset: a node [lo, hi) of
+ * more than one chunk has the children [lo, lo + p) and [lo + p, hi), p the
+ * largest power of two below hi − lo.  It is the tree of a binary counter
+ * over chunk indices (aligned blocks of 2^k chunks as soon as both halves
+ * exist, then the remainder merged smallest first); its shape depends only
+ * on C.  A process holding the chunks [first, end) builds the largest nodes
+ * inside its range from a stack; the nodes that span processes are built by
+ * messages between their children's owners (tree_span), so every merge has
+ * the same operands, in the same order, as in a single process.
+ */
+static size_t tree_split(size_t lo, size_t hi)
+{
+    size_t p = 1;
+    while (2 * p < hi - lo)
+        p *= 2;
+    return lo + p;
+}
+
+/* True if [lo, hi) is a node of the tree over [0, nchunks). */
+static bool tree_is_node(size_t lo, size_t hi, size_t nchunks)
+{
+    const size_t n = hi - lo;
+    if ((n & (n - 1)) == 0)
+        return lo % n == 0;
+    if (hi != nchunks)
+        return false;
+    size_t span = 1; /* the smallest power of two above n */
+    while (span < n)
+        span *= 2;
+    return lo % span == 0;
+}
+
+/* The operation of a tree on its payloads (opaque blocks of bytes). */
+typedef struct tree_ops {
+    void (*merge)(const void *ctx, void *a, const void *b); /* a ← a ⊕ b */
+    size_t (*bytes)(const void *ctx);                      /* used bytes of a payload */
+} tree_ops;
+
+/* Enough for any range of chunks: sizes rise, then fall, along the stack. */
+#define TREE_DEPTH_MAX (2 * 64 + 2)
+
+typedef struct tree {
+    size_t nchunks;           /* C: chunks of the whole dataset */
+    size_t first, end;        /* the chunks held here */
+    const dg_comm *comm;      /* NULL: every chunk is here */
+    size_t *rank_first;       /* first chunk of each process; size + 1 entries */
+    size_t capacity;          /* stack entries */
+    size_t depth;             /* entries in use */
+    size_t lo[TREE_DEPTH_MAX], hi[TREE_DEPTH_MAX]; /* the node of each entry */
+    double *storage;          /* capacity + 1 payloads */
+    size_t payload;           /* bytes per payload */
+} tree;
+
+static void *tree_slot(const tree *t, size_t i)
+{
+    return (unsigned char *)t->storage + i * t->payload;
+}
+
+/* Entries needed to push the chunks [first, end) (a dry run of tree_push). */
+static size_t tree_depth_needed(size_t first, size_t end, size_t nchunks)
+{
+    size_t lo[TREE_DEPTH_MAX], hi[TREE_DEPTH_MAX], depth = 0, most = 1;
+    for (size_t j = first; j < end; j++) {
+        lo[depth] = j;
+        hi[depth++] = j + 1;
+        if (depth > most)
+            most = depth;
+        while (depth >= 2 && tree_is_node(lo[depth - 2], hi[depth - 1], nchunks) &&
+               tree_split(lo[depth - 2], hi[depth - 1]) == hi[depth - 2]) {
+            hi[depth - 2] = hi[depth - 1];
+            depth--;
+        }
+    }
+    return most;
+}
+
+/*
+ * Sets up the tree of this process (the chunks of all processes follow from
+ * n_total by dg_data_shard) with payloads of `payload` bytes.
+ */
+static int tree_init(tree *t, size_t n_total, const dg_comm *comm, size_t payload)
+{
+    const size_t size = comm ? (size_t)comm->size : 1, me = comm ? (size_t)comm->rank : 0;
+    t->nchunks = (n_total + DG_EMPIRICAL_CHUNK - 1) / DG_EMPIRICAL_CHUNK;
+    t->comm = comm && comm->size > 1 ? comm : NULL;
+    t->rank_first = malloc((size + 1) * sizeof *t->rank_first);
+    if (!t->rank_first)
+        return DG_ENOMEM;
+    for (size_t r = 0; r < size; r++) {
+        size_t first, count;
+        dg_data_shard(n_total, DG_EMPIRICAL_SHARD_ROWS, size, r, &first, &count);
+        /* An empty shard starts at n_total: past the last chunk. */
+        t->rank_first[r] = (first + DG_EMPIRICAL_CHUNK - 1) / DG_EMPIRICAL_CHUNK;
+    }
+    t->rank_first[size] = t->nchunks;
+    t->first = t->rank_first[me];
+    t->end = t->rank_first[me + 1];
+    t->capacity = tree_depth_needed(t->first, t->end, t->nchunks);
+    t->payload = payload;
+    t->depth = 0;
+    t->storage = dg_doubles_alloc(t->capacity + 1, (payload + sizeof(double) - 1) / sizeof(double));
+    return t->storage ? DG_OK : DG_ENOMEM;
+}
+
+static void tree_release(tree *t)
+{
+    free(t->rank_first);
+    dg_doubles_free(t->storage);
+    t->rank_first = NULL;
+    t->storage = NULL;
+}
+
+/* Pushes the payload of chunk j (in chunk order) and merges complete nodes. */
+static void tree_push(tree *t, const tree_ops *ops, const void *ctx, size_t j,
+                      const void *leaf)
+{
+    memcpy(tree_slot(t, t->depth), leaf, ops->bytes(ctx));
+    t->lo[t->depth] = j;
+    t->hi[t->depth++] = j + 1;
+    while (t->depth >= 2 && tree_is_node(t->lo[t->depth - 2], t->hi[t->depth - 1], t->nchunks) &&
+           tree_split(t->lo[t->depth - 2], t->hi[t->depth - 1]) == t->hi[t->depth - 2]) {
+        ops->merge(ctx, tree_slot(t, t->depth - 2), tree_slot(t, t->depth - 1));
+        t->hi[t->depth - 2] = t->hi[t->depth - 1];
+        t->depth--;
+    }
+}
+
+static size_t tree_owner(const tree *t, size_t chunk)
+{
+    size_t r = 0;
+    while (t->rank_first[r + 1] <= chunk)
+        r++;
+    return r;
+}
+
+static size_t tree_find(const tree *t, size_t lo)
+{
+    for (size_t i = 0; i < t->depth; i++)
+        if (t->lo[i] == lo)
+            return i;
+    return SIZE_MAX;
+}
+
+/*
+ * Builds node [lo, hi) where it spans processes: its value ends up at the
+ * owner of chunk lo, in the entry that starts at lo.  Every process walks
+ * the same nodes in the same order, so sends and receives pair up.
+ */
+static int tree_span(tree *t, const tree_ops *ops, const void *ctx, size_t lo, size_t hi)
+{
+    const size_t a = tree_owner(t, lo);
+    if (a == tree_owner(t, hi - 1))
+        return DG_OK;
+    const size_t mid = tree_split(lo, hi);
+    int status = tree_span(t, ops, ctx, lo, mid);
+    if (status == DG_OK)
+        status = tree_span(t, ops, ctx, mid, hi);
+    const size_t b = tree_owner(t, mid), me = (size_t)t->comm->rank;
+    if (status != DG_OK || (me != a && me != b))
+        return status;
+    const size_t bytes = ops->bytes(ctx);
+    if (me != a) {
+        const size_t k = tree_find(t, mid);
+        t->lo[k] = SIZE_MAX;
+        return t->comm->send(t->comm->state, tree_slot(t, k), bytes, (int)a);
+    }
+    const size_t i = tree_find(t, lo);
+    void *right = tree_slot(t, t->capacity);
+    if (a == b) {
+        const size_t k = tree_find(t, mid);
+        right = tree_slot(t, k);
+        t->lo[k] = SIZE_MAX;
+    } else {
+        status = t->comm->recv(t->comm->state, right, bytes, (int)b);
+    }
+    if (status == DG_OK) {
+        ops->merge(ctx, tree_slot(t, i), right);
+        t->hi[i] = hi;
+    }
+    return status;
+}
+
+/*
+ * Completes the tree after every chunk held here was pushed.  *root is the
+ * payload of the whole tree on the process that holds chunk 0 (process 0),
+ * NULL elsewhere; the stack is empty again afterwards.
+ */
+static int tree_finish(tree *t, const tree_ops *ops, const void *ctx, void **root)
+{
+    *root = NULL;
+    int status = DG_OK;
+    if (t->comm)
+        status = tree_span(t, ops, ctx, 0, t->nchunks);
+    if (status == DG_OK && t->first == 0 && t->end > 0)
+        *root = tree_slot(t, tree_find(t, 0));
+    t->depth = 0;
+    return status;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Empirical denoiser: chunk records                                        */
+/* ------------------------------------------------------------------------ */
+
+#define QB DG_EMPIRICAL_QUERY_BLOCK
 
 /*
  * The partial result of one subtree of chunks for a block of queries, with
@@ -88,6 +296,8 @@ void dg_denoiser_free(dg_denoiser *den)
  *   max[q]    the largest raw logit, −INFINITY for an empty subtree
  *   sum_w[q]  Σ exp((ℓ − max)/σ²)
  *   sum_wy    Σ exp((ℓ − max)/σ²) (y − μ), one row of dim per query
+ * A record is stored as one payload of QB (dim + 2) doubles: max, sum_w,
+ * then the rows of sum_wy, so that its used part is contiguous.
  */
 typedef struct record {
     double *max;
@@ -95,31 +305,17 @@ typedef struct record {
     double *sum_wy;
 } record;
 
-/* The binary counter over chunk indices needs one level per bit of nchunks. */
-#define STACK_LEVELS_MAX 64
+static record record_at(void *payload)
+{
+    double *p = payload;
+    return (record){p, p + QB, p + 2 * QB};
+}
 
-typedef struct empirical {
-    size_t n, dim;
-    size_t nchunks;
-    double *y;            /* n × dim, centred: y_i − μ */
-    double *mean;         /* μ, dim */
-    double *half_sqnorm;  /* ½‖y_i − μ‖², n */
-    double *chunk_radius; /* max_i ‖y_i − μ‖ over each chunk, nchunks */
-    double radius;        /* max over all rows */
-
-    /* Scratch for one block of queries; sized once at allocation. */
-    double *xc;             /* queries − μ, QUERY_BLOCK × dim */
-    double *running_max;    /* largest logit per query over the groups reduced so far */
-    double *xc_sqnorm;      /* ‖x − μ‖², QUERY_BLOCK */
-    unsigned char *exact;   /* per query: recompute logits from differences */
-    size_t nslots;          /* chunks computed concurrently */
-    record *slot;           /* one leaf record per concurrent chunk */
-    double *logits;         /* nslots × QUERY_BLOCK × CHUNK */
-    size_t nlevels;
-    record *stack;          /* binary-counter stack of subtree records */
-    unsigned *stack_level;  /* subtree of 2^level chunks */
-    double *block_storage;  /* everything above, in one allocation */
-} empirical;
+/* What a merge of records needs to know. */
+typedef struct record_ctx {
+    size_t nq, dim;
+    double sigma2;
+} record_ctx;
 
 /* exp((ℓ − max)/σ²) without 0/0 when σ² underflows to zero. */
 static inline double scaled_weight(double delta, double sigma2)
@@ -128,14 +324,16 @@ static inline double scaled_weight(double delta, double sigma2)
 }
 
 /*
- * a ← a ⊕ b for nq queries.  The operation is bitwise commutative (max,
- * products and one sum of two terms), and an empty record (max = −∞) is its
- * identity, so the result depends only on the shape of the tree.
+ * a ← a ⊕ b.  The operation is bitwise commutative (max, products and one
+ * sum of two terms), and an empty record (max = −∞) is its identity, so the
+ * result depends only on the shape of the tree.
  */
-static void record_merge(record a, record b, size_t nq, size_t dim,
-                         double sigma2)
+static void record_merge(const void *ctx, void *pa, const void *pb)
 {
-    for (size_t q = 0; q < nq; q++) {
+    const record_ctx *c = ctx;
+    const record a = record_at(pa), b = record_at((void *)pb);
+    const size_t dim = c->dim;
+    for (size_t q = 0; q < c->nq; q++) {
         const double ma = a.max[q], mb = b.max[q];
         if (mb == -INFINITY)
             continue;
@@ -148,8 +346,8 @@ static void record_merge(record a, record b, size_t nq, size_t dim,
             continue;
         }
         const double m = fmax(ma, mb);
-        const double ca = scaled_weight(ma - m, sigma2);
-        const double cb = scaled_weight(mb - m, sigma2);
+        const double ca = scaled_weight(ma - m, c->sigma2);
+        const double cb = scaled_weight(mb - m, c->sigma2);
         a.max[q] = m;
         a.sum_w[q] = ca * a.sum_w[q] + cb * b.sum_w[q];
         for (size_t k = 0; k < dim; k++)
@@ -157,48 +355,46 @@ static void record_merge(record a, record b, size_t nq, size_t dim,
     }
 }
 
-static void record_copy(record to, record from, size_t nq, size_t dim)
+static size_t record_bytes(const void *ctx)
 {
-    memcpy(to.max, from.max, nq * sizeof *to.max);
-    memcpy(to.sum_w, from.sum_w, nq * sizeof *to.sum_w);
-    memcpy(to.sum_wy, from.sum_wy, nq * dim * sizeof *to.sum_wy);
+    const record_ctx *c = ctx;
+    return (2 * QB + c->nq * c->dim) * sizeof(double);
 }
 
-/*
- * Pushes the record of the next chunk, in chunk order, onto the
- * binary-counter stack: two subtrees of 2^k chunks merge as soon as both
- * exist, exactly as the carries of a binary increment.
- */
-static void stack_push(empirical *e, size_t *depth, record leaf, size_t nq,
-                       double sigma2)
-{
-    record carry = leaf;
-    unsigned level = 0;
-    while (*depth > 0 && e->stack_level[*depth - 1] == level) {
-        record below = e->stack[*depth - 1];
-        record_merge(below, carry, nq, e->dim, sigma2);
-        carry = below;
-        --*depth;
-        level++;
-    }
-    if (carry.max != e->stack[*depth].max)
-        record_copy(e->stack[*depth], carry, nq, e->dim);
-    e->stack_level[*depth] = level;
-    ++*depth;
-}
+static const tree_ops record_ops = {record_merge, record_bytes};
 
-/* Merges what remains on the stack, smallest subtrees first. */
-static record stack_collapse(empirical *e, size_t depth, size_t nq,
-                             double sigma2)
+typedef struct empirical {
+    size_t n, dim;        /* rows held here, dimension */
+    size_t n_total;       /* rows of the whole dataset */
+    size_t nchunks;       /* chunks held here */
+    size_t first_chunk;   /* the index of the first in the whole dataset */
+    double *y;            /* n × dim, centred: y_i − μ */
+    double *mean;         /* μ, dim */
+    double *half_sqnorm;  /* ½‖y_i − μ‖², n */
+    double *chunk_radius; /* max_i ‖y_i − μ‖ over each chunk, nchunks */
+    double radius;        /* max over all rows of the whole dataset */
+    const dg_comm *comm;  /* NULL: one process */
+
+    /* Scratch for one block of queries; sized once at allocation. */
+    double *xc;             /* queries − μ, QB × dim */
+    double *xc_sqnorm;      /* ‖x − μ‖², QB */
+    double *group_max;      /* largest GEMM logit per query in the current group */
+    double *chunk_max;      /* the same per chunk of the group, nslots × QB */
+    unsigned char *exact;   /* per query: recompute logits from differences */
+    size_t nslots;          /* chunks computed concurrently: one group */
+    unsigned char *leaves;  /* one record payload per concurrent chunk */
+    double *logits;         /* nslots × QB × CHUNK */
+    tree records;           /* the reduction of the chunks' records */
+    double *block_storage;  /* xc … logits, in one allocation */
+} empirical;
+
+static record leaf_record(const empirical *e, size_t t)
 {
-    for (; depth > 1; depth--)
-        record_merge(e->stack[depth - 2], e->stack[depth - 1], nq, e->dim,
-                     sigma2);
-    return e->stack[0];
+    return record_at(e->leaves + t * e->records.payload);
 }
 
 /* ------------------------------------------------------------------------ */
-/* Empirical denoiser: one chunk                                            */
+/* Empirical denoiser: one group of chunks                                  */
 /* ------------------------------------------------------------------------ */
 
 /*
@@ -211,30 +407,15 @@ static double raw_logit_error_bound(double xx, double r, size_t dim)
     return gamma * (sqrt(xx) * r + r * r + xx);
 }
 
-/*
- * The record of chunk j for queries xc (nq rows).  Logits are in raw units;
- * for queries flagged exact, the candidates' logits are −½‖x − y‖² from exact
- * differences, and the others' are their GEMM values shifted by −½‖x‖², whose
- * errors cannot matter: their weights are below e^−WINDOW of the maximum.
- *
- * A query whose largest logit in this chunk lies more than the window (plus
- * twice the worst-case rounding) below running_max[q], the largest logit of
- * the groups already reduced, gets an empty record: all its weights here are
- * below e^−WINDOW of the final maximum.  Only the other queries' rows enter
- * the second product, packed together.
- */
-static void chunk_record(const empirical *e, size_t j, size_t nq,
-                         double sigma2, record rec, double *logits)
+/* The GEMM logits x·y − ½‖y‖² of local chunk j and their maximum per query. */
+static void chunk_logits(const empirical *e, size_t j, size_t nq, double *logits, double *cmax)
 {
     const size_t dim = e->dim, r0 = j * DG_EMPIRICAL_CHUNK;
     const size_t rc = e->n - r0 < DG_EMPIRICAL_CHUNK ? e->n - r0 : DG_EMPIRICAL_CHUNK;
     const double *half_sqnorm = e->half_sqnorm + r0;
-    dg_block xc = dg_block_view(e->xc, nq, dim);
-    dg_block y = dg_block_view(e->y + r0 * dim, rc, dim);
     dg_block g = {logits, nq, rc, DG_EMPIRICAL_CHUNK};
-    size_t active = 0;
-
-    dg_gemm_abt(1.0, xc, y, 0.0, g);
+    dg_gemm_abt(1.0, dg_block_view(e->xc, nq, dim), dg_block_view(e->y + r0 * dim, rc, dim),
+                0.0, g);
     for (size_t q = 0; q < nq; q++) {
         double *l = logits + q * DG_EMPIRICAL_CHUNK;
         double m = -INFINITY;
@@ -242,17 +423,49 @@ static void chunk_record(const empirical *e, size_t j, size_t nq,
             l[i] -= half_sqnorm[i];
             m = fmax(m, l[i]);
         }
+        cmax[q] = m;
+    }
+}
+
+/*
+ * The record of local chunk j, from its GEMM logits and their maxima cmax,
+ * given the largest GEMM logit of its group per query (group_max) and the
+ * largest data norm of the group (group_radius).  Logits are in raw units;
+ * for queries flagged exact, the candidates' logits are −½‖x − y‖² from
+ * exact differences, and the others' are their GEMM values shifted by
+ * −½‖x‖², whose errors cannot matter: their weights are below e^−WINDOW of
+ * the maximum.
+ *
+ * A query whose largest logit in this chunk lies more than the window (plus
+ * the worst-case rounding of both GEMM logits) below the group's largest
+ * gets an empty record: all its weights here are below e^−WINDOW of the
+ * final maximum.  The rule looks at this chunk's group alone, so the same
+ * products are skipped whichever process holds the group.  Only the other
+ * queries' rows enter the second product, packed together.
+ */
+static void chunk_record(const empirical *e, size_t j, size_t nq, double sigma2,
+                         double group_radius, const double *cmax, record rec, double *logits)
+{
+    const size_t dim = e->dim, r0 = j * DG_EMPIRICAL_CHUNK;
+    const size_t rc = e->n - r0 < DG_EMPIRICAL_CHUNK ? e->n - r0 : DG_EMPIRICAL_CHUNK;
+    dg_block y = dg_block_view(e->y + r0 * dim, rc, dim);
+    dg_block g = {logits, nq, rc, DG_EMPIRICAL_CHUNK};
+    size_t active = 0;
+
+    for (size_t q = 0; q < nq; q++) {
+        double *l = logits + q * DG_EMPIRICAL_CHUNK;
+        double m = cmax[q];
         const double xx = e->xc_sqnorm[q];
         const double margin = DG_EMPIRICAL_LOGIT_WINDOW * sigma2 +
-                              2 * raw_logit_error_bound(xx, e->chunk_radius[j], dim);
-        /* In exact mode the running maximum is in units of −½‖x − y‖². */
-        if ((e->exact[q] ? m - 0.5 * xx : m) < e->running_max[q] - margin) {
+                              raw_logit_error_bound(xx, e->chunk_radius[j], dim) +
+                              raw_logit_error_bound(xx, group_radius, dim);
+        const double cut = e->group_max[q] - margin;
+        if (m < cut) {
             rec.max[q] = -INFINITY;
             continue;
         }
         if (e->exact[q]) {
-            /* Candidates: near this chunk's maximum and the running one. */
-            const double cut = fmax(m, e->running_max[q] + 0.5 * xx) - margin;
+            /* Candidates: near the group's maximum. */
             const double *x = e->xc + q * dim;
             m = -INFINITY;
             for (size_t i = 0; i < rc; i++) {
@@ -311,46 +524,69 @@ static void prepare_queries(empirical *e, const double *x, size_t nq,
     }
 }
 
+/* Computes the records of local chunks g0 … g0 + ng − 1 (one group). */
+static void group_records(empirical *e, size_t g0, size_t ng, size_t nq, double sigma2)
+{
+    const size_t stride = QB * DG_EMPIRICAL_CHUNK;
+    /* Parallel over the chunks of one fixed group, twice: each chunk's
+     * logits, then (once the group's maxima are known) each chunk's record,
+     * each computed by one thread alone; records enter the reduction tree in
+     * chunk order afterwards, so the thread count cannot change a bit. */
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (ng > 1)
+#endif
+    for (size_t t = 0; t < ng; t++)
+        chunk_logits(e, g0 + t, nq, e->logits + t * stride, e->chunk_max + t * QB);
+    double group_radius = 0;
+    for (size_t t = 0; t < ng; t++)
+        group_radius = fmax(group_radius, e->chunk_radius[g0 + t]);
+    for (size_t q = 0; q < nq; q++) {
+        double m = -INFINITY;
+        for (size_t t = 0; t < ng; t++)
+            m = fmax(m, e->chunk_max[t * QB + q]);
+        e->group_max[q] = m;
+    }
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (ng > 1)
+#endif
+    for (size_t t = 0; t < ng; t++)
+        chunk_record(e, g0 + t, nq, sigma2, group_radius, e->chunk_max + t * QB,
+                     leaf_record(e, t), e->logits + t * stride);
+}
+
 static int empirical_eval(void *state, const double *x, size_t n,
                           double sigma, double *out, dg_error *err)
 {
-    (void)err;
     empirical *e = state;
     const size_t dim = e->dim;
     const double sigma2 = sigma * sigma;
 
-    for (size_t q0 = 0; q0 < n; q0 += DG_EMPIRICAL_QUERY_BLOCK) {
-        const size_t nq = n - q0 < DG_EMPIRICAL_QUERY_BLOCK ? n - q0 : DG_EMPIRICAL_QUERY_BLOCK;
+    for (size_t q0 = 0; q0 < n; q0 += QB) {
+        const size_t nq = n - q0 < QB ? n - q0 : QB;
+        const record_ctx ctx = {nq, dim, sigma2};
         prepare_queries(e, x + q0 * dim, nq, sigma);
-        for (size_t q = 0; q < nq; q++)
-            e->running_max[q] = -INFINITY;
-        size_t depth = 0;
         for (size_t g0 = 0; g0 < e->nchunks; g0 += e->nslots) {
             const size_t ng = e->nchunks - g0 < e->nslots ? e->nchunks - g0 : e->nslots;
-            /* Parallel over the chunks of a group of fixed size: each chunk's
-             * record is computed by one thread alone from the running maxima
-             * of the earlier groups, and records enter the reduction tree in
-             * chunk order below, so the thread count cannot change a bit of
-             * the result. */
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (ng > 1)
-#endif
+            group_records(e, g0, ng, nq, sigma2);
             for (size_t t = 0; t < ng; t++)
-                chunk_record(e, g0 + t, nq, sigma2, e->slot[t],
-                             e->logits + t * DG_EMPIRICAL_QUERY_BLOCK * DG_EMPIRICAL_CHUNK);
-            for (size_t t = 0; t < ng; t++) {
-                stack_push(e, &depth, e->slot[t], nq, sigma2);
-                for (size_t q = 0; q < nq; q++)
-                    e->running_max[q] = fmax(e->running_max[q], e->slot[t].max[q]);
+                tree_push(&e->records, &record_ops, &ctx, e->first_chunk + g0 + t,
+                          e->leaves + t * e->records.payload);
+        }
+        void *root;
+        int status = tree_finish(&e->records, &record_ops, &ctx, &root);
+        double *d = out + q0 * dim;
+        if (status == DG_OK && root) {
+            const record total = record_at(root);
+            for (size_t q = 0; q < nq; q++) {
+                const double *sy = total.sum_wy + q * dim;
+                for (size_t k = 0; k < dim; k++)
+                    d[q * dim + k] = e->mean[k] + sy[k] / total.sum_w[q];
             }
         }
-        const record total = stack_collapse(e, depth, nq, sigma2);
-        for (size_t q = 0; q < nq; q++) {
-            const double *sy = total.sum_wy + q * dim;
-            double *d = out + (q0 + q) * dim;
-            for (size_t k = 0; k < dim; k++)
-                d[k] = e->mean[k] + sy[k] / total.sum_w[q];
-        }
+        if (status == DG_OK && e->records.comm)
+            status = e->comm->bcast(e->comm->state, d, nq * dim * sizeof *d, 0);
+        if (status != DG_OK)
+            return dg_error_set(err, status, "communication between processes failed");
     }
     return DG_OK;
 }
@@ -363,12 +599,10 @@ static void empirical_free(void *state)
     dg_doubles_free(e->y);
     dg_doubles_free(e->block_storage);
     free(e->mean);
-    free(e->half_sqnorm);
+    dg_doubles_free(e->half_sqnorm);
     free(e->chunk_radius);
     free(e->exact);
-    free(e->slot);
-    free(e->stack);
-    free(e->stack_level);
+    tree_release(&e->records);
     free(e);
 }
 
@@ -378,96 +612,177 @@ static const dg_denoiser_type empirical_type = {
     .free = empirical_free,
 };
 
-/* Carves the records of slots and stack out of one allocation. */
+/* Carves the scratch of one block of queries out of one allocation. */
 static int empirical_alloc_scratch(empirical *e)
 {
-    const size_t qb = DG_EMPIRICAL_QUERY_BLOCK, dim = e->dim;
-    const size_t record_size = qb * (dim + 2);
-    const size_t nrecords = e->nslots + e->nlevels;
-    const size_t total = qb * dim + 2 * qb +
-                         e->nslots * qb * DG_EMPIRICAL_CHUNK + nrecords * record_size;
+    const size_t dim = e->dim, words = e->records.payload / sizeof(double);
+    const size_t total = QB * dim + 2 * QB + e->nslots * QB +
+                         e->nslots * QB * DG_EMPIRICAL_CHUNK + e->nslots * words;
     e->block_storage = dg_doubles_alloc(total, 1);
-    e->exact = malloc(qb);
-    e->slot = malloc(e->nslots * sizeof *e->slot);
-    e->stack = malloc(e->nlevels * sizeof *e->stack);
-    e->stack_level = malloc(e->nlevels * sizeof *e->stack_level);
-    if (!e->block_storage || !e->exact || !e->slot || !e->stack || !e->stack_level)
+    e->exact = malloc(QB);
+    if (!e->block_storage || !e->exact)
         return DG_ENOMEM;
     double *p = e->block_storage;
     e->xc = p;
-    p += qb * dim;
+    p += QB * dim;
     e->xc_sqnorm = p;
-    p += qb;
-    e->running_max = p;
-    p += qb;
+    p += QB;
+    e->group_max = p;
+    p += QB;
+    e->chunk_max = p;
+    p += e->nslots * QB;
     e->logits = p;
-    p += e->nslots * qb * DG_EMPIRICAL_CHUNK;
-    for (size_t r = 0; r < nrecords; r++) {
-        record rec = {p, p + qb, p + 2 * qb};
-        p += record_size;
-        if (r < e->nslots)
-            e->slot[r] = rec;
-        else
-            e->stack[r - e->nslots] = rec;
-    }
+    p += e->nslots * QB * DG_EMPIRICAL_CHUNK;
+    e->leaves = (unsigned char *)p;
     return DG_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Empirical denoiser: construction                                         */
+/* ------------------------------------------------------------------------ */
+
+/* The merge of partial sums of rows (long double): a ← a + b. */
+static void sum_merge(const void *ctx, void *pa, const void *pb)
+{
+    const size_t dim = *(const size_t *)ctx;
+    long double *a = pa;
+    const long double *b = pb;
+    for (size_t k = 0; k < dim; k++)
+        a[k] += b[k];
+}
+
+static size_t sum_bytes(const void *ctx)
+{
+    return *(const size_t *)ctx * sizeof(long double);
+}
+
+static const tree_ops sum_ops = {sum_merge, sum_bytes};
+
+/*
+ * μ = (Σ over the chunk tree of Σ_chunk y_i) / N, in long double: each
+ * chunk's rows are summed in order, and the chunks' sums are merged over
+ * the same tree as the records, so the mean (and everything centred on it)
+ * is the same for any number of processes.
+ */
+static int empirical_mean(empirical *e, const double *y)
+{
+    const size_t dim = e->dim;
+    tree sums = {0};
+    long double *leaf = calloc(dim, sizeof *leaf);
+    int status = tree_init(&sums, e->n_total, e->comm, dim * sizeof(long double));
+    if (!leaf || status != DG_OK) {
+        free(leaf);
+        tree_release(&sums);
+        return DG_ENOMEM;
+    }
+    for (size_t j = 0; j < e->nchunks; j++) {
+        const size_t r0 = j * DG_EMPIRICAL_CHUNK;
+        const size_t rc = e->n - r0 < DG_EMPIRICAL_CHUNK ? e->n - r0 : DG_EMPIRICAL_CHUNK;
+        for (size_t k = 0; k < dim; k++)
+            leaf[k] = 0;
+        for (size_t i = r0; i < r0 + rc; i++)
+            for (size_t k = 0; k < dim; k++)
+                leaf[k] += y[i * dim + k];
+        tree_push(&sums, &sum_ops, &dim, e->first_chunk + j, leaf);
+    }
+    void *root;
+    status = tree_finish(&sums, &sum_ops, &dim, &root);
+    if (status == DG_OK && root) {
+        const long double *total = root;
+        for (size_t k = 0; k < dim; k++)
+            e->mean[k] = (double)(total[k] / e->n_total);
+    }
+    if (status == DG_OK && sums.comm)
+        status = e->comm->bcast(e->comm->state, e->mean, dim * sizeof *e->mean, 0);
+    free(leaf);
+    tree_release(&sums);
+    return status;
+}
+
+/*
+ * Whether every process reached this point with DG_OK: processes that meet
+ * in messages afterwards must all go on or all stop.
+ */
+static int all_ok(const dg_comm *comm, int status)
+{
+    if (!comm || comm->size <= 1)
+        return status;
+    double failed = status != DG_OK;
+    if (comm->max(comm->state, &failed, 1) != DG_OK)
+        return status != DG_OK ? status : DG_EIO;
+    if (status == DG_OK && failed > 0)
+        return DG_EREMOTE;
+    return status;
 }
 
 /*
  * Builds the denoiser with its centred rows in `rows`: a fresh buffer (a copy
  * of y) or y itself (adopted).  Everything that can fail is done before y is
- * touched, so that a failed adoption leaves y as it was.
+ * touched, so that a failed adoption leaves y as it was.  With comm, every
+ * process calls this with its shard (n rows of n_total).
  */
 static int empirical_build(const double *y, double *rows, size_t n, size_t dim,
-                           dg_denoiser **out, dg_error *err)
+                           size_t n_total, const dg_comm *comm, dg_denoiser **out,
+                           dg_error *err)
 {
     *out = NULL;
-    if (n == 0 || dim == 0)
-        return dg_error_set(err, DG_EINVAL, "empirical denoiser needs data (got %zu × %zu)",
-                            n, dim);
-    int status = dg_check_finite(y, n, dim, "denoiser data", err);
-    if (status != DG_OK)
-        return status;
-
-    empirical *e = calloc(1, sizeof *e);
-    long double *sum = calloc(dim, sizeof *sum);
-    if (!e || !sum) {
-        free(e);
-        free(sum);
-        return dg_error_set(err, DG_ENOMEM, "out of memory");
+    int status = DG_OK;
+    const size_t size = comm ? (size_t)comm->size : 1, me = comm ? (size_t)comm->rank : 0;
+    size_t first = 0, count = n;
+    if (n_total == 0 || dim == 0)
+        status = dg_error_set(err, DG_EINVAL, "empirical denoiser needs data (got %zu × %zu)",
+                              n_total, dim);
+    if (status == DG_OK) {
+        dg_data_shard(n_total, DG_EMPIRICAL_SHARD_ROWS, size, me, &first, &count);
+        if (count != n || (n > 0 && !y))
+            status = dg_error_set(err, DG_EINVAL, "process %zu holds %zu rows; its shard of "
+                                                  "%zu rows has %zu", me, n, n_total, count);
     }
-    e->n = n;
-    e->dim = dim;
-    e->nchunks = (n + DG_EMPIRICAL_CHUNK - 1) / DG_EMPIRICAL_CHUNK;
-    e->nlevels = 1;
-    for (size_t c = e->nchunks; c > 1; c >>= 1)
-        e->nlevels++;
-    e->nslots = DG_EMPIRICAL_GROUP;
-    if (e->nslots > e->nchunks)
-        e->nslots = e->nchunks;
-    e->mean = calloc(dim, sizeof *e->mean);
-    e->half_sqnorm = malloc(n * sizeof *e->half_sqnorm);
-    e->chunk_radius = calloc(e->nchunks, sizeof *e->chunk_radius);
-    if (rows && e->mean && e->half_sqnorm && e->chunk_radius &&
-        empirical_alloc_scratch(e) == DG_OK)
-        *out = dg_denoiser_wrap(&empirical_type, dim, e);
-    if (!*out) {
+    if (status == DG_OK && n > 0)
+        status = dg_check_finite(y, n, dim, "denoiser data", err);
+
+    empirical *e = status == DG_OK ? calloc(1, sizeof *e) : NULL;
+    if (e) {
+        e->n = n;
+        e->dim = dim;
+        e->n_total = n_total;
+        e->comm = comm && comm->size > 1 ? comm : NULL;
+        e->nchunks = (n + DG_EMPIRICAL_CHUNK - 1) / DG_EMPIRICAL_CHUNK;
+        e->first_chunk = first / DG_EMPIRICAL_CHUNK;
+        e->nslots = DG_EMPIRICAL_GROUP;
+        if (e->nslots > e->nchunks)
+            e->nslots = e->nchunks > 0 ? e->nchunks : 1;
+        e->mean = calloc(dim, sizeof *e->mean);
+        e->half_sqnorm = dg_doubles_alloc(n > 0 ? n : 1, 1);
+        e->chunk_radius = calloc(e->nchunks > 0 ? e->nchunks : 1, sizeof *e->chunk_radius);
+        if ((rows || n == 0) && e->mean && e->half_sqnorm && e->chunk_radius &&
+            tree_init(&e->records, n_total, e->comm, (2 * QB + QB * dim) * sizeof(double)) ==
+                DG_OK &&
+            empirical_alloc_scratch(e) == DG_OK)
+            *out = dg_denoiser_wrap(&empirical_type, dim, e);
+    }
+    if (status == DG_OK && !*out) {
         empirical_free(e);
-        free(sum);
-        return dg_error_set(err, DG_ENOMEM, "cannot allocate the empirical denoiser for %zu × %zu data",
-                            n, dim);
+        e = NULL;
+        status = dg_error_set(err, DG_ENOMEM,
+                              "cannot allocate the empirical denoiser for %zu × %zu data", n, dim);
+    }
+    const int local = status;
+    status = all_ok(comm, status);
+    if (status != DG_OK) {
+        if (*out) {
+            e->y = NULL; /* not adopted after all */
+            dg_denoiser_free(*out);
+            *out = NULL;
+        }
+        if (local == DG_OK)
+            dg_error_set(err, DG_EREMOTE, "another process failed to build its denoiser");
+        return status;
     }
     e->y = rows;
 
-    /* The mean in long double, row by row, so that centring depends on the row
-     * order only in the last bit. */
-    for (size_t i = 0; i < n; i++)
-        for (size_t k = 0; k < dim; k++)
-            sum[k] += y[i * dim + k];
-    for (size_t k = 0; k < dim; k++)
-        e->mean[k] = (double)(sum[k] / n);
-    free(sum);
-    for (size_t i = 0; i < n; i++) {
+    status = empirical_mean(e, y);
+    for (size_t i = 0; status == DG_OK && i < n; i++) {
         double *yc = e->y + i * dim;
         for (size_t k = 0; k < dim; k++)
             yc[k] = y[i * dim + k] - e->mean[k];
@@ -477,6 +792,15 @@ static int empirical_build(const double *y, double *rows, size_t n, size_t dim,
         *r = fmax(*r, sqrt(yy));
         e->radius = fmax(e->radius, sqrt(yy));
     }
+    if (status == DG_OK && e->comm)
+        status = e->comm->max(e->comm->state, &e->radius, 1);
+    if (status != DG_OK) {
+        /* The rows go back to the caller (centred, if adopted). */
+        e->y = NULL;
+        dg_denoiser_free(*out);
+        *out = NULL;
+        return dg_error_set(err, status, "communication between processes failed");
+    }
     return DG_OK;
 }
 
@@ -484,7 +808,12 @@ int dg_denoiser_empirical_alloc(const double *y, size_t n, size_t dim,
                                 dg_denoiser **out, dg_error *err)
 {
     double *rows = dg_size_fits(n, dim) && n && dim ? dg_doubles_alloc(n, dim) : NULL;
-    const int status = empirical_build(y, rows ? rows : NULL, n, dim, out, err);
+    if (n > 0 && dim > 0 && !rows) {
+        *out = NULL;
+        return dg_error_set(err, DG_ENOMEM,
+                            "cannot allocate the empirical denoiser for %zu × %zu data", n, dim);
+    }
+    const int status = empirical_build(y, rows, n, dim, n, NULL, out, err);
     if (status != DG_OK && rows && !*out)
         dg_doubles_free(rows);
     return status;
@@ -493,5 +822,11 @@ int dg_denoiser_empirical_alloc(const double *y, size_t n, size_t dim,
 int dg_denoiser_empirical_adopt(double *y, size_t n, size_t dim,
                                 dg_denoiser **out, dg_error *err)
 {
-    return empirical_build(y, y, n, dim, out, err);
+    return empirical_build(y, y, n, dim, n, NULL, out, err);
+}
+
+int dg_denoiser_empirical_shard(double *y, size_t n, size_t dim, size_t n_total,
+                                const dg_comm *comm, dg_denoiser **out, dg_error *err)
+{
+    return empirical_build(y, y, n, dim, n_total, comm, out, err);
 }

@@ -59,16 +59,23 @@ void dg_denoiser_free(dg_denoiser *den);
  * chunk's maximum, allowing for the worst-case rounding error) are recomputed
  * from exact differences −‖x − y_i‖²/2.
  *
- * Chunks are computed DG_EMPIRICAL_GROUP at a time (in parallel); a query
- * whose weights in a chunk are all below e^−WINDOW of the largest logit seen
- * in the earlier groups skips that chunk's second product.  The groups are
- * fixed, so which products are skipped does not depend on the thread count.
+ * The mean μ is the sum of the chunks' row sums (long double, rows in order)
+ * merged over the same tree, divided by N.
+ *
+ * Chunks are computed in fixed groups of DG_EMPIRICAL_GROUP (in parallel):
+ * first the logits of the whole group, then the records; a query whose
+ * weights in a chunk are all below e^−WINDOW of the largest logit of the
+ * chunk's group skips that chunk's second product.  The decision looks at
+ * the group alone, so which products are skipped depends neither on the
+ * thread count nor on how groups are spread over processes.
  */
 #define DG_EMPIRICAL_CHUNK 512         /* rows per chunk: fixes the reduction tree */
 #define DG_EMPIRICAL_QUERY_BLOCK 128   /* queries per pass over the data */
 #define DG_EMPIRICAL_GROUP 8           /* chunks computed between skip decisions */
 #define DG_EMPIRICAL_LOGIT_TOL 1e-12   /* largest typical logit error accepted from a GEMM */
 #define DG_EMPIRICAL_LOGIT_WINDOW 50.0 /* e^−50 ≈ 2e−22: weights below it cannot matter */
+/* Rows per unit of distribution over processes: whole groups of chunks. */
+#define DG_EMPIRICAL_SHARD_ROWS (DG_EMPIRICAL_CHUNK * DG_EMPIRICAL_GROUP)
 
 /*
  * Builds the empirical denoiser for the n rows of y (n × dim).  The data are
@@ -86,6 +93,50 @@ int dg_denoiser_empirical_alloc(const double *y, size_t n, size_t dim,
  */
 int dg_denoiser_empirical_adopt(double *y, size_t n, size_t dim,
                                 dg_denoiser **out, dg_error *err);
+
+/* --- Distributed evaluation ----------------------------------------------- */
+
+/*
+ * How the processes of a distributed run talk (dg_mpi provides one over MPI;
+ * the library itself never includes mpi.h).  Every operation is collective
+ * or paired as stated and returns DG_OK or an error status; the caller owns
+ * the object and keeps it alive as long as denoisers use it.
+ */
+typedef struct dg_comm {
+    int rank;    /* this process, 0 ≤ rank < size */
+    int size;    /* processes taking part */
+    void *state; /* the transport's own */
+    /* Sends bytes to process `to`, which receives them with recv. */
+    int (*send)(void *state, const void *buf, size_t bytes, int to);
+    int (*recv)(void *state, void *buf, size_t bytes, int from);
+    /* Collective: buf of process root is copied to every process. */
+    int (*bcast)(void *state, void *buf, size_t bytes, int root);
+    /* Collective: values ← the elementwise maximum over all processes. */
+    int (*max)(void *state, double *values, size_t count);
+} dg_comm;
+
+/*
+ * The empirical denoiser of a dataset of n_total rows spread over the
+ * processes of comm: every process calls this (collectively) with its own
+ * rows, rows [first, first + n) of the dataset for the range that
+ * dg_data_shard(n_total, DG_EMPIRICAL_SHARD_ROWS, comm->size, comm->rank)
+ * gives (whole groups of chunks; a process may hold none, y = NULL).  It
+ * takes ownership of y as dg_denoiser_empirical_adopt does.  Every process
+ * then calls dg_denoiser_eval with the same queries at the same time and
+ * gets the same output, bit for bit equal to a single process holding all
+ * the data: the chunk records of each process enter the same reduction
+ * tree, nodes that span processes are built by messages, and the root's
+ * result is broadcast from process 0.  Each process holds its rows plus
+ * scratch of O(DG_EMPIRICAL_QUERY_BLOCK · (dim · log C + DG_EMPIRICAL_GROUP
+ * · DG_EMPIRICAL_CHUNK)) doubles for C chunks.  comm = NULL or a single
+ * process is the serial case.  Errors: those of _adopt, DG_EINVAL if n is
+ * not this process's shard, and DG_EREMOTE on every process that had no
+ * trouble of its own when another failed to build its part (no process is
+ * left waiting); a failed message leaves y the caller's, its rows possibly
+ * centred.
+ */
+int dg_denoiser_empirical_shard(double *y, size_t n, size_t dim, size_t n_total,
+                                const dg_comm *comm, dg_denoiser **out, dg_error *err);
 
 /* Allocates a denoiser object of a given kind around state (for kinds defined elsewhere). */
 dg_denoiser *dg_denoiser_wrap(const dg_denoiser_type *type, size_t dim,

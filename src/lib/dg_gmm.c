@@ -1812,7 +1812,7 @@ int dg_gmm_synthetic(const char *spec, dg_gmm **out, dg_error *err)
             t = &synth_types[i];
     if (!t)
         return dg_error_set(err, DG_EUNKNOWN,
-                            "unknown synthetic distribution '%s' (gmm, gauss2d, rings, lowrank)",
+                            "unknown synthetic distribution '%s' (gmm, blobs, gauss2d, rings, lowrank)",
                             name ? name : "");
     double v[SYNTH_KEYS_MAX];
     for (size_t i = 0; i < SYNTH_KEYS_MAX; i++)

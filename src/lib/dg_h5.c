@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "dg_h5.h"
+#include "dg_data_formats.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -197,13 +198,15 @@ static int dataset_shape(hid_t dset, const char *path, const char *name,
 
 /* Reads rows [0, keep) of a dataset of shape rows × rest as doubles. */
 static int read_leading_rows(hid_t dset, size_t rank, const size_t *shape,
-                             size_t keep, double *buf)
+                             size_t first, size_t keep, double *buf)
 {
     hsize_t start[DG_H5_RANK_MAX] = {0}, count[DG_H5_RANK_MAX];
     for (size_t k = 0; k < rank; k++)
         count[k] = shape[k];
-    if (rank > 0)
+    if (rank > 0) {
+        start[0] = first;
         count[0] = keep;
+    }
     hid_t fspace = H5Dget_space(dset);
     hid_t mspace = H5Screate_simple((int)rank, count, NULL);
     herr_t rc = rank > 0 ? H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL)
@@ -335,6 +338,13 @@ static int array_open(const char *path, const char *name, open_array *a,
 int dg_h5_read_rows(const char *path, const char *name, size_t limit,
                     dg_dataset **out, dg_error *err)
 {
+    const dg_data_options opt = {.limit = limit};
+    return dg_h5_read_shard(path, name, &opt, out, err);
+}
+
+int dg_h5_read_shard(const char *path, const char *name, const dg_data_options *opt,
+                     dg_dataset **out, dg_error *err)
+{
     open_array a;
     dg_dataset *data = NULL;
     *out = NULL;
@@ -361,14 +371,17 @@ int dg_h5_read_rows(const char *path, const char *name, size_t limit,
         status = dg_error_set(err, DG_EFORMAT, "%s:%s has no rows", path, used);
         goto close;
     }
-    const size_t keep = limit && limit < a.shape[0] ? limit : a.shape[0];
+    size_t total, first, keep;
+    dg_data_wanted(opt, a.shape[0], &total, &first, &keep);
     data = dg_dataset_alloc(keep, dim);
     if (!data) {
         status = dg_error_set(err, DG_ENOMEM, "%s:%s: cannot allocate %zu × %zu doubles",
                               path, used, keep, dim);
         goto close;
     }
-    if (read_leading_rows(a.dset, a.rank, a.shape, keep, data->x) != 0) {
+    data->total = total;
+    data->first = first;
+    if (keep > 0 && read_leading_rows(a.dset, a.rank, a.shape, first, keep, data->x) != 0) {
         status = dg_error_set(err, DG_EIO, "%s:%s: read failed", path, used);
         goto close;
     }
@@ -381,7 +394,7 @@ int dg_h5_read_rows(const char *path, const char *name, size_t limit,
     }
     char what[4400];
     snprintf(what, sizeof what, "%s:%s", path, used);
-    status = dg_check_finite(data->x, keep, dim, what, err);
+    status = dg_check_finite_rows(data->x, keep, dim, first, what, err);
 
 close:
     array_close(&a);
@@ -415,7 +428,7 @@ int dg_h5_read_array(const char *path, const char *name, size_t *rank,
                               a.name, len);
         goto close;
     }
-    if (len > 0 && read_leading_rows(a.dset, a.rank, a.shape, a.rank ? a.shape[0] : 1,
+    if (len > 0 && read_leading_rows(a.dset, a.rank, a.shape, 0, a.rank ? a.shape[0] : 1,
                                      *data) != 0)
         status = dg_error_set(err, DG_EIO, "%s:%s: read failed", path, a.name);
 close:

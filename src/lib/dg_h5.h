@@ -35,6 +35,11 @@
 int dg_h5_read_rows(const char *path, const char *name, size_t limit,
                     dg_dataset **out, dg_error *err);
 
+/* The same for the rows opt names (limit and shard, dg_data_wanted): a
+ * shard is read as a hyperslab, so the other rows never enter memory. */
+int dg_h5_read_shard(const char *path, const char *name, const dg_data_options *opt,
+                     dg_dataset **out, dg_error *err);
+
 /*
  * Reads a float or integer array of any rank (≤ DG_H5_RANK_MAX) as doubles,
  * without scaling.  *data is allocated with dg_doubles_alloc (the caller

@@ -18,6 +18,7 @@ const char *dg_strerror(int status)
         [DG_ENONFINITE] = "input holds NaN or Inf",
         [DG_EUNKNOWN] = "unknown name",
         [DG_ECANCELLED] = "cancelled",
+        [DG_EREMOTE] = "another process failed",
     };
     if (status < 0 || (size_t)status >= sizeof text / sizeof text[0])
         return "unknown status";

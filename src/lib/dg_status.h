@@ -19,7 +19,8 @@ enum dg_status {
     DG_EFORMAT,    /* a file or spec string is malformed or truncated */
     DG_ENONFINITE, /* input data hold NaN or Inf */
     DG_EUNKNOWN,   /* a name (solver, schedule, dataset kind) is not known */
-    DG_ECANCELLED  /* the caller asked a long computation to stop */
+    DG_ECANCELLED, /* the caller asked a long computation to stop */
+    DG_EREMOTE     /* another process of a distributed run failed (it says why) */
 };
 
 /* Room for one message line, path names included. */

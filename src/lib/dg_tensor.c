@@ -133,9 +133,15 @@ int dg_all_finite(const double *x, size_t n, size_t *where)
 int dg_check_finite(const double *x, size_t n, size_t dim, const char *what,
                     dg_error *err)
 {
+    return dg_check_finite_rows(x, n, dim, 0, what, err);
+}
+
+int dg_check_finite_rows(const double *x, size_t n, size_t dim, size_t first,
+                         const char *what, dg_error *err)
+{
     size_t at;
     if (dim > 0 && dg_size_fits(n, dim) && !dg_all_finite(x, n * dim, &at))
         return dg_error_set(err, DG_ENONFINITE, "%s: row %zu, column %zu holds %s",
-                            what, at / dim, at % dim, isnan(x[at]) ? "NaN" : "Inf");
+                            what, first + at / dim, at % dim, isnan(x[at]) ? "NaN" : "Inf");
     return DG_OK;
 }

@@ -1,0 +1,178 @@
+#!/bin/sh
+# Distributed runs (./configure --with-mpi): `mpirun -np P diffgeo sample`
+# writes the same /trajectory and /denoised, bit for bit, as one process,
+# for P = 1 … 4 and OMP_NUM_THREADS 1 and 2; a process that fails stops
+# them all with one line from process 0 and no output file.  `diffgeo
+# table` prints 17 significant digits, which round-trip doubles: equal text
+# means equal bits.
+. "$srcdir/tests/lib.sh"
+
+[ -n "${MPIEXEC:-}" ] || skip_all "built without MPI (./configure --with-mpi)"
+
+# Open MPI refuses root and more processes than cores unless told; MPICH
+# ignores these.
+OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_hwloc_base_binding_policy=none
+export OMPI_ALLOW_RUN_AS_ROOT OMPI_ALLOW_RUN_AS_ROOT_CONFIRM \
+    OMPI_MCA_rmaps_base_oversubscribe OMPI_MCA_hwloc_base_binding_policy
+
+# Open MPI's launcher explains a failed job at length on stderr unless
+# --quiet; MPICH's has no such option and says nothing.
+quiet=
+"$MPIEXEC" --version 2>&1 | grep -q -e "Open MPI" -e OpenRTE && quiet=--quiet
+
+# mpi_diffgeo P ARGS...: the tool as P processes; timeout turns a hang into
+# a failure.
+mpi_diffgeo() {
+    _np=$1
+    shift
+    timeout 300 "$MPIEXEC" $quiet -np "$_np" "$DIFFGEO" "$@"
+}
+
+# tables RUN STEPS: /trajectory and /denoised of a run as text.
+tables() {
+    _i=0
+    while [ $_i -lt "$2" ]; do
+        "$DIFFGEO" table "$1" /trajectory --slice $_i || return 1
+        [ $_i -lt $(($2 - 1)) ] && { "$DIFFGEO" table "$1" /denoised --slice $_i || return 1; }
+        _i=$((_i + 1))
+    done
+}
+
+# 5 groups of 8 chunks and a partial sixth (21257 rows, 42 chunks): shards
+# of whole groups, uneven for 4 processes, and a tree that is not a power of
+# two.  σ down to 0.002 takes the exact-difference path too.
+data="synthetic:blobs,n=21257,d=10,k=5,seed=4"
+common="--data $data -n 9 --seed 11 --steps 7 --solver heun -q"
+OMP_NUM_THREADS=2 "$DIFFGEO" sample $common -o "$WORK/serial.h5"
+ok $? "sample on one process"
+tables "$WORK/serial.h5" 7 >"$WORK/serial.txt"
+for threads in 1 2; do
+    for np in 1 2 3 4; do
+        OMP_NUM_THREADS=$threads mpi_diffgeo $np sample $common -o "$WORK/p$np.h5" \
+            2>"$WORK/err"
+        ok $? "mpirun -np $np, OMP_NUM_THREADS=$threads: sample"
+        tables "$WORK/p$np.h5" 7 >"$WORK/p$np.txt" && cmp -s "$WORK/serial.txt" "$WORK/p$np.txt"
+        ok $? "mpirun -np $np, OMP_NUM_THREADS=$threads: /trajectory and /denoised bit-identical to one process"
+        rm -f "$WORK/p$np.h5"
+    done
+done
+
+# The same run file otherwise: the command line and /config as one process
+# writes them (a distributed run adds only its mpi_* measurements).
+mkdir -p "$WORK/one" "$WORK/three"
+(cd "$WORK/one" && "$DIFFGEO" sample $common -o run.h5)
+(cd "$WORK/three" && mpi_diffgeo 3 sample $common -o run.h5)
+(cd "$WORK/one" && "$DIFFGEO" info run.h5) | grep -v -e created -e mpi_ >"$WORK/info1"
+(cd "$WORK/three" && "$DIFFGEO" info run.h5) | grep -v -e created -e mpi_ >"$WORK/info3"
+cmp -s "$WORK/info1" "$WORK/info3"
+_r=$?
+ok $_r "mpirun -np 3: the run file's description is the one-process one"
+[ $_r -eq 0 ] || diff "$WORK/info1" "$WORK/info3" | sed 's/^/#   /'
+"$DIFFGEO" info "$WORK/three/run.h5" | grep -q mpi_peak_memory_mib
+ok $? "mpirun -np 3: /config records peak memory and time per step"
+
+# HDF5 input read as hyperslabs, and starts from --init read by process 0.
+"$DIFFGEO" sample --data synthetic:gmm,n=300,d=6,seed=2 -n 9000 --steps 2 -q \
+    -o "$WORK/rows.h5"
+ok $? "an HDF5 dataset of 9000 rows (3 groups)"
+"$DIFFGEO" sample --data synthetic:gmm,n=300,d=6,seed=5 -n 5 --steps 2 -q -o "$WORK/init.h5"
+h5common="--data h5:$WORK/rows.h5:/samples --init h5:$WORK/init.h5:/samples --steps 6 -q"
+"$DIFFGEO" sample $h5common -o "$WORK/h5serial.h5" &&
+    tables "$WORK/h5serial.h5" 6 >"$WORK/h5serial.txt"
+ok $? "h5 data, --init: one process"
+# 4 processes for 3 groups: one holds nothing.
+for np in 2 4; do
+    mpi_diffgeo $np sample $h5common -o "$WORK/h5p$np.h5" &&
+        tables "$WORK/h5p$np.h5" 6 >"$WORK/h5p$np.txt" &&
+        cmp -s "$WORK/h5serial.txt" "$WORK/h5p$np.txt"
+    ok $? "h5 data, --init, mpirun -np $np: bit-identical to one process"
+done
+
+# Rows drawn from a mixture (--samples: every process draws them, keeps its
+# shard), the mixture's own denoiser (replicated), and interpolate.
+for args in "sample --data synthetic:gauss2d --samples 9000" "sample --data synthetic:gauss2d" \
+    "interpolate --data $data --points 5"; do
+    "$DIFFGEO" $args --steps 5 -q -o "$WORK/x1.h5" && tables "$WORK/x1.h5" 5 >"$WORK/x1.txt"
+    ok $? "$args: one process"
+    mpi_diffgeo 3 $args --steps 5 -q -o "$WORK/x3.h5" && tables "$WORK/x3.h5" 5 >"$WORK/x3.txt" &&
+        cmp -s "$WORK/x1.txt" "$WORK/x3.txt"
+    ok $? "$args, mpirun -np 3: bit-identical to one process"
+done
+
+# gits: the teacher runs distributed; the schedule, costs and DP table are
+# the one-process ones.
+gcommon="--data $data --teacher-steps 11 --warmup 6 --steps 4 -q"
+gtables() {
+    for a in /sigmas /indices /cost /dp; do
+        "$DIFFGEO" table "$1" $a || return 1
+    done
+}
+"$DIFFGEO" gits $gcommon -o "$WORK/g1.h5" && gtables "$WORK/g1.h5" >"$WORK/g1.txt"
+ok $? "gits on one process"
+mpi_diffgeo 3 gits $gcommon -o "$WORK/g3.h5" && gtables "$WORK/g3.h5" >"$WORK/g3.txt" &&
+    cmp -s "$WORK/g1.txt" "$WORK/g3.txt"
+ok $? "gits, mpirun -np 3: schedule, costs and DP table bit-identical to one process"
+
+# meanshift, Gaussian kernel: annealed from drawn starts, and a fixed
+# bandwidth from --init points; /path and /targets as on one process.
+mtables() {
+    "$DIFFGEO" table "$1" /path --slice 0 || return 1
+    "$DIFFGEO" table "$1" /path --slice "$2" || return 1
+    [ "$3" = fixed ] || "$DIFFGEO" table "$1" /targets --slice 1
+}
+for mode in annealed fixed; do
+    if [ $mode = annealed ]; then
+        margs="--anneal edm --steps 6 -n 7"
+    else
+        margs="--bandwidth 0.4 --init h5:$WORK/init.h5:/samples --max-iter 4 --tol 0"
+    fi
+    margs="--data synthetic:blobs,n=9000,d=6,seed=2 $margs -q"
+    "$DIFFGEO" meanshift $margs -o "$WORK/ms1.h5" && mtables "$WORK/ms1.h5" 4 $mode >"$WORK/ms1.txt"
+    ok $? "meanshift $mode on one process"
+    mpi_diffgeo 3 meanshift $margs -o "$WORK/ms3.h5" &&
+        mtables "$WORK/ms3.h5" 4 $mode >"$WORK/ms3.txt" && cmp -s "$WORK/ms1.txt" "$WORK/ms3.txt"
+    ok $? "meanshift $mode, mpirun -np 3: bit-identical to one process"
+done
+
+# Failures: one line from process 0, the same status everywhere, no output
+# file, no hang.  DIFFGEO becomes a launcher of 2 processes for expect_error.
+cat >"$WORK/diffgeo2" <<EOS
+#!/bin/sh
+exec timeout 300 "$MPIEXEC" $quiet -np 2 "$DIFFGEO" "\$@"
+EOS
+chmod +x "$WORK/diffgeo2"
+serial_diffgeo=$DIFFGEO
+DIFFGEO=$WORK/diffgeo2
+expect_error "a command that runs on one process" 2 - "runs on one process" -- \
+    info "$WORK/serial.h5"
+expect_error "meanshift from the data rows" 2 "$WORK/bad.h5" "only the Gaussian kernel" -- \
+    meanshift --data "$data" --bandwidth 0.3 -o "$WORK/bad.h5"
+expect_error "--denoiser gaussian" 2 "$WORK/bad.h5" "needs all the data in one process" -- \
+    sample --data "$data" --denoiser gaussian -n 2 --steps 3 -o "$WORK/bad.h5"
+if have_python; then
+    # NaN in the last row: only process 1 reads it.
+    "$PYTHON3" -c '
+import numpy as np, sys
+x = np.linspace(-1, 1, 4200 * 3).reshape(4200, 3)
+x[-1, 1] = np.nan
+np.save(sys.argv[1], x)' "$WORK/nan.npy"
+    expect_error "process 1 cannot use its shard" 1 "$WORK/bad.h5" "process 1: " "nan.npy" \
+        "row 4199, column 1 holds NaN" -- sample --data "npy:$WORK/nan.npy" -n 2 --steps 3 -o "$WORK/bad.h5"
+else
+    skip_tests 5 "process 1 cannot use its shard" "no python3 with numpy"
+fi
+skip_reason=
+under_asan && skip_reason="ulimit -v under AddressSanitizer"
+under_valgrind && skip_reason="ulimit -v under valgrind"
+# 1.4 GB of data over 2 processes with 600 MB of address space each (enough
+# for the tool, MPI and OpenBLAS's buffers, as in cli_limits.sh).
+(
+    ulimit -v 600000 2>/dev/null
+    expect_error "out of memory on every process" 1 "$WORK/bad.h5" "out of memory" -- \
+        sample --data synthetic:blobs,n=1000000,d=175 -n 2 --steps 3 -o "$WORK/bad.h5"
+    echo "tap_n=$tap_n tap_failed=$tap_failed" >"$WORK/counts"
+)
+. "$WORK/counts"
+DIFFGEO=$serial_diffgeo
+done_testing

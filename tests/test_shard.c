@@ -1,0 +1,270 @@
+/*
+ * The distributed empirical denoiser without MPI: P forked processes, each
+ * holding its shard of the data and talking through pipes (a dg_comm of our
+ * own), give bit for bit the output of one process holding all the data,
+ * for data sizes whose shards are uneven, partial or empty, for queries in
+ * more than one block, at small, medium and large σ, with processes running
+ * different numbers of threads.  A process whose shard is bad makes every
+ * process fail, without waiting forever.
+ *
+ * Everything runs in child processes: the parent never starts OpenMP or
+ * BLAS threads, so each child starts from a clean process.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "diffgeo.h"
+#include "reference.h"
+#include "tap.h"
+
+#define P_MAX 7
+#define DIM 5
+#define NQ 131 /* two query blocks */
+#define NSIGMA 3
+static const double sigmas[NSIGMA] = {0.002, 0.7, 40.0};
+
+/* ------------------------------------------------------------------------ */
+/* A dg_comm over pipes between forked processes                            */
+/* ------------------------------------------------------------------------ */
+
+typedef struct pipes {
+    int me, size;
+    int fd[P_MAX][P_MAX][2]; /* fd[a][b]: messages from a to b */
+} pipes;
+
+static int write_all(int fd, const void *buf, size_t bytes)
+{
+    const char *p = buf;
+    while (bytes > 0) {
+        const ssize_t k = write(fd, p, bytes);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return DG_EIO;
+        p += k;
+        bytes -= (size_t)k;
+    }
+    return DG_OK;
+}
+
+static int read_all(int fd, void *buf, size_t bytes)
+{
+    char *p = buf;
+    while (bytes > 0) {
+        const ssize_t k = read(fd, p, bytes);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return DG_EIO;
+        p += k;
+        bytes -= (size_t)k;
+    }
+    return DG_OK;
+}
+
+static int pipe_send(void *state, const void *buf, size_t bytes, int to)
+{
+    const pipes *c = state;
+    return write_all(c->fd[c->me][to][1], buf, bytes);
+}
+
+static int pipe_recv(void *state, void *buf, size_t bytes, int from)
+{
+    const pipes *c = state;
+    return read_all(c->fd[from][c->me][0], buf, bytes);
+}
+
+static int pipe_bcast(void *state, void *buf, size_t bytes, int root)
+{
+    const pipes *c = state;
+    if (c->me != root)
+        return read_all(c->fd[root][c->me][0], buf, bytes);
+    for (int r = 0; r < c->size; r++)
+        if (r != root && write_all(c->fd[root][r][1], buf, bytes) != DG_OK)
+            return DG_EIO;
+    return DG_OK;
+}
+
+static int pipe_max(void *state, double *values, size_t count)
+{
+    const pipes *c = state;
+    if (c->me != 0) {
+        if (write_all(c->fd[c->me][0][1], values, count * sizeof *values) != DG_OK)
+            return DG_EIO;
+        return read_all(c->fd[0][c->me][0], values, count * sizeof *values);
+    }
+    double *other = malloc(count * sizeof *other);
+    int status = other ? DG_OK : DG_ENOMEM;
+    for (int r = 1; status == DG_OK && r < c->size; r++) {
+        status = read_all(c->fd[r][0][0], other, count * sizeof *other);
+        for (size_t k = 0; status == DG_OK && k < count; k++)
+            values[k] = fmax(values[k], other[k]);
+    }
+    for (int r = 1; status == DG_OK && r < c->size; r++)
+        status = write_all(c->fd[0][r][1], values, count * sizeof *values);
+    free(other);
+    return status;
+}
+
+/* ------------------------------------------------------------------------ */
+/* One process of a run                                                     */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Rank `me` of `size` (size 0: one process with dg_denoiser_empirical_alloc)
+ * denoises x at every σ and writes the outputs to fd; returns the status of
+ * building the denoiser, or of the first failed evaluation.
+ */
+static int run_rank(const double *y, size_t n, const double *x, pipes *c, int size, int out)
+{
+    dg_denoiser *den = NULL;
+    dg_error err;
+    int status;
+#ifdef _OPENMP
+    omp_set_num_threads(1 + c->me % 2); /* processes need not agree on threads */
+#endif
+    if (size == 0) {
+        status = dg_denoiser_empirical_alloc(y, n, DIM, &den, &err);
+    } else {
+        const dg_comm comm = {c->me, size, c, pipe_send, pipe_recv, pipe_bcast, pipe_max};
+        static dg_comm keep; /* the denoiser keeps a pointer to it */
+        keep = comm;
+        size_t first, count;
+        dg_data_shard(n, DG_EMPIRICAL_SHARD_ROWS, (size_t)size, (size_t)c->me, &first, &count);
+        double *mine = dg_doubles_alloc(count, DIM);
+        memcpy(mine, y + first * DIM, count * DIM * sizeof *mine);
+        status = dg_denoiser_empirical_shard(count ? mine : NULL, count, DIM, n, &keep, &den,
+                                             &err);
+        if (status != DG_OK || !count)
+            dg_doubles_free(mine);
+    }
+    double *d = malloc(NQ * DIM * sizeof *d);
+    for (size_t s = 0; status == DG_OK && s < NSIGMA; s++) {
+        status = dg_denoiser_eval(den, x, NQ, sigmas[s], d, &err);
+        if (status == DG_OK)
+            status = write_all(out, d, NQ * DIM * sizeof *d);
+    }
+    free(d);
+    dg_denoiser_free(den);
+    return status;
+}
+
+/*
+ * Runs one process (size 0) or `size` processes on the data and queries;
+ * outs[r] gets rank r's outputs (NSIGMA × NQ × DIM), status[r] its exit
+ * status (the dg status it ended with, 100 + a signal if it was killed).
+ */
+static void run(const double *y, size_t n, const double *x, int size, double **outs,
+                int *status)
+{
+    const int procs = size ? size : 1;
+    pipes c = {0, size, {{{0}}}};
+    int result[P_MAX][2];
+    pid_t pid[P_MAX];
+    for (int a = 0; a < size; a++)
+        for (int b = 0; b < size; b++)
+            if (a != b && pipe(c.fd[a][b]) != 0)
+                abort();
+    for (int r = 0; r < procs; r++) {
+        if (pipe(result[r]) != 0)
+            abort();
+        pid[r] = fork();
+        if (pid[r] == 0) {
+            alarm(120); /* a hang fails the test instead of blocking it */
+            c.me = r;
+            close(result[r][0]);
+            _exit(run_rank(y, n, x, &c, size, result[r][1]));
+        }
+        close(result[r][1]);
+    }
+    for (int a = 0; a < size; a++)
+        for (int b = 0; b < size; b++)
+            if (a != b) {
+                close(c.fd[a][b][0]);
+                close(c.fd[a][b][1]);
+            }
+    /* Outputs are small (≤ 16 KiB per process): read them after the exits
+     * would also do, but reading first never blocks a writer. */
+    const size_t bytes = NSIGMA * NQ * DIM * sizeof(double);
+    for (int r = 0; r < procs; r++) {
+        outs[r] = calloc(1, bytes);
+        if (read_all(result[r][0], outs[r], bytes) != DG_OK)
+            memset(outs[r], 0xff, bytes);
+        close(result[r][0]);
+    }
+    for (int r = 0; r < procs; r++) {
+        int ws = 0;
+        waitpid(pid[r], &ws, 0);
+        status[r] = WIFEXITED(ws) ? WEXITSTATUS(ws) : 100 + WTERMSIG(ws);
+    }
+}
+
+int main(void)
+{
+    /* The library's BLAS calls stay single-threaded (as the tool sets it). */
+    dg_blas_set_threads(1);
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 20261129);
+    /* 1 row; part of a chunk; exactly one group; one group and one row;
+     * groups, the last partial, a tree that is not a power of two. */
+    static const size_t sizes[] = {1, 600, 4096, 4097, 9000, 21257};
+    static const int procs[] = {1, 2, 3, 4, 6};
+    for (size_t t = 0; t < sizeof sizes / sizeof sizes[0]; t++) {
+        const size_t n = sizes[t];
+        /* Far from the origin, so that small σ takes the exact-difference path. */
+        double *y = random_points(rng, n, DIM, 37.1, 2.385);
+        double *x = random_points(rng, NQ, DIM, 37.1, 2.6);
+        double *one[1];
+        int one_status[1];
+        run(y, n, x, 0, one, one_status);
+        ok(one_status[0] == 0, "N = %zu: one process", n);
+        for (size_t p = 0; p < sizeof procs / sizeof procs[0]; p++) {
+            double *outs[P_MAX];
+            int status[P_MAX];
+            run(y, n, x, procs[p], outs, status);
+            int good = 1;
+            for (int r = 0; r < procs[p]; r++) {
+                good &= status[r] == 0 &&
+                        memcmp(outs[r], one[0], NSIGMA * NQ * DIM * sizeof(double)) == 0;
+                free(outs[r]);
+            }
+            if (!good)
+                for (int r = 0; r < procs[p]; r++)
+                    diag("process %d: status %d", r, status[r]);
+
+            ok(good, "N = %zu, %d processes: every process's D* bit-identical to one "
+                     "process (σ = 0.002, 0.7, 40; 131 queries)", n, procs[p]);
+        }
+        free(one[0]);
+        free(x);
+        free(y);
+    }
+
+    /* NaN in the last shard: that process fails on its own, the others
+     * learn it (DG_EREMOTE) and nobody waits forever. */
+    const size_t n = 9000;
+    double *y = random_points(rng, n, DIM, 1.0, 2.385);
+    double *x = random_points(rng, NQ, DIM, 1.0, 2.6);
+    y[(n - 1) * DIM + 2] = NAN;
+    double *outs[3];
+    int status[3];
+    run(y, n, x, 3, outs, status);
+    ok(status[2] == DG_ENONFINITE && status[0] == DG_EREMOTE && status[1] == DG_EREMOTE,
+       "NaN in process 2's shard: it fails with DG_ENONFINITE, the others with DG_EREMOTE "
+       "(got %d, %d, %d)", status[0], status[1], status[2]);
+    for (int r = 0; r < 3; r++)
+        free(outs[r]);
+    free(x);
+    free(y);
+    gsl_rng_free(rng);
+    return done_testing();
+}

@@ -1,9 +1,10 @@
 #!/bin/sh
 # make bench: the empirical denoiser against its two GEMMs and against numpy,
 # the mixture denoiser (K = 10, d = 784) against its GEMMs, a whole
-# optimal-ODE run, 1 versus 2 threads, and peak memory.  Contenders alternate
-# and medians are taken, so the noise of a shared machine largely cancels.
-# Prints a table and appends it to bench/results.tsv.
+# optimal-ODE run, the GEMM ratio along its sigma range, 1 versus 2 threads
+# and peak memory.  Contenders alternate and medians are taken, so the noise
+# of a shared machine largely cancels.  Prints a table and appends it to
+# bench/results.tsv.
 #
 # Usage: bench/run.sh [ROUNDS]      (from the build directory)
 set -eu
@@ -42,6 +43,15 @@ for r in $(seq "$rounds"); do
     OMP_NUM_THREADS=1 measure $run >>"$tmp/run1"
 done
 
+# Where the whole run's time goes: one evaluation against its two GEMMs along
+# the sigma range of the run (queries at sigma from training images).
+sweep=
+for s in 80 2.5 1 0.5 0.01; do
+    r=$(OMP_NUM_THREADS=2 ./bench/bench_denoiser "$rounds" fashion-mnist "$s" |
+        awk '/^gemm_ratio/ { print $2 }')
+    sweep="$sweep $s:$r"
+done
+
 ours=$(median <"$tmp/ours")
 gemm=$(median <"$tmp/gemm")
 numpy=$(median <"$tmp/numpy")
@@ -61,7 +71,7 @@ stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
 awk -v ours="$ours" -v gemm="$gemm" -v numpy="$numpy" -v ours1="$ours1" -v run2="$run2" \
     -v run1="$run1" -v mixture="$mixture" -v mixgemm="$mixgemm" -v rss="$rss" -v dataset="$dataset" -v outputs="$outputs" \
-    -v stamp="$stamp" -v commit="$commit" -v machine="$machine" -v tsv="$here/results.tsv" '
+    -v sweep="$sweep" -v stamp="$stamp" -v commit="$commit" -v machine="$machine" -v tsv="$here/results.tsv" '
 function row(name, value, unit, target) {
     printf "%-44s %10.4g %-8s %s\n", name, value, unit, target
     printf "%s\t%s\t%s\t%s\t%.6g\n", stamp, commit, machine, name, value >> tsv
@@ -82,6 +92,11 @@ BEGIN {
     row("mixture_K10_d784_seconds_2_threads", mixture, "s", "")
     row("its_20_dgemm_seconds", mixgemm, "s", "")
     row("mixture_gemm_ratio", mixture / mixgemm, "", "target <= 1.3")
+    n = split(sweep, pairs, " ")
+    for (i = 1; i <= n; i++) {
+        split(pairs[i], sr, ":")
+        row("gemm_ratio_at_sigma_" sr[1], sr[2], "", i == 1 ? "(the run: sigma 80 -> 0.002)" : "")
+    }
     row("run_peak_rss_mib", rss, "MiB", "")
     row("run_peak_over_dataset_and_outputs_mib", rss - dataset - outputs, "MiB", "target <= 96")
 }'

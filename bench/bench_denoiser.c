@@ -14,33 +14,14 @@
 #include <gsl/gsl_rng.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
 #include "diffgeo.h"
+#include "bench.h"
 
 #define QUERIES 128
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int by_value(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, by_value);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 int main(int argc, char **argv)
 {
@@ -75,20 +56,20 @@ int main(int argc, char **argv)
     double *t_den = malloc((size_t)repeats * sizeof *t_den);
     double *t_gemm = malloc((size_t)repeats * sizeof *t_gemm);
     for (int r = 0; r < repeats; r++) {
-        double t0 = now();
+        double t0 = bench_now();
         dg_denoiser_eval(den, x, QUERIES, SIGMA, out, &err);
-        t_den[r] = now() - t0;
+        t_den[r] = bench_now() - t0;
         /* The two products at their best: one call each, BLAS's own threads. */
         dg_blas_set_threads(threads);
-        t0 = now();
+        t0 = bench_now();
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, QUERIES, (int)n, (int)d, 1.0, x,
                     (int)d, data->x, (int)d, 0.0, g, (int)n);
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, QUERIES, (int)d, (int)n, 1.0, g,
                     (int)n, data->x, (int)d, 0.0, s, (int)d);
-        t_gemm[r] = now() - t0;
+        t_gemm[r] = bench_now() - t0;
         dg_blas_set_threads(1);
     }
-    const double md = median(t_den, repeats), mg = median(t_gemm, repeats);
+    const double md = bench_median(t_den, repeats), mg = bench_median(t_gemm, repeats);
     const double gflop = 4.0 * QUERIES * (double)n * (double)d * 1e-9;
     printf("# bench_denoiser: σ = %g, %d threads, %d repeats, medians\n", SIGMA, threads, repeats);
     printf("# what                       seconds   GFLOP/s\n");

@@ -18,36 +18,17 @@
 #include <gsl/gsl_rng.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
 #include "diffgeo.h"
+#include "bench.h"
 
 #define QUERIES 128
 #define COMPONENTS 10
 #define DIM 784
 #define SIGMA 10.0
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int by_value(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, by_value);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 /* A random K-component full-covariance mixture in dimension d. */
 static int random_mixture(gsl_rng *rng, double *a, double *cov, double *mean, dg_gmm **out,
@@ -104,26 +85,26 @@ int main(int argc, char **argv)
 #endif
 
     for (int r = 0; r < repeats; r++) {
-        double t0 = now();
+        double t0 = bench_now();
         if (dg_denoiser_eval(den, x, QUERIES, SIGMA, out, &err) != DG_OK) {
             fprintf(stderr, "bench_mixture: %s\n", err.message);
             return 1;
         }
-        t_den[r] = now() - t0;
+        t_den[r] = bench_now() - t0;
         /* The products at their best: one call each, BLAS's own threads
          * (a stands in for each component's eigenvectors). */
         dg_blas_set_threads(threads);
-        t0 = now();
+        t0 = bench_now();
         for (size_t k = 0; k < COMPONENTS; k++) {
             cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, QUERIES, (int)d, (int)d, 1.0, x,
                         (int)d, a, (int)d, 0.0, z, (int)d);
             cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, QUERIES, (int)d, (int)d, 1.0,
                         z, (int)d, a, (int)d, 1.0, out, (int)d);
         }
-        t_gemm[r] = now() - t0;
+        t_gemm[r] = bench_now() - t0;
         dg_blas_set_threads(1);
     }
-    const double md = median(t_den, repeats), mg = median(t_gemm, repeats);
+    const double md = bench_median(t_den, repeats), mg = bench_median(t_gemm, repeats);
     const double gflop = 4.0 * COMPONENTS * QUERIES * (double)d * (double)d * 1e-9;
     printf("# bench_mixture: K = %d full covariances, d = %zu, B = %d, σ = %g, %d threads, "
            "%d repeats, medians\n",

@@ -24,11 +24,11 @@ static void print_attr(void *ctx, const char *name, const char *value)
     printf("  %-16s %s\n", name, value);
 }
 
-static void count_attr(void *ctx, const char *name, const char *value)
+static void ignore_attr(void *ctx, const char *name, const char *value)
 {
+    (void)ctx;
     (void)name;
     (void)value;
-    ++*(int *)ctx;
 }
 
 static void print_entry(void *ctx, const dg_h5_entry *e)
@@ -56,8 +56,7 @@ static int show(void *ctx, dg_error *err)
         return status;
     /* Run files keep their settings in /config; the outputs of gits and
      * meanshift keep theirs with the root's attributes above. */
-    int has_config = 0;
-    if (dg_h5_walk_attrs(path, "/config", count_attr, &has_config, NULL) == DG_OK) {
+    if (dg_h5_walk_attrs(path, "/config", ignore_attr, NULL, NULL) == DG_OK) {
         printf("/config\n");
         dg_h5_walk_attrs(path, "/config", print_attr, NULL, NULL);
     }

@@ -142,12 +142,7 @@ static int parse_gmm_params(const char *text, gmm_params *p, dg_error *err)
     return DG_OK;
 }
 
-/*
- * Component means are smooth patterns, 0.8 cos(2π(a r + b c)/w + φ) over an
- * image of w columns (one row when d is not a square), so that trajectories of
- * a square dimension draw as pictures; points add isotropic noise of scale std.
- */
-/* The component means of a synthetic mixture, from rng. */
+/* The component means of a synthetic mixture, from rng (see load_synthetic). */
 static void synthetic_means(const gmm_params *p, size_t w, gsl_rng *rng, double *means)
 {
     for (size_t c = 0; c < p->k; c++) {
@@ -191,10 +186,12 @@ static int load_synthetic(const char *name, const char *params, int indexed,
     const int square = w * w == p.d && p.d > 1;
     if (!square)
         w = p.d;
-    size_t total, first, keep;
-    dg_data_wanted(opt, p.n, &total, &first, &keep);
-    if (!indexed)
-        keep += first; /* one stream: the rows before the shard are drawn too */
+    size_t total, first, count;
+    dg_data_wanted(opt, p.n, &total, &first, &count);
+    /* synthetic:gmm draws rows in order from one stream (so the first
+     * `limit` rows do not depend on n): the rows before the shard too.
+     * synthetic:blobs draws the shard's rows alone. */
+    const size_t start = indexed ? first : 0, keep = first + count - start;
 
     dg_dataset *data = dg_dataset_alloc(keep, p.d);
     double *means = dg_doubles_alloc(p.k, p.d);
@@ -206,39 +203,26 @@ static int load_synthetic(const char *name, const char *params, int indexed,
     }
     gsl_rng_set(rng, p.seed);
     synthetic_means(&p, w, rng, means);
-    if (indexed) {
-        for (size_t i = first; i < first + keep; i++) {
-            if (i == first || i % DG_SYNTHETIC_BLOCK == 0) {
-                const size_t b = i / DG_SYNTHETIC_BLOCK;
-                gsl_rng_set(rng, block_seed(p.seed, b));
-                /* Draw the block's rows before i, to keep each row's values. */
-                for (size_t s = b * DG_SYNTHETIC_BLOCK; s < i; s++) {
-                    (void)gsl_rng_uniform_int(rng, p.k);
-                    for (size_t j = 0; j < p.d; j++)
-                        (void)gsl_ran_gaussian_ziggurat(rng, p.std);
-                }
+    for (size_t i = start; i < first + count; i++) {
+        if (indexed && (i == first || i % DG_SYNTHETIC_BLOCK == 0)) {
+            const size_t b = i / DG_SYNTHETIC_BLOCK;
+            gsl_rng_set(rng, block_seed(p.seed, b));
+            /* Draw the block's rows before i, to keep each row's values. */
+            for (size_t s = b * DG_SYNTHETIC_BLOCK; s < i; s++) {
+                (void)gsl_rng_uniform_int(rng, p.k);
+                for (size_t j = 0; j < p.d; j++)
+                    (void)gsl_ran_gaussian_ziggurat(rng, p.std);
             }
-            const double *mu = means + gsl_rng_uniform_int(rng, p.k) * p.d;
-            double *x = data->x + (i - first) * p.d;
-            for (size_t j = 0; j < p.d; j++)
-                x[j] = mu[j] + gsl_ran_gaussian_ziggurat(rng, p.std);
         }
-        data->first = first;
-    }
-    /* Rows are drawn in order, so the first `limit` rows do not depend on n. */
-    for (size_t i = 0; !indexed && i < keep; i++) {
         const double *mu = means + gsl_rng_uniform_int(rng, p.k) * p.d;
-        double *x = data->x + i * p.d;
+        double *x = data->x + (i - start) * p.d;
         for (size_t j = 0; j < p.d; j++)
             x[j] = mu[j] + gsl_ran_gaussian_ziggurat(rng, p.std);
     }
-    if (!indexed && first > 0) {
-        /* Keep the shard alone. */
-        keep -= first;
-        memmove(data->x, data->x + first * p.d, keep * p.d * sizeof *data->x);
-        data->n = keep;
-        data->first = first;
-    }
+    if (start < first) /* keep the shard alone */
+        memmove(data->x, data->x + (first - start) * p.d, count * p.d * sizeof *data->x);
+    data->n = count;
+    data->first = first;
     data->total = total;
     if (square) {
         data->image_rank = 2;

@@ -196,7 +196,7 @@ static int dataset_shape(hid_t dset, const char *path, const char *name,
     return DG_OK;
 }
 
-/* Reads rows [0, keep) of a dataset of shape rows × rest as doubles. */
+/* Reads rows [first, first + keep) of a dataset of shape rows × rest as doubles. */
 static int read_leading_rows(hid_t dset, size_t rank, const size_t *shape,
                              size_t first, size_t keep, double *buf)
 {
@@ -640,7 +640,7 @@ typedef struct walk_ctx {
     void (*visit)(void *ctx, const dg_h5_entry *entry);
     void *ctx;
     size_t seen;     /* objects visited so far */
-    int too_long;    /* a path did not fit: the walk stopped */
+    int stopped;     /* too many objects, or a path that did not fit */
 } walk_ctx;
 
 static herr_t walk_object(hid_t root, const char *name, const H5O_info_t *info,
@@ -655,7 +655,7 @@ static herr_t walk_object(hid_t root, const char *name, const H5O_info_t *info,
     char path[1024];
     if (++w->seen > DG_H5_WALK_MAX ||
         (size_t)snprintf(path, sizeof path, "/%s", name) >= sizeof path) {
-        w->too_long = 1;
+        w->stopped = 1;
         return 1;
     }
     dg_h5_entry e = {.path = path, .is_group = info->type == H5O_TYPE_GROUP, .type = ""};
@@ -694,7 +694,7 @@ int dg_h5_walk(const char *path,
     walk_ctx w = {visit, ctx, 0, 0};
     const herr_t rc = H5Ovisit2(file, H5_INDEX_NAME, H5_ITER_INC, walk_object, &w,
                                 H5O_INFO_BASIC);
-    if (w.too_long)
+    if (w.stopped)
         status = dg_error_set(err, DG_EFORMAT,
                               "%s: more than %d objects or a path of 1024 bytes or more "
                               "(malformed file?)",

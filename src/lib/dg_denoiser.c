@@ -15,6 +15,7 @@
 
 #include "diffgeo.h"
 #include "dg_tensor.h"
+#include "dg_tree.h"
 
 struct dg_denoiser {
     const dg_denoiser_type *type;
@@ -78,210 +79,6 @@ void dg_denoiser_free(dg_denoiser *den)
         return;
     den->type->free(den->state);
     free(den);
-}
-
-/* ------------------------------------------------------------------------ */
-/* The reduction tree over chunk indices                                    */
-/* ------------------------------------------------------------------------ */
-
-/*
- * The tree over the chunks [0, C) of the whole dataset: a node [lo, hi) of
- * more than one chunk has the children [lo, lo + p) and [lo + p, hi), p the
- * largest power of two below hi − lo.  It is the tree of a binary counter
- * over chunk indices (aligned blocks of 2^k chunks as soon as both halves
- * exist, then the remainder merged smallest first); its shape depends only
- * on C.  A process holding the chunks [first, end) builds the largest nodes
- * inside its range from a stack; the nodes that span processes are built by
- * messages between their children's owners (tree_span), so every merge has
- * the same operands, in the same order, as in a single process.
- */
-static size_t tree_split(size_t lo, size_t hi)
-{
-    size_t p = 1;
-    while (2 * p < hi - lo)
-        p *= 2;
-    return lo + p;
-}
-
-/* True if [lo, hi) is a node of the tree over [0, nchunks). */
-static bool tree_is_node(size_t lo, size_t hi, size_t nchunks)
-{
-    const size_t n = hi - lo;
-    if ((n & (n - 1)) == 0)
-        return lo % n == 0;
-    if (hi != nchunks)
-        return false;
-    size_t span = 1; /* the smallest power of two above n */
-    while (span < n)
-        span *= 2;
-    return lo % span == 0;
-}
-
-/* The operation of a tree on its payloads (opaque blocks of bytes). */
-typedef struct tree_ops {
-    void (*merge)(const void *ctx, void *a, const void *b); /* a ← a ⊕ b */
-    size_t (*bytes)(const void *ctx);                      /* used bytes of a payload */
-} tree_ops;
-
-/* Enough for any range of chunks: sizes rise, then fall, along the stack. */
-#define TREE_DEPTH_MAX (2 * 64 + 2)
-
-typedef struct tree {
-    size_t nchunks;           /* C: chunks of the whole dataset */
-    size_t first, end;        /* the chunks held here */
-    const dg_comm *comm;      /* NULL: every chunk is here */
-    size_t *rank_first;       /* first chunk of each process; size + 1 entries */
-    size_t capacity;          /* stack entries */
-    size_t depth;             /* entries in use */
-    size_t lo[TREE_DEPTH_MAX], hi[TREE_DEPTH_MAX]; /* the node of each entry */
-    double *storage;          /* capacity + 1 payloads */
-    size_t payload;           /* bytes per payload */
-} tree;
-
-static void *tree_slot(const tree *t, size_t i)
-{
-    return (unsigned char *)t->storage + i * t->payload;
-}
-
-/* Entries needed to push the chunks [first, end) (a dry run of tree_push). */
-static size_t tree_depth_needed(size_t first, size_t end, size_t nchunks)
-{
-    size_t lo[TREE_DEPTH_MAX], hi[TREE_DEPTH_MAX], depth = 0, most = 1;
-    for (size_t j = first; j < end; j++) {
-        lo[depth] = j;
-        hi[depth++] = j + 1;
-        if (depth > most)
-            most = depth;
-        while (depth >= 2 && tree_is_node(lo[depth - 2], hi[depth - 1], nchunks) &&
-               tree_split(lo[depth - 2], hi[depth - 1]) == hi[depth - 2]) {
-            hi[depth - 2] = hi[depth - 1];
-            depth--;
-        }
-    }
-    return most;
-}
-
-/*
- * Sets up the tree of this process (the chunks of all processes follow from
- * n_total by dg_data_shard) with payloads of `payload` bytes.
- */
-static int tree_init(tree *t, size_t n_total, const dg_comm *comm, size_t payload)
-{
-    const size_t size = comm ? (size_t)comm->size : 1, me = comm ? (size_t)comm->rank : 0;
-    t->nchunks = (n_total + DG_EMPIRICAL_CHUNK - 1) / DG_EMPIRICAL_CHUNK;
-    t->comm = comm && comm->size > 1 ? comm : NULL;
-    t->rank_first = malloc((size + 1) * sizeof *t->rank_first);
-    if (!t->rank_first)
-        return DG_ENOMEM;
-    for (size_t r = 0; r < size; r++) {
-        size_t first, count;
-        dg_data_shard(n_total, DG_EMPIRICAL_SHARD_ROWS, size, r, &first, &count);
-        /* An empty shard starts at n_total: past the last chunk. */
-        t->rank_first[r] = (first + DG_EMPIRICAL_CHUNK - 1) / DG_EMPIRICAL_CHUNK;
-    }
-    t->rank_first[size] = t->nchunks;
-    t->first = t->rank_first[me];
-    t->end = t->rank_first[me + 1];
-    t->capacity = tree_depth_needed(t->first, t->end, t->nchunks);
-    t->payload = payload;
-    t->depth = 0;
-    t->storage = dg_doubles_alloc(t->capacity + 1, (payload + sizeof(double) - 1) / sizeof(double));
-    return t->storage ? DG_OK : DG_ENOMEM;
-}
-
-static void tree_release(tree *t)
-{
-    free(t->rank_first);
-    dg_doubles_free(t->storage);
-    t->rank_first = NULL;
-    t->storage = NULL;
-}
-
-/* Pushes the payload of chunk j (in chunk order) and merges complete nodes. */
-static void tree_push(tree *t, const tree_ops *ops, const void *ctx, size_t j,
-                      const void *leaf)
-{
-    memcpy(tree_slot(t, t->depth), leaf, ops->bytes(ctx));
-    t->lo[t->depth] = j;
-    t->hi[t->depth++] = j + 1;
-    while (t->depth >= 2 && tree_is_node(t->lo[t->depth - 2], t->hi[t->depth - 1], t->nchunks) &&
-           tree_split(t->lo[t->depth - 2], t->hi[t->depth - 1]) == t->hi[t->depth - 2]) {
-        ops->merge(ctx, tree_slot(t, t->depth - 2), tree_slot(t, t->depth - 1));
-        t->hi[t->depth - 2] = t->hi[t->depth - 1];
-        t->depth--;
-    }
-}
-
-static size_t tree_owner(const tree *t, size_t chunk)
-{
-    size_t r = 0;
-    while (t->rank_first[r + 1] <= chunk)
-        r++;
-    return r;
-}
-
-static size_t tree_find(const tree *t, size_t lo)
-{
-    for (size_t i = 0; i < t->depth; i++)
-        if (t->lo[i] == lo)
-            return i;
-    return SIZE_MAX;
-}
-
-/*
- * Builds node [lo, hi) where it spans processes: its value ends up at the
- * owner of chunk lo, in the entry that starts at lo.  Every process walks
- * the same nodes in the same order, so sends and receives pair up.
- */
-static int tree_span(tree *t, const tree_ops *ops, const void *ctx, size_t lo, size_t hi)
-{
-    const size_t a = tree_owner(t, lo);
-    if (a == tree_owner(t, hi - 1))
-        return DG_OK;
-    const size_t mid = tree_split(lo, hi);
-    int status = tree_span(t, ops, ctx, lo, mid);
-    if (status == DG_OK)
-        status = tree_span(t, ops, ctx, mid, hi);
-    const size_t b = tree_owner(t, mid), me = (size_t)t->comm->rank;
-    if (status != DG_OK || (me != a && me != b))
-        return status;
-    const size_t bytes = ops->bytes(ctx);
-    if (me != a) {
-        const size_t k = tree_find(t, mid);
-        t->lo[k] = SIZE_MAX;
-        return t->comm->send(t->comm->state, tree_slot(t, k), bytes, (int)a);
-    }
-    const size_t i = tree_find(t, lo);
-    void *right = tree_slot(t, t->capacity);
-    if (a == b) {
-        const size_t k = tree_find(t, mid);
-        right = tree_slot(t, k);
-        t->lo[k] = SIZE_MAX;
-    } else {
-        status = t->comm->recv(t->comm->state, right, bytes, (int)b);
-    }
-    if (status == DG_OK) {
-        ops->merge(ctx, tree_slot(t, i), right);
-        t->hi[i] = hi;
-    }
-    return status;
-}
-
-/*
- * Completes the tree after every chunk held here was pushed.  *root is the
- * payload of the whole tree on the process that holds chunk 0 (process 0),
- * NULL elsewhere; the stack is empty again afterwards.
- */
-static int tree_finish(tree *t, const tree_ops *ops, const void *ctx, void **root)
-{
-    *root = NULL;
-    int status = DG_OK;
-    if (t->comm)
-        status = tree_span(t, ops, ctx, 0, t->nchunks);
-    if (status == DG_OK && t->first == 0 && t->end > 0)
-        *root = tree_slot(t, tree_find(t, 0));
-    t->depth = 0;
-    return status;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -361,7 +158,7 @@ static size_t record_bytes(const void *ctx)
     return (2 * QB + c->nq * c->dim) * sizeof(double);
 }
 
-static const tree_ops record_ops = {record_merge, record_bytes};
+static const dg_tree_ops record_ops = {record_merge, record_bytes};
 
 typedef struct empirical {
     size_t n, dim;        /* rows held here, dimension */
@@ -384,7 +181,7 @@ typedef struct empirical {
     size_t nslots;          /* chunks computed concurrently: one group */
     unsigned char *leaves;  /* one record payload per concurrent chunk */
     double *logits;         /* nslots × QB × CHUNK */
-    tree records;           /* the reduction of the chunks' records */
+    dg_tree records;           /* the reduction of the chunks' records */
     double *block_storage;  /* xc … logits, in one allocation */
 } empirical;
 
@@ -569,11 +366,11 @@ static int empirical_eval(void *state, const double *x, size_t n,
             const size_t ng = e->nchunks - g0 < e->nslots ? e->nchunks - g0 : e->nslots;
             group_records(e, g0, ng, nq, sigma2);
             for (size_t t = 0; t < ng; t++)
-                tree_push(&e->records, &record_ops, &ctx, e->first_chunk + g0 + t,
+                dg_tree_push(&e->records, &record_ops, &ctx, e->first_chunk + g0 + t,
                           e->leaves + t * e->records.payload);
         }
         void *root;
-        int status = tree_finish(&e->records, &record_ops, &ctx, &root);
+        int status = dg_tree_finish(&e->records, &record_ops, &ctx, &root);
         double *d = out + q0 * dim;
         if (status == DG_OK && root) {
             const record total = record_at(root);
@@ -602,7 +399,7 @@ static void empirical_free(void *state)
     dg_doubles_free(e->half_sqnorm);
     free(e->chunk_radius);
     free(e->exact);
-    tree_release(&e->records);
+    dg_tree_release(&e->records);
     free(e);
 }
 
@@ -656,7 +453,7 @@ static size_t sum_bytes(const void *ctx)
     return *(const size_t *)ctx * sizeof(long double);
 }
 
-static const tree_ops sum_ops = {sum_merge, sum_bytes};
+static const dg_tree_ops sum_ops = {sum_merge, sum_bytes};
 
 /*
  * μ = (Σ over the chunk tree of Σ_chunk y_i) / N, in long double: each
@@ -667,12 +464,12 @@ static const tree_ops sum_ops = {sum_merge, sum_bytes};
 static int empirical_mean(empirical *e, const double *y)
 {
     const size_t dim = e->dim;
-    tree sums = {0};
+    dg_tree sums = {0};
     long double *leaf = calloc(dim, sizeof *leaf);
-    int status = tree_init(&sums, e->n_total, e->comm, dim * sizeof(long double));
+    int status = dg_tree_init(&sums, e->n_total, e->comm, dim * sizeof(long double));
     if (!leaf || status != DG_OK) {
         free(leaf);
-        tree_release(&sums);
+        dg_tree_release(&sums);
         return DG_ENOMEM;
     }
     for (size_t j = 0; j < e->nchunks; j++) {
@@ -683,10 +480,10 @@ static int empirical_mean(empirical *e, const double *y)
         for (size_t i = r0; i < r0 + rc; i++)
             for (size_t k = 0; k < dim; k++)
                 leaf[k] += y[i * dim + k];
-        tree_push(&sums, &sum_ops, &dim, e->first_chunk + j, leaf);
+        dg_tree_push(&sums, &sum_ops, &dim, e->first_chunk + j, leaf);
     }
     void *root;
-    status = tree_finish(&sums, &sum_ops, &dim, &root);
+    status = dg_tree_finish(&sums, &sum_ops, &dim, &root);
     if (status == DG_OK && root) {
         const long double *total = root;
         for (size_t k = 0; k < dim; k++)
@@ -695,7 +492,7 @@ static int empirical_mean(empirical *e, const double *y)
     if (status == DG_OK && sums.comm)
         status = e->comm->bcast(e->comm->state, e->mean, dim * sizeof *e->mean, 0);
     free(leaf);
-    tree_release(&sums);
+    dg_tree_release(&sums);
     return status;
 }
 
@@ -756,7 +553,7 @@ static int empirical_build(const double *y, double *rows, size_t n, size_t dim,
         e->half_sqnorm = dg_doubles_alloc(n > 0 ? n : 1, 1);
         e->chunk_radius = calloc(e->nchunks > 0 ? e->nchunks : 1, sizeof *e->chunk_radius);
         if ((rows || n == 0) && e->mean && e->half_sqnorm && e->chunk_radius &&
-            tree_init(&e->records, n_total, e->comm, (2 * QB + QB * dim) * sizeof(double)) ==
+            dg_tree_init(&e->records, n_total, e->comm, (2 * QB + QB * dim) * sizeof(double)) ==
                 DG_OK &&
             empirical_alloc_scratch(e) == DG_OK)
             *out = dg_denoiser_wrap(&empirical_type, dim, e);

@@ -1,0 +1,66 @@
+/*
+ * dg_tree: the reduction tree over the fixed row chunks of a dataset, shared
+ * by every computation that must give the same bits whatever the number of
+ * threads or processes (the empirical denoiser's records and mean, the
+ * KDE's records).  Internal to libdiffgeo: not installed.
+ *
+ * The chunks are those of the empirical denoiser: DG_EMPIRICAL_CHUNK rows
+ * each, dealt out to processes in whole groups (DG_EMPIRICAL_SHARD_ROWS, by
+ * dg_data_shard).  A node [lo, hi) of more than one chunk has the children
+ * [lo, lo + p) and [lo + p, hi), p the largest power of two below hi − lo:
+ * the tree of a binary counter over chunk indices, whose shape depends only
+ * on the number of chunks.  A process pushes the payloads of its chunks in
+ * order and builds the largest nodes inside its range on a stack; the nodes
+ * that span processes are built by messages between their children's
+ * owners, so every merge has the same operands, in the same order, as in a
+ * single process.
+ */
+#ifndef DG_TREE_H
+#define DG_TREE_H
+
+#include <stddef.h>
+
+#include "dg_denoiser.h"
+
+/* The operation of a tree on its payloads (opaque blocks of bytes). */
+typedef struct dg_tree_ops {
+    void (*merge)(const void *ctx, void *a, const void *b); /* a ← a ⊕ b, a left of b */
+    size_t (*bytes)(const void *ctx);                      /* used bytes of a payload */
+} dg_tree_ops;
+
+/* Enough for any range of chunks: sizes rise, then fall, along the stack. */
+#define DG_TREE_DEPTH_MAX (2 * 64 + 2)
+
+typedef struct dg_tree {
+    size_t nchunks;      /* C: chunks of the whole dataset */
+    size_t first, end;   /* the chunks held here */
+    const dg_comm *comm; /* NULL: every chunk is here */
+    size_t *rank_first;  /* first chunk of each process; size + 1 entries */
+    size_t capacity;     /* stack entries */
+    size_t depth;        /* entries in use */
+    size_t lo[DG_TREE_DEPTH_MAX], hi[DG_TREE_DEPTH_MAX]; /* the node of each entry */
+    double *storage;     /* capacity + 1 payloads */
+    size_t payload;      /* bytes per payload (the most a merge uses) */
+} dg_tree;
+
+/*
+ * Sets up the tree of this process for a dataset of n_total rows spread
+ * over comm (NULL or one process: all of them here), with payloads of
+ * `payload` bytes.  DG_ENOMEM; dg_tree_release frees what was allocated.
+ */
+int dg_tree_init(dg_tree *t, size_t n_total, const dg_comm *comm, size_t payload);
+void dg_tree_release(dg_tree *t);
+
+/* Pushes the payload of chunk j (chunks in order) and merges complete nodes. */
+void dg_tree_push(dg_tree *t, const dg_tree_ops *ops, const void *ctx, size_t j,
+                  const void *leaf);
+
+/*
+ * Collective: completes the tree after every chunk held here was pushed.
+ * *root is the payload of the whole tree on the process that holds chunk 0
+ * (process 0), NULL elsewhere; the stack is empty again afterwards.  Returns
+ * the status of a failed message.
+ */
+int dg_tree_finish(dg_tree *t, const dg_tree_ops *ops, const void *ctx, void **root);
+
+#endif /* DG_TREE_H */

@@ -39,13 +39,13 @@ static long double ref_kde(const double *y, size_t N, size_t dim, const double *
 
 static void test_nn(gsl_rng *rng)
 {
-    /* 700 rows: two full chunks of DG_KDE_CHUNK and a partial one. */
-    enum { N = 700, DIM = 5, NQ = 9 };
+    /* 1300 rows: two full chunks of DG_EMPIRICAL_CHUNK and a partial one. */
+    enum { N = 1300, DIM = 5, NQ = 9 };
     double *y = random_points(rng, N, DIM, 50.0, 2.0), *x = random_points(rng, NQ, DIM, 50.0, 2.0);
     /* Query 0 sits next to the last row, query 1 next to a row of the second chunk. */
     for (size_t k = 0; k < DIM; k++) {
         x[k] = y[(N - 1) * DIM + k] + 1e-7 * (double)(k + 1);
-        x[DIM + k] = y[300 * DIM + k] - 2.385e-3;
+        x[DIM + k] = y[700 * DIM + k] - 2.385e-3;
     }
     double dist[NQ];
     size_t idx[NQ];
@@ -62,10 +62,10 @@ static void test_nn(gsl_rng *rng)
     ok(rc == DG_OK && worst < 1e-14,
        "nearest-neighbour distance against brute force in long double (relative error %.2e)",
        worst);
-    ok(same && idx[0] == N - 1 && idx[1] == 300, "nearest-neighbour indices agree");
+    ok(same && idx[0] == N - 1 && idx[1] == 700, "nearest-neighbour indices agree");
     /* Row 20 again in its own chunk and in a later one: the first minimiser wins. */
     memcpy(y + 120 * DIM, y + 20 * DIM, DIM * sizeof *y);
-    memcpy(y + 650 * DIM, y + 20 * DIM, DIM * sizeof *y);
+    memcpy(y + 1250 * DIM, y + 20 * DIM, DIM * sizeof *y);
     memcpy(x, y + 20 * DIM, DIM * sizeof *x);
     dg_metric_nn_distance(y, N, DIM, x, 1, dist, idx, &err);
     ok(dist[0] == 0 && idx[0] == 20, "a query on a row repeated twice: distance 0, first index");
@@ -77,7 +77,9 @@ static void test_nn(gsl_rng *rng)
 
 static void test_kde(gsl_rng *rng)
 {
-    enum { N = 600, DIM = 6, NQ = 7, NH = 4 };
+    /* 4700 rows: 9 chunks, more than one group of them; 263 queries: more
+     * than one batch of queries through the tree. */
+    enum { N = 4700, DIM = 6, NQ = 263, NH = 4 };
     /* Far from the origin, where ‖x‖² + ‖y‖² − 2x·y would lose digits. */
     double *y = random_points(rng, N, DIM, 1e3, 1.5), *x = random_points(rng, NQ, DIM, 1e3, 2.0);
     double h[NQ * NH], logp[NQ * NH], nn2[NQ];

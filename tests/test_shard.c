@@ -4,8 +4,9 @@
  * own), give bit for bit the output of one process holding all the data,
  * for data sizes whose shards are uneven, partial or empty, for queries in
  * more than one block, at small, medium and large σ, with processes running
- * different numbers of threads.  A process whose shard is bad makes every
- * process fail, without waiting forever.
+ * different numbers of threads.  The Gaussian KDE and nearest neighbours
+ * (dg_metric_kde_shard) are bit-identical in the same way.  A process whose
+ * shard is bad makes every process fail, without waiting forever.
  *
  * Everything runs in child processes: the parent never starts OpenMP or
  * BLAS threads, so each child starts from a clean process.
@@ -31,6 +32,10 @@
 #define NQ 131 /* two query blocks */
 #define NSIGMA 3
 static const double sigmas[NSIGMA] = {0.002, 0.7, 40.0};
+#define NH 2 /* KDE bandwidths per query: two of sigmas */
+/* What a process writes: D* at each σ, then per query the KDE's log p̂ at
+ * its NH bandwidths, the squared nearest distance and the nearest row. */
+#define OUT_DOUBLES (NSIGMA * NQ * DIM + NQ * (NH + 2))
 
 /* ------------------------------------------------------------------------ */
 /* A dg_comm over pipes between forked processes                            */
@@ -120,9 +125,10 @@ static int pipe_max(void *state, double *values, size_t count)
 /* ------------------------------------------------------------------------ */
 
 /*
- * Rank `me` of `size` (size 0: one process with dg_denoiser_empirical_alloc)
- * denoises x at every σ and writes the outputs to fd; returns the status of
- * building the denoiser, or of the first failed evaluation.
+ * Rank `me` of `size` (size 0: one process with dg_denoiser_empirical_alloc
+ * and dg_metric_kde) estimates the KDE at x, denoises x at every σ and
+ * writes the outputs to fd; returns the status of the KDE, of building the
+ * denoiser, or of the first failed evaluation.
  */
 static int run_rank(const double *y, size_t n, const double *x, pipes *c, int size, int out)
 {
@@ -132,8 +138,16 @@ static int run_rank(const double *y, size_t n, const double *x, pipes *c, int si
 #ifdef _OPENMP
     omp_set_num_threads(1 + c->me % 2); /* processes need not agree on threads */
 #endif
+    double *d = malloc(OUT_DOUBLES * sizeof *d), *h = malloc(NQ * NH * sizeof *h);
+    double *kde = d + NSIGMA * NQ * DIM, *nn2 = kde + NQ * NH, *nn_at = nn2 + NQ;
+    size_t nn_index[NQ] = {0};
+    for (size_t q = 0; q < NQ; q++)
+        for (size_t j = 0; j < NH; j++)
+            h[q * NH + j] = sigmas[(q + j) % NSIGMA];
     if (size == 0) {
-        status = dg_denoiser_empirical_alloc(y, n, DIM, &den, &err);
+        status = dg_metric_kde(y, n, DIM, x, NQ, h, NH, kde, nn2, nn_index, &err);
+        if (status == DG_OK)
+            status = dg_denoiser_empirical_alloc(y, n, DIM, &den, &err);
     } else {
         const dg_comm comm = {c->me, size, c, pipe_send, pipe_recv, pipe_bcast, pipe_max};
         static dg_comm keep; /* the denoiser keeps a pointer to it */
@@ -142,25 +156,30 @@ static int run_rank(const double *y, size_t n, const double *x, pipes *c, int si
         dg_data_shard(n, DG_EMPIRICAL_SHARD_ROWS, (size_t)size, (size_t)c->me, &first, &count);
         double *mine = dg_doubles_alloc(count, DIM);
         memcpy(mine, y + first * DIM, count * DIM * sizeof *mine);
-        status = dg_denoiser_empirical_shard(count ? mine : NULL, count, DIM, n, &keep, &den,
-                                             &err);
+        /* The KDE first: the denoiser centres the rows it adopts. */
+        status = dg_metric_kde_shard(count ? mine : NULL, count, DIM, n, &keep, x, NQ, h, NH, kde,
+                                     nn2, nn_index, &err);
+        if (status == DG_OK)
+            status = dg_denoiser_empirical_shard(count ? mine : NULL, count, DIM, n, &keep, &den,
+                                                 &err);
         if (status != DG_OK || !count)
             dg_doubles_free(mine);
     }
-    double *d = malloc(NQ * DIM * sizeof *d);
-    for (size_t s = 0; status == DG_OK && s < NSIGMA; s++) {
-        status = dg_denoiser_eval(den, x, NQ, sigmas[s], d, &err);
-        if (status == DG_OK)
-            status = write_all(out, d, NQ * DIM * sizeof *d);
-    }
+    for (size_t q = 0; q < NQ; q++)
+        nn_at[q] = (double)nn_index[q];
+    for (size_t s = 0; status == DG_OK && s < NSIGMA; s++)
+        status = dg_denoiser_eval(den, x, NQ, sigmas[s], d + s * NQ * DIM, &err);
+    if (status == DG_OK)
+        status = write_all(out, d, OUT_DOUBLES * sizeof *d);
     free(d);
+    free(h);
     dg_denoiser_free(den);
     return status;
 }
 
 /*
  * Runs one process (size 0) or `size` processes on the data and queries;
- * outs[r] gets rank r's outputs (NSIGMA × NQ × DIM), status[r] its exit
+ * outs[r] gets rank r's outputs (OUT_DOUBLES), status[r] its exit
  * status (the dg status it ended with, 100 + a signal if it was killed).
  */
 static void run(const double *y, size_t n, const double *x, int size, double **outs,
@@ -192,9 +211,9 @@ static void run(const double *y, size_t n, const double *x, int size, double **o
                 close(c.fd[a][b][0]);
                 close(c.fd[a][b][1]);
             }
-    /* Outputs are small (≤ 16 KiB per process): read them after the exits
+    /* Outputs are small (≤ 20 KiB per process): read them after the exits
      * would also do, but reading first never blocks a writer. */
-    const size_t bytes = NSIGMA * NQ * DIM * sizeof(double);
+    const size_t bytes = OUT_DOUBLES * sizeof(double);
     for (int r = 0; r < procs; r++) {
         outs[r] = calloc(1, bytes);
         if (read_all(result[r][0], outs[r], bytes) != DG_OK)
@@ -234,15 +253,16 @@ int main(void)
             int good = 1;
             for (int r = 0; r < procs[p]; r++) {
                 good &= status[r] == 0 &&
-                        memcmp(outs[r], one[0], NSIGMA * NQ * DIM * sizeof(double)) == 0;
+                        memcmp(outs[r], one[0], OUT_DOUBLES * sizeof(double)) == 0;
                 free(outs[r]);
             }
             if (!good)
                 for (int r = 0; r < procs[p]; r++)
                     diag("process %d: status %d", r, status[r]);
 
-            ok(good, "N = %zu, %d processes: every process's D* bit-identical to one "
-                     "process (σ = 0.002, 0.7, 40; 131 queries)", n, procs[p]);
+            ok(good, "N = %zu, %d processes: every process's D*, KDE and nearest neighbours "
+                     "bit-identical to one process (σ = 0.002, 0.7, 40; 131 queries)", n,
+               procs[p]);
         }
         free(one[0]);
         free(x);

@@ -497,22 +497,6 @@ static int empirical_mean(empirical *e, const double *y)
 }
 
 /*
- * Whether every process reached this point with DG_OK: processes that meet
- * in messages afterwards must all go on or all stop.
- */
-static int all_ok(const dg_comm *comm, int status)
-{
-    if (!comm || comm->size <= 1)
-        return status;
-    double failed = status != DG_OK;
-    if (comm->max(comm->state, &failed, 1) != DG_OK)
-        return status != DG_OK ? status : DG_EIO;
-    if (status == DG_OK && failed > 0)
-        return DG_EREMOTE;
-    return status;
-}
-
-/*
  * Builds the denoiser with its centred rows in `rows`: a fresh buffer (a copy
  * of y) or y itself (adopted).  Everything that can fail is done before y is
  * touched, so that a failed adoption leaves y as it was.  With comm, every
@@ -565,7 +549,7 @@ static int empirical_build(const double *y, double *rows, size_t n, size_t dim,
                               "cannot allocate the empirical denoiser for %zu × %zu data", n, dim);
     }
     const int local = status;
-    status = all_ok(comm, status);
+    status = dg_comm_all_ok(comm, status);
     if (status != DG_OK) {
         if (*out) {
             e->y = NULL; /* not adopted after all */

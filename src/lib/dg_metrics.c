@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dg_data.h"
 #include "dg_tensor.h"
+#include "dg_tree.h"
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
@@ -105,116 +107,198 @@ static int bandwidth_ok(double h)
     return isfinite(h) && h > 0;
 }
 
-/* The running state of one query: nearest squared distance and per-bandwidth sums. */
-typedef struct kde_state {
-    double inv[DG_KDE_BANDWIDTHS_MAX]; /* 1/(2h²), 0 for a skipped bandwidth */
-    double sum[DG_KDE_BANDWIDTHS_MAX]; /* Σ_i exp(−(‖x − y_i‖² − best)/(2h²)) so far */
-    double best;                       /* min_i ‖x − y_i‖² so far */
-    size_t best_i;
-} kde_state;
-
 /*
- * Folds the squared distances d2[0..nc) of rows c0.. into a query's state:
- * the chunk's sums are taken about its own minimum and rescaled to the
- * running one, so nothing overflows or underflows needlessly.
+ * The KDE's record of a subtree of chunks for a batch of nb queries, (2 + nh)
+ * doubles per query:
+ *   [0]       best: min ‖x − y_i‖² over the subtree's rows
+ *   [1]       the first row (index in the whole dataset) at that distance
+ *   [2 + j]   Σ exp(−(‖x − y_i‖² − best)·inv_j), inv_j = 1/(2h_j²), or 0
+ *             for a skipped bandwidth (inv_j = 0)
+ * Sums are taken about the subtree's own minimum, so nothing overflows or
+ * underflows needlessly; a merge rescales both to the smaller one.
  */
-static void kde_fold(kde_state *q, const double *d2, size_t nc, size_t c0, size_t nh)
+typedef struct kde_ctx {
+    size_t nb, nh;
+    const double *inv; /* nb × nh: 1/(2h²) of each query's bandwidths, 0 to skip */
+} kde_ctx;
+
+static void kde_merge(const void *ctx, void *pa, const void *pb)
 {
-    double cmin = INFINITY;
-    size_t cmin_i = c0;
-    for (size_t i = 0; i < nc; i++)
-        if (d2[i] < cmin) {
-            cmin = d2[i];
-            cmin_i = c0 + i;
+    const kde_ctx *c = ctx;
+    const size_t w = 2 + c->nh;
+    double *a = pa;
+    const double *b = pb;
+    for (size_t q = 0; q < c->nb; q++, a += w, b += w) {
+        const double best = b[0] < a[0] ? b[0] : a[0]; /* ties: a's row comes first */
+        for (size_t j = 0; j < c->nh; j++) {
+            const double inv = c->inv[q * c->nh + j];
+            if (inv > 0)
+                a[2 + j] = a[2 + j] * exp(-(a[0] - best) * inv) +
+                           b[2 + j] * exp(-(b[0] - best) * inv);
         }
-    for (size_t j = 0; j < nh; j++) {
-        if (q->inv[j] == 0)
-            continue;
-        double s = 0;
-        for (size_t i = 0; i < nc; i++)
-            s += exp(-(d2[i] - cmin) * q->inv[j]);
-        if (c0 == 0)
-            q->sum[j] = s;
-        else if (cmin < q->best)
-            q->sum[j] = q->sum[j] * exp(-(q->best - cmin) * q->inv[j]) + s;
-        else
-            q->sum[j] += s * exp(-(cmin - q->best) * q->inv[j]);
-    }
-    if (cmin < q->best) {
-        q->best = cmin;
-        q->best_i = cmin_i;
+        if (b[0] < a[0]) {
+            a[0] = b[0];
+            a[1] = b[1];
+        }
     }
 }
 
-/*
- * A block of nb ≤ DG_KDE_QUERY_BLOCK queries against all the data, chunk by
- * chunk: each data row is read once per block while it is in cache, not
- * once per query (one query at a time is bound by memory bandwidth).
- */
-static void kde_block(const double *y, size_t N, size_t dim, const double *x, size_t nb,
-                      const double *h, size_t nh, double *logp, double *nn_sqdist,
-                      size_t *nn_index)
+static size_t kde_bytes(const void *ctx)
 {
-    double d2[DG_KDE_QUERY_BLOCK][DG_KDE_CHUNK];
-    kde_state st[DG_KDE_QUERY_BLOCK];
+    const kde_ctx *c = ctx;
+    return c->nb * (2 + c->nh) * sizeof(double);
+}
+
+static const dg_tree_ops kde_ops = {kde_merge, kde_bytes};
+
+/*
+ * The records of rows [r0, r0 + nc) of y (r0 + offset in the whole dataset)
+ * for nb ≤ KDE_SUB queries x into leaf (the layout of kde_ctx, query rows of
+ * the batch from q0).  Each row of data is read once for all nb queries
+ * while it is in cache.
+ */
+#define KDE_SUB 8
+static void kde_leaf(const kde_ctx *c, const double *y, size_t r0, size_t nc, size_t offset,
+                     size_t dim, const double *x, size_t q0, size_t nb, double *leaf)
+{
+    double d2[KDE_SUB][DG_EMPIRICAL_CHUNK];
+    for (size_t i = 0; i < nc; i++)
+        for (size_t q = 0; q < nb; q++)
+            d2[q][i] = dg_sqdist(x + q * dim, y + (r0 + i) * dim, dim);
+    const size_t w = 2 + c->nh;
     for (size_t q = 0; q < nb; q++) {
-        st[q].best = INFINITY;
-        st[q].best_i = 0;
-        for (size_t j = 0; j < nh; j++) {
-            const double hj = h[q * nh + j];
-            st[q].inv[j] = bandwidth_ok(hj) ? 0.5 / (hj * hj) : 0;
-            st[q].sum[j] = 0;
+        double *rec = leaf + (q0 + q) * w;
+        size_t at = 0;
+        for (size_t i = 1; i < nc; i++)
+            if (d2[q][i] < d2[q][at])
+                at = i;
+        rec[0] = d2[q][at];
+        rec[1] = (double)(offset + r0 + at);
+        for (size_t j = 0; j < c->nh; j++) {
+            const double inv = c->inv[(q0 + q) * c->nh + j];
+            double s = 0;
+            for (size_t i = 0; inv > 0 && i < nc; i++)
+                s += exp(-(d2[q][i] - rec[0]) * inv);
+            rec[2 + j] = s;
         }
     }
-    for (size_t c0 = 0; c0 < N; c0 += DG_KDE_CHUNK) {
-        const size_t nc = N - c0 < DG_KDE_CHUNK ? N - c0 : DG_KDE_CHUNK;
-        for (size_t i = 0; i < nc; i++)
-            for (size_t q = 0; q < nb; q++)
-                d2[q][i] = dg_sqdist(x + q * dim, y + (c0 + i) * dim, dim);
-        for (size_t q = 0; q < nb; q++)
-            kde_fold(&st[q], d2[q], nc, c0, nh);
-    }
+}
+
+/* Queries whose records go through the tree together (one pass over the data). */
+#define KDE_BATCH 256
+
+/* Outputs of a batch of queries from the root's records. */
+static void kde_results(const kde_ctx *c, const double *root, size_t N, size_t dim,
+                        const double *h, double *logp, double *nn_sqdist, size_t *nn_index)
+{
     const double log_2pi = log(2 * M_PI);
-    for (size_t q = 0; q < nb; q++) {
-        for (size_t j = 0; j < nh; j++)
-            logp[q * nh + j] = st[q].inv[j] == 0
-                                   ? NAN
-                                   : -st[q].best * st[q].inv[j] + log(st[q].sum[j]) -
-                                         log((double)N) -
-                                         0.5 * (double)dim * (log_2pi + 2 * log(h[q * nh + j]));
+    const size_t w = 2 + c->nh;
+    for (size_t q = 0; q < c->nb; q++) {
+        const double *rec = root + q * w;
+        for (size_t j = 0; j < c->nh; j++) {
+            const double inv = c->inv[q * c->nh + j];
+            logp[q * c->nh + j] = inv == 0 ? NAN
+                                           : -rec[0] * inv + log(rec[2 + j]) - log((double)N) -
+                                                 0.5 * (double)dim *
+                                                     (log_2pi + 2 * log(h[q * c->nh + j]));
+        }
         if (nn_sqdist)
-            nn_sqdist[q] = st[q].best;
+            nn_sqdist[q] = rec[0];
         if (nn_index)
-            nn_index[q] = st[q].best_i;
+            nn_index[q] = (size_t)rec[1];
     }
+}
+
+int dg_metric_kde_shard(const double *y, size_t n, size_t dim, size_t n_total,
+                        const dg_comm *comm, const double *x, size_t nq, const double *h,
+                        size_t nh, double *logp, double *nn_sqdist, size_t *nn_index,
+                        dg_error *err)
+{
+    const size_t size = comm ? (size_t)comm->size : 1, me = comm ? (size_t)comm->rank : 0;
+    size_t first = 0, count = n;
+    int status = DG_OK;
+    if (n_total == 0 || dim == 0)
+        status = dg_error_set(err, DG_EINVAL, "a density estimate needs data (%zu × %zu)",
+                              n_total, dim);
+    else if (nh > DG_KDE_BANDWIDTHS_MAX)
+        status = dg_error_set(err, DG_EINVAL, "%zu bandwidths per query: at most %d", nh,
+                              DG_KDE_BANDWIDTHS_MAX);
+    else if (nh > 0 && (!h || !logp))
+        status = dg_error_set(err, DG_EINVAL, "bandwidths without room for the results");
+    if (status == DG_OK) {
+        dg_data_shard(n_total, DG_EMPIRICAL_SHARD_ROWS, size, me, &first, &count);
+        if (count != n || (n > 0 && !y))
+            status = dg_error_set(err, DG_EINVAL, "process %zu holds %zu rows; its shard of "
+                                                  "%zu rows has %zu", me, n, n_total, count);
+    }
+    const size_t batch = nq < KDE_BATCH ? (nq > 0 ? nq : 1) : KDE_BATCH;
+    const size_t words = batch * (2 + nh), payload = words * sizeof(double);
+    dg_tree tree = {0};
+    double *inv = NULL, *leaves = NULL, *root = NULL;
+    if (status == DG_OK) {
+        inv = dg_doubles_alloc(nq > 0 ? nq : 1, nh > 0 ? nh : 1);
+        leaves = dg_doubles_alloc(DG_EMPIRICAL_GROUP, words);
+        root = dg_doubles_alloc(1, words);
+        if (!inv || !leaves || !root || dg_tree_init(&tree, n_total, comm, payload) != DG_OK)
+            status = dg_error_set(err, DG_ENOMEM, "cannot allocate a density estimate's "
+                                                  "records (%zu queries)", nq);
+    }
+    const int local = status;
+    status = dg_comm_all_ok(comm, status);
+    if (status != DG_OK && local == DG_OK)
+        dg_error_set(err, status, "another process could not take part in a density estimate");
+
+    for (size_t k = 0; status == DG_OK && k < nq * nh; k++)
+        inv[k] = bandwidth_ok(h[k]) ? 0.5 / (h[k] * h[k]) : 0;
+    const size_t nchunks = (n + DG_EMPIRICAL_CHUNK - 1) / DG_EMPIRICAL_CHUNK;
+    for (size_t b0 = 0; status == DG_OK && b0 < nq; b0 += batch) {
+        const size_t nb = nq - b0 < batch ? nq - b0 : batch, nsub = (nb + KDE_SUB - 1) / KDE_SUB;
+        const kde_ctx ctx = {nb, nh, inv + b0 * nh};
+        const double *xb = x + b0 * dim;
+        for (size_t g0 = 0; g0 < nchunks; g0 += DG_EMPIRICAL_GROUP) {
+            const size_t ng = nchunks - g0 < DG_EMPIRICAL_GROUP ? nchunks - g0
+                                                                : DG_EMPIRICAL_GROUP;
+            /* Each (chunk, queries) leaf by one thread alone: bits independent of threads. */
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic)
+#endif
+            for (size_t k = 0; k < ng * nsub; k++) {
+                const size_t t = k / nsub, q0 = k % nsub * KDE_SUB;
+                const size_t r0 = (g0 + t) * DG_EMPIRICAL_CHUNK;
+                const size_t nc = n - r0 < DG_EMPIRICAL_CHUNK ? n - r0 : DG_EMPIRICAL_CHUNK;
+                kde_leaf(&ctx, y, r0, nc, first, dim, xb + q0 * dim, q0,
+                         nb - q0 < KDE_SUB ? nb - q0 : KDE_SUB, leaves + t * words);
+            }
+            for (size_t t = 0; t < ng; t++)
+                dg_tree_push(&tree, &kde_ops, &ctx, first / DG_EMPIRICAL_CHUNK + g0 + t,
+                             leaves + t * words);
+        }
+        void *top;
+        status = dg_tree_finish(&tree, &kde_ops, &ctx, &top);
+        if (status == DG_OK && top)
+            memcpy(root, top, kde_bytes(&ctx));
+        if (status == DG_OK && tree.comm)
+            status = comm->bcast(comm->state, root, kde_bytes(&ctx), 0);
+        if (status != DG_OK)
+            dg_error_set(err, status, "communication between processes failed");
+        else
+            kde_results(&ctx, root, n_total, dim, nh ? h + b0 * nh : NULL,
+                        nh ? logp + b0 * nh : NULL, nn_sqdist ? nn_sqdist + b0 : NULL,
+                        nn_index ? nn_index + b0 : NULL);
+    }
+    dg_tree_release(&tree);
+    dg_doubles_free(inv);
+    dg_doubles_free(leaves);
+    dg_doubles_free(root);
+    return status;
 }
 
 int dg_metric_kde(const double *y, size_t N, size_t dim, const double *x,
                   size_t nq, const double *h, size_t nh, double *logp,
                   double *nn_sqdist, size_t *nn_index, dg_error *err)
 {
-    if (N == 0 || dim == 0)
-        return dg_error_set(err, DG_EINVAL, "a density estimate needs data (%zu × %zu)", N,
-                            dim);
-    if (nh > DG_KDE_BANDWIDTHS_MAX)
-        return dg_error_set(err, DG_EINVAL, "%zu bandwidths per query: at most %d", nh,
-                            DG_KDE_BANDWIDTHS_MAX);
-    if (nh > 0 && (!h || !logp))
-        return dg_error_set(err, DG_EINVAL, "bandwidths without room for the results");
-    const size_t nblocks = (nq + DG_KDE_QUERY_BLOCK - 1) / DG_KDE_QUERY_BLOCK;
-    /* Parallel over blocks of queries: each query's sums run over the data in
-     * order, whatever thread has its block, so the bits do not depend on it. */
-#ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic)
-#endif
-    for (size_t b = 0; b < nblocks; b++) {
-        const size_t q0 = b * DG_KDE_QUERY_BLOCK;
-        const size_t nb = nq - q0 < DG_KDE_QUERY_BLOCK ? nq - q0 : DG_KDE_QUERY_BLOCK;
-        kde_block(y, N, dim, x + q0 * dim, nb, nh ? h + q0 * nh : NULL, nh,
-                  nh ? logp + q0 * nh : NULL, nn_sqdist ? nn_sqdist + q0 : NULL,
-                  nn_index ? nn_index + q0 : NULL);
-    }
-    return DG_OK;
+    return dg_metric_kde_shard(y, N, dim, N, NULL, x, nq, h, nh, logp, nn_sqdist, nn_index,
+                               err);
 }
 
 int dg_metric_nn_distance(const double *y, size_t N, size_t dim,

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 
+#include "dg_denoiser.h"
 #include "dg_status.h"
 
 /* --- Distances and norms along a trajectory (PAPER.md §6) ----------------- */
@@ -57,10 +58,6 @@ void dg_metric_cosine(const double *traj, const double *denoised, size_t K,
 
 /* --- Against reference data: nearest neighbours and the KDE (PAPER.md §3) - */
 
-/* Rows of the data whose squared distances to one query are held at once. */
-#define DG_KDE_CHUNK 256
-/* Queries that share each pass over the data (and one thread). */
-#define DG_KDE_QUERY_BLOCK 8
 /* The most bandwidths dg_metric_kde evaluates per query in one pass. */
 #define DG_KDE_BANDWIDTHS_MAX 4
 
@@ -78,17 +75,37 @@ void dg_metric_cosine(const double *traj, const double *denoised, size_t K,
  * min_i ‖x_q − y_i‖², and nn_index (may be NULL) the first minimiser.
  *
  * Squared distances come from exact differences, never from the expansion
- * ‖x‖² + ‖y‖² − 2x·y; the log-sum-exp subtracts the largest logit, which
- * belongs to the nearest point for every h, and streams the data in chunks
- * of DG_KDE_CHUNK rows, DG_KDE_QUERY_BLOCK queries per pass.  Blocks of
- * queries run in parallel (OpenMP); each query's sums run over the data in
- * order, so results do not depend on the thread count.
+ * ‖x‖² + ‖y‖² − 2x·y.  The data are cut into the empirical denoiser's
+ * chunks (DG_EMPIRICAL_CHUNK rows); per chunk and query a record holds the
+ * chunk's nearest row and the log-sum-exp's sums taken about its distance
+ * (the largest logit for every h), and records combine over the denoiser's
+ * reduction tree over chunk indices.  Chunks and blocks of queries run in
+ * parallel (OpenMP); results do not depend on the number of threads.
  * h and logp may be NULL when nh = 0.  Returns DG_EINVAL for N = 0, dim = 0,
- * nh > DG_KDE_BANDWIDTHS_MAX, or nh > 0 without h or logp.
+ * nh > DG_KDE_BANDWIDTHS_MAX, or nh > 0 without h or logp; DG_ENOMEM.
  */
 int dg_metric_kde(const double *y, size_t N, size_t dim, const double *x,
                   size_t nq, const double *h, size_t nh, double *logp,
                   double *nn_sqdist, size_t *nn_index, dg_error *err);
+
+/*
+ * dg_metric_kde over a dataset of n_total rows spread over the processes of
+ * comm as dg_denoiser_empirical_shard spreads them: every process calls it
+ * (collectively) with its own n rows y (rows [first, first + n) of the
+ * dataset, the range dg_data_shard(n_total, DG_EMPIRICAL_SHARD_ROWS,
+ * comm->size, comm->rank) gives; y = NULL for none) and the same queries and
+ * bandwidths, and gets the same results, bit for bit those of one process
+ * holding all the rows (nn_index counts rows of the whole dataset).  Nodes
+ * of the tree that span processes are built by messages, and the root's
+ * records are broadcast from process 0.  comm = NULL or one process is
+ * dg_metric_kde.  Errors: those of dg_metric_kde, DG_EINVAL if n is not this
+ * process's shard, DG_EREMOTE on a process that was fine when another could
+ * not take part (nobody is left waiting), a failed message's status.
+ */
+int dg_metric_kde_shard(const double *y, size_t n, size_t dim, size_t n_total,
+                        const dg_comm *comm, const double *x, size_t nq, const double *h,
+                        size_t nh, double *logp, double *nn_sqdist, size_t *nn_index,
+                        dg_error *err);
 
 /*
  * out[q] = min_i ‖x_q − y_i‖, the distance of each of the nq queries to its

@@ -171,3 +171,15 @@ int dg_tree_finish(dg_tree *t, const dg_tree_ops *ops, const void *ctx, void **r
     t->depth = 0;
     return status;
 }
+
+int dg_comm_all_ok(const dg_comm *comm, int status)
+{
+    if (!comm || comm->size <= 1)
+        return status;
+    double failed = status != DG_OK;
+    if (comm->max(comm->state, &failed, 1) != DG_OK)
+        return status != DG_OK ? status : DG_EIO;
+    if (status == DG_OK && failed > 0)
+        return DG_EREMOTE;
+    return status;
+}

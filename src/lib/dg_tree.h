@@ -63,4 +63,13 @@ void dg_tree_push(dg_tree *t, const dg_tree_ops *ops, const void *ctx, size_t j,
  */
 int dg_tree_finish(dg_tree *t, const dg_tree_ops *ops, const void *ctx, void **root);
 
+/*
+ * Collective: whether every process reached this point with DG_OK, for
+ * processes that meet in messages afterwards and must all go on or all stop.
+ * Returns status where it is an error, DG_EREMOTE on a process that was fine
+ * when another was not, DG_OK when all were; comm NULL or one process:
+ * status.
+ */
+int dg_comm_all_ok(const dg_comm *comm, int status);
+
 #endif /* DG_TREE_H */

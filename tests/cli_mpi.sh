@@ -1,6 +1,7 @@
 #!/bin/sh
 # Distributed runs (./configure --with-mpi): `mpirun -np P diffgeo sample`
-# writes the same /trajectory and /denoised, bit for bit, as one process,
+# writes the same /trajectory and /denoised, bit for bit, as one process
+# (and analyze, gits, interpolate and meanshift the same files),
 # for P = 1 … 4 and OMP_NUM_THREADS 1 and 2; a process that fails stops
 # them all with one line from process 0 and no output file.  `diffgeo
 # table` prints 17 significant digits, which round-trip doubles: equal text
@@ -135,6 +136,58 @@ for mode in annealed fixed; do
     ok $? "meanshift $mode, mpirun -np 3: bit-identical to one process"
 done
 
+# analyze --reference: the optimal trajectory and D* evaluations run on the
+# sharded denoiser, the KDE and nearest neighbours over the same tree; every
+# /metrics array is the one-process one.  Runs whose /config/data is the
+# reference (optimal_self uses D* itself) and one whose is a --limit of it
+# (the run's own denoiser is re-created, sharded too).
+metrics="chord deviation curvature distance_to_optimal denoised_vs_optimal
+score_deviation optimal_self nn_distance nn_distance_ratio kde_loglik_before
+kde_loglik_after kde_gain_bound kde_violations"
+atables() {
+    for _m in $metrics; do
+        "$DIFFGEO" table "$1" /metrics/$_m || return 1
+    done
+    # The file's layout, but for the first line (its name).
+    "$DIFFGEO" info "$1" | sed 1d
+}
+"$DIFFGEO" sample --data "$data" --limit 9000 -n 5 --seed 3 --steps 6 -q -o "$WORK/lim.h5"
+ok $? "a run on the first 9000 rows"
+for run in serial lim; do
+    cp "$WORK/$run.h5" "$WORK/a1.h5" &&
+        OMP_NUM_THREADS=2 "$DIFFGEO" analyze "$WORK/a1.h5" --reference "$data" -q &&
+        atables "$WORK/a1.h5" >"$WORK/a1.txt"
+    ok $? "analyze $run.h5 --reference on one process"
+    grep -q "optimal_self not written" "$WORK/a1.txt"
+    ok $((!$?)) "analyze $run.h5: the run's own denoiser was re-created (optimal_self written)"
+    for threads in 1 2; do
+        for np in 1 2 3 4; do
+            cp "$WORK/$run.h5" "$WORK/ap.h5" &&
+                OMP_NUM_THREADS=$threads mpi_diffgeo $np analyze "$WORK/ap.h5" \
+                    --reference "$data" -q &&
+                atables "$WORK/ap.h5" >"$WORK/ap.txt" && cmp -s "$WORK/a1.txt" "$WORK/ap.txt"
+            ok $? "analyze $run.h5, mpirun -np $np, OMP_NUM_THREADS=$threads: /metrics bit-identical to one process"
+        done
+    done
+    # Every array of /metrics and its attributes (notes name the reference's
+    # rows: all of them, not a shard's), for the last of those runs.
+    if have_python; then
+        "$PYTHON3" - "$WORK/a1.h5" "$WORK/ap.h5" <<'EOS'
+import sys, h5py
+a, b = (h5py.File(p, "r")["metrics"] for p in sys.argv[1:])
+assert sorted(a) == sorted(b), (sorted(a), sorted(b))
+for k in a:
+    assert a[k][()].tobytes() == b[k][()].tobytes(), k
+    attrs = lambda d: {n: str(v) for n, v in d.attrs.items()}
+    assert attrs(a[k]) == attrs(b[k]), k
+assert "(21257 rows)" in a["score_deviation"].attrs["note"]
+EOS
+        ok $? "analyze $run.h5, mpirun -np 4: every /metrics array and attribute as on one process"
+    else
+        skip_tests 1 "analyze $run.h5: /metrics attributes" "no python3 with h5py"
+    fi
+done
+
 # Failures: one line from process 0, the same status everywhere, no output
 # file, no hang.  DIFFGEO becomes a launcher of 2 processes for expect_error.
 cat >"$WORK/diffgeo2" <<EOS
@@ -159,9 +212,17 @@ x[-1, 1] = np.nan
 np.save(sys.argv[1], x)' "$WORK/nan.npy"
     expect_error "process 1 cannot use its shard" 1 "$WORK/bad.h5" "process 1: " "nan.npy" \
         "row 4199, column 1 holds NaN" -- sample --data "npy:$WORK/nan.npy" -n 2 --steps 3 -o "$WORK/bad.h5"
+    # analyze: the same bad reference; the run file is left as it was.
+    "$serial_diffgeo" sample --data synthetic:blobs,n=500,d=3 -n 2 --steps 3 -q -o "$WORK/d3.h5"
+    expect_error "analyze: process 1 cannot use its reference shard" 1 "$WORK/d3.h5" \
+        "process 1: " "nan.npy" "row 4199, column 1 holds NaN" -- \
+        analyze "$WORK/d3.h5" --reference "npy:$WORK/nan.npy"
 else
-    skip_tests 5 "process 1 cannot use its shard" "no python3 with numpy"
+    skip_tests 10 "process 1 cannot use its shard" "no python3 with numpy"
 fi
+expect_error "analyze: a reference of another dimension" 1 "$WORK/serial.h5" \
+    "dimension 6, the run's points 10" -- \
+    analyze "$WORK/serial.h5" --reference synthetic:blobs,n=9000,d=6
 skip_reason=
 under_asan && skip_reason="ulimit -v under AddressSanitizer"
 under_valgrind && skip_reason="ulimit -v under valgrind"

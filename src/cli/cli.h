@@ -221,6 +221,13 @@ typedef struct cli_model_options {
  */
 int cli_model_load_ex(const cli_model_options *o, cli_model *m);
 
+/*
+ * The second half of cli_model_load_ex for rows loaded with o->data_only:
+ * builds the denoiser of o on m->data (for a command that used the rows
+ * first).  An exit code, the same on every process; m is freed on failure.
+ */
+int cli_model_build_denoiser(const cli_model_options *o, cli_model *m);
+
 /* Frees the denoiser (and with it the adopted rows) once a command has no
  * more use for it, before it writes its output; m->fit stays. */
 void cli_model_release_denoiser(cli_model *m);
@@ -270,6 +277,13 @@ void cli_report(const char *line);
 /* The failure held back only echoes another process's (DG_EREMOTE). */
 void cli_mpi_note_remote(void);
 int cli_mpi_agree(int rc);
+/*
+ * Collective: the library status of the first process whose status is not
+ * DG_OK (DG_EREMOTE only if all are), its message in err ("process K: …"
+ * for K > 0) on every process; DG_OK if all succeeded.  Without MPI or on
+ * one process, status.
+ */
+int cli_mpi_agree_error(int status, dg_error *err);
 /* Collective: process 0's bytes to every process; an exit code. */
 int cli_mpi_bcast(void *buf, size_t bytes);
 /* Collective: whether flag is nonzero on any process. */

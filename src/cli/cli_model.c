@@ -217,7 +217,12 @@ int cli_model_load_ex(const cli_model_options *o, cli_model *m)
                   o->samples ? "" : " (draw rows from it with --samples N where offered)");
         return EXIT_USAGE;
     }
-    rc = cli_mpi_agree(build_denoiser(o, m));
+    return cli_model_build_denoiser(o, m);
+}
+
+int cli_model_build_denoiser(const cli_model_options *o, cli_model *m)
+{
+    const int rc = cli_mpi_agree(build_denoiser(o, m));
     if (rc != EXIT_OK)
         cli_model_free(m);
     return rc;

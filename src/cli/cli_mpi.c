@@ -138,6 +138,25 @@ int cli_mpi_agree(int rc)
 #endif
 }
 
+int cli_mpi_agree_error(int status, dg_error *err)
+{
+#ifdef DG_HAVE_MPI
+    if (cli_mpi_size() <= 1)
+        return status;
+    int failed;
+    const int agreed = dg_mpi_agree(mpi, status, status == DG_EREMOTE, err, &failed);
+    if (agreed != DG_OK && failed > 0) {
+        char message[DG_ERROR_MESSAGE_SIZE];
+        memcpy(message, err->message, sizeof message);
+        dg_error_set(err, agreed, "process %d: %s", failed, message);
+    }
+    return agreed;
+#else
+    (void)err;
+    return status;
+#endif
+}
+
 int cli_mpi_bcast(void *buf, size_t bytes)
 {
 #ifdef DG_HAVE_MPI

@@ -96,7 +96,13 @@ static void help(void)
            "Examples:\n"
            "  diffgeo analyze run.h5 && diffgeo table run.h5 /metrics/deviation --reduce --sigma\n"
            "  diffgeo sample --data fashion-mnist --limit 1000 --solver euler --steps 21 -o run.h5\n"
-           "  diffgeo analyze run.h5 --reference fashion-mnist   # score deviation vs all data\n");
+           "  diffgeo analyze run.h5 --reference fashion-mnist   # score deviation vs all data\n"
+           "\n"
+           "Under mpirun or srun (a build with ./configure --with-mpi), each process reads\n"
+           "the run file and only its share of the reference data; D*, the optimal\n"
+           "trajectory, the KDE and the nearest neighbours combine over the processes\n"
+           "exactly, so /metrics is bit-identical to one process's:\n"
+           "  mpirun -np 4 diffgeo analyze run.h5 --reference h5:imagenet64.h5:/x\n");
 }
 
 /* ------------------------------------------------------------------------ */
@@ -474,32 +480,45 @@ static int eval_rows(dg_denoiser *den, const run_arrays *r, const double *traj, 
     return EXIT_OK;
 }
 
-/* The likelihood and nearest-neighbour arrays: one pass over the data per point. */
-static int kde_metrics(const run_arrays *r, const dg_dataset *ref, const double *mshift,
-                       const char *note, metric_list *l)
+/*
+ * The KDE of the reference rows at every point of the run, one pass over
+ * the data for all of them: logp [T+1][n][2] at the bandwidths σ_{k−1} (the
+ * end of step k − 1) and σ_k (the start of step k), nn2 [T+1][n] the squared
+ * nearest distances.  On an MPI job each process passes its shard and all
+ * get the whole result (collective).
+ */
+static int kde_estimate(const run_arrays *r, const dg_dataset *ref, double **logp, double **nn2)
 {
     const size_t T = r->T, n = r->n, K = T + 1;
-    double *h = dg_doubles_alloc(K * n, 2), *logp = dg_doubles_alloc(K * n, 2);
-    double *nn2 = dg_doubles_alloc(K, n);
-    double *before, *after, *bound, *viol, *nn, *ratio;
-    int rc = EXIT_FAILED;
-    if (!h || !logp || !nn2) {
-        cli_error("out of memory");
-        goto release;
-    }
-    /* Point k is the end of step k − 1 (bandwidth σ_{k−1}) and the start of step k (σ_k). */
-    for (size_t k = 0; k < K; k++)
+    double *h = dg_doubles_alloc(K * n, 2);
+    *logp = dg_doubles_alloc(K * n, 2);
+    *nn2 = dg_doubles_alloc(K, n);
+    dg_error err;
+    int status = h && *logp && *nn2 ? DG_OK
+                                    : dg_error_set(&err, DG_ENOMEM, "cannot allocate the "
+                                                   "density estimates of %zu points", K * n);
+    for (size_t k = 0; status == DG_OK && k < K; k++)
         for (size_t s = 0; s < n; s++) {
             h[(k * n + s) * 2] = k > 0 ? r->sigmas[k - 1] : NAN;
             h[(k * n + s) * 2 + 1] = k < T ? r->sigmas[k] : NAN;
         }
-    dg_error err;
-    if (dg_metric_kde(ref->x, ref->n, ref->dim, r->traj, K * n, h, 2, logp, nn2, NULL, &err) !=
-        DG_OK) {
-        rc = cli_fail(&err);
-        goto release;
-    }
-    double sigma_min = r->sigmas[T] > 0 ? r->sigmas[T] : r->sigmas[T - 1];
+    /* On an MPI job every process learns of a failure before the others
+     * wait for it in messages. */
+    status = cli_mpi_agree_error(status, &err);
+    if (status == DG_OK)
+        status = dg_metric_kde_shard(ref->x, ref->n, ref->dim, ref->total, cli_mpi_comm(),
+                                     r->traj, K * n, h, 2, *logp, *nn2, NULL, &err);
+    dg_doubles_free(h);
+    return status == DG_OK ? EXIT_OK : cli_fail(&err);
+}
+
+/* The likelihood and nearest-neighbour arrays from kde_estimate's results. */
+static int kde_metrics(const run_arrays *r, const double *logp, const double *nn2,
+                       const double *mshift, const char *note, metric_list *l)
+{
+    const size_t T = r->T, n = r->n;
+    double *before, *after, *bound, *viol, *nn, *ratio;
+    const double sigma_min = r->sigmas[T] > 0 ? r->sigmas[T] : r->sigmas[T - 1];
     if (!(before = metric_add(l, "kde_loglik_before", 2, SHAPE(T, n), "nats", "eval sample",
                               note,
                               "log p^_h(x_i), h = s_i, p^_h = (1/N) sum_j N(y_j, h^2 I) the "
@@ -519,7 +538,7 @@ static int kde_metrics(const run_arrays *r, const dg_dataset *ref, const double 
                              "nn_distance/(s_min sqrt(d)), s_min = %.17g the smallest positive "
                              "s of the grid",
                              sigma_min)))
-        goto release;
+        return EXIT_FAILED;
     for (size_t i = 0; i < T; i++) {
         viol[i] = 0;
         for (size_t s = 0; s < n; s++) {
@@ -533,12 +552,7 @@ static int kde_metrics(const run_arrays *r, const dg_dataset *ref, const double 
         nn[s] = sqrt(nn2[T * n + s]);
         ratio[s] = nn[s] / (sigma_min * sqrt((double)r->dim));
     }
-    rc = EXIT_OK;
-release:
-    dg_doubles_free(h);
-    dg_doubles_free(logp);
-    dg_doubles_free(nn2);
-    return rc;
+    return EXIT_OK;
 }
 
 /*
@@ -554,6 +568,7 @@ static int recreate_run_denoiser(const run_arrays *r, const run_config *c,
                                  dg_denoiser **den, char *why, size_t size)
 {
     dg_error err;
+    int status;
     const size_t i = r->T - 1, block = r->n * r->dim;
     if (!c->data[0] || strcmp(c->denoiser, "empirical") != 0) {
         snprintf(why, size, "optimal_self not written: the run's denoiser%s%s%s cannot be "
@@ -569,10 +584,21 @@ static int recreate_run_denoiser(const run_arrays *r, const run_config *c,
     if (strcmp(c->data, o->reference) == 0 && c->limit == o->reference_limit) {
         *den = ref_den;
     } else {
-        const dg_data_options dopt = {.limit = c->limit, .isolate_hdf5 = 1};
-        if (dg_data_load(c->data, &dopt, own_data, &err) != DG_OK ||
-            dg_denoiser_empirical_alloc((*own_data)->x, (*own_data)->n, (*own_data)->dim,
-                                        own_den, &err) != DG_OK) {
+        /* On an MPI job each process loads its shard, as for the reference. */
+        const dg_data_options dopt = {.limit = c->limit, .isolate_hdf5 = 1,
+                                      .shard_parts = (size_t)cli_mpi_size(),
+                                      .shard_index = (size_t)cli_mpi_rank(),
+                                      .shard_align = DG_EMPIRICAL_SHARD_ROWS};
+        status = cli_mpi_agree_error(dg_data_load(c->data, &dopt, own_data, &err), &err);
+        if (status == DG_OK) {
+            dg_dataset *d = *own_data;
+            status = dg_denoiser_empirical_shard(d->x, d->n, d->dim, d->total, cli_mpi_comm(),
+                                                 own_den, &err);
+            if (status == DG_OK)
+                d->x = NULL; /* adopted */
+            status = cli_mpi_agree_error(status, &err);
+        }
+        if (status != DG_OK) {
             snprintf(why, size, "optimal_self not written: cannot re-create the run's "
                                 "denoiser: %s", err.message);
             return 0;
@@ -584,10 +610,14 @@ static int recreate_run_denoiser(const run_arrays *r, const run_config *c,
                             "run %zu", dg_denoiser_dim(*den), r->dim);
         return 0;
     }
+    /* Every process decides alike: the evaluation's result is everyone's. */
     double *check = dg_doubles_alloc(r->n + 1, r->dim);
     double worst = INFINITY;
-    if (check && dg_denoiser_eval(*den, r->traj + i * block, r->n, r->sigmas[i], check,
-                                  &err) == DG_OK) {
+    status = check ? DG_OK : dg_error_set(&err, DG_ENOMEM, "out of memory");
+    status = cli_mpi_agree_error(status, &err);
+    if (status == DG_OK)
+        status = dg_denoiser_eval(*den, r->traj + i * block, r->n, r->sigmas[i], check, &err);
+    if (status == DG_OK) {
         if (c->opt.threshold)
             dg_dynamic_threshold(check, r->n, r->dim, check + block);
         worst = 0;
@@ -607,6 +637,13 @@ static int recreate_run_denoiser(const run_arrays *r, const run_config *c,
     return 1;
 }
 
+/*
+ * On an MPI job each process holds a shard of the reference data and the
+ * evaluations of D* and the density estimates are collective: before each,
+ * the processes agree on whether all got there (cli_mpi_agree), so that a
+ * failure on one stops them all instead of leaving the others waiting.
+ * Every process computes every array; process 0 writes them.
+ */
 static int reference_metrics(const analyze_options *o, const run_arrays *r, metric_list *l)
 {
     const size_t T = r->T, n = r->n, dim = r->dim;
@@ -616,12 +653,16 @@ static int reference_metrics(const analyze_options *o, const run_arrays *r, metr
     cli_progress_init(&progress, "optimal trajectory");
     progress.enabled &= !o->quiet;
 
+    /* The rows first, for the density estimates; then the denoiser takes
+     * them over (it centres them in place): one copy of the data. */
+    cli_model_options mo = {.spec = o->reference, .limit = o->reference_limit,
+                            .denoiser = "empirical", .announce = progress.enabled,
+                            .adopt_rows = 1, .data_only = 1};
     cli_model ref = {0};
     dg_dataset *own_data = NULL;
     dg_denoiser *own_den = NULL;
-    double *xstar = NULL, *dstar = NULL, *dref = NULL, *drun = NULL;
-    int rc = cli_model_load(o->reference, o->reference_limit, "empirical", progress.enabled,
-                            &ref);
+    double *xstar = NULL, *dstar = NULL, *dref = NULL, *drun = NULL, *logp = NULL, *nn2 = NULL;
+    int rc = cli_model_load_ex(&mo, &ref);
     if (rc != EXIT_OK)
         return rc == EXIT_USAGE ? EXIT_USAGE : EXIT_FAILED;
     rc = EXIT_FAILED;
@@ -632,7 +673,7 @@ static int reference_metrics(const analyze_options *o, const run_arrays *r, metr
     }
     char note[METRIC_TEXT / 4], solver_note[METRIC_TEXT / 2];
     snprintf(note, sizeof note, "reference D*: the exact empirical denoiser of %s (%zu rows)",
-             o->reference, ref.data->n);
+             o->reference, ref.data->total);
     snprintf(solver_note, sizeof solver_note, "%s; x* by %s%s%s%s%s", note, cfg.solver->name,
              cfg.opt.afs ? ", AFS" : "", cfg.opt.threshold ? ", dynamic thresholding" : "",
              cfg.solver_note[0] ? "; " : "", cfg.solver_note);
@@ -641,21 +682,29 @@ static int reference_metrics(const analyze_options *o, const run_arrays *r, metr
     dstar = dg_doubles_alloc(T * n, dim);
     dref = dg_doubles_alloc(T * n, dim);
     drun = dg_doubles_alloc(T * n, dim);
-    if (!xstar || !dstar || !dref || !drun) {
+    if (!xstar || !dstar || !dref || !drun)
         cli_error("cannot allocate optimal trajectories of %zu × %zu × %zu doubles", T + 1, n,
                   dim);
+    else
+        rc = EXIT_OK;
+    if ((rc = cli_mpi_agree(rc)) != EXIT_OK ||
+        (rc = kde_estimate(r, ref.data, &logp, &nn2)) != EXIT_OK)
         goto release;
-    }
+    mo.data_only = 0;
+    if ((rc = cli_model_build_denoiser(&mo, &ref)) != EXIT_OK)
+        goto release;
     /* D*(x_i): the score deviation along the run, and the mean shift of the KDE. */
-    if ((rc = eval_rows(ref.den, r, r->traj, dref)) != EXIT_OK ||
-        (rc = kde_metrics(r, ref.data, dref, note, l)) != EXIT_OK)
+    if ((rc = eval_rows(ref.den, r, r->traj, dref)) == EXIT_OK)
+        rc = kde_metrics(r, logp, nn2, dref, note, l);
+    if ((rc = cli_mpi_agree(rc)) != EXIT_OK)
         goto release;
-    rc = EXIT_FAILED;
 
+    const int cluster = cli_mpi_size() > 1;
+    cli_watch watch = {&progress, 0};
     dg_solve_options sopt = cfg.opt;
-    sopt.progress = cli_progress_update;
-    sopt.progress_ctx = &progress;
-    sopt.cancel = &cli_interrupted;
+    sopt.progress = cluster ? cli_watch_step : cli_progress_update;
+    sopt.progress_ctx = cluster ? (void *)&watch : (void *)&progress;
+    sopt.cancel = cluster ? &watch.cancel : &cli_interrupted;
     cli_catch_signals();
     dg_error err;
     const int solved = dg_solve(cfg.solver, ref.den, r->sigmas, T + 1, n, dim, r->traj, xstar,
@@ -677,40 +726,42 @@ static int reference_metrics(const analyze_options *o, const run_arrays *r, metr
     char score_note[METRIC_TEXT];
     snprintf(score_note, sizeof score_note, "%s%s%s", note, have_run_den ? "" : "; ",
              have_run_den ? "" : why);
-    if (!(to_opt = metric_add(l, "distance_to_optimal", 2, SHAPE(T + 1, n), "data units",
-                              "grid sample", solver_note,
-                              "||x_i - x*_i||, x* integrated from x_0 on /sigmas with D* in "
-                              "place of the run's denoiser")) ||
-        !(den_opt = metric_add(l, "denoised_vs_optimal", 2, SHAPE(T, n), "data units",
-                               "eval sample", solver_note, "||D_i - D*(x*_i; s_i)||")) ||
-        !(score = metric_add(l, "score_deviation", 2, SHAPE(T, n), "data units", "eval sample",
-                             score_note,
-                             "||D_i - D*(x_i; s_i)||, the score deviation along the run")))
-        goto release;
-    dg_metric_distance(r->traj, xstar, T + 1, n, dim, to_opt);
-    dg_metric_distance(r->denoised, dstar, T, n, dim, den_opt);
-    dg_metric_distance(r->denoised, dref, T, n, dim, score);
+    rc = EXIT_FAILED;
+    if ((to_opt = metric_add(l, "distance_to_optimal", 2, SHAPE(T + 1, n), "data units",
+                             "grid sample", solver_note,
+                             "||x_i - x*_i||, x* integrated from x_0 on /sigmas with D* in "
+                             "place of the run's denoiser")) &&
+        (den_opt = metric_add(l, "denoised_vs_optimal", 2, SHAPE(T, n), "data units",
+                              "eval sample", solver_note, "||D_i - D*(x*_i; s_i)||")) &&
+        (score = metric_add(l, "score_deviation", 2, SHAPE(T, n), "data units", "eval sample",
+                            score_note,
+                            "||D_i - D*(x_i; s_i)||, the score deviation along the run"))) {
+        dg_metric_distance(r->traj, xstar, T + 1, n, dim, to_opt);
+        dg_metric_distance(r->denoised, dstar, T, n, dim, den_opt);
+        dg_metric_distance(r->denoised, dref, T, n, dim, score);
+        rc = EXIT_OK;
+    }
     if (!have_run_den) {
         metric_remove(l, "optimal_self");
-    } else {
-        double *self;
-        if ((rc = eval_rows(run_den, r, xstar, drun)) != EXIT_OK)
-            goto release;
-        rc = EXIT_FAILED;
-        if (!(self = metric_add(l, "optimal_self", 2, SHAPE(T, n), "data units", "eval sample",
-                                solver_note,
-                                "||D(x*_i; s_i) - D*(x*_i; s_i)||, D the run's own denoiser "
-                                "(re-created from /config/data '%s', limit %zu)",
-                                cfg.data, cfg.limit)))
-            goto release;
-        dg_metric_distance(drun, dstar, T, n, dim, self);
+        goto release;
     }
-    rc = EXIT_OK;
+    if ((rc = cli_mpi_agree(rc)) != EXIT_OK || (rc = eval_rows(run_den, r, xstar, drun)) != EXIT_OK)
+        goto release;
+    double *self = metric_add(l, "optimal_self", 2, SHAPE(T, n), "data units", "eval sample",
+                              solver_note,
+                              "||D(x*_i; s_i) - D*(x*_i; s_i)||, D the run's own denoiser "
+                              "(re-created from /config/data '%s', limit %zu)",
+                              cfg.data, cfg.limit);
+    if (self)
+        dg_metric_distance(drun, dstar, T, n, dim, self);
+    rc = self ? EXIT_OK : EXIT_FAILED;
 release:
     dg_doubles_free(xstar);
     dg_doubles_free(dstar);
     dg_doubles_free(dref);
     dg_doubles_free(drun);
+    dg_doubles_free(logp);
+    dg_doubles_free(nn2);
     dg_denoiser_free(own_den);
     dg_dataset_free(own_data);
     cli_model_free(&ref);
@@ -740,14 +791,17 @@ int cmd_analyze(int argc, char **argv, const char *command_line)
         rc = basic_metrics(&r, l);
     if (rc == EXIT_OK)
         rc = shape_metrics(&r, o.window, l);
-    if (rc == EXIT_OK && o.reference)
+    /* On an MPI job every process reads the run and measures it alike; the
+     * reference measurements are collective, process 0 writes. */
+    if (o.reference && (rc = cli_mpi_agree(rc)) == EXIT_OK)
         rc = reference_metrics(&o, &r, l);
-    if (rc == EXIT_OK && cli_interrupted) {
+    if (cli_mpi_any(cli_interrupted != 0) && rc == EXIT_OK) {
         cli_error("interrupted; %s unchanged", o.path);
         rc = cli_interrupted_status();
     }
     dg_error err;
-    if (rc == EXIT_OK && dg_h5_add_arrays(o.path, l->array, l->count, &err) != DG_OK)
+    if (rc == EXIT_OK && cli_mpi_rank() == 0 &&
+        dg_h5_add_arrays(o.path, l->array, l->count, &err) != DG_OK)
         rc = cli_fail(&err);
     metric_list_free(l);
     free(l);

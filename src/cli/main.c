@@ -18,7 +18,7 @@ typedef struct command {
 
 static const command commands[] = {
     {"sample", cmd_sample, "integrate the probability-flow ODE with an exact denoiser", 1},
-    {"analyze", cmd_analyze, "add geometric measurements (/metrics) to a run file", 0},
+    {"analyze", cmd_analyze, "add geometric measurements (/metrics) to a run file", 1},
     {"info", cmd_info, "summarise a run file or any HDF5 file", 0},
     {"table", cmd_table, "print a dataset of a file as columns for gnuplot", 0},
     {"schedule", cmd_schedule, "print a σ grid as a table", 0},
@@ -34,7 +34,7 @@ static int run_command(const command *c, int argc, char **argv)
 {
     if (cli_mpi_size() > 1 && !c->distributed) {
         cli_error("'diffgeo %s' runs on one process: start it without mpirun "
-                  "(sample, interpolate, gits and meanshift run on several)", c->name);
+                  "(sample, interpolate, gits, meanshift and analyze run on several)", c->name);
         return EXIT_USAGE;
     }
     char *line = cli_command_line(argc, argv);

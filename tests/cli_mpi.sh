@@ -226,6 +226,33 @@ expect_error "analyze: a reference of another dimension" 1 "$WORK/serial.h5" \
 skip_reason=
 under_asan && skip_reason="ulimit -v under AddressSanitizer"
 under_valgrind && skip_reason="ulimit -v under valgrind"
+# Process 1 alone short of memory for OpenBLAS's 128 MiB buffer (one thread):
+# 390 MiB of address space start it and hold its shard, not the buffer.  The
+# denoiser makes sure of the buffer when the processes are built, so process
+# 0 does not wait for it in an evaluation.
+cat >"$WORK/rank1-limit" <<EOS
+#!/bin/sh
+[ "\${OMPI_COMM_WORLD_RANK:-\${PMI_RANK:-0}}" = 1 ] && ulimit -v 400000
+exec "\$@"
+EOS
+chmod +x "$WORK/rank1-limit"
+cat >"$WORK/diffgeo2" <<EOS
+#!/bin/sh
+exec timeout 300 "$MPIEXEC" $quiet -np 2 "$WORK/rank1-limit" "$serial_diffgeo" "\$@"
+EOS
+(
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
+    export OMP_NUM_THREADS OPENBLAS_NUM_THREADS
+    expect_error "process 1 short of memory for BLAS" 1 "$WORK/bad.h5" \
+        "process 1: no memory left for the BLAS library's work buffers" -- \
+        sample --data "$data" -n 2 --steps 3 -o "$WORK/bad.h5"
+    echo "tap_n=$tap_n tap_failed=$tap_failed" >"$WORK/counts"
+)
+. "$WORK/counts"
+cat >"$WORK/diffgeo2" <<EOS
+#!/bin/sh
+exec timeout 300 "$MPIEXEC" $quiet -np 2 "$serial_diffgeo" "\$@"
+EOS
 # 1.4 GB of data over 2 processes with 600 MB of address space each (enough
 # for the tool, MPI and OpenBLAS's buffers, as in cli_limits.sh).
 (

@@ -521,6 +521,11 @@ static int empirical_build(const double *y, double *rows, size_t n, size_t dim,
     }
     if (status == DG_OK && n > 0)
         status = dg_check_finite(y, n, dim, "denoiser data", err);
+    /* An evaluation must not fail on one process alone while the others wait
+     * for its messages: the BLAS library's buffers, which dg_denoiser_eval
+     * makes sure of, are made sure of here, where the processes agree. */
+    if (status == DG_OK && comm && comm->size > 1)
+        status = dg_blas_reserve(blas_callers(), err);
 
     empirical *e = status == DG_OK ? calloc(1, sizeof *e) : NULL;
     if (e) {

@@ -130,10 +130,12 @@ typedef struct dg_comm {
  * scratch of O(DG_EMPIRICAL_QUERY_BLOCK · (dim · log C + DG_EMPIRICAL_GROUP
  * · DG_EMPIRICAL_CHUNK)) doubles for C chunks.  comm = NULL or a single
  * process is the serial case.  Errors: those of _adopt, DG_EINVAL if n is
- * not this process's shard, and DG_EREMOTE on every process that had no
- * trouble of its own when another failed to build its part (no process is
- * left waiting); a failed message leaves y the caller's, its rows possibly
- * centred.
+ * not this process's shard, DG_ENOMEM also when the BLAS library's buffers
+ * would not fit (dg_blas_reserve for the current OpenMP thread count, made
+ * sure of here so that no evaluation fails on one process alone), and
+ * DG_EREMOTE on every process that had no trouble of its own when another
+ * failed to build its part (no process is left waiting); a failed message
+ * leaves y the caller's, its rows possibly centred.
  */
 int dg_denoiser_empirical_shard(double *y, size_t n, size_t dim, size_t n_total,
                                 const dg_comm *comm, dg_denoiser **out, dg_error *err);

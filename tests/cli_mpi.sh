@@ -226,26 +226,38 @@ expect_error "analyze: a reference of another dimension" 1 "$WORK/serial.h5" \
 skip_reason=
 under_asan && skip_reason="ulimit -v under AddressSanitizer"
 under_valgrind && skip_reason="ulimit -v under valgrind"
-# Process 1 alone short of memory for OpenBLAS's 128 MiB buffer (one thread):
-# 390 MiB of address space start it and hold its shard, not the buffer.  The
-# denoiser makes sure of the buffer when the processes are built, so process
-# 0 does not wait for it in an evaluation.
+# Process 1 alone short of memory, where process 0 has plenty: it must not
+# leave process 0 waiting for it.  launch_rank1_limited KB makes DIFFGEO a
+# launcher of 2 processes whose process 1 has KB of address space.
 cat >"$WORK/rank1-limit" <<EOS
 #!/bin/sh
-[ "\${OMPI_COMM_WORLD_RANK:-\${PMI_RANK:-0}}" = 1 ] && ulimit -v 400000
+_kb=\$1
+shift
+[ "\${OMPI_COMM_WORLD_RANK:-\${PMI_RANK:-0}}" = 1 ] && ulimit -v \$_kb
 exec "\$@"
 EOS
 chmod +x "$WORK/rank1-limit"
-cat >"$WORK/diffgeo2" <<EOS
+launch_rank1_limited() {
+    cat >"$WORK/diffgeo2" <<EOS
 #!/bin/sh
-exec timeout 300 "$MPIEXEC" $quiet -np 2 "$WORK/rank1-limit" "$serial_diffgeo" "\$@"
+exec timeout 300 "$MPIEXEC" $quiet -np 2 "$WORK/rank1-limit" $1 "$serial_diffgeo" "\$@"
 EOS
+}
 (
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
     export OMP_NUM_THREADS OPENBLAS_NUM_THREADS
+    # 390 MiB start process 1 and hold its shard, not OpenBLAS's 128 MiB
+    # buffer (one thread): the denoiser makes sure of it when it is built.
+    launch_rank1_limited 400000
     expect_error "process 1 short of memory for BLAS" 1 "$WORK/bad.h5" \
         "process 1: no memory left for the BLAS library's work buffers" -- \
         sample --data "$data" -n 2 --steps 3 -o "$WORK/bad.h5"
+    # 586 MiB hold the buffer and a million start points (80 MB), not their
+    # trajectories (400 MB): the processes agree before evaluating.
+    launch_rank1_limited 600000
+    expect_error "process 1 short of memory for the trajectories" 1 "$WORK/bad.h5" \
+        "process 1: cannot allocate trajectories of 3 × 1000000 × 10 doubles" -- \
+        sample --data "$data" -n 1000000 --steps 3 -o "$WORK/bad.h5"
     echo "tap_n=$tap_n tap_failed=$tap_failed" >"$WORK/counts"
 )
 . "$WORK/counts"

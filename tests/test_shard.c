@@ -124,6 +124,8 @@ static int pipe_max(void *state, double *values, size_t count)
 /* One process of a run                                                     */
 /* ------------------------------------------------------------------------ */
 
+static int failing_last; /* run_rank: the last process fails before evaluating */
+
 /*
  * Rank `me` of `size` (size 0: one process with dg_denoiser_empirical_alloc
  * and dg_metric_kde) estimates the KDE at x, denoises x at every σ and
@@ -165,6 +167,10 @@ static int run_rank(const double *y, size_t n, const double *x, pipes *c, int si
         if (status != DG_OK || !count)
             dg_doubles_free(mine);
     }
+    /* The agreement test: the last process fails on its own before the
+     * evaluations (as a solver short of workspace would). */
+    if (status == DG_OK && failing_last)
+        status = dg_denoiser_agree(den, c->me == size - 1 ? DG_ENOMEM : DG_OK, &err);
     for (size_t q = 0; q < NQ; q++)
         nn_at[q] = (double)nn_index[q];
     for (size_t s = 0; status == DG_OK && s < NSIGMA; s++)
@@ -281,6 +287,17 @@ int main(void)
     ok(status[2] == DG_ENONFINITE && status[0] == DG_EREMOTE && status[1] == DG_EREMOTE,
        "NaN in process 2's shard: it fails with DG_ENONFINITE, the others with DG_EREMOTE "
        "(got %d, %d, %d)", status[0], status[1], status[2]);
+    for (int r = 0; r < 3; r++)
+        free(outs[r]);
+
+    /* dg_denoiser_agree: a failure of process 2 alone reaches all, so none
+     * goes on to an evaluation the others will not join. */
+    y[(n - 1) * DIM + 2] = 1.0;
+    failing_last = 1;
+    run(y, n, x, 3, outs, status);
+    ok(status[2] == DG_ENOMEM && status[0] == DG_EREMOTE && status[1] == DG_EREMOTE,
+       "dg_denoiser_agree: process 2's failure stops all three (got %d, %d, %d)", status[0],
+       status[1], status[2]);
     for (int r = 0; r < 3; r++)
         free(outs[r]);
     free(x);

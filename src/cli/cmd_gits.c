@@ -248,10 +248,13 @@ int cmd_gits(int argc, char **argv, const char *command_line)
     den = dg_doubles_alloc((T - 1) * n, model.dim);
     C = dg_doubles_alloc(T, T);
     V = dg_doubles_alloc(T, K + 1);
-    if (!traj || !den || !C || !V) {
+    if (!traj || !den || !C || !V)
         cli_error("cannot allocate the teacher's %zu × %zu × %zu trajectories", T, n, model.dim);
+    else
+        rc = EXIT_OK;
+    /* On an MPI job the processes go on to evaluate together, or all stop. */
+    if ((rc = cli_mpi_agree(rc)) != EXIT_OK)
         goto release;
-    }
     /* On an MPI job every process runs the teacher in lockstep (the
      * denoiser spans them) and computes the same costs and table. */
     const int cluster = cli_mpi_size() > 1;

@@ -373,11 +373,14 @@ static int run_fixed(const ms_options *o, const char *command_line, cli_model *m
     }
     const size_t n = points->n;
     double *path = dg_doubles_alloc((o->max_iter + 1) * n, dim);
-    if (!path) {
-        dg_dataset_free(starts);
+    if (!path)
         cli_error("cannot allocate %zu iterations of %zu × %zu points: lower --max-iter",
                   o->max_iter + 1, n, dim);
-        return EXIT_FAILED;
+    /* On an MPI job the processes go on to evaluate together, or all stop. */
+    if ((rc = cli_mpi_agree(path ? EXIT_OK : EXIT_FAILED)) != EXIT_OK) {
+        dg_doubles_free(path);
+        dg_dataset_free(starts);
+        return rc;
     }
     cli_watch watch = {progress, 0};
     const dg_meanshift_options mopt =
@@ -431,8 +434,10 @@ static int run_annealed(const ms_options *o, const char *command_line, cli_model
     if (!path || !targets) {
         cli_error("cannot allocate paths of %zu × %zu × %zu doubles", nsigmas, n, dim);
         rc = EXIT_FAILED;
-        goto release;
     }
+    /* On an MPI job the processes go on to evaluate together, or all stop. */
+    if ((rc = cli_mpi_agree(rc)) != EXIT_OK)
+        goto release;
     cli_watch watch = {progress, 0};
     const dg_meanshift_options mopt =
         watched((dg_meanshift_options){.progress = cli_progress_update, .progress_ctx = progress,

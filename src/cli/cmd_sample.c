@@ -419,8 +419,10 @@ static int run_sample(int argc, char **argv, const char *command_line, int inter
     if (!traj || !denoised) {
         cli_error("cannot allocate trajectories of %zu × %zu × %zu doubles", nsigmas, n, dim);
         rc = EXIT_FAILED;
-        goto release;
     }
+    /* On an MPI job the processes go on to evaluate together, or all stop. */
+    if ((rc = cli_mpi_agree(rc)) != EXIT_OK)
+        goto release;
 
     const int cluster = cli_mpi_size() > 1;
     cli_watch watch = {&progress, 0};

@@ -590,6 +590,17 @@ static int empirical_build(const double *y, double *rows, size_t n, size_t dim,
     return DG_OK;
 }
 
+int dg_denoiser_agree(dg_denoiser *den, int status, dg_error *err)
+{
+    if (den->type != &empirical_type)
+        return status;
+    const empirical *e = den->state;
+    const int agreed = dg_comm_all_ok(e->comm, status);
+    if (agreed == DG_EREMOTE)
+        dg_error_set(err, DG_EREMOTE, "another process failed");
+    return agreed;
+}
+
 int dg_denoiser_empirical_alloc(const double *y, size_t n, size_t dim,
                                 dg_denoiser **out, dg_error *err)
 {

@@ -140,6 +140,17 @@ typedef struct dg_comm {
 int dg_denoiser_empirical_shard(double *y, size_t n, size_t dim, size_t n_total,
                                 const dg_comm *comm, dg_denoiser **out, dg_error *err);
 
+/*
+ * Collective for a distributed denoiser (dg_denoiser_empirical_shard; for
+ * any other, returns status): whether every process reached this point
+ * with DG_OK, so that processes about to evaluate together all go on or all
+ * stop instead of some waiting for one that failed on its own (e.g. to
+ * allocate its workspace).  Returns status where it is an error,
+ * DG_EREMOTE (message in err) where another process failed, DG_OK when all
+ * succeeded.
+ */
+int dg_denoiser_agree(dg_denoiser *den, int status, dg_error *err);
+
 /* Allocates a denoiser object of a given kind around state (for kinds defined elsewhere). */
 dg_denoiser *dg_denoiser_wrap(const dg_denoiser_type *type, size_t dim,
                               void *state);

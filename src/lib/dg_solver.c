@@ -356,11 +356,13 @@ int dg_solve(const dg_solver_type *type, dg_denoiser *den,
     w.scratch[0] = dg_doubles_alloc(n, dim);
     w.scratch[1] = dg_doubles_alloc(n, dim);
     w.scratch[2] = dg_doubles_alloc(1, dim);
-    if (!w.scratch[0] || !w.scratch[1] || !w.scratch[2]) {
+    if (!w.scratch[0] || !w.scratch[1] || !w.scratch[2])
         status = dg_error_set(err, DG_ENOMEM, "cannot allocate solver workspace for %zu × %zu",
                               n, dim);
+    /* A distributed denoiser's processes evaluate together, or none does. */
+    status = dg_denoiser_agree(den, status, err);
+    if (status != DG_OK)
         goto release;
-    }
 
     memcpy(trajectory, x0, len * sizeof *trajectory);
     for (size_t i = 0; i < steps; i++) {

@@ -244,20 +244,23 @@ exec timeout 300 "$MPIEXEC" $quiet -np 2 "$WORK/rank1-limit" $1 "$serial_diffgeo
 EOS
 }
 (
-    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
+    OMP_NUM_THREADS=8 OPENBLAS_NUM_THREADS=1
     export OMP_NUM_THREADS OPENBLAS_NUM_THREADS
-    # 390 MiB start process 1 and hold its shard, not OpenBLAS's 128 MiB
-    # buffer (one thread): the denoiser makes sure of it when it is built.
-    launch_rank1_limited 400000
+    # 977 MiB start process 1 and hold its shard (Open MPI takes about 350 of
+    # them, MPICH less), not OpenBLAS's 128 MiB buffers for 8 threads: the
+    # denoiser makes sure of them when it is built.
+    launch_rank1_limited 1000000
     expect_error "process 1 short of memory for BLAS" 1 "$WORK/bad.h5" \
-        "process 1: no memory left for the BLAS library's work buffers" -- \
+        "process 1: no memory left for the BLAS library's work buffers (1024 MiB)" -- \
         sample --data "$data" -n 2 --steps 3 -o "$WORK/bad.h5"
-    # 586 MiB hold the buffer and a million start points (80 MB), not their
-    # trajectories (400 MB): the processes agree before evaluating.
-    launch_rank1_limited 600000
+    OMP_NUM_THREADS=1
+    # 684 MiB hold the tool, MPI, the buffer for one thread and a million
+    # start points (80 MB), not their trajectories (720 MB): the processes
+    # agree before evaluating.
+    launch_rank1_limited 700000
     expect_error "process 1 short of memory for the trajectories" 1 "$WORK/bad.h5" \
-        "process 1: cannot allocate trajectories of 3 × 1000000 × 10 doubles" -- \
-        sample --data "$data" -n 1000000 --steps 3 -o "$WORK/bad.h5"
+        "process 1: cannot allocate trajectories of 5 × 1000000 × 10 doubles" -- \
+        sample --data "$data" -n 1000000 --steps 5 -o "$WORK/bad.h5"
     echo "tap_n=$tap_n tap_failed=$tap_failed" >"$WORK/counts"
 )
 . "$WORK/counts"

@@ -199,8 +199,10 @@ serial_diffgeo=$DIFFGEO
 DIFFGEO=$WORK/diffgeo2
 expect_error "a command that runs on one process" 2 - "runs on one process" -- \
     info "$WORK/serial.h5"
-expect_error "meanshift from the data rows" 2 "$WORK/bad.h5" "only the Gaussian kernel" -- \
-    meanshift --data "$data" --bandwidth 0.3 -o "$WORK/bad.h5"
+expect_error "meanshift from the data rows" 2 "$WORK/bad.h5" "only the Gaussian kernel" \
+    "run them on one process" -- meanshift --data "$data" --bandwidth 0.3 -o "$WORK/bad.h5"
+expect_error "meanshift, flat kernel" 2 "$WORK/bad.h5" "only the Gaussian kernel" -- \
+    meanshift --data "$data" --kernel flat --bandwidth 0.3 -o "$WORK/bad.h5"
 expect_error "--denoiser gaussian" 2 "$WORK/bad.h5" "needs all the data in one process" -- \
     sample --data "$data" --denoiser gaussian -n 2 --steps 3 -o "$WORK/bad.h5"
 if have_python; then

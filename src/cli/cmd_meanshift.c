@@ -168,10 +168,13 @@ static int check_combinations(const ms_options *o)
                                         "--bandwidth");
     /* On an MPI job no process holds all the data: the Gaussian kernel runs
      * there (the denoiser spans the processes) from starts that are not the
-     * data rows. */
+     * data rows.  The other modes move every row: their iterates, and the
+     * /path written, are the whole data (times the iterations). */
     if (cli_mpi_size() > 1 && (flat || (!o->anneal && !o->init)))
         return cli_usage_error(COMMAND, "on several MPI processes only the Gaussian kernel "
-                                        "runs, annealed or from --init points");
+                                        "runs, annealed or from --init points (the flat "
+                                        "kernel and starts at the data rows move all the "
+                                        "data: run them on one process)");
     return EXIT_OK;
 }
 

@@ -188,6 +188,55 @@ EOS
     fi
 done
 
+# A signal to the launcher: Open MPI's and MPICH's pass SIGTERM on to every
+# process; all stop after the same step, process 0 says so (the launcher may
+# add its own report), and neither the run file nor a temporary file is left.
+# busy_processes: how many of the run's diffgeo processes have computed for
+# a second (so that the signal comes while they evaluate).
+busy_processes() {
+    _busy=0
+    for _pid in $(pgrep -f -- "-o $WORK/sig/run.h5"); do
+        grep -q diffgeo "/proc/$_pid/comm" 2>/dev/null || continue
+        _ticks=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$_pid/stat" 2>/dev/null)
+        [ "${_ticks:-0}" -ge 100 ] && _busy=$((_busy + 1))
+    done
+    echo $_busy
+}
+if under_valgrind; then
+    skip_tests 4 "a signal to mpirun" "signal timing under valgrind"
+else
+    mkdir -p "$WORK/sig"
+    OMP_NUM_THREADS=1 "$MPIEXEC" $quiet -np 2 "$DIFFGEO" sample \
+        --data synthetic:blobs,n=200000,d=64 -n 64 --steps 5000 -q -o "$WORK/sig/run.h5" \
+        >"$WORK/sig.out" 2>"$WORK/sig.err" &
+    launcher=$!
+    _k=0
+    while [ "$(busy_processes)" -lt 2 ] && [ $_k -lt 3000 ] && kill -0 $launcher 2>/dev/null; do
+        sleep 0.02
+        _k=$((_k + 1))
+    done
+    kill -TERM $launcher
+    # The processes stop within a step (a few ms); a minute means a hang.
+    ( sleep 60 && kill -KILL $launcher 2>/dev/null ) &
+    watchdog=$!
+    wait $launcher
+    rc=$?
+    kill $watchdog 2>/dev/null
+    [ $rc -ne 0 ] && [ $rc -ne 137 ]
+    ok $? "a signal to mpirun: every process stops (launcher status $rc)"
+    grep -q "^diffgeo: interrupted after step" "$WORK/sig.err" &&
+        [ "$(grep -c "^diffgeo: " "$WORK/sig.err")" -eq 1 ]
+    _r=$?
+    ok $_r "a signal to mpirun: one line from diffgeo, 'interrupted after step …'"
+    [ $_r -eq 0 ] || diag "$WORK/sig.err"
+    [ -z "$(ls -A "$WORK/sig")" ]
+    ok $? "a signal to mpirun: no run file and no temporary file"
+    sleep 1
+    [ -z "$(pgrep -f -- "-o $WORK/sig/run.h5")" ]
+    ok $? "a signal to mpirun: no process left"
+    pkill -KILL -f -- "-o $WORK/sig/run.h5"
+fi
+
 # Failures: one line from process 0, the same status everywhere, no output
 # file, no hang.  DIFFGEO becomes a launcher of 2 processes for expect_error.
 cat >"$WORK/diffgeo2" <<EOS

@@ -431,6 +431,9 @@ static int empirical_alloc_scratch(empirical *e)
     e->logits = p;
     p += e->nslots * QB * DG_EMPIRICAL_CHUNK;
     e->leaves = (unsigned char *)p;
+    /* A partial block's records leave entries unused that are sent all the
+     * same (record_bytes covers max and sum_w whole): defined bytes. */
+    memset(e->leaves, 0, e->nslots * words * sizeof(double));
     return DG_OK;
 }
 

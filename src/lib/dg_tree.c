@@ -78,9 +78,14 @@ int dg_tree_init(dg_tree *t, size_t n_total, const dg_comm *comm, size_t payload
     t->capacity = tree_depth_needed(t->first, t->end, t->nchunks);
     t->payload = payload;
     t->depth = 0;
-    t->storage =
-        dg_doubles_alloc(t->capacity + 1, (payload + sizeof(double) - 1) / sizeof(double));
-    return t->storage ? DG_OK : DG_ENOMEM;
+    const size_t words = (payload + sizeof(double) - 1) / sizeof(double);
+    t->storage = dg_doubles_alloc(t->capacity + 1, words);
+    if (!t->storage)
+        return DG_ENOMEM;
+    /* A payload may have unused parts that travel in messages all the same
+     * (a partial block's records): their bytes are defined, never garbage. */
+    memset(t->storage, 0, (t->capacity + 1) * words * sizeof(double));
+    return DG_OK;
 }
 
 void dg_tree_release(dg_tree *t)

@@ -286,8 +286,12 @@ int cli_mpi_agree(int rc);
 int cli_mpi_agree_error(int status, dg_error *err);
 /* Collective: process 0's bytes to every process; an exit code. */
 int cli_mpi_bcast(void *buf, size_t bytes);
-/* Collective: whether flag is nonzero on any process. */
-int cli_mpi_any(int flag);
+/*
+ * Collective: the signal (SIGINT or SIGTERM, the larger number if both) that
+ * reached any process so far, 0 if none; a process it did not reach takes it
+ * as its own (cli_interrupted), so that every process ends by it.
+ */
+int cli_mpi_interrupted(void);
 /* Seconds this process spent communicating so far, and bytes it sent. */
 double cli_mpi_comm_seconds(double *bytes);
 /* Collective: all[r] ← value of process r; an exit code. */

@@ -170,16 +170,20 @@ int cli_mpi_bcast(void *buf, size_t bytes)
     return EXIT_OK;
 }
 
-int cli_mpi_any(int flag)
+int cli_mpi_interrupted(void)
 {
+    int sig = cli_interrupted;
 #ifdef DG_HAVE_MPI
     if (cli_mpi_size() > 1) {
-        double v = flag;
+        double v = sig;
         if (dg_mpi_max(mpi, &v, 1) == DG_OK)
-            return v > 0;
+            sig = (int)v;
     }
 #endif
-    return flag;
+    /* As if the signal had come here too: every process ends alike. */
+    if (sig && !cli_interrupted)
+        cli_interrupted = sig;
+    return sig;
 }
 
 double cli_mpi_comm_seconds(double *bytes)
@@ -245,6 +249,7 @@ void cli_watch_step(void *ctx, size_t done, size_t total)
 {
     cli_watch *w = ctx;
     cli_progress_update(w->progress, done, total);
-    if (cli_mpi_any(cli_interrupted != 0))
-        w->cancel = cli_interrupted ? cli_interrupted : SIGTERM;
+    const int sig = cli_mpi_interrupted();
+    if (sig)
+        w->cancel = sig;
 }

@@ -795,7 +795,7 @@ int cmd_analyze(int argc, char **argv, const char *command_line)
      * reference measurements are collective, process 0 writes. */
     if (o.reference && (rc = cli_mpi_agree(rc)) == EXIT_OK)
         rc = reference_metrics(&o, &r, l);
-    if (cli_mpi_any(cli_interrupted != 0) && rc == EXIT_OK) {
+    if (cli_mpi_interrupted() && rc == EXIT_OK) {
         cli_error("interrupted; %s unchanged", o.path);
         rc = cli_interrupted_status();
     }

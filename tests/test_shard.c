@@ -300,6 +300,23 @@ int main(void)
        status[1], status[2]);
     for (int r = 0; r < 3; r++)
         free(outs[r]);
+
+    /* Rows that are not this process's shard are refused, by both. */
+    dg_error err;
+    dg_denoiser *den = NULL;
+    double logp[NQ];
+    const double h = 1.0;
+    double *half = dg_doubles_alloc(n / 2, DIM);
+    memcpy(half, y, n / 2 * DIM * sizeof *half);
+    ok(dg_metric_kde_shard(half, n / 2, DIM, n, NULL, x, 1, &h, 1, logp, NULL, NULL, &err) ==
+               DG_EINVAL &&
+           strstr(err.message, "holds 4500 rows; its shard of 9000 rows has 9000"),
+       "dg_metric_kde_shard: half the rows as one process's shard is refused (%s)",
+       err.message);
+    ok(dg_denoiser_empirical_shard(half, n / 2, DIM, n, NULL, &den, &err) == DG_EINVAL &&
+           !den && strstr(err.message, "holds 4500 rows; its shard of 9000 rows has 9000"),
+       "dg_denoiser_empirical_shard: the same (%s)", err.message);
+    dg_doubles_free(half);
     free(x);
     free(y);
     gsl_rng_free(rng);

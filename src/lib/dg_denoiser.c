@@ -511,17 +511,12 @@ static int empirical_build(const double *y, double *rows, size_t n, size_t dim,
 {
     *out = NULL;
     int status = DG_OK;
-    const size_t size = comm ? (size_t)comm->size : 1, me = comm ? (size_t)comm->rank : 0;
-    size_t first = 0, count = n;
+    size_t first = 0;
     if (n_total == 0 || dim == 0)
         status = dg_error_set(err, DG_EINVAL, "empirical denoiser needs data (got %zu × %zu)",
                               n_total, dim);
-    if (status == DG_OK) {
-        dg_data_shard(n_total, DG_EMPIRICAL_SHARD_ROWS, size, me, &first, &count);
-        if (count != n || (n > 0 && !y))
-            status = dg_error_set(err, DG_EINVAL, "process %zu holds %zu rows; its shard of "
-                                                  "%zu rows has %zu", me, n, n_total, count);
-    }
+    if (status == DG_OK)
+        status = dg_shard_check(n_total, comm, y, n, &first, err);
     if (status == DG_OK && n > 0)
         status = dg_check_finite(y, n, dim, "denoiser data", err);
     /* An evaluation must not fail on one process alone while the others wait

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dg_data.h"
 #include "dg_tensor.h"
 #include "dg_tree.h"
 
@@ -214,8 +213,7 @@ int dg_metric_kde_shard(const double *y, size_t n, size_t dim, size_t n_total,
                         size_t nh, double *logp, double *nn_sqdist, size_t *nn_index,
                         dg_error *err)
 {
-    const size_t size = comm ? (size_t)comm->size : 1, me = comm ? (size_t)comm->rank : 0;
-    size_t first = 0, count = n;
+    size_t first = 0;
     int status = DG_OK;
     if (n_total == 0 || dim == 0)
         status = dg_error_set(err, DG_EINVAL, "a density estimate needs data (%zu × %zu)",
@@ -225,12 +223,8 @@ int dg_metric_kde_shard(const double *y, size_t n, size_t dim, size_t n_total,
                               DG_KDE_BANDWIDTHS_MAX);
     else if (nh > 0 && (!h || !logp))
         status = dg_error_set(err, DG_EINVAL, "bandwidths without room for the results");
-    if (status == DG_OK) {
-        dg_data_shard(n_total, DG_EMPIRICAL_SHARD_ROWS, size, me, &first, &count);
-        if (count != n || (n > 0 && !y))
-            status = dg_error_set(err, DG_EINVAL, "process %zu holds %zu rows; its shard of "
-                                                  "%zu rows has %zu", me, n, n_total, count);
-    }
+    if (status == DG_OK)
+        status = dg_shard_check(n_total, comm, y, n, &first, err);
     const size_t batch = nq < KDE_BATCH ? (nq > 0 ? nq : 1) : KDE_BATCH;
     const size_t words = batch * (2 + nh), payload = words * sizeof(double);
     dg_tree tree = {0};

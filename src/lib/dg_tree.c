@@ -177,6 +177,18 @@ int dg_tree_finish(dg_tree *t, const dg_tree_ops *ops, const void *ctx, void **r
     return status;
 }
 
+int dg_shard_check(size_t n_total, const dg_comm *comm, const double *y, size_t n,
+                   size_t *first, dg_error *err)
+{
+    const size_t size = comm ? (size_t)comm->size : 1, me = comm ? (size_t)comm->rank : 0;
+    size_t count;
+    dg_data_shard(n_total, DG_EMPIRICAL_SHARD_ROWS, size, me, first, &count);
+    if (count != n || (n > 0 && !y))
+        return dg_error_set(err, DG_EINVAL, "process %zu holds %zu rows; its shard of %zu rows "
+                                            "has %zu", me, n, n_total, count);
+    return DG_OK;
+}
+
 int dg_comm_all_ok(const dg_comm *comm, int status)
 {
     if (!comm || comm->size <= 1)

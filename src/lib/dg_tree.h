@@ -64,6 +64,15 @@ void dg_tree_push(dg_tree *t, const dg_tree_ops *ops, const void *ctx, size_t j,
 int dg_tree_finish(dg_tree *t, const dg_tree_ops *ops, const void *ctx, void **root);
 
 /*
+ * DG_OK if the n rows y (NULL for none) are this process's shard of a
+ * dataset of n_total rows spread over comm (NULL or one process: all of
+ * them), the range dg_data_shard(n_total, DG_EMPIRICAL_SHARD_ROWS, …) gives;
+ * *first gets the index of its first row.  DG_EINVAL otherwise.
+ */
+int dg_shard_check(size_t n_total, const dg_comm *comm, const double *y, size_t n,
+                   size_t *first, dg_error *err);
+
+/*
  * Collective: whether every process reached this point with DG_OK, for
  * processes that meet in messages afterwards and must all go on or all stop.
  * Returns status where it is an error, DG_EREMOTE on a process that was fine

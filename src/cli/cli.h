@@ -222,6 +222,13 @@ typedef struct cli_model_options {
 int cli_model_load_ex(const cli_model_options *o, cli_model *m);
 
 /*
+ * How data rows are read: the first `limit` rows (0: all), HDF5 isolated,
+ * and on an MPI job only this process's shard (whole groups of the
+ * empirical denoiser's chunks, DG_EMPIRICAL_SHARD_ROWS).
+ */
+dg_data_options cli_shard_options(size_t limit);
+
+/*
  * The second half of cli_model_load_ex for rows loaded with o->data_only:
  * builds the denoiser of o on m->data (for a command that used the rows
  * first).  An exit code, the same on every process; m is freed on failure.

@@ -163,6 +163,15 @@ static int keep_shard(dg_dataset *data, dg_error *err)
     return DG_OK;
 }
 
+dg_data_options cli_shard_options(size_t limit)
+{
+    /* Whole groups of the empirical denoiser's chunks, dealt out in order. */
+    return (dg_data_options){.limit = limit, .isolate_hdf5 = 1,
+                             .shard_parts = (size_t)cli_mpi_size(),
+                             .shard_index = (size_t)cli_mpi_rank(),
+                             .shard_align = DG_EMPIRICAL_SHARD_ROWS};
+}
+
 int cli_model_load_ex(const cli_model_options *o, cli_model *m)
 {
     dg_error err;
@@ -179,12 +188,7 @@ int cli_model_load_ex(const cli_model_options *o, cli_model *m)
         status = dg_error_set(&err, DG_EINVAL, "--samples applies to mixtures (gmm:FILE, "
                                                "synthetic:NAME), not to '%s'", o->spec);
     } else {
-        /* On an MPI job each process reads only its shard: whole groups of
-         * the empirical denoiser's chunks, dealt out in order. */
-        const dg_data_options dopt = {.limit = o->limit, .isolate_hdf5 = 1,
-                                      .shard_parts = (size_t)cli_mpi_size(),
-                                      .shard_index = (size_t)cli_mpi_rank(),
-                                      .shard_align = DG_EMPIRICAL_SHARD_ROWS};
+        const dg_data_options dopt = cli_shard_options(o->limit);
         status = dg_data_load(o->spec, &dopt, &m->data, &err);
     }
     if (status == DG_OK && mixture && m->data && cli_mpi_size() > 1) {

@@ -585,10 +585,7 @@ static int recreate_run_denoiser(const run_arrays *r, const run_config *c,
         *den = ref_den;
     } else {
         /* On an MPI job each process loads its shard, as for the reference. */
-        const dg_data_options dopt = {.limit = c->limit, .isolate_hdf5 = 1,
-                                      .shard_parts = (size_t)cli_mpi_size(),
-                                      .shard_index = (size_t)cli_mpi_rank(),
-                                      .shard_align = DG_EMPIRICAL_SHARD_ROWS};
+        const dg_data_options dopt = cli_shard_options(c->limit);
         status = cli_mpi_agree_error(dg_data_load(c->data, &dopt, own_data, &err), &err);
         if (status == DG_OK) {
             dg_dataset *d = *own_data;

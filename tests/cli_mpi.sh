@@ -206,8 +206,7 @@ run_pids() {
 busy_processes() {
     _busy=0
     for _pid in $(run_pids); do
-        _ticks=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$_pid/stat" 2>/dev/null)
-        [ "${_ticks:-0}" -ge 100 ] && _busy=$((_busy + 1))
+        [ "$(cpu_ticks "$_pid")" -ge 100 ] && _busy=$((_busy + 1))
     done
     echo $_busy
 }
@@ -267,13 +266,28 @@ else
 fi
 
 # Failures: one line from process 0, the same status everywhere, no output
-# file, no hang.  DIFFGEO becomes a launcher of 2 processes for expect_error.
-cat >"$WORK/diffgeo2" <<EOS
+# file, no hang.  DIFFGEO becomes a launcher of 2 processes for expect_error:
+# launch_two [KB] writes it, process 1 alone under `ulimit -v KB` if given
+# (rank1-limit).
+cat >"$WORK/rank1-limit" <<EOS
 #!/bin/sh
-exec timeout 300 "$MPIEXEC" $quiet -np 2 "$DIFFGEO" "\$@"
+_kb=\$1
+shift
+[ "\${OMPI_COMM_WORLD_RANK:-\${PMI_RANK:-0}}" = 1 ] && ulimit -v \$_kb
+exec "\$@"
 EOS
-chmod +x "$WORK/diffgeo2"
+chmod +x "$WORK/rank1-limit"
 serial_diffgeo=$DIFFGEO
+launch_two() {
+    _limit=
+    [ -n "${1:-}" ] && _limit="$WORK/rank1-limit $1"
+    cat >"$WORK/diffgeo2" <<EOS
+#!/bin/sh
+exec timeout 300 "$MPIEXEC" $quiet -np 2 $_limit "$serial_diffgeo" "\$@"
+EOS
+    chmod +x "$WORK/diffgeo2"
+}
+launch_two
 DIFFGEO=$WORK/diffgeo2
 expect_error "a command that runs on one process" 2 - "runs on one process" -- \
     info "$WORK/serial.h5"
@@ -307,29 +321,14 @@ skip_reason=
 under_asan && skip_reason="ulimit -v under AddressSanitizer"
 under_valgrind && skip_reason="ulimit -v under valgrind"
 # Process 1 alone short of memory, where process 0 has plenty: it must not
-# leave process 0 waiting for it.  launch_rank1_limited KB makes DIFFGEO a
-# launcher of 2 processes whose process 1 has KB of address space.
-cat >"$WORK/rank1-limit" <<EOS
-#!/bin/sh
-_kb=\$1
-shift
-[ "\${OMPI_COMM_WORLD_RANK:-\${PMI_RANK:-0}}" = 1 ] && ulimit -v \$_kb
-exec "\$@"
-EOS
-chmod +x "$WORK/rank1-limit"
-launch_rank1_limited() {
-    cat >"$WORK/diffgeo2" <<EOS
-#!/bin/sh
-exec timeout 300 "$MPIEXEC" $quiet -np 2 "$WORK/rank1-limit" $1 "$serial_diffgeo" "\$@"
-EOS
-}
+# leave process 0 waiting for it.
 (
     OMP_NUM_THREADS=8 OPENBLAS_NUM_THREADS=1
     export OMP_NUM_THREADS OPENBLAS_NUM_THREADS
     # 977 MiB start process 1 and hold its shard (Open MPI takes about 350 of
     # them, MPICH less), not OpenBLAS's 128 MiB buffers for 8 threads: the
     # denoiser makes sure of them when it is built.
-    launch_rank1_limited 1000000
+    launch_two 1000000
     expect_error "process 1 short of memory for BLAS" 1 "$WORK/bad.h5" \
         "process 1: no memory left for the BLAS library's work buffers (1024 MiB)" -- \
         sample --data "$data" -n 2 --steps 3 -o "$WORK/bad.h5"
@@ -337,17 +336,14 @@ EOS
     # 684 MiB hold the tool, MPI, the buffer for one thread and a million
     # start points (80 MB), not their trajectories (720 MB): the processes
     # agree before evaluating.
-    launch_rank1_limited 700000
+    launch_two 700000
     expect_error "process 1 short of memory for the trajectories" 1 "$WORK/bad.h5" \
         "process 1: cannot allocate trajectories of 5 × 1000000 × 10 doubles" -- \
         sample --data "$data" -n 1000000 --steps 5 -o "$WORK/bad.h5"
     echo "tap_n=$tap_n tap_failed=$tap_failed" >"$WORK/counts"
 )
 . "$WORK/counts"
-cat >"$WORK/diffgeo2" <<EOS
-#!/bin/sh
-exec timeout 300 "$MPIEXEC" $quiet -np 2 "$serial_diffgeo" "\$@"
-EOS
+launch_two
 # 1.4 GB of data over 2 processes with 600 MB of address space each (enough
 # for the tool, MPI and OpenBLAS's buffers, as in cli_limits.sh).
 (

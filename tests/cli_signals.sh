@@ -29,11 +29,6 @@ else
     DEFAULT_INT=
 fi
 
-# cpu_ticks PID: user + system CPU time of the process, in clock ticks.
-cpu_ticks() {
-    awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0
-}
-
 # computing PID: true once the process has started computing, that is once
 # OpenMP has started a second thread (the first parallel region of the
 # denoiser), or, without OpenMP, after 2 s of CPU time.

@@ -87,6 +87,11 @@ run_diffgeo() {
     rc=$?
 }
 
+# cpu_ticks PID: user + system CPU time of the process, in clock ticks.
+cpu_ticks() {
+    awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+
 # have_python: /usr/bin/python3 with numpy and h5py (the Debian packages).
 have_python() {
     [ -x "$PYTHON3" ] && "$PYTHON3" -c 'import numpy, h5py' 2>/dev/null

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dg_data.h"
+#include "dg_comm.h"
 #include "dg_tensor.h"
 
 /* The split point of node [lo, hi): lo + the largest power of two below hi − lo. */
@@ -61,16 +61,16 @@ static size_t tree_depth_needed(size_t first, size_t end, size_t nchunks)
 int dg_tree_init(dg_tree *t, size_t n_total, const dg_comm *comm, size_t payload)
 {
     const size_t size = comm ? (size_t)comm->size : 1, me = comm ? (size_t)comm->rank : 0;
-    t->nchunks = (n_total + DG_EMPIRICAL_CHUNK - 1) / DG_EMPIRICAL_CHUNK;
+    t->nchunks = (n_total + DG_CHUNK_ROWS - 1) / DG_CHUNK_ROWS;
     t->comm = comm && comm->size > 1 ? comm : NULL;
     t->rank_first = malloc((size + 1) * sizeof *t->rank_first);
     if (!t->rank_first)
         return DG_ENOMEM;
     for (size_t r = 0; r < size; r++) {
         size_t first, count;
-        dg_data_shard(n_total, DG_EMPIRICAL_SHARD_ROWS, size, r, &first, &count);
+        dg_data_shard(n_total, DG_SHARD_ROWS, size, r, &first, &count);
         /* An empty shard starts at n_total: past the last chunk. */
-        t->rank_first[r] = (first + DG_EMPIRICAL_CHUNK - 1) / DG_EMPIRICAL_CHUNK;
+        t->rank_first[r] = (first + DG_CHUNK_ROWS - 1) / DG_CHUNK_ROWS;
     }
     t->rank_first[size] = t->nchunks;
     t->first = t->rank_first[me];
@@ -182,7 +182,7 @@ int dg_shard_check(size_t n_total, const dg_comm *comm, const double *y, size_t 
 {
     const size_t size = comm ? (size_t)comm->size : 1, me = comm ? (size_t)comm->rank : 0;
     size_t count;
-    dg_data_shard(n_total, DG_EMPIRICAL_SHARD_ROWS, size, me, first, &count);
+    dg_data_shard(n_total, DG_SHARD_ROWS, size, me, first, &count);
     if (count != n || (n > 0 && !y))
         return dg_error_set(err, DG_EINVAL, "process %zu holds %zu rows; its shard of %zu rows "
                                             "has %zu", me, n, n_total, count);

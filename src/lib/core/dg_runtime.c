@@ -1,9 +1,9 @@
-/* Library-wide settings: version and BLAS threads. */
+/* dg_runtime: library-wide settings, the version and the BLAS library. */
 #include "config.h"
 
 #include <stdlib.h>
 
-#include "diffgeo.h"
+#include "dg_runtime.h"
 
 #ifdef HAVE_OPENBLAS_SET_NUM_THREADS
 void openblas_set_num_threads(int n);
@@ -21,8 +21,9 @@ const char *dg_version(void)
 int dg_blas_reserve(int callers, dg_error *err)
 {
 #ifdef HAVE_OPENBLAS_SET_NUM_THREADS
-    /* The buffers, once made, stay in OpenBLAS's pool: checking again would
-     * count them twice. */
+    /* The buffers, once made, stay in OpenBLAS's pool for the life of the
+     * process: checking again would count them twice.  Process-wide state,
+     * like that pool itself. */
     static int reserved = 0;
     if (callers <= reserved)
         return DG_OK;

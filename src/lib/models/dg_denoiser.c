@@ -13,7 +13,7 @@
 #include <omp.h>
 #endif
 
-#include "diffgeo.h"
+#include "dg_runtime.h"
 #include "dg_tensor.h"
 #include "dg_tree.h"
 

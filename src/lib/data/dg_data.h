@@ -40,6 +40,7 @@
 
 #include <stddef.h>
 
+#include "dg_comm.h"
 #include "dg_status.h"
 
 /*
@@ -87,16 +88,6 @@ dg_dataset *dg_dataset_alloc(size_t n, size_t dim);
 
 /* Releases a dataset; NULL is a no-op. */
 void dg_dataset_free(dg_dataset *data);
-
-/*
- * The rows [*first, *first + *count) of n that part `part` of `parts` holds
- * when whole blocks of `align` rows are dealt out in order, the first
- * n/align mod parts parts getting one more; part 0 always gets the first
- * block.  A part may get no rows (*count = 0) when blocks are fewer than
- * parts.
- */
-void dg_data_shard(size_t n, size_t align, size_t parts, size_t part,
-                   size_t *first, size_t *count);
 
 /* The path of a split of Fashion-MNIST ("train" or "test") under dir. */
 int dg_fashion_mnist_path(const char *dir, const char *split, char *path,

@@ -2,7 +2,7 @@
  * dg_mpi: a dg_comm over MPI, for distributed runs (./configure --with-mpi).
  *
  * The only file of libdiffgeo that includes mpi.h; everything else sees the
- * transport through dg_comm (dg_denoiser.h).  A dg_mpi object wraps a
+ * transport through dg_comm (dg_comm.h).  A dg_mpi object wraps a
  * duplicate of MPI_COMM_WORLD, so that its messages never meet the caller's,
  * and counts the time spent in its operations and the bytes it sends, for
  * the scaling figures of README.md ("Cluster runs").
@@ -21,7 +21,7 @@
 
 #include <stddef.h>
 
-#include "dg_denoiser.h"
+#include "dg_comm.h"
 #include "dg_status.h"
 
 typedef struct dg_mpi dg_mpi;

@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 
+#include "dg_comm.h"
 #include "dg_status.h"
 
 typedef struct dg_denoiser dg_denoiser;
@@ -69,13 +70,13 @@ void dg_denoiser_free(dg_denoiser *den);
  * the group alone, so which products are skipped depends neither on the
  * thread count nor on how groups are spread over processes.
  */
-#define DG_EMPIRICAL_CHUNK 512         /* rows per chunk: fixes the reduction tree */
+#define DG_EMPIRICAL_CHUNK DG_CHUNK_ROWS /* rows per chunk: fixes the reduction tree */
 #define DG_EMPIRICAL_QUERY_BLOCK 128   /* queries per pass over the data */
-#define DG_EMPIRICAL_GROUP 8           /* chunks computed between skip decisions */
+#define DG_EMPIRICAL_GROUP DG_CHUNK_GROUP /* chunks computed between skip decisions */
 #define DG_EMPIRICAL_LOGIT_TOL 1e-12   /* largest typical logit error accepted from a GEMM */
 #define DG_EMPIRICAL_LOGIT_WINDOW 50.0 /* e^−50 ≈ 2e−22: weights below it cannot matter */
 /* Rows per unit of distribution over processes: whole groups of chunks. */
-#define DG_EMPIRICAL_SHARD_ROWS (DG_EMPIRICAL_CHUNK * DG_EMPIRICAL_GROUP)
+#define DG_EMPIRICAL_SHARD_ROWS DG_SHARD_ROWS
 
 /*
  * Builds the empirical denoiser for the n rows of y (n × dim).  The data are
@@ -95,25 +96,6 @@ int dg_denoiser_empirical_adopt(double *y, size_t n, size_t dim,
                                 dg_denoiser **out, dg_error *err);
 
 /* --- Distributed evaluation ----------------------------------------------- */
-
-/*
- * How the processes of a distributed run talk (dg_mpi provides one over MPI;
- * the library itself never includes mpi.h).  Every operation is collective
- * or paired as stated and returns DG_OK or an error status; the caller owns
- * the object and keeps it alive as long as denoisers use it.
- */
-typedef struct dg_comm {
-    int rank;    /* this process, 0 ≤ rank < size */
-    int size;    /* processes taking part */
-    void *state; /* the transport's own */
-    /* Sends bytes to process `to`, which receives them with recv. */
-    int (*send)(void *state, const void *buf, size_t bytes, int to);
-    int (*recv)(void *state, void *buf, size_t bytes, int from);
-    /* Collective: buf of process root is copied to every process. */
-    int (*bcast)(void *state, void *buf, size_t bytes, int root);
-    /* Collective: values ← the elementwise maximum over all processes. */
-    int (*max)(void *state, double *values, size_t count);
-} dg_comm;
 
 /*
  * The empirical denoiser of a dataset of n_total rows spread over the

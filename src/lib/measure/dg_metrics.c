@@ -160,7 +160,7 @@ static const dg_tree_ops kde_ops = {kde_merge, kde_bytes};
 static void kde_leaf(const kde_ctx *c, const double *y, size_t r0, size_t nc, size_t offset,
                      size_t dim, const double *x, size_t q0, size_t nb, double *leaf)
 {
-    double d2[KDE_SUB][DG_EMPIRICAL_CHUNK];
+    double d2[KDE_SUB][DG_CHUNK_ROWS];
     for (size_t i = 0; i < nc; i++)
         for (size_t q = 0; q < nb; q++)
             d2[q][i] = dg_sqdist(x + q * dim, y + (r0 + i) * dim, dim);
@@ -231,7 +231,7 @@ int dg_metric_kde_shard(const double *y, size_t n, size_t dim, size_t n_total,
     double *inv = NULL, *leaves = NULL, *root = NULL;
     if (status == DG_OK) {
         inv = dg_doubles_alloc(nq > 0 ? nq : 1, nh > 0 ? nh : 1);
-        leaves = dg_doubles_alloc(DG_EMPIRICAL_GROUP, words);
+        leaves = dg_doubles_alloc(DG_CHUNK_GROUP, words);
         root = dg_doubles_alloc(1, words);
         if (!inv || !leaves || !root || dg_tree_init(&tree, n_total, comm, payload) != DG_OK)
             status = dg_error_set(err, DG_ENOMEM, "cannot allocate a density estimate's "
@@ -244,27 +244,27 @@ int dg_metric_kde_shard(const double *y, size_t n, size_t dim, size_t n_total,
 
     for (size_t k = 0; status == DG_OK && k < nq * nh; k++)
         inv[k] = bandwidth_ok(h[k]) ? 0.5 / (h[k] * h[k]) : 0;
-    const size_t nchunks = (n + DG_EMPIRICAL_CHUNK - 1) / DG_EMPIRICAL_CHUNK;
+    const size_t nchunks = (n + DG_CHUNK_ROWS - 1) / DG_CHUNK_ROWS;
     for (size_t b0 = 0; status == DG_OK && b0 < nq; b0 += batch) {
         const size_t nb = nq - b0 < batch ? nq - b0 : batch, nsub = (nb + KDE_SUB - 1) / KDE_SUB;
         const kde_ctx ctx = {nb, nh, inv + b0 * nh};
         const double *xb = x + b0 * dim;
-        for (size_t g0 = 0; g0 < nchunks; g0 += DG_EMPIRICAL_GROUP) {
-            const size_t ng = nchunks - g0 < DG_EMPIRICAL_GROUP ? nchunks - g0
-                                                                : DG_EMPIRICAL_GROUP;
+        for (size_t g0 = 0; g0 < nchunks; g0 += DG_CHUNK_GROUP) {
+            const size_t ng = nchunks - g0 < DG_CHUNK_GROUP ? nchunks - g0
+                                                                : DG_CHUNK_GROUP;
             /* Each (chunk, queries) leaf by one thread alone: bits independent of threads. */
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic)
 #endif
             for (size_t k = 0; k < ng * nsub; k++) {
                 const size_t t = k / nsub, q0 = k % nsub * KDE_SUB;
-                const size_t r0 = (g0 + t) * DG_EMPIRICAL_CHUNK;
-                const size_t nc = n - r0 < DG_EMPIRICAL_CHUNK ? n - r0 : DG_EMPIRICAL_CHUNK;
+                const size_t r0 = (g0 + t) * DG_CHUNK_ROWS;
+                const size_t nc = n - r0 < DG_CHUNK_ROWS ? n - r0 : DG_CHUNK_ROWS;
                 kde_leaf(&ctx, y, r0, nc, first, dim, xb + q0 * dim, q0,
                          nb - q0 < KDE_SUB ? nb - q0 : KDE_SUB, leaves + t * words);
             }
             for (size_t t = 0; t < ng; t++)
-                dg_tree_push(&tree, &kde_ops, &ctx, first / DG_EMPIRICAL_CHUNK + g0 + t,
+                dg_tree_push(&tree, &kde_ops, &ctx, first / DG_CHUNK_ROWS + g0 + t,
                              leaves + t * words);
         }
         void *top;

@@ -4,8 +4,8 @@
  * threads or processes (the empirical denoiser's records and mean, the
  * KDE's records).  Internal to libdiffgeo: not installed.
  *
- * The chunks are those of the empirical denoiser: DG_EMPIRICAL_CHUNK rows
- * each, dealt out to processes in whole groups (DG_EMPIRICAL_SHARD_ROWS, by
+ * The chunks are those of the empirical denoiser: DG_CHUNK_ROWS rows
+ * each, dealt out to processes in whole groups (DG_SHARD_ROWS, by
  * dg_data_shard).  A node [lo, hi) of more than one chunk has the children
  * [lo, lo + p) and [lo + p, hi), p the largest power of two below hi − lo:
  * the tree of a binary counter over chunk indices, whose shape depends only
@@ -20,7 +20,8 @@
 
 #include <stddef.h>
 
-#include "dg_denoiser.h"
+#include "dg_comm.h"
+#include "dg_status.h"
 
 /* The operation of a tree on its payloads (opaque blocks of bytes). */
 typedef struct dg_tree_ops {
@@ -66,7 +67,7 @@ int dg_tree_finish(dg_tree *t, const dg_tree_ops *ops, const void *ctx, void **r
 /*
  * DG_OK if the n rows y (NULL for none) are this process's shard of a
  * dataset of n_total rows spread over comm (NULL or one process: all of
- * them), the range dg_data_shard(n_total, DG_EMPIRICAL_SHARD_ROWS, …) gives;
+ * them), the range dg_data_shard(n_total, DG_SHARD_ROWS, …) gives;
  * *first gets the index of its first row.  DG_EINVAL otherwise.
  */
 int dg_shard_check(size_t n_total, const dg_comm *comm, const double *y, size_t n,

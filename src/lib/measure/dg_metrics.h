@@ -13,7 +13,7 @@
 
 #include <stddef.h>
 
-#include "dg_denoiser.h"
+#include "dg_comm.h"
 #include "dg_status.h"
 
 /* --- Distances and norms along a trajectory (PAPER.md §6) ----------------- */
@@ -76,7 +76,7 @@ void dg_metric_cosine(const double *traj, const double *denoised, size_t K,
  *
  * Squared distances come from exact differences, never from the expansion
  * ‖x‖² + ‖y‖² − 2x·y.  The data are cut into the empirical denoiser's
- * chunks (DG_EMPIRICAL_CHUNK rows); per chunk and query a record holds the
+ * chunks (DG_CHUNK_ROWS rows); per chunk and query a record holds the
  * chunk's nearest row and the log-sum-exp's sums taken about its distance
  * (the largest logit for every h), and records combine over the denoiser's
  * reduction tree over chunk indices.  Chunks and blocks of queries run in
@@ -92,7 +92,7 @@ int dg_metric_kde(const double *y, size_t N, size_t dim, const double *x,
  * dg_metric_kde over a dataset of n_total rows spread over the processes of
  * comm as dg_denoiser_empirical_shard spreads them: every process calls it
  * (collectively) with its own n rows y (rows [first, first + n) of the
- * dataset, the range dg_data_shard(n_total, DG_EMPIRICAL_SHARD_ROWS,
+ * dataset, the range dg_data_shard(n_total, DG_SHARD_ROWS,
  * comm->size, comm->rank) gives; y = NULL for none) and the same queries and
  * bandwidths, and gets the same results, bit for bit those of one process
  * holding all the rows (nn_index counts rows of the whole dataset).  Nodes

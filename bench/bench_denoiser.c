@@ -18,8 +18,8 @@
 #include <omp.h>
 #endif
 
-#include "diffgeo.h"
 #include "bench.h"
+#include "diffgeo.h"
 
 #define QUERIES 128
 

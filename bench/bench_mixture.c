@@ -22,8 +22,8 @@
 #include <omp.h>
 #endif
 
-#include "diffgeo.h"
 #include "bench.h"
+#include "diffgeo.h"
 
 #define QUERIES 128
 #define COMPONENTS 10
@@ -73,7 +73,9 @@ int main(int argc, char **argv)
         random_mixture(rng, a, cov, mean, &g, &err) != DG_OK ||
         dg_denoiser_gmm_alloc(g, &den, &err) != DG_OK) {
         fprintf(stderr, "bench_mixture: %s\n",
-                repeats < 1 ? "bad repeat count" : err.message[0] ? err.message : "out of memory");
+                repeats < 1      ? "bad repeat count"
+                : err.message[0] ? err.message
+                                 : "out of memory");
         return 1;
     }
     for (size_t i = 0; i < QUERIES * d; i++)
@@ -98,8 +100,8 @@ int main(int argc, char **argv)
         for (size_t k = 0; k < COMPONENTS; k++) {
             cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, QUERIES, (int)d, (int)d, 1.0, x,
                         (int)d, a, (int)d, 0.0, z, (int)d);
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, QUERIES, (int)d, (int)d, 1.0,
-                        z, (int)d, a, (int)d, 1.0, out, (int)d);
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, QUERIES, (int)d, (int)d, 1.0, z,
+                        (int)d, a, (int)d, 1.0, out, (int)d);
         }
         t_gemm[r] = bench_now() - t0;
         dg_blas_set_threads(1);

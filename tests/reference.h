@@ -12,8 +12,8 @@
 #include <stdlib.h>
 
 /* out ← Σ_i softmax_i(−‖x − y_i‖²/(2σ²)) y_i for one query, in long double. */
-static void ref_denoise_one(const double *y, size_t n, size_t dim,
-                            const double *x, double sigma, double *out)
+static void ref_denoise_one(const double *y, size_t n, size_t dim, const double *x, double sigma,
+                            double *out)
 {
     long double *logit = malloc(n * sizeof *logit);
     long double max = -INFINITY, total = 0;
@@ -41,9 +41,8 @@ static void ref_denoise_one(const double *y, size_t n, size_t dim,
     free(logit);
 }
 
-static __attribute__((unused)) void ref_denoise(const double *y, size_t n,
-                                                size_t dim, const double *x,
-                                                size_t nq, double sigma,
+static __attribute__((unused)) void ref_denoise(const double *y, size_t n, size_t dim,
+                                                const double *x, size_t nq, double sigma,
                                                 double *out)
 {
     for (size_t q = 0; q < nq; q++)
@@ -54,9 +53,8 @@ static __attribute__((unused)) void ref_denoise(const double *y, size_t n,
  * The index of the row of y (n × dim) nearest to x, the first of equals, and
  * its squared distance in *sqdist (may be NULL): long double, exact differences.
  */
-static __attribute__((unused)) size_t ref_nearest(const double *y, size_t n,
-                                                  size_t dim, const double *x,
-                                                  long double *sqdist)
+static __attribute__((unused)) size_t ref_nearest(const double *y, size_t n, size_t dim,
+                                                  const double *x, long double *sqdist)
 {
     size_t best = 0;
     long double best_d2 = INFINITY;
@@ -77,8 +75,7 @@ static __attribute__((unused)) size_t ref_nearest(const double *y, size_t n,
 }
 
 /* ‖a − b‖ / ‖b‖ for vectors of length dim, in long double. */
-static __attribute__((unused)) double rel_error(const double *a, const double *b,
-                                                size_t dim)
+static __attribute__((unused)) double rel_error(const double *a, const double *b, size_t dim)
 {
     long double num = 0, den = 0;
     for (size_t k = 0; k < dim; k++) {
@@ -90,8 +87,7 @@ static __attribute__((unused)) double rel_error(const double *a, const double *b
 }
 
 /* The largest per-row relative error over n rows. */
-static __attribute__((unused)) double max_rel_error(const double *a,
-                                                    const double *b, size_t n,
+static __attribute__((unused)) double max_rel_error(const double *a, const double *b, size_t n,
                                                     size_t dim)
 {
     double worst = 0;
@@ -104,9 +100,8 @@ static __attribute__((unused)) double max_rel_error(const double *a,
 }
 
 /* n × dim points offset + scale · N(0, 1), from a seeded GSL generator. */
-static __attribute__((unused)) double *random_points(gsl_rng *rng, size_t n,
-                                                     size_t dim, double offset,
-                                                     double scale)
+static __attribute__((unused)) double *random_points(gsl_rng *rng, size_t n, size_t dim,
+                                                     double offset, double scale)
 {
     double *x = malloc(n * dim * sizeof *x);
     for (size_t k = 0; k < n * dim; k++)

@@ -28,20 +28,18 @@ static void ok(int pass, const char *fmt, ...)
 }
 
 /* |got − want| ≤ tol · |want|; NaN never passes. */
-static __attribute__((unused)) int check_rel(double got, double want, double tol,
-                                             const char *what)
+static __attribute__((unused)) int check_rel(double got, double want, double tol, const char *what)
 {
     const double err = fabs(got - want);
     const int pass = err <= tol * fabs(want);
-    ok(pass, "%s (relative error %.3g, tolerance %.3g)", what,
-       want != 0 ? err / fabs(want) : err, tol);
+    ok(pass, "%s (relative error %.3g, tolerance %.3g)", what, want != 0 ? err / fabs(want) : err,
+       tol);
     if (!pass)
         printf("# got %.17g, want %.17g\n", got, want);
     return pass;
 }
 
-static __attribute__((unused)) int check_abs(double got, double want, double tol,
-                                             const char *what)
+static __attribute__((unused)) int check_abs(double got, double want, double tol, const char *what)
 {
     const double err = fabs(got - want);
     const int pass = err <= tol;
@@ -62,7 +60,8 @@ static __attribute__((unused)) void diag(const char *fmt, ...)
 }
 
 /* Records one skipped test (TAP "# SKIP"). */
-static void skip(const char *why, const char *fmt, ...) __attribute__((format(printf, 2, 3), unused));
+static void skip(const char *why, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), unused));
 static void skip(const char *why, const char *fmt, ...)
 {
     va_list ap;

@@ -1,18 +1,18 @@
 /*
  * Tests of dg_data: IDX (plain and gzip), HDF5 (integer scaling, ranks,
  * NaN), NumPy .npy (every dtype, header versions, malformed headers),
- * CIFAR-10 batch directories, synthetic mixtures and spec errors.  Fixtures are written here, in the
- * build directory, with zlib and HDF5 directly or byte by byte.
+ * CIFAR-10 batch directories, synthetic mixtures and spec errors.  Fixtures are written here, in
+ * the build directory, with zlib and HDF5 directly or byte by byte.
  */
 #include "config.h"
 
 #include <hdf5.h>
 #include <math.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -29,14 +29,27 @@ static void write_idx(const char *path, int gzip, size_t n, size_t rows, size_t 
 {
     size_t len = 16 + n * rows * cols;
     unsigned char *b = malloc(len);
-    const unsigned char head[16] = {0, 0, 8, 3,
-                                    (unsigned char)(n >> 24), (unsigned char)(n >> 16),
-                                    (unsigned char)(n >> 8), (unsigned char)n,
-                                    0, 0, 0, (unsigned char)rows, 0, 0, 0, (unsigned char)cols};
+    const unsigned char head[16] = {0,
+                                    0,
+                                    8,
+                                    3,
+                                    (unsigned char)(n >> 24),
+                                    (unsigned char)(n >> 16),
+                                    (unsigned char)(n >> 8),
+                                    (unsigned char)n,
+                                    0,
+                                    0,
+                                    0,
+                                    (unsigned char)rows,
+                                    0,
+                                    0,
+                                    0,
+                                    (unsigned char)cols};
     memcpy(b, head, 16);
     for (size_t i = 0; i < n; i++)
         for (size_t p = 0; p < rows * cols; p++)
-            b[16 + i * rows * cols + p] = (unsigned char)((7 * i + 3 * (p / cols) + p % cols) % 256);
+            b[16 + i * rows * cols + p] =
+                (unsigned char)((7 * i + 3 * (p / cols) + p % cols) % 256);
     if (truncate_to)
         len = truncate_to;
     if (gzip) {
@@ -103,8 +116,8 @@ static void test_idx(void)
 }
 
 /* Writes one dataset of the given HDF5 type from doubles (HDF5 converts). */
-static void write_h5(const char *path, const char *name, hid_t type, int rank,
-                     const hsize_t *dims, const double *values, int truncate)
+static void write_h5(const char *path, const char *name, hid_t type, int rank, const hsize_t *dims,
+                     const double *values, int truncate)
 {
     hid_t file = truncate ? H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT)
                           : H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
@@ -301,8 +314,15 @@ static void test_h5_storage(void)
 }
 
 /* What an isolated read does, and how often it ran in this process. */
-typedef enum { READ_OK, READ_FAIL, READ_SEGV, READ_ABORT, READ_SILENT, READ_TERM,
-               READ_SPIN } read_kind;
+typedef enum {
+    READ_OK,
+    READ_FAIL,
+    READ_SEGV,
+    READ_ABORT,
+    READ_SILENT,
+    READ_TERM,
+    READ_SPIN
+} read_kind;
 
 typedef struct probe {
     read_kind kind;
@@ -357,7 +377,7 @@ static void test_h5_isolated(void)
         p = (probe){crashes[k], 0};
         ok(dg_h5_isolated(path, probe_read, &p, &err) == DG_EFORMAT && p.runs == 0 &&
                strcmp(err.message, WORKDIR "/u8.h5: HDF5 library crashed while reading "
-                                            "(malformed file?)") == 0,
+                                           "(malformed file?)") == 0,
            "isolated read: %s in the child is an error: %s", how[k], err.message);
     }
     p = (probe){READ_TERM, 0};
@@ -372,8 +392,8 @@ static void test_h5_isolated(void)
     const dg_data_options iso = {.limit = 4, .isolate_hdf5 = 1};
     dg_dataset *a = NULL, *b = NULL;
     ok(dg_data_load("h5:" WORKDIR "/u8.h5", &iso, &a, &err) == DG_OK &&
-           dg_data_load("h5:" WORKDIR "/u8.h5:/images", &(dg_data_options){.limit = 4}, &b,
-                        &err) == DG_OK &&
+           dg_data_load("h5:" WORKDIR "/u8.h5:/images", &(dg_data_options){.limit = 4}, &b, &err) ==
+               DG_OK &&
            a->n == 4 && a->image_rank == 2 && memcmp(a->x, b->x, 4 * 6 * sizeof *a->x) == 0,
        "dg_data_load with isolate_hdf5 reads what it reads without");
     dg_dataset_free(a);
@@ -399,8 +419,8 @@ static void write_bytes(const char *path, const void *bytes, size_t len)
  * length (2 bytes little-endian for 1.0, 4 otherwise), the dict padded with
  * blanks and a newline to a multiple of 64 bytes, then len data bytes.
  */
-static void write_npy(const char *path, int major, const char *dict,
-                      const unsigned char *data, size_t len)
+static void write_npy(const char *path, int major, const char *dict, const unsigned char *data,
+                      size_t len)
 {
     const size_t pre = major == 1 ? 10 : 12;
     const size_t total = (pre + strlen(dict) + 1 + 63) / 64 * 64;
@@ -450,9 +470,9 @@ static unsigned char npy_byte(size_t k)
 /* The value the loader must give for element k of a dtype of that size. */
 static double npy_expected(size_t k, size_t size)
 {
-    return size == 1 ? npy_byte(k) / 127.5 - 1.0
-         : size == 4 ? (double)(float)npy_float(k)
-                     : npy_float(k);
+    return size == 1   ? npy_byte(k) / 127.5 - 1.0
+           : size == 4 ? (double)(float)npy_float(k)
+                       : npy_float(k);
 }
 
 /* count elements of the test arrays encoded as size bytes each; caller frees. */
@@ -483,12 +503,11 @@ static void test_npy_dtypes(void)
         const char *descr;
         size_t size;
         int big_endian;
-    } types[] = {{"<f8", 8, 0}, {">f8", 8, 1}, {"<f4", 4, 0}, {">f4", 4, 1},
-                 {"|u1", 1, 0}, {"<u1", 1, 0}};
+    } types[] = {{"<f8", 8, 0}, {">f8", 8, 1}, {"<f4", 4, 0},
+                 {">f4", 4, 1}, {"|u1", 1, 0}, {"<u1", 1, 0}};
     for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
         char dict[128];
-        snprintf(dict, sizeof dict,
-                 "{'descr': '%s', 'fortran_order': False, 'shape': (7, 5), }",
+        snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': (7, 5), }",
                  types[t].descr);
         unsigned char *b = npy_payload(35, types[t].size, types[t].big_endian);
         write_npy(WORKDIR "/dtype.npy", 1, dict, b, 35 * types[t].size);
@@ -512,8 +531,7 @@ static void test_npy_versions_and_shapes(void)
     for (int major = 2; major <= 3; major++) {
         unsigned char *b = npy_payload(36, 8, 0);
         write_npy(WORKDIR "/v23.npy", major,
-                  "{'descr': '<f8', 'fortran_order': False, 'shape': (6, 3, 2), }", b,
-                  36 * 8);
+                  "{'descr': '<f8', 'fortran_order': False, 'shape': (6, 3, 2), }", b, 36 * 8);
         free(b);
         int status = dg_data_load("npy:" WORKDIR "/v23.npy", NULL, &d, &err);
         ok(status == DG_OK && npy_matches(d, 6, 6, 8) && d->image_rank == 2 &&
@@ -556,8 +574,8 @@ static void test_npy_versions_and_shapes(void)
        "npy NaN in the data is found and named: %s", err.message);
     b = npy_payload(8 * 3, 4, 0);
     put_value(b + (2 * 3 + 2) * 4, -INFINITY, 4, 0);
-    write_npy(WORKDIR "/inf.npy", 1,
-              "{'descr': '<f4', 'fortran_order': False, 'shape': (8, 3), }", b, 8 * 3 * 4);
+    write_npy(WORKDIR "/inf.npy", 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (8, 3), }",
+              b, 8 * 3 * 4);
     free(b);
     status = dg_data_load("npy:" WORKDIR "/inf.npy", NULL, &d, &err);
     ok(status == DG_ENONFINITE && d == NULL && strstr(err.message, "row 2, column 2 holds Inf"),
@@ -598,24 +616,24 @@ static void test_npy_refusals(void)
          DG_EFORMAT, "Fortran order is not supported; save with np.ascontiguousarray"},
         {"object array", 1, "{'descr': '|O', 'fortran_order': False, 'shape': (7, 5), }",
          DG_EFORMAT, "object arrays ('|O') are not supported"},
-        {"int64", 1, "{'descr': '<i8', 'fortran_order': False, 'shape': (7, 5), }",
-         DG_EFORMAT, "unsupported dtype '<i8'"},
-        {"float16", 2, "{'descr': '<f2', 'fortran_order': False, 'shape': (7, 5), }",
-         DG_EFORMAT, "unsupported dtype '<f2'"},
+        {"int64", 1, "{'descr': '<i8', 'fortran_order': False, 'shape': (7, 5), }", DG_EFORMAT,
+         "unsupported dtype '<i8'"},
+        {"float16", 2, "{'descr': '<f2', 'fortran_order': False, 'shape': (7, 5), }", DG_EFORMAT,
+         "unsupported dtype '<f2'"},
         {"structured", 1, "{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (7, 5), }",
          DG_EFORMAT, "structured"},
-        {"rank 1", 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (35,), }",
-         DG_EFORMAT, "rank 1;"},
-        {"rank 0", 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (), }",
-         DG_EFORMAT, "rank 0;"},
-        {"no rows", 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (0, 5), }",
-         DG_EFORMAT, "empty axis 0"},
-        {"empty rows", 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (7, 0), }",
-         DG_EFORMAT, "empty axis 1"},
+        {"rank 1", 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (35,), }", DG_EFORMAT,
+         "rank 1;"},
+        {"rank 0", 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (), }", DG_EFORMAT,
+         "rank 0;"},
+        {"no rows", 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (0, 5), }", DG_EFORMAT,
+         "empty axis 0"},
+        {"empty rows", 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (7, 0), }", DG_EFORMAT,
+         "empty axis 1"},
         {"10^12 rows in a small file", 1,
-         "{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000000, 5), }",
-         DG_EFORMAT, "truncated .npy file (the header claims 1000000000000 rows of 40 bytes, "
-                     "the file holds 7)"},
+         "{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000000, 5), }", DG_EFORMAT,
+         "truncated .npy file (the header claims 1000000000000 rows of 40 bytes, "
+         "the file holds 7)"},
         {"8 rows, 7 held", 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (8, 5), }",
          DG_EFORMAT, "claims 8 rows"},
         {"extent above 2^64", 1,
@@ -632,18 +650,17 @@ static void test_npy_refusals(void)
          DG_EFORMAT, "non-negative integer"},
         {"lowercase false", 1, "{'descr': '<f8', 'fortran_order': false, 'shape': (7, 5), }",
          DG_EFORMAT, "True or False"},
-        {"missing key", 1, "{'descr': '<f8', 'shape': (7, 5), }",
-         DG_EFORMAT, "lacks 'fortran_order'"},
-        {"unknown key", 1,
-         "{'descr': '<f8', 'fortran_order': False, 'shape': (7, 5), 'extra': 1}",
+        {"missing key", 1, "{'descr': '<f8', 'shape': (7, 5), }", DG_EFORMAT,
+         "lacks 'fortran_order'"},
+        {"unknown key", 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (7, 5), 'extra': 1}",
          DG_EFORMAT, "unexpected key 'extra'"},
         {"repeated key", 1,
-         "{'descr': '<f8', 'fortran_order': False, 'shape': (7, 5), 'descr': '<f8'}",
-         DG_EFORMAT, "repeated key 'descr'"},
-        {"two commas", 1, "{'descr': '<f8',, 'fortran_order': False, 'shape': (7, 5)}",
-         DG_EFORMAT, "at byte 26: expected a quoted key or '}'"},
-        {"no colon", 1, "{'descr' '<f8', 'fortran_order': False, 'shape': (7, 5)}",
-         DG_EFORMAT, "expected ':'"},
+         "{'descr': '<f8', 'fortran_order': False, 'shape': (7, 5), 'descr': '<f8'}", DG_EFORMAT,
+         "repeated key 'descr'"},
+        {"two commas", 1, "{'descr': '<f8',, 'fortran_order': False, 'shape': (7, 5)}", DG_EFORMAT,
+         "at byte 26: expected a quoted key or '}'"},
+        {"no colon", 1, "{'descr' '<f8', 'fortran_order': False, 'shape': (7, 5)}", DG_EFORMAT,
+         "expected ':'"},
         {"misplaced quote", 1, "{'descr': '<f8, 'fortran_order': False, 'shape': (7, 5)}",
          DG_EFORMAT, "at byte 27: expected ',' or '}'"},
         {"unterminated string", 1, "{'descr': '<f8", DG_EFORMAT, "expected the end of a string"},
@@ -809,11 +826,12 @@ static void test_cifar10(void)
     status = dg_data_load("cifar10:" CIFAR_DIR, &lim4, &d, &err);
     ok(status == DG_EFORMAT && d == NULL &&
            strstr(err.message, CIFAR_DIR "/data_batch_2.bin: truncated CIFAR-10 file "
-                               "(9218 bytes, not a whole number of 3073-byte records)"),
+                                         "(9218 bytes, not a whole number of 3073-byte records)"),
        "cifar10 a batch with a cut record: %s", err.message);
     write_cifar_batch(CIFAR_DIR "/data_batch_2.bin", 1, 0, 0);
     status = dg_data_load("cifar10:" CIFAR_DIR, NULL, &d, &err);
-    ok(status == DG_EFORMAT && d == NULL && strstr(err.message, "data_batch_2.bin: empty CIFAR-10 file"),
+    ok(status == DG_EFORMAT && d == NULL &&
+           strstr(err.message, "data_batch_2.bin: empty CIFAR-10 file"),
        "cifar10 an empty batch: %s", err.message);
 
     /* Batch 3 missing: refused even when --limit would stop in batch 1. */
@@ -822,8 +840,8 @@ static void test_cifar10(void)
     const dg_data_options lim1 = {.limit = 1};
     status = dg_data_load("cifar10:" CIFAR_DIR, &lim1, &d, &err);
     ok(status == DG_EIO && d == NULL &&
-           strcmp(err.message, "cannot open " CIFAR_DIR
-                               "/data_batch_3.bin: No such file or directory") == 0,
+           strcmp(err.message,
+                  "cannot open " CIFAR_DIR "/data_batch_3.bin: No such file or directory") == 0,
        "cifar10 a missing batch: %s", err.message);
     status = dg_data_load("cifar10:" CIFAR_DIR ":test", NULL, &d, &err);
     ok(status == DG_EIO && d == NULL && strstr(err.message, CIFAR_DIR "/test_batch.bin"),
@@ -903,8 +921,8 @@ static void test_shards(void)
     write_h5(WORKDIR "/shards.h5", "/x", H5T_IEEE_F64LE, 2, dims, v, 1);
     static const char *const specs[] = {
         "synthetic:gmm,n=29,d=5,seed=3", "synthetic:blobs,n=1100,d=3,seed=3",
-        "idx:" WORKDIR "/shards.idx", "idx:" WORKDIR "/shards.idx.gz",
-        "npy:" WORKDIR "/shards.npy", "h5:" WORKDIR "/shards.h5:/x",
+        "idx:" WORKDIR "/shards.idx",    "idx:" WORKDIR "/shards.idx.gz",
+        "npy:" WORKDIR "/shards.npy",    "h5:" WORKDIR "/shards.h5:/x",
         "cifar10:" CIFAR_DIR "-shards",
     };
     for (size_t s = 0; s < sizeof specs / sizeof specs[0]; s++) {
@@ -918,12 +936,13 @@ static void test_shards(void)
             for (size_t pi = 0; good && pi < 3; pi++) {
                 size_t next = 0;
                 for (size_t part = 0; good && part < parts_list[pi]; part++) {
-                    const dg_data_options o = {.limit = limit, .shard_parts = parts_list[pi],
-                                               .shard_index = part, .shard_align = 3};
+                    const dg_data_options o = {.limit = limit,
+                                               .shard_parts = parts_list[pi],
+                                               .shard_index = part,
+                                               .shard_align = 3};
                     dg_dataset *d = NULL;
-                    good = dg_data_load(specs[s], &o, &d, &err) == DG_OK &&
-                           d->total == whole->n && d->first == next && d->dim == whole->dim &&
-                           d->n <= whole->n - next &&
+                    good = dg_data_load(specs[s], &o, &d, &err) == DG_OK && d->total == whole->n &&
+                           d->first == next && d->dim == whole->dim && d->n <= whole->n - next &&
                            memcmp(d->x, whole->x + next * whole->dim,
                                   d->n * d->dim * sizeof *d->x) == 0;
                     if (good)

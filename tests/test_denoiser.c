@@ -33,9 +33,8 @@ static dg_denoiser *make_denoiser(const double *y, size_t n, size_t dim)
 }
 
 /* max over queries of ‖D − D_ref‖/‖D_ref‖ at σ, D_ref from the long-double reference. */
-static double error_against_reference(dg_denoiser *den, const double *y, size_t n,
-                                      size_t dim, const double *x, size_t nq,
-                                      double sigma)
+static double error_against_reference(dg_denoiser *den, const double *y, size_t n, size_t dim,
+                                      const double *x, size_t nq, double sigma)
 {
     double *got = malloc(nq * dim * sizeof *got), *want = malloc(nq * dim * sizeof *want);
     dg_error err;
@@ -137,8 +136,8 @@ static void test_extreme_sigma(gsl_rng *rng, const double *y, dg_denoiser *den)
     for (size_t s = 0; s < sizeof sigmas / sizeof sigmas[0]; s++) {
         dg_error err;
         int status = dg_denoiser_eval(den, x, NQ, sigmas[s], out, &err);
-        ok(status == DG_OK && dg_all_finite(out, NQ * DIM, NULL),
-           "σ = %g: finite output", sigmas[s]);
+        ok(status == DG_OK && dg_all_finite(out, NQ * DIM, NULL), "σ = %g: finite output",
+           sigmas[s]);
     }
     free(x);
 }

@@ -30,8 +30,8 @@ static double path_cost(const double *C, const size_t *path, size_t K, double co
 }
 
 /* Every increasing choice of K − 1 inner indices from 1..T−2, recursively. */
-static void enumerate(const double *C, size_t K, double coeff, size_t *path, size_t m,
-                      double *best, size_t *best_path)
+static void enumerate(const double *C, size_t K, double coeff, size_t *path, size_t m, double *best,
+                      size_t *best_path)
 {
     if (m == K) {
         const double c = path_cost(C, path, K, coeff);
@@ -112,7 +112,7 @@ static double naive_cost(const double *sig, const double *traj, const double *de
             norm += kind == DG_GITS_COST_L1 ? fabsl(jump[k] - xj[k])
                                             : (jump[k] - xj[k]) * (jump[k] - xj[k]);
         }
-        total += kind == DG_GITS_COST_DEV ? sqrtl(dev_jump) - sqrtl(dev_target)
+        total += kind == DG_GITS_COST_DEV  ? sqrtl(dev_jump) - sqrtl(dev_target)
                  : kind == DG_GITS_COST_L2 ? sqrtl(norm)
                                            : norm;
     }

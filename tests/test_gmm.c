@@ -152,36 +152,44 @@ static void make_mixtures(void)
     spd(b1, 3, 0.02, mix_full.c[1].cov);
 
     mix_diag = (test_mix){"diag", 2, 3, {{0}}};
-    mix_diag.c[0] = (test_comp){.kind = DG_COV_DIAG, .weight = 0.455, .mean = {1.2, 0.3, -0.8},
-                                .var = {0.41, 1.7, 0.09}};
-    mix_diag.c[1] = (test_comp){.kind = DG_COV_DIAG, .weight = 0.545, .mean = {-0.6, -1.1, 0.95},
-                                .var = {2.2, 0.35, 0.77}};
+    mix_diag.c[0] = (test_comp){
+        .kind = DG_COV_DIAG, .weight = 0.455, .mean = {1.2, 0.3, -0.8}, .var = {0.41, 1.7, 0.09}};
+    mix_diag.c[1] = (test_comp){
+        .kind = DG_COV_DIAG, .weight = 0.545, .mean = {-0.6, -1.1, 0.95}, .var = {2.2, 0.35, 0.77}};
 
     mix_iso = (test_mix){"iso", 3, 3, {{0}}};
-    mix_iso.c[0] = (test_comp){.kind = DG_COV_ISO, .weight = 0.25, .mean = {0.7, -0.2, 1.4},
-                               .var = {0.25}};
-    mix_iso.c[1] = (test_comp){.kind = DG_COV_ISO, .weight = 0.35, .mean = {-1.3, 0.8, 0.1},
-                               .var = {1.44}};
-    mix_iso.c[2] = (test_comp){.kind = DG_COV_ISO, .weight = 0.4, .mean = {0.2, 1.9, -0.9},
+    mix_iso.c[0] =
+        (test_comp){.kind = DG_COV_ISO, .weight = 0.25, .mean = {0.7, -0.2, 1.4}, .var = {0.25}};
+    mix_iso.c[1] =
+        (test_comp){.kind = DG_COV_ISO, .weight = 0.35, .mean = {-1.3, 0.8, 0.1}, .var = {1.44}};
+    mix_iso.c[2] = (test_comp){.kind = DG_COV_ISO,
+                               .weight = 0.4,
+                               .mean = {0.2, 1.9, -0.9},
                                .var = {0.0}}; /* a point mass */
 
     mix_lowrank = (test_mix){"lowrank", 2, 4, {{0}}};
-    mix_lowrank.c[0] = (test_comp){.kind = DG_COV_LOWRANK, .weight = 0.62,
-                                   .mean = {0.3, -0.9, 1.1, 0.45}, .r = 2, .lam = {1.9, 0.37}};
+    mix_lowrank.c[0] = (test_comp){.kind = DG_COV_LOWRANK,
+                                   .weight = 0.62,
+                                   .mean = {0.3, -0.9, 1.1, 0.45},
+                                   .r = 2,
+                                   .lam = {1.9, 0.37}};
     orthonormal_rows(a4, 2, 4, mix_lowrank.c[0].u);
-    mix_lowrank.c[1] = (test_comp){.kind = DG_COV_LOWRANK, .weight = 0.38,
-                                   .mean = {-1.0, 0.6, -0.2, 1.3}, .r = 1, .lam = {0.83}};
+    mix_lowrank.c[1] = (test_comp){.kind = DG_COV_LOWRANK,
+                                   .weight = 0.38,
+                                   .mean = {-1.0, 0.6, -0.2, 1.3},
+                                   .r = 1,
+                                   .lam = {0.83}};
     orthonormal_rows(a4 + 4, 1, 4, mix_lowrank.c[1].u);
 
     mix_mixed = (test_mix){"mixed", 4, 3, {{0}}};
     mix_mixed.c[0] = mix_full.c[0];
     mix_mixed.c[0].weight = 0.21;
-    mix_mixed.c[1] = (test_comp){.kind = DG_COV_DIAG, .weight = 0.27, .mean = {-0.5, 1.5, 0.2},
-                                 .var = {0.6, 0.0, 0.33}};
+    mix_mixed.c[1] = (test_comp){
+        .kind = DG_COV_DIAG, .weight = 0.27, .mean = {-0.5, 1.5, 0.2}, .var = {0.6, 0.0, 0.33}};
     mix_mixed.c[2] = mix_iso.c[1];
     mix_mixed.c[2].weight = 0.3;
-    mix_mixed.c[3] = (test_comp){.kind = DG_COV_LOWRANK, .weight = 0.22,
-                                 .mean = {1.6, -0.4, -1.2}, .r = 1, .lam = {0.95}};
+    mix_mixed.c[3] = (test_comp){
+        .kind = DG_COV_LOWRANK, .weight = 0.22, .mean = {1.6, -0.4, -1.2}, .r = 1, .lam = {0.95}};
     orthonormal_rows(a3, 1, 3, mix_mixed.c[3].u);
 }
 
@@ -190,8 +198,8 @@ static void make_mixtures(void)
 /* ------------------------------------------------------------------------ */
 
 /* log N(x; μ, Σ + s2 I) and w = (Σ + s2 I)⁻¹ (x − μ). */
-static long double ref_component(const test_comp *c, size_t d, const long double *x,
-                                 long double s2, long double *w)
+static long double ref_component(const test_comp *c, size_t d, const long double *x, long double s2,
+                                 long double *w)
 {
     long double a[DMAX * DMAX], y[DMAX];
     test_cov(c, d, a);
@@ -226,8 +234,8 @@ static long double ref_component(const test_comp *c, size_t d, const long double
 }
 
 /* log p_σ(x), D(x; σ) = Σ γ_k (μ_k + Σ_k w_k) and the score −Σ γ_k w_k. */
-static long double ref_mixture(const test_mix *m, const double *x, double sigma,
-                               double *den, double *score)
+static long double ref_mixture(const test_mix *m, const double *x, double sigma, double *den,
+                               double *score)
 {
     const size_t d = m->d;
     const long double s2 = (long double)sigma * sigma;
@@ -262,8 +270,7 @@ static long double ref_mixture(const test_mix *m, const double *x, double sigma,
 }
 
 /* Queries around the mixture: means plus spread·N(0, 1), at scale `scale`. */
-static double *queries(gsl_rng *rng, const test_mix *m, size_t nq, double spread,
-                       double scale)
+static double *queries(gsl_rng *rng, const test_mix *m, size_t nq, double spread, double scale)
 {
     double *x = malloc(nq * m->d * sizeof *x);
     for (size_t q = 0; q < nq; q++)
@@ -276,8 +283,8 @@ static double *queries(gsl_rng *rng, const test_mix *m, size_t nq, double spread
 #define NQ 40
 
 /* Largest relative errors of log p, D and the score against the reference. */
-static void errors_against_reference(const test_mix *m, const dg_gmm *g, const double *x,
-                                     size_t nq, double sigma, double e[3])
+static void errors_against_reference(const test_mix *m, const dg_gmm *g, const double *x, size_t nq,
+                                     double sigma, double e[3])
 {
     const size_t d = m->d;
     double *logp = malloc(nq * sizeof *logp), *den = malloc(nq * d * sizeof *den);
@@ -352,8 +359,10 @@ static void test_score_finite_differences(gsl_rng *rng)
                 const double e = rel_error(sc + q * d, fd, d);
                 worst = !(e <= worst) ? e : worst;
             }
-            ok(worst <= 1e-6, "%s, σ = %g: score = central differences of log p "
-               "(h = %g, max relative difference %.1e)", m->name, sigmas[s], h, worst);
+            ok(worst <= 1e-6,
+               "%s, σ = %g: score = central differences of log p "
+               "(h = %g, max relative difference %.1e)",
+               m->name, sigmas[s], h, worst);
             free(x);
             free(xs);
             free(lp);
@@ -531,15 +540,16 @@ static void test_extreme_sigma(gsl_rng *rng)
         double *den = malloc(nq * m->d * sizeof *den), *lp = malloc(nq * sizeof *lp);
         double *sc = malloc(nq * m->d * sizeof *sc);
         double *x = queries(rng, m, nq, 0.8, 1.0), *xbig = queries(rng, m, nq, 1.0, 1e300);
-        int fin = dg_gmm_denoise(g, x, nq, 1e-300, den, &err) == DG_OK &&
-                  all_finite(den, nq * m->d);
+        int fin =
+            dg_gmm_denoise(g, x, nq, 1e-300, den, &err) == DG_OK && all_finite(den, nq * m->d);
         fin &= dg_gmm_denoise(g, x, nq, 1e300, den, &err) == DG_OK && all_finite(den, nq * m->d);
-        fin &= dg_gmm_denoise(g, xbig, nq, 1e300, den, &err) == DG_OK &&
-               all_finite(den, nq * m->d);
+        fin &= dg_gmm_denoise(g, xbig, nq, 1e300, den, &err) == DG_OK && all_finite(den, nq * m->d);
         fin &= dg_gmm_log_density(g, xbig, nq, 1e300, lp, &err) == DG_OK && all_finite(lp, nq);
         fin &= dg_gmm_score(g, xbig, nq, 1e300, sc, &err) == DG_OK && all_finite(sc, nq * m->d);
-        ok(fin, "%s: D finite at σ = 1e-300 and 1e300, log p and score finite at σ = 1e300 "
-           "with ‖x‖ ≈ 1e300", m->name);
+        ok(fin,
+           "%s: D finite at σ = 1e-300 and 1e300, log p and score finite at σ = 1e300 "
+           "with ‖x‖ ≈ 1e300",
+           m->name);
         /* Against the long-double reference, which handles σ² = 1e±600. */
         double e[3];
         errors_against_reference(m, g, xbig, nq, 1e300, e);
@@ -565,7 +575,8 @@ static void test_extreme_sigma(gsl_rng *rng)
         errors_against_reference(fr[i], g, x, nq, 1e-300, e);
         ok(e[0] <= 1e-13 && e[1] <= 1e-12 && e[2] <= 1e-12,
            "%s, σ = 1e-300: log p, D and score (not (D − x)/σ²) match the reference "
-           "(%.1e, %.1e, %.1e)", fr[i]->name, e[0], e[1], e[2]);
+           "(%.1e, %.1e, %.1e)",
+           fr[i]->name, e[0], e[1], e[2]);
         free(x);
         dg_gmm_free(g);
     }
@@ -639,13 +650,17 @@ static void test_gaussian_flow(gsl_rng *rng)
         for (size_t q = 0; q < nq; q++)
             rk4(m, x0 + q * d, s0, s1, 3000, want + q * d);
         const double e = max_rel_error(a, want, nq, d);
-        ok(e <= 1e-11, "%s: flow 4.3 → 0.05 matches RK4 on the ODE in long double "
-           "(3000 steps in ln σ, relative error %.1e)", m->name, e);
+        ok(e <= 1e-11,
+           "%s: flow 4.3 → 0.05 matches RK4 on the ODE in long double "
+           "(3000 steps in ln σ, relative error %.1e)",
+           m->name, e);
         dg_gmm_gaussian_flow(g, a, nq, s1, s2, b, &err);
         dg_gmm_gaussian_flow(g, x0, nq, s0, s2, c, &err);
         const double es = max_rel_error(b, c, nq, d);
-        ok(es <= 1e-14, "%s: flow(0.05 → 0.0137) ∘ flow(4.3 → 0.05) = flow(4.3 → 0.0137) "
-           "(relative error %.1e)", m->name, es);
+        ok(es <= 1e-14,
+           "%s: flow(0.05 → 0.0137) ∘ flow(4.3 → 0.05) = flow(4.3 → 0.0137) "
+           "(relative error %.1e)",
+           m->name, es);
         memcpy(b, x0, nq * d * sizeof *b);
         dg_gmm_gaussian_flow(g, b, nq, s0, s1, b, &err);
         ok(memcmp(a, b, nq * d * sizeof *a) == 0, "%s: the flow may run in place", m->name);
@@ -787,15 +802,16 @@ static void test_load_round_trip(gsl_rng *rng)
             for (size_t j = 0; j < m->d * m->d; j++)
                 worst = fmax(worst, (double)fabsl(cov[j] - want[j]));
         }
-        ok(same && worst <= 1e-14, "%s file (%s): weights and means exact, covariances "
-           "within %.1e", m->name, forms[i], worst);
+        ok(same && worst <= 1e-14,
+           "%s file (%s): weights and means exact, covariances "
+           "within %.1e",
+           m->name, forms[i], worst);
         double *x = queries(rng, m, 10, 1.0, 1.0), *da = malloc(10 * m->d * sizeof *da);
         double *db = malloc(10 * m->d * sizeof *db);
         dg_gmm_denoise(g, x, 10, 0.37, da, &err);
         dg_gmm_denoise(h, x, 10, 0.37, db, &err);
         ok(status == DG_OK && memcmp(da, db, 10 * m->d * sizeof *da) == 0,
-           "%s file: the loaded mixture denoises bit-identically to the one set directly",
-           m->name);
+           "%s file: the loaded mixture denoises bit-identically to the one set directly", m->name);
         free(x);
         free(da);
         free(db);
@@ -825,50 +841,93 @@ static void test_load_refusals(void)
         int status;
         const char *fragment;
     } bad[] = {
-        {"weights summing to 0.9", {{"/weights", 1, {3}, w3}, {"/means", 2, {3, 2}, mu},
-                                    {"/variances", 2, {3, 2}, var3}}, 3, DG_EINVAL,
+        {"weights summing to 0.9",
+         {{"/weights", 1, {3}, w3}, {"/means", 2, {3, 2}, mu}, {"/variances", 2, {3, 2}, var3}},
+         3,
+         DG_EINVAL,
          "/weights: weights sum to 0.9"},
-        {"a negative weight", {{"/weights", 1, {3}, wneg}, {"/means", 2, {3, 2}, mu},
-                               {"/variances", 2, {3, 2}, var3}}, 3, DG_EINVAL,
+        {"a negative weight",
+         {{"/weights", 1, {3}, wneg}, {"/means", 2, {3, 2}, mu}, {"/variances", 2, {3, 2}, var3}},
+         3,
+         DG_EINVAL,
          "/weights: weight 1 is not positive"},
-        {"a negative variance", {{"/weights", 1, {2}, w2}, {"/means", 2, {2, 2}, mu},
-                                 {"/variances", 2, {2, 2}, var_neg}}, 3, DG_EINVAL,
+        {"a negative variance",
+         {{"/weights", 1, {2}, w2}, {"/means", 2, {2, 2}, mu}, {"/variances", 2, {2, 2}, var_neg}},
+         3,
+         DG_EINVAL,
          "/variances: component 1: variance 1 is negative"},
-        {"a non-symmetric covariance", {{"/weights", 1, {2}, w2}, {"/means", 2, {2, 2}, mu},
-                                        {"/covs", 3, {2, 2, 2}, cov_asym}}, 3, DG_EINVAL,
+        {"a non-symmetric covariance",
+         {{"/weights", 1, {2}, w2}, {"/means", 2, {2, 2}, mu}, {"/covs", 3, {2, 2, 2}, cov_asym}},
+         3,
+         DG_EINVAL,
          "/covs: component 1: covariance is not symmetric"},
-        {"an indefinite covariance", {{"/weights", 1, {2}, w2}, {"/means", 2, {2, 2}, mu},
-                                      {"/covs", 3, {2, 2, 2}, cov_indef}}, 3, DG_EINVAL,
+        {"an indefinite covariance",
+         {{"/weights", 1, {2}, w2}, {"/means", 2, {2, 2}, mu}, {"/covs", 3, {2, 2, 2}, cov_indef}},
+         3,
+         DG_EINVAL,
          "/covs: component 1: covariance is not positive semi-definite"},
-        {"rank r = 3 > d = 2", {{"/weights", 1, {2}, w2}, {"/means", 2, {2, 2}, mu},
-                                {"/eigvecs", 3, {2, 3, 2}, vec3}, {"/eigvals", 2, {2, 3}, val3}},
-         4, DG_EFORMAT, "/eigvecs: rank r = 3 exceeds d = 2"},
-        {"directions that are not orthonormal", {{"/weights", 1, {2}, w2},
-                                                 {"/means", 2, {2, 2}, mu},
-                                                 {"/eigvecs", 3, {2, 1, 2}, vec_skew},
-                                                 {"/eigvals", 2, {2, 1}, val1}},
-         4, DG_EINVAL, "/eigvecs: component 1: directions 0 and 0 are not orthonormal"},
-        {"K = 0", {{"/weights", 1, {0}, empty}, {"/means", 2, {0, 2}, empty},
-                   {"/variances", 2, {0, 2}, empty}}, 3, DG_EFORMAT, "/weights is empty (K = 0)"},
-        {"/means for 3 components, /weights for 2", {{"/weights", 1, {2}, w2},
-                                                     {"/means", 2, {3, 2}, mu},
-                                                     {"/covs", 3, {2, 2, 2}, cov_ok}},
-         3, DG_EFORMAT, "/means has shape [3][2], expected [K][d] = [2][2]"},
-        {"/covs of the wrong shape", {{"/weights", 1, {2}, w2}, {"/means", 2, {2, 2}, mu},
-                                      {"/covs", 3, {2, 4, 1}, cov_ok}}, 3, DG_EFORMAT,
+        {"rank r = 3 > d = 2",
+         {{"/weights", 1, {2}, w2},
+          {"/means", 2, {2, 2}, mu},
+          {"/eigvecs", 3, {2, 3, 2}, vec3},
+          {"/eigvals", 2, {2, 3}, val3}},
+         4,
+         DG_EFORMAT,
+         "/eigvecs: rank r = 3 exceeds d = 2"},
+        {"directions that are not orthonormal",
+         {{"/weights", 1, {2}, w2},
+          {"/means", 2, {2, 2}, mu},
+          {"/eigvecs", 3, {2, 1, 2}, vec_skew},
+          {"/eigvals", 2, {2, 1}, val1}},
+         4,
+         DG_EINVAL,
+         "/eigvecs: component 1: directions 0 and 0 are not orthonormal"},
+        {"K = 0",
+         {{"/weights", 1, {0}, empty},
+          {"/means", 2, {0, 2}, empty},
+          {"/variances", 2, {0, 2}, empty}},
+         3,
+         DG_EFORMAT,
+         "/weights is empty (K = 0)"},
+        {"/means for 3 components, /weights for 2",
+         {{"/weights", 1, {2}, w2}, {"/means", 2, {3, 2}, mu}, {"/covs", 3, {2, 2, 2}, cov_ok}},
+         3,
+         DG_EFORMAT,
+         "/means has shape [3][2], expected [K][d] = [2][2]"},
+        {"/covs of the wrong shape",
+         {{"/weights", 1, {2}, w2}, {"/means", 2, {2, 2}, mu}, {"/covs", 3, {2, 4, 1}, cov_ok}},
+         3,
+         DG_EFORMAT,
          "/covs has shape [2][4][1], expected [K][d][d] = [2][2][2]"},
-        {"no /means", {{"/weights", 1, {2}, w2}, {"/covs", 3, {2, 2, 2}, cov_ok}}, 2,
-         DG_EFORMAT, "no dataset /means"},
-        {"no /weights", {{"/means", 2, {2, 2}, mu}, {"/covs", 3, {2, 2, 2}, cov_ok}}, 2,
-         DG_EFORMAT, "no dataset /weights"},
-        {"no covariances", {{"/weights", 1, {2}, w2}, {"/means", 2, {2, 2}, mu}}, 2, DG_EFORMAT,
+        {"no /means",
+         {{"/weights", 1, {2}, w2}, {"/covs", 3, {2, 2, 2}, cov_ok}},
+         2,
+         DG_EFORMAT,
+         "no dataset /means"},
+        {"no /weights",
+         {{"/means", 2, {2, 2}, mu}, {"/covs", 3, {2, 2, 2}, cov_ok}},
+         2,
+         DG_EFORMAT,
+         "no dataset /weights"},
+        {"no covariances",
+         {{"/weights", 1, {2}, w2}, {"/means", 2, {2, 2}, mu}},
+         2,
+         DG_EFORMAT,
          "no covariances"},
-        {"/eigvecs without /eigvals", {{"/weights", 1, {2}, w2}, {"/means", 2, {2, 2}, mu},
-                                       {"/eigvecs", 3, {2, 1, 2}, vec_skew}}, 3, DG_EFORMAT,
+        {"/eigvecs without /eigvals",
+         {{"/weights", 1, {2}, w2},
+          {"/means", 2, {2, 2}, mu},
+          {"/eigvecs", 3, {2, 1, 2}, vec_skew}},
+         3,
+         DG_EFORMAT,
          "no dataset /eigvals"},
-        {"two covariance forms", {{"/weights", 1, {2}, w2}, {"/means", 2, {2, 2}, mu},
-                                  {"/covs", 3, {2, 2, 2}, cov_ok},
-                                  {"/variances", 2, {2, 2}, mu}}, 4, DG_EFORMAT,
+        {"two covariance forms",
+         {{"/weights", 1, {2}, w2},
+          {"/means", 2, {2, 2}, mu},
+          {"/covs", 3, {2, 2, 2}, cov_ok},
+          {"/variances", 2, {2, 2}, mu}},
+         4,
+         DG_EFORMAT,
          "more than one of /covs"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -932,8 +991,10 @@ static void test_setters(void)
             for (size_t j = 0; j < 2; j++)
                 off = fmax(off, fabs(dg_dot(uu + i * 3, uu + j * 3, 3) - (i == j)));
     }
-    ok(off <= 4e-16, "directions 1e-8 off orthonormal are accepted and polished "
-       "(|u_i · u_j − δ_ij| ≤ %.1e)", off);
+    ok(off <= 4e-16,
+       "directions 1e-8 off orthonormal are accepted and polished "
+       "(|u_i · u_j − δ_ij| ≤ %.1e)",
+       off);
     skew[1] = 2e-6;
     ok(dg_gmm_set_lowrank(g, 1, 0.5, mu, 2, skew, lam, &err) == DG_EINVAL &&
            strstr(err.message, "not orthonormal"),
@@ -967,8 +1028,8 @@ static void test_setters(void)
     ok(dg_gmm_denoise(g, x, 1, 0.0, out, &err) == DG_EINVAL && strstr(err.message, "σ"),
        "σ = 0 is refused: %s", err.message);
     x[1] = INFINITY;
-    ok(dg_gmm_score(g, x, 1, 1.0, out, &err) == DG_ENONFINITE,
-       "an infinite query is refused: %s", err.message);
+    ok(dg_gmm_score(g, x, 1, 1.0, out, &err) == DG_ENONFINITE, "an infinite query is refused: %s",
+       err.message);
     dg_gmm_free(g);
 }
 
@@ -1007,8 +1068,10 @@ static void test_sample(void)
         const double se = sqrt((s[a * 4] * s[b * 4] + s[j] * s[j]) / (double)n);
         zmax = fmax(zmax, (double)fabsl(c[j] - s[j]) / se);
     }
-    ok(zmax <= 4, "20000 samples: mean and covariance within 4 standard errors "
-       "(largest |z| = %.2f)", zmax);
+    ok(zmax <= 4,
+       "20000 samples: mean and covariance within 4 standard errors "
+       "(largest |z| = %.2f)",
+       zmax);
     gsl_rng_free(rng);
     free(y);
     free(y2);
@@ -1057,12 +1120,16 @@ static int same_mixture(const dg_gmm *a, const dg_gmm *b)
 static void test_em(void)
 {
     test_mix truth = {"truth", 3, 2, {{0}}};
-    truth.c[0] = (test_comp){.kind = DG_COV_FULL, .weight = 0.2385, .mean = {-4.2, 1.3},
+    truth.c[0] = (test_comp){.kind = DG_COV_FULL,
+                             .weight = 0.2385,
+                             .mean = {-4.2, 1.3},
                              .cov = {0.81, 0.23, 0.23, 0.49}};
-    truth.c[1] = (test_comp){.kind = DG_COV_FULL, .weight = 0.3215, .mean = {3.385, 2.9},
+    truth.c[1] = (test_comp){.kind = DG_COV_FULL,
+                             .weight = 0.3215,
+                             .mean = {3.385, 2.9},
                              .cov = {0.36, -0.12, -0.12, 0.64}};
-    truth.c[2] = (test_comp){.kind = DG_COV_FULL, .weight = 0.44, .mean = {0.6, -4.7},
-                             .cov = {1.1, 0.4, 0.4, 0.7}};
+    truth.c[2] = (test_comp){
+        .kind = DG_COV_FULL, .weight = 0.44, .mean = {0.6, -4.7}, .cov = {1.1, 0.4, 0.4, 0.7}};
     dg_gmm *g = build(&truth), *fit = NULL;
     const size_t n = 3000;
     double *y = malloc(n * 2 * sizeof *y), *lp = malloc(n * sizeof *lp);
@@ -1106,7 +1173,8 @@ static void test_em(void)
     }
     ok(matched && zw <= 4 && zm <= 4 && zc <= 4,
        "EM recovers weights, means and covariances within 4 standard errors "
-       "(largest |z|: %.2f, %.2f, %.2f)", zw, zm, zc);
+       "(largest |z|: %.2f, %.2f, %.2f)",
+       zw, zm, zc);
     /* The MLE is at least as likely as the truth on its own data (σ = 1e-150
      * adds 1e-300 to the variances). */
     dg_gmm_log_density(g, y, n, 1e-150, lp, &err);
@@ -1145,8 +1213,8 @@ static void test_em(void)
     status = dg_gmm_fit_em(y, n, 2, 4, 5, &opt4, &f4, &err);
     ok(status == DG_OK && t4.count >= 20 && non_decreasing(&t4, &worst),
        "EM with K = 4 on 3 clusters: %zu iterations, log-likelihood non-decreasing "
-       "(largest step down %.1e, rise %.3g)", t4.count, worst,
-       t4.count ? t4.ll[t4.count - 1] - t4.ll[0] : NAN);
+       "(largest step down %.1e, rise %.3g)",
+       t4.count, worst, t4.count ? t4.ll[t4.count - 1] - t4.ll[0] : NAN);
     dg_gmm_free(f4);
 
     dg_gmm *fd = NULL;
@@ -1170,8 +1238,7 @@ static void test_em(void)
     ok(dg_gmm_fit_em(same, 4, 2, 3, 1, NULL, &fc, &err) == DG_EINVAL &&
            strstr(err.message, "fewer than K = 3 distinct"),
        "2 distinct points, K = 3: %s", err.message);
-    ok(dg_gmm_fit_em(same, 2, 2, 3, 1, NULL, &fc, &err) == DG_EINVAL,
-       "n < K: %s", err.message);
+    ok(dg_gmm_fit_em(same, 2, 2, 3, 1, NULL, &fc, &err) == DG_EINVAL, "n < K: %s", err.message);
     gsl_rng_free(rng);
     free(y);
     free(lp);
@@ -1208,12 +1275,13 @@ static void test_fit_gaussian(gsl_rng *rng)
     }
     ok(status == DG_OK && em <= 1e-15 && ec <= 1e-13 * cmax,
        "Gaussian fit: mean (relative error %.1e) and 1/n covariance (%.1e of its largest "
-       "entry) match a naive long-double computation", em, ec / cmax);
+       "entry) match a naive long-double computation",
+       em, ec / cmax);
     dg_gmm_free(g);
 
     /* n = 3 ≤ d = 5 and a constant coordinate: rank 2, three exact zeros. */
-    double few[3 * 5] = {0.3, 1.2, -0.5, 2.0, 0.7, -0.8, 0.4, 1.1, 2.0, 0.2,
-                         1.5, -0.6, 0.35, 2.0, -1.1};
+    double few[3 * 5] = {0.3, 1.2, -0.5, 2.0,  0.7,  -0.8, 0.4, 1.1,
+                         2.0, 0.2, 1.5,  -0.6, 0.35, 2.0,  -1.1};
     status = dg_gmm_fit_gaussian(few, 3, 5, &g, &err);
     const double *vals = NULL;
     size_t rank = 0, zeros = 0;
@@ -1226,7 +1294,8 @@ static void test_fit_gaussian(gsl_rng *rng)
         status = dg_gmm_denoise(g, x, 1, 1e-3, out, &err);
     ok(status == DG_OK && zeros == 3 && fabs(out[3] - 2.0) <= 1e-15,
        "3 points in R^5 with a constant coordinate: %zu zero eigenvalues, D keeps the "
-       "constant (%.17g)", zeros, out[3]);
+       "constant (%.17g)",
+       zeros, out[3]);
     dg_gmm_free(g);
     free(y);
 }
@@ -1287,7 +1356,7 @@ static void test_synthetic(void)
     status = dg_gmm_synthetic("gauss2d,k=4,seed=3,spread=2.5,std=0.3", &g, &err) |
              dg_gmm_synthetic("gauss2d,seed=3,k=4,std=0.3,spread=2.5", &h, &err);
     ok(status == DG_OK && same_mixture(g, h), "gauss2d: the same keys in any order give the "
-       "same mixture");
+                                              "same mixture");
     int inside = status == DG_OK;
     for (size_t k = 0; inside && k < 4; k++)
         inside = hypot(dg_gmm_mean(g, k)[0], dg_gmm_mean(g, k)[1]) <= 2.5;

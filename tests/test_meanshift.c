@@ -69,7 +69,8 @@ static void test_gaussian_iterates(gsl_rng *rng, const double *y, dg_denoiser *d
     const double e = max_rel_error(path, want, (iters + 1) * NQ, DIM);
     ok(status == DG_OK && got_iters == iters && e <= 1e-12,
        "tol 0: exactly %zu iterations (%zu), each x_k = m_h(x_(k-1)) within %.2e of the "
-       "long-double reference", iters, got_iters, e);
+       "long-double reference",
+       iters, got_iters, e);
 
     /* With a tolerance: it stops at the first iteration that moves no point by more than tol·h. */
     opt.tol = 1e-4;
@@ -79,15 +80,14 @@ static void test_gaussian_iterates(gsl_rng *rng, const double *y, dg_denoiser *d
     const int status2 = dg_meanshift_gaussian(den, h, NQ, DIM, x0, &opt, path2, &K, &err);
     long double last = 0, before = 0;
     for (size_t q = 0; q < NQ && K >= 2; q++) {
-        last = fmaxl(last, dist_l(path2 + K * len + q * DIM, path2 + (K - 1) * len + q * DIM,
-                                  DIM));
-        before = fmaxl(before, dist_l(path2 + (K - 1) * len + q * DIM,
-                                      path2 + (K - 2) * len + q * DIM, DIM));
+        last = fmaxl(last, dist_l(path2 + K * len + q * DIM, path2 + (K - 1) * len + q * DIM, DIM));
+        before = fmaxl(
+            before, dist_l(path2 + (K - 1) * len + q * DIM, path2 + (K - 2) * len + q * DIM, DIM));
     }
     ok(status2 == DG_OK && K >= 2 && K < opt.max_iter && last <= opt.tol * h &&
            before > opt.tol * h,
-       "tol 1e-4: stops after %zu iterations, last shift %.3Lg ≤ tol·h < previous %.3Lg", K,
-       last, before);
+       "tol 1e-4: stops after %zu iterations, last shift %.3Lg ≤ tol·h < previous %.3Lg", K, last,
+       before);
     double *want2 = malloc((K + 1) * len * sizeof *want2);
     memcpy(want2, x0, len * sizeof *want2);
     for (size_t k = 0; k < K; k++)
@@ -132,15 +132,15 @@ static void test_annealed_is_euler(gsl_rng *rng, dg_denoiser *den, const dg_sche
     double *x0 = random_points(rng, NQ, DIM, 0, sigmas[0]);
     double *path = malloc(nsig * len * sizeof *path), *targets = malloc(T * len * sizeof *path);
     double *traj = malloc(nsig * len * sizeof *path), *dn = malloc(T * len * sizeof *path);
-    const int s1 = dg_meanshift_annealed(den, sigmas, nsig, NQ, DIM, x0, NULL, path, targets,
-                                         &err);
-    const int s2 = dg_solve(&dg_solver_euler, den, sigmas, nsig, NQ, DIM, x0, traj, dn, NULL,
-                            NULL, &err);
+    const int s1 = dg_meanshift_annealed(den, sigmas, nsig, NQ, DIM, x0, NULL, path, targets, &err);
+    const int s2 =
+        dg_solve(&dg_solver_euler, den, sigmas, nsig, NQ, DIM, x0, traj, dn, NULL, NULL, &err);
     const double ep = max_rel_error(path, traj, nsig * NQ, DIM);
     const double et = max_rel_error(targets, dn, T * NQ, DIM);
     ok(s1 == DG_OK && s2 == DG_OK && ep <= 1e-12 && et <= 1e-12,
        "annealed on %s, %zu timestamps%s: path within %.2e of dg_solve(euler), targets within "
-       "%.2e of its denoised", type->name, steps, final_zero ? " + σ = 0" : "", ep, et);
+       "%.2e of its denoised",
+       type->name, steps, final_zero ? " + σ = 0" : "", ep, et);
     if (final_zero)
         ok(memcmp(path + T * len, targets + (T - 1) * len, len * sizeof *path) == 0,
            "the step to σ = 0 is one plain mean-shift iteration: x_T = m_σ(x_(T-1)) exactly");
@@ -156,8 +156,7 @@ static void test_annealed_is_euler(gsl_rng *rng, dg_denoiser *den, const dg_sche
 /* ------------------------------------------------------------------------ */
 
 /* log Σ_i exp(−‖x − y_i‖²/(2h²)), the Gaussian KDE without its constant, in long double. */
-static long double log_kde(const double *y, size_t n, size_t dim, const long double *x,
-                           double h)
+static long double log_kde(const double *y, size_t n, size_t dim, const long double *x, double h)
 {
     long double *l = malloc(n * sizeof *l), max = -INFINITY, sum = 0;
     for (size_t i = 0; i < n; i++) {
@@ -179,8 +178,8 @@ static long double log_kde(const double *y, size_t n, size_t dim, const long dou
  * (log p̂_h(x') − log p̂_h(x)) / bound − 1 for x' = x + λ(m − x), bound =
  * λ(2 − λ)‖m − x‖²/(2h²); the theorem says it is ≥ 0.
  */
-static double likelihood_margin(const double *y, const double *x, const double *m,
-                                double lambda, double h)
+static double likelihood_margin(const double *y, const double *x, const double *m, double lambda,
+                                double h)
 {
     long double xl[DIM], xn[DIM], shift2 = 0;
     for (size_t k = 0; k < DIM; k++) {
@@ -205,11 +204,13 @@ static void test_monotone_likelihood(gsl_rng *rng, const double *y, dg_denoiser 
     for (size_t l = 0; l < 3; l++) {
         double worst = INFINITY;
         for (size_t q = 0; q < NQ; q++)
-            worst = fmin(worst, likelihood_margin(y, x0 + q * DIM, path + (NQ + q) * DIM,
-                                                  lambdas[l], h));
-        ok(worst >= -1e-9, "λ = %.1f: log p̂_h(x + λ(m_h(x) − x)) − log p̂_h(x) ≥ "
-                           "λ(2 − λ)‖m_h(x) − x‖²/(2h²) at all %d points (least gain/bound − 1 "
-                           "= %.3g)", lambdas[l], NQ, worst);
+            worst = fmin(worst,
+                         likelihood_margin(y, x0 + q * DIM, path + (NQ + q) * DIM, lambdas[l], h));
+        ok(worst >= -1e-9,
+           "λ = %.1f: log p̂_h(x + λ(m_h(x) − x)) − log p̂_h(x) ≥ "
+           "λ(2 − λ)‖m_h(x) − x‖²/(2h²) at all %d points (least gain/bound − 1 "
+           "= %.3g)",
+           lambdas[l], NQ, worst);
     }
     free(x0);
 
@@ -219,7 +220,8 @@ static void test_monotone_likelihood(gsl_rng *rng, const double *y, dg_denoiser 
     sigmas[11] = 0;
     const size_t nsig = 12, len = NQ * DIM;
     double *starts = random_points(rng, NQ, DIM, 0, sigmas[0]);
-    double *apath = malloc(nsig * len * sizeof *apath), *targets = malloc(nsig * len * sizeof *apath);
+    double *apath = malloc(nsig * len * sizeof *apath),
+           *targets = malloc(nsig * len * sizeof *apath);
     dg_meanshift_annealed(den, sigmas, nsig, NQ, DIM, starts, NULL, apath, targets, &err);
     double worst = INFINITY;
     for (size_t i = 0; i + 1 < nsig; i++)
@@ -227,8 +229,10 @@ static void test_monotone_likelihood(gsl_rng *rng, const double *y, dg_denoiser 
             worst = fmin(worst, likelihood_margin(y, apath + i * len + q * DIM,
                                                   targets + i * len + q * DIM,
                                                   1 - sigmas[i + 1] / sigmas[i], sigmas[i]));
-    ok(worst >= -1e-9, "annealed run: every step raises log p̂_σi by at least the bound "
-                       "(least gain/bound − 1 = %.3g)", worst);
+    ok(worst >= -1e-9,
+       "annealed run: every step raises log p̂_σi by at least the bound "
+       "(least gain/bound − 1 = %.3g)",
+       worst);
     free(starts);
     free(apath);
     free(targets);
@@ -256,28 +260,30 @@ static void test_monotone_likelihood(gsl_rng *rng, const double *y, dg_denoiser 
  */
 static void test_flat_by_hand(void)
 {
-    const double y[8 * 2] = {-1.5, 0.4, 2.385, 1.1, -1.2, 4.0, -4.4, -2.3,
-                             4.185, 1.1, -0.9, 0.4, 3.285, 1.1, -1.2, 4.6};
+    const double y[8 * 2] = {-1.5,  0.4, 2.385, 1.1, -1.2,  4.0, -4.4, -2.3,
+                             4.185, 1.1, -0.9,  0.4, 3.285, 1.1, -1.2, 4.6};
     const double want_modes[4 * 2] = {3.285, 1.1, -1.2, 4.3, -1.2, 0.4, -4.4, -2.3};
     const size_t want_labels[8] = {2, 0, 1, 3, 0, 2, 0, 1};
     const size_t want_counts[8] = {2, 2, 2, 1, 2, 2, 3, 2};
-    const double want_centres[8 * 2] = {-1.2, 0.4, 2.835, 1.1, -1.2, 4.3, -4.4, -2.3,
-                                        3.735, 1.1, -1.2, 0.4, 3.285, 1.1, -1.2, 4.3};
+    const double want_centres[8 * 2] = {-1.2,  0.4, 2.835, 1.1, -1.2,  4.3, -4.4, -2.3,
+                                        3.735, 1.1, -1.2,  0.4, 3.285, 1.1, -1.2, 4.3};
     const double h = 1.25;
     const dg_meanshift_options opt = DG_MEANSHIFT_OPTIONS_DEFAULT;
     double path[(DG_MEANSHIFT_MAX_ITER + 2) * 8 * 2], modes[8 * 2];
     size_t counts[8], labels[8], iterations, n_iter, M = 0;
     dg_error err;
-    int status = dg_meanshift_flat(y, 8, 2, h, y, 8, &opt, path, counts, &iterations, &n_iter,
-                                   &err);
+    int status =
+        dg_meanshift_flat(y, 8, 2, h, y, 8, &opt, path, counts, &iterations, &n_iter, &err);
     const double *centres = path + iterations * 8 * 2;
     double e = 0;
     for (size_t k = 0; k < 16; k++)
         e = fmax(e, fabs(centres[k] - want_centres[k]));
     ok(status == DG_OK && e <= 1e-12 && memcmp(counts, want_counts, sizeof counts) == 0,
        "each seed climbs to its hand-computed centre (error %.2g) with its count", e);
-    ok(iterations == 2 && n_iter == 1, "two updates at most (%zu), scikit-learn's n_iter_ = 1 "
-                                       "(%zu)", iterations, n_iter);
+    ok(iterations == 2 && n_iter == 1,
+       "two updates at most (%zu), scikit-learn's n_iter_ = 1 "
+       "(%zu)",
+       iterations, n_iter);
     if (status == DG_OK)
         status = dg_meanshift_select(centres, counts, 8, 2, h, modes, &M, &err);
     e = 0;
@@ -285,7 +291,8 @@ static void test_flat_by_hand(void)
         e = fmax(e, fabs(modes[k] - want_modes[k]));
     ok(status == DG_OK && M == 4 && e <= 1e-12,
        "four modes in scikit-learn's order, ties broken by the second coordinate (%zu, error "
-       "%.2g)", M, e);
+       "%.2g)",
+       M, e);
     if (status == DG_OK)
         status = dg_meanshift_label(y, 8, 2, modes, M, labels, &err);
     ok(status == DG_OK && memcmp(labels, want_labels, sizeof labels) == 0,
@@ -300,15 +307,14 @@ static void test_flat_by_hand(void)
     /* A seed with no data within h stays put with count 0 and is dropped. */
     const double far[2 * 2] = {40.0, 40.0, -1.4, 0.5};
     status = dg_meanshift_flat(y, 8, 2, h, far, 2, &opt, path, counts, &iterations, &n_iter, &err);
-    ok(status == DG_OK && counts[0] == 0 && counts[1] == 2 &&
-           path[iterations * 4] == 40.0 && path[iterations * 4 + 1] == 40.0,
+    ok(status == DG_OK && counts[0] == 0 && counts[1] == 2 && path[iterations * 4] == 40.0 &&
+           path[iterations * 4 + 1] == 40.0,
        "a seed with an empty neighbourhood stays where it is, count 0");
     if (status == DG_OK)
         status = dg_meanshift_select(path + iterations * 4, counts, 2, 2, h, modes, &M, &err);
     ok(status == DG_OK && M == 1 && fabs(modes[0] + 1.2) <= 1e-12 && fabs(modes[1] - 0.4) <= 1e-12,
        "select drops it and keeps (−1.2, 0.4)");
-    ok(dg_meanshift_select(path + iterations * 4, counts, 1, 2, h, modes, &M, &err) ==
-           DG_EINVAL,
+    ok(dg_meanshift_select(path + iterations * 4, counts, 1, 2, h, modes, &M, &err) == DG_EINVAL,
        "no seed with data: %s", err.message);
 }
 
@@ -343,8 +349,8 @@ static void test_flat_boundaries(void)
     double path[(DG_MEANSHIFT_MAX_ITER + 2) * 2];
     size_t counts[2], iterations, label = 7;
     dg_error err;
-    const int status = dg_meanshift_flat(y, 2, 1, 1.25, y, 2, NULL, path, counts, &iterations,
-                                         NULL, &err);
+    const int status =
+        dg_meanshift_flat(y, 2, 1, 1.25, y, 2, NULL, path, counts, &iterations, NULL, &err);
     ok(status == DG_OK && counts[0] == 2 && counts[1] == 2 && path[iterations * 2] == 3.0,
        "2.375 and 3.625 are h = 1.25 apart: each sees both and climbs to 3.0");
     ok(dg_meanshift_label(mid, 1, 1, modes, 2, &label, &err) == DG_OK && label == 0,

@@ -34,7 +34,8 @@ static void test_deviation_construction(void)
             nn += (long double)traj[k * DIM + j] * traj[k * DIM + j];
         worst_norm = fmax(worst_norm, fabs(norm[k] - (double)sqrtl(nn)));
     }
-    ok(worst_dev < 1e-14, "deviation = |h| ‖w‖ for points h w off the chord (error %.2e)", worst_dev);
+    ok(worst_dev < 1e-14, "deviation = |h| ‖w‖ for points h w off the chord (error %.2e)",
+       worst_dev);
     ok(dev[0] == 0 && dev[K - 1] == 0, "deviation is zero at both ends");
     ok(worst_dist < 1e-14, "distance to the end by Pythagoras (error %.2e)", worst_dist);
     ok(worst_norm < 1e-14, "norms against long double (error %.2e)", worst_norm);
@@ -101,21 +102,21 @@ static void test_slopes(gsl_rng *rng)
         for (size_t s = 0; s < N; s++) {
             long double d2 = 0, slope2 = 0;
             for (size_t j = 0; j < DIM; j++) {
-                const long double e = (long double)traj[(k * N + s) * DIM + j] -
-                                      den[(k * N + s) * DIM + j];
+                const long double e =
+                    (long double)traj[(k * N + s) * DIM + j] - den[(k * N + s) * DIM + j];
                 d2 += e * e;
                 slope2 += (e / sig[k]) * (e / sig[k]);
             }
             const long double lambda = 1 - (long double)sig[k + 1] / sig[k];
-            const long double want = lambda * (2 - lambda) * d2 / (2 * (long double)sig[k] * sig[k]);
+            const long double want =
+                lambda * (2 - lambda) * d2 / (2 * (long double)sig[k] * sig[k]);
             e_nd = fmax(e_nd, fabs(nd[k * N + s] - (double)sqrtl(slope2)) / (double)sqrtl(slope2));
             e_dist = fmax(e_dist, fabs(dist[k * N + s] - (double)sqrtl(d2)) / (double)sqrtl(d2));
             e_bound = fmax(e_bound, (double)(fabsl(bound[k * N + s] - want) / want));
         }
     ok(e_nd < 1e-15, "‖d‖ = ‖x − D‖/σ against long double (relative error %.2e)", e_nd);
     ok(e_dist < 1e-15, "distances against long double (relative error %.2e)", e_dist);
-    ok(e_bound < 1e-14, "λ(2 − λ)‖m − x‖²/(2σ²) with λ = 1 − σ'/σ (relative error %.2e)",
-       e_bound);
+    ok(e_bound < 1e-14, "λ(2 − λ)‖m − x‖²/(2σ²) with λ = 1 − σ'/σ (relative error %.2e)", e_bound);
     free(traj);
     free(den);
 }

@@ -69,8 +69,7 @@ static void test_nn(gsl_rng *rng)
     memcpy(x, y + 20 * DIM, DIM * sizeof *x);
     dg_metric_nn_distance(y, N, DIM, x, 1, dist, idx, &err);
     ok(dist[0] == 0 && idx[0] == 20, "a query on a row repeated twice: distance 0, first index");
-    ok(dg_metric_nn_distance(y, 0, DIM, x, 1, dist, idx, &err) == DG_EINVAL,
-       "no data is refused");
+    ok(dg_metric_nn_distance(y, 0, DIM, x, 1, dist, idx, &err) == DG_EINVAL, "no data is refused");
     free(y);
     free(x);
 }
@@ -97,7 +96,8 @@ static void test_kde(gsl_rng *rng)
         }
     ok(rc == DG_OK && worst < 1e-13,
        "KDE log-likelihood against a long-double naive log-sum-exp, h from 0.002 to 80 "
-       "(relative error %.2e)", worst);
+       "(relative error %.2e)",
+       worst);
 
     /* Two points in one dimension: log p̂_h(0) = ln((φ_h(1) + φ_h(3))/2) in closed form. */
     const double two[2] = {1, -3}, origin[1] = {0}, hh = 0.7;
@@ -148,8 +148,8 @@ static void test_monotone(gsl_rng *rng)
     dg_denoiser_empirical_alloc(y, N, DIM, &dstar, &err);
     dg_schedule_make(&dg_schedule_edm, 0.002, 80, 7, T, sig, &err);
     sig[T] = 0; /* the last step is one classic mean-shift iteration */
-    const int rc = dg_solve(&dg_solver_euler, dstar, sig, T + 1, NS, DIM, x0, traj, den, NULL,
-                            NULL, &err);
+    const int rc =
+        dg_solve(&dg_solver_euler, dstar, sig, T + 1, NS, DIM, x0, traj, den, NULL, NULL, &err);
     for (size_t k = 0; k <= T; k++)
         for (size_t s = 0; s < NS; s++) {
             h[(k * NS + s) * 2] = k > 0 ? sig[k - 1] : NAN;
@@ -163,11 +163,13 @@ static void test_monotone(gsl_rng *rng)
             const double gain = logp[((k + 1) * NS + s) * 2] - logp[(k * NS + s) * 2 + 1];
             least = fmin(least, gain);
             /* The bound may be met with equality only up to rounding of log p̂. */
-            slack = fmin(slack, gain - bound[k * NS + s] +
-                                    1e-12 * fabs(logp[(k * NS + s) * 2 + 1]));
+            slack =
+                fmin(slack, gain - bound[k * NS + s] + 1e-12 * fabs(logp[(k * NS + s) * 2 + 1]));
         }
-    ok(rc == DG_OK && least > 0, "every Euler step of the optimal ODE raises log p̂_σ (least "
-                                 "gain %.3g nats)", least);
+    ok(rc == DG_OK && least > 0,
+       "every Euler step of the optimal ODE raises log p̂_σ (least "
+       "gain %.3g nats)",
+       least);
     ok(slack >= 0, "and by at least λ(2 − λ)‖m − x‖²/(2h²) (least margin %.3g nats)", slack);
 
     /* The bound against a direct evaluation: one step of λ = 1.5 from a point. */

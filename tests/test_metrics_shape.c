@@ -33,13 +33,13 @@ static void random_frame(gsl_rng *rng, size_t dim, double *e)
 }
 
 /* traj[k] = c + Σ_j w[k][j] e_j for K points of one sample (n = 1). */
-static void embed(const double *c, const double *e, const double (*w)[3], size_t K,
-                  size_t dim, double *traj)
+static void embed(const double *c, const double *e, const double (*w)[3], size_t K, size_t dim,
+                  double *traj)
 {
     for (size_t k = 0; k < K; k++)
         for (size_t i = 0; i < dim; i++)
-            traj[k * dim + i] = c[i] + w[k][0] * e[i] + w[k][1] * e[dim + i] +
-                                w[k][2] * e[2 * dim + i];
+            traj[k * dim + i] =
+                c[i] + w[k][0] * e[i] + w[k][1] * e[dim + i] + w[k][2] * e[2 * dim + i];
 }
 
 /*
@@ -81,8 +81,8 @@ static void test_pca_known(gsl_rng *rng, double sa, double sb, double sh, double
             worst = fmax(worst, fabs(err[k] - want) / want);
         }
         ok(rc == DG_OK && worst < tol,
-           "pca2_error = |h_k| / ‖x_k‖ for spread %g, %g, %g, dim %zu (relative error %.2e)",
-           sa, sb, sh, dim, worst);
+           "pca2_error = |h_k| / ‖x_k‖ for spread %g, %g, %g, dim %zu (relative error %.2e)", sa,
+           sb, sh, dim, worst);
         /* Without the third component the curve lies in a plane: no error at all. */
         for (size_t k = 0; k < K; k++)
             w[k][2] = 0;
@@ -91,8 +91,8 @@ static void test_pca_known(gsl_rng *rng, double sa, double sb, double sh, double
         double planar = 0;
         for (size_t k = 0; k < K; k++)
             planar = fmax(planar, err[k]);
-        ok(planar < 1e-14, "pca2_error vanishes for a curve in a plane, dim %zu (max %.2e)",
-           dim, planar);
+        ok(planar < 1e-14, "pca2_error vanishes for a curve in a plane, dim %zu (max %.2e)", dim,
+           planar);
         for (size_t k = 0; k < K; k++)
             w[k][2] = sh * h[k];
         dg_metric_workspace_free(ws);

@@ -10,9 +10,8 @@
  * the 10th digit is at most 5e-10 relative. */
 #define VECTOR_TOL 5e-10
 
-static void check_grid(const dg_schedule_type *type, double rho, size_t n,
-                       const double *want, const size_t *index, size_t count,
-                       const char *what)
+static void check_grid(const dg_schedule_type *type, double rho, size_t n, const double *want,
+                       const size_t *index, size_t count, const char *what)
 {
     double sigmas[64];
     dg_error err;
@@ -28,19 +27,19 @@ static void check_grid(const dg_schedule_type *type, double rho, size_t n,
 int main(void)
 {
     static const size_t i7[] = {0, 1, 2, 3, 4, 5, 6};
-    static const double edm7[] = {80, 30.183258055, 9.7232013553, 2.5152189761,
+    static const double edm7[] = {80,          30.183258055,   9.7232013553, 2.5152189761,
                                   0.469979058, 0.051532394323, 0.002};
     check_grid(&dg_schedule_edm, 7, 7, edm7, i7, 7, "edm N=7 ρ=7");
     static const size_t i18[] = {0, 1, 2, 16, 17};
     static const double edm18[] = {80, 57.585984721, 40.785573797, 0.0075280199628, 0.002};
     check_grid(&dg_schedule_edm, 0, 18, edm18, i18, 5, "edm N=18 (default ρ)");
-    static const double log7[] = {80, 13.679807573, 2.3392141906, 0.4,
-                                  0.068399037867, 0.011696070953, 0.002};
+    static const double log7[] = {
+        80, 13.679807573, 2.3392141906, 0.4, 0.068399037867, 0.011696070953, 0.002};
     check_grid(&dg_schedule_logsnr, 0, 7, log7, i7, 7, "logsnr N=7");
-    static const double tu1[] = {80, 20.96550632, 6.950235412, 2.823688824,
+    static const double tu1[] = {80,          20.96550632,  6.950235412, 2.823688824,
                                  1.286668915, 0.5271715978, 0.002};
     check_grid(&dg_schedule_time_uniform, 1, 7, tu1, i7, 7, "time-uniform N=7 ρ=1");
-    static const double tu2[] = {80, 8.672468611, 2.30433993, 0.9262575943,
+    static const double tu2[] = {80,           8.672468611,  2.30433993, 0.9262575943,
                                  0.3843132756, 0.1098461671, 0.002};
     check_grid(&dg_schedule_time_uniform, 2, 7, tu2, i7, 7, "time-uniform N=7 ρ=2");
 

@@ -162,8 +162,8 @@ static int run_rank(const double *y, size_t n, const double *x, pipes *c, int si
         status = dg_metric_kde_shard(count ? mine : NULL, count, DIM, n, &keep, x, NQ, h, NH, kde,
                                      nn2, nn_index, &err);
         if (status == DG_OK)
-            status = dg_denoiser_empirical_shard(count ? mine : NULL, count, DIM, n, &keep, &den,
-                                                 &err);
+            status =
+                dg_denoiser_empirical_shard(count ? mine : NULL, count, DIM, n, &keep, &den, &err);
         if (status != DG_OK || !count)
             dg_doubles_free(mine);
     }
@@ -188,8 +188,7 @@ static int run_rank(const double *y, size_t n, const double *x, pipes *c, int si
  * outs[r] gets rank r's outputs (OUT_DOUBLES), status[r] its exit
  * status (the dg status it ended with, 100 + a signal if it was killed).
  */
-static void run(const double *y, size_t n, const double *x, int size, double **outs,
-                int *status)
+static void run(const double *y, size_t n, const double *x, int size, double **outs, int *status)
 {
     const int procs = size ? size : 1;
     pipes c = {0, size, {{{0}}}};
@@ -258,17 +257,18 @@ int main(void)
             run(y, n, x, procs[p], outs, status);
             int good = 1;
             for (int r = 0; r < procs[p]; r++) {
-                good &= status[r] == 0 &&
-                        memcmp(outs[r], one[0], OUT_DOUBLES * sizeof(double)) == 0;
+                good &=
+                    status[r] == 0 && memcmp(outs[r], one[0], OUT_DOUBLES * sizeof(double)) == 0;
                 free(outs[r]);
             }
             if (!good)
                 for (int r = 0; r < procs[p]; r++)
                     diag("process %d: status %d", r, status[r]);
 
-            ok(good, "N = %zu, %d processes: every process's D*, KDE and nearest neighbours "
-                     "bit-identical to one process (σ = 0.002, 0.7, 40; 131 queries)", n,
-               procs[p]);
+            ok(good,
+               "N = %zu, %d processes: every process's D*, KDE and nearest neighbours "
+               "bit-identical to one process (σ = 0.002, 0.7, 40; 131 queries)",
+               n, procs[p]);
         }
         free(one[0]);
         free(x);
@@ -286,7 +286,8 @@ int main(void)
     run(y, n, x, 3, outs, status);
     ok(status[2] == DG_ENONFINITE && status[0] == DG_EREMOTE && status[1] == DG_EREMOTE,
        "NaN in process 2's shard: it fails with DG_ENONFINITE, the others with DG_EREMOTE "
-       "(got %d, %d, %d)", status[0], status[1], status[2]);
+       "(got %d, %d, %d)",
+       status[0], status[1], status[2]);
     for (int r = 0; r < 3; r++)
         free(outs[r]);
 
@@ -311,10 +312,9 @@ int main(void)
     ok(dg_metric_kde_shard(half, n / 2, DIM, n, NULL, x, 1, &h, 1, logp, NULL, NULL, &err) ==
                DG_EINVAL &&
            strstr(err.message, "holds 4500 rows; its shard of 9000 rows has 9000"),
-       "dg_metric_kde_shard: half the rows as one process's shard is refused (%s)",
-       err.message);
-    ok(dg_denoiser_empirical_shard(half, n / 2, DIM, n, NULL, &den, &err) == DG_EINVAL &&
-           !den && strstr(err.message, "holds 4500 rows; its shard of 9000 rows has 9000"),
+       "dg_metric_kde_shard: half the rows as one process's shard is refused (%s)", err.message);
+    ok(dg_denoiser_empirical_shard(half, n / 2, DIM, n, NULL, &den, &err) == DG_EINVAL && !den &&
+           strstr(err.message, "holds 4500 rows; its shard of 9000 rows has 9000"),
        "dg_denoiser_empirical_shard: the same (%s)", err.message);
     dg_doubles_free(half);
     free(x);

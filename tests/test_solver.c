@@ -53,8 +53,8 @@ static void ref_threshold(long double *den)
 
 /* D(x; σ) from the long-double reference, rounded through double as the
  * library's denoiser interface is. */
-static void ref_eval(const double *y, const long double *x, double sigma,
-                     int threshold, long double *out, size_t *nfe)
+static void ref_eval(const double *y, const long double *x, double sigma, int threshold,
+                     long double *out, size_t *nfe)
 {
     double xd[NQ * DIM], od[NQ * DIM];
     for (size_t k = 0; k < NQ * DIM; k++)
@@ -72,8 +72,7 @@ static void ref_eval(const double *y, const long double *x, double sigma,
  * nodes t[0..m−1]: expanded into monomials of u = t − t[0] and integrated
  * term by term (independent of the library's quadrature).
  */
-static long double lagrange_mean(const long double *t, unsigned m, unsigned j,
-                                 long double h)
+static long double lagrange_mean(const long double *t, unsigned m, unsigned j, long double h)
 {
     long double poly[DG_SOLVER_MAX_ORDER + 1] = {1}; /* coefficients of u^k */
     unsigned deg = 0;
@@ -99,9 +98,9 @@ static long double lagrange_mean(const long double *t, unsigned m, unsigned j,
  * history as lists of D and d (the DS and k-diffusion code structure), not as
  * the library's coefficient form.
  */
-static void ref_solve(const dg_solver_type *type, const ref_options *o,
-                      const double *y, const double *sigmas, size_t nsig,
-                      const double *x0, double *traj, double *den, size_t *nfe)
+static void ref_solve(const dg_solver_type *type, const ref_options *o, const double *y,
+                      const double *sigmas, size_t nsig, const double *x0, double *traj,
+                      double *den, size_t *nfe)
 {
     enum { L = NQ * DIM };
     long double x[L], d_hist[4][L], den_hist[3][L], cur[L], slope[L], probe[L], den_probe[L];
@@ -129,7 +128,8 @@ static void ref_solve(const dg_solver_type *type, const ref_options *o,
 
         if (o->denoise_to_zero && t == 0) {
             memcpy(x, cur, sizeof x);
-        } else if (type == &dg_solver_euler || ((type == &dg_solver_heun || type == &dg_solver_dpm2) && t == 0)) {
+        } else if (type == &dg_solver_euler ||
+                   ((type == &dg_solver_heun || type == &dg_solver_dpm2) && t == 0)) {
             for (size_t k = 0; k < L; k++)
                 x[k] += (t - s) * slope[k];
         } else if (type == &dg_solver_heun || type == &dg_solver_dpm2) {
@@ -212,8 +212,10 @@ static void test_against_reference(gsl_rng *rng, const double *y, dg_denoiser *d
     double *traj = malloc(nsig * len * sizeof *traj), *dn = malloc(nsig * len * sizeof *dn);
     double *rtraj = malloc(nsig * len * sizeof *rtraj), *rdn = malloc(nsig * len * sizeof *rdn);
     size_t nfe = 0, rnfe = 0;
-    const dg_solve_options opt = {.afs = o->afs, .denoise_to_zero = o->denoise_to_zero,
-                                  .threshold = o->threshold, .max_order = o->max_order};
+    const dg_solve_options opt = {.afs = o->afs,
+                                  .denoise_to_zero = o->denoise_to_zero,
+                                  .threshold = o->threshold,
+                                  .max_order = o->max_order};
     int status = dg_solve(type, den, sigmas, nsig, NQ, DIM, x0, traj, dn, &opt, &nfe, &err);
     ref_solve(type, o, y, sigmas, nsig, x0, rtraj, rdn, &rnfe);
     const double et = max_rel_error(traj, rtraj, nsig * NQ, DIM);
@@ -221,8 +223,8 @@ static void test_against_reference(gsl_rng *rng, const double *y, dg_denoiser *d
     char what[160];
     snprintf(what, sizeof what, "%s%s%s%s max order %u, %s grid of %zu%s", type->name,
              o->afs ? " --afs" : "", o->denoise_to_zero ? " --denoise-to-zero" : "",
-             o->threshold ? " --threshold" : "", o->max_order ? o->max_order : 4,
-             schedule->name, steps, final_zero ? " + σ = 0" : "");
+             o->threshold ? " --threshold" : "", o->max_order ? o->max_order : 4, schedule->name,
+             steps, final_zero ? " + σ = 0" : "");
     ok(status == DG_OK && et <= 1e-9 && ed <= 1e-9,
        "%s: trajectory within %.2e, denoised within %.2e of the reference", what, et, ed);
     ok(nfe == rnfe && dg_solver_nfe(type, sigmas, nsig, &opt) == rnfe,
@@ -270,8 +272,8 @@ static void test_driver_checks(gsl_rng *rng, dg_denoiser *den)
     double traj[5 * NQ * DIM], dn[4 * NQ * DIM];
     dg_error err;
     volatile sig_atomic_t flag = 0;
-    dg_solve_options opt = {.progress = cancel_after_first, .progress_ctx = (void *)&flag,
-                            .cancel = &flag};
+    dg_solve_options opt = {
+        .progress = cancel_after_first, .progress_ctx = (void *)&flag, .cancel = &flag};
     ok(dg_solve(&dg_solver_heun, den, sigmas, 5, NQ, DIM, x0, traj, dn, &opt, NULL, &err) ==
            DG_ECANCELLED,
        "a cancel flag stops the run: %s", err.message);
@@ -307,11 +309,9 @@ int main(void)
 
     for (size_t t = 0; dg_solver_types[t]; t++)
         for (int fz = 0; fz <= 1; fz++)
-            test_against_reference(rng, y, den, dg_solver_types[t], fz, &dg_schedule_edm, 14,
-                                   NULL);
+            test_against_reference(rng, y, den, dg_solver_types[t], fz, &dg_schedule_edm, 14, NULL);
     test_against_reference(rng, y, den, &dg_solver_heun, 0, &dg_schedule_logsnr, 9, NULL);
-    test_against_reference(rng, y, den, &dg_solver_euler, 1, &dg_schedule_time_uniform, 13,
-                           NULL);
+    test_against_reference(rng, y, den, &dg_solver_euler, 1, &dg_schedule_time_uniform, 13, NULL);
     /* The options, on solvers where they matter most. */
     const ref_options afs = {.afs = 1}, dtz = {.denoise_to_zero = 1};
     const ref_options order2 = {.max_order = 2}, order3 = {.max_order = 3};

@@ -50,8 +50,8 @@ static void from_eigen(const gaussian *g, const double *z, double *x)
 }
 
 /* D(x; σ) = μ + U diag(λ/(λ + σ²)) Uᵀ (x − μ) */
-static int gaussian_eval(void *state, const double *x, size_t n, double sigma,
-                         double *out, dg_error *err)
+static int gaussian_eval(void *state, const double *x, size_t n, double sigma, double *out,
+                         dg_error *err)
 {
     (void)err;
     const gaussian *g = state;
@@ -73,8 +73,7 @@ static void no_free(void *state)
 static const dg_denoiser_type gaussian_type = {"test-gaussian", gaussian_eval, no_free};
 
 /* The exact flow from σ₀ to σ. */
-static void gaussian_flow(const gaussian *g, const double *x0, double s0, double s,
-                          double *x)
+static void gaussian_flow(const gaussian *g, const double *x0, double s0, double s, double *x)
 {
     for (size_t i = 0; i < NPTS; i++) {
         double z[DIM];
@@ -111,8 +110,8 @@ static double loglog_slope(const double *h, const double *err, int count)
  * Local order: history σ_{i−j} = s0 + c_j h (j = 1..3), σ_i = s0, σ_{i+1} =
  * s0 − h, with exact x and D at every history point; one step from there.
  */
-static void test_local_order(const gaussian *g, dg_denoiser *den,
-                             const dg_solver_type *type, const double *x_ref)
+static void test_local_order(const gaussian *g, dg_denoiser *den, const dg_solver_type *type,
+                             const double *x_ref)
 {
     /* iPNDM's constant coefficients assume equal steps. */
     static const double uniform[3] = {1, 2, 3}, uneven[3] = {1.3, 2.9, 4.1};
@@ -129,8 +128,13 @@ static void test_local_order(const gaussian *g, dg_denoiser *den,
             gaussian_flow(g, x_ref, s0, sigmas[j], traj + j * len);
             gaussian_eval((void *)g, traj + j * len, NPTS, sigmas[j], dn + j * len, NULL);
         }
-        dg_solver_work w = {.den = den, .n = NPTS, .dim = DIM, .sigmas = sigmas,
-                            .nsigmas = 5, .traj = traj, .denoised = dn,
+        dg_solver_work w = {.den = den,
+                            .n = NPTS,
+                            .dim = DIM,
+                            .sigmas = sigmas,
+                            .nsigmas = 5,
+                            .traj = traj,
+                            .denoised = dn,
                             .max_order = DG_SOLVER_MAX_ORDER,
                             .scratch = {s0buf, s1buf, s2buf}};
         memcpy(x, traj + 3 * len, sizeof x);
@@ -142,13 +146,13 @@ static void test_local_order(const gaussian *g, dg_denoiser *den,
     }
     const double slope = loglog_slope(hs, errs, 4);
     ok(fabs(slope - (type->order + 1)) <= SLOPE_TOL,
-       "%s, %s covariance: local error slope %.2f (order %u + 1; errors %.1e … %.1e)",
-       type->name, g->name, slope, type->order, errs[0], errs[3]);
+       "%s, %s covariance: local error slope %.2f (order %u + 1; errors %.1e … %.1e)", type->name,
+       g->name, slope, type->order, errs[0], errs[3]);
 }
 
 /* Global order: whole runs on edm grids from σ = 10 to 0.05, N = 128, 256, 512 steps. */
-static void test_global_order(const gaussian *g, dg_denoiser *den,
-                              const dg_solver_type *type, const double *x0)
+static void test_global_order(const gaussian *g, dg_denoiser *den, const dg_solver_type *type,
+                              const double *x0)
 {
     const double smax = 10, smin = 0.05;
     double hs[3], errs[3], want[NPTS * DIM];
@@ -169,8 +173,8 @@ static void test_global_order(const gaussian *g, dg_denoiser *den,
     }
     const double slope = loglog_slope(hs, errs, 3);
     ok(fabs(slope - type->global_order) <= SLOPE_TOL,
-       "%s, %s covariance: global error slope %.2f over N = 128…512 (global order %u)",
-       type->name, g->name, slope, type->global_order);
+       "%s, %s covariance: global error slope %.2f over N = 128…512 (global order %u)", type->name,
+       g->name, slope, type->global_order);
 }
 
 /* An orthonormal basis: the Householder reflection I − 2vvᵀ/‖v‖². */

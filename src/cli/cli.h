@@ -40,37 +40,34 @@ int cli_usage_error(const char *command, const char *fmt, ...)
  * that a crash inside libhdf5 is a one-line error (README.md, "Trust
  * boundary").  *data is NULL on failure.
  */
-int cli_read_array(const char *path, const char *name, size_t *rank,
-                   size_t shape[DG_H5_RANK_MAX], double **data, dg_error *err);
+int cli_read_array(const char *path, const char *name, size_t *rank, size_t shape[DG_H5_RANK_MAX],
+                   double **data, dg_error *err);
 
 /* Number parsing for option values; on failure print a usage error and return -1. */
-int cli_parse_double(const char *command, const char *option, const char *text,
-                     double *out);
-int cli_parse_size(const char *command, const char *option, const char *text,
-                   size_t *out);
-int cli_parse_ulong(const char *command, const char *option, const char *text,
-                    unsigned long *out);
+int cli_parse_double(const char *command, const char *option, const char *text, double *out);
+int cli_parse_size(const char *command, const char *option, const char *text, size_t *out);
+int cli_parse_ulong(const char *command, const char *option, const char *text, unsigned long *out);
 /* A count of at least one WHAT ("--limit 0: need at least one row" otherwise). */
-int cli_parse_count(const char *command, const char *option, const char *text,
-                    const char *what, size_t *out);
+int cli_parse_count(const char *command, const char *option, const char *text, const char *what,
+                    size_t *out);
 
 /*
  * Option parsing for commands whose only option is --help: prints help and
  * sets *first = −1 on --help, else sets *first to the first operand.
  * Returns EXIT_OK or, after a message, EXIT_USAGE.
  */
-int cli_parse_no_options(const char *command, int argc, char **argv,
-                         void (*help)(void), int *first);
+int cli_parse_no_options(const char *command, int argc, char **argv, void (*help)(void),
+                         int *first);
 
 /* The σ grid options shared by `sample`, `schedule` and `gits`. */
 typedef struct cli_grid {
     const dg_schedule_type *schedule; /* NULL for an explicit list */
-    size_t steps;      /* timestamps from σ_max to σ_min */
+    size_t steps;                     /* timestamps from σ_max to σ_min */
     double sigma_min, sigma_max;
-    double rho;        /* 0: the schedule's default */
-    int final_zero;    /* append σ = 0 */
+    double rho;     /* 0: the schedule's default */
+    int final_zero; /* append σ = 0 */
     /* An explicit grid (--schedule list:… or h5:…): its σ values, owned. */
-    const char *name;  /* the --schedule argument, for /config */
+    const char *name; /* the --schedule argument, for /config */
     double *list;
     size_t nlist;
     int set_steps, set_sigma_min, set_sigma_max; /* given on the command line */
@@ -97,26 +94,28 @@ typedef struct cli_common {
 /* getopt_long codes of the common options, apart from the grid's. */
 enum { OPT_LIMIT = 1100, OPT_SEED, OPT_DENOISER, OPT_SAMPLES };
 
+/* clang-format off */
 #define CLI_COMMON_OPTIONS                                            \
     {"data", required_argument, NULL, 'd'},                           \
     {"output", required_argument, NULL, 'o'},                         \
     {"quiet", no_argument, NULL, 'q'},                                \
     {"limit", required_argument, NULL, OPT_LIMIT},                    \
     {"seed", required_argument, NULL, OPT_SEED}
+/* clang-format on */
+/* clang-format off */
 #define CLI_DENOISER_OPTIONS                                          \
     {"denoiser", required_argument, NULL, OPT_DENOISER},              \
     {"samples", required_argument, NULL, OPT_SAMPLES}
+/* clang-format on */
 
 /*
  * Handles one common option (returns 1), or returns 0 if opt is not one;
  * returns −1 after printing a usage error for a bad value.
  */
-int cli_common_option(const char *command, cli_common *c, int opt,
-                      const char *arg);
+int cli_common_option(const char *command, cli_common *c, int opt, const char *arg);
 
 /* The grid options, then the common ones: 1 handled, 0 not one of them, < 0 an error. */
-int cli_shared_option(const char *command, cli_grid *grid, cli_common *c, int opt,
-                      const char *arg);
+int cli_shared_option(const char *command, cli_grid *grid, cli_common *c, int opt, const char *arg);
 
 /* Usage errors for a missing --data or -o (what names the output, e.g. "RUN.h5"). */
 int cli_common_check(const char *command, const cli_common *c, const char *what);
@@ -124,12 +123,15 @@ int cli_common_check(const char *command, const cli_common *c, const char *what)
 /* More timestamps than any study needs: a typo, not a request for terabytes. */
 #define CLI_STEPS_MAX 1000000
 
+/* clang-format off */
 #define CLI_GRID_DEFAULTS {.schedule = &dg_schedule_edm, .steps = 18, .sigma_min = 0.002, \
                            .sigma_max = 80.0, .name = "edm"}
+/* clang-format on */
 
 /* getopt_long codes of the grid options, above any character code. */
 enum { OPT_SCHEDULE = 1000, OPT_STEPS, OPT_SIGMA_MIN, OPT_SIGMA_MAX, OPT_RHO, OPT_FINAL_ZERO };
 
+/* clang-format off */
 #define CLI_GRID_OPTIONS                                              \
     {"schedule", required_argument, NULL, OPT_SCHEDULE},              \
     {"steps", required_argument, NULL, OPT_STEPS},                    \
@@ -137,16 +139,17 @@ enum { OPT_SCHEDULE = 1000, OPT_STEPS, OPT_SIGMA_MIN, OPT_SIGMA_MAX, OPT_RHO, OP
     {"sigma-max", required_argument, NULL, OPT_SIGMA_MAX},            \
     {"rho", required_argument, NULL, OPT_RHO},                        \
     {"final-zero", no_argument, NULL, OPT_FINAL_ZERO}
+/* clang-format on */
 
-#define CLI_GRID_HELP                                                            \
-    "      --schedule NAME  σ grid: edm (default), logsnr, time-uniform, or an\n"  \
-    "                       explicit grid list:80,10.98,…,0.002 or\n"           \
-    "                       h5:FILE[:/sigmas] (e.g. from 'diffgeo gits')\n"      \
-    "      --steps N        timestamps from σ_max to σ_min, N − 1 steps [18]\n"  \
-    "      --sigma-max S    largest noise level, where sampling starts [80]\n"   \
-    "      --sigma-min S    smallest noise level of the grid [0.002]\n"          \
-    "      --rho R          ρ of the edm and time-uniform grids [7, 1]\n"        \
-    "      --final-zero     append σ = 0, reached by an Euler step (EDM and\n"   \
+#define CLI_GRID_HELP                                                                              \
+    "      --schedule NAME  σ grid: edm (default), logsnr, time-uniform, or an\n"                 \
+    "                       explicit grid list:80,10.98,…,0.002 or\n"                            \
+    "                       h5:FILE[:/sigmas] (e.g. from 'diffgeo gits')\n"                        \
+    "      --steps N        timestamps from σ_max to σ_min, N − 1 steps [18]\n"                \
+    "      --sigma-max S    largest noise level, where sampling starts [80]\n"                     \
+    "      --sigma-min S    smallest noise level of the grid [0.002]\n"                            \
+    "      --rho R          ρ of the edm and time-uniform grids [7, 1]\n"                         \
+    "      --final-zero     append σ = 0, reached by an Euler step (EDM and\n"                    \
     "                       k-diffusion convention); default: stop at σ_min\n"
 
 /*
@@ -156,8 +159,7 @@ enum { OPT_SCHEDULE = 1000, OPT_STEPS, OPT_SIGMA_MIN, OPT_SIGMA_MAX, OPT_RHO, OP
  */
 enum { CLI_OPTION_USAGE = -1, CLI_OPTION_FAILED = -2 };
 #define cli_option_exit(rc) ((rc) == CLI_OPTION_FAILED ? EXIT_FAILED : EXIT_USAGE)
-int cli_grid_option(const char *command, cli_grid *grid, int opt,
-                    const char *arg);
+int cli_grid_option(const char *command, cli_grid *grid, int opt, const char *arg);
 
 /* Validates the grid and fills sigmas (steps + final_zero entries); prints errors. */
 int cli_grid_make(const char *command, const cli_grid *grid, double *sigmas);
@@ -193,11 +195,11 @@ char *cli_command_line(int argc, char **argv);
 
 /* The data (or distribution) and the denoiser built on them. */
 typedef struct cli_model {
-    dg_dataset *data;       /* the rows (and image shape); NULL for a mixture */
-    dg_gmm *population;     /* a mixture given by --data gmm:… or synthetic:NAME */
-    dg_gmm *fit;            /* the mixture fitted by --denoiser gaussian|gmm-fit:K */
-    dg_denoiser *den;       /* the denoiser of --denoiser */
-    const char *denoiser;   /* its kind, for /config */
+    dg_dataset *data;     /* the rows (and image shape); NULL for a mixture */
+    dg_gmm *population;   /* a mixture given by --data gmm:… or synthetic:NAME */
+    dg_gmm *fit;          /* the mixture fitted by --denoiser gaussian|gmm-fit:K */
+    dg_denoiser *den;     /* the denoiser of --denoiser */
+    const char *denoiser; /* its kind, for /config */
     size_t dim;
 } cli_model;
 
@@ -240,8 +242,8 @@ int cli_model_build_denoiser(const cli_model_options *o, cli_model *m);
 void cli_model_release_denoiser(cli_model *m);
 
 /* The same for a dataset spec with default denoiser options. */
-int cli_model_load(const char *spec, size_t limit, const char *denoiser,
-                   int announce, cli_model *m);
+int cli_model_load(const char *spec, size_t limit, const char *denoiser, int announce,
+                   cli_model *m);
 void cli_model_free(cli_model *m);
 
 /*
@@ -253,8 +255,7 @@ void cli_model_free(cli_model *m);
 int cli_model_fit_arrays(const cli_model *m, dg_h5_array *arrays, double **storage);
 
 /* n start points x_0 = σ_max z from GSL's mt19937 with seed; an exit code. */
-int cli_draw_starts(unsigned long seed, size_t n, size_t dim, double sigma_max,
-                    dg_dataset **out);
+int cli_draw_starts(unsigned long seed, size_t n, size_t dim, double sigma_max, dg_dataset **out);
 
 /*
  * Start points as `sample` takes them: the rows of the data spec init (of
@@ -262,8 +263,8 @@ int cli_draw_starts(unsigned long seed, size_t n, size_t dim, double sigma_max,
  * n points drawn by cli_draw_starts.  An exit code; *out is NULL after a
  * failure.
  */
-int cli_make_starts(const char *init, size_t n, int n_given, unsigned long seed,
-                    size_t dim, double sigma_max, dg_dataset **out);
+int cli_make_starts(const char *init, size_t n, int n_given, unsigned long seed, size_t dim,
+                    double sigma_max, dg_dataset **out);
 
 /*
  * MPI (cli_mpi.c).  cli_mpi_start starts MPI when an MPI launcher started

@@ -95,7 +95,7 @@ static int build_denoiser(const cli_model_options *o, cli_model *m)
             return EXIT_USAGE;
         }
         return dg_denoiser_gmm_alloc(m->population, &m->den, &err) == DG_OK ? EXIT_OK
-                                                                           : cli_fail(&err);
+                                                                            : cli_fail(&err);
     }
     if (!m->data) {
         cli_error("--denoiser %s needs data rows: give --samples N to draw them from %s", kind,
@@ -107,11 +107,12 @@ static int build_denoiser(const cli_model_options *o, cli_model *m)
         /* Each process holds its shard; the denoiser spans them all. */
         if (strcmp(kind, "empirical") != 0) {
             cli_error("--denoiser %s needs all the data in one process: only empirical "
-                      "(or gmm, of a mixture) runs on several", kind);
+                      "(or gmm, of a mixture) runs on several",
+                      kind);
             return EXIT_USAGE;
         }
-        status = dg_denoiser_empirical_shard(m->data->x, m->data->n, m->data->dim,
-                                             m->data->total, cli_mpi_comm(), &m->den, &err);
+        status = dg_denoiser_empirical_shard(m->data->x, m->data->n, m->data->dim, m->data->total,
+                                             cli_mpi_comm(), &m->den, &err);
         if (status == DG_OK)
             m->data->x = NULL;
     } else if (strcmp(kind, "empirical") == 0 && o->adopt_rows) {
@@ -148,12 +149,11 @@ static int build_denoiser(const cli_model_options *o, cli_model *m)
 static int keep_shard(dg_dataset *data, dg_error *err)
 {
     size_t first, count;
-    dg_data_shard(data->n, DG_EMPIRICAL_SHARD_ROWS, (size_t)cli_mpi_size(),
-                  (size_t)cli_mpi_rank(), &first, &count);
+    dg_data_shard(data->n, DG_EMPIRICAL_SHARD_ROWS, (size_t)cli_mpi_size(), (size_t)cli_mpi_rank(),
+                  &first, &count);
     double *x = dg_doubles_alloc(count, data->dim);
     if (!x)
-        return dg_error_set(err, DG_ENOMEM, "cannot allocate %zu × %zu doubles", count,
-                            data->dim);
+        return dg_error_set(err, DG_ENOMEM, "cannot allocate %zu × %zu doubles", count, data->dim);
     memcpy(x, data->x + first * data->dim, count * data->dim * sizeof *x);
     dg_doubles_free(data->x);
     data->x = x;
@@ -166,7 +166,8 @@ static int keep_shard(dg_dataset *data, dg_error *err)
 dg_data_options cli_shard_options(size_t limit)
 {
     /* Whole groups of the empirical denoiser's chunks, dealt out in order. */
-    return (dg_data_options){.limit = limit, .isolate_hdf5 = 1,
+    return (dg_data_options){.limit = limit,
+                             .isolate_hdf5 = 1,
                              .shard_parts = (size_t)cli_mpi_size(),
                              .shard_index = (size_t)cli_mpi_rank(),
                              .shard_align = DG_EMPIRICAL_SHARD_ROWS};
@@ -185,8 +186,10 @@ int cli_model_load_ex(const cli_model_options *o, cli_model *m)
         if (status == DG_OK && o->samples > 0)
             status = sample_mixture(m->population, o->samples, o->seed, &m->data, &err);
     } else if (o->samples > 0) {
-        status = dg_error_set(&err, DG_EINVAL, "--samples applies to mixtures (gmm:FILE, "
-                                               "synthetic:NAME), not to '%s'", o->spec);
+        status = dg_error_set(&err, DG_EINVAL,
+                              "--samples applies to mixtures (gmm:FILE, "
+                              "synthetic:NAME), not to '%s'",
+                              o->spec);
     } else {
         const dg_data_options dopt = cli_shard_options(o->limit);
         status = dg_data_load(o->spec, &dopt, &m->data, &err);
@@ -232,11 +235,13 @@ int cli_model_build_denoiser(const cli_model_options *o, cli_model *m)
     return rc;
 }
 
-int cli_model_load(const char *spec, size_t limit, const char *denoiser,
-                   int announce, cli_model *m)
+int cli_model_load(const char *spec, size_t limit, const char *denoiser, int announce, cli_model *m)
 {
-    const cli_model_options o = {.spec = spec, .limit = limit, .denoiser = denoiser,
-                                 .announce = announce, .data_only = denoiser == NULL};
+    const cli_model_options o = {.spec = spec,
+                                 .limit = limit,
+                                 .denoiser = denoiser,
+                                 .announce = announce,
+                                 .data_only = denoiser == NULL};
     return cli_model_load_ex(&o, m);
 }
 
@@ -274,20 +279,37 @@ int cli_model_fit_arrays(const cli_model *m, dg_h5_array *arrays, double **stora
         }
     }
     const dg_h5_array fit[3] = {
-        {"/fit/weights", w, 1, {K}, "weights of the fitted mixture (reuse: --data gmm:FILE:/fit)",
-         "1", "component", NULL},
-        {"/fit/means", means, 2, {K, d}, "means of the fitted mixture", "data units",
-         "component dim", NULL},
-        {"/fit/covs", covs, 3, {K, d, d}, "covariances of the fitted mixture", "data units^2",
-         "component dim dim", NULL},
+        {"/fit/weights",
+         w,
+         1,
+         {K},
+         "weights of the fitted mixture (reuse: --data gmm:FILE:/fit)",
+         "1",
+         "component",
+         NULL},
+        {"/fit/means",
+         means,
+         2,
+         {K, d},
+         "means of the fitted mixture",
+         "data units",
+         "component dim",
+         NULL},
+        {"/fit/covs",
+         covs,
+         3,
+         {K, d, d},
+         "covariances of the fitted mixture",
+         "data units^2",
+         "component dim dim",
+         NULL},
     };
     memcpy(arrays, fit, sizeof fit);
     *storage = buf;
     return 3;
 }
 
-int cli_draw_starts(unsigned long seed, size_t n, size_t dim, double sigma_max,
-                    dg_dataset **out)
+int cli_draw_starts(unsigned long seed, size_t n, size_t dim, double sigma_max, dg_dataset **out)
 {
     *out = dg_dataset_alloc(n, dim);
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -306,8 +328,8 @@ int cli_draw_starts(unsigned long seed, size_t n, size_t dim, double sigma_max,
     return EXIT_OK;
 }
 
-int cli_make_starts(const char *init, size_t n, int n_given, unsigned long seed,
-                    size_t dim, double sigma_max, dg_dataset **out)
+int cli_make_starts(const char *init, size_t n, int n_given, unsigned long seed, size_t dim,
+                    double sigma_max, dg_dataset **out)
 {
     dg_error err;
     if (!init)
@@ -318,8 +340,8 @@ int cli_make_starts(const char *init, size_t n, int n_given, unsigned long seed,
         return cli_fail_spec(&err);
     int rc = EXIT_OK;
     if ((*out)->dim != dim) {
-        cli_error("--init %s: start points have dimension %zu, the data %zu", init,
-                  (*out)->dim, dim);
+        cli_error("--init %s: start points have dimension %zu, the data %zu", init, (*out)->dim,
+                  dim);
         rc = EXIT_FAILED;
     } else if (n_given && (*out)->n != n) {
         cli_error("--init %s holds %zu start points, --n asks for %zu", init, (*out)->n, n);

@@ -53,7 +53,8 @@ int cli_mpi_start(int *argc, char ***argv)
     (void)argc, (void)argv;
     if (size > 1) {
         cli_error("started as %ld MPI processes, but built without MPI "
-                  "(./configure --with-mpi)", size);
+                  "(./configure --with-mpi)",
+                  size);
         return EXIT_FAILED;
     }
 #endif

@@ -55,8 +55,7 @@ int cli_usage_error(const char *command, const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-int cli_parse_double(const char *command, const char *option, const char *text,
-                     double *out)
+int cli_parse_double(const char *command, const char *option, const char *text, double *out)
 {
     char *end;
     errno = 0;
@@ -73,8 +72,7 @@ int cli_parse_double(const char *command, const char *option, const char *text,
     return 0;
 }
 
-int cli_parse_ulong(const char *command, const char *option, const char *text,
-                    unsigned long *out)
+int cli_parse_ulong(const char *command, const char *option, const char *text, unsigned long *out)
 {
     char *end;
     errno = 0;
@@ -87,8 +85,7 @@ int cli_parse_ulong(const char *command, const char *option, const char *text,
     return 0;
 }
 
-int cli_parse_size(const char *command, const char *option, const char *text,
-                   size_t *out)
+int cli_parse_size(const char *command, const char *option, const char *text, size_t *out)
 {
     unsigned long v;
     if (cli_parse_ulong(command, option, text, &v) != 0)
@@ -97,8 +94,8 @@ int cli_parse_size(const char *command, const char *option, const char *text,
     return 0;
 }
 
-int cli_parse_count(const char *command, const char *option, const char *text,
-                    const char *what, size_t *out)
+int cli_parse_count(const char *command, const char *option, const char *text, const char *what,
+                    size_t *out)
 {
     if (cli_parse_size(command, option, text, out) != 0)
         return -1;
@@ -109,11 +106,9 @@ int cli_parse_count(const char *command, const char *option, const char *text,
     return 0;
 }
 
-int cli_parse_no_options(const char *command, int argc, char **argv,
-                         void (*help)(void), int *first)
+int cli_parse_no_options(const char *command, int argc, char **argv, void (*help)(void), int *first)
 {
-    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     int opt;
     opterr = 0;
     optind = 1;
@@ -132,8 +127,7 @@ int cli_parse_no_options(const char *command, int argc, char **argv,
 /* Common options                                                           */
 /* ------------------------------------------------------------------------ */
 
-int cli_common_option(const char *command, cli_common *c, int opt,
-                      const char *arg)
+int cli_common_option(const char *command, cli_common *c, int opt, const char *arg)
 {
     switch (opt) {
     case 'd':
@@ -160,8 +154,7 @@ int cli_common_option(const char *command, cli_common *c, int opt,
     }
 }
 
-int cli_shared_option(const char *command, cli_grid *grid, cli_common *c, int opt,
-                      const char *arg)
+int cli_shared_option(const char *command, cli_grid *grid, cli_common *c, int opt, const char *arg)
 {
     const int handled = cli_grid_option(command, grid, opt, arg);
     return handled != 0 ? handled : cli_common_option(command, c, opt, arg);
@@ -200,8 +193,8 @@ static int read_h5_array(void *ctx, dg_error *err)
     return dg_h5_read_array(a->path, a->name, a->rank, a->shape, a->data, err);
 }
 
-int cli_read_array(const char *path, const char *name, size_t *rank,
-                   size_t shape[DG_H5_RANK_MAX], double **data, dg_error *err)
+int cli_read_array(const char *path, const char *name, size_t *rank, size_t shape[DG_H5_RANK_MAX],
+                   double **data, dg_error *err)
 {
     h5_array_read a = {path, name, rank, shape, data};
     *data = NULL;
@@ -260,8 +253,7 @@ static int grid_from_spec(const char *command, cli_grid *grid, const char *arg)
     return 1;
 }
 
-int cli_grid_option(const char *command, cli_grid *grid, int opt,
-                    const char *arg)
+int cli_grid_option(const char *command, cli_grid *grid, int opt, const char *arg)
 {
     switch (opt) {
     case OPT_SCHEDULE:
@@ -272,8 +264,7 @@ int cli_grid_option(const char *command, cli_grid *grid, int opt,
         grid->name = arg;
         if (!grid->schedule) {
             cli_usage_error(command,
-                            "unknown schedule '%s' (edm, logsnr, time-uniform, list:…, h5:…)",
-                            arg);
+                            "unknown schedule '%s' (edm, logsnr, time-uniform, list:…, h5:…)", arg);
             return -1;
         }
         return 1;
@@ -311,8 +302,10 @@ int cli_grid_make(const char *command, const cli_grid *grid, double *sigmas)
 {
     if (grid->list) {
         if (grid->set_steps || grid->set_sigma_min || grid->set_sigma_max)
-            return cli_usage_error(command, "--schedule %s gives the grid: drop --steps, "
-                                            "--sigma-min and --sigma-max", grid->name);
+            return cli_usage_error(command,
+                                   "--schedule %s gives the grid: drop --steps, "
+                                   "--sigma-min and --sigma-max",
+                                   grid->name);
         memcpy(sigmas, grid->list, grid->steps * sizeof *sigmas);
         if (grid->final_zero)
             sigmas[grid->steps] = 0.0;
@@ -330,8 +323,8 @@ int cli_grid_make(const char *command, const cli_grid *grid, double *sigmas)
         return cli_usage_error(command, "--sigma-min %g must be below --sigma-max %g",
                                grid->sigma_min, grid->sigma_max);
     dg_error err;
-    if (dg_schedule_make(grid->schedule, grid->sigma_min, grid->sigma_max, grid->rho,
-                         grid->steps, sigmas, &err) != DG_OK)
+    if (dg_schedule_make(grid->schedule, grid->sigma_min, grid->sigma_max, grid->rho, grid->steps,
+                         sigmas, &err) != DG_OK)
         return cli_usage_error(command, "%s", err.message);
     if (grid->final_zero)
         sigmas[grid->steps] = 0.0;
@@ -414,7 +407,8 @@ char *cli_command_line(int argc, char **argv)
     for (int k = 0; k < argc; k++) {
         const int quote = argv[k][0] == '\0' || strpbrk(argv[k], " \t'\"$") != NULL;
         const char *arg = k == 0 ? "diffgeo" : argv[k]; /* not the libtool wrapper path */
-        p += sprintf(p, "%s%s%s%s", k ? " " : "", quote && k ? "'" : "", arg, quote && k ? "'" : "");
+        p +=
+            sprintf(p, "%s%s%s%s", k ? " " : "", quote && k ? "'" : "", arg, quote && k ? "'" : "");
     }
     *p = '\0';
     return s;

@@ -24,85 +24,86 @@ static const char *const COMMAND = "analyze";
 
 static void help(void)
 {
-    printf("Usage: diffgeo analyze RUN.h5 [OPTION]...\n"
-           "Measure the geometry of the trajectories in a run file (PAPER.md §3, §6) and\n"
-           "add the results under /metrics; the file is rewritten atomically, and left\n"
-           "unchanged on any error.  The run file may come from 'diffgeo sample' or from\n"
-           "any sampler: it needs /sigmas [T+1] (finite, strictly decreasing, positive\n"
-           "but for a last 0), /trajectory [T+1][n][d] and /denoised [T][n][d], finite\n"
-           "(see experiments/export_from_pytorch.py).  Row i of /denoised is D(x_i; σ_i),\n"
-           "so every evaluated σ is positive; the end x_T has no evaluation.\n"
-           "\n"
-           "Options:\n"
-           "      --reference SPEC     data whose exact empirical denoiser D* is the\n"
-           "                           reference (a data spec as for 'diffgeo sample',\n"
-           "                           e.g. the training data): adds the arrays marked R\n"
-           "      --reference-limit N  use the first N rows of the reference data\n"
-           "      --window W           points of the local cubic fit for curvature and\n"
-           "                           torsion, odd, at least 5 [101, capped at T+1]\n"
-           "  -q, --quiet              no progress line\n"
-           "  -h, --help               show this help\n"
-           "\n"
-           "Arrays written (first axis = grid index i, second = sample; units in the\n"
-           "'units' attribute, the formula in 'description', caveats in 'note'):\n"
-           "  deviation           [T+1][n]  distance of x_i from the line through x_0\n"
-           "                                and x_T (0 at both ends)\n"
-           "  deviation_denoised  [T][n]    the same for D_i = D(x_i; σ_i), on the line\n"
-           "                                D_0 → D_{T−1}\n"
-           "  distance_to_end     [T+1][n]  ‖x_i − x_T‖\n"
-           "  distance_to_end_denoised [T][n]  ‖D_i − D_{T−1}‖\n"
-           "  chord               [n]       ‖x_T − x_0‖\n"
-           "  norm_x              [T+1][n]  ‖x_i‖\n"
-           "  norm_denoised       [T][n]    ‖D_i‖\n"
-           "  norm_d              [T][n]    ‖d_i‖, d_i = (x_i − D_i)/σ_i (none at x_T)\n"
-           "  cosine              [T][n]    cos(d_i, x_i − x_T)\n"
-           "  pca2_error          [T+1][n]  ‖x_i − x̃_i‖/‖x_i‖, x̃ the projection on the top\n"
-           "                                two principal components of the sample's T+1\n"
-           "                                points (centred)\n"
-           "  coords3d         [T+1][n][3]  the 3-D view (a, b, c): a = (x_i − x_0)·u along\n"
-           "                                u = (x_T − x_0)/‖x_T − x_0‖; b, c on the top two\n"
-           "                                principal directions of the off-chord parts\n"
-           "                                (about the chord, not centred)\n"
-           "  curvature, torsion  [T+1][n]  κ and τ of that 3-D curve from a local cubic\n"
-           "                                least-squares fit in arc length over --window\n"
-           "                                points; NaN where the window does not fit (the\n"
-           "                                first and last (W−1)/2 points) or the fit is\n"
-           "                                degenerate\n"
-           "R distance_to_optimal [T+1][n]  ‖x_i − x*_i‖, x* the trajectory from the same\n"
-           "                                x_0 on the same σ grid with D* in place of the\n"
-           "                                run's denoiser, by the run's solver (/config;\n"
-           "                                euler when the file names none, said in 'note')\n"
-           "R denoised_vs_optimal [T][n]    ‖D_i − D*(x*_i; σ_i)‖\n"
-           "R score_deviation     [T][n]    ‖D_i − D*(x_i; σ_i)‖ along the run\n"
-           "R optimal_self        [T][n]    ‖D(x*_i; σ_i) − D*(x*_i; σ_i)‖ with the run's\n"
-           "                                own denoiser: only for runs of 'diffgeo sample',\n"
-           "                                whose /config/data (and limit) re-create it and\n"
-           "                                reproduce /denoised; otherwise not written (an\n"
-           "                                older one is removed) and 'note' of\n"
-           "                                score_deviation says why\n"
-           "R nn_distance         [n]       distance of x_T to its nearest reference point\n"
-           "R nn_distance_ratio   [n]       nn_distance/(σ_min √d), σ_min the smallest\n"
-           "                                positive σ (memorisation: about 1)\n"
-           "R kde_loglik_before   [T][n]    log p̂_h(x_i), h = σ_i, the Gaussian KDE of the\n"
-           "                                reference data (nats, normalised density)\n"
-           "R kde_loglik_after    [T][n]    log p̂_h(x_{i+1}), the same h = σ_i\n"
-           "R kde_gain_bound      [T][n]    λ(2−λ)‖D*(x_i) − x_i‖²/(2σ_i²) with\n"
-           "                                λ = 1 − σ_{i+1}/σ_i: the least gain of an Euler\n"
-           "                                step with D* (PAPER.md §3)\n"
-           "R kde_violations      [T]       samples whose log-likelihood fell in step i\n"
-           "With AFS, row 0 of /denoised is the analytic substitute, and so are the D_0\n"
-           "above; with --threshold, /denoised holds thresholded values, D* never is.\n"
-           "\n"
-           "Examples:\n"
-           "  diffgeo analyze run.h5 && diffgeo table run.h5 /metrics/deviation --reduce --sigma\n"
-           "  diffgeo sample --data fashion-mnist --limit 1000 --solver euler --steps 21 -o run.h5\n"
-           "  diffgeo analyze run.h5 --reference fashion-mnist   # score deviation vs all data\n"
-           "\n"
-           "Under mpirun or srun (a build with ./configure --with-mpi), each process reads\n"
-           "the run file and only its share of the reference data; D*, the optimal\n"
-           "trajectory, the KDE and the nearest neighbours combine over the processes\n"
-           "exactly, so /metrics is bit-identical to one process's:\n"
-           "  mpirun -np 4 diffgeo analyze run.h5 --reference h5:imagenet64.h5:/x\n");
+    printf(
+        "Usage: diffgeo analyze RUN.h5 [OPTION]...\n"
+        "Measure the geometry of the trajectories in a run file (PAPER.md §3, §6) and\n"
+        "add the results under /metrics; the file is rewritten atomically, and left\n"
+        "unchanged on any error.  The run file may come from 'diffgeo sample' or from\n"
+        "any sampler: it needs /sigmas [T+1] (finite, strictly decreasing, positive\n"
+        "but for a last 0), /trajectory [T+1][n][d] and /denoised [T][n][d], finite\n"
+        "(see experiments/export_from_pytorch.py).  Row i of /denoised is D(x_i; σ_i),\n"
+        "so every evaluated σ is positive; the end x_T has no evaluation.\n"
+        "\n"
+        "Options:\n"
+        "      --reference SPEC     data whose exact empirical denoiser D* is the\n"
+        "                           reference (a data spec as for 'diffgeo sample',\n"
+        "                           e.g. the training data): adds the arrays marked R\n"
+        "      --reference-limit N  use the first N rows of the reference data\n"
+        "      --window W           points of the local cubic fit for curvature and\n"
+        "                           torsion, odd, at least 5 [101, capped at T+1]\n"
+        "  -q, --quiet              no progress line\n"
+        "  -h, --help               show this help\n"
+        "\n"
+        "Arrays written (first axis = grid index i, second = sample; units in the\n"
+        "'units' attribute, the formula in 'description', caveats in 'note'):\n"
+        "  deviation           [T+1][n]  distance of x_i from the line through x_0\n"
+        "                                and x_T (0 at both ends)\n"
+        "  deviation_denoised  [T][n]    the same for D_i = D(x_i; σ_i), on the line\n"
+        "                                D_0 → D_{T−1}\n"
+        "  distance_to_end     [T+1][n]  ‖x_i − x_T‖\n"
+        "  distance_to_end_denoised [T][n]  ‖D_i − D_{T−1}‖\n"
+        "  chord               [n]       ‖x_T − x_0‖\n"
+        "  norm_x              [T+1][n]  ‖x_i‖\n"
+        "  norm_denoised       [T][n]    ‖D_i‖\n"
+        "  norm_d              [T][n]    ‖d_i‖, d_i = (x_i − D_i)/σ_i (none at x_T)\n"
+        "  cosine              [T][n]    cos(d_i, x_i − x_T)\n"
+        "  pca2_error          [T+1][n]  ‖x_i − x̃_i‖/‖x_i‖, x̃ the projection on the top\n"
+        "                                two principal components of the sample's T+1\n"
+        "                                points (centred)\n"
+        "  coords3d         [T+1][n][3]  the 3-D view (a, b, c): a = (x_i − x_0)·u along\n"
+        "                                u = (x_T − x_0)/‖x_T − x_0‖; b, c on the top two\n"
+        "                                principal directions of the off-chord parts\n"
+        "                                (about the chord, not centred)\n"
+        "  curvature, torsion  [T+1][n]  κ and τ of that 3-D curve from a local cubic\n"
+        "                                least-squares fit in arc length over --window\n"
+        "                                points; NaN where the window does not fit (the\n"
+        "                                first and last (W−1)/2 points) or the fit is\n"
+        "                                degenerate\n"
+        "R distance_to_optimal [T+1][n]  ‖x_i − x*_i‖, x* the trajectory from the same\n"
+        "                                x_0 on the same σ grid with D* in place of the\n"
+        "                                run's denoiser, by the run's solver (/config;\n"
+        "                                euler when the file names none, said in 'note')\n"
+        "R denoised_vs_optimal [T][n]    ‖D_i − D*(x*_i; σ_i)‖\n"
+        "R score_deviation     [T][n]    ‖D_i − D*(x_i; σ_i)‖ along the run\n"
+        "R optimal_self        [T][n]    ‖D(x*_i; σ_i) − D*(x*_i; σ_i)‖ with the run's\n"
+        "                                own denoiser: only for runs of 'diffgeo sample',\n"
+        "                                whose /config/data (and limit) re-create it and\n"
+        "                                reproduce /denoised; otherwise not written (an\n"
+        "                                older one is removed) and 'note' of\n"
+        "                                score_deviation says why\n"
+        "R nn_distance         [n]       distance of x_T to its nearest reference point\n"
+        "R nn_distance_ratio   [n]       nn_distance/(σ_min √d), σ_min the smallest\n"
+        "                                positive σ (memorisation: about 1)\n"
+        "R kde_loglik_before   [T][n]    log p̂_h(x_i), h = σ_i, the Gaussian KDE of the\n"
+        "                                reference data (nats, normalised density)\n"
+        "R kde_loglik_after    [T][n]    log p̂_h(x_{i+1}), the same h = σ_i\n"
+        "R kde_gain_bound      [T][n]    λ(2−λ)‖D*(x_i) − x_i‖²/(2σ_i²) with\n"
+        "                                λ = 1 − σ_{i+1}/σ_i: the least gain of an Euler\n"
+        "                                step with D* (PAPER.md §3)\n"
+        "R kde_violations      [T]       samples whose log-likelihood fell in step i\n"
+        "With AFS, row 0 of /denoised is the analytic substitute, and so are the D_0\n"
+        "above; with --threshold, /denoised holds thresholded values, D* never is.\n"
+        "\n"
+        "Examples:\n"
+        "  diffgeo analyze run.h5 && diffgeo table run.h5 /metrics/deviation --reduce --sigma\n"
+        "  diffgeo sample --data fashion-mnist --limit 1000 --solver euler --steps 21 -o run.h5\n"
+        "  diffgeo analyze run.h5 --reference fashion-mnist   # score deviation vs all data\n"
+        "\n"
+        "Under mpirun or srun (a build with ./configure --with-mpi), each process reads\n"
+        "the run file and only its share of the reference data; D*, the optimal\n"
+        "trajectory, the KDE and the nearest neighbours combine over the processes\n"
+        "exactly, so /metrics is bit-identical to one process's:\n"
+        "  mpirun -np 4 diffgeo analyze run.h5 --reference h5:imagenet64.h5:/x\n");
 }
 
 /* ------------------------------------------------------------------------ */
@@ -138,8 +139,8 @@ static int parse(int argc, char **argv, analyze_options *o)
             o->reference = optarg;
             break;
         case OPT_REFERENCE_LIMIT:
-            if (cli_parse_count(COMMAND, "reference-limit", optarg, "row",
-                                &o->reference_limit) != 0)
+            if (cli_parse_count(COMMAND, "reference-limit", optarg, "row", &o->reference_limit) !=
+                0)
                 return EXIT_USAGE;
             break;
         case OPT_WINDOW:
@@ -148,7 +149,8 @@ static int parse(int argc, char **argv, analyze_options *o)
             if (o->window < DG_CURVATURE_WINDOW_MIN || o->window % 2 == 0)
                 return cli_usage_error(COMMAND,
                                        "--window %s: must be odd and at least %d (a cubic "
-                                       "needs 4 points)", optarg, DG_CURVATURE_WINDOW_MIN);
+                                       "needs 4 points)",
+                                       optarg, DG_CURVATURE_WINDOW_MIN);
             break;
         case 'q':
             o->quiet = 1;
@@ -189,8 +191,8 @@ static int all_finite(const char *path, const char *name, const double *x, size_
     size_t at;
     if (dg_all_finite(x, K * n * dim, &at))
         return 1;
-    cli_error("%s: %s[%zu][%zu][%zu] holds %s", path, name, at / (n * dim), at / dim % n,
-              at % dim, isnan(x[at]) ? "NaN" : "Inf");
+    cli_error("%s: %s[%zu][%zu][%zu] holds %s", path, name, at / (n * dim), at / dim % n, at % dim,
+              isnan(x[at]) ? "NaN" : "Inf");
     return 0;
 }
 
@@ -234,8 +236,8 @@ static int read_run(const char *path, run_arrays *r)
     r->n = st[1];
     r->dim = st[2];
     if (rd != 3 || sd[0] != r->T || sd[1] != r->n || sd[2] != r->dim) {
-        cli_error("%s: /denoised must be [%zu][%zu][%zu] to match /trajectory", path, r->T,
-                  r->n, r->dim);
+        cli_error("%s: /denoised must be [%zu][%zu][%zu] to match /trajectory", path, r->T, r->n,
+                  r->dim);
         return EXIT_FAILED;
     }
     if (!all_finite(path, "/trajectory", r->traj, r->T + 1, r->n, r->dim) ||
@@ -306,7 +308,7 @@ typedef struct metric_list {
     double *data[METRICS_MAX];                  /* owned */
     char description[METRICS_MAX][METRIC_TEXT]; /* owned texts of the attributes */
     char note[METRICS_MAX][METRIC_TEXT];
-    char name[METRICS_MAX][64];                 /* "/metrics/NAME" */
+    char name[METRICS_MAX][64]; /* "/metrics/NAME" */
     size_t count;
 } metric_list;
 
@@ -322,11 +324,11 @@ static void metric_list_free(metric_list *l)
  * returns its (uninitialised) buffer; NULL after a message when out of memory.
  */
 static double *metric_add(metric_list *l, const char *name, size_t rank, const size_t *shape,
-                          const char *units, const char *axes, const char *note,
-                          const char *fmt, ...) __attribute__((format(printf, 8, 9)));
+                          const char *units, const char *axes, const char *note, const char *fmt,
+                          ...) __attribute__((format(printf, 8, 9)));
 static double *metric_add(metric_list *l, const char *name, size_t rank, const size_t *shape,
-                          const char *units, const char *axes, const char *note,
-                          const char *fmt, ...)
+                          const char *units, const char *axes, const char *note, const char *fmt,
+                          ...)
 {
     size_t len = 1;
     for (size_t k = 0; k < rank; k++)
@@ -382,19 +384,19 @@ static int basic_metrics(const run_arrays *r, metric_list *l)
     double *dev, *dev_d, *end, *end_d, *chord, *nx, *nd, *ndd, *cosine;
     if (!(dev = metric_add(l, "deviation", 2, SHAPE(T + 1, n), "data units", "grid sample", NULL,
                            "distance of x_i from the line through x_0 and x_T")) ||
-        !(dev_d = metric_add(l, "deviation_denoised", 2, SHAPE(T, n), "data units",
-                             "eval sample", NULL,
-                             "distance of D(x_i; s_i) from the line through D_0 and D_{T-1}")) ||
-        !(end = metric_add(l, "distance_to_end", 2, SHAPE(T + 1, n), "data units",
-                           "grid sample", NULL, "||x_i - x_T||")) ||
+        !(dev_d =
+              metric_add(l, "deviation_denoised", 2, SHAPE(T, n), "data units", "eval sample", NULL,
+                         "distance of D(x_i; s_i) from the line through D_0 and D_{T-1}")) ||
+        !(end = metric_add(l, "distance_to_end", 2, SHAPE(T + 1, n), "data units", "grid sample",
+                           NULL, "||x_i - x_T||")) ||
         !(end_d = metric_add(l, "distance_to_end_denoised", 2, SHAPE(T, n), "data units",
                              "eval sample", NULL, "||D(x_i; s_i) - D_{T-1}||")) ||
         !(chord = metric_add(l, "chord", 1, SHAPE(n), "data units", "sample", NULL,
                              "||x_T - x_0||, the chord length")) ||
         !(nx = metric_add(l, "norm_x", 2, SHAPE(T + 1, n), "data units", "grid sample", NULL,
                           "||x_i||")) ||
-        !(nd = metric_add(l, "norm_denoised", 2, SHAPE(T, n), "data units", "eval sample",
-                          NULL, "||D(x_i; s_i)||")) ||
+        !(nd = metric_add(l, "norm_denoised", 2, SHAPE(T, n), "data units", "eval sample", NULL,
+                          "||D(x_i; s_i)||")) ||
         !(ndd = metric_add(l, "norm_d", 2, SHAPE(T, n), "1", "eval sample",
                            "x_T has no evaluation, hence no d: the array has T rows",
                            "||d_i||, d_i = (x_i - D_i)/s_i, the slope of the ODE")) ||
@@ -433,14 +435,12 @@ static int shape_metrics(const run_arrays *r, size_t window, metric_list *l)
     if (!(pca = metric_add(l, "pca2_error", 2, SHAPE(K, n), "1", "grid sample", NULL,
                            "||x_i - x~_i||/||x_i||, x~ the projection on the top 2 principal "
                            "components of the sample's T+1 points (centred)")) ||
-        !(c3 = metric_add(l, "coords3d", 3, SHAPE(K, n, 3), "data units", "grid sample coord",
-                          NULL,
+        !(c3 = metric_add(l, "coords3d", 3, SHAPE(K, n, 3), "data units", "grid sample coord", NULL,
                           "(a, b, c): a = (x_i - x_0).u, u = (x_T - x_0)/||x_T - x_0||; b, c on "
                           "the top 2 principal directions of the off-chord parts (about the "
                           "chord, not centred), each signed so that its largest |coordinate| "
                           "is positive")) ||
-        !(kappa = metric_add(l, "curvature", 2, SHAPE(K, n), "1/data units", "grid sample",
-                             note,
+        !(kappa = metric_add(l, "curvature", 2, SHAPE(K, n), "1/data units", "grid sample", note,
                              "curvature |r' x r''|/|r'|^3 of coords3d from a local cubic "
                              "least-squares fit in arc length; NaN where the window does not "
                              "fit")) ||
@@ -474,8 +474,8 @@ static int eval_rows(dg_denoiser *den, const run_arrays *r, const double *traj, 
     const size_t block = r->n * r->dim;
     dg_error err;
     for (size_t i = 0; i < r->T; i++)
-        if (dg_denoiser_eval(den, traj + i * block, r->n, r->sigmas[i], out + i * block,
-                             &err) != DG_OK)
+        if (dg_denoiser_eval(den, traj + i * block, r->n, r->sigmas[i], out + i * block, &err) !=
+            DG_OK)
             return cli_fail(&err);
     return EXIT_OK;
 }
@@ -495,8 +495,10 @@ static int kde_estimate(const run_arrays *r, const dg_dataset *ref, double **log
     *nn2 = dg_doubles_alloc(K, n);
     dg_error err;
     int status = h && *logp && *nn2 ? DG_OK
-                                    : dg_error_set(&err, DG_ENOMEM, "cannot allocate the "
-                                                   "density estimates of %zu points", K * n);
+                                    : dg_error_set(&err, DG_ENOMEM,
+                                                   "cannot allocate the "
+                                                   "density estimates of %zu points",
+                                                   K * n);
     for (size_t k = 0; status == DG_OK && k < K; k++)
         for (size_t s = 0; s < n; s++) {
             h[(k * n + s) * 2] = k > 0 ? r->sigmas[k - 1] : NAN;
@@ -506,8 +508,8 @@ static int kde_estimate(const run_arrays *r, const dg_dataset *ref, double **log
      * wait for it in messages. */
     status = cli_mpi_agree_error(status, &err);
     if (status == DG_OK)
-        status = dg_metric_kde_shard(ref->x, ref->n, ref->dim, ref->total, cli_mpi_comm(),
-                                     r->traj, K * n, h, 2, *logp, *nn2, NULL, &err);
+        status = dg_metric_kde_shard(ref->x, ref->n, ref->dim, ref->total, cli_mpi_comm(), r->traj,
+                                     K * n, h, 2, *logp, *nn2, NULL, &err);
     dg_doubles_free(h);
     return status == DG_OK ? EXIT_OK : cli_fail(&err);
 }
@@ -519,8 +521,7 @@ static int kde_metrics(const run_arrays *r, const double *logp, const double *nn
     const size_t T = r->T, n = r->n;
     double *before, *after, *bound, *viol, *nn, *ratio;
     const double sigma_min = r->sigmas[T] > 0 ? r->sigmas[T] : r->sigmas[T - 1];
-    if (!(before = metric_add(l, "kde_loglik_before", 2, SHAPE(T, n), "nats", "eval sample",
-                              note,
+    if (!(before = metric_add(l, "kde_loglik_before", 2, SHAPE(T, n), "nats", "eval sample", note,
                               "log p^_h(x_i), h = s_i, p^_h = (1/N) sum_j N(y_j, h^2 I) the "
                               "Gaussian KDE of the reference data")) ||
         !(after = metric_add(l, "kde_loglik_after", 2, SHAPE(T, n), "nats", "eval sample", note,
@@ -562,23 +563,24 @@ static int kde_metrics(const run_arrays *r, const double *logp, const double *nn
  * *den set to ref_den (same data) or to *own_den, built on *own_data (the
  * caller frees both); or 0 with the reason in why.
  */
-static int recreate_run_denoiser(const run_arrays *r, const run_config *c,
-                                 const analyze_options *o, dg_denoiser *ref_den,
-                                 dg_dataset **own_data, dg_denoiser **own_den,
+static int recreate_run_denoiser(const run_arrays *r, const run_config *c, const analyze_options *o,
+                                 dg_denoiser *ref_den, dg_dataset **own_data, dg_denoiser **own_den,
                                  dg_denoiser **den, char *why, size_t size)
 {
     dg_error err;
     int status;
     const size_t i = r->T - 1, block = r->n * r->dim;
     if (!c->data[0] || strcmp(c->denoiser, "empirical") != 0) {
-        snprintf(why, size, "optimal_self not written: the run's denoiser%s%s%s cannot be "
-                            "re-created (no /config/data with denoiser 'empirical')",
+        snprintf(why, size,
+                 "optimal_self not written: the run's denoiser%s%s%s cannot be "
+                 "re-created (no /config/data with denoiser 'empirical')",
                  c->denoiser[0] ? " '" : "", c->denoiser, c->denoiser[0] ? "'" : "");
         return 0;
     }
     if (c->opt.afs && i == 0) {
-        snprintf(why, size, "optimal_self not written: the run's only evaluation is AFS's "
-                            "analytic substitute, so its denoiser cannot be checked");
+        snprintf(why, size,
+                 "optimal_self not written: the run's only evaluation is AFS's "
+                 "analytic substitute, so its denoiser cannot be checked");
         return 0;
     }
     if (strcmp(c->data, o->reference) == 0 && c->limit == o->reference_limit) {
@@ -596,15 +598,19 @@ static int recreate_run_denoiser(const run_arrays *r, const run_config *c,
             status = cli_mpi_agree_error(status, &err);
         }
         if (status != DG_OK) {
-            snprintf(why, size, "optimal_self not written: cannot re-create the run's "
-                                "denoiser: %s", err.message);
+            snprintf(why, size,
+                     "optimal_self not written: cannot re-create the run's "
+                     "denoiser: %s",
+                     err.message);
             return 0;
         }
         *den = *own_den;
     }
     if (dg_denoiser_dim(*den) != r->dim) {
-        snprintf(why, size, "optimal_self not written: /config/data has dimension %zu, the "
-                            "run %zu", dg_denoiser_dim(*den), r->dim);
+        snprintf(why, size,
+                 "optimal_self not written: /config/data has dimension %zu, the "
+                 "run %zu",
+                 dg_denoiser_dim(*den), r->dim);
         return 0;
     }
     /* Every process decides alike: the evaluation's result is everyone's. */
@@ -627,8 +633,10 @@ static int recreate_run_denoiser(const run_arrays *r, const run_config *c,
     }
     dg_doubles_free(check);
     if (!(worst <= ANALYZE_REPRODUCE_TOL)) {
-        snprintf(why, size, "optimal_self not written: the denoiser of /config/data '%s' does "
-                            "not reproduce /denoised (relative error %.3g)", c->data, worst);
+        snprintf(why, size,
+                 "optimal_self not written: the denoiser of /config/data '%s' does "
+                 "not reproduce /denoised (relative error %.3g)",
+                 c->data, worst);
         return 0;
     }
     return 1;
@@ -652,9 +660,12 @@ static int reference_metrics(const analyze_options *o, const run_arrays *r, metr
 
     /* The rows first, for the density estimates; then the denoiser takes
      * them over (it centres them in place): one copy of the data. */
-    cli_model_options mo = {.spec = o->reference, .limit = o->reference_limit,
-                            .denoiser = "empirical", .announce = progress.enabled,
-                            .adopt_rows = 1, .data_only = 1};
+    cli_model_options mo = {.spec = o->reference,
+                            .limit = o->reference_limit,
+                            .denoiser = "empirical",
+                            .announce = progress.enabled,
+                            .adopt_rows = 1,
+                            .data_only = 1};
     cli_model ref = {0};
     dg_dataset *own_data = NULL;
     dg_denoiser *own_den = NULL;
@@ -680,8 +691,7 @@ static int reference_metrics(const analyze_options *o, const run_arrays *r, metr
     dref = dg_doubles_alloc(T * n, dim);
     drun = dg_doubles_alloc(T * n, dim);
     if (!xstar || !dstar || !dref || !drun)
-        cli_error("cannot allocate optimal trajectories of %zu × %zu × %zu doubles", T + 1, n,
-                  dim);
+        cli_error("cannot allocate optimal trajectories of %zu × %zu × %zu doubles", T + 1, n, dim);
     else
         rc = EXIT_OK;
     if ((rc = cli_mpi_agree(rc)) != EXIT_OK ||
@@ -718,8 +728,8 @@ static int reference_metrics(const analyze_options *o, const run_arrays *r, metr
     double *to_opt, *den_opt, *score;
     char why[METRIC_TEXT / 2];
     dg_denoiser *run_den = NULL;
-    const int have_run_den = recreate_run_denoiser(r, &cfg, o, ref.den, &own_data, &own_den,
-                                                   &run_den, why, sizeof why);
+    const int have_run_den =
+        recreate_run_denoiser(r, &cfg, o, ref.den, &own_data, &own_den, &run_den, why, sizeof why);
     char score_note[METRIC_TEXT];
     snprintf(score_note, sizeof score_note, "%s%s%s", note, have_run_den ? "" : "; ",
              have_run_den ? "" : why);
@@ -728,11 +738,11 @@ static int reference_metrics(const analyze_options *o, const run_arrays *r, metr
                              "grid sample", solver_note,
                              "||x_i - x*_i||, x* integrated from x_0 on /sigmas with D* in "
                              "place of the run's denoiser")) &&
-        (den_opt = metric_add(l, "denoised_vs_optimal", 2, SHAPE(T, n), "data units",
-                              "eval sample", solver_note, "||D_i - D*(x*_i; s_i)||")) &&
-        (score = metric_add(l, "score_deviation", 2, SHAPE(T, n), "data units", "eval sample",
-                            score_note,
-                            "||D_i - D*(x_i; s_i)||, the score deviation along the run"))) {
+        (den_opt = metric_add(l, "denoised_vs_optimal", 2, SHAPE(T, n), "data units", "eval sample",
+                              solver_note, "||D_i - D*(x*_i; s_i)||")) &&
+        (score =
+             metric_add(l, "score_deviation", 2, SHAPE(T, n), "data units", "eval sample",
+                        score_note, "||D_i - D*(x_i; s_i)||, the score deviation along the run"))) {
         dg_metric_distance(r->traj, xstar, T + 1, n, dim, to_opt);
         dg_metric_distance(r->denoised, dstar, T, n, dim, den_opt);
         dg_metric_distance(r->denoised, dref, T, n, dim, score);
@@ -744,11 +754,11 @@ static int reference_metrics(const analyze_options *o, const run_arrays *r, metr
     }
     if ((rc = cli_mpi_agree(rc)) != EXIT_OK || (rc = eval_rows(run_den, r, xstar, drun)) != EXIT_OK)
         goto release;
-    double *self = metric_add(l, "optimal_self", 2, SHAPE(T, n), "data units", "eval sample",
-                              solver_note,
-                              "||D(x*_i; s_i) - D*(x*_i; s_i)||, D the run's own denoiser "
-                              "(re-created from /config/data '%s', limit %zu)",
-                              cfg.data, cfg.limit);
+    double *self =
+        metric_add(l, "optimal_self", 2, SHAPE(T, n), "data units", "eval sample", solver_note,
+                   "||D(x*_i; s_i) - D*(x*_i; s_i)||, D the run's own denoiser "
+                   "(re-created from /config/data '%s', limit %zu)",
+                   cfg.data, cfg.limit);
     if (self)
         dg_metric_distance(drun, dstar, T, n, dim, self);
     rc = self ? EXIT_OK : EXIT_FAILED;

@@ -50,7 +50,7 @@ static void help(void)
 }
 
 typedef struct gits_options {
-    cli_common c;  /* --data, -o, --quiet, --limit, --seed, --denoiser, --samples */
+    cli_common c; /* --data, -o, --quiet, --limit, --seed, --denoiser, --samples */
     const dg_solver_type *teacher;
     cli_grid grid; /* the teacher's grid; grid.steps = --teacher-steps */
     size_t warmup, student_steps;
@@ -88,8 +88,7 @@ static int parse(int argc, char **argv, gits_options *o)
                                             "σ_min");
         case OPT_SCHEDULE:
             if (strncmp(optarg, "list:", 5) == 0 || strncmp(optarg, "h5:", 3) == 0)
-                return cli_usage_error(COMMAND, "the teacher needs a named grid, not '%s'",
-                                       optarg);
+                return cli_usage_error(COMMAND, "the teacher needs a named grid, not '%s'", optarg);
             break;
         }
         const int handled = cli_shared_option(COMMAND, &o->grid, &o->c, opt, optarg);
@@ -144,9 +143,8 @@ static int parse(int argc, char **argv, gits_options *o)
 
 /* Writes the schedule file: the student grid, the indices, costs and DP table. */
 static int write_schedule(const gits_options *o, const char *model_denoiser,
-                          const char *command_line,
-                          const double *tsig, size_t T, const double *C, const double *V,
-                          const size_t *indices, size_t nfe)
+                          const char *command_line, const double *tsig, size_t T, const double *C,
+                          const double *V, const size_t *indices, size_t nfe)
 {
     const size_t K = o->student_steps - 1;
     double *student = malloc((K + 1) * sizeof *student), *index = malloc((K + 1) * sizeof *index);
@@ -177,15 +175,39 @@ static int write_schedule(const gits_options *o, const char *model_denoiser,
         {"sigma_max", NULL, o->grid.sigma_max, 0},
     };
     const dg_h5_array arrays[] = {
-        {"/sigmas", student, 1, {K + 1}, "the GITS schedule, decreasing (use as --schedule h5:FILE)",
-         "data units", "step", NULL},
-        {"/indices", index, 1, {K + 1}, "indices of /sigmas in /teacher_sigmas (integers)", "1",
-         "step", NULL},
+        {"/sigmas",
+         student,
+         1,
+         {K + 1},
+         "the GITS schedule, decreasing (use as --schedule h5:FILE)",
+         "data units",
+         "step",
+         NULL},
+        {"/indices",
+         index,
+         1,
+         {K + 1},
+         "indices of /sigmas in /teacher_sigmas (integers)",
+         "1",
+         "step",
+         NULL},
         {"/teacher_sigmas", tsig, 1, {T}, "the teacher's grid", "data units", "grid", NULL},
-        {"/cost", C, 2, {T, T}, "mean cost of an Euler jump from teacher point i to j (i < j)",
-         o->cost == DG_GITS_COST_DEV ? "data units (signed)" : "data units", "from to", NULL},
-        {"/dp", V, 2, {T, K + 1}, "V[i][k]: least weighted cost of k steps from point i", "data units",
-         "from steps", NULL},
+        {"/cost",
+         C,
+         2,
+         {T, T},
+         "mean cost of an Euler jump from teacher point i to j (i < j)",
+         o->cost == DG_GITS_COST_DEV ? "data units (signed)" : "data units",
+         "from to",
+         NULL},
+        {"/dp",
+         V,
+         2,
+         {T, K + 1},
+         "V[i][k]: least weighted cost of k steps from point i",
+         "data units",
+         "from steps",
+         NULL},
     };
     dg_error err;
     const dg_h5_write_options wopt = {.cancel = &cli_interrupted};
@@ -201,8 +223,11 @@ static int write_schedule(const gits_options *o, const char *model_denoiser,
 int cmd_gits(int argc, char **argv, const char *command_line)
 {
     gits_options o = {.teacher = &dg_solver_ipndm,
-                      .grid = CLI_GRID_DEFAULTS, .warmup = 256, .student_steps = 7,
-                      .cost = DG_GITS_COST_DEV, .coeff = DG_GITS_DEFAULT_COEFF};
+                      .grid = CLI_GRID_DEFAULTS,
+                      .warmup = 256,
+                      .student_steps = 7,
+                      .cost = DG_GITS_COST_DEV,
+                      .coeff = DG_GITS_DEFAULT_COEFF};
     o.grid.steps = 61;
     int rc = parse(argc, argv, &o);
     if (rc != EXIT_OK)
@@ -229,9 +254,12 @@ int cmd_gits(int argc, char **argv, const char *command_line)
     cli_progress progress;
     cli_progress_init(&progress, "teacher");
     progress.enabled &= !o.c.quiet;
-    const cli_model_options mopt = {.spec = o.c.data, .limit = o.c.limit, .denoiser = o.c.denoiser,
+    const cli_model_options mopt = {.spec = o.c.data,
+                                    .limit = o.c.limit,
+                                    .denoiser = o.c.denoiser,
                                     .samples = o.c.samples,
-                                    .seed = o.c.seed, .announce = progress.enabled,
+                                    .seed = o.c.seed,
+                                    .announce = progress.enabled,
                                     .adopt_rows = 1};
     rc = cli_model_load_ex(&mopt, &model);
     if (rc != EXIT_OK)
@@ -259,17 +287,16 @@ int cmd_gits(int argc, char **argv, const char *command_line)
      * denoiser spans them) and computes the same costs and table. */
     const int cluster = cli_mpi_size() > 1;
     cli_watch watch = {&progress, 0};
-    const dg_solve_options sopt = {
-        .progress = cluster ? cli_watch_step : cli_progress_update,
-        .progress_ctx = cluster ? (void *)&watch : (void *)&progress,
-        .cancel = cluster ? &watch.cancel : &cli_interrupted};
+    const dg_solve_options sopt = {.progress = cluster ? cli_watch_step : cli_progress_update,
+                                   .progress_ctx = cluster ? (void *)&watch : (void *)&progress,
+                                   .cancel = cluster ? &watch.cancel : &cli_interrupted};
     size_t nfe = 0;
-    int status = dg_solve(o.teacher, model.den, tsig, T, n, model.dim, starts->x, traj, den,
-                          &sopt, &nfe, &err);
+    int status = dg_solve(o.teacher, model.den, tsig, T, n, model.dim, starts->x, traj, den, &sopt,
+                          &nfe, &err);
     cli_progress_done(&progress);
     if (status == DG_OK)
-        status = dg_gits_cost_matrix(tsig, T, traj, den, n, model.dim, (dg_gits_cost)o.cost, C,
-                                     &err);
+        status =
+            dg_gits_cost_matrix(tsig, T, traj, den, n, model.dim, (dg_gits_cost)o.cost, C, &err);
     if (status == DG_OK)
         status = dg_gits_dp(C, T, K, o.coeff, V, indices, &err);
     if (status != DG_OK) {

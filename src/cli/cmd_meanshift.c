@@ -86,7 +86,7 @@ typedef struct ms_options {
     const char *init;
     const struct kernel *kernel;
     cli_grid grid;
-    double *sigmas;  /* --anneal: the grid, made before the data are loaded */
+    double *sigmas; /* --anneal: the grid, made before the data are loaded */
     size_t nsigmas;
     double bandwidth, tol, quantile;
     size_t max_iter, n, min_bin_freq;
@@ -122,8 +122,14 @@ static const kernel *kernel_find(const char *name)
 }
 
 enum {
-    OPT_KERNEL = 2000, OPT_BANDWIDTH, OPT_TOL, OPT_MAX_ITER, OPT_QUANTILE, OPT_BIN_SEEDING,
-    OPT_MIN_BIN_FREQ, OPT_INIT
+    OPT_KERNEL = 2000,
+    OPT_BANDWIDTH,
+    OPT_TOL,
+    OPT_MAX_ITER,
+    OPT_QUANTILE,
+    OPT_BIN_SEEDING,
+    OPT_MIN_BIN_FREQ,
+    OPT_INIT
 };
 
 /* Checks of option combinations; a usage error names the first conflict. */
@@ -146,8 +152,7 @@ static int check_combinations(const ms_options *o)
         if (o->init && o->c.set_seed)
             return cli_usage_error(COMMAND, "--init and --seed both give the start points");
     } else {
-        if (g->set_steps || g->set_sigma_min || g->set_sigma_max || g->rho > 0 ||
-            g->final_zero)
+        if (g->set_steps || g->set_sigma_min || g->set_sigma_max || g->rho > 0 || g->final_zero)
             return cli_usage_error(COMMAND, "--steps, --sigma-min, --sigma-max, --rho and "
                                             "--final-zero apply to --anneal");
         if (o->set_n || o->c.set_seed)
@@ -179,8 +184,7 @@ static int check_combinations(const ms_options *o)
 }
 
 /* Parses a positive number for --bandwidth or --quantile (≤ 1 with at_most_one). */
-static int parse_positive(const char *option, const char *text, int at_most_one,
-                          double *out)
+static int parse_positive(const char *option, const char *text, int at_most_one, double *out)
 {
     if (cli_parse_double(COMMAND, option, text, out) != 0)
         return EXIT_USAGE;
@@ -251,8 +255,7 @@ static int parse(int argc, char **argv, ms_options *o)
             if (cli_parse_size(COMMAND, "max-iter", optarg, &o->max_iter) != 0)
                 return EXIT_USAGE;
             if (o->max_iter > CLI_STEPS_MAX)
-                return cli_usage_error(COMMAND, "--max-iter %s: at most %d", optarg,
-                                       CLI_STEPS_MAX);
+                return cli_usage_error(COMMAND, "--max-iter %s: at most %d", optarg, CLI_STEPS_MAX);
             o->set_max_iter = 1;
             break;
         case OPT_QUANTILE:
@@ -387,14 +390,16 @@ static int run_fixed(const ms_options *o, const char *command_line, cli_model *m
     }
     cli_watch watch = {progress, 0};
     const dg_meanshift_options mopt =
-        watched((dg_meanshift_options){.tol = o->tol, .max_iter = o->max_iter,
+        watched((dg_meanshift_options){.tol = o->tol,
+                                       .max_iter = o->max_iter,
                                        .progress = cli_progress_update,
-                                       .progress_ctx = progress, .cancel = &cli_interrupted},
+                                       .progress_ctx = progress,
+                                       .cancel = &cli_interrupted},
                 &watch);
     size_t iterations = 0;
     dg_error err;
-    const int status = dg_meanshift_gaussian(model->den, o->bandwidth, n, dim, points->x,
-                                             &mopt, path, &iterations, &err);
+    const int status = dg_meanshift_gaussian(model->den, o->bandwidth, n, dim, points->x, &mopt,
+                                             path, &iterations, &err);
     cli_progress_done(progress);
     if (status != DG_OK) {
         rc = cli_fail(&err);
@@ -406,9 +411,14 @@ static int run_fixed(const ms_options *o, const char *command_line, cli_model *m
         add_number(&l, "max_iter", (double)o->max_iter, 1);
         add_number(&l, "iterations", (double)iterations, 1);
         const dg_h5_array arrays[] = {
-            {"/path", path, 3, {iterations + 1, n, dim},
-             "x_k, the k-th iterate x_k = m_h(x_{k-1}); [0] = the start points", "data units",
-             "iteration sample dim", NULL},
+            {"/path",
+             path,
+             3,
+             {iterations + 1, n, dim},
+             "x_k, the k-th iterate x_k = m_h(x_{k-1}); [0] = the start points",
+             "data units",
+             "iteration sample dim",
+             NULL},
         };
         rc = write_output(o, &l, arrays, 1, NULL, 0);
     }
@@ -442,13 +452,13 @@ static int run_annealed(const ms_options *o, const char *command_line, cli_model
     if ((rc = cli_mpi_agree(rc)) != EXIT_OK)
         goto release;
     cli_watch watch = {progress, 0};
-    const dg_meanshift_options mopt =
-        watched((dg_meanshift_options){.progress = cli_progress_update, .progress_ctx = progress,
-                                       .cancel = &cli_interrupted},
-                &watch);
+    const dg_meanshift_options mopt = watched(
+        (dg_meanshift_options){
+            .progress = cli_progress_update, .progress_ctx = progress, .cancel = &cli_interrupted},
+        &watch);
     dg_error err;
-    const int status = dg_meanshift_annealed(model->den, sigmas, nsigmas, n, dim, starts->x,
-                                             &mopt, path, targets, &err);
+    const int status = dg_meanshift_annealed(model->den, sigmas, nsigmas, n, dim, starts->x, &mopt,
+                                             path, targets, &err);
     cli_progress_done(progress);
     if (status != DG_OK) {
         rc = cli_fail(&err);
@@ -466,13 +476,30 @@ static int run_annealed(const ms_options *o, const char *command_line, cli_model
     add_number(&l, "iterations", (double)T, 1);
     add_number(&l, "seed", (double)o->c.seed, 1);
     const dg_h5_array arrays[] = {
-        {"/sigmas", sigmas, 1, {nsigmas}, "the annealed bandwidths σ_i, decreasing", "data units",
-         "grid", NULL},
-        {"/path", path, 3, {nsigmas, n, dim},
+        {"/sigmas",
+         sigmas,
+         1,
+         {nsigmas},
+         "the annealed bandwidths σ_i, decreasing",
+         "data units",
+         "grid",
+         NULL},
+        {"/path",
+         path,
+         3,
+         {nsigmas, n, dim},
          "x_{i+1} = (s_{i+1}/s_i) x_i + (1 - s_{i+1}/s_i) m_{s_i}(x_i); [0] = the starts",
-         "data units", "grid sample dim", NULL},
-        {"/targets", targets, 3, {T, n, dim}, "m_{s_i}(x_i), the mean-shift target of step i",
-         "data units", "eval sample dim", NULL},
+         "data units",
+         "grid sample dim",
+         NULL},
+        {"/targets",
+         targets,
+         3,
+         {T, n, dim},
+         "m_{s_i}(x_i), the mean-shift target of step i",
+         "data units",
+         "eval sample dim",
+         NULL},
     };
     rc = write_output(o, &l, arrays, sizeof arrays / sizeof arrays[0], NULL, 0);
 
@@ -495,8 +522,7 @@ static int run_gaussian(const ms_options *o, const char *command_line, cli_model
 /* ------------------------------------------------------------------------ */
 
 /* The seeds: --init, bin centres, or the data points, as scikit-learn chooses. */
-static int flat_seeds(const ms_options *o, const dg_dataset *data, double h,
-                      dg_dataset **seeds)
+static int flat_seeds(const ms_options *o, const dg_dataset *data, double h, dg_dataset **seeds)
 {
     dg_error err;
     if (o->init)
@@ -554,20 +580,22 @@ static int run_flat(const ms_options *o, const char *command_line, cli_model *mo
     counts = malloc(S * sizeof *counts);
     labels = malloc(N * sizeof *labels);
     if (!path || !modes || !counts || !labels) {
-        cli_error("cannot allocate the paths of %zu seeds over %zu iterations: lower --max-iter",
-                  S, o->max_iter + 1);
+        cli_error("cannot allocate the paths of %zu seeds over %zu iterations: lower --max-iter", S,
+                  o->max_iter + 1);
         goto release;
     }
-    const dg_meanshift_options mopt = {.tol = o->tol, .max_iter = o->max_iter,
+    const dg_meanshift_options mopt = {.tol = o->tol,
+                                       .max_iter = o->max_iter,
                                        .progress = cli_progress_update,
-                                       .progress_ctx = progress, .cancel = &cli_interrupted};
+                                       .progress_ctx = progress,
+                                       .cancel = &cli_interrupted};
     size_t iterations = 0, n_iter = 0, M = 0;
     int status = dg_meanshift_flat(data->x, N, dim, h, seeds->x, S, &mopt, path, counts,
                                    &iterations, &n_iter, &err);
     cli_progress_done(progress);
     if (status == DG_OK)
-        status = dg_meanshift_select(path + iterations * S * dim, counts, S, dim, h, modes, &M,
-                                     &err);
+        status =
+            dg_meanshift_select(path + iterations * S * dim, counts, S, dim, h, modes, &M, &err);
     if (status == DG_OK)
         status = dg_meanshift_label(data->x, N, dim, modes, M, labels, &err);
     if (status != DG_OK) {
@@ -594,17 +622,40 @@ static int run_flat(const ms_options *o, const char *command_line, cli_model *mo
     add_number(&l, "n_iter", (double)n_iter, 1);
     add_number(&l, "modes", (double)M, 1);
     const dg_h5_array arrays[] = {
-        {"/path", path, 3, {iterations + 1, S, dim},
+        {"/path",
+         path,
+         3,
+         {iterations + 1, S, dim},
          "the seeds after k updates (a seed that stopped keeps its place); [0] = the seeds",
-         "data units", "iteration seed dim", NULL},
-        {"/modes", modes, 2, {M, dim}, "cluster centres in scikit-learn's order", "data units",
-         "mode dim", NULL},
+         "data units",
+         "iteration seed dim",
+         NULL},
+        {"/modes",
+         modes,
+         2,
+         {M, dim},
+         "cluster centres in scikit-learn's order",
+         "data units",
+         "mode dim",
+         NULL},
     };
     const dg_h5_array ints[] = {
-        {"/counts", counts_d, 1, {S}, "data points within h of each seed's last mean (0: none)",
-         "1", "seed", NULL},
-        {"/labels", labels_d, 1, {N}, "index of the nearest mode of each data point", "1",
-         "sample", NULL},
+        {"/counts",
+         counts_d,
+         1,
+         {S},
+         "data points within h of each seed's last mean (0: none)",
+         "1",
+         "seed",
+         NULL},
+        {"/labels",
+         labels_d,
+         1,
+         {N},
+         "index of the nearest mode of each data point",
+         "1",
+         "sample",
+         NULL},
     };
     rc = write_output(o, &l, arrays, 2, ints, 2);
 
@@ -621,9 +672,13 @@ release:
 
 int cmd_meanshift(int argc, char **argv, const char *command_line)
 {
-    ms_options o = {.kernel = &kernels[0], .grid = CLI_GRID_DEFAULTS, .tol = DG_MEANSHIFT_TOL,
-                    .quantile = DG_MEANSHIFT_QUANTILE, .max_iter = DG_MEANSHIFT_MAX_ITER,
-                    .n = 16, .min_bin_freq = 1};
+    ms_options o = {.kernel = &kernels[0],
+                    .grid = CLI_GRID_DEFAULTS,
+                    .tol = DG_MEANSHIFT_TOL,
+                    .quantile = DG_MEANSHIFT_QUANTILE,
+                    .max_iter = DG_MEANSHIFT_MAX_ITER,
+                    .n = 16,
+                    .min_bin_freq = 1};
     int rc = parse(argc, argv, &o);
     if (rc == EXIT_OK && o.anneal) {
         o.nsigmas = cli_grid_size(&o.grid);

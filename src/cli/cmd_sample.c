@@ -3,9 +3,9 @@
 
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <signal.h>
 #include <string.h>
 #include <time.h>
 
@@ -61,9 +61,7 @@ static void help(void)
            "                         (one evaluation more; the grid ends σ_K, 0)\n"
            "      --threshold        dynamic thresholding of every D (per sample, the\n"
            "                         0.995 quantile of |D| is scaled to 1); only for data\n"
-           "                         in [−1, 1]\n"
-           CLI_GRID_HELP
-           "\n"
+           "                         in [−1, 1]\n" CLI_GRID_HELP "\n"
            "Start points:\n"
            "  -n, --n COUNT          number of trajectories [16]\n"
            "      --seed K           seed of GSL's mt19937 for x_0 = σ_max z [0]\n"
@@ -129,8 +127,15 @@ typedef struct sample_options {
 } sample_options;
 
 enum {
-    OPT_SOLVER = 2000, OPT_INIT, OPT_AFS, OPT_DENOISE_TO_ZERO, OPT_THRESHOLD, OPT_MAX_ORDER,
-    OPT_JUMP_AT, OPT_METHOD, OPT_POINTS
+    OPT_SOLVER = 2000,
+    OPT_INIT,
+    OPT_AFS,
+    OPT_DENOISE_TO_ZERO,
+    OPT_THRESHOLD,
+    OPT_MAX_ORDER,
+    OPT_JUMP_AT,
+    OPT_METHOD,
+    OPT_POINTS
 };
 
 /* The interpolation paths of `diffgeo interpolate` (PAPER.md §7). */
@@ -188,8 +193,9 @@ static int parse(int argc, char **argv, sample_options *o)
                 k++;
             if (!o->interpolate || !methods[k])
                 return cli_usage_error(o->interpolate ? "interpolate" : COMMAND,
-                                       o->interpolate ? "unknown method '%s' (lerp, slerp, rescaled)"
-                                                      : "unknown option '--method' ('%s')",
+                                       o->interpolate
+                                           ? "unknown method '%s' (lerp, slerp, rescaled)"
+                                           : "unknown option '--method' ('%s')",
                                        optarg);
             o->method = methods[k];
             break;
@@ -207,7 +213,8 @@ static int parse(int argc, char **argv, sample_options *o)
             if (!o->solver)
                 return cli_usage_error(COMMAND,
                                        "unknown solver '%s' (euler, heun, dpm2, dpmpp2m, "
-                                       "dpmpp3m, ipndm, ipndm_v)", optarg);
+                                       "dpmpp3m, ipndm, ipndm_v)",
+                                       optarg);
             break;
         case OPT_INIT:
             o->init = optarg;
@@ -254,8 +261,8 @@ static int parse(int argc, char **argv, sample_options *o)
  * Points on the path between the starts a and b (rows 0 and 1 of ends):
  * lerp, slerp along the great circle, or lerp rescaled to norm σ_max √d.
  */
-static void interpolate_path(const char *method, const double *a, const double *b,
-                             size_t dim, double sigma_max, size_t points, double *x)
+static void interpolate_path(const char *method, const double *a, const double *b, size_t dim,
+                             double sigma_max, size_t points, double *x)
 {
     const double na = dg_norm(a, dim), nb = dg_norm(b, dim);
     const double cosine = fmax(-1.0, fmin(1.0, dg_dot(a, b, dim) / (na * nb)));
@@ -292,7 +299,8 @@ static int make_starts(const sample_options *o, size_t dim, dg_dataset **starts)
                 return cli_fail_spec(&err);
             if (ends->n != 2 || ends->dim != dim) {
                 cli_error("--init %s: interpolation needs 2 start points of dimension %zu, "
-                          "not %zu × %zu", o->init, dim, ends->n, ends->dim);
+                          "not %zu × %zu",
+                          o->init, dim, ends->n, ends->dim);
                 rc = EXIT_FAILED;
             }
         } else {
@@ -348,8 +356,8 @@ static int report_cluster(double seconds, double comm_seconds, double comm_bytes
         r->communication = fmax(r->communication, all[size + p] / (double)steps);
         r->bytes = fmax(r->bytes, all[2 * size + p] / (double)steps);
         if (len < sizeof r->peaks)
-            len += (size_t)snprintf(r->peaks + len, sizeof r->peaks - len, "%s%.0f",
-                                    p ? " " : "", all[p]);
+            len += (size_t)snprintf(r->peaks + len, sizeof r->peaks - len, "%s%.0f", p ? " " : "",
+                                    all[p]);
     }
     r->compute = seconds / (double)steps - r->communication;
     free(all);
@@ -359,8 +367,11 @@ static int report_cluster(double seconds, double comm_seconds, double comm_bytes
 static int run_sample(int argc, char **argv, const char *command_line, int interpolate)
 {
     sample_options o = {.solver = &dg_solver_heun,
-                        .grid = CLI_GRID_DEFAULTS, .n = 16, .interpolate = interpolate,
-                        .method = "slerp", .points = 11};
+                        .grid = CLI_GRID_DEFAULTS,
+                        .n = 16,
+                        .interpolate = interpolate,
+                        .method = "slerp",
+                        .points = 11};
     int rc = parse(argc, argv, &o);
     if (rc != EXIT_OK) {
         cli_grid_free(&o.grid);
@@ -399,8 +410,11 @@ static int run_sample(int argc, char **argv, const char *command_line, int inter
     cli_progress progress;
     cli_progress_init(&progress, "sampling");
     progress.enabled &= !o.c.quiet;
-    const cli_model_options mopt = {.spec = o.c.data, .limit = o.c.limit, .denoiser = o.c.denoiser,
-                                    .samples = o.c.samples, .seed = o.c.seed,
+    const cli_model_options mopt = {.spec = o.c.data,
+                                    .limit = o.c.limit,
+                                    .denoiser = o.c.denoiser,
+                                    .samples = o.c.samples,
+                                    .seed = o.c.seed,
                                     .announce = progress.enabled,
                                     .adopt_rows = 1};
     rc = cli_model_load_ex(&mopt, &model);
@@ -495,14 +509,24 @@ static int run_sample(int argc, char **argv, const char *command_line, int inter
         }
         for (size_t m = 0; m < n; m++) {
             lambda[m] = (double)m / (double)(n - 1);
-            ratio[m] = dg_norm(starts->x + m * dim, dim) /
-                       (o.grid.sigma_max * sqrt((double)dim));
+            ratio[m] = dg_norm(starts->x + m * dim, dim) / (o.grid.sigma_max * sqrt((double)dim));
         }
-        const dg_h5_array l = {"/interpolation/lambda", lambda, 1, {n},
-                               "position on the path from start a (0) to b (1)", "1", "sample", NULL};
-        const dg_h5_array r = {"/interpolation/norm_ratio", ratio, 1, {n},
-                               "||x_0|| / (sigma_max sqrt(d)): 1 on the noise shell", "1",
-                               "sample", NULL};
+        const dg_h5_array l = {"/interpolation/lambda",
+                               lambda,
+                               1,
+                               {n},
+                               "position on the path from start a (0) to b (1)",
+                               "1",
+                               "sample",
+                               NULL};
+        const dg_h5_array r = {"/interpolation/norm_ratio",
+                               ratio,
+                               1,
+                               {n},
+                               "||x_0|| / (sigma_max sqrt(d)): 1 on the noise shell",
+                               "1",
+                               "sample",
+                               NULL};
         extra[nextra++] = l;
         extra[nextra++] = r;
     }
@@ -518,7 +542,9 @@ static int run_sample(int argc, char **argv, const char *command_line, int inter
         .steps = o.grid.steps,
         .sigma_min = o.grid.sigma_min,
         .sigma_max = o.grid.sigma_max,
-        .rho = o.grid.rho > 0 ? o.grid.rho : o.grid.schedule ? o.grid.schedule->default_rho : 0,
+        .rho = o.grid.rho > 0    ? o.grid.rho
+               : o.grid.schedule ? o.grid.schedule->default_rho
+                                 : 0,
         .final_zero = o.grid.final_zero,
         .denoise_to_zero = o.denoise_to_zero,
         .afs = o.afs,

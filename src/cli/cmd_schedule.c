@@ -13,9 +13,7 @@ static void help(void)
 {
     printf("Usage: diffgeo schedule [OPTION]...\n"
            "Print the σ grid that 'diffgeo sample' would use, as a table for gnuplot.\n"
-           "\n"
-           CLI_GRID_HELP
-           "  -h, --help           show this help\n"
+           "\n" CLI_GRID_HELP "  -h, --help           show this help\n"
            "\n"
            "Schedules:\n");
     for (size_t k = 0; dg_schedule_types[k]; k++)

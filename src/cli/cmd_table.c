@@ -57,8 +57,7 @@ static int parse_slice(const char *text, table_options *o)
         o->slice[o->nslice++] = v;
         p = *end ? end + 1 : end;
     }
-    return o->nslice ? EXIT_OK
-                     : cli_usage_error(COMMAND, "--slice needs at least one index");
+    return o->nslice ? EXIT_OK : cli_usage_error(COMMAND, "--slice needs at least one index");
 }
 
 /* stdout went to a reader that stopped early (gnuplot, head): not an error. */
@@ -138,8 +137,8 @@ static int print_image(const char *path, const double *x, size_t len)
     const long *shape = s.shape;
     const size_t count = s.count;
     if (count < 2 || shape[0] <= 0 || shape[1] <= 0 || (size_t)(shape[0] * shape[1]) != len) {
-        cli_error("%s: image_shape does not match a row of %zu values (grey images only)",
-                  path, len);
+        cli_error("%s: image_shape does not match a row of %zu values (grey images only)", path,
+                  len);
         return EXIT_FAILED;
     }
     printf("# image %ld × %ld\n", shape[0], shape[1]);
@@ -197,8 +196,8 @@ int cmd_table(int argc, char **argv, const char *command_line)
     if (cli_read_array(path, name, &rank, shape, &x, &err) != DG_OK)
         return cli_fail(&err);
     if (o.nslice > rank) {
-        rc = cli_usage_error(COMMAND, "--slice gives %zu indices, %s has rank %zu", o.nslice,
-                             name, rank);
+        rc = cli_usage_error(COMMAND, "--slice gives %zu indices, %s has rank %zu", o.nslice, name,
+                             rank);
         goto release;
     }
     /* Apply the slice: an offset into x and the remaining axes. */
@@ -219,13 +218,13 @@ int cmd_table(int argc, char **argv, const char *command_line)
     const size_t rows = left >= 1 ? shape[o.nslice] : 1;
     const size_t cols = left == 2 ? shape[o.nslice + 1] : 1;
     if (left > 2) {
-        rc = cli_usage_error(COMMAND, "%s has rank %zu: fix leading axes with --slice", name,
-                             rank);
+        rc = cli_usage_error(COMMAND, "%s has rank %zu: fix leading axes with --slice", name, rank);
         goto release;
     }
     if (o.image) {
-        rc = left == 1 ? print_image(path, x + offset, rows)
-                       : cli_usage_error(COMMAND, "--image needs a single row: slice down to one axis");
+        rc = left == 1
+                 ? print_image(path, x + offset, rows)
+                 : cli_usage_error(COMMAND, "--image needs a single row: slice down to one axis");
         goto release;
     }
     if (o.reduce && left != 2) {

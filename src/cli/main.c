@@ -22,8 +22,7 @@ static const command commands[] = {
     {"info", cmd_info, "summarise a run file or any HDF5 file", 0},
     {"table", cmd_table, "print a dataset of a file as columns for gnuplot", 0},
     {"schedule", cmd_schedule, "print a σ grid as a table", 0},
-    {"interpolate", cmd_interpolate, "decode points between two starts (lerp, slerp, rescaled)",
-     1},
+    {"interpolate", cmd_interpolate, "decode points between two starts (lerp, slerp, rescaled)", 1},
     {"gits", cmd_gits, "find a σ schedule by dynamic programming on a teacher (GITS)", 1},
     {"meanshift", cmd_meanshift, "mean shift: Gaussian (fixed or annealed) or flat (scikit-learn)",
      1},
@@ -34,7 +33,8 @@ static int run_command(const command *c, int argc, char **argv)
 {
     if (cli_mpi_size() > 1 && !c->distributed) {
         cli_error("'diffgeo %s' runs on one process: start it without mpirun "
-                  "(sample, interpolate, gits, meanshift and analyze run on several)", c->name);
+                  "(sample, interpolate, gits, meanshift and analyze run on several)",
+                  c->name);
         return EXIT_USAGE;
     }
     char *line = cli_command_line(argc, argv);
@@ -45,28 +45,26 @@ static int run_command(const command *c, int argc, char **argv)
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: diffgeo COMMAND [OPTION]...\n"
-            "The geometry of diffusion-model sampling with exact optimal denoisers.\n"
-            "\n"
-            "Commands:\n");
+    fprintf(out, "Usage: diffgeo COMMAND [OPTION]...\n"
+                 "The geometry of diffusion-model sampling with exact optimal denoisers.\n"
+                 "\n"
+                 "Commands:\n");
     for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
         fprintf(out, "  %-10s %s\n", commands[k].name, commands[k].summary);
-    fprintf(out,
-            "\n"
-            "Run 'diffgeo COMMAND --help' for a command's options.\n"
-            "\n"
-            "Example: sample 16 trajectories on Fashion-MNIST with EDM's Heun sampler,\n"
-            "then measure their geometry and summarise the file:\n"
-            "  diffgeo sample --data fashion-mnist --solver heun --steps 18 -o run.h5\n"
-            "  diffgeo analyze run.h5\n"
-            "  diffgeo info run.h5\n"
-            "\n"
-            "Exit status: 0 on success, 1 when a computation fails or input cannot be\n"
-            "read, 2 on a usage error; interrupted by SIGINT or SIGTERM, diffgeo removes\n"
-            "its temporary file and ends by that signal (status 130 or 143).\n"
-            "\n"
-            "Report bugs with the command line and 'diffgeo --version'.\n");
+    fprintf(out, "\n"
+                 "Run 'diffgeo COMMAND --help' for a command's options.\n"
+                 "\n"
+                 "Example: sample 16 trajectories on Fashion-MNIST with EDM's Heun sampler,\n"
+                 "then measure their geometry and summarise the file:\n"
+                 "  diffgeo sample --data fashion-mnist --solver heun --steps 18 -o run.h5\n"
+                 "  diffgeo analyze run.h5\n"
+                 "  diffgeo info run.h5\n"
+                 "\n"
+                 "Exit status: 0 on success, 1 when a computation fails or input cannot be\n"
+                 "read, 2 on a usage error; interrupted by SIGINT or SIGTERM, diffgeo removes\n"
+                 "its temporary file and ends by that signal (status 130 or 143).\n"
+                 "\n"
+                 "Report bugs with the command line and 'diffgeo --version'.\n");
 }
 
 static int dispatch(int argc, char **argv);

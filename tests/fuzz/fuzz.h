@@ -41,8 +41,7 @@ __attribute__((used)) const char *__asan_default_options(void)
 }
 
 /* Stops the run with a message: libFuzzer saves the input as a crash. */
-static __attribute__((noreturn, unused)) void fuzz_fail(const char *what,
-                                                        const dg_error *err)
+static __attribute__((noreturn, unused)) void fuzz_fail(const char *what, const dg_error *err)
 {
     fprintf(stderr, "fuzz: %s (status %d: %s)\n", what, err ? err->status : 0,
             err ? err->message : "");
@@ -50,8 +49,7 @@ static __attribute__((noreturn, unused)) void fuzz_fail(const char *what,
 }
 
 /* The contract every failure keeps: a known status and one line of text. */
-static __attribute__((unused)) void fuzz_check_error(int status,
-                                                     const dg_error *err)
+static __attribute__((unused)) void fuzz_check_error(int status, const dg_error *err)
 {
     if (status == DG_OK)
         return;
@@ -60,23 +58,19 @@ static __attribute__((unused)) void fuzz_check_error(int status,
     if (status == DG_ENOMEM)
         fuzz_fail("out of memory on a small input", err);
     const size_t len = strnlen(err->message, sizeof err->message);
-    if (len == 0 || len == sizeof err->message ||
-        memchr(err->message, '\n', len))
+    if (len == 0 || len == sizeof err->message || memchr(err->message, '\n', len))
         fuzz_fail("the message is not one line of text", err);
 }
 
 /* A dataset that loaded: consistent shape and finite values only. */
-static __attribute__((unused)) void fuzz_check_dataset(const dg_dataset *d,
-                                                       size_t limit)
+static __attribute__((unused)) void fuzz_check_dataset(const dg_dataset *d, size_t limit)
 {
     if (!d || d->n == 0 || d->dim == 0 || (limit && d->n > limit))
-        fuzz_fail("a loaded dataset with no rows, no columns or too many rows",
-                  NULL);
+        fuzz_fail("a loaded dataset with no rows, no columns or too many rows", NULL);
     size_t product = 1;
     for (size_t k = 0; k < d->image_rank; k++)
         product *= d->image_shape[k];
-    if (d->image_rank > DG_IMAGE_RANK_MAX ||
-        (d->image_rank && product != d->dim))
+    if (d->image_rank > DG_IMAGE_RANK_MAX || (d->image_rank && product != d->dim))
         fuzz_fail("image shape does not match the row length", NULL);
     size_t at;
     if (!dg_all_finite(d->x, d->n * d->dim, &at))
@@ -85,8 +79,8 @@ static __attribute__((unused)) void fuzz_check_dataset(const dg_dataset *d,
 
 /* dg_data_load(spec) with a row limit, its result checked and released;
  * returns the status.  what_loaded, if not NULL, sees the dataset first. */
-static __attribute__((unused)) int
-fuzz_load(const char *spec, size_t limit, void (*what_loaded)(const dg_dataset *d))
+static __attribute__((unused)) int fuzz_load(const char *spec, size_t limit,
+                                             void (*what_loaded)(const dg_dataset *d))
 {
     const dg_data_options opt = {.limit = limit};
     dg_dataset *d = NULL;
@@ -129,8 +123,8 @@ static __attribute__((unused)) const char *fuzz_tmpdir(void)
 }
 
 /* Writes size bytes to dir/name and returns the path (a static buffer). */
-static __attribute__((unused)) const char *
-fuzz_write(const char *name, const uint8_t *data, size_t size)
+static __attribute__((unused)) const char *fuzz_write(const char *name, const uint8_t *data,
+                                                      size_t size)
 {
     static char path[128];
     snprintf(path, sizeof path, "%s/%s", fuzz_tmpdir(), name);

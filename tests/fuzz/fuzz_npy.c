@@ -13,15 +13,14 @@ static void check_header(const dg_npy_header *h, size_t size)
 {
     if (h->rank < 2 || h->rank > DG_NPY_RANK_MAX || h->data_offset > size)
         fuzz_fail("npy header: rank or data offset out of range", NULL);
-    const size_t elem = h->type == DG_ELEM_U8                                 ? 1
+    const size_t elem = h->type == DG_ELEM_U8                                  ? 1
                         : h->type == DG_ELEM_F32LE || h->type == DG_ELEM_F32BE ? 4
-                                                                             : 8;
+                                                                               : 8;
     size_t dim = 1;
     for (size_t a = 1; a < h->rank; a++)
         dim *= h->shape[a];
     const size_t room = (size - h->data_offset) / elem;
-    if (dim != h->dim || h->shape[0] == 0 || dim == 0 ||
-        h->shape[0] > room / dim)
+    if (dim != h->dim || h->shape[0] == 0 || dim == 0 || h->shape[0] > room / dim)
         fuzz_fail("npy header: the shape does not fit the file", NULL);
 }
 

@@ -75,8 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     status = dg_schedule_parse_list(after(s, "list:"), &sigmas, &n, &err);
     fuzz_check_error(status, &err);
     if (status == DG_OK && dg_schedule_check(sigmas, n, &err) != DG_OK)
-        fuzz_fail("dg_schedule_parse_list returned a grid that fails dg_schedule_check",
-                  &err);
+        fuzz_fail("dg_schedule_parse_list returned a grid that fails dg_schedule_check", &err);
     free(sigmas);
     return 0;
 }

@@ -8,8 +8,8 @@
 #include "config.h"
 
 #include <dirent.h>
-#include <limits.h>
 #include <gsl/gsl_errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,8 +59,8 @@ int main(void)
             uint8_t *data = slurp(path, &size);
             if (data)
                 LLVMFuzzerTestOneInput(data, size);
-            ok(data != NULL, "%s/%s (%zu bytes) passes the checks", FUZZ_NAME,
-               names[k]->d_name, size);
+            ok(data != NULL, "%s/%s (%zu bytes) passes the checks", FUZZ_NAME, names[k]->d_name,
+               size);
             free(data);
         }
         free(names[k]);

@@ -3,8 +3,7 @@
 
 #include "dg_comm.h"
 
-void dg_data_shard(size_t n, size_t align, size_t parts, size_t part,
-                   size_t *first, size_t *count)
+void dg_data_shard(size_t n, size_t align, size_t parts, size_t part, size_t *first, size_t *count)
 {
     const size_t blocks = (n + align - 1) / align;
     const size_t base = blocks / parts, extra = blocks % parts;

@@ -43,7 +43,6 @@ typedef struct dg_comm {
  * - part 0 always gets the first block;
  * - a part may get no rows (*count = 0) when blocks are fewer than parts.
  */
-void dg_data_shard(size_t n, size_t align, size_t parts, size_t part,
-                   size_t *first, size_t *count);
+void dg_data_shard(size_t n, size_t align, size_t parts, size_t part, size_t *first, size_t *count);
 
 #endif /* DG_COMM_H */

@@ -42,18 +42,16 @@ void dg_gemm_abt(double alpha, dg_block a, dg_block b, double beta, dg_block c)
 {
     if (c.rows == 0 || c.cols == 0)
         return;
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)a.rows,
-                (int)b.rows, (int)a.cols, alpha, a.data, (int)a.ld, b.data,
-                (int)b.ld, beta, c.data, (int)c.ld);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)a.rows, (int)b.rows, (int)a.cols,
+                alpha, a.data, (int)a.ld, b.data, (int)b.ld, beta, c.data, (int)c.ld);
 }
 
 void dg_gemm_ab(double alpha, dg_block a, dg_block b, double beta, dg_block c)
 {
     if (c.rows == 0 || c.cols == 0)
         return;
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)a.rows,
-                (int)b.cols, (int)a.cols, alpha, a.data, (int)a.ld, b.data,
-                (int)b.ld, beta, c.data, (int)c.ld);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)a.rows, (int)b.cols, (int)a.cols,
+                alpha, a.data, (int)a.ld, b.data, (int)b.ld, beta, c.data, (int)c.ld);
 }
 
 /* Four partial sums: vectorisable, and a smaller rounding error than one. */
@@ -130,18 +128,17 @@ int dg_all_finite(const double *x, size_t n, size_t *where)
     return 1;
 }
 
-int dg_check_finite(const double *x, size_t n, size_t dim, const char *what,
-                    dg_error *err)
+int dg_check_finite(const double *x, size_t n, size_t dim, const char *what, dg_error *err)
 {
     return dg_check_finite_rows(x, n, dim, 0, what, err);
 }
 
-int dg_check_finite_rows(const double *x, size_t n, size_t dim, size_t first,
-                         const char *what, dg_error *err)
+int dg_check_finite_rows(const double *x, size_t n, size_t dim, size_t first, const char *what,
+                         dg_error *err)
 {
     size_t at;
     if (dim > 0 && dg_size_fits(n, dim) && !dg_all_finite(x, n * dim, &at))
-        return dg_error_set(err, DG_ENONFINITE, "%s: row %zu, column %zu holds %s",
-                            what, first + at / dim, at % dim, isnan(x[at]) ? "NaN" : "Inf");
+        return dg_error_set(err, DG_ENONFINITE, "%s: row %zu, column %zu holds %s", what,
+                            first + at / dim, at % dim, isnan(x[at]) ? "NaN" : "Inf");
     return DG_OK;
 }

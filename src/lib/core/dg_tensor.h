@@ -82,12 +82,11 @@ int dg_all_finite(const double *x, size_t n, size_t *where);
  * DG_OK if the n × dim block x is finite, else DG_ENONFINITE with a message
  * "WHAT: row R, column C holds NaN" naming the first bad entry.
  */
-int dg_check_finite(const double *x, size_t n, size_t dim, const char *what,
-                    dg_error *err);
+int dg_check_finite(const double *x, size_t n, size_t dim, const char *what, dg_error *err);
 
 /* The same for rows first … first + n − 1 of a larger whole (a shard): the
  * message counts rows from the start of the whole. */
-int dg_check_finite_rows(const double *x, size_t n, size_t dim, size_t first,
-                         const char *what, dg_error *err);
+int dg_check_finite_rows(const double *x, size_t n, size_t dim, size_t first, const char *what,
+                         dg_error *err);
 
 #endif /* DG_TENSOR_H */

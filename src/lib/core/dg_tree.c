@@ -96,8 +96,7 @@ void dg_tree_release(dg_tree *t)
     t->storage = NULL;
 }
 
-void dg_tree_push(dg_tree *t, const dg_tree_ops *ops, const void *ctx, size_t j,
-                  const void *leaf)
+void dg_tree_push(dg_tree *t, const dg_tree_ops *ops, const void *ctx, size_t j, const void *leaf)
 {
     memcpy(tree_slot(t, t->depth), leaf, ops->bytes(ctx));
     t->lo[t->depth] = j;
@@ -177,15 +176,17 @@ int dg_tree_finish(dg_tree *t, const dg_tree_ops *ops, const void *ctx, void **r
     return status;
 }
 
-int dg_shard_check(size_t n_total, const dg_comm *comm, const double *y, size_t n,
-                   size_t *first, dg_error *err)
+int dg_shard_check(size_t n_total, const dg_comm *comm, const double *y, size_t n, size_t *first,
+                   dg_error *err)
 {
     const size_t size = comm ? (size_t)comm->size : 1, me = comm ? (size_t)comm->rank : 0;
     size_t count;
     dg_data_shard(n_total, DG_SHARD_ROWS, size, me, first, &count);
     if (count != n || (n > 0 && !y))
-        return dg_error_set(err, DG_EINVAL, "process %zu holds %zu rows; its shard of %zu rows "
-                                            "has %zu", me, n, n_total, count);
+        return dg_error_set(err, DG_EINVAL,
+                            "process %zu holds %zu rows; its shard of %zu rows "
+                            "has %zu",
+                            me, n, n_total, count);
     return DG_OK;
 }
 

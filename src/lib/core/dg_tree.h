@@ -26,7 +26,7 @@
 /* The operation of a tree on its payloads (opaque blocks of bytes). */
 typedef struct dg_tree_ops {
     void (*merge)(const void *ctx, void *a, const void *b); /* a ← a ⊕ b, a left of b */
-    size_t (*bytes)(const void *ctx);                      /* used bytes of a payload */
+    size_t (*bytes)(const void *ctx);                       /* used bytes of a payload */
 } dg_tree_ops;
 
 /* Enough for any range of chunks: sizes rise, then fall, along the stack. */
@@ -40,8 +40,8 @@ typedef struct dg_tree {
     size_t capacity;     /* stack entries */
     size_t depth;        /* entries in use */
     size_t lo[DG_TREE_DEPTH_MAX], hi[DG_TREE_DEPTH_MAX]; /* the node of each entry */
-    double *storage;     /* capacity + 1 payloads */
-    size_t payload;      /* bytes per payload (the most a merge uses) */
+    double *storage;                                     /* capacity + 1 payloads */
+    size_t payload; /* bytes per payload (the most a merge uses) */
 } dg_tree;
 
 /*
@@ -53,8 +53,7 @@ int dg_tree_init(dg_tree *t, size_t n_total, const dg_comm *comm, size_t payload
 void dg_tree_release(dg_tree *t);
 
 /* Pushes the payload of chunk j (chunks in order) and merges complete nodes. */
-void dg_tree_push(dg_tree *t, const dg_tree_ops *ops, const void *ctx, size_t j,
-                  const void *leaf);
+void dg_tree_push(dg_tree *t, const dg_tree_ops *ops, const void *ctx, size_t j, const void *leaf);
 
 /*
  * Collective: completes the tree after every chunk held here was pushed.
@@ -70,8 +69,8 @@ int dg_tree_finish(dg_tree *t, const dg_tree_ops *ops, const void *ctx, void **r
  * them), the range dg_data_shard(n_total, DG_SHARD_ROWS, …) gives;
  * *first gets the index of its first row.  DG_EINVAL otherwise.
  */
-int dg_shard_check(size_t n_total, const dg_comm *comm, const double *y, size_t n,
-                   size_t *first, dg_error *err);
+int dg_shard_check(size_t n_total, const dg_comm *comm, const double *y, size_t n, size_t *first,
+                   dg_error *err);
 
 /*
  * Collective: whether every process reached this point with DG_OK, for

@@ -47,8 +47,8 @@ void dg_dataset_free(dg_dataset *data)
     free(data);
 }
 
-void dg_data_wanted(const dg_data_options *opt, size_t n, size_t *total,
-                    size_t *first, size_t *count)
+void dg_data_wanted(const dg_data_options *opt, size_t n, size_t *total, size_t *first,
+                    size_t *count)
 {
     *total = opt && opt->limit && opt->limit < n ? opt->limit : n;
     *first = 0;
@@ -58,8 +58,7 @@ void dg_data_wanted(const dg_data_options *opt, size_t n, size_t *total,
                       opt->shard_index, first, count);
 }
 
-int dg_fashion_mnist_path(const char *dir, const char *split, char *path,
-                          size_t size)
+int dg_fashion_mnist_path(const char *dir, const char *split, char *path, size_t size)
 {
     const char *stem;
     if (strcmp(split, "train") == 0)
@@ -89,12 +88,10 @@ static int parse_gmm_params(const char *text, gmm_params *p, dg_error *err)
     if (strlen(text) >= sizeof buf)
         return dg_error_set(err, DG_EINVAL, "synthetic:gmm: parameter list too long");
     strcpy(buf, text);
-    for (char *save = NULL, *kv = strtok_r(buf, ",", &save); kv;
-         kv = strtok_r(NULL, ",", &save)) {
+    for (char *save = NULL, *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(kv, '=');
         if (!eq)
-            return dg_error_set(err, DG_EINVAL,
-                                "synthetic:gmm: '%s' is not key=value", kv);
+            return dg_error_set(err, DG_EINVAL, "synthetic:gmm: '%s' is not key=value", kv);
         *eq = '\0';
         const char *key = kv, *val = eq + 1;
         char *end;
@@ -109,7 +106,8 @@ static int parse_gmm_params(const char *text, gmm_params *p, dg_error *err)
         unsigned long long v = strtoull(val, &end, 10);
         if (*end || errno || *val == '-' || *val == '\0')
             return dg_error_set(err, DG_EINVAL,
-                                "synthetic:gmm: %s must be a non-negative integer, not '%s'", key, val);
+                                "synthetic:gmm: %s must be a non-negative integer, not '%s'", key,
+                                val);
         if (strcmp(key, "n") == 0)
             p->n = v;
         else if (strcmp(key, "d") == 0)
@@ -240,8 +238,8 @@ static int starts_with(const char *s, const char *prefix)
  * separator, or is NULL when there is none.  "a.h5:/x" at ":/" gives "a.h5"
  * and "/x"; "dir:test" at ":" gives "dir" and "test".
  */
-static int split_at_last(const char *rest, const char *sep, char *head,
-                         size_t size, const char **tail)
+static int split_at_last(const char *rest, const char *sep, char *head, size_t size,
+                         const char **tail)
 {
     const char *at = NULL;
     for (const char *s = strstr(rest, sep); s; s = strstr(s + 1, sep))
@@ -268,8 +266,7 @@ static int read_h5_rows(void *ctx, dg_error *err)
     return dg_h5_read_shard(r->path, r->name, r->opt, r->out, err);
 }
 
-int dg_data_load(const char *spec, const dg_data_options *opt,
-                 dg_dataset **out, dg_error *err)
+int dg_data_load(const char *spec, const dg_data_options *opt, dg_dataset **out, dg_error *err)
 {
     char path[4096];
     *out = NULL;
@@ -277,7 +274,8 @@ int dg_data_load(const char *spec, const dg_data_options *opt,
     if (starts_with(spec, "h5:")) {
         const char *name;
         if (split_at_last(spec + 3, ":/", path, sizeof path, &name) != DG_OK)
-            return dg_error_set(err, DG_EINVAL, "bad data spec '%s': expected h5:PATH[:/dataset]", spec);
+            return dg_error_set(err, DG_EINVAL, "bad data spec '%s': expected h5:PATH[:/dataset]",
+                                spec);
         h5_rows rows = {path, name, opt, out};
         if (opt && opt->isolate_hdf5)
             return dg_h5_isolated(path, read_h5_rows, &rows, err);
@@ -296,8 +294,7 @@ int dg_data_load(const char *spec, const dg_data_options *opt,
     if (strcmp(spec, "cifar10") == 0 || starts_with(spec, "cifar10:")) {
         /* A directory whose name holds ':' needs the split spelt out. */
         const char *split;
-        if (spec[7] == '\0' ||
-            split_at_last(spec + 8, ":", path, sizeof path, &split) != DG_OK)
+        if (spec[7] == '\0' || split_at_last(spec + 8, ":", path, sizeof path, &split) != DG_OK)
             return dg_error_set(err, DG_EINVAL,
                                 "bad data spec '%s': expected cifar10:DIR[:train|:test]", spec);
         return dg_load_cifar10(path, split ? split : "train", opt, out, err);
@@ -309,9 +306,10 @@ int dg_data_load(const char *spec, const dg_data_options *opt,
                                 "unknown Fashion-MNIST split '%s' (train or test)", split);
         struct stat st;
         if (stat(path, &st) != 0)
-            return dg_error_set(err, DG_EIO,
-                                "cannot open %s: %s (install the Debian package dataset-fashion-mnist)",
-                                path, strerror(errno));
+            return dg_error_set(
+                err, DG_EIO,
+                "cannot open %s: %s (install the Debian package dataset-fashion-mnist)", path,
+                strerror(errno));
         return dg_load_idx(path, opt, out, err);
     }
     if (strcmp(spec, "synthetic:gmm") == 0)

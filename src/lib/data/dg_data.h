@@ -53,17 +53,17 @@
 #define DG_SYNTHETIC_BLOCK 512
 
 typedef struct dg_dataset {
-    size_t n;        /* number of rows held */
-    size_t total;    /* rows of the whole (limited) source; n unless a shard */
-    size_t first;    /* index of the first row held in the source; 0 unless a shard */
-    size_t dim;      /* doubles per row */
-    double *x;       /* n × dim, row-major, owned by the dataset */
-    size_t image_rank;                     /* 0 when rows are not images */
+    size_t n;          /* number of rows held */
+    size_t total;      /* rows of the whole (limited) source; n unless a shard */
+    size_t first;      /* index of the first row held in the source; 0 unless a shard */
+    size_t dim;        /* doubles per row */
+    double *x;         /* n × dim, row-major, owned by the dataset */
+    size_t image_rank; /* 0 when rows are not images */
     size_t image_shape[DG_IMAGE_RANK_MAX]; /* product = dim */
 } dg_dataset;
 
 typedef struct dg_data_options {
-    size_t limit;     /* keep the first `limit` rows; 0 keeps all */
+    size_t limit; /* keep the first `limit` rows; 0 keeps all */
     /* Shards: with shard_parts > 1, load only part shard_index of the
      * (limited) rows as dg_data_shard deals them out in blocks of
      * shard_align rows (≥ 1); the dataset's total and first say which. */
@@ -80,8 +80,7 @@ typedef struct dg_data_options {
  * type), DG_ENONFINITE (NaN/Inf), DG_EUNKNOWN (unknown spec kind), DG_EINVAL
  * (bad synthetic parameter), DG_ENOMEM.  Nothing is allocated on failure.
  */
-int dg_data_load(const char *spec, const dg_data_options *opt,
-                 dg_dataset **out, dg_error *err);
+int dg_data_load(const char *spec, const dg_data_options *opt, dg_dataset **out, dg_error *err);
 
 /* A dataset of n × dim uninitialised doubles with no image shape; NULL if short of memory. */
 dg_dataset *dg_dataset_alloc(size_t n, size_t dim);
@@ -90,7 +89,6 @@ dg_dataset *dg_dataset_alloc(size_t n, size_t dim);
 void dg_dataset_free(dg_dataset *data);
 
 /* The path of a split of Fashion-MNIST ("train" or "test") under dir. */
-int dg_fashion_mnist_path(const char *dir, const char *split, char *path,
-                          size_t size);
+int dg_fashion_mnist_path(const char *dir, const char *split, char *path, size_t size);
 
 #endif /* DG_DATA_H */

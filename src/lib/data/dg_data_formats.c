@@ -41,8 +41,7 @@ static uint64_t load_uint(const unsigned char *p, size_t size, bool big_endian)
 }
 
 /* Decodes count elements of src into dst: pixels to [−1, 1], floats as is. */
-static void decode_elems(dg_elem_type type, const unsigned char *src,
-                         size_t count, double *dst)
+static void decode_elems(dg_elem_type type, const unsigned char *src, size_t count, double *dst)
 {
     const size_t size = elem_size(type);
     const bool big = type == DG_ELEM_F32BE || type == DG_ELEM_F64BE;
@@ -73,17 +72,13 @@ static int open_sized(const char *path, FILE **f, uint64_t *size, dg_error *err)
 {
     *f = fopen(path, "rb");
     if (!*f)
-        return dg_error_set(err, DG_EIO, "cannot open %s: %s", path,
-                            strerror(errno));
+        return dg_error_set(err, DG_EIO, "cannot open %s: %s", path, strerror(errno));
     struct stat st;
-    const int failed = fstat(fileno(*f), &st) != 0 ? errno
-                       : S_ISDIR(st.st_mode)       ? EISDIR
-                                                   : 0;
+    const int failed = fstat(fileno(*f), &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
     if (failed) {
         fclose(*f);
         *f = NULL;
-        return dg_error_set(err, DG_EIO, "cannot open %s: %s", path,
-                            strerror(failed));
+        return dg_error_set(err, DG_EIO, "cannot open %s: %s", path, strerror(failed));
     }
     *size = (uint64_t)st.st_size;
     return DG_OK;
@@ -131,8 +126,7 @@ enum { IDX_UBYTE = 0x08, IDX_FLOAT = 0x0D, IDX_DOUBLE = 0x0E };
 
 static uint32_t be32(const unsigned char *b)
 {
-    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 |
-           (uint32_t)b[3];
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | (uint32_t)b[3];
 }
 
 /*
@@ -151,10 +145,9 @@ static int idx_stored_size(const char *path, uint64_t *size, int *modulo32)
     if (fstat(fileno(f), &st) == 0 && fread(magic, 1, 2, f) == 2) {
         if (magic[0] == 0x1f && magic[1] == 0x8b) {
             unsigned char t[4];
-            if (st.st_size >= 18 && fseek(f, -4, SEEK_END) == 0 &&
-                fread(t, 1, 4, f) == 4) {
-                *size = (uint64_t)t[0] | (uint64_t)t[1] << 8 |
-                        (uint64_t)t[2] << 16 | (uint64_t)t[3] << 24;
+            if (st.st_size >= 18 && fseek(f, -4, SEEK_END) == 0 && fread(t, 1, 4, f) == 4) {
+                *size = (uint64_t)t[0] | (uint64_t)t[1] << 8 | (uint64_t)t[2] << 16 |
+                        (uint64_t)t[3] << 24;
                 *modulo32 = 1;
                 known = 1;
             }
@@ -183,8 +176,7 @@ static uint64_t gzip_length(const char *path)
     return total;
 }
 
-int dg_load_idx(const char *path, const dg_data_options *opt, dg_dataset **out,
-                dg_error *err)
+int dg_load_idx(const char *path, const dg_data_options *opt, dg_dataset **out, dg_error *err)
 {
     struct stat st;
     if (stat(path, &st) != 0)
@@ -214,8 +206,8 @@ int dg_load_idx(const char *path, const dg_data_options *opt, dg_dataset **out,
     else if (head[2] == IDX_DOUBLE)
         type = DG_ELEM_F64BE;
     else {
-        status = dg_error_set(err, DG_EFORMAT,
-                              "%s: unsupported IDX element type 0x%02X", path, head[2]);
+        status =
+            dg_error_set(err, DG_EFORMAT, "%s: unsupported IDX element type 0x%02X", path, head[2]);
         goto close_file;
     }
     const size_t elem = elem_size(type);
@@ -264,8 +256,8 @@ int dg_load_idx(const char *path, const dg_data_options *opt, dg_dataset **out,
     }
     if (known && !modulo32 && want > stored) {
         status = dg_error_set(err, DG_EFORMAT,
-                              "%s: truncated IDX file (header claims %zu rows of %zu values)",
-                              path, n, dim);
+                              "%s: truncated IDX file (header claims %zu rows of %zu values)", path,
+                              n, dim);
         goto close_file;
     }
     size_t total, first, keep;
@@ -273,14 +265,14 @@ int dg_load_idx(const char *path, const dg_data_options *opt, dg_dataset **out,
     data = dg_dataset_alloc(keep, dim);
     row = malloc(dim * elem);
     if (!data || !row) {
-        status = dg_error_set(err, DG_ENOMEM, "%s: cannot allocate %zu × %zu doubles",
-                              path, keep, dim);
+        status =
+            dg_error_set(err, DG_ENOMEM, "%s: cannot allocate %zu × %zu doubles", path, keep, dim);
         goto close_file;
     }
     /* gzseek reads forward through a compressed file, keeping nothing. */
     if (first > 0 && gzseek(gz, (z_off_t)(first * dim * elem), SEEK_CUR) < 0) {
-        status = dg_error_set(err, DG_EFORMAT, "%s: truncated IDX file before row %zu", path,
-                              first);
+        status =
+            dg_error_set(err, DG_EFORMAT, "%s: truncated IDX file before row %zu", path, first);
         goto close_file;
     }
     for (size_t i = 0; i < keep; i++) {
@@ -323,15 +315,13 @@ static const struct npy_descr {
     const char *descr;
     dg_elem_type type;
 } npy_descrs[] = {
-    {"<f8", DG_ELEM_F64LE}, {">f8", DG_ELEM_F64BE}, {"<f4", DG_ELEM_F32LE},
-    {">f4", DG_ELEM_F32BE}, {"|u1", DG_ELEM_U8},    {"<u1", DG_ELEM_U8},
-    {">u1", DG_ELEM_U8},
+    {"<f8", DG_ELEM_F64LE}, {">f8", DG_ELEM_F64BE}, {"<f4", DG_ELEM_F32LE}, {">f4", DG_ELEM_F32BE},
+    {"|u1", DG_ELEM_U8},    {"<u1", DG_ELEM_U8},    {">u1", DG_ELEM_U8},
 };
 
 /* The keys of the header dict, all required. */
 enum { NPY_DESCR, NPY_FORTRAN_ORDER, NPY_SHAPE, NPY_KEYS };
-static const char *const npy_keys[NPY_KEYS] = {"descr", "fortran_order",
-                                               "shape"};
+static const char *const npy_keys[NPY_KEYS] = {"descr", "fortran_order", "shape"};
 
 /* The longest descr or key quoted back in a message. */
 #define NPY_QUOTE_MAX 40
@@ -359,30 +349,25 @@ static size_t npy_preamble_length(unsigned major)
     return major == 1 ? 10 : 12;
 }
 
-int dg_npy_parse_preamble(const unsigned char *buf, size_t len,
-                          uint64_t file_size, const char *what,
-                          size_t *header_end, dg_error *err)
+int dg_npy_parse_preamble(const unsigned char *buf, size_t len, uint64_t file_size,
+                          const char *what, size_t *header_end, dg_error *err)
 {
     const size_t magic = len < NPY_MAGIC_LEN ? len : NPY_MAGIC_LEN;
     if (magic > 0 && memcmp(buf, NPY_MAGIC, magic) != 0)
-        return dg_error_set(err, DG_EFORMAT, "%s: not a .npy file (bad magic)",
-                            what);
+        return dg_error_set(err, DG_EFORMAT, "%s: not a .npy file (bad magic)", what);
     if (len < NPY_MAGIC_LEN + 2)
         return dg_error_set(err, DG_EFORMAT, "%s: truncated .npy header", what);
     const unsigned major = buf[6], minor = buf[7];
     if (major < 1 || major > 3 || minor != 0)
-        return dg_error_set(
-            err, DG_EFORMAT,
-            "%s: unsupported .npy version %u.%u (1.0, 2.0 or 3.0)", what, major,
-            minor);
+        return dg_error_set(err, DG_EFORMAT, "%s: unsupported .npy version %u.%u (1.0, 2.0 or 3.0)",
+                            what, major, minor);
     const size_t start = npy_preamble_length(major);
     if (len < start)
         return dg_error_set(err, DG_EFORMAT, "%s: truncated .npy header", what);
     const uint64_t header_len = load_uint(buf + 8, start - 8, false);
     if (header_len > DG_NPY_HEADER_MAX)
-        return dg_error_set(
-            err, DG_EFORMAT, "%s: .npy header of %llu bytes, longer than %d",
-            what, (unsigned long long)header_len, DG_NPY_HEADER_MAX);
+        return dg_error_set(err, DG_EFORMAT, "%s: .npy header of %llu bytes, longer than %d", what,
+                            (unsigned long long)header_len, DG_NPY_HEADER_MAX);
     if (start + header_len > file_size)
         return dg_error_set(err, DG_EFORMAT,
                             "%s: truncated .npy header (%llu bytes claimed, "
@@ -395,16 +380,14 @@ int dg_npy_parse_preamble(const unsigned char *buf, size_t len,
 
 static int npy_malformed(const npy_cursor *c, const char *expected)
 {
-    return dg_error_set(c->err, DG_EFORMAT,
-                        "%s: malformed .npy header at byte %zu: expected %s",
+    return dg_error_set(c->err, DG_EFORMAT, "%s: malformed .npy header at byte %zu: expected %s",
                         c->what, c->base + c->pos, expected);
 }
 
 static void npy_skip_blanks(npy_cursor *c)
 {
-    while (c->pos < c->len &&
-           (c->text[c->pos] == ' ' || c->text[c->pos] == '\t' ||
-            c->text[c->pos] == '\n' || c->text[c->pos] == '\r'))
+    while (c->pos < c->len && (c->text[c->pos] == ' ' || c->text[c->pos] == '\t' ||
+                               c->text[c->pos] == '\n' || c->text[c->pos] == '\r'))
         c->pos++;
 }
 
@@ -435,8 +418,7 @@ static bool npy_accept_word(npy_cursor *c, const char *w)
  * A quoted string of printable ASCII, without escapes (all that numpy's keys
  * and simple descrs need): *s and *n get its contents within the header.
  */
-static int npy_string(npy_cursor *c, const char *expected, const char **s,
-                      size_t *n)
+static int npy_string(npy_cursor *c, const char *expected, const char **s, size_t *n)
 {
     npy_skip_blanks(c);
     if (c->pos >= c->len || (c->text[c->pos] != '\'' && c->text[c->pos] != '"'))
@@ -444,13 +426,11 @@ static int npy_string(npy_cursor *c, const char *expected, const char **s,
     const unsigned char quote = c->text[c->pos];
     size_t end = c->pos + 1;
     while (end < c->len && c->text[end] != quote) {
-        if (c->text[end] < 0x20 || c->text[end] > 0x7e ||
-            c->text[end] == '\\') {
+        if (c->text[end] < 0x20 || c->text[end] > 0x7e || c->text[end] == '\\') {
             c->pos = end;
-            return npy_malformed(
-                c, c->text[end] == '\n'
-                       ? "the end of a string"
-                       : "a plain string (printable, no escapes)");
+            return npy_malformed(c, c->text[end] == '\n'
+                                        ? "the end of a string"
+                                        : "a plain string (printable, no escapes)");
         }
         end++;
     }
@@ -474,8 +454,7 @@ static int npy_extent(npy_cursor *c, uint64_t *v)
     npy_skip_blanks(c);
     const size_t start = c->pos;
     *v = 0;
-    while (c->pos < c->len && c->text[c->pos] >= '0' &&
-           c->text[c->pos] <= '9') {
+    while (c->pos < c->len && c->text[c->pos] >= '0' && c->text[c->pos] <= '9') {
         const unsigned digit = c->text[c->pos] - '0';
         *v = *v > (UINT64_MAX - digit) / 10 ? UINT64_MAX : *v * 10 + digit;
         c->pos++;
@@ -497,8 +476,7 @@ static int npy_shape(npy_cursor *c, npy_fields *f)
     f->rank = 0;
     while (!npy_accept(c, ')')) {
         if (f->rank == DG_NPY_RANK_MAX)
-            return dg_error_set(c->err, DG_EFORMAT,
-                                "%s: .npy array of rank above %d", c->what,
+            return dg_error_set(c->err, DG_EFORMAT, "%s: .npy array of rank above %d", c->what,
                                 DG_NPY_RANK_MAX);
         int status = npy_extent(c, &f->shape[f->rank++]);
         if (status != DG_OK)
@@ -507,8 +485,7 @@ static int npy_shape(npy_cursor *c, npy_fields *f)
             continue;
         /* Python reads (n) as the number n: a 1-tuple needs its comma. */
         if (f->rank == 1 || !npy_accept(c, ')'))
-            return npy_malformed(c, f->rank == 1 ? "',' (a 1-tuple is (n,))"
-                                                 : "',' or ')'");
+            return npy_malformed(c, f->rank == 1 ? "',' (a 1-tuple is (n,))" : "',' or ')'");
         break;
     }
     return DG_OK;
@@ -524,8 +501,7 @@ static int npy_value(npy_cursor *c, int key, npy_fields *f)
                                 "%s: structured .npy arrays (a list descr) are "
                                 "not supported",
                                 c->what);
-        return npy_string(c, "a dtype string such as '<f8'", &f->descr,
-                          &f->descr_len);
+        return npy_string(c, "a dtype string such as '<f8'", &f->descr, &f->descr_len);
     case NPY_FORTRAN_ORDER:
         if (npy_accept_word(c, "True"))
             f->fortran_order = true;
@@ -552,16 +528,14 @@ static int npy_dict(npy_cursor *c, npy_fields *f)
         if (status != DG_OK)
             return status;
         int k = 0;
-        while (k < NPY_KEYS &&
-               (strlen(npy_keys[k]) != n || memcmp(npy_keys[k], key, n) != 0))
+        while (k < NPY_KEYS && (strlen(npy_keys[k]) != n || memcmp(npy_keys[k], key, n) != 0))
             k++;
         if (k == NPY_KEYS || seen[k])
-            return dg_error_set(
-                c->err, DG_EFORMAT,
-                "%s: %s key '%.*s' in the .npy header "
-                "(expected descr, fortran_order, shape)",
-                c->what, k == NPY_KEYS ? "unexpected" : "repeated",
-                (int)(n < NPY_QUOTE_MAX ? n : NPY_QUOTE_MAX), key);
+            return dg_error_set(c->err, DG_EFORMAT,
+                                "%s: %s key '%.*s' in the .npy header "
+                                "(expected descr, fortran_order, shape)",
+                                c->what, k == NPY_KEYS ? "unexpected" : "repeated",
+                                (int)(n < NPY_QUOTE_MAX ? n : NPY_QUOTE_MAX), key);
         seen[k] = true;
         if (!npy_accept(c, ':'))
             return npy_malformed(c, "':'");
@@ -579,27 +553,24 @@ static int npy_dict(npy_cursor *c, npy_fields *f)
         return npy_malformed(c, "only blanks after '}'");
     for (int k = 0; k < NPY_KEYS; k++)
         if (!seen[k])
-            return dg_error_set(c->err, DG_EFORMAT,
-                                "%s: the .npy header lacks '%s'", c->what,
+            return dg_error_set(c->err, DG_EFORMAT, "%s: the .npy header lacks '%s'", c->what,
                                 npy_keys[k]);
     return DG_OK;
 }
 
 /* Checks the values: type, order, rank, extents, and room in the file. */
-static int npy_check(const npy_fields *f, size_t header_end, uint64_t file_size,
-                     const char *what, dg_npy_header *h, dg_error *err)
+static int npy_check(const npy_fields *f, size_t header_end, uint64_t file_size, const char *what,
+                     dg_npy_header *h, dg_error *err)
 {
-    const int quoted =
-        (int)(f->descr_len < NPY_QUOTE_MAX ? f->descr_len : NPY_QUOTE_MAX);
+    const int quoted = (int)(f->descr_len < NPY_QUOTE_MAX ? f->descr_len : NPY_QUOTE_MAX);
     size_t k = 0;
     while (k < sizeof npy_descrs / sizeof npy_descrs[0] &&
            (strlen(npy_descrs[k].descr) != f->descr_len ||
             memcmp(npy_descrs[k].descr, f->descr, f->descr_len) != 0))
         k++;
     if (f->descr_len >= 2 && f->descr[1] == 'O')
-        return dg_error_set(err, DG_EFORMAT,
-                            "%s: object arrays ('%.*s') are not supported",
-                            what, quoted, f->descr);
+        return dg_error_set(err, DG_EFORMAT, "%s: object arrays ('%.*s') are not supported", what,
+                            quoted, f->descr);
     if (k == sizeof npy_descrs / sizeof npy_descrs[0])
         return dg_error_set(err, DG_EFORMAT,
                             "%s: unsupported dtype '%.*s' (expected <f8, >f8, "
@@ -619,12 +590,9 @@ static int npy_check(const npy_fields *f, size_t header_end, uint64_t file_size,
     uint64_t row_bytes = elem;
     for (size_t a = 0; a < f->rank; a++) {
         if (f->shape[a] == 0)
-            return dg_error_set(err, DG_EFORMAT,
-                                "%s: .npy array with an empty axis %zu", what,
-                                a);
+            return dg_error_set(err, DG_EFORMAT, "%s: .npy array with an empty axis %zu", what, a);
         if (f->shape[a] > SIZE_MAX / row_bytes)
-            return dg_error_set(err, DG_EFORMAT,
-                                "%s: .npy array too large (axis %zu)", what, a);
+            return dg_error_set(err, DG_EFORMAT, "%s: .npy array too large (axis %zu)", what, a);
         if (a > 0)
             row_bytes *= f->shape[a];
     }
@@ -635,8 +603,7 @@ static int npy_check(const npy_fields *f, size_t header_end, uint64_t file_size,
         return dg_error_set(err, DG_EFORMAT,
                             "%s: truncated .npy file (the header claims %llu "
                             "rows of %llu bytes, the file holds %llu)",
-                            what, (unsigned long long)f->shape[0],
-                            (unsigned long long)row_bytes,
+                            what, (unsigned long long)f->shape[0], (unsigned long long)row_bytes,
                             (unsigned long long)rows_held);
     h->type = npy_descrs[k].type;
     h->rank = f->rank;
@@ -647,9 +614,8 @@ static int npy_check(const npy_fields *f, size_t header_end, uint64_t file_size,
     return DG_OK;
 }
 
-int dg_npy_parse_header(const unsigned char *buf, size_t len,
-                        uint64_t file_size, const char *what, dg_npy_header *h,
-                        dg_error *err)
+int dg_npy_parse_header(const unsigned char *buf, size_t len, uint64_t file_size, const char *what,
+                        dg_npy_header *h, dg_error *err)
 {
     size_t end;
     int status = dg_npy_parse_preamble(buf, len, file_size, what, &end, err);
@@ -666,8 +632,7 @@ int dg_npy_parse_header(const unsigned char *buf, size_t len,
     return npy_check(&f, end, file_size, what, h, err);
 }
 
-int dg_load_npy(const char *path, const dg_data_options *opt, dg_dataset **out,
-                dg_error *err)
+int dg_load_npy(const char *path, const dg_data_options *opt, dg_dataset **out, dg_error *err)
 {
     FILE *f;
     uint64_t size = 0;
@@ -691,8 +656,7 @@ int dg_load_npy(const char *path, const dg_data_options *opt, dg_dataset **out,
     }
     rewind(f);
     if (fread(head, 1, end, f) != end) {
-        status =
-            dg_error_set(err, DG_EIO, "%s: cannot read the .npy header", path);
+        status = dg_error_set(err, DG_EIO, "%s: cannot read the .npy header", path);
         goto close_file;
     }
     status = dg_npy_parse_header(head, end, size, path, &h, err);
@@ -702,18 +666,16 @@ int dg_load_npy(const char *path, const dg_data_options *opt, dg_dataset **out,
     dg_data_wanted(opt, h.shape[0], &total, &first, &keep);
     data = dg_dataset_alloc(keep, h.dim);
     if (!data) {
-        status = dg_error_set(err, DG_ENOMEM,
-                              "%s: cannot allocate %zu × %zu doubles", path,
-                              keep, h.dim);
+        status = dg_error_set(err, DG_ENOMEM, "%s: cannot allocate %zu × %zu doubles", path, keep,
+                              h.dim);
         goto close_file;
     }
     /* npy_check saw the whole array within the file: the offset fits. */
     const uint64_t offset = h.data_offset + (uint64_t)first * h.dim * elem_size(h.type);
     if (fseeko(f, (off_t)offset, SEEK_SET) != 0 ||
         read_elems(f, h.type, keep * h.dim, data->x) != 0) {
-        status = dg_error_set(
-            err, DG_EIO, "%s: cannot read the array data: %s", path,
-            ferror(f) ? strerror(errno) : "unexpected end of file");
+        status = dg_error_set(err, DG_EIO, "%s: cannot read the array data: %s", path,
+                              ferror(f) ? strerror(errno) : "unexpected end of file");
         goto close_file;
     }
     set_image_shape(data, h.rank, h.shape);
@@ -742,15 +704,12 @@ close_file:
 #define CIFAR_TRAIN_BATCHES 5
 
 /* The path of train batch k (from 0), or of the test batch. */
-static int cifar_path(const char *dir, bool train, size_t k, char *path,
-                      size_t size, dg_error *err)
+static int cifar_path(const char *dir, bool train, size_t k, char *path, size_t size, dg_error *err)
 {
-    const int len =
-        train ? snprintf(path, size, "%s/data_batch_%zu.bin", dir, k + 1)
-              : snprintf(path, size, "%s/test_batch.bin", dir);
+    const int len = train ? snprintf(path, size, "%s/data_batch_%zu.bin", dir, k + 1)
+                          : snprintf(path, size, "%s/test_batch.bin", dir);
     if (len < 0 || (size_t)len >= size)
-        return dg_error_set(err, DG_EINVAL,
-                            "CIFAR-10 directory name too long: %s", dir);
+        return dg_error_set(err, DG_EINVAL, "CIFAR-10 directory name too long: %s", dir);
     return DG_OK;
 }
 
@@ -759,9 +718,7 @@ int dg_load_cifar10(const char *dir, const char *split, const dg_data_options *o
 {
     const bool train = strcmp(split, "train") == 0;
     if (!train && strcmp(split, "test") != 0)
-        return dg_error_set(err, DG_EUNKNOWN,
-                            "unknown CIFAR-10 split '%s' (train or test)",
-                            split);
+        return dg_error_set(err, DG_EUNKNOWN, "unknown CIFAR-10 split '%s' (train or test)", split);
     const size_t nfiles = train ? CIFAR_TRAIN_BATCHES : 1;
     FILE *files[CIFAR_TRAIN_BATCHES] = {NULL};
     uint64_t records[CIFAR_TRAIN_BATCHES], total = 0;
@@ -779,8 +736,7 @@ int dg_load_cifar10(const char *dir, const char *split, const dg_data_options *o
         if (status != DG_OK)
             goto close_files;
         if (size == 0) {
-            status = dg_error_set(err, DG_EFORMAT, "%s: empty CIFAR-10 file",
-                                  path);
+            status = dg_error_set(err, DG_EFORMAT, "%s: empty CIFAR-10 file", path);
             goto close_files;
         }
         if (size % CIFAR_RECORD != 0) {
@@ -797,10 +753,8 @@ int dg_load_cifar10(const char *dir, const char *split, const dg_data_options *o
     dg_data_wanted(opt, total <= SIZE_MAX ? (size_t)total : 0, &rows, &first, &keep);
     data = rows ? dg_dataset_alloc(keep, CIFAR_PIXELS) : NULL;
     if (!data) {
-        status = dg_error_set(err, DG_ENOMEM,
-                              "%s: cannot allocate %llu × %d doubles", dir,
-                              (unsigned long long)(keep ? keep : total),
-                              CIFAR_PIXELS);
+        status = dg_error_set(err, DG_ENOMEM, "%s: cannot allocate %llu × %d doubles", dir,
+                              (unsigned long long)(keep ? keep : total), CIFAR_PIXELS);
         goto close_files;
     }
     size_t row = 0;
@@ -819,13 +773,11 @@ int dg_load_cifar10(const char *dir, const char *split, const dg_data_options *o
             unsigned char rec[CIFAR_RECORD];
             if (fread(rec, 1, sizeof rec, files[k]) != sizeof rec) {
                 cifar_path(dir, train, k, path, sizeof path, NULL);
-                status = dg_error_set(err, DG_EIO,
-                                      "%s: cannot read record %llu", path,
+                status = dg_error_set(err, DG_EIO, "%s: cannot read record %llu", path,
                                       (unsigned long long)r);
                 goto close_files;
             }
-            decode_elems(DG_ELEM_U8, rec + 1, CIFAR_PIXELS,
-                         data->x + row * CIFAR_PIXELS);
+            decode_elems(DG_ELEM_U8, rec + 1, CIFAR_PIXELS, data->x + row * CIFAR_PIXELS);
         }
     }
     const size_t shape[4] = {keep, CIFAR_CHANNELS, CIFAR_SIDE, CIFAR_SIDE};

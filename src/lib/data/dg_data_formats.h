@@ -22,8 +22,8 @@
  * first opt->limit of them (*total), of which the shard [*first, *first +
  * *count) that dg_data_shard gives when opt->shard_parts > 1.
  */
-void dg_data_wanted(const dg_data_options *opt, size_t n, size_t *total,
-                    size_t *first, size_t *count);
+void dg_data_wanted(const dg_data_options *opt, size_t n, size_t *total, size_t *first,
+                    size_t *count);
 
 /*
  * The loaders: they keep the rows dg_data_wanted names and read no others
@@ -33,15 +33,13 @@ void dg_data_wanted(const dg_data_options *opt, size_t n, size_t *total,
  * read), DG_EFORMAT (malformed, truncated, unsupported type or rank),
  * DG_ENONFINITE (NaN or Inf), DG_ENOMEM; nothing is allocated on failure.
  */
-int dg_load_idx(const char *path, const dg_data_options *opt, dg_dataset **out,
-                dg_error *err);
+int dg_load_idx(const char *path, const dg_data_options *opt, dg_dataset **out, dg_error *err);
 
 /*
  * NumPy .npy, versions 1.0 to 3.0, of dtype '<f8', '>f8', '<f4', '>f4' or
  * '|u1' in C order; rank ≥ 2 with rows first (see dg_npy_parse_header).
  */
-int dg_load_npy(const char *path, const dg_data_options *opt, dg_dataset **out,
-                dg_error *err);
+int dg_load_npy(const char *path, const dg_data_options *opt, dg_dataset **out, dg_error *err);
 
 /*
  * CIFAR-10, binary version: split "train" reads dir/data_batch_1.bin …
@@ -100,9 +98,8 @@ typedef struct dg_npy_header {
  * checked to lie within the file and to leave a header of at most
  * DG_NPY_HEADER_MAX bytes.  Returns DG_OK or DG_EFORMAT.
  */
-int dg_npy_parse_preamble(const unsigned char *buf, size_t len,
-                          uint64_t file_size, const char *what,
-                          size_t *header_end, dg_error *err);
+int dg_npy_parse_preamble(const unsigned char *buf, size_t len, uint64_t file_size,
+                          const char *what, size_t *header_end, dg_error *err);
 
 /*
  * Parses preamble and header of a .npy file held in buf (the first len
@@ -115,8 +112,7 @@ int dg_npy_parse_preamble(const unsigned char *buf, size_t len,
  * Reads nothing outside buf and allocates nothing: any bytes at all may be
  * passed (the fuzzing entry point).  Returns DG_OK or DG_EFORMAT.
  */
-int dg_npy_parse_header(const unsigned char *buf, size_t len,
-                        uint64_t file_size, const char *what, dg_npy_header *h,
-                        dg_error *err);
+int dg_npy_parse_header(const unsigned char *buf, size_t len, uint64_t file_size, const char *what,
+                        dg_npy_header *h, dg_error *err);
 
 #endif /* DG_DATA_FORMATS_H */

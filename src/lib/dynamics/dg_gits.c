@@ -27,8 +27,7 @@ int dg_gits_cost_find(const char *name)
 }
 
 /* Distance of x from the line through a and b (u the unit direction of b − a). */
-static double line_distance(const double *x, const double *b, const double *u,
-                            size_t dim)
+static double line_distance(const double *x, const double *b, const double *u, size_t dim)
 {
     double vu = 0;
     for (size_t k = 0; k < dim; k++)
@@ -46,9 +45,8 @@ static double line_distance(const double *x, const double *b, const double *u,
  * trajectory s, accumulated into row (sums over trajectories).
  */
 static void accumulate_row(const double *sigmas, size_t T, const double *traj,
-                           const double *denoised, size_t n, size_t dim,
-                           dg_gits_cost cost, size_t i, size_t s,
-                           const double *u, double *jump, double *row)
+                           const double *denoised, size_t n, size_t dim, dg_gits_cost cost,
+                           size_t i, size_t s, const double *u, double *jump, double *row)
 {
     const size_t stride = n * dim;
     const double *x = traj + i * stride + s * dim, *d = denoised + i * stride + s * dim;
@@ -75,9 +73,8 @@ static void accumulate_row(const double *sigmas, size_t T, const double *traj,
     }
 }
 
-int dg_gits_cost_matrix(const double *sigmas, size_t T, const double *traj,
-                        const double *denoised, size_t n, size_t dim,
-                        dg_gits_cost cost, double *C, dg_error *err)
+int dg_gits_cost_matrix(const double *sigmas, size_t T, const double *traj, const double *denoised,
+                        size_t n, size_t dim, dg_gits_cost cost, double *C, dg_error *err)
 {
     if (T < 2 || n == 0 || dim == 0)
         return dg_error_set(err, DG_EINVAL, "GITS needs a teacher run of at least 2 grid points");
@@ -103,7 +100,7 @@ int dg_gits_cost_matrix(const double *sigmas, size_t T, const double *traj,
     for (size_t k = 0; k < T * T; k++)
         C[k] = NAN;
 
-    /* Each row i is one thread's: its sums run over trajectories in order. */
+        /* Each row i is one thread's: its sums run over trajectories in order. */
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic) num_threads(threads)
 #endif
@@ -117,8 +114,8 @@ int dg_gits_cost_matrix(const double *sigmas, size_t T, const double *traj,
         for (size_t j = i + 1; j < T; j++)
             row[j] = 0;
         for (size_t s = 0; s < n; s++)
-            accumulate_row(sigmas, T, traj, denoised, n, dim, cost, i, s, units + s * dim,
-                           jump, row);
+            accumulate_row(sigmas, T, traj, denoised, n, dim, cost, i, s, units + s * dim, jump,
+                           row);
         for (size_t j = i + 1; j < T; j++)
             row[j] /= (double)n;
     }
@@ -127,8 +124,8 @@ int dg_gits_cost_matrix(const double *sigmas, size_t T, const double *traj,
     return DG_OK;
 }
 
-int dg_gits_dp(const double *C, size_t T, size_t K, double coeff, double *V,
-               size_t *indices, dg_error *err)
+int dg_gits_dp(const double *C, size_t T, size_t K, double coeff, double *V, size_t *indices,
+               dg_error *err)
 {
     if (K < 1 || K > T - 1 || T < 2)
         return dg_error_set(err, DG_EINVAL,
@@ -159,7 +156,8 @@ int dg_gits_dp(const double *C, size_t T, size_t K, double coeff, double *V,
                 break;
             }
         if (next == T - 1)
-            return dg_error_set(err, DG_EINVAL, "GITS: no path of %zu steps (cost matrix holds NaN?)", K);
+            return dg_error_set(err, DG_EINVAL,
+                                "GITS: no path of %zu steps (cost matrix holds NaN?)", K);
         indices[K - k + 1] = next;
         w = next;
     }

@@ -17,8 +17,8 @@
 
 typedef enum dg_gits_cost {
     DG_GITS_COST_DEV, /* dev(x̂) − dev(x_j): distance to the teacher's start–end line (signed) */
-    DG_GITS_COST_L2,  /* ‖x̂ − x_j‖₂ */
-    DG_GITS_COST_L1   /* ‖x̂ − x_j‖₁ */
+    DG_GITS_COST_L2, /* ‖x̂ − x_j‖₂ */
+    DG_GITS_COST_L1  /* ‖x̂ − x_j‖₁ */
 } dg_gits_cost;
 
 /* The cost's name ("dev", "l2", "l1"), and lookup by name (−1 if unknown). */
@@ -35,9 +35,8 @@ int dg_gits_cost_find(const char *name);
  * (undefined).  Rows are computed in parallel; the result does not depend on
  * the thread count.  Returns DG_EINVAL for T < 2 or n = 0.
  */
-int dg_gits_cost_matrix(const double *sigmas, size_t T, const double *traj,
-                        const double *denoised, size_t n, size_t dim,
-                        dg_gits_cost cost, double *C, dg_error *err);
+int dg_gits_cost_matrix(const double *sigmas, size_t T, const double *traj, const double *denoised,
+                        size_t n, size_t dim, dg_gits_cost cost, double *C, dg_error *err);
 
 /*
  * The dynamic programme for K student steps: V[i][1] = C[i][T−1],
@@ -46,7 +45,7 @@ int dg_gits_cost_matrix(const double *sigmas, size_t T, const double *traj,
  * chosen teacher indices (K + 1 of them, from 0 to T − 1).  Returns DG_EINVAL
  * unless 1 ≤ K ≤ T − 1 and coeff > 0.
  */
-int dg_gits_dp(const double *C, size_t T, size_t K, double coeff, double *V,
-               size_t *indices, dg_error *err);
+int dg_gits_dp(const double *C, size_t T, size_t K, double coeff, double *V, size_t *indices,
+               dg_error *err);
 
 #endif /* DG_GITS_H */

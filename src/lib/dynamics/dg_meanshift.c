@@ -30,32 +30,29 @@ static int check_bandwidth(double h, dg_error *err)
 static int check_tol(double tol, dg_error *err)
 {
     if (!(tol >= 0) || !isfinite(tol))
-        return dg_error_set(err, DG_EINVAL, "tolerance %g: must be non-negative and finite",
-                            tol);
+        return dg_error_set(err, DG_EINVAL, "tolerance %g: must be non-negative and finite", tol);
     return DG_OK;
 }
 
 /* Start points for a denoiser: at least one, of its dimension, finite. */
-static int check_starts(const dg_denoiser *den, size_t n, size_t dim,
-                        const double *x0, dg_error *err)
+static int check_starts(const dg_denoiser *den, size_t n, size_t dim, const double *x0,
+                        dg_error *err)
 {
     if (dim != dg_denoiser_dim(den))
-        return dg_error_set(err, DG_EINVAL, "start points have dimension %zu, the data %zu",
-                            dim, dg_denoiser_dim(den));
+        return dg_error_set(err, DG_EINVAL, "start points have dimension %zu, the data %zu", dim,
+                            dg_denoiser_dim(den));
     if (n == 0)
         return dg_error_set(err, DG_EINVAL, "no start points");
     return dg_check_finite(x0, n, dim, "start points", err);
 }
 
 /* Progress and cancellation after step `done` of `total`. */
-static int after_step(const dg_meanshift_options *opt, size_t done, size_t total,
-                      dg_error *err)
+static int after_step(const dg_meanshift_options *opt, size_t done, size_t total, dg_error *err)
 {
     if (opt->progress)
         opt->progress(opt->progress_ctx, done, total);
     if (opt->cancel && *opt->cancel)
-        return dg_error_set(err, DG_ECANCELLED, "interrupted after step %zu of %zu", done,
-                            total);
+        return dg_error_set(err, DG_ECANCELLED, "interrupted after step %zu of %zu", done, total);
     return DG_OK;
 }
 
@@ -65,8 +62,7 @@ static int after_step(const dg_meanshift_options *opt, size_t done, size_t total
  * the boundary of a ball); stops early once above `stop`, since the partial
  * sums never decrease.
  */
-static double sqdist_ordered(const double *a, const double *b, size_t dim,
-                             double stop)
+static double sqdist_ordered(const double *a, const double *b, size_t dim, double stop)
 {
     double s = 0;
     for (size_t j = 0; j < dim && s <= stop; j++) {
@@ -80,9 +76,9 @@ static double sqdist_ordered(const double *a, const double *b, size_t dim,
 /* Gaussian kernel                                                          */
 /* ------------------------------------------------------------------------ */
 
-int dg_meanshift_gaussian(dg_denoiser *den, double h, size_t n, size_t dim,
-                          const double *x0, const dg_meanshift_options *opt,
-                          double *path, size_t *iterations, dg_error *err)
+int dg_meanshift_gaussian(dg_denoiser *den, double h, size_t n, size_t dim, const double *x0,
+                          const dg_meanshift_options *opt, double *path, size_t *iterations,
+                          dg_error *err)
 {
     if (!opt)
         opt = &defaults;
@@ -114,9 +110,8 @@ int dg_meanshift_gaussian(dg_denoiser *den, double h, size_t n, size_t dim,
     return DG_OK;
 }
 
-int dg_meanshift_annealed(dg_denoiser *den, const double *sigmas,
-                          size_t nsigmas, size_t n, size_t dim,
-                          const double *x0, const dg_meanshift_options *opt,
+int dg_meanshift_annealed(dg_denoiser *den, const double *sigmas, size_t nsigmas, size_t n,
+                          size_t dim, const double *x0, const dg_meanshift_options *opt,
                           double *path, double *targets, dg_error *err)
 {
     if (!opt)
@@ -150,8 +145,8 @@ int dg_meanshift_annealed(dg_denoiser *den, const double *sigmas,
 /* Flat kernel: bandwidth and seeds                                         */
 /* ------------------------------------------------------------------------ */
 
-int dg_meanshift_estimate_bandwidth(const double *y, size_t n, size_t dim,
-                                    double quantile, double *h, dg_error *err)
+int dg_meanshift_estimate_bandwidth(const double *y, size_t n, size_t dim, double quantile,
+                                    double *h, dg_error *err)
 {
     if (n == 0 || dim == 0)
         return dg_error_set(err, DG_EINVAL, "no data to estimate a bandwidth from");
@@ -233,17 +228,16 @@ static int compare_sizes(const void *pa, const void *pb)
     return (a > b) - (a < b);
 }
 
-int dg_meanshift_bin_seeds(const double *y, size_t n, size_t dim, double h,
-                           size_t min_freq, double *seeds, size_t *nseeds,
-                           dg_error *err)
+int dg_meanshift_bin_seeds(const double *y, size_t n, size_t dim, double h, size_t min_freq,
+                           double *seeds, size_t *nseeds, dg_error *err)
 {
     *nseeds = 0;
     int status = check_bandwidth(h, err);
     if (status != DG_OK)
         return status;
     if (n == 0 || min_freq == 0)
-        return dg_error_set(err, DG_EINVAL, "%s", n == 0 ? "no data to bin"
-                                                         : "minimum bin frequency 0: must be ≥ 1");
+        return dg_error_set(err, DG_EINVAL, "%s",
+                            n == 0 ? "no data to bin" : "minimum bin frequency 0: must be ≥ 1");
     status = dg_check_finite(y, n, dim, "data", err);
     if (status != DG_OK)
         return status;
@@ -296,8 +290,8 @@ release:
  * in index order and divided by their number, which is returned (out is
  * untouched when it is 0).
  */
-static size_t ball_mean(const double *y, size_t n, size_t dim, const double *x,
-                        double h2, double *out)
+static size_t ball_mean(const double *y, size_t n, size_t dim, const double *x, double h2,
+                        double *out)
 {
     size_t count = 0;
     for (size_t i = 0; i < n; i++) {
@@ -318,11 +312,9 @@ static size_t ball_mean(const double *y, size_t n, size_t dim, const double *x,
 /* Where a seed stands in the climb. */
 enum { CLIMBING, CONVERGED, EMPTY };
 
-int dg_meanshift_flat(const double *y, size_t n, size_t dim, double h,
-                      const double *seeds, size_t nseeds,
-                      const dg_meanshift_options *opt, double *path,
-                      size_t *counts, size_t *iterations, size_t *n_iter,
-                      dg_error *err)
+int dg_meanshift_flat(const double *y, size_t n, size_t dim, double h, const double *seeds,
+                      size_t nseeds, const dg_meanshift_options *opt, double *path, size_t *counts,
+                      size_t *iterations, size_t *n_iter, dg_error *err)
 {
     if (!opt)
         opt = &defaults;
@@ -426,9 +418,8 @@ static int compare_centres_intensity(const void *pa, const void *pb)
     return compare_tuples(b->x, a->x, a->dim);
 }
 
-int dg_meanshift_select(const double *centres, const size_t *counts,
-                        size_t nseeds, size_t dim, double h, double *modes,
-                        size_t *nmodes, dg_error *err)
+int dg_meanshift_select(const double *centres, const size_t *counts, size_t nseeds, size_t dim,
+                        double h, double *modes, size_t *nmodes, dg_error *err)
 {
     *nmodes = 0;
     int status = check_bandwidth(h, err);
@@ -446,8 +437,10 @@ int dg_meanshift_select(const double *centres, const size_t *counts,
         if (counts[s] > 0)
             c[m++] = (centre){centres + s * dim, dim, counts[s], s};
     if (m == 0) {
-        status = dg_error_set(err, DG_EINVAL, "no data point lies within the bandwidth "
-                                              "h = %g of any seed", h);
+        status = dg_error_set(err, DG_EINVAL,
+                              "no data point lies within the bandwidth "
+                              "h = %g of any seed",
+                              h);
         goto release;
     }
     /* A dict keyed by tuple(centre): equal centres are one, with the last seed's count. */
@@ -478,13 +471,12 @@ release:
     return status;
 }
 
-int dg_meanshift_label(const double *y, size_t n, size_t dim,
-                       const double *modes, size_t nmodes, size_t *labels,
-                       dg_error *err)
+int dg_meanshift_label(const double *y, size_t n, size_t dim, const double *modes, size_t nmodes,
+                       size_t *labels, dg_error *err)
 {
     if (nmodes == 0)
         return dg_error_set(err, DG_EINVAL, "no modes to label the data with");
-    /* Each point is one thread's and gets its own label. */
+        /* Each point is one thread's and gets its own label. */
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static)
 #endif

@@ -47,7 +47,9 @@ typedef struct dg_meanshift_options {
     const volatile sig_atomic_t *cancel;
 } dg_meanshift_options;
 
+/* clang-format off */
 #define DG_MEANSHIFT_OPTIONS_DEFAULT {.tol = DG_MEANSHIFT_TOL, .max_iter = DG_MEANSHIFT_MAX_ITER}
+/* clang-format on */
 
 /* --- Gaussian kernel -------------------------------------------------------- */
 
@@ -62,9 +64,9 @@ typedef struct dg_meanshift_options {
  * finite, tol < 0, n = 0 or a dimension other than the denoiser's;
  * DG_ENONFINITE for NaN/Inf in x0; DG_ECANCELLED; the denoiser's status.
  */
-int dg_meanshift_gaussian(dg_denoiser *den, double h, size_t n, size_t dim,
-                          const double *x0, const dg_meanshift_options *opt,
-                          double *path, size_t *iterations, dg_error *err);
+int dg_meanshift_gaussian(dg_denoiser *den, double h, size_t n, size_t dim, const double *x0,
+                          const dg_meanshift_options *opt, double *path, size_t *iterations,
+                          dg_error *err);
 
 /*
  * Annealed bandwidth on a decreasing grid σ_0 > … > σ_T (nsigmas = T + 1
@@ -80,9 +82,8 @@ int dg_meanshift_gaussian(dg_denoiser *den, double h, size_t n, size_t dim,
  * n = 0 or a dimension mismatch; DG_ENONFINITE; DG_ECANCELLED; the
  * denoiser's status.
  */
-int dg_meanshift_annealed(dg_denoiser *den, const double *sigmas,
-                          size_t nsigmas, size_t n, size_t dim,
-                          const double *x0, const dg_meanshift_options *opt,
+int dg_meanshift_annealed(dg_denoiser *den, const double *sigmas, size_t nsigmas, size_t n,
+                          size_t dim, const double *x0, const dg_meanshift_options *opt,
                           double *path, double *targets, dg_error *err);
 
 /* --- Flat kernel: scikit-learn's MeanShift ------------------------------------ */
@@ -96,8 +97,8 @@ int dg_meanshift_annealed(dg_denoiser *den, const double *sigmas,
  * summed in point order.  Returns DG_EINVAL for n = 0, dim = 0 or a quantile
  * outside (0, 1]; DG_ENONFINITE for NaN/Inf in y; DG_ENOMEM.
  */
-int dg_meanshift_estimate_bandwidth(const double *y, size_t n, size_t dim,
-                                    double quantile, double *h, dg_error *err);
+int dg_meanshift_estimate_bandwidth(const double *y, size_t n, size_t dim, double quantile,
+                                    double *h, dg_error *err);
 
 /*
  * sklearn.cluster.get_bin_seeds(y, h, min_freq): each point falls in the bin
@@ -111,9 +112,8 @@ int dg_meanshift_estimate_bandwidth(const double *y, size_t n, size_t dim,
  * (0 when no bin is full enough).  Returns DG_EINVAL for n = 0, h ≤ 0 or
  * min_freq = 0; DG_ENONFINITE; DG_ENOMEM.
  */
-int dg_meanshift_bin_seeds(const double *y, size_t n, size_t dim, double h,
-                           size_t min_freq, double *seeds, size_t *nseeds,
-                           dg_error *err);
+int dg_meanshift_bin_seeds(const double *y, size_t n, size_t dim, double h, size_t min_freq,
+                           double *seeds, size_t *nseeds, dg_error *err);
 
 /*
  * The hill climb of each seed (scikit-learn's _mean_shift_single_seed): the
@@ -133,11 +133,9 @@ int dg_meanshift_bin_seeds(const double *y, size_t n, size_t dim, double h,
  * tol < 0; DG_ENONFINITE for NaN/Inf in y or the seeds; DG_ECANCELLED;
  * DG_ENOMEM.
  */
-int dg_meanshift_flat(const double *y, size_t n, size_t dim, double h,
-                      const double *seeds, size_t nseeds,
-                      const dg_meanshift_options *opt, double *path,
-                      size_t *counts, size_t *iterations, size_t *n_iter,
-                      dg_error *err);
+int dg_meanshift_flat(const double *y, size_t n, size_t dim, double h, const double *seeds,
+                      size_t nseeds, const dg_meanshift_options *opt, double *path, size_t *counts,
+                      size_t *iterations, size_t *n_iter, dg_error *err);
 
 /*
  * scikit-learn's post-processing of the centres (nseeds × dim) and their
@@ -150,17 +148,15 @@ int dg_meanshift_flat(const double *y, size_t n, size_t dim, double h,
  * their count to *nmodes.  Returns DG_EINVAL when every count is 0 (no seed
  * had a data point within h); DG_ENOMEM.
  */
-int dg_meanshift_select(const double *centres, const size_t *counts,
-                        size_t nseeds, size_t dim, double h, double *modes,
-                        size_t *nmodes, dg_error *err);
+int dg_meanshift_select(const double *centres, const size_t *counts, size_t nseeds, size_t dim,
+                        double h, double *modes, size_t *nmodes, dg_error *err);
 
 /*
  * labels[i] ← the index of the mode nearest to y_i (the first on ties), as
  * scikit-learn assigns labels with cluster_all = True.  Parallel over the
  * points.  Returns DG_EINVAL for nmodes = 0.
  */
-int dg_meanshift_label(const double *y, size_t n, size_t dim,
-                       const double *modes, size_t nmodes, size_t *labels,
-                       dg_error *err);
+int dg_meanshift_label(const double *y, size_t n, size_t dim, const double *modes, size_t nmodes,
+                       size_t *labels, dg_error *err);
 
 #endif /* DG_MEANSHIFT_H */

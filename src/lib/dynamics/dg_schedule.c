@@ -8,16 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void fill_edm(double sigma_min, double sigma_max, double rho, size_t n,
-                     double *sigmas)
+static void fill_edm(double sigma_min, double sigma_max, double rho, size_t n, double *sigmas)
 {
     const double a = pow(sigma_max, 1 / rho), b = pow(sigma_min, 1 / rho);
     for (size_t i = 0; i < n; i++)
         sigmas[i] = pow(a + (double)i / (double)(n - 1) * (b - a), rho);
 }
 
-static void fill_logsnr(double sigma_min, double sigma_max, double rho,
-                        size_t n, double *sigmas)
+static void fill_logsnr(double sigma_min, double sigma_max, double rho, size_t n, double *sigmas)
 {
     (void)rho;
     const double a = log(sigma_max), b = log(sigma_min);
@@ -30,8 +28,8 @@ static void fill_logsnr(double sigma_min, double sigma_max, double rho,
  * β_min t) − 1) with β_d and β_min chosen so that σ(1) = σ_max and
  * σ(ε_s) = σ_min.  expm1 keeps the small-t end accurate.
  */
-static void fill_time_uniform(double sigma_min, double sigma_max, double rho,
-                              size_t n, double *sigmas)
+static void fill_time_uniform(double sigma_min, double sigma_max, double rho, size_t n,
+                              double *sigmas)
 {
     const double eps = DG_TIME_UNIFORM_EPS;
     const double lmax = log1p(sigma_max * sigma_max);
@@ -53,8 +51,8 @@ const dg_schedule_type dg_schedule_time_uniform = {
     "time-uniform", "uniform in VP time t^{1/ρ} with ε_s = 1e-3 (DPM-Solver), ρ = 1 by default",
     1.0, fill_time_uniform};
 
-const dg_schedule_type *const dg_schedule_types[] = {
-    &dg_schedule_edm, &dg_schedule_logsnr, &dg_schedule_time_uniform, NULL};
+const dg_schedule_type *const dg_schedule_types[] = {&dg_schedule_edm, &dg_schedule_logsnr,
+                                                     &dg_schedule_time_uniform, NULL};
 
 const dg_schedule_type *dg_schedule_find(const char *name)
 {
@@ -64,15 +62,13 @@ const dg_schedule_type *dg_schedule_find(const char *name)
     return NULL;
 }
 
-int dg_schedule_make(const dg_schedule_type *type, double sigma_min,
-                     double sigma_max, double rho, size_t n, double *sigmas,
-                     dg_error *err)
+int dg_schedule_make(const dg_schedule_type *type, double sigma_min, double sigma_max, double rho,
+                     size_t n, double *sigmas, dg_error *err)
 {
     if (n < 2)
         return dg_error_set(err, DG_EINVAL, "a grid needs at least 2 timestamps, not %zu", n);
     if (!(sigma_min > 0) || !isfinite(sigma_max) || !(sigma_min < sigma_max))
-        return dg_error_set(err, DG_EINVAL,
-                            "σ_min = %g and σ_max = %g: need 0 < σ_min < σ_max < ∞",
+        return dg_error_set(err, DG_EINVAL, "σ_min = %g and σ_max = %g: need 0 < σ_min < σ_max < ∞",
                             sigma_min, sigma_max);
     if (rho == 0 || isnan(rho))
         rho = type->default_rho;
@@ -96,14 +92,13 @@ int dg_schedule_check(const double *sigmas, size_t n, dg_error *err)
                                 i, sigmas[i]);
         if (i > 0 && !(sigmas[i] < sigmas[i - 1]))
             return dg_error_set(err, DG_EINVAL,
-                                "σ grid is not strictly decreasing at entry %zu (%g after %g)",
-                                i, sigmas[i], sigmas[i - 1]);
+                                "σ grid is not strictly decreasing at entry %zu (%g after %g)", i,
+                                sigmas[i], sigmas[i - 1]);
     }
     return DG_OK;
 }
 
-int dg_schedule_parse_list(const char *text, double **sigmas, size_t *n,
-                           dg_error *err)
+int dg_schedule_parse_list(const char *text, double **sigmas, size_t *n, dg_error *err)
 {
     size_t count = 1;
     for (const char *p = text; *p; p++)

@@ -13,12 +13,11 @@
 #include "dg_status.h"
 
 typedef struct dg_schedule_type {
-    const char *name;        /* "edm", "logsnr", "time-uniform" */
-    const char *summary;     /* one line for --help */
-    double default_rho;      /* ρ used when the caller gives none; 0 if ρ is unused */
+    const char *name;    /* "edm", "logsnr", "time-uniform" */
+    const char *summary; /* one line for --help */
+    double default_rho;  /* ρ used when the caller gives none; 0 if ρ is unused */
     /* Fills sigmas[0..n−1]; arguments already validated. */
-    void (*fill)(double sigma_min, double sigma_max, double rho, size_t n,
-                 double *sigmas);
+    void (*fill)(double sigma_min, double sigma_max, double rho, size_t n, double *sigmas);
 } dg_schedule_type;
 
 /* polynomial ρ (EDM): σ_i = (σ_max^{1/ρ} + i/(N−1) (σ_min^{1/ρ} − σ_max^{1/ρ}))^ρ */
@@ -41,9 +40,8 @@ const dg_schedule_type *dg_schedule_find(const char *name);
  * (with a message) unless n ≥ 2, 0 < σ_min < σ_max < ∞ and ρ > 0 (for
  * schedules that use ρ).
  */
-int dg_schedule_make(const dg_schedule_type *type, double sigma_min,
-                     double sigma_max, double rho, size_t n, double *sigmas,
-                     dg_error *err);
+int dg_schedule_make(const dg_schedule_type *type, double sigma_min, double sigma_max, double rho,
+                     size_t n, double *sigmas, dg_error *err);
 
 /*
  * Checks that sigmas[0..n−1] is a valid grid for the solvers: n ≥ 2, finite,
@@ -57,7 +55,6 @@ int dg_schedule_check(const double *sigmas, size_t n, dg_error *err);
  * with dg_schedule_check.  Returns DG_EINVAL with a message naming the bad
  * entry, or DG_ENOMEM.
  */
-int dg_schedule_parse_list(const char *text, double **sigmas, size_t *n,
-                           dg_error *err);
+int dg_schedule_parse_list(const char *text, double **sigmas, size_t *n, dg_error *err);
 
 #endif /* DG_SCHEDULE_H */

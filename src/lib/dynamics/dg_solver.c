@@ -22,16 +22,15 @@ void dg_dynamic_threshold(double *den, size_t n, size_t dim, double *scratch)
         for (size_t k = 0; k < dim; k++)
             scratch[k] = fabs(row[k]);
         gsl_sort(scratch, 1, dim);
-        const double q = gsl_stats_quantile_from_sorted_data(scratch, 1, dim,
-                                                             DG_THRESHOLD_QUANTILE);
+        const double q =
+            gsl_stats_quantile_from_sorted_data(scratch, 1, dim, DG_THRESHOLD_QUANTILE);
         const double limit = fmax(q, 1.0);
         for (size_t k = 0; k < dim; k++)
             row[k] = fmin(fmax(row[k], -limit), limit) / limit;
     }
 }
 
-int dg_solver_eval(dg_solver_work *w, const double *x, double sigma,
-                   double *out, dg_error *err)
+int dg_solver_eval(dg_solver_work *w, const double *x, double sigma, double *out, dg_error *err)
 {
     w->nfe++;
     int status = dg_denoiser_eval(w->den, x, w->n, sigma, out, err);
@@ -56,15 +55,14 @@ static const double *den_at(const dg_solver_work *w, size_t j)
 /* ------------------------------------------------------------------------ */
 
 /* y ← x + h (x − D)/σ: one Euler step of length h = σ_next − σ. */
-static void euler_update(double *y, const double *x, const double *den_x,
-                         double sigma, double h, size_t len)
+static void euler_update(double *y, const double *x, const double *den_x, double sigma, double h,
+                         size_t len)
 {
     for (size_t k = 0; k < len; k++)
         y[k] = x[k] + h * ((x[k] - den_x[k]) / sigma);
 }
 
-static int euler_step(dg_solver_work *w, size_t i, double *x,
-                      const double *den_x, dg_error *err)
+static int euler_step(dg_solver_work *w, size_t i, double *x, const double *den_x, dg_error *err)
 {
     (void)err;
     const double sigma = w->sigmas[i], h = w->sigmas[i + 1] - sigma;
@@ -78,9 +76,8 @@ static int euler_step(dg_solver_work *w, size_t i, double *x,
  * with a = b = ½; DPM-Solver-2 probes σ_mid = sqrt(σ_i σ_{i+1}) with a = 0,
  * b = 1.  A step into σ = 0 is Euler (EDM, k-diffusion).
  */
-static int two_stage_step(dg_solver_work *w, size_t i, double *x,
-                          const double *den_x, double probe, double a, double b,
-                          dg_error *err)
+static int two_stage_step(dg_solver_work *w, size_t i, double *x, const double *den_x, double probe,
+                          double a, double b, dg_error *err)
 {
     const size_t len = w->n * w->dim;
     const double sigma = w->sigmas[i], next = w->sigmas[i + 1];
@@ -101,14 +98,12 @@ static int two_stage_step(dg_solver_work *w, size_t i, double *x,
     return DG_OK;
 }
 
-static int heun_step(dg_solver_work *w, size_t i, double *x,
-                     const double *den_x, dg_error *err)
+static int heun_step(dg_solver_work *w, size_t i, double *x, const double *den_x, dg_error *err)
 {
     return two_stage_step(w, i, x, den_x, w->sigmas[i + 1], 0.5, 0.5, err);
 }
 
-static int dpm2_step(dg_solver_work *w, size_t i, double *x,
-                     const double *den_x, dg_error *err)
+static int dpm2_step(dg_solver_work *w, size_t i, double *x, const double *den_x, dg_error *err)
 {
     const double mid = sqrt(w->sigmas[i] * w->sigmas[i + 1]);
     return two_stage_step(w, i, x, den_x, mid, 0.0, 1.0, err);
@@ -123,8 +118,8 @@ static int dpm2_step(dg_solver_work *w, size_t i, double *x,
  * the common form of the multistep DPM-Solver++ updates (c1 = c2 = 0 on the
  * first step).  Into σ = 0 the update is x ← D_i.
  */
-static void dpmpp_update(dg_solver_work *w, size_t i, double *x,
-                         const double *den_x, double c1, double c2)
+static void dpmpp_update(dg_solver_work *w, size_t i, double *x, const double *den_x, double c1,
+                         double c2)
 {
     const size_t len = w->n * w->dim;
     const double sigma = w->sigmas[i], next = w->sigmas[i + 1];
@@ -136,8 +131,7 @@ static void dpmpp_update(dg_solver_work *w, size_t i, double *x,
     const double *d1 = i >= 1 ? den_at(w, i - 1) : den_x;
     const double *d2 = i >= 2 ? den_at(w, i - 2) : d1;
     for (size_t k = 0; k < len; k++)
-        x[k] = ratio * x[k] - phi1 * den_x[k] + c1 * (den_x[k] - d1[k]) +
-               c2 * (d1[k] - d2[k]);
+        x[k] = ratio * x[k] - phi1 * den_x[k] + c1 * (den_x[k] - d1[k]) + c2 * (d1[k] - d2[k]);
 }
 
 /* h_j = ln(σ_j/σ_{j+1}), the step in λ = −ln σ. */
@@ -146,8 +140,7 @@ static double lambda_step(const dg_solver_work *w, size_t j)
     return log(w->sigmas[j] / w->sigmas[j + 1]);
 }
 
-static int dpmpp2m_step(dg_solver_work *w, size_t i, double *x,
-                        const double *den_x, dg_error *err)
+static int dpmpp2m_step(dg_solver_work *w, size_t i, double *x, const double *den_x, dg_error *err)
 {
     (void)err;
     double c1 = 0;
@@ -160,8 +153,7 @@ static int dpmpp2m_step(dg_solver_work *w, size_t i, double *x,
     return DG_OK;
 }
 
-static int dpmpp3m_step(dg_solver_work *w, size_t i, double *x,
-                        const double *den_x, dg_error *err)
+static int dpmpp3m_step(dg_solver_work *w, size_t i, double *x, const double *den_x, dg_error *err)
 {
     (void)err;
     double c1 = 0, c2 = 0;
@@ -191,9 +183,8 @@ static int dpmpp3m_step(dg_solver_work *w, size_t i, double *x,
 /* ------------------------------------------------------------------------ */
 
 /* x ← x + h Σ_j c_j d_{i−j}, d_j = (x_j − D_j)/σ_j, with d_i from den_x. */
-static void adams_bashforth(dg_solver_work *w, size_t i, double *x,
-                            const double *den_x, const double *c,
-                            unsigned order)
+static void adams_bashforth(dg_solver_work *w, size_t i, double *x, const double *den_x,
+                            const double *c, unsigned order)
 {
     const size_t len = w->n * w->dim;
     const double h = w->sigmas[i + 1] - w->sigmas[i];
@@ -210,8 +201,7 @@ static unsigned multistep_order(const dg_solver_work *w, size_t i)
     return i + 1 < w->max_order ? (unsigned)(i + 1) : w->max_order;
 }
 
-static int ipndm_step(dg_solver_work *w, size_t i, double *x,
-                      const double *den_x, dg_error *err)
+static int ipndm_step(dg_solver_work *w, size_t i, double *x, const double *den_x, dg_error *err)
 {
     (void)err;
     static const double coeff[DG_SOLVER_MAX_ORDER][DG_SOLVER_MAX_ORDER] = {
@@ -231,8 +221,7 @@ static int ipndm_step(dg_solver_work *w, size_t i, double *x,
  * σ_i, …, σ_{i−order+1}.  Three-point Gauss–Legendre quadrature is exact for
  * these polynomials (degree ≤ 3).
  */
-static void variable_step_coefficients(const double *sigmas, size_t i,
-                                       unsigned order, double *c)
+static void variable_step_coefficients(const double *sigmas, size_t i, unsigned order, double *c)
 {
     static const double node[3] = {-0.77459666924148337704, 0.0, 0.77459666924148337704};
     static const double weight[3] = {5.0 / 9, 8.0 / 9, 5.0 / 9};
@@ -250,8 +239,7 @@ static void variable_step_coefficients(const double *sigmas, size_t i,
     }
 }
 
-static int ipndm_v_step(dg_solver_work *w, size_t i, double *x,
-                        const double *den_x, dg_error *err)
+static int ipndm_v_step(dg_solver_work *w, size_t i, double *x, const double *den_x, dg_error *err)
 {
     (void)err;
     double c[DG_SOLVER_MAX_ORDER];
@@ -268,24 +256,26 @@ static int ipndm_v_step(dg_solver_work *w, size_t i, double *x,
 const dg_solver_type dg_solver_euler = {
     "euler", "first-order Euler step in σ (equivalent to DDIM)", 1, 1, 0, euler_step};
 const dg_solver_type dg_solver_heun = {
-    "heun", "second-order Heun (EDM Algorithm 2, no churn), 2 evaluations per step", 2, 2, 1,
+    "heun",   "second-order Heun (EDM Algorithm 2, no churn), 2 evaluations per step", 2, 2, 1,
     heun_step};
 const dg_solver_type dg_solver_dpm2 = {
-    "dpm2", "DPM-Solver-2 (r = 1/2), midpoint in log σ, 2 evaluations per step", 2, 2, 1,
+    "dpm2",   "DPM-Solver-2 (r = 1/2), midpoint in log σ, 2 evaluations per step", 2, 2, 1,
     dpm2_step};
 const dg_solver_type dg_solver_dpmpp2m = {
-    "dpmpp2m", "DPM-Solver++(2M), multistep in log σ, 1 evaluation per step", 2, 2, 0,
+    "dpmpp2m",   "DPM-Solver++(2M), multistep in log σ, 1 evaluation per step", 2, 2, 0,
     dpmpp2m_step};
 const dg_solver_type dg_solver_dpmpp3m = {
-    "dpmpp3m", "DPM-Solver++(3M) as published (second order, see dg_solver.h), 1 evaluation per step",
-    2, 2, 0,
+    "dpmpp3m",
+    "DPM-Solver++(3M) as published (second order, see dg_solver.h), 1 evaluation per step",
+    2,
+    2,
+    0,
     dpmpp3m_step};
 const dg_solver_type dg_solver_ipndm = {
-    "ipndm", "improved PNDM: Adams-Bashforth in σ up to --max-order (4), warm start", 4, 2, 0,
+    "ipndm",   "improved PNDM: Adams-Bashforth in σ up to --max-order (4), warm start", 4, 2, 0,
     ipndm_step};
 const dg_solver_type dg_solver_ipndm_v = {
-    "ipndm_v", "iPNDM with true variable-step Adams-Bashforth coefficients", 4, 2, 0,
-    ipndm_v_step};
+    "ipndm_v", "iPNDM with true variable-step Adams-Bashforth coefficients", 4, 2, 0, ipndm_v_step};
 
 const dg_solver_type *const dg_solver_types[] = {
     &dg_solver_euler,   &dg_solver_heun,  &dg_solver_dpm2,    &dg_solver_dpmpp2m,
@@ -299,8 +289,8 @@ const dg_solver_type *dg_solver_find(const char *name)
     return NULL;
 }
 
-size_t dg_solver_nfe(const dg_solver_type *type, const double *sigmas,
-                     size_t nsigmas, const dg_solve_options *opt)
+size_t dg_solver_nfe(const dg_solver_type *type, const double *sigmas, size_t nsigmas,
+                     const dg_solve_options *opt)
 {
     size_t nfe = 0;
     for (size_t i = 0; i + 1 < nsigmas; i++) {
@@ -315,17 +305,15 @@ size_t dg_solver_nfe(const dg_solver_type *type, const double *sigmas,
 /* ------------------------------------------------------------------------ */
 
 /* D_0 = x_0 − σ_0 d_0 with the analytical first slope d_0 = x_0/sqrt(1 + σ_0²). */
-static void analytic_first_denoised(const double *x, size_t len, double sigma,
-                                    double *den)
+static void analytic_first_denoised(const double *x, size_t len, double sigma, double *den)
 {
     const double scale = 1 / sqrt(1 + sigma * sigma);
     for (size_t k = 0; k < len; k++)
         den[k] = x[k] - sigma * (x[k] * scale);
 }
 
-int dg_solve(const dg_solver_type *type, dg_denoiser *den,
-             const double *sigmas, size_t nsigmas, size_t n, size_t dim,
-             const double *x0, double *trajectory, double *denoised,
+int dg_solve(const dg_solver_type *type, dg_denoiser *den, const double *sigmas, size_t nsigmas,
+             size_t n, size_t dim, const double *x0, double *trajectory, double *denoised,
              const dg_solve_options *opt, size_t *nfe, dg_error *err)
 {
     static const dg_solve_options defaults = {0};
@@ -335,21 +323,26 @@ int dg_solve(const dg_solver_type *type, dg_denoiser *den,
     if (status != DG_OK)
         return status;
     if (dim != dg_denoiser_dim(den))
-        return dg_error_set(err, DG_EINVAL, "start points have dimension %zu, the data %zu",
-                            dim, dg_denoiser_dim(den));
+        return dg_error_set(err, DG_EINVAL, "start points have dimension %zu, the data %zu", dim,
+                            dg_denoiser_dim(den));
     if (n == 0)
         return dg_error_set(err, DG_EINVAL, "no start points");
     if (opt->max_order > DG_SOLVER_MAX_ORDER)
-        return dg_error_set(err, DG_EINVAL, "maximum order %u: must be 1 to %d",
-                            opt->max_order, DG_SOLVER_MAX_ORDER);
+        return dg_error_set(err, DG_EINVAL, "maximum order %u: must be 1 to %d", opt->max_order,
+                            DG_SOLVER_MAX_ORDER);
     status = dg_check_finite(x0, n, dim, "start points", err);
     if (status != DG_OK)
         return status;
 
     const size_t len = n * dim, steps = nsigmas - 1;
     dg_solver_work w = {
-        .den = den, .n = n, .dim = dim, .sigmas = sigmas, .nsigmas = nsigmas,
-        .traj = trajectory, .denoised = denoised,
+        .den = den,
+        .n = n,
+        .dim = dim,
+        .sigmas = sigmas,
+        .nsigmas = nsigmas,
+        .traj = trajectory,
+        .denoised = denoised,
         .max_order = opt->max_order ? opt->max_order : DG_SOLVER_MAX_ORDER,
         .threshold = opt->threshold,
     };
@@ -357,8 +350,8 @@ int dg_solve(const dg_solver_type *type, dg_denoiser *den,
     w.scratch[1] = dg_doubles_alloc(n, dim);
     w.scratch[2] = dg_doubles_alloc(1, dim);
     if (!w.scratch[0] || !w.scratch[1] || !w.scratch[2])
-        status = dg_error_set(err, DG_ENOMEM, "cannot allocate solver workspace for %zu × %zu",
-                              n, dim);
+        status =
+            dg_error_set(err, DG_ENOMEM, "cannot allocate solver workspace for %zu × %zu", n, dim);
     /* A distributed denoiser's processes evaluate together, or none does. */
     status = dg_denoiser_agree(den, status, err);
     if (status != DG_OK)
@@ -384,8 +377,8 @@ int dg_solve(const dg_solver_type *type, dg_denoiser *den,
         if (opt->progress)
             opt->progress(opt->progress_ctx, i + 1, steps);
         if (opt->cancel && *opt->cancel) {
-            status = dg_error_set(err, DG_ECANCELLED, "interrupted after step %zu of %zu",
-                                  i + 1, steps);
+            status =
+                dg_error_set(err, DG_ECANCELLED, "interrupted after step %zu of %zu", i + 1, steps);
             goto release;
         }
     }

@@ -26,8 +26,8 @@
 /* The state a step works in; owned by the driver, one per run. */
 typedef struct dg_solver_work {
     dg_denoiser *den;
-    size_t n, dim;          /* batch of n points in R^dim */
-    const double *sigmas;   /* the grid */
+    size_t n, dim;        /* batch of n points in R^dim */
+    const double *sigmas; /* the grid */
     size_t nsigmas;
     const double *traj;     /* the trajectory so far: blocks 0..i are set */
     const double *denoised; /* D(x_j; σ_j) for j ≤ i (multistep history) */
@@ -55,8 +55,7 @@ typedef struct dg_solver_type {
      * x ← x_{i+1} from x = x_i and den_x = D(x_i; σ_i) (both n × dim).  Uses
      * dg_solver_eval for any further evaluation, so NFE stays exact.
      */
-    int (*step)(dg_solver_work *w, size_t i, double *x, const double *den_x,
-                dg_error *err);
+    int (*step)(dg_solver_work *w, size_t i, double *x, const double *den_x, dg_error *err);
 } dg_solver_type;
 
 /* Euler (≡ DDIM): x_{i+1} = x_i + (σ_{i+1} − σ_i) d_i, d_i = (x_i − D_i)/σ_i. */
@@ -94,8 +93,7 @@ extern const dg_solver_type *const dg_solver_types[];
 const dg_solver_type *dg_solver_find(const char *name);
 
 /* out ← D(x; σ) for the work's batch, counting one function evaluation. */
-int dg_solver_eval(dg_solver_work *w, const double *x, double sigma,
-                   double *out, dg_error *err);
+int dg_solver_eval(dg_solver_work *w, const double *x, double sigma, double *out, dg_error *err);
 
 /*
  * Dynamic thresholding of the DS code, per row of d values: s = the
@@ -127,8 +125,8 @@ typedef struct dg_solve_options {
 
 /* The number of denoiser evaluations a run of type over this grid makes
  * with these options (opt may be NULL). */
-size_t dg_solver_nfe(const dg_solver_type *type, const double *sigmas,
-                     size_t nsigmas, const dg_solve_options *opt);
+size_t dg_solver_nfe(const dg_solver_type *type, const double *sigmas, size_t nsigmas,
+                     const dg_solve_options *opt);
 
 /*
  * Integrates from the n start points x0 (n × dim, at σ_0) along the grid
@@ -138,9 +136,8 @@ size_t dg_solver_nfe(const dg_solver_type *type, const double *sigmas,
  * opt may be NULL.  Returns DG_EINVAL for a bad grid or a dimension mismatch,
  * DG_ECANCELLED, or the denoiser's status.
  */
-int dg_solve(const dg_solver_type *type, dg_denoiser *den,
-             const double *sigmas, size_t nsigmas, size_t n, size_t dim,
-             const double *x0, double *trajectory, double *denoised,
+int dg_solve(const dg_solver_type *type, dg_denoiser *den, const double *sigmas, size_t nsigmas,
+             size_t n, size_t dim, const double *x0, double *trajectory, double *denoised,
              const dg_solve_options *opt, size_t *nfe, dg_error *err);
 
 #endif /* DG_SOLVER_H */

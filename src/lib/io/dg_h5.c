@@ -1,8 +1,8 @@
 /* dg_h5: HDF5 input, atomic run files, and file walking. */
 #include "config.h"
 
-#include "dg_h5.h"
 #include "dg_data_formats.h"
+#include "dg_h5.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -53,8 +53,8 @@ static int open_file(const char *path, hid_t *file, dg_error *err)
 /* "float64", "uint8", ... for a numeric type; "string", "other" otherwise. */
 static const char *type_name(hid_t type)
 {
-    static const char *const ints[2][4] = {
-        {"uint8", "uint16", "uint32", "uint64"}, {"int8", "int16", "int32", "int64"}};
+    static const char *const ints[2][4] = {{"uint8", "uint16", "uint32", "uint64"},
+                                           {"int8", "int16", "int32", "int64"}};
     const size_t size = H5Tget_size(type);
     switch (H5Tget_class(type)) {
     case H5T_FLOAT:
@@ -84,13 +84,11 @@ typedef struct root_arrays {
 
 /* Counts the datasets at the root; soft and external links are aliases or
  * other files, not arrays of this file. */
-static herr_t collect_root_array(hid_t group, const char *name,
-                                 const H5L_info_t *info, void *ctx)
+static herr_t collect_root_array(hid_t group, const char *name, const H5L_info_t *info, void *ctx)
 {
     root_arrays *r = ctx;
     H5O_info_t oinfo;
-    if (info->type != H5L_TYPE_HARD ||
-        H5Oget_info_by_name(group, name, &oinfo, H5P_DEFAULT) < 0 ||
+    if (info->type != H5L_TYPE_HARD || H5Oget_info_by_name(group, name, &oinfo, H5P_DEFAULT) < 0 ||
         oinfo.type != H5O_TYPE_DATASET)
         return 0;
     r->count++;
@@ -111,8 +109,8 @@ static herr_t refuse_external_link(const char *parent_file, const char *parent_g
 }
 
 /* Opens dataset name, or the only dataset at the root when name is NULL. */
-static int open_dataset(hid_t file, const char *path, const char *name,
-                        hid_t *dset, const char **used, dg_error *err)
+static int open_dataset(hid_t file, const char *path, const char *name, hid_t *dset,
+                        const char **used, dg_error *err)
 {
     static _Thread_local root_arrays found;
     if (!name) {
@@ -123,8 +121,8 @@ static int open_dataset(hid_t file, const char *path, const char *name,
             return dg_error_set(err, DG_EFORMAT, "%s holds no array at its root", path);
         if (found.count > 1)
             return dg_error_set(err, DG_EFORMAT,
-                                "%s holds several arrays (%s): name one as h5:%s:/NAME",
-                                path, found.list, path);
+                                "%s holds several arrays (%s): name one as h5:%s:/NAME", path,
+                                found.list, path);
         name = found.only;
     }
     *used = name;
@@ -140,8 +138,7 @@ static int open_dataset(hid_t file, const char *path, const char *name,
     *dset = H5Dopen2(file, name, dapl);
     H5Pclose(dapl);
     if (*dset < 0)
-        return dg_error_set(err, DG_EFORMAT,
-                            "%s: %s is not a dataset of this file", path, name);
+        return dg_error_set(err, DG_EFORMAT, "%s: %s is not a dataset of this file", path, name);
     return DG_OK;
 }
 
@@ -163,21 +160,19 @@ static int plain_numeric_type(hid_t type)
 }
 
 /* Rank, shape and numeric type of an open dataset, validated. */
-static int dataset_shape(hid_t dset, const char *path, const char *name,
-                         size_t *rank, size_t shape[DG_H5_RANK_MAX],
-                         hid_t *type, dg_error *err)
+static int dataset_shape(hid_t dset, const char *path, const char *name, size_t *rank,
+                         size_t shape[DG_H5_RANK_MAX], hid_t *type, dg_error *err)
 {
     *type = H5Dget_type(dset);
     const H5T_class_t cls = H5Tget_class(*type);
     if (cls != H5T_FLOAT && cls != H5T_INTEGER)
-        return dg_error_set(err, DG_EFORMAT, "%s:%s holds %s values, not numbers", path,
-                            name, type_name(*type));
+        return dg_error_set(err, DG_EFORMAT, "%s:%s holds %s values, not numbers", path, name,
+                            type_name(*type));
     if (!plain_numeric_type(*type))
         return dg_error_set(err, DG_EFORMAT,
                             "%s:%s holds %zu-byte %s values of an unusual layout "
                             "(expected 8- to 64-bit integers, IEEE float32 or float64)",
-                            path, name, H5Tget_size(*type),
-                            cls == H5T_FLOAT ? "float" : "integer");
+                            path, name, H5Tget_size(*type), cls == H5T_FLOAT ? "float" : "integer");
     hid_t space = H5Dget_space(dset);
     const int r = H5Sget_simple_extent_ndims(space);
     hsize_t dims[DG_H5_RANK_MAX];
@@ -197,8 +192,8 @@ static int dataset_shape(hid_t dset, const char *path, const char *name,
 }
 
 /* Reads rows [first, first + keep) of a dataset of shape rows × rest as doubles. */
-static int read_leading_rows(hid_t dset, size_t rank, const size_t *shape,
-                             size_t first, size_t keep, double *buf)
+static int read_leading_rows(hid_t dset, size_t rank, const size_t *shape, size_t first,
+                             size_t keep, double *buf)
 {
     hsize_t start[DG_H5_RANK_MAX] = {0}, count[DG_H5_RANK_MAX];
     for (size_t k = 0; k < rank; k++)
@@ -209,8 +204,8 @@ static int read_leading_rows(hid_t dset, size_t rank, const size_t *shape,
     }
     hid_t fspace = H5Dget_space(dset);
     hid_t mspace = H5Screate_simple((int)rank, count, NULL);
-    herr_t rc = rank > 0 ? H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL)
-                         : 0;
+    herr_t rc =
+        rank > 0 ? H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL) : 0;
     if (rc >= 0)
         rc = H5Dread(dset, H5T_NATIVE_DOUBLE, mspace, fspace, H5P_DEFAULT, buf);
     H5Sclose(mspace);
@@ -277,19 +272,18 @@ static int check_storage(const open_array *a, const char *path, dg_error *err)
     const int nfilters = H5Pget_nfilters(dcpl);
     if (layout != H5D_COMPACT && layout != H5D_CONTIGUOUS && layout != H5D_CHUNKED)
         status = dg_error_set(err, DG_EFORMAT,
-                              "%s:%s is a virtual dataset (its values are in other files)",
-                              path, a->name);
-    else if (H5Pget_external_count(dcpl) != 0)
-        status = dg_error_set(err, DG_EFORMAT,
-                              "%s:%s keeps its values in external files", path, a->name);
-    else if (nfilters < 0)
-        status = dg_error_set(err, DG_EFORMAT, "%s:%s: cannot read its filters", path,
+                              "%s:%s is a virtual dataset (its values are in other files)", path,
                               a->name);
+    else if (H5Pget_external_count(dcpl) != 0)
+        status = dg_error_set(err, DG_EFORMAT, "%s:%s keeps its values in external files", path,
+                              a->name);
+    else if (nfilters < 0)
+        status = dg_error_set(err, DG_EFORMAT, "%s:%s: cannot read its filters", path, a->name);
     for (int k = 0; status == DG_OK && k < nfilters; k++) {
         unsigned flags, config;
         size_t nvalues = 0;
-        const H5Z_filter_t f = H5Pget_filter2(dcpl, (unsigned)k, &flags, &nvalues, NULL,
-                                              0, NULL, &config);
+        const H5Z_filter_t f =
+            H5Pget_filter2(dcpl, (unsigned)k, &flags, &nvalues, NULL, 0, NULL, &config);
         if (f == H5Z_FILTER_DEFLATE)
             deflate = 1;
         else if (f != H5Z_FILTER_SHUFFLE && f != H5Z_FILTER_FLETCHER32)
@@ -318,8 +312,7 @@ static int check_storage(const open_array *a, const char *path, dg_error *err)
 }
 
 /* Opens dataset name (NULL: the only one) of path; on failure all is closed. */
-static int array_open(const char *path, const char *name, open_array *a,
-                      dg_error *err)
+static int array_open(const char *path, const char *name, open_array *a, dg_error *err)
 {
     a->file = a->dset = a->type = -1;
     a->name = name;
@@ -335,8 +328,8 @@ static int array_open(const char *path, const char *name, open_array *a,
     return status;
 }
 
-int dg_h5_read_rows(const char *path, const char *name, size_t limit,
-                    dg_dataset **out, dg_error *err)
+int dg_h5_read_rows(const char *path, const char *name, size_t limit, dg_dataset **out,
+                    dg_error *err)
 {
     const dg_data_options opt = {.limit = limit};
     return dg_h5_read_shard(path, name, &opt, out, err);
@@ -361,8 +354,8 @@ int dg_h5_read_shard(const char *path, const char *name, const dg_data_options *
     size_t dim = 1;
     for (size_t k = 1; k < a.rank; k++) {
         if (a.shape[k] == 0 || dim > SIZE_MAX / a.shape[k]) {
-            status = dg_error_set(err, DG_EFORMAT, "%s:%s has an empty or oversized axis %zu",
-                                  path, used, k);
+            status = dg_error_set(err, DG_EFORMAT, "%s:%s has an empty or oversized axis %zu", path,
+                                  used, k);
             goto close;
         }
         dim *= a.shape[k];
@@ -375,8 +368,8 @@ int dg_h5_read_shard(const char *path, const char *name, const dg_data_options *
     dg_data_wanted(opt, a.shape[0], &total, &first, &keep);
     data = dg_dataset_alloc(keep, dim);
     if (!data) {
-        status = dg_error_set(err, DG_ENOMEM, "%s:%s: cannot allocate %zu × %zu doubles",
-                              path, used, keep, dim);
+        status = dg_error_set(err, DG_ENOMEM, "%s:%s: cannot allocate %zu × %zu doubles", path,
+                              used, keep, dim);
         goto close;
     }
     data->total = total;
@@ -405,9 +398,8 @@ close:
     return status;
 }
 
-int dg_h5_read_array(const char *path, const char *name, size_t *rank,
-                     size_t shape[DG_H5_RANK_MAX], double **data,
-                     dg_error *err)
+int dg_h5_read_array(const char *path, const char *name, size_t *rank, size_t shape[DG_H5_RANK_MAX],
+                     double **data, dg_error *err)
 {
     open_array a;
     *data = NULL;
@@ -424,12 +416,12 @@ int dg_h5_read_array(const char *path, const char *name, size_t *rank,
     }
     *data = dg_doubles_alloc(len, 1);
     if (!*data) {
-        status = dg_error_set(err, DG_ENOMEM, "%s:%s: cannot allocate %zu doubles", path,
-                              a.name, len);
+        status =
+            dg_error_set(err, DG_ENOMEM, "%s:%s: cannot allocate %zu doubles", path, a.name, len);
         goto close;
     }
-    if (len > 0 && read_leading_rows(a.dset, a.rank, a.shape, 0, a.rank ? a.shape[0] : 1,
-                                     *data) != 0)
+    if (len > 0 &&
+        read_leading_rows(a.dset, a.rank, a.shape, 0, a.rank ? a.shape[0] : 1, *data) != 0)
         status = dg_error_set(err, DG_EIO, "%s:%s: read failed", path, a.name);
 close:
     array_close(&a);
@@ -443,9 +435,8 @@ close:
     return status;
 }
 
-int dg_h5_read_attr_ints(const char *path, const char *object,
-                         const char *name, long *values, size_t max,
-                         size_t *count, dg_error *err)
+int dg_h5_read_attr_ints(const char *path, const char *object, const char *name, long *values,
+                         size_t max, size_t *count, dg_error *err)
 {
     hid_t file = -1;
     int status = open_file(path, &file, err);
@@ -462,8 +453,9 @@ int dg_h5_read_attr_ints(const char *path, const char *object,
     long long buf[DG_H5_RANK_MAX];
     if (npoints < 1 || (size_t)npoints > max || (size_t)npoints > DG_H5_RANK_MAX ||
         H5Aread(attr, H5T_NATIVE_LLONG, buf) < 0) {
-        status = dg_error_set(err, DG_EFORMAT, "%s: attribute %s of %s is not a short list of integers",
-                              path, name, object);
+        status =
+            dg_error_set(err, DG_EFORMAT, "%s: attribute %s of %s is not a short list of integers",
+                         path, name, object);
     } else {
         for (hssize_t k = 0; k < npoints; k++)
             values[k] = (long)buf[k];
@@ -475,9 +467,8 @@ int dg_h5_read_attr_ints(const char *path, const char *object,
     return status;
 }
 
-int dg_h5_read_attr_string(const char *path, const char *object,
-                           const char *name, char *text, size_t size,
-                           dg_error *err)
+int dg_h5_read_attr_string(const char *path, const char *object, const char *name, char *text,
+                           size_t size, dg_error *err)
 {
     hid_t file = -1;
     int status = open_file(path, &file, err);
@@ -511,8 +502,8 @@ int dg_h5_read_attr_string(const char *path, const char *object,
         }
     }
     if (!read)
-        status = dg_error_set(err, DG_EFORMAT, "%s: attribute %s of %s is not a short string",
-                              path, name, object);
+        status = dg_error_set(err, DG_EFORMAT, "%s: attribute %s of %s is not a short string", path,
+                              name, object);
     H5Sclose(space);
     H5Tclose(type);
     H5Aclose(attr);
@@ -584,12 +575,11 @@ static size_t read_report(int in, isolated_report *r)
     return got;
 }
 
-int dg_h5_isolated(const char *path, dg_h5_reader reader, void *ctx,
-                   dg_error *err)
+int dg_h5_isolated(const char *path, dg_h5_reader reader, void *ctx, dg_error *err)
 {
     struct stat st;
-    const rlim_t cpu = DG_H5_ISOLATED_CPU_SECONDS +
-                       (stat(path, &st) == 0 ? (rlim_t)st.st_size >> 20 : 0);
+    const rlim_t cpu =
+        DG_H5_ISOLATED_CPU_SECONDS + (stat(path, &st) == 0 ? (rlim_t)st.st_size >> 20 : 0);
     int fds[2];
     if (pipe(fds) != 0)
         return dg_error_set(err, DG_EIO, "cannot read %s in a child process: %s", path,
@@ -628,8 +618,8 @@ int dg_h5_isolated(const char *path, dg_h5_reader reader, void *ctx,
                             "%s: HDF5 library did not finish reading in %lu s of CPU time "
                             "(malformed file?)",
                             path, (unsigned long)cpu);
-    return dg_error_set(err, DG_EFORMAT,
-                        "%s: HDF5 library crashed while reading (malformed file?)", path);
+    return dg_error_set(err, DG_EFORMAT, "%s: HDF5 library crashed while reading (malformed file?)",
+                        path);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -639,12 +629,11 @@ int dg_h5_isolated(const char *path, dg_h5_reader reader, void *ctx,
 typedef struct walk_ctx {
     void (*visit)(void *ctx, const dg_h5_entry *entry);
     void *ctx;
-    size_t seen;     /* objects visited so far */
-    int stopped;     /* too many objects, or a path that did not fit */
+    size_t seen; /* objects visited so far */
+    int stopped; /* too many objects, or a path that did not fit */
 } walk_ctx;
 
-static herr_t walk_object(hid_t root, const char *name, const H5O_info_t *info,
-                          void *data)
+static herr_t walk_object(hid_t root, const char *name, const H5O_info_t *info, void *data)
 {
     walk_ctx *w = data;
     if (strcmp(name, ".") == 0)
@@ -683,8 +672,7 @@ static herr_t walk_object(hid_t root, const char *name, const H5O_info_t *info,
     return 0;
 }
 
-int dg_h5_walk(const char *path,
-               void (*visit)(void *ctx, const dg_h5_entry *entry), void *ctx,
+int dg_h5_walk(const char *path, void (*visit)(void *ctx, const dg_h5_entry *entry), void *ctx,
                dg_error *err)
 {
     hid_t file;
@@ -692,8 +680,7 @@ int dg_h5_walk(const char *path,
     if (status != DG_OK)
         return status;
     walk_ctx w = {visit, ctx, 0, 0};
-    const herr_t rc = H5Ovisit2(file, H5_INDEX_NAME, H5_ITER_INC, walk_object, &w,
-                                H5O_INFO_BASIC);
+    const herr_t rc = H5Ovisit2(file, H5_INDEX_NAME, H5_ITER_INC, walk_object, &w, H5O_INFO_BASIC);
     if (w.stopped)
         status = dg_error_set(err, DG_EFORMAT,
                               "%s: more than %d objects or a path of 1024 bytes or more "
@@ -740,15 +727,16 @@ static void format_attr(hid_t attr, char *text, size_t size)
             for (hssize_t k = 0; k < npoints && used < size; k++)
                 used += (size_t)snprintf(text + used, size - used, "%s%.17g%s",
                                          k == 0 && npoints > 1 ? "[" : "", v[k],
-                                         npoints == 1 ? "" : k + 1 == npoints ? "]" : ", ");
+                                         npoints == 1       ? ""
+                                         : k + 1 == npoints ? "]"
+                                                            : ", ");
         }
     }
     H5Sclose(space);
     H5Tclose(type);
 }
 
-static herr_t visit_attr(hid_t obj, const char *name, const H5A_info_t *info,
-                         void *data)
+static herr_t visit_attr(hid_t obj, const char *name, const H5A_info_t *info, void *data)
 {
     (void)info;
     attr_ctx *a = data;
@@ -763,9 +751,8 @@ static herr_t visit_attr(hid_t obj, const char *name, const H5A_info_t *info,
 }
 
 int dg_h5_walk_attrs(const char *path, const char *object,
-                     void (*visit)(void *ctx, const char *name,
-                                   const char *value),
-                     void *ctx, dg_error *err)
+                     void (*visit)(void *ctx, const char *name, const char *value), void *ctx,
+                     dg_error *err)
 {
     hid_t file;
     int status = open_file(path, &file, err);
@@ -792,8 +779,8 @@ void dg_h5_disable_exit_cleanup(void)
     H5dont_atexit();
 }
 
-static herr_t attr_write(hid_t obj, const char *name, hid_t file_type,
-                         hid_t mem_type, hid_t space, const void *value)
+static herr_t attr_write(hid_t obj, const char *name, hid_t file_type, hid_t mem_type, hid_t space,
+                         const void *value)
 {
     hid_t attr = H5Acreate2(obj, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT);
     if (attr < 0)
@@ -816,8 +803,7 @@ static herr_t attr_string(hid_t obj, const char *name, const char *value)
     return rc;
 }
 
-static herr_t attr_ints(hid_t obj, const char *name, const long long *v,
-                        size_t count, int scalar)
+static herr_t attr_ints(hid_t obj, const char *name, const long long *v, size_t count, int scalar)
 {
     hsize_t dims = count;
     hid_t space = scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &dims, NULL);
@@ -856,13 +842,14 @@ static herr_t label_axes(hid_t dset, int rank, const char *labels)
     return 0;
 }
 
-static herr_t write_array(hid_t file, const char *name, const double *data,
-                          int rank, const hsize_t *dims, const char *labels)
+static herr_t write_array(hid_t file, const char *name, const double *data, int rank,
+                          const hsize_t *dims, const char *labels)
 {
     hid_t space = H5Screate_simple(rank, dims, NULL);
-    hid_t dset = H5Dcreate2(file, name, H5T_IEEE_F64LE, space, H5P_DEFAULT,
-                            H5P_DEFAULT, H5P_DEFAULT);
-    herr_t rc = dset < 0 ? -1 : H5Dwrite(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
+    hid_t dset =
+        H5Dcreate2(file, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t rc =
+        dset < 0 ? -1 : H5Dwrite(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
     if (rc >= 0)
         rc = label_axes(dset, rank, labels);
     if (dset >= 0)
@@ -892,7 +879,7 @@ static herr_t write_attrs(hid_t obj, const dg_h5_attr *attrs, size_t count)
     herr_t rc = 0;
     for (size_t k = 0; k < count && rc >= 0; k++) {
         const dg_h5_attr *a = &attrs[k];
-        rc = a->text ? attr_string(obj, a->name, a->text)
+        rc = a->text         ? attr_string(obj, a->name, a->text)
              : a->is_integer ? attr_int(obj, a->name, (long long)a->number)
                              : attr_double(obj, a->name, a->number);
     }
@@ -1067,8 +1054,8 @@ int dg_h5_write_run(const char *path, const dg_run *run, dg_error *err)
     return write_atomically(path, fill_run, run, NULL, err);
 }
 
-int dg_h5_write_run_ex(const char *path, const dg_run *run,
-                       const dg_h5_write_options *opt, dg_error *err)
+int dg_h5_write_run_ex(const char *path, const dg_run *run, const dg_h5_write_options *opt,
+                       dg_error *err)
 {
     return write_atomically(path, fill_run, run, opt, err);
 }
@@ -1104,9 +1091,8 @@ static int fill_file(hid_t file, const void *ctx, const dg_h5_write_options *opt
 }
 
 int dg_h5_write_file_ex(const char *path, const dg_h5_attr *attrs, size_t nattrs,
-                        const dg_h5_array *arrays, size_t narrays,
-                        const dg_h5_array *ints, size_t nints,
-                        const dg_h5_write_options *opt, dg_error *err)
+                        const dg_h5_array *arrays, size_t narrays, const dg_h5_array *ints,
+                        size_t nints, const dg_h5_write_options *opt, dg_error *err)
 {
     const file_contents c = {attrs, nattrs, arrays, narrays, ints, nints};
     return write_atomically(path, fill_file, &c, opt, err);
@@ -1150,7 +1136,8 @@ static int add_array_typed(hid_t file, const dg_h5_array *a, hid_t file_type)
     H5Pset_create_intermediate_group(lcpl, 1);
     hid_t space = H5Screate_simple((int)a->rank, dims, NULL);
     hid_t dset = H5Dcreate2(file, a->name, file_type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t rc = dset < 0 ? -1 : H5Dwrite(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, a->data);
+    herr_t rc =
+        dset < 0 ? -1 : H5Dwrite(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, a->data);
     if (rc >= 0)
         rc = label_axes(dset, (int)a->rank, a->axes);
     if (rc >= 0 && a->description)
@@ -1166,8 +1153,7 @@ static int add_array_typed(hid_t file, const dg_h5_array *a, hid_t file_type)
     return rc < 0 ? -1 : 0;
 }
 
-int dg_h5_add_arrays(const char *path, const dg_h5_array *arrays,
-                     size_t count, dg_error *err)
+int dg_h5_add_arrays(const char *path, const dg_h5_array *arrays, size_t count, dg_error *err)
 {
     char tmp[PATH_MAX + 64];
     hid_t file = -1;

@@ -32,8 +32,8 @@
  * arrays are images, scaled to [−1, 1] by their type's range; float arrays
  * are read as they are.  limit > 0 reads only the first `limit` rows.
  */
-int dg_h5_read_rows(const char *path, const char *name, size_t limit,
-                    dg_dataset **out, dg_error *err);
+int dg_h5_read_rows(const char *path, const char *name, size_t limit, dg_dataset **out,
+                    dg_error *err);
 
 /* The same for the rows opt names (limit and shard, dg_data_wanted): a
  * shard is read as a hyperslab, so the other rows never enter memory. */
@@ -45,17 +45,15 @@ int dg_h5_read_shard(const char *path, const char *name, const dg_data_options *
  * without scaling.  *data is allocated with dg_doubles_alloc (the caller
  * frees it); shape gets rank entries.
  */
-int dg_h5_read_array(const char *path, const char *name, size_t *rank,
-                     size_t shape[DG_H5_RANK_MAX], double **data,
-                     dg_error *err);
+int dg_h5_read_array(const char *path, const char *name, size_t *rank, size_t shape[DG_H5_RANK_MAX],
+                     double **data, dg_error *err);
 
 /*
  * Reads an integer attribute (scalar or 1-D) of object `object` into
  * values[0..max−1] and sets *count.  Returns DG_EFORMAT if absent.
  */
-int dg_h5_read_attr_ints(const char *path, const char *object,
-                         const char *name, long *values, size_t max,
-                         size_t *count, dg_error *err);
+int dg_h5_read_attr_ints(const char *path, const char *object, const char *name, long *values,
+                         size_t max, size_t *count, dg_error *err);
 
 /*
  * Reads a scalar string attribute (variable or fixed length) of object
@@ -63,9 +61,8 @@ int dg_h5_read_attr_ints(const char *path, const char *object,
  * refused).  Returns DG_EFORMAT if the object or attribute is absent or not
  * a string.
  */
-int dg_h5_read_attr_string(const char *path, const char *object,
-                           const char *name, char *text, size_t size,
-                           dg_error *err);
+int dg_h5_read_attr_string(const char *path, const char *object, const char *name, char *text,
+                           size_t size, dg_error *err);
 
 /* --- Reading untrusted files in a child process --------------------------- */
 
@@ -108,17 +105,16 @@ typedef int (*dg_h5_reader)(void *ctx, dg_error *err);
  * thread-safe anyway).  Returns DG_EIO when the pipe or the process cannot
  * be created.
  */
-int dg_h5_isolated(const char *path, dg_h5_reader reader, void *ctx,
-                   dg_error *err);
+int dg_h5_isolated(const char *path, dg_h5_reader reader, void *ctx, dg_error *err);
 
 /* --- Walking a file ------------------------------------------------------- */
 
 typedef struct dg_h5_entry {
-    const char *path;       /* "/config", "/trajectory", ... */
-    int is_group;           /* 1 for groups, 0 for datasets */
-    size_t rank;            /* datasets: rank and shape */
+    const char *path; /* "/config", "/trajectory", ... */
+    int is_group;     /* 1 for groups, 0 for datasets */
+    size_t rank;      /* datasets: rank and shape */
     size_t shape[DG_H5_RANK_MAX];
-    const char *type;       /* datasets: "float64", "int64", "uint8", ... */
+    const char *type; /* datasets: "float64", "int64", "uint8", ... */
 } dg_h5_entry;
 
 /* Objects dg_h5_walk visits at most: run files hold a few dozen. */
@@ -130,15 +126,13 @@ typedef struct dg_h5_entry {
  * DG_H5_WALK_MAX objects or a path of 1024 bytes or more (a malformed group
  * structure can otherwise keep libhdf5 visiting without end).
  */
-int dg_h5_walk(const char *path,
-               void (*visit)(void *ctx, const dg_h5_entry *entry), void *ctx,
+int dg_h5_walk(const char *path, void (*visit)(void *ctx, const dg_h5_entry *entry), void *ctx,
                dg_error *err);
 
 /* Calls visit with each attribute of `object`, its value formatted as text. */
 int dg_h5_walk_attrs(const char *path, const char *object,
-                     void (*visit)(void *ctx, const char *name,
-                                   const char *value),
-                     void *ctx, dg_error *err);
+                     void (*visit)(void *ctx, const char *name, const char *value), void *ctx,
+                     dg_error *err);
 
 /* --- Writing -------------------------------------------------------------- */
 
@@ -154,9 +148,9 @@ void dg_h5_disable_exit_cleanup(void);
 
 /* A float64 array to write, with its documentation attributes. */
 typedef struct dg_h5_array {
-    const char *name;        /* full path, e.g. "/metrics/deviation" */
-    const double *data;      /* row-major, product of shape doubles; NULL: remove
-                                (dg_h5_add_arrays only) */
+    const char *name;   /* full path, e.g. "/metrics/deviation" */
+    const double *data; /* row-major, product of shape doubles; NULL: remove
+                           (dg_h5_add_arrays only) */
     size_t rank;
     size_t shape[DG_H5_RANK_MAX];
     const char *description; /* stored as attribute "description" */
@@ -168,9 +162,9 @@ typedef struct dg_h5_array {
 /* An attribute: a string (text != NULL), an integer or a double. */
 typedef struct dg_h5_attr {
     const char *name;
-    const char *text;   /* string value, or NULL for a number */
-    double number;      /* numeric value */
-    int is_integer;     /* store the number as int64 */
+    const char *text; /* string value, or NULL for a number */
+    double number;    /* numeric value */
+    int is_integer;   /* store the number as int64 */
 } dg_h5_attr;
 
 /* --- Run files (DESIGN.md, "Run file") ------------------------------------- */
@@ -180,21 +174,21 @@ typedef struct dg_run {
     const char *command_line;
     unsigned long seed;
     /* /config attributes */
-    const char *data;       /* the data spec */
-    size_t limit;           /* rows of the data used (--limit), 0 for all */
-    const char *denoiser;   /* denoiser kind */
-    const char *solver;     /* solver name */
-    const char *schedule;   /* schedule name */
-    size_t steps;           /* timestamps from σ_max to σ_min */
+    const char *data;     /* the data spec */
+    size_t limit;         /* rows of the data used (--limit), 0 for all */
+    const char *denoiser; /* denoiser kind */
+    const char *solver;   /* solver name */
+    const char *schedule; /* schedule name */
+    size_t steps;         /* timestamps from σ_max to σ_min */
     double sigma_min, sigma_max, rho;
-    int final_zero;         /* 1 when the grid ends with σ = 0 */
-    int denoise_to_zero;    /* 1 when that last step returns D(x; σ) itself */
-    int afs;                /* 1 when the first evaluation was analytical */
-    int threshold;          /* 1 when D was dynamically thresholded */
-    unsigned max_order;     /* order cap of the multistep solvers */
-    size_t nfe;             /* denoiser evaluations */
-    size_t n, dim;          /* start points and their dimension */
-    size_t image_rank;      /* 0, or the image shape of a row */
+    int final_zero;      /* 1 when the grid ends with σ = 0 */
+    int denoise_to_zero; /* 1 when that last step returns D(x; σ) itself */
+    int afs;             /* 1 when the first evaluation was analytical */
+    int threshold;       /* 1 when D was dynamically thresholded */
+    unsigned max_order;  /* order cap of the multistep solvers */
+    size_t nfe;          /* denoiser evaluations */
+    size_t n, dim;       /* start points and their dimension */
+    size_t image_rank;   /* 0, or the image shape of a row */
     const size_t *image_shape;
     /* Arrays */
     const double *sigmas;     /* T + 1 */
@@ -230,8 +224,8 @@ typedef struct dg_h5_write_options {
 int dg_h5_write_run(const char *path, const dg_run *run, dg_error *err);
 
 /* The same, with options (opt may be NULL); adds DG_ECANCELLED. */
-int dg_h5_write_run_ex(const char *path, const dg_run *run,
-                       const dg_h5_write_options *opt, dg_error *err);
+int dg_h5_write_run_ex(const char *path, const dg_run *run, const dg_h5_write_options *opt,
+                       dg_error *err);
 
 /*
  * Adds (or replaces) count float64 arrays in the existing file at path,
@@ -240,8 +234,7 @@ int dg_h5_write_run_ex(const char *path, const dg_run *run,
  * renamed over the original only when complete: a failure leaves it
  * untouched.
  */
-int dg_h5_add_arrays(const char *path, const dg_h5_array *arrays,
-                     size_t count, dg_error *err);
+int dg_h5_add_arrays(const char *path, const dg_h5_array *arrays, size_t count, dg_error *err);
 
 /*
  * Writes a new file at path atomically (like dg_h5_write_run) holding the
@@ -258,8 +251,7 @@ int dg_h5_write_file(const char *path, const dg_h5_attr *attrs, size_t nattrs,
  * nints is 0.  opt may be NULL; with opt->cancel it adds DG_ECANCELLED.
  */
 int dg_h5_write_file_ex(const char *path, const dg_h5_attr *attrs, size_t nattrs,
-                        const dg_h5_array *arrays, size_t narrays,
-                        const dg_h5_array *ints, size_t nints,
-                        const dg_h5_write_options *opt, dg_error *err);
+                        const dg_h5_array *arrays, size_t narrays, const dg_h5_array *ints,
+                        size_t nints, const dg_h5_write_options *opt, dg_error *err);
 
 #endif /* DG_H5_H */

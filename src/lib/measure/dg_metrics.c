@@ -17,8 +17,7 @@
 #define M_PI 3.14159265358979323846
 #endif
 
-void dg_metric_deviation(const double *traj, size_t K, size_t n, size_t dim,
-                         double *out)
+void dg_metric_deviation(const double *traj, size_t K, size_t n, size_t dim, double *out)
 {
     const size_t stride = n * dim;
     for (size_t s = 0; s < n; s++) {
@@ -41,26 +40,24 @@ void dg_metric_deviation(const double *traj, size_t K, size_t n, size_t dim,
     }
 }
 
-void dg_metric_distance_to_end(const double *traj, size_t K, size_t n,
-                               size_t dim, double *out)
+void dg_metric_distance_to_end(const double *traj, size_t K, size_t n, size_t dim, double *out)
 {
     const size_t stride = n * dim;
     for (size_t k = 0; k < K; k++)
         for (size_t s = 0; s < n; s++)
-            out[k * n + s] = sqrt(dg_sqdist(traj + k * stride + s * dim,
-                                            traj + (K - 1) * stride + s * dim, dim));
+            out[k * n + s] = sqrt(
+                dg_sqdist(traj + k * stride + s * dim, traj + (K - 1) * stride + s * dim, dim));
 }
 
-void dg_metric_norm(const double *traj, size_t K, size_t n, size_t dim,
-                    double *out)
+void dg_metric_norm(const double *traj, size_t K, size_t n, size_t dim, double *out)
 {
     for (size_t k = 0; k < K; k++)
         for (size_t s = 0; s < n; s++)
             out[k * n + s] = sqrt(dg_sqnorm(traj + (k * n + s) * dim, dim));
 }
 
-void dg_metric_cosine(const double *traj, const double *denoised, size_t K,
-                      size_t n, size_t dim, double *out)
+void dg_metric_cosine(const double *traj, const double *denoised, size_t K, size_t n, size_t dim,
+                      double *out)
 {
     const size_t stride = n * dim;
     for (size_t k = 0; k < K; k++) {
@@ -80,16 +77,15 @@ void dg_metric_cosine(const double *traj, const double *denoised, size_t K,
     }
 }
 
-void dg_metric_distance(const double *a, const double *b, size_t K, size_t n,
-                        size_t dim, double *out)
+void dg_metric_distance(const double *a, const double *b, size_t K, size_t n, size_t dim,
+                        double *out)
 {
     for (size_t k = 0; k < K * n; k++)
         out[k] = sqrt(dg_sqdist(a + k * dim, b + k * dim, dim));
 }
 
-void dg_metric_norm_d(const double *traj, const double *denoised,
-                      const double *sigmas, size_t K, size_t n, size_t dim,
-                      double *out)
+void dg_metric_norm_d(const double *traj, const double *denoised, const double *sigmas, size_t K,
+                      size_t n, size_t dim, double *out)
 {
     dg_metric_distance(traj, denoised, K, n, dim, out);
     for (size_t k = 0; k < K; k++)
@@ -132,8 +128,8 @@ static void kde_merge(const void *ctx, void *pa, const void *pb)
         for (size_t j = 0; j < c->nh; j++) {
             const double inv = c->inv[q * c->nh + j];
             if (inv > 0)
-                a[2 + j] = a[2 + j] * exp(-(a[0] - best) * inv) +
-                           b[2 + j] * exp(-(b[0] - best) * inv);
+                a[2 + j] =
+                    a[2 + j] * exp(-(a[0] - best) * inv) + b[2 + j] * exp(-(b[0] - best) * inv);
         }
         if (b[0] < a[0]) {
             a[0] = b[0];
@@ -187,8 +183,8 @@ static void kde_leaf(const kde_ctx *c, const double *y, size_t r0, size_t nc, si
 #define KDE_BATCH 256
 
 /* Outputs of a batch of queries from the root's records. */
-static void kde_results(const kde_ctx *c, const double *root, size_t N, size_t dim,
-                        const double *h, double *logp, double *nn_sqdist, size_t *nn_index)
+static void kde_results(const kde_ctx *c, const double *root, size_t N, size_t dim, const double *h,
+                        double *logp, double *nn_sqdist, size_t *nn_index)
 {
     const double log_2pi = log(2 * M_PI);
     const size_t w = 2 + c->nh;
@@ -196,10 +192,10 @@ static void kde_results(const kde_ctx *c, const double *root, size_t N, size_t d
         const double *rec = root + q * w;
         for (size_t j = 0; j < c->nh; j++) {
             const double inv = c->inv[q * c->nh + j];
-            logp[q * c->nh + j] = inv == 0 ? NAN
-                                           : -rec[0] * inv + log(rec[2 + j]) - log((double)N) -
-                                                 0.5 * (double)dim *
-                                                     (log_2pi + 2 * log(h[q * c->nh + j]));
+            logp[q * c->nh + j] =
+                inv == 0 ? NAN
+                         : -rec[0] * inv + log(rec[2 + j]) - log((double)N) -
+                               0.5 * (double)dim * (log_2pi + 2 * log(h[q * c->nh + j]));
         }
         if (nn_sqdist)
             nn_sqdist[q] = rec[0];
@@ -208,16 +204,15 @@ static void kde_results(const kde_ctx *c, const double *root, size_t N, size_t d
     }
 }
 
-int dg_metric_kde_shard(const double *y, size_t n, size_t dim, size_t n_total,
-                        const dg_comm *comm, const double *x, size_t nq, const double *h,
-                        size_t nh, double *logp, double *nn_sqdist, size_t *nn_index,
-                        dg_error *err)
+int dg_metric_kde_shard(const double *y, size_t n, size_t dim, size_t n_total, const dg_comm *comm,
+                        const double *x, size_t nq, const double *h, size_t nh, double *logp,
+                        double *nn_sqdist, size_t *nn_index, dg_error *err)
 {
     size_t first = 0;
     int status = DG_OK;
     if (n_total == 0 || dim == 0)
-        status = dg_error_set(err, DG_EINVAL, "a density estimate needs data (%zu × %zu)",
-                              n_total, dim);
+        status =
+            dg_error_set(err, DG_EINVAL, "a density estimate needs data (%zu × %zu)", n_total, dim);
     else if (nh > DG_KDE_BANDWIDTHS_MAX)
         status = dg_error_set(err, DG_EINVAL, "%zu bandwidths per query: at most %d", nh,
                               DG_KDE_BANDWIDTHS_MAX);
@@ -234,8 +229,10 @@ int dg_metric_kde_shard(const double *y, size_t n, size_t dim, size_t n_total,
         leaves = dg_doubles_alloc(DG_CHUNK_GROUP, words);
         root = dg_doubles_alloc(1, words);
         if (!inv || !leaves || !root || dg_tree_init(&tree, n_total, comm, payload) != DG_OK)
-            status = dg_error_set(err, DG_ENOMEM, "cannot allocate a density estimate's "
-                                                  "records (%zu queries)", nq);
+            status = dg_error_set(err, DG_ENOMEM,
+                                  "cannot allocate a density estimate's "
+                                  "records (%zu queries)",
+                                  nq);
     }
     const int local = status;
     status = dg_comm_all_ok(comm, status);
@@ -250,8 +247,7 @@ int dg_metric_kde_shard(const double *y, size_t n, size_t dim, size_t n_total,
         const kde_ctx ctx = {nb, nh, inv + b0 * nh};
         const double *xb = x + b0 * dim;
         for (size_t g0 = 0; g0 < nchunks; g0 += DG_CHUNK_GROUP) {
-            const size_t ng = nchunks - g0 < DG_CHUNK_GROUP ? nchunks - g0
-                                                                : DG_CHUNK_GROUP;
+            const size_t ng = nchunks - g0 < DG_CHUNK_GROUP ? nchunks - g0 : DG_CHUNK_GROUP;
             /* Each (chunk, queries) leaf by one thread alone: bits independent of threads. */
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic)
@@ -287,17 +283,15 @@ int dg_metric_kde_shard(const double *y, size_t n, size_t dim, size_t n_total,
     return status;
 }
 
-int dg_metric_kde(const double *y, size_t N, size_t dim, const double *x,
-                  size_t nq, const double *h, size_t nh, double *logp,
-                  double *nn_sqdist, size_t *nn_index, dg_error *err)
+int dg_metric_kde(const double *y, size_t N, size_t dim, const double *x, size_t nq,
+                  const double *h, size_t nh, double *logp, double *nn_sqdist, size_t *nn_index,
+                  dg_error *err)
 {
-    return dg_metric_kde_shard(y, N, dim, N, NULL, x, nq, h, nh, logp, nn_sqdist, nn_index,
-                               err);
+    return dg_metric_kde_shard(y, N, dim, N, NULL, x, nq, h, nh, logp, nn_sqdist, nn_index, err);
 }
 
-int dg_metric_nn_distance(const double *y, size_t N, size_t dim,
-                          const double *x, size_t nq, double *out,
-                          size_t *index, dg_error *err)
+int dg_metric_nn_distance(const double *y, size_t N, size_t dim, const double *x, size_t nq,
+                          double *out, size_t *index, dg_error *err)
 {
     const int status = dg_metric_kde(y, N, dim, x, nq, NULL, 0, NULL, out, index, err);
     if (status == DG_OK)
@@ -306,9 +300,8 @@ int dg_metric_nn_distance(const double *y, size_t N, size_t dim,
     return status;
 }
 
-void dg_metric_kde_gain_bound(const double *traj, const double *mshift,
-                              const double *sigmas, size_t K, size_t n,
-                              size_t dim, double *out)
+void dg_metric_kde_gain_bound(const double *traj, const double *mshift, const double *sigmas,
+                              size_t K, size_t n, size_t dim, double *out)
 {
     dg_metric_distance(traj, mshift, K, n, dim, out);
     for (size_t k = 0; k < K; k++) {
@@ -358,8 +351,8 @@ dg_metric_workspace *dg_metric_workspace_alloc(size_t K, size_t dim)
     w->evec = gsl_matrix_alloc(w->m, w->m);
     w->eval = gsl_vector_alloc(w->m);
     w->eigen = gsl_eigen_symmv_alloc(w->m);
-    if (!w->a || !w->vec || !w->pc || !w->coord || !w->arc || !w->basis || !w->gram ||
-        !w->evec || !w->eval || !w->eigen) {
+    if (!w->a || !w->vec || !w->pc || !w->coord || !w->arc || !w->basis || !w->gram || !w->evec ||
+        !w->eval || !w->eigen) {
         dg_metric_workspace_free(w);
         return NULL;
     }
@@ -387,8 +380,7 @@ void dg_metric_workspace_free(dg_metric_workspace *w)
     free(w);
 }
 
-static int check_workspace(const dg_metric_workspace *w, size_t K, size_t dim,
-                           dg_error *err)
+static int check_workspace(const dg_metric_workspace *w, size_t K, size_t dim, dg_error *err)
 {
     if (!w || w->K != K || w->dim != dim)
         return dg_error_set(err, DG_EINVAL,
@@ -421,8 +413,7 @@ static int estimate_top_two(dg_metric_workspace *w, size_t *found, dg_error *err
                    &A.matrix, &A.matrix, 0.0, w->gram);
     /* GSL's QL iteration would not end on an infinite matrix. */
     if (!dg_all_finite(w->gram->data, m * m, NULL))
-        return dg_error_set(err, DG_ENONFINITE,
-                            "principal components: points too large to square");
+        return dg_error_set(err, DG_ENONFINITE, "principal components: points too large to square");
     gsl_eigen_symmv(w->gram, w->eval, w->evec, w->eigen);
     gsl_eigen_symmv_sort(w->eval, w->evec, GSL_EIGEN_SORT_VAL_DESC);
     const double top = gsl_vector_get(w->eval, 0);
@@ -524,8 +515,8 @@ static int top_two(dg_metric_workspace *w, dg_error *err)
     return DG_OK;
 }
 
-int dg_metric_pca2_error(const double *traj, size_t K, size_t n, size_t dim,
-                         dg_metric_workspace *w, double *out, dg_error *err)
+int dg_metric_pca2_error(const double *traj, size_t K, size_t n, size_t dim, dg_metric_workspace *w,
+                         double *out, dg_error *err)
 {
     int status = check_workspace(w, K, dim, err);
     const size_t stride = n * dim;
@@ -555,8 +546,8 @@ int dg_metric_pca2_error(const double *traj, size_t K, size_t n, size_t dim,
     return status;
 }
 
-int dg_metric_coords3d(const double *traj, size_t K, size_t n, size_t dim,
-                       dg_metric_workspace *w, double *out, dg_error *err)
+int dg_metric_coords3d(const double *traj, size_t K, size_t n, size_t dim, dg_metric_workspace *w,
+                       double *out, dg_error *err)
 {
     int status = check_workspace(w, K, dim, err);
     const size_t stride = n * dim;
@@ -600,8 +591,8 @@ static void cross(const double a[3], const double b[3], double out[3])
  * orthonormalised (modified Gram–Schmidt), so the fit is well conditioned.
  * Returns 0, or −1 when the window holds fewer than four distinct arc lengths.
  */
-static int fit_cubic(const double *r, size_t stride, const double *arc, size_t win,
-                     double *basis, double d[3][3], double *half_length)
+static int fit_cubic(const double *r, size_t stride, const double *arc, size_t win, double *basis,
+                     double d[3][3], double *half_length)
 {
     const size_t mid = win / 2;
     const double span = fmax(arc[mid] - arc[0], arc[win - 1] - arc[mid]);
@@ -655,9 +646,8 @@ static int fit_cubic(const double *r, size_t stride, const double *arc, size_t w
     return 0;
 }
 
-int dg_metric_curvature_torsion(const double *curve, size_t K, size_t n,
-                                size_t window, dg_metric_workspace *w,
-                                double *kappa, double *tau, dg_error *err)
+int dg_metric_curvature_torsion(const double *curve, size_t K, size_t n, size_t window,
+                                dg_metric_workspace *w, double *kappa, double *tau, dg_error *err)
 {
     if (!w || K > w->K)
         return dg_error_set(err, DG_EINVAL, "the workspace is made for %zu points, not %zu",
@@ -674,13 +664,12 @@ int dg_metric_curvature_torsion(const double *curve, size_t K, size_t n,
     for (size_t s = 0; s < n; s++) {
         w->arc[0] = 0;
         for (size_t k = 1; k < K; k++)
-            w->arc[k] = w->arc[k - 1] +
-                        sqrt(dg_sqdist(curve + k * stride + s * 3,
-                                       curve + (k - 1) * stride + s * 3, 3));
+            w->arc[k] = w->arc[k - 1] + sqrt(dg_sqdist(curve + k * stride + s * 3,
+                                                       curve + (k - 1) * stride + s * 3, 3));
         for (size_t k = half; k + half < K; k++) {
             double d[3][3], rr[3], span;
-            if (fit_cubic(curve + (k - half) * stride + s * 3, stride, w->arc + k - half,
-                          window, w->basis, d, &span) != 0)
+            if (fit_cubic(curve + (k - half) * stride + s * 3, stride, w->arc + k - half, window,
+                          w->basis, d, &span) != 0)
                 continue;
             cross(d[0], d[1], rr);
             const double speed = sqrt(dg_sqnorm(d[0], 3)), area2 = dg_sqnorm(rr, 3);

@@ -24,37 +24,33 @@
  * dev = ‖v − (v·u) u‖.  Zero at both ends; if start and end coincide, the
  * distance to that point.
  */
-void dg_metric_deviation(const double *traj, size_t K, size_t n, size_t dim,
-                         double *out);
+void dg_metric_deviation(const double *traj, size_t K, size_t n, size_t dim, double *out);
 
 /* ‖x_k − x_end‖ for every point. */
-void dg_metric_distance_to_end(const double *traj, size_t K, size_t n,
-                               size_t dim, double *out);
+void dg_metric_distance_to_end(const double *traj, size_t K, size_t n, size_t dim, double *out);
 
 /* ‖x_k‖ for every point. */
-void dg_metric_norm(const double *traj, size_t K, size_t n, size_t dim,
-                    double *out);
+void dg_metric_norm(const double *traj, size_t K, size_t n, size_t dim, double *out);
 
 /* ‖a_k − b_k‖ for every point of two blocks of the same shape K × n × dim. */
-void dg_metric_distance(const double *a, const double *b, size_t K, size_t n,
-                        size_t dim, double *out);
+void dg_metric_distance(const double *a, const double *b, size_t K, size_t n, size_t dim,
+                        double *out);
 
 /*
  * ‖d_k‖ = ‖x_k − D_k‖/σ_k, d_k = (x_k − D_k)/σ_k the ODE's slope, for the K
  * evaluated points: traj holds at least K blocks, denoised K × n × dim,
  * sigmas K entries, all σ_k > 0 (a grid point with σ = 0 has no evaluation).
  */
-void dg_metric_norm_d(const double *traj, const double *denoised,
-                      const double *sigmas, size_t K, size_t n, size_t dim,
-                      double *out);
+void dg_metric_norm_d(const double *traj, const double *denoised, const double *sigmas, size_t K,
+                      size_t n, size_t dim, double *out);
 
 /*
  * cos(d_k, x_k − x_end) with d_k = (x_k − D_k)/σ_k, for the K evaluated
  * points: traj is (K + 1) × n × dim (the end is traj[K]), denoised K × n × dim.
  * The cosine does not depend on σ_k > 0; it is 0 where either vector is 0.
  */
-void dg_metric_cosine(const double *traj, const double *denoised, size_t K,
-                      size_t n, size_t dim, double *out);
+void dg_metric_cosine(const double *traj, const double *denoised, size_t K, size_t n, size_t dim,
+                      double *out);
 
 /* --- Against reference data: nearest neighbours and the KDE (PAPER.md §3) - */
 
@@ -84,9 +80,9 @@ void dg_metric_cosine(const double *traj, const double *denoised, size_t K,
  * h and logp may be NULL when nh = 0.  Returns DG_EINVAL for N = 0, dim = 0,
  * nh > DG_KDE_BANDWIDTHS_MAX, or nh > 0 without h or logp; DG_ENOMEM.
  */
-int dg_metric_kde(const double *y, size_t N, size_t dim, const double *x,
-                  size_t nq, const double *h, size_t nh, double *logp,
-                  double *nn_sqdist, size_t *nn_index, dg_error *err);
+int dg_metric_kde(const double *y, size_t N, size_t dim, const double *x, size_t nq,
+                  const double *h, size_t nh, double *logp, double *nn_sqdist, size_t *nn_index,
+                  dg_error *err);
 
 /*
  * dg_metric_kde over a dataset of n_total rows spread over the processes of
@@ -102,19 +98,17 @@ int dg_metric_kde(const double *y, size_t N, size_t dim, const double *x,
  * process's shard, DG_EREMOTE on a process that was fine when another could
  * not take part (nobody is left waiting), a failed message's status.
  */
-int dg_metric_kde_shard(const double *y, size_t n, size_t dim, size_t n_total,
-                        const dg_comm *comm, const double *x, size_t nq, const double *h,
-                        size_t nh, double *logp, double *nn_sqdist, size_t *nn_index,
-                        dg_error *err);
+int dg_metric_kde_shard(const double *y, size_t n, size_t dim, size_t n_total, const dg_comm *comm,
+                        const double *x, size_t nq, const double *h, size_t nh, double *logp,
+                        double *nn_sqdist, size_t *nn_index, dg_error *err);
 
 /*
  * out[q] = min_i ‖x_q − y_i‖, the distance of each of the nq queries to its
  * nearest data point (index[q], the first one, when index is non-NULL):
  * dg_metric_kde without bandwidths.  Returns DG_EINVAL for N = 0 or dim = 0.
  */
-int dg_metric_nn_distance(const double *y, size_t N, size_t dim,
-                          const double *x, size_t nq, double *out,
-                          size_t *index, dg_error *err);
+int dg_metric_nn_distance(const double *y, size_t N, size_t dim, const double *x, size_t nq,
+                          double *out, size_t *index, dg_error *err);
 
 /*
  * The guaranteed gain of log p̂_h for one Euler step of the optimal ODE
@@ -127,9 +121,8 @@ int dg_metric_nn_distance(const double *y, size_t N, size_t dim,
  * K blocks, mshift (m_h at those points) K × n × dim, sigmas K + 1 entries
  * with σ_k > 0 for k < K.
  */
-void dg_metric_kde_gain_bound(const double *traj, const double *mshift,
-                              const double *sigmas, size_t K, size_t n,
-                              size_t dim, double *out);
+void dg_metric_kde_gain_bound(const double *traj, const double *mshift, const double *sigmas,
+                              size_t K, size_t n, size_t dim, double *out);
 
 /* --- Low-dimensional structure (PAPER.md §6; AMED) ------------------------ */
 
@@ -164,8 +157,8 @@ void dg_metric_workspace_free(dg_metric_workspace *w);
  * DG_EINVAL unless the workspace was made for (K, dim), DG_ENONFINITE when
  * the points are too large to square.
  */
-int dg_metric_pca2_error(const double *traj, size_t K, size_t n, size_t dim,
-                         dg_metric_workspace *w, double *out, dg_error *err);
+int dg_metric_pca2_error(const double *traj, size_t K, size_t n, size_t dim, dg_metric_workspace *w,
+                         double *out, dg_error *err);
 
 /*
  * The 3-D view of each trajectory, out K × n × 3: with u = (x_end − x_0)/
@@ -180,8 +173,8 @@ int dg_metric_pca2_error(const double *traj, size_t K, size_t n, size_t dim,
  * sqrt(b² + c²) ≤ dg_metric_deviation, with equality where the off-chord
  * parts span at most two dimensions.  Returns as dg_metric_pca2_error.
  */
-int dg_metric_coords3d(const double *traj, size_t K, size_t n, size_t dim,
-                       dg_metric_workspace *w, double *out, dg_error *err);
+int dg_metric_coords3d(const double *traj, size_t K, size_t n, size_t dim, dg_metric_workspace *w,
+                       double *out, dg_error *err);
 
 /* The fewest points a cubic fit needs, rounded up to an odd window. */
 #define DG_CURVATURE_WINDOW_MIN 5
@@ -214,8 +207,7 @@ int dg_metric_coords3d(const double *traj, size_t K, size_t n, size_t dim,
  * DG_CURVATURE_STRAIGHT_TOL).  window must be odd and at least
  * DG_CURVATURE_WINDOW_MIN, and K at most the workspace's K; else DG_EINVAL.
  */
-int dg_metric_curvature_torsion(const double *curve, size_t K, size_t n,
-                                size_t window, dg_metric_workspace *w,
-                                double *kappa, double *tau, dg_error *err);
+int dg_metric_curvature_torsion(const double *curve, size_t K, size_t n, size_t window,
+                                dg_metric_workspace *w, double *kappa, double *tau, dg_error *err);
 
 #endif /* DG_METRICS_H */

@@ -4,9 +4,9 @@
 #include "dg_denoiser.h"
 
 #include <float.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -27,8 +27,7 @@ struct dg_denoiser {
 /* Generic interface                                                        */
 /* ------------------------------------------------------------------------ */
 
-dg_denoiser *dg_denoiser_wrap(const dg_denoiser_type *type, size_t dim,
-                              void *state)
+dg_denoiser *dg_denoiser_wrap(const dg_denoiser_type *type, size_t dim, void *state)
 {
     dg_denoiser *den = malloc(sizeof *den);
     if (den) {
@@ -49,8 +48,8 @@ static int blas_callers(void)
 #endif
 }
 
-int dg_denoiser_eval(dg_denoiser *den, const double *x, size_t n,
-                     double sigma, double *out, dg_error *err)
+int dg_denoiser_eval(dg_denoiser *den, const double *x, size_t n, double sigma, double *out,
+                     dg_error *err)
 {
     if (!(sigma > 0) || !isfinite(sigma))
         return dg_error_set(err, DG_EINVAL, "noise level σ = %g: must be positive and finite",
@@ -173,16 +172,16 @@ typedef struct empirical {
     const dg_comm *comm;  /* NULL: one process */
 
     /* Scratch for one block of queries; sized once at allocation. */
-    double *xc;             /* queries − μ, QB × dim */
-    double *xc_sqnorm;      /* ‖x − μ‖², QB */
-    double *group_max;      /* largest GEMM logit per query in the current group */
-    double *chunk_max;      /* the same per chunk of the group, nslots × QB */
-    unsigned char *exact;   /* per query: recompute logits from differences */
-    size_t nslots;          /* chunks computed concurrently: one group */
-    unsigned char *leaves;  /* one record payload per concurrent chunk */
-    double *logits;         /* nslots × QB × CHUNK */
-    dg_tree records;           /* the reduction of the chunks' records */
-    double *block_storage;  /* xc … logits, in one allocation */
+    double *xc;            /* queries − μ, QB × dim */
+    double *xc_sqnorm;     /* ‖x − μ‖², QB */
+    double *group_max;     /* largest GEMM logit per query in the current group */
+    double *chunk_max;     /* the same per chunk of the group, nslots × QB */
+    unsigned char *exact;  /* per query: recompute logits from differences */
+    size_t nslots;         /* chunks computed concurrently: one group */
+    unsigned char *leaves; /* one record payload per concurrent chunk */
+    double *logits;        /* nslots × QB × CHUNK */
+    dg_tree records;       /* the reduction of the chunks' records */
+    double *block_storage; /* xc … logits, in one allocation */
 } empirical;
 
 static record leaf_record(const empirical *e, size_t t)
@@ -211,8 +210,8 @@ static void chunk_logits(const empirical *e, size_t j, size_t nq, double *logits
     const size_t rc = e->n - r0 < DG_EMPIRICAL_CHUNK ? e->n - r0 : DG_EMPIRICAL_CHUNK;
     const double *half_sqnorm = e->half_sqnorm + r0;
     dg_block g = {logits, nq, rc, DG_EMPIRICAL_CHUNK};
-    dg_gemm_abt(1.0, dg_block_view(e->xc, nq, dim), dg_block_view(e->y + r0 * dim, rc, dim),
-                0.0, g);
+    dg_gemm_abt(1.0, dg_block_view(e->xc, nq, dim), dg_block_view(e->y + r0 * dim, rc, dim), 0.0,
+                g);
     for (size_t q = 0; q < nq; q++) {
         double *l = logits + q * DG_EMPIRICAL_CHUNK;
         double m = -INFINITY;
@@ -305,8 +304,7 @@ static void chunk_record(const empirical *e, size_t j, size_t nq, double sigma2,
  * accurate enough: their typical rounding error is u√d (‖x‖R + R²)/σ², with R
  * the largest data norm (both measured from μ).
  */
-static void prepare_queries(empirical *e, const double *x, size_t nq,
-                            double sigma)
+static void prepare_queries(empirical *e, const double *x, size_t nq, double sigma)
 {
     const size_t dim = e->dim;
     const double r = e->radius / sigma;
@@ -315,8 +313,8 @@ static void prepare_queries(empirical *e, const double *x, size_t nq,
         for (size_t k = 0; k < dim; k++)
             xc[k] = x[q * dim + k] - e->mean[k];
         e->xc_sqnorm[q] = dg_sqnorm(xc, dim);
-        const double typical = (DBL_EPSILON / 2) * sqrt((double)dim) *
-                               (sqrt(e->xc_sqnorm[q]) / sigma * r + r * r);
+        const double typical =
+            (DBL_EPSILON / 2) * sqrt((double)dim) * (sqrt(e->xc_sqnorm[q]) / sigma * r + r * r);
         e->exact[q] = typical > DG_EMPIRICAL_LOGIT_TOL;
     }
 }
@@ -347,12 +345,12 @@ static void group_records(empirical *e, size_t g0, size_t ng, size_t nq, double 
 #pragma omp parallel for schedule(static) if (ng > 1)
 #endif
     for (size_t t = 0; t < ng; t++)
-        chunk_record(e, g0 + t, nq, sigma2, group_radius, e->chunk_max + t * QB,
-                     leaf_record(e, t), e->logits + t * stride);
+        chunk_record(e, g0 + t, nq, sigma2, group_radius, e->chunk_max + t * QB, leaf_record(e, t),
+                     e->logits + t * stride);
 }
 
-static int empirical_eval(void *state, const double *x, size_t n,
-                          double sigma, double *out, dg_error *err)
+static int empirical_eval(void *state, const double *x, size_t n, double sigma, double *out,
+                          dg_error *err)
 {
     empirical *e = state;
     const size_t dim = e->dim;
@@ -367,7 +365,7 @@ static int empirical_eval(void *state, const double *x, size_t n,
             group_records(e, g0, ng, nq, sigma2);
             for (size_t t = 0; t < ng; t++)
                 dg_tree_push(&e->records, &record_ops, &ctx, e->first_chunk + g0 + t,
-                          e->leaves + t * e->records.payload);
+                             e->leaves + t * e->records.payload);
         }
         void *root;
         int status = dg_tree_finish(&e->records, &record_ops, &ctx, &root);
@@ -413,8 +411,8 @@ static const dg_denoiser_type empirical_type = {
 static int empirical_alloc_scratch(empirical *e)
 {
     const size_t dim = e->dim, words = e->records.payload / sizeof(double);
-    const size_t total = QB * dim + 2 * QB + e->nslots * QB +
-                         e->nslots * QB * DG_EMPIRICAL_CHUNK + e->nslots * words;
+    const size_t total = QB * dim + 2 * QB + e->nslots * QB + e->nslots * QB * DG_EMPIRICAL_CHUNK +
+                         e->nslots * words;
     e->block_storage = dg_doubles_alloc(total, 1);
     e->exact = malloc(QB);
     if (!e->block_storage || !e->exact)
@@ -505,9 +503,8 @@ static int empirical_mean(empirical *e, const double *y)
  * touched, so that a failed adoption leaves y as it was.  With comm, every
  * process calls this with its shard (n rows of n_total).
  */
-static int empirical_build(const double *y, double *rows, size_t n, size_t dim,
-                           size_t n_total, const dg_comm *comm, dg_denoiser **out,
-                           dg_error *err)
+static int empirical_build(const double *y, double *rows, size_t n, size_t dim, size_t n_total,
+                           const dg_comm *comm, dg_denoiser **out, dg_error *err)
 {
     *out = NULL;
     int status = DG_OK;
@@ -599,8 +596,8 @@ int dg_denoiser_agree(dg_denoiser *den, int status, dg_error *err)
     return agreed;
 }
 
-int dg_denoiser_empirical_alloc(const double *y, size_t n, size_t dim,
-                                dg_denoiser **out, dg_error *err)
+int dg_denoiser_empirical_alloc(const double *y, size_t n, size_t dim, dg_denoiser **out,
+                                dg_error *err)
 {
     double *rows = dg_size_fits(n, dim) && n && dim ? dg_doubles_alloc(n, dim) : NULL;
     if (n > 0 && dim > 0 && !rows) {
@@ -614,8 +611,7 @@ int dg_denoiser_empirical_alloc(const double *y, size_t n, size_t dim,
     return status;
 }
 
-int dg_denoiser_empirical_adopt(double *y, size_t n, size_t dim,
-                                dg_denoiser **out, dg_error *err)
+int dg_denoiser_empirical_adopt(double *y, size_t n, size_t dim, dg_denoiser **out, dg_error *err)
 {
     return empirical_build(y, y, n, dim, n, NULL, out, err);
 }

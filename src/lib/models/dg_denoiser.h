@@ -22,8 +22,7 @@ typedef struct dg_denoiser dg_denoiser;
 typedef struct dg_denoiser_type {
     const char *name; /* "empirical", ... */
     /* out ← D(x; σ) for n rows; σ > 0 and finite x are checked by the caller. */
-    int (*eval)(void *state, const double *x, size_t n, double sigma,
-                double *out, dg_error *err);
+    int (*eval)(void *state, const double *x, size_t n, double sigma, double *out, dg_error *err);
     void (*free)(void *state);
 } dg_denoiser_type;
 
@@ -33,8 +32,8 @@ typedef struct dg_denoiser_type {
  * out ← D(x; σ) for the n rows of x (n × dim).  out may not alias x.
  * Returns DG_EINVAL for σ ≤ 0 or non-finite σ, DG_ENONFINITE for NaN/Inf in x.
  */
-int dg_denoiser_eval(dg_denoiser *den, const double *x, size_t n,
-                     double sigma, double *out, dg_error *err);
+int dg_denoiser_eval(dg_denoiser *den, const double *x, size_t n, double sigma, double *out,
+                     dg_error *err);
 
 size_t dg_denoiser_dim(const dg_denoiser *den);
 const char *dg_denoiser_name(const dg_denoiser *den);
@@ -70,11 +69,11 @@ void dg_denoiser_free(dg_denoiser *den);
  * the group alone, so which products are skipped depends neither on the
  * thread count nor on how groups are spread over processes.
  */
-#define DG_EMPIRICAL_CHUNK DG_CHUNK_ROWS /* rows per chunk: fixes the reduction tree */
-#define DG_EMPIRICAL_QUERY_BLOCK 128   /* queries per pass over the data */
+#define DG_EMPIRICAL_CHUNK DG_CHUNK_ROWS  /* rows per chunk: fixes the reduction tree */
+#define DG_EMPIRICAL_QUERY_BLOCK 128      /* queries per pass over the data */
 #define DG_EMPIRICAL_GROUP DG_CHUNK_GROUP /* chunks computed between skip decisions */
-#define DG_EMPIRICAL_LOGIT_TOL 1e-12   /* largest typical logit error accepted from a GEMM */
-#define DG_EMPIRICAL_LOGIT_WINDOW 50.0 /* e^−50 ≈ 2e−22: weights below it cannot matter */
+#define DG_EMPIRICAL_LOGIT_TOL 1e-12      /* largest typical logit error accepted from a GEMM */
+#define DG_EMPIRICAL_LOGIT_WINDOW 50.0    /* e^−50 ≈ 2e−22: weights below it cannot matter */
 /* Rows per unit of distribution over processes: whole groups of chunks. */
 #define DG_EMPIRICAL_SHARD_ROWS DG_SHARD_ROWS
 
@@ -83,8 +82,8 @@ void dg_denoiser_free(dg_denoiser *den);
  * copied (the caller keeps y).  Returns DG_EINVAL for n = 0 or dim = 0,
  * DG_ENONFINITE for NaN/Inf in y, DG_ENOMEM.
  */
-int dg_denoiser_empirical_alloc(const double *y, size_t n, size_t dim,
-                                dg_denoiser **out, dg_error *err);
+int dg_denoiser_empirical_alloc(const double *y, size_t n, size_t dim, dg_denoiser **out,
+                                dg_error *err);
 
 /*
  * The same without a copy of the data: takes ownership of y (n × dim,
@@ -92,8 +91,7 @@ int dg_denoiser_empirical_alloc(const double *y, size_t n, size_t dim,
  * used or freed by the caller afterwards.  On failure y is left unchanged and
  * stays the caller's.
  */
-int dg_denoiser_empirical_adopt(double *y, size_t n, size_t dim,
-                                dg_denoiser **out, dg_error *err);
+int dg_denoiser_empirical_adopt(double *y, size_t n, size_t dim, dg_denoiser **out, dg_error *err);
 
 /* --- Distributed evaluation ----------------------------------------------- */
 
@@ -134,7 +132,6 @@ int dg_denoiser_empirical_shard(double *y, size_t n, size_t dim, size_t n_total,
 int dg_denoiser_agree(dg_denoiser *den, int status, dg_error *err);
 
 /* Allocates a denoiser object of a given kind around state (for kinds defined elsewhere). */
-dg_denoiser *dg_denoiser_wrap(const dg_denoiser_type *type, size_t dim,
-                              void *state);
+dg_denoiser *dg_denoiser_wrap(const dg_denoiser_type *type, size_t dim, void *state);
 
 #endif /* DG_DENOISER_H */

@@ -31,13 +31,13 @@
 /* ------------------------------------------------------------------------ */
 
 typedef struct component {
-    int set;          /* 0 until a setter succeeds */
+    int set; /* 0 until a setter succeeds */
     dg_cov_kind kind;
-    double weight;    /* π_k > 0 */
-    double *mean;     /* μ_k, dim */
-    size_t rank;      /* FULL: dim, LOWRANK: r, DIAG and ISO: dim */
-    double *eigvecs;  /* rank × dim, rows = unit directions; NULL for DIAG, ISO */
-    double *eigvals;  /* rank variances ≥ 0 (DIAG, ISO: one per axis) */
+    double weight;   /* π_k > 0 */
+    double *mean;    /* μ_k, dim */
+    size_t rank;     /* FULL: dim, LOWRANK: r, DIAG and ISO: dim */
+    double *eigvecs; /* rank × dim, rows = unit directions; NULL for DIAG, ISO */
+    double *eigvals; /* rank variances ≥ 0 (DIAG, ISO: one per axis) */
 } component;
 
 struct dg_gmm {
@@ -118,8 +118,7 @@ static void orthonormalise(double *u, size_t r, size_t d)
 }
 
 /* Re-sets err's status with "PREFIX: old message" and returns status. */
-static int wrap_error(dg_error *err, int status, const char *path,
-                      const char *dataset)
+static int wrap_error(dg_error *err, int status, const char *path, const char *dataset)
 {
     if (err) {
         char old[DG_ERROR_MESSAGE_SIZE];
@@ -191,9 +190,8 @@ void dg_gmm_free(dg_gmm *g)
  * Validates k, weight and mean, and allocates a fresh component c of `rank`
  * directions (rank × dim vectors when `vectors`) with the mean copied in.
  */
-static int component_begin(const dg_gmm *g, size_t k, double weight,
-                           const double *mean, dg_cov_kind kind, size_t rank,
-                           int vectors, component *c, dg_error *err)
+static int component_begin(const dg_gmm *g, size_t k, double weight, const double *mean,
+                           dg_cov_kind kind, size_t rank, int vectors, component *c, dg_error *err)
 {
     memset(c, 0, sizeof *c);
     if (k >= g->K)
@@ -201,8 +199,7 @@ static int component_begin(const dg_gmm *g, size_t k, double weight,
     if (!isfinite(weight))
         return dg_error_set(err, DG_ENONFINITE, "component %zu: weight is %g", k, weight);
     if (!(weight > 0))
-        return dg_error_set(err, DG_EINVAL, "component %zu: weight %g is not positive", k,
-                            weight);
+        return dg_error_set(err, DG_EINVAL, "component %zu: weight %g is not positive", k, weight);
     char what[64];
     snprintf(what, sizeof what, "component %zu: mean", k);
     int status = dg_check_finite(mean, 1, g->dim, what, err);
@@ -238,8 +235,8 @@ static int check_variances(const double *v, size_t n, size_t k, dg_error *err)
             return dg_error_set(err, DG_ENONFINITE, "component %zu: variance %zu is %g", k, j,
                                 v[j]);
         if (v[j] < 0)
-            return dg_error_set(err, DG_EINVAL, "component %zu: variance %zu is negative (%g)",
-                                k, j, v[j]);
+            return dg_error_set(err, DG_EINVAL, "component %zu: variance %zu is negative (%g)", k,
+                                j, v[j]);
     }
     return DG_OK;
 }
@@ -266,15 +263,17 @@ static int check_symmetric(const double *cov, size_t d, size_t k, dg_error *err)
  * ±DG_GMM_PSD_TOL λ_max set to 0, then every eigenvalue below min_var raised
  * to min_var (0 for a caller's covariance, reg for EM).
  */
-static int decompose(const double *cov, size_t d, size_t k, double min_var,
-                     component *c, dg_error *err)
+static int decompose(const double *cov, size_t d, size_t k, double min_var, component *c,
+                     dg_error *err)
 {
     double *a = dg_doubles_alloc(d, d), *vecs = dg_doubles_alloc(d, d);
     gsl_eigen_symmv_workspace *w = gsl_eigen_symmv_alloc(d);
     int status = DG_OK;
     if (!a || !vecs || !w) {
-        status = dg_error_set(err, DG_ENOMEM, "component %zu: out of memory for a %zu × %zu "
-                              "eigen-decomposition", k, d, d);
+        status = dg_error_set(err, DG_ENOMEM,
+                              "component %zu: out of memory for a %zu × %zu "
+                              "eigen-decomposition",
+                              k, d, d);
         goto release;
     }
     for (size_t i = 0; i < d; i++)
@@ -313,8 +312,8 @@ release:
 }
 
 /* set_full with a floor on the eigenvalues (0 for callers, reg for EM). */
-static int set_full_floor(dg_gmm *g, size_t k, double weight, const double *mean,
-                          const double *cov, double min_var, dg_error *err)
+static int set_full_floor(dg_gmm *g, size_t k, double weight, const double *mean, const double *cov,
+                          double min_var, dg_error *err)
 {
     component c;
     int status = component_begin(g, k, weight, mean, DG_COV_FULL, g->dim, 1, &c, err);
@@ -335,16 +334,15 @@ static int set_full_floor(dg_gmm *g, size_t k, double weight, const double *mean
     return DG_OK;
 }
 
-int dg_gmm_set_full(dg_gmm *g, size_t k, double weight, const double *mean,
-                    const double *cov, dg_error *err)
+int dg_gmm_set_full(dg_gmm *g, size_t k, double weight, const double *mean, const double *cov,
+                    dg_error *err)
 {
     return set_full_floor(g, k, weight, mean, cov, 0.0, err);
 }
 
 /* DIAG and ISO: variances along the coordinate axes, one per axis. */
-static int set_axes(dg_gmm *g, size_t k, double weight, const double *mean,
-                    dg_cov_kind kind, const double *variances, size_t nvar,
-                    dg_error *err)
+static int set_axes(dg_gmm *g, size_t k, double weight, const double *mean, dg_cov_kind kind,
+                    const double *variances, size_t nvar, dg_error *err)
 {
     component c;
     int status = check_variances(variances, nvar, k, err);
@@ -358,26 +356,25 @@ static int set_axes(dg_gmm *g, size_t k, double weight, const double *mean,
     return DG_OK;
 }
 
-int dg_gmm_set_diag(dg_gmm *g, size_t k, double weight, const double *mean,
-                    const double *variances, dg_error *err)
+int dg_gmm_set_diag(dg_gmm *g, size_t k, double weight, const double *mean, const double *variances,
+                    dg_error *err)
 {
     return set_axes(g, k, weight, mean, DG_COV_DIAG, variances, g->dim, err);
 }
 
-int dg_gmm_set_iso(dg_gmm *g, size_t k, double weight, const double *mean,
-                   double variance, dg_error *err)
+int dg_gmm_set_iso(dg_gmm *g, size_t k, double weight, const double *mean, double variance,
+                   dg_error *err)
 {
     return set_axes(g, k, weight, mean, DG_COV_ISO, &variance, 1, err);
 }
 
-int dg_gmm_set_lowrank(dg_gmm *g, size_t k, double weight, const double *mean,
-                       size_t r, const double *eigvecs, const double *eigvals,
-                       dg_error *err)
+int dg_gmm_set_lowrank(dg_gmm *g, size_t k, double weight, const double *mean, size_t r,
+                       const double *eigvecs, const double *eigvals, dg_error *err)
 {
     const size_t d = g->dim;
     if (r > d)
-        return dg_error_set(err, DG_EINVAL, "component %zu: rank %zu exceeds the dimension %zu",
-                            k, r, d);
+        return dg_error_set(err, DG_EINVAL, "component %zu: rank %zu exceeds the dimension %zu", k,
+                            r, d);
     int status = r ? check_variances(eigvals, r, k, err) : DG_OK;
     if (status != DG_OK)
         return status;
@@ -477,8 +474,8 @@ const double *dg_gmm_mean(const dg_gmm *g, size_t k)
     return c ? c->mean : NULL;
 }
 
-int dg_gmm_eigen(const dg_gmm *g, size_t k, dg_cov_kind *kind, size_t *rank,
-                 const double **eigvecs, const double **eigvals, dg_error *err)
+int dg_gmm_eigen(const dg_gmm *g, size_t k, dg_cov_kind *kind, size_t *rank, const double **eigvecs,
+                 const double **eigvals, dg_error *err)
 {
     const component *c = set_component(g, k);
     if (!c)
@@ -599,8 +596,7 @@ typedef void (*block_fn)(void *ctx, size_t first, size_t count, workspace *ws);
  * and a row's result depends only on its block, whose bounds do not depend
  * on the thread count, so neither does any bit of the result.
  */
-static void for_blocks(size_t n, workspace *ws, size_t nslots, block_fn fn,
-                       void *ctx)
+static void for_blocks(size_t n, workspace *ws, size_t nslots, block_fn fn, void *ctx)
 {
     const size_t nblocks = (n + QB - 1) / QB;
 #ifdef _OPENMP
@@ -656,8 +652,8 @@ static size_t fewest_small_directions(const dg_gmm *g, const noise *s)
  * is common to all components (n_ref is their smallest n_small), so at
  * σ = 80, d = 3072 the ±13 000 of d ln σ does not cost 1e-12 of every logit.
  */
-static double component_factors(const component *c, size_t dim, const noise *s,
-                                size_t n_ref, double *inv_sd, double *coef)
+static double component_factors(const component *c, size_t dim, const noise *s, size_t n_ref,
+                                double *inv_sd, double *coef)
 {
     const double two_log_sigma = 2 * s->log_sigma;
     double sum_log = 0;
@@ -689,8 +685,8 @@ static double component_factors(const component *c, size_t dim, const noise *s,
  * The standardised squared distance Σ (e_j inv_sd_j)² over directions of
  * positive variance, and (into *t) the length of e along zero variances.
  */
-static double split_distance(const double *e, const double *inv_sd, size_t n,
-                             double *gather, double *t)
+static double split_distance(const double *e, const double *inv_sd, size_t n, double *gather,
+                             double *t)
 {
     double q = 0;
     size_t ng = 0;
@@ -718,8 +714,7 @@ static double score_entry(double e, double inv_sd, double sigma)
  * subtraction: its length is what matters at small σ, and ‖x − μ‖² − ‖z‖²
  * would cancel.
  */
-static void project_block(const component *c, size_t dim, const double *x,
-                          size_t nb, workspace *ws)
+static void project_block(const component *c, size_t dim, const double *x, size_t nb, workspace *ws)
 {
     for (size_t i = 0; i < nb; i++)
         for (size_t j = 0; j < dim; j++)
@@ -754,9 +749,8 @@ static void back_project(const component *c, size_t dim, size_t nb, workspace *w
  * WANT_DENSITY, ws->v gets the rows of μ + U diag(λ/(λ+σ²)) z (WANT_DENOISED)
  * or −U diag(1/(λ+σ²)) z − ρ/σ² (WANT_SCORE).
  */
-static void component_block(const component *c, size_t dim, const double *x,
-                            size_t nb, const noise *s, size_t n_ref, want w,
-                            workspace *ws)
+static void component_block(const component *c, size_t dim, const double *x, size_t nb,
+                            const noise *s, size_t n_ref, want w, workspace *ws)
 {
     const double lead = component_factors(c, dim, s, n_ref, ws->inv_sd, ws->coef);
     project_block(c, dim, x, nb, ws);
@@ -812,8 +806,8 @@ static void component_block(const component *c, size_t dim, const double *x,
  * arrives, the old logits shift by −(ref² − t²)/(2σ²), which may send them to
  * −Inf (weight 0) but never to NaN.
  */
-static void record_add(workspace *ws, size_t i, size_t dim, double a, double t,
-                       const double *v, double sigma, int first)
+static void record_add(workspace *ws, size_t i, size_t dim, double a, double t, const double *v,
+                       double sigma, int first)
 {
     double *acc = ws->acc + i * dim;
     if (first) {
@@ -886,8 +880,7 @@ static void mixture_block(void *vctx, size_t first, size_t nb, workspace *ws)
 }
 
 /* The checks every public evaluation shares: a valid mixture, σ, finite x. */
-static int check_query(const dg_gmm *g, const double *x, size_t n, double sigma,
-                       dg_error *err)
+static int check_query(const dg_gmm *g, const double *x, size_t n, double sigma, dg_error *err)
 {
     int status = dg_gmm_check(g, err);
     if (status != DG_OK)
@@ -899,8 +892,7 @@ static int check_query(const dg_gmm *g, const double *x, size_t n, double sigma,
 }
 
 /* Runs fn over n rows with per-call workspaces. */
-static int run_blocks(const dg_gmm *g, size_t n, block_fn fn, void *ctx,
-                      dg_error *err)
+static int run_blocks(const dg_gmm *g, size_t n, block_fn fn, void *ctx, dg_error *err)
 {
     if (n == 0)
         return DG_OK;
@@ -913,8 +905,8 @@ static int run_blocks(const dg_gmm *g, size_t n, block_fn fn, void *ctx,
     return DG_OK;
 }
 
-static int evaluate(const dg_gmm *g, const double *x, size_t n, double sigma,
-                    want w, double *vec, double *logp, dg_error *err)
+static int evaluate(const dg_gmm *g, const double *x, size_t n, double sigma, want w, double *vec,
+                    double *logp, dg_error *err)
 {
     int status = check_query(g, x, n, sigma, err);
     if (status != DG_OK)
@@ -924,20 +916,20 @@ static int evaluate(const dg_gmm *g, const double *x, size_t n, double sigma,
     return run_blocks(g, n, mixture_block, &ctx, err);
 }
 
-int dg_gmm_denoise(const dg_gmm *g, const double *x, size_t n, double sigma,
-                   double *out, dg_error *err)
+int dg_gmm_denoise(const dg_gmm *g, const double *x, size_t n, double sigma, double *out,
+                   dg_error *err)
 {
     return evaluate(g, x, n, sigma, WANT_DENOISED, out, NULL, err);
 }
 
-int dg_gmm_log_density(const dg_gmm *g, const double *x, size_t n,
-                       double sigma, double *out, dg_error *err)
+int dg_gmm_log_density(const dg_gmm *g, const double *x, size_t n, double sigma, double *out,
+                       dg_error *err)
 {
     return evaluate(g, x, n, sigma, WANT_DENSITY, NULL, out, err);
 }
 
-int dg_gmm_score(const dg_gmm *g, const double *x, size_t n, double sigma,
-                 double *out, dg_error *err)
+int dg_gmm_score(const dg_gmm *g, const double *x, size_t n, double sigma, double *out,
+                 dg_error *err)
 {
     return evaluate(g, x, n, sigma, WANT_SCORE, out, NULL, err);
 }
@@ -946,8 +938,7 @@ int dg_gmm_score(const dg_gmm *g, const double *x, size_t n, double sigma,
 /* Sampling and the closed-form Gaussian flow                               */
 /* ------------------------------------------------------------------------ */
 
-int dg_gmm_sample(const dg_gmm *g, gsl_rng *rng, size_t n, double *out,
-                  dg_error *err)
+int dg_gmm_sample(const dg_gmm *g, gsl_rng *rng, size_t n, double *out, dg_error *err)
 {
     int status = dg_gmm_check(g, err);
     if (status != DG_OK)
@@ -1017,9 +1008,8 @@ static void flow_block(void *vctx, size_t first, size_t nb, workspace *ws)
     memcpy(ctx->out + first * dim, ws->v, nb * dim * sizeof *ws->v);
 }
 
-int dg_gmm_gaussian_flow(const dg_gmm *g, const double *x0, size_t n,
-                         double sigma0, double sigma, double *out,
-                         dg_error *err)
+int dg_gmm_gaussian_flow(const dg_gmm *g, const double *x0, size_t n, double sigma0, double sigma,
+                         double *out, dg_error *err)
 {
     int status = dg_gmm_check(g, err);
     if (status != DG_OK)
@@ -1029,8 +1019,8 @@ int dg_gmm_gaussian_flow(const dg_gmm *g, const double *x0, size_t n,
                             "the closed-form flow needs a single Gaussian (K = %zu)", g->K);
     if (!(sigma0 > 0) || !isfinite(sigma0) || !(sigma >= 0) || !isfinite(sigma))
         return dg_error_set(err, DG_EINVAL,
-                            "flow from σ0 = %g to σ = %g: need σ0 > 0 and σ ≥ 0, finite",
-                            sigma0, sigma);
+                            "flow from σ0 = %g to σ = %g: need σ0 > 0 and σ ≥ 0, finite", sigma0,
+                            sigma);
     status = dg_check_finite(x0, n, g->dim, "flow start", err);
     if (status != DG_OK)
         return status;
@@ -1048,14 +1038,13 @@ typedef struct gmm_denoiser {
     workspace *ws;
 } gmm_denoiser;
 
-static int gmm_denoiser_eval(void *state, const double *x, size_t n,
-                             double sigma, double *out, dg_error *err)
+static int gmm_denoiser_eval(void *state, const double *x, size_t n, double sigma, double *out,
+                             dg_error *err)
 {
     (void)err;
     gmm_denoiser *st = state;
     const noise s = make_noise(sigma);
-    mixture_ctx ctx = {st->g, x, s, fewest_small_directions(st->g, &s), WANT_DENOISED, out,
-                       NULL};
+    mixture_ctx ctx = {st->g, x, s, fewest_small_directions(st->g, &s), WANT_DENOISED, out, NULL};
     for_blocks(n, st->ws, st->nslots, mixture_block, &ctx);
     return DG_OK;
 }
@@ -1144,9 +1133,8 @@ static int fit_scratch_alloc(fit_scratch *f, size_t d, dg_error *err)
  * w[i · stride] (all 1 when w is NULL) and W = Σ w_i.  Every sum runs in
  * row order; the full scatter by rank-k updates of SCATTER_BLOCK rows.
  */
-static void weighted_scatter(const double *y, size_t n, size_t d,
-                             const double *w, size_t stride, double W,
-                             int full, fit_scratch *f)
+static void weighted_scatter(const double *y, size_t n, size_t d, const double *w, size_t stride,
+                             double W, int full, fit_scratch *f)
 {
     for (size_t j = 0; j < d; j++)
         f->sum[j] = 0;
@@ -1189,8 +1177,7 @@ static void weighted_scatter(const double *y, size_t n, size_t d,
             f->scatter[j * d + i] = f->scatter[i * d + j] /= W;
 }
 
-int dg_gmm_fit_gaussian(const double *y, size_t n, size_t d, dg_gmm **out,
-                        dg_error *err)
+int dg_gmm_fit_gaussian(const double *y, size_t n, size_t d, dg_gmm **out, dg_error *err)
 {
     *out = NULL;
     if (n == 0 || d == 0)
@@ -1221,9 +1208,8 @@ int dg_gmm_fit_gaussian(const double *y, size_t n, size_t d, dg_gmm **out,
  * probability ∝ its squared distance d2 to the nearest centre so far; then
  * resp (n × K) ← the hard assignment to the nearest centre.
  */
-static int kmeanspp(const double *y, size_t n, size_t d, size_t K,
-                    gsl_rng *rng, double *d2, size_t *centre, double *resp,
-                    dg_error *err)
+static int kmeanspp(const double *y, size_t n, size_t d, size_t K, gsl_rng *rng, double *d2,
+                    size_t *centre, double *resp, dg_error *err)
 {
     centre[0] = gsl_rng_uniform_int(rng, n);
     for (size_t i = 0; i < n; i++)
@@ -1233,8 +1219,10 @@ static int kmeanspp(const double *y, size_t n, size_t d, size_t K,
         for (size_t i = 0; i < n; i++)
             total += d2[i];
         if (!(total > 0))
-            return dg_error_set(err, DG_EINVAL, "EM: the data hold fewer than K = %zu distinct "
-                                "points", K);
+            return dg_error_set(err, DG_EINVAL,
+                                "EM: the data hold fewer than K = %zu distinct "
+                                "points",
+                                K);
         const double u = gsl_rng_uniform(rng) * total;
         double below = 0;
         size_t pick = n;
@@ -1267,9 +1255,8 @@ static int kmeanspp(const double *y, size_t n, size_t d, size_t K,
 }
 
 /* Mixture g ← the M-step for responsibilities resp (n × K). */
-static int m_step(dg_gmm *g, const double *y, size_t n, const double *resp,
-                  double reg, dg_cov_kind kind, size_t iteration,
-                  fit_scratch *f, dg_error *err)
+static int m_step(dg_gmm *g, const double *y, size_t n, const double *resp, double reg,
+                  dg_cov_kind kind, size_t iteration, fit_scratch *f, dg_error *err)
 {
     const size_t K = g->K, d = g->dim;
     for (size_t k = 0; k < K; k++) {
@@ -1326,8 +1313,7 @@ static void estep_block(void *vctx, size_t first, size_t nb, workspace *ws)
 }
 
 /* Resolves opt (NULL, zeros and negatives mean defaults) into *o. */
-static int em_options(const dg_gmm_fit_options *opt, dg_gmm_fit_options *o,
-                      dg_error *err)
+static int em_options(const dg_gmm_fit_options *opt, dg_gmm_fit_options *o, dg_error *err)
 {
     const dg_gmm_fit_options none = {0};
     *o = opt ? *opt : none;
@@ -1343,9 +1329,8 @@ static int em_options(const dg_gmm_fit_options *opt, dg_gmm_fit_options *o,
     return DG_OK;
 }
 
-int dg_gmm_fit_em(const double *y, size_t n, size_t d, size_t K,
-                  unsigned long seed, const dg_gmm_fit_options *opt,
-                  dg_gmm **out, dg_error *err)
+int dg_gmm_fit_em(const double *y, size_t n, size_t d, size_t K, unsigned long seed,
+                  const dg_gmm_fit_options *opt, dg_gmm **out, dg_error *err)
 {
     *out = NULL;
     dg_gmm_fit_options o;
@@ -1367,8 +1352,8 @@ int dg_gmm_fit_em(const double *y, size_t n, size_t d, size_t K,
     workspace *ws = NULL;
     size_t nslots = thread_slots(n);
     if (!rng || !resp || !ll || !centre) {
-        status = dg_error_set(err, DG_ENOMEM, "EM: out of memory for %zu × %zu responsibilities",
-                              n, K);
+        status =
+            dg_error_set(err, DG_ENOMEM, "EM: out of memory for %zu × %zu responsibilities", n, K);
         goto release;
     }
     if ((status = fit_scratch_alloc(&f, d, err)) != DG_OK ||
@@ -1382,7 +1367,8 @@ int dg_gmm_fit_em(const double *y, size_t n, size_t d, size_t K,
             mean_var += f.scatter[j] / (double)d;
         o.reg = DG_GMM_EM_REG_SCALE * mean_var;
         if (!(o.reg > 0)) {
-            status = dg_error_set(err, DG_EINVAL, "EM: the data are constant; give a variance "
+            status = dg_error_set(err, DG_EINVAL,
+                                  "EM: the data are constant; give a variance "
                                   "floor reg > 0");
             goto release;
         }
@@ -1472,9 +1458,8 @@ static void format_shape(char *text, size_t size, size_t rank, const size_t *sha
 }
 
 /* DG_OK when dataset f is present with exactly the given shape. */
-static int expect_shape(const char *path, const h5_found *found, int f,
-                        size_t rank, const size_t *shape, const char *meaning,
-                        dg_error *err)
+static int expect_shape(const char *path, const h5_found *found, int f, size_t rank,
+                        const size_t *shape, const char *meaning, dg_error *err)
 {
     if (!found[f].present)
         return dg_error_set(err, DG_EFORMAT, "%s: no dataset %s", path, found[f].name);
@@ -1491,15 +1476,15 @@ static int expect_shape(const char *path, const h5_found *found, int f,
 }
 
 /* Checks the shapes of every dataset before anything is read. */
-static int check_layout(const char *path, const h5_found *found, int *form,
-                        size_t *K, size_t *d, size_t *r, dg_error *err)
+static int check_layout(const char *path, const h5_found *found, int *form, size_t *K, size_t *d,
+                        size_t *r, dg_error *err)
 {
     const h5_found *w = &found[F_WEIGHTS], *m = &found[F_MEANS];
     if (!w->present)
         return dg_error_set(err, DG_EFORMAT, "%s: no dataset %s", path, found[F_WEIGHTS].name);
     if (w->rank != 1)
-        return dg_error_set(err, DG_EFORMAT, "%s:%s has rank %zu, expected [K]", path,
-                            w->name, w->rank);
+        return dg_error_set(err, DG_EFORMAT, "%s:%s has rank %zu, expected [K]", path, w->name,
+                            w->rank);
     *K = w->shape[0];
     if (*K == 0)
         return dg_error_set(err, DG_EFORMAT, "%s:%s is empty (K = 0)", path, w->name);
@@ -1517,11 +1502,15 @@ static int check_layout(const char *path, const h5_found *found, int *form,
     const int nforms = found[F_COVS].present + found[F_VARIANCES].present +
                        (found[F_EIGVECS].present || found[F_EIGVALS].present);
     if (nforms == 0)
-        return dg_error_set(err, DG_EFORMAT, "%s: no covariances (/covs, /variances, or /eigvecs "
-                            "with /eigvals)", path);
+        return dg_error_set(err, DG_EFORMAT,
+                            "%s: no covariances (/covs, /variances, or /eigvecs "
+                            "with /eigvals)",
+                            path);
     if (nforms > 1)
-        return dg_error_set(err, DG_EFORMAT, "%s: holds more than one of /covs, /variances and "
-                            "/eigvecs: keep one covariance form", path);
+        return dg_error_set(err, DG_EFORMAT,
+                            "%s: holds more than one of /covs, /variances and "
+                            "/eigvecs: keep one covariance form",
+                            path);
     if (found[F_COVS].present) {
         *form = F_COVS;
         const size_t kdd[3] = {*K, *d, *d};
@@ -1540,8 +1529,8 @@ static int check_layout(const char *path, const h5_found *found, int *form,
                             e->rank);
     *r = e->shape[1];
     if (*r > *d)
-        return dg_error_set(err, DG_EFORMAT, "%s:/eigvecs: rank r = %zu exceeds d = %zu", path,
-                            *r, *d);
+        return dg_error_set(err, DG_EFORMAT, "%s:/eigvecs: rank r = %zu exceeds d = %zu", path, *r,
+                            *d);
     const size_t krd[3] = {*K, *r, *d}, kr[2] = {*K, *r};
     status = expect_shape(path, found, F_EIGVECS, 3, krd, "[K][r][d]", err);
     if (status == DG_OK)
@@ -1550,8 +1539,8 @@ static int check_layout(const char *path, const h5_found *found, int *form,
 }
 
 /* Reads dataset f, whose shape check_layout has approved, as doubles. */
-static int read_checked(const char *path, const h5_found *found, int f,
-                        double **data, dg_error *err)
+static int read_checked(const char *path, const h5_found *found, int f, double **data,
+                        dg_error *err)
 {
     size_t rank, shape[DG_H5_RANK_MAX];
     int status = dg_h5_read_array(path, found[f].name, &rank, shape, data, err);
@@ -1576,8 +1565,7 @@ int dg_gmm_load(const char *path, dg_gmm **out, dg_error *err)
     return dg_gmm_load_group(path, "", out, err);
 }
 
-int dg_gmm_load_group(const char *path, const char *group, dg_gmm **out,
-                      dg_error *err)
+int dg_gmm_load_group(const char *path, const char *group, dg_gmm **out, dg_error *err)
 {
     *out = NULL;
     h5_found found[F_COUNT];
@@ -1586,8 +1574,7 @@ int dg_gmm_load_group(const char *path, const char *group, dg_gmm **out,
     if (glen + 16 > sizeof found[0].name)
         return dg_error_set(err, DG_EINVAL, "%s: group name too long", path);
     for (int f = 0; f < F_COUNT; f++)
-        snprintf(found[f].name, sizeof found[f].name, "%.*s%s", (int)glen, group,
-                 gmm_dataset[f]);
+        snprintf(found[f].name, sizeof found[f].name, "%.*s%s", (int)glen, group, gmm_dataset[f]);
     int status = dg_h5_walk(path, find_gmm_dataset, found, err);
     int form = F_COVS;
     size_t K = 0, d = 0, r = 0;
@@ -1604,8 +1591,8 @@ int dg_gmm_load_group(const char *path, const char *group, dg_gmm **out,
         status = read_checked(path, found, need[f], &data[need[f]], err);
     for (size_t k = 0; status == DG_OK && k < K; k++)
         if (!(data[F_WEIGHTS][k] > 0))
-            status = dg_error_set(err, DG_EINVAL, "%s:%s: weight %zu is not positive (%g)",
-                                  path, found[F_WEIGHTS].name, k, data[F_WEIGHTS][k]);
+            status = dg_error_set(err, DG_EINVAL, "%s:%s: weight %zu is not positive (%g)", path,
+                                  found[F_WEIGHTS].name, k, data[F_WEIGHTS][k]);
     if (status == DG_OK)
         status = dg_gmm_alloc(K, d, &g, err);
     for (size_t k = 0; status == DG_OK && k < K; k++) {
@@ -1693,8 +1680,7 @@ static int build_rings(const double *v, dg_gmm **out, dg_error *err)
     const size_t rings = (size_t)v[0], per = (size_t)v[1];
     const double radius = v[2], std = v[3];
     if ((double)rings * (double)per > SYNTH_SIZE_MAX)
-        return dg_error_set(err, DG_EINVAL, "rings: %zu × %zu components are too many", rings,
-                            per);
+        return dg_error_set(err, DG_EINVAL, "rings: %zu × %zu components are too many", rings, per);
     const size_t K = rings * per;
     int status = dg_gmm_alloc(K, 2, out, err);
     for (size_t k = 0; k < K && status == DG_OK; k++) {
@@ -1713,8 +1699,10 @@ static int build_lowrank(const double *v, dg_gmm **out, dg_error *err)
     if (r > d)
         return dg_error_set(err, DG_EINVAL, "lowrank: r = %zu exceeds d = %zu", r, d);
     if ((double)K * (double)(r + 1) * (double)d > 64 * SYNTH_SIZE_MAX)
-        return dg_error_set(err, DG_EINVAL, "lowrank: k × (r + 1) × d = %zu × %zu × %zu is too "
-                            "large", K, r + 1, d);
+        return dg_error_set(err, DG_EINVAL,
+                            "lowrank: k × (r + 1) × d = %zu × %zu × %zu is too "
+                            "large",
+                            K, r + 1, d);
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     double *mean = dg_doubles_alloc(d, 1), *u = dg_doubles_alloc(r, d);
     double *lambda = dg_doubles_alloc(r, 1);
@@ -1741,17 +1729,20 @@ static int build_lowrank(const double *v, dg_gmm **out, dg_error *err)
 }
 
 static const synth_type synth_types[] = {
-    {"gauss2d", build_gauss2d,
+    {"gauss2d",
+     build_gauss2d,
      {{"k", 5, 1, 1, SYNTH_SIZE_MAX},
       {"seed", 0, 1, 0, SEED_MAX},
       {"spread", 3, 0, 0, DBL_MAX},
       {"std", 0.4, 0, 0, DBL_MAX}}},
-    {"rings", build_rings,
+    {"rings",
+     build_rings,
      {{"rings", 2, 1, 1, SYNTH_SIZE_MAX},
       {"per_ring", 8, 1, 1, SYNTH_SIZE_MAX},
       {"radius", 1, 0, 0, DBL_MAX},
       {"std", 0.05, 0, 0, DBL_MAX}}},
-    {"lowrank", build_lowrank,
+    {"lowrank",
+     build_lowrank,
      {{"d", 16, 1, 1, SYNTH_SIZE_MAX},
       {"k", 3, 1, 1, SYNTH_SIZE_MAX},
       {"r", 2, 1, 0, SYNTH_SIZE_MAX},
@@ -1766,13 +1757,11 @@ static void key_list(const synth_type *t, char *text, size_t size)
     size_t used = 0;
     text[0] = '\0';
     for (size_t i = 0; i < SYNTH_KEYS_MAX && t->keys[i].name && used < size; i++)
-        used += (size_t)snprintf(text + used, size - used, "%s%s", i ? ", " : "",
-                                 t->keys[i].name);
+        used += (size_t)snprintf(text + used, size - used, "%s%s", i ? ", " : "", t->keys[i].name);
 }
 
 /* v[i] ← the value text of key i of t, checked against its range. */
-static int parse_value(const synth_type *t, size_t i, const char *text, double *v,
-                       dg_error *err)
+static int parse_value(const synth_type *t, size_t i, const char *text, double *v, dg_error *err)
 {
     const synth_key *key = &t->keys[i];
     char *end;
@@ -1786,8 +1775,8 @@ static int parse_value(const synth_type *t, size_t i, const char *text, double *
     } else {
         *v = strtod(text, &end);
         if (*text == '\0' || *end || errno || !isfinite(*v))
-            return dg_error_set(err, DG_EINVAL, "%s: %s must be a finite number, not '%s'",
-                                t->name, key->name, text);
+            return dg_error_set(err, DG_EINVAL, "%s: %s must be a finite number, not '%s'", t->name,
+                                key->name, text);
     }
     if (*v < key->min)
         return dg_error_set(err, DG_EINVAL, "%s: %s must be ≥ %g, not %s", t->name, key->name,
@@ -1811,9 +1800,10 @@ int dg_gmm_synthetic(const char *spec, dg_gmm **out, dg_error *err)
         if (strcmp(name, synth_types[i].name) == 0)
             t = &synth_types[i];
     if (!t)
-        return dg_error_set(err, DG_EUNKNOWN,
-                            "unknown synthetic distribution '%s' (gmm, blobs, gauss2d, rings, lowrank)",
-                            name ? name : "");
+        return dg_error_set(
+            err, DG_EUNKNOWN,
+            "unknown synthetic distribution '%s' (gmm, blobs, gauss2d, rings, lowrank)",
+            name ? name : "");
     double v[SYNTH_KEYS_MAX];
     for (size_t i = 0; i < SYNTH_KEYS_MAX; i++)
         v[i] = t->keys[i].fallback;

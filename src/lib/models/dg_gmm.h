@@ -40,12 +40,11 @@
  * large term 2 ln σ of every direction with λ ≤ σ² is counted apart and the
  * part common to all components is left out of the softmax, so that at
  * large σ and d the logits do not lose digits to Σ_j ln(λ_j + σ²) ≈ 2d ln σ.
- * D(x; σ) is always finite; log p_σ and the score are finite wherever their true values are doubles (at σ = 1e-300 a
- * point 1 away from a zero-variance component has log density −5e599, which
- * is not, and comes out as −Inf).  The score is computed from the second
- * formula above, not as (D − x)/σ², which loses every digit when σ² ≪ λ.
- * D and the score are exact to a few units of rounding as long as the
- * standardised distances |z_j|/√(λ_kj + σ²) stay below 1e150.
+ * D(x; σ) is always finite; log p_σ and the score are finite wherever their true values are doubles
+ * (at σ = 1e-300 a point 1 away from a zero-variance component has log density −5e599, which is
+ * not, and comes out as −Inf).  The score is computed from the second formula above, not as (D −
+ * x)/σ², which loses every digit when σ² ≪ λ. D and the score are exact to a few units of rounding
+ * as long as the standardised distances |z_j|/√(λ_kj + σ²) stay below 1e150.
  *
  * Objects: a dg_gmm is built by dg_gmm_alloc and the setters (or by the
  * loader, the fitters and the synthetic generators) and released by
@@ -130,15 +129,14 @@ void dg_gmm_free(dg_gmm *g);
  *   DG_GMM_ORTHONORMAL_TOL.  r = 0 (eigvecs and eigvals may be NULL) is a
  *   point mass at mean.
  */
-int dg_gmm_set_full(dg_gmm *g, size_t k, double weight, const double *mean,
-                    const double *cov, dg_error *err);
-int dg_gmm_set_diag(dg_gmm *g, size_t k, double weight, const double *mean,
-                    const double *variances, dg_error *err);
-int dg_gmm_set_iso(dg_gmm *g, size_t k, double weight, const double *mean,
-                   double variance, dg_error *err);
-int dg_gmm_set_lowrank(dg_gmm *g, size_t k, double weight, const double *mean,
-                       size_t r, const double *eigvecs, const double *eigvals,
-                       dg_error *err);
+int dg_gmm_set_full(dg_gmm *g, size_t k, double weight, const double *mean, const double *cov,
+                    dg_error *err);
+int dg_gmm_set_diag(dg_gmm *g, size_t k, double weight, const double *mean, const double *variances,
+                    dg_error *err);
+int dg_gmm_set_iso(dg_gmm *g, size_t k, double weight, const double *mean, double variance,
+                   dg_error *err);
+int dg_gmm_set_lowrank(dg_gmm *g, size_t k, double weight, const double *mean, size_t r,
+                       const double *eigvecs, const double *eigvals, dg_error *err);
 
 /*
  * DG_OK when every component is set and the weights sum to 1 within
@@ -165,8 +163,7 @@ int dg_gmm_check(const dg_gmm *g, dg_error *err);
 int dg_gmm_load(const char *path, dg_gmm **out, dg_error *err);
 
 /* The same, for datasets inside group (e.g. "/fit" reads /fit/weights, …). */
-int dg_gmm_load_group(const char *path, const char *group, dg_gmm **out,
-                      dg_error *err);
+int dg_gmm_load_group(const char *path, const char *group, dg_gmm **out, dg_error *err);
 
 /* --- Reading a mixture back ------------------------------------------------ */
 
@@ -187,9 +184,8 @@ const double *dg_gmm_mean(const dg_gmm *g, size_t k);
  * Any of kind, rank, eigvecs, eigvals may be NULL if not wanted.
  * Returns DG_EINVAL when k is out of range or unset.
  */
-int dg_gmm_eigen(const dg_gmm *g, size_t k, dg_cov_kind *kind, size_t *rank,
-                 const double **eigvecs, const double **eigvals,
-                 dg_error *err);
+int dg_gmm_eigen(const dg_gmm *g, size_t k, dg_cov_kind *kind, size_t *rank, const double **eigvecs,
+                 const double **eigvals, dg_error *err);
 
 /* cov ← Σ_k = U diag(λ) Uᵀ as a dim × dim row-major matrix (caller-owned). */
 int dg_gmm_covariance(const dg_gmm *g, size_t k, double *cov, dg_error *err);
@@ -197,16 +193,16 @@ int dg_gmm_covariance(const dg_gmm *g, size_t k, double *cov, dg_error *err);
 /* --- Evaluations (σ > 0 and finite, x finite, n × dim row-major) ----------- */
 
 /* out (n × dim) ← D(x; σ), the posterior mean E[y | y + σε = x]. */
-int dg_gmm_denoise(const dg_gmm *g, const double *x, size_t n, double sigma,
-                   double *out, dg_error *err);
+int dg_gmm_denoise(const dg_gmm *g, const double *x, size_t n, double sigma, double *out,
+                   dg_error *err);
 
 /* out (n) ← log p_σ(x) = log Σ_k π_k N(x; μ_k, Σ_k + σ² I), −(d/2) ln 2π included. */
-int dg_gmm_log_density(const dg_gmm *g, const double *x, size_t n,
-                       double sigma, double *out, dg_error *err);
+int dg_gmm_log_density(const dg_gmm *g, const double *x, size_t n, double sigma, double *out,
+                       dg_error *err);
 
 /* out (n × dim) ← ∇ log p_σ(x) = (D(x; σ) − x)/σ². */
-int dg_gmm_score(const dg_gmm *g, const double *x, size_t n, double sigma,
-                 double *out, dg_error *err);
+int dg_gmm_score(const dg_gmm *g, const double *x, size_t n, double sigma, double *out,
+                 dg_error *err);
 
 /*
  * Draws n points y ~ p_0 into out (n × dim): per row a uniform variate picks
@@ -214,8 +210,7 @@ int dg_gmm_score(const dg_gmm *g, const double *x, size_t n, double sigma,
  * (gsl_ran_gaussian_ziggurat).  Rows are drawn in order, so the first m rows
  * do not depend on n.  rng is the caller's and advances.
  */
-int dg_gmm_sample(const dg_gmm *g, gsl_rng *rng, size_t n, double *out,
-                  dg_error *err);
+int dg_gmm_sample(const dg_gmm *g, gsl_rng *rng, size_t n, double *out, dg_error *err);
 
 /*
  * The exact solution of the probability-flow ODE dx/dσ = (x − D(x; σ))/σ of
@@ -224,9 +219,8 @@ int dg_gmm_sample(const dg_gmm *g, gsl_rng *rng, size_t n, double *out,
  * sqrt((λ_j + σ²)/(λ_j + σ0²)), and the part outside span(U) scales by
  * σ/σ0.  x0 and out are n × dim and may be the same array.
  */
-int dg_gmm_gaussian_flow(const dg_gmm *g, const double *x0, size_t n,
-                         double sigma0, double sigma, double *out,
-                         dg_error *err);
+int dg_gmm_gaussian_flow(const dg_gmm *g, const double *x0, size_t n, double sigma0, double sigma,
+                         double *out, dg_error *err);
 
 /*
  * Wraps a copy of g as a denoiser of kind "gmm" (dg_denoiser.h) for the
@@ -246,11 +240,10 @@ int dg_denoiser_gmm_alloc(const dg_gmm *g, dg_denoiser **out, dg_error *err);
  * coordinates) is fine: its null directions get variance exactly 0.
  * Returns DG_EINVAL for n = 0 or d = 0, DG_ENONFINITE, DG_ENOMEM.
  */
-int dg_gmm_fit_gaussian(const double *y, size_t n, size_t d, dg_gmm **out,
-                        dg_error *err);
+int dg_gmm_fit_gaussian(const double *y, size_t n, size_t d, dg_gmm **out, dg_error *err);
 
-#define DG_GMM_EM_MAX_ITER 200  /* EM iterations (M-steps) at most */
-#define DG_GMM_EM_TOL 1e-8      /* stop when the mean log-likelihood gains less */
+#define DG_GMM_EM_MAX_ITER 200   /* EM iterations (M-steps) at most */
+#define DG_GMM_EM_TOL 1e-8       /* stop when the mean log-likelihood gains less */
 #define DG_GMM_EM_REG_SCALE 1e-6 /* default variance floor / mean data variance */
 
 typedef struct dg_gmm_fit_options {
@@ -295,9 +288,8 @@ typedef struct dg_gmm_fit_options {
  * its points, a kind other than FULL or DIAG), DG_ENONFINITE, DG_ENOMEM,
  * DG_ECANCELLED.
  */
-int dg_gmm_fit_em(const double *y, size_t n, size_t d, size_t K,
-                  unsigned long seed, const dg_gmm_fit_options *opt,
-                  dg_gmm **out, dg_error *err);
+int dg_gmm_fit_em(const double *y, size_t n, size_t d, size_t K, unsigned long seed,
+                  const dg_gmm_fit_options *opt, dg_gmm **out, dg_error *err);
 
 /* --- Teaching mixtures ----------------------------------------------------- */
 

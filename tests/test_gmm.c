@@ -1413,6 +1413,20 @@ static void test_synthetic(void)
         ok(status == bad[i].status && g == NULL && strstr(err.message, bad[i].fragment),
            "'%s' is refused: %s", bad[i].spec, err.message);
     }
+
+    /* The list of names: each one builds with its defaults, and the list
+     * ends (NULL) where the names of dg_gmm.h's table end. */
+    static const char *const documented[] = {"gauss2d", "rings", "lowrank"};
+    const size_t count = sizeof documented / sizeof documented[0];
+    for (size_t i = 0; i < count; i++) {
+        const char *name = dg_gmm_synthetic_name(i);
+        status = name ? dg_gmm_synthetic(name, &g, &err) : DG_EUNKNOWN;
+        ok(name && strcmp(name, documented[i]) == 0 && status == DG_OK,
+           "built-in mixture %zu is '%s' and builds", i, name ? name : "(none)");
+        dg_gmm_free(g);
+    }
+    ok(dg_gmm_synthetic_name(count) == NULL && dg_gmm_synthetic_name((size_t)-1) == NULL,
+       "no built-in mixture past the last");
 }
 
 int main(void)

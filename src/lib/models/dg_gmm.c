@@ -1751,6 +1751,11 @@ static const synth_type synth_types[] = {
 };
 #define NSYNTH (sizeof synth_types / sizeof synth_types[0])
 
+const char *dg_gmm_synthetic_name(size_t i)
+{
+    return i < NSYNTH ? synth_types[i].name : NULL;
+}
+
 /* "k, seed, spread, std": the keys of t, for messages. */
 static void key_list(const synth_type *t, char *text, size_t size)
 {

@@ -316,4 +316,7 @@ int dg_gmm_fit_em(const double *y, size_t n, size_t d, size_t K, unsigned long s
  */
 int dg_gmm_synthetic(const char *spec, dg_gmm **out, dg_error *err);
 
+/* The name of the i-th built-in mixture ("gauss2d", ...), NULL for i past the last. */
+const char *dg_gmm_synthetic_name(size_t i);
+
 #endif /* DG_GMM_H */

@@ -1,15 +1,14 @@
-/* dg_gmm: Gaussian mixtures, their exact denoisers, fitting and teaching mixtures. */
+/* dg_gmm: Gaussian mixtures, their evaluations, sampling and the mixture denoiser. */
 #include "config.h"
 
 #include "dg_gmm.h"
 
-#include <errno.h>
-#include <float.h>
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_eigen.h>
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_randist.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,40 +16,8 @@
 #include <omp.h>
 #endif
 
-#include "dg_h5.h"
+#include "dg_gmm_internal.h"
 #include "dg_tensor.h"
-
-#define QB DG_GMM_QUERY_BLOCK
-/* ln 2π, for the normalising constant −(d/2) ln 2π. */
-#define LOG_2PI 1.8378770664093454835606594728112353
-/* Rows per symmetric rank-k update when a scatter matrix is accumulated. */
-#define SCATTER_BLOCK 256
-
-/* ------------------------------------------------------------------------ */
-/* Types                                                                    */
-/* ------------------------------------------------------------------------ */
-
-typedef struct component {
-    int set; /* 0 until a setter succeeds */
-    dg_cov_kind kind;
-    double weight;   /* π_k > 0 */
-    double *mean;    /* μ_k, dim */
-    size_t rank;     /* FULL: dim, LOWRANK: r, DIAG and ISO: dim */
-    double *eigvecs; /* rank × dim, rows = unit directions; NULL for DIAG, ISO */
-    double *eigvals; /* rank variances ≥ 0 (DIAG, ISO: one per axis) */
-} component;
-
-struct dg_gmm {
-    size_t K, dim;
-    component *comp; /* K */
-};
-
-/* A noise level without σ² formed where it matters. */
-typedef struct noise {
-    double sigma;     /* σ; 0 only inside EM, where every variance is > 0 */
-    double sigma2;    /* σ · σ, which may be 0 or Inf */
-    double log_sigma; /* ln σ */
-} noise;
 
 static noise make_noise(double sigma)
 {
@@ -58,34 +25,9 @@ static noise make_noise(double sigma)
     return s;
 }
 
-/* What a pass over the components produces besides the logits. */
-typedef enum want { WANT_DENSITY, WANT_DENOISED, WANT_SCORE } want;
-
-/* Scratch for one block of QB queries, carved out of one allocation. */
-typedef struct workspace {
-    double *xc;     /* QB × dim: x − μ_k */
-    double *z;      /* QB × rmax: U_k (x − μ_k), then its coefficients */
-    double *v;      /* QB × dim: the residual ρ, then the component's vector */
-    double *acc;    /* QB × dim: streamed Σ_k e^{ℓ_k − m} v_k */
-    double *a;      /* QB: ln π_k − ½ Σ ln(λ + σ²) − ½ q + n_ref ln σ */
-    double *t;      /* QB: length of the zero-variance part of x − μ_k */
-    double *ref;    /* QB: smallest t so far; logits are kept relative to it */
-    double *m;      /* QB: running maximum of the relative logits */
-    double *s;      /* QB: Σ e^{ℓ − m} */
-    double *inv_sd; /* dim: 1/sqrt(λ_j + σ²), 0 where λ_j = 0 */
-    double *coef;   /* dim: λ_j/(λ_j + σ²) */
-    double *gather; /* dim: the entries of x − μ_k along zero variances */
-    double *storage;
-} workspace;
-
 /* ------------------------------------------------------------------------ */
 /* Small numerical helpers                                                  */
 /* ------------------------------------------------------------------------ */
-
-static int has_basis(const component *c)
-{
-    return c->kind == DG_COV_FULL || c->kind == DG_COV_LOWRANK;
-}
 
 /*
  * (t² − T²)/(2σ²) for t ≥ T ≥ 0 as a product of two ratios to σ: finite
@@ -99,8 +41,7 @@ static double half_gap(double t, double T, double sigma)
     return 0.5 * ((t - T) / sigma) * ((t + T) / sigma);
 }
 
-/* Two passes of modified Gram–Schmidt on r rows of length d, in order. */
-static void orthonormalise(double *u, size_t r, size_t d)
+void dg_gmm_orthonormalise(double *u, size_t r, size_t d)
 {
     for (size_t i = 0; i < r; i++) {
         double *ui = u + i * d;
@@ -115,17 +56,6 @@ static void orthonormalise(double *u, size_t r, size_t d)
         for (size_t c = 0; c < d; c++)
             ui[c] /= norm;
     }
-}
-
-/* Re-sets err's status with "PREFIX: old message" and returns status. */
-static int wrap_error(dg_error *err, int status, const char *path, const char *dataset)
-{
-    if (err) {
-        char old[DG_ERROR_MESSAGE_SIZE];
-        memcpy(old, err->message, sizeof old);
-        dg_error_set(err, status, "%s:%s: %s", path, dataset, old);
-    }
-    return status;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -223,7 +153,7 @@ static int component_begin(const dg_gmm *g, size_t k, double weight, const doubl
 static void component_commit(dg_gmm *g, size_t k, component *c)
 {
     component_clear(&g->comp[k]);
-    c->set = 1;
+    c->set = true;
     g->comp[k] = *c;
 }
 
@@ -311,8 +241,7 @@ release:
     return status;
 }
 
-/* set_full with a floor on the eigenvalues (0 for callers, reg for EM). */
-static int set_full_floor(dg_gmm *g, size_t k, double weight, const double *mean, const double *cov,
+int dg_gmm_set_full_floor(dg_gmm *g, size_t k, double weight, const double *mean, const double *cov,
                           double min_var, dg_error *err)
 {
     component c;
@@ -337,7 +266,7 @@ static int set_full_floor(dg_gmm *g, size_t k, double weight, const double *mean
 int dg_gmm_set_full(dg_gmm *g, size_t k, double weight, const double *mean, const double *cov,
                     dg_error *err)
 {
-    return set_full_floor(g, k, weight, mean, cov, 0.0, err);
+    return dg_gmm_set_full_floor(g, k, weight, mean, cov, 0.0, err);
 }
 
 /* DIAG and ISO: variances along the coordinate axes, one per axis. */
@@ -398,7 +327,7 @@ int dg_gmm_set_lowrank(dg_gmm *g, size_t k, double weight, const double *mean, s
     if (r) {
         memcpy(c.eigvecs, eigvecs, r * d * sizeof *c.eigvecs);
         memcpy(c.eigvals, eigvals, r * sizeof *c.eigvals);
-        orthonormalise(c.eigvecs, r, d);
+        dg_gmm_orthonormalise(c.eigvecs, r, d);
     }
     component_commit(g, k, &c);
     return DG_OK;
@@ -535,8 +464,7 @@ static size_t max_basis_rank(const dg_gmm *g)
     return r;
 }
 
-/* Threads worth starting for n rows: one per block at most. */
-static size_t thread_slots(size_t n)
+size_t dg_gmm_thread_slots(size_t n)
 {
     size_t slots = 1;
 #ifdef _OPENMP
@@ -548,15 +476,14 @@ static size_t thread_slots(size_t n)
     return slots ? slots : 1;
 }
 
-static void workspaces_free(workspace *ws)
+void dg_gmm_workspaces_free(workspace *ws)
 {
     if (ws)
         dg_doubles_free(ws[0].storage);
     free(ws);
 }
 
-/* nslots workspaces for blocks of QB queries of g. */
-static workspace *workspaces_alloc(const dg_gmm *g, size_t nslots)
+workspace *dg_gmm_workspaces_alloc(const dg_gmm *g, size_t nslots)
 {
     const size_t d = g->dim, r = max_basis_rank(g);
     if (!dg_size_fits(QB, 3 * d + r + 5))
@@ -588,15 +515,7 @@ static workspace *workspaces_alloc(const dg_gmm *g, size_t nslots)
     return ws;
 }
 
-typedef void (*block_fn)(void *ctx, size_t first, size_t count, workspace *ws);
-
-/*
- * Runs fn on the fixed blocks of QB rows of [0, n), in parallel on at most
- * nslots threads, each with its own workspace.  Blocks write disjoint rows
- * and a row's result depends only on its block, whose bounds do not depend
- * on the thread count, so neither does any bit of the result.
- */
-static void for_blocks(size_t n, workspace *ws, size_t nslots, block_fn fn, void *ctx)
+void dg_gmm_for_blocks(size_t n, workspace *ws, size_t nslots, block_fn fn, void *ctx)
 {
     const size_t nblocks = (n + QB - 1) / QB;
 #ifdef _OPENMP
@@ -742,14 +661,7 @@ static void back_project(const component *c, size_t dim, size_t nb, workspace *w
                    dg_block_view(ws->v, nb, dim));
 }
 
-/*
- * For component c and the nb queries x: ws->a[i] = ln π − ½ Σ ln(λ + σ²) −
- * ½ q_i + n_ref ln σ (see component_factors) and ws->t[i] = ‖zero-variance
- * part of x_i − μ‖; unless w is
- * WANT_DENSITY, ws->v gets the rows of μ + U diag(λ/(λ+σ²)) z (WANT_DENOISED)
- * or −U diag(1/(λ+σ²)) z − ρ/σ² (WANT_SCORE).
- */
-static void component_block(const component *c, size_t dim, const double *x, size_t nb,
+void dg_gmm_component_block(const component *c, size_t dim, const double *x, size_t nb,
                             const noise *s, size_t n_ref, want w, workspace *ws)
 {
     const double lead = component_factors(c, dim, s, n_ref, ws->inv_sd, ws->coef);
@@ -860,7 +772,7 @@ static void mixture_block(void *vctx, size_t first, size_t nb, workspace *ws)
     const size_t dim = g->dim;
     const double *x = ctx->x + first * dim;
     for (size_t k = 0; k < g->K; k++) {
-        component_block(&g->comp[k], dim, x, nb, &ctx->s, ctx->n_ref, ctx->w, ws);
+        dg_gmm_component_block(&g->comp[k], dim, x, nb, &ctx->s, ctx->n_ref, ctx->w, ws);
         for (size_t i = 0; i < nb; i++)
             record_add(ws, i, dim, ws->a[i], ws->t[i],
                        ctx->w == WANT_DENSITY ? NULL : ws->v + i * dim, ctx->s.sigma, k == 0);
@@ -896,12 +808,12 @@ static int run_blocks(const dg_gmm *g, size_t n, block_fn fn, void *ctx, dg_erro
 {
     if (n == 0)
         return DG_OK;
-    const size_t nslots = thread_slots(n);
-    workspace *ws = workspaces_alloc(g, nslots);
+    const size_t nslots = dg_gmm_thread_slots(n);
+    workspace *ws = dg_gmm_workspaces_alloc(g, nslots);
     if (!ws)
         return dg_error_set(err, DG_ENOMEM, "out of memory for mixture scratch space");
-    for_blocks(n, ws, nslots, fn, ctx);
-    workspaces_free(ws);
+    dg_gmm_for_blocks(n, ws, nslots, fn, ctx);
+    dg_gmm_workspaces_free(ws);
     return DG_OK;
 }
 
@@ -1045,7 +957,7 @@ static int gmm_denoiser_eval(void *state, const double *x, size_t n, double sigm
     gmm_denoiser *st = state;
     const noise s = make_noise(sigma);
     mixture_ctx ctx = {st->g, x, s, fewest_small_directions(st->g, &s), WANT_DENOISED, out, NULL};
-    for_blocks(n, st->ws, st->nslots, mixture_block, &ctx);
+    dg_gmm_for_blocks(n, st->ws, st->nslots, mixture_block, &ctx);
     return DG_OK;
 }
 
@@ -1055,7 +967,7 @@ static void gmm_denoiser_free(void *state)
     if (!st)
         return;
     dg_gmm_free(st->g);
-    workspaces_free(st->ws);
+    dg_gmm_workspaces_free(st->ws);
     free(st);
 }
 
@@ -1083,7 +995,7 @@ int dg_denoiser_gmm_alloc(const dg_gmm *g, dg_denoiser **out, dg_error *err)
 #ifdef _OPENMP
     st->nslots = (size_t)omp_get_max_threads();
 #endif
-    st->ws = workspaces_alloc(st->g, st->nslots);
+    st->ws = dg_gmm_workspaces_alloc(st->g, st->nslots);
     if (st->ws)
         *out = dg_denoiser_wrap(&gmm_denoiser_type, g->dim, st);
     if (!*out) {
@@ -1091,749 +1003,4 @@ int dg_denoiser_gmm_alloc(const dg_gmm *g, dg_denoiser **out, dg_error *err)
         return dg_error_set(err, DG_ENOMEM, "out of memory for the mixture denoiser");
     }
     return DG_OK;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Fitting                                                                  */
-/* ------------------------------------------------------------------------ */
-
-/* Scratch of the fitters: SCATTER_BLOCK × d rows and d long sums. */
-typedef struct fit_scratch {
-    double *rows;
-    long double *sum;
-    double *mean;    /* d */
-    double *scatter; /* d × d (full) or d (diagonal) */
-} fit_scratch;
-
-/* Releases f's buffers and leaves it empty, so that a second call is harmless. */
-static void fit_scratch_free(fit_scratch *f)
-{
-    dg_doubles_free(f->rows);
-    free(f->sum);
-    dg_doubles_free(f->mean);
-    dg_doubles_free(f->scatter);
-    memset(f, 0, sizeof *f);
-}
-
-static int fit_scratch_alloc(fit_scratch *f, size_t d, dg_error *err)
-{
-    f->rows = dg_doubles_alloc(SCATTER_BLOCK, d);
-    f->sum = calloc(d, sizeof *f->sum);
-    f->mean = dg_doubles_alloc(d, 1);
-    f->scatter = dg_doubles_alloc(d, d);
-    if (f->rows && f->sum && f->mean && f->scatter)
-        return DG_OK;
-    fit_scratch_free(f);
-    return dg_error_set(err, DG_ENOMEM, "out of memory for fitting in dimension %zu", d);
-}
-
-/*
- * f->mean ← Σ_i w_i y_i / W and f->scatter ← Σ_i w_i (y_i − mean)(y_i −
- * mean)ᵀ / W, full (both triangles) or only its diagonal, with w_i =
- * w[i · stride] (all 1 when w is NULL) and W = Σ w_i.  Every sum runs in
- * row order; the full scatter by rank-k updates of SCATTER_BLOCK rows.
- */
-static void weighted_scatter(const double *y, size_t n, size_t d, const double *w, size_t stride,
-                             double W, int full, fit_scratch *f)
-{
-    for (size_t j = 0; j < d; j++)
-        f->sum[j] = 0;
-    for (size_t i = 0; i < n; i++) {
-        const double wi = w ? w[i * stride] : 1.0;
-        for (size_t j = 0; j < d; j++)
-            f->sum[j] += (long double)wi * y[i * d + j];
-    }
-    for (size_t j = 0; j < d; j++)
-        f->mean[j] = (double)(f->sum[j] / W);
-
-    if (!full) {
-        for (size_t j = 0; j < d; j++)
-            f->sum[j] = 0;
-        for (size_t i = 0; i < n; i++) {
-            const double wi = w ? w[i * stride] : 1.0;
-            for (size_t j = 0; j < d; j++) {
-                const double e = y[i * d + j] - f->mean[j];
-                f->sum[j] += (long double)wi * e * e;
-            }
-        }
-        for (size_t j = 0; j < d; j++)
-            f->scatter[j] = (double)(f->sum[j] / W);
-        return;
-    }
-    memset(f->scatter, 0, d * d * sizeof *f->scatter);
-    gsl_matrix_view sv = gsl_matrix_view_array(f->scatter, d, d);
-    for (size_t i0 = 0; i0 < n; i0 += SCATTER_BLOCK) {
-        const size_t nb = n - i0 < SCATTER_BLOCK ? n - i0 : SCATTER_BLOCK;
-        for (size_t i = 0; i < nb; i++) {
-            const double sw = sqrt(w ? w[(i0 + i) * stride] : 1.0);
-            for (size_t j = 0; j < d; j++)
-                f->rows[i * d + j] = sw * (y[(i0 + i) * d + j] - f->mean[j]);
-        }
-        gsl_matrix_view av = gsl_matrix_view_array(f->rows, nb, d);
-        gsl_blas_dsyrk(CblasLower, CblasTrans, 1.0, &av.matrix, 1.0, &sv.matrix);
-    }
-    for (size_t i = 0; i < d; i++)
-        for (size_t j = 0; j <= i; j++)
-            f->scatter[j * d + i] = f->scatter[i * d + j] /= W;
-}
-
-int dg_gmm_fit_gaussian(const double *y, size_t n, size_t d, dg_gmm **out, dg_error *err)
-{
-    *out = NULL;
-    if (n == 0 || d == 0)
-        return dg_error_set(err, DG_EINVAL, "cannot fit a Gaussian to %zu × %zu data", n, d);
-    int status = dg_check_finite(y, n, d, "fit data", err);
-    if (status != DG_OK)
-        return status;
-    fit_scratch f;
-    status = fit_scratch_alloc(&f, d, err);
-    if (status != DG_OK)
-        return status;
-    dg_gmm *g = NULL;
-    weighted_scatter(y, n, d, NULL, 0, (double)n, 1, &f);
-    status = dg_gmm_alloc(1, d, &g, err);
-    if (status == DG_OK)
-        status = dg_gmm_set_full(g, 0, 1.0, f.mean, f.scatter, err);
-    fit_scratch_free(&f);
-    if (status != DG_OK) {
-        dg_gmm_free(g);
-        return status;
-    }
-    *out = g;
-    return DG_OK;
-}
-
-/*
- * k-means++ seeding: the first centre uniform, each next one with
- * probability ∝ its squared distance d2 to the nearest centre so far; then
- * resp (n × K) ← the hard assignment to the nearest centre.
- */
-static int kmeanspp(const double *y, size_t n, size_t d, size_t K, gsl_rng *rng, double *d2,
-                    size_t *centre, double *resp, dg_error *err)
-{
-    centre[0] = gsl_rng_uniform_int(rng, n);
-    for (size_t i = 0; i < n; i++)
-        d2[i] = dg_sqdist(y + i * d, y + centre[0] * d, d);
-    for (size_t c = 1; c < K; c++) {
-        double total = 0;
-        for (size_t i = 0; i < n; i++)
-            total += d2[i];
-        if (!(total > 0))
-            return dg_error_set(err, DG_EINVAL,
-                                "EM: the data hold fewer than K = %zu distinct "
-                                "points",
-                                K);
-        const double u = gsl_rng_uniform(rng) * total;
-        double below = 0;
-        size_t pick = n;
-        for (size_t i = 0; i < n && pick == n; i++) {
-            below += d2[i];
-            if (d2[i] > 0 && u < below)
-                pick = i;
-        }
-        for (size_t i = n; pick == n && i-- > 0;)
-            if (d2[i] > 0)
-                pick = i; /* u rounded up to the total: the last candidate */
-        centre[c] = pick;
-        for (size_t i = 0; i < n; i++)
-            d2[i] = fmin(d2[i], dg_sqdist(y + i * d, y + pick * d, d));
-    }
-    for (size_t i = 0; i < n; i++) {
-        size_t best = 0;
-        double best_d = INFINITY;
-        for (size_t c = 0; c < K; c++) {
-            const double e = dg_sqdist(y + i * d, y + centre[c] * d, d);
-            if (e < best_d) {
-                best_d = e;
-                best = c;
-            }
-        }
-        for (size_t c = 0; c < K; c++)
-            resp[i * K + c] = c == best;
-    }
-    return DG_OK;
-}
-
-/* Mixture g ← the M-step for responsibilities resp (n × K). */
-static int m_step(dg_gmm *g, const double *y, size_t n, const double *resp, double reg,
-                  dg_cov_kind kind, size_t iteration, fit_scratch *f, dg_error *err)
-{
-    const size_t K = g->K, d = g->dim;
-    for (size_t k = 0; k < K; k++) {
-        double nk = 0;
-        for (size_t i = 0; i < n; i++)
-            nk += resp[i * K + k];
-        if (!(nk > 0))
-            return dg_error_set(err, DG_EINVAL,
-                                "EM: component %zu lost all its points at iteration %zu", k,
-                                iteration);
-        weighted_scatter(y, n, d, resp + k, K, nk, kind == DG_COV_FULL, f);
-        int status;
-        if (kind == DG_COV_FULL) {
-            status = set_full_floor(g, k, nk / (double)n, f->mean, f->scatter, reg, err);
-        } else {
-            for (size_t j = 0; j < d; j++)
-                f->scatter[j] = fmax(f->scatter[j], reg);
-            status = dg_gmm_set_diag(g, k, nk / (double)n, f->mean, f->scatter, err);
-        }
-        if (status != DG_OK)
-            return status;
-    }
-    return DG_OK;
-}
-
-typedef struct estep_ctx {
-    const dg_gmm *g;
-    const double *y;
-    double *resp; /* n × K: logits, then responsibilities */
-    double *ll;   /* n: log p_0(y_i) */
-} estep_ctx;
-
-/* Responsibilities and log-likelihoods of one block, at σ = 0 (EM's
- * variances are all ≥ reg > 0). */
-static void estep_block(void *vctx, size_t first, size_t nb, workspace *ws)
-{
-    const estep_ctx *ctx = vctx;
-    const dg_gmm *g = ctx->g;
-    const size_t K = g->K, d = g->dim;
-    const noise exact = {0, 0, -INFINITY};
-    double *L = ctx->resp + first * K;
-    for (size_t k = 0; k < K; k++) {
-        component_block(&g->comp[k], d, ctx->y + first * d, nb, &exact, 0, WANT_DENSITY, ws);
-        for (size_t i = 0; i < nb; i++)
-            L[i * K + k] = ws->a[i];
-    }
-    for (size_t i = 0; i < nb; i++) {
-        double *l = L + i * K;
-        const double lse = dg_logsumexp(l, K);
-        ctx->ll[first + i] = lse - 0.5 * (double)d * LOG_2PI;
-        for (size_t k = 0; k < K; k++)
-            l[k] = exp(l[k] - lse);
-    }
-}
-
-/* Resolves opt (NULL, zeros and negatives mean defaults) into *o. */
-static int em_options(const dg_gmm_fit_options *opt, dg_gmm_fit_options *o, dg_error *err)
-{
-    const dg_gmm_fit_options none = {0};
-    *o = opt ? *opt : none;
-    if (o->max_iter == 0)
-        o->max_iter = DG_GMM_EM_MAX_ITER;
-    if (!(o->tol > 0))
-        o->tol = DG_GMM_EM_TOL;
-    if (!isfinite(o->reg))
-        return dg_error_set(err, DG_EINVAL, "EM: the variance floor reg must be finite");
-    if (o->kind != DG_COV_FULL && o->kind != DG_COV_DIAG)
-        return dg_error_set(err, DG_EINVAL, "EM fits full or diagonal covariances, not %s",
-                            dg_cov_kind_name(o->kind));
-    return DG_OK;
-}
-
-int dg_gmm_fit_em(const double *y, size_t n, size_t d, size_t K, unsigned long seed,
-                  const dg_gmm_fit_options *opt, dg_gmm **out, dg_error *err)
-{
-    *out = NULL;
-    dg_gmm_fit_options o;
-    int status = em_options(opt, &o, err);
-    if (status != DG_OK)
-        return status;
-    if (K == 0 || d == 0 || n < K)
-        return dg_error_set(err, DG_EINVAL, "EM: cannot fit K = %zu components to %zu × %zu data",
-                            K, n, d);
-    status = dg_check_finite(y, n, d, "fit data", err);
-    if (status != DG_OK)
-        return status;
-
-    dg_gmm *g = NULL;
-    fit_scratch f = {0};
-    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    double *resp = dg_doubles_alloc(n, K), *ll = dg_doubles_alloc(n, 1);
-    size_t *centre = malloc(K * sizeof *centre);
-    workspace *ws = NULL;
-    size_t nslots = thread_slots(n);
-    if (!rng || !resp || !ll || !centre) {
-        status =
-            dg_error_set(err, DG_ENOMEM, "EM: out of memory for %zu × %zu responsibilities", n, K);
-        goto release;
-    }
-    if ((status = fit_scratch_alloc(&f, d, err)) != DG_OK ||
-        (status = dg_gmm_alloc(K, d, &g, err)) != DG_OK)
-        goto release;
-
-    if (!(o.reg > 0)) {
-        weighted_scatter(y, n, d, NULL, 0, (double)n, 0, &f);
-        double mean_var = 0;
-        for (size_t j = 0; j < d; j++)
-            mean_var += f.scatter[j] / (double)d;
-        o.reg = DG_GMM_EM_REG_SCALE * mean_var;
-        if (!(o.reg > 0)) {
-            status = dg_error_set(err, DG_EINVAL,
-                                  "EM: the data are constant; give a variance "
-                                  "floor reg > 0");
-            goto release;
-        }
-    }
-    gsl_rng_set(rng, seed);
-    /* ll doubles as the k-means++ distances before the first E-step. */
-    status = kmeanspp(y, n, d, K, rng, ll, centre, resp, err);
-    if (status == DG_OK)
-        status = m_step(g, y, n, resp, o.reg, o.kind, 0, &f, err);
-    if (status != DG_OK)
-        goto release;
-    ws = workspaces_alloc(g, nslots);
-    if (!ws) {
-        status = dg_error_set(err, DG_ENOMEM, "EM: out of memory for scratch space");
-        goto release;
-    }
-
-    double previous = -INFINITY;
-    for (size_t it = 0;; it++) {
-        estep_ctx ctx = {g, y, resp, ll};
-        for_blocks(n, ws, nslots, estep_block, &ctx);
-        double loglik = 0;
-        for (size_t i = 0; i < n; i++)
-            loglik += ll[i];
-        loglik /= (double)n;
-        if (o.on_iteration && o.on_iteration(o.ctx, it, loglik) != 0) {
-            status = dg_error_set(err, DG_ECANCELLED, "EM: stopped at iteration %zu", it);
-            goto release;
-        }
-        if (it == o.max_iter || (it > 0 && loglik - previous < o.tol))
-            break;
-        previous = loglik;
-        status = m_step(g, y, n, resp, o.reg, o.kind, it + 1, &f, err);
-        if (status != DG_OK)
-            goto release;
-    }
-
-release:
-    workspaces_free(ws);
-    free(centre);
-    dg_doubles_free(ll);
-    dg_doubles_free(resp);
-    gsl_rng_free(rng);
-    fit_scratch_free(&f);
-    if (status != DG_OK)
-        dg_gmm_free(g);
-    else
-        *out = g;
-    return status;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Loading from HDF5                                                        */
-/* ------------------------------------------------------------------------ */
-
-enum { F_WEIGHTS, F_MEANS, F_COVS, F_VARIANCES, F_EIGVECS, F_EIGVALS, F_COUNT };
-static const char *const gmm_dataset[F_COUNT] = {
-    "/weights", "/means", "/covs", "/variances", "/eigvecs", "/eigvals",
-};
-
-typedef struct h5_found {
-    char name[256]; /* the dataset's full path: group + found[f].name */
-    int present;
-    size_t rank;
-    size_t shape[DG_H5_RANK_MAX];
-} h5_found;
-
-static void find_gmm_dataset(void *ctx, const dg_h5_entry *e)
-{
-    h5_found *found = ctx;
-    if (e->is_group)
-        return;
-    for (int f = 0; f < F_COUNT; f++)
-        if (strcmp(e->path, found[f].name) == 0) {
-            found[f].present = 1;
-            found[f].rank = e->rank;
-            memcpy(found[f].shape, e->shape, sizeof found[f].shape);
-        }
-}
-
-static void format_shape(char *text, size_t size, size_t rank, const size_t *shape)
-{
-    size_t used = 0;
-    text[0] = '\0';
-    for (size_t k = 0; k < rank && used < size; k++)
-        used += (size_t)snprintf(text + used, size - used, "[%zu]", shape[k]);
-}
-
-/* DG_OK when dataset f is present with exactly the given shape. */
-static int expect_shape(const char *path, const h5_found *found, int f, size_t rank,
-                        const size_t *shape, const char *meaning, dg_error *err)
-{
-    if (!found[f].present)
-        return dg_error_set(err, DG_EFORMAT, "%s: no dataset %s", path, found[f].name);
-    int same = found[f].rank == rank;
-    for (size_t k = 0; same && k < rank; k++)
-        same = found[f].shape[k] == shape[k];
-    if (same)
-        return DG_OK;
-    char got[96], expected[96];
-    format_shape(got, sizeof got, found[f].rank, found[f].shape);
-    format_shape(expected, sizeof expected, rank, shape);
-    return dg_error_set(err, DG_EFORMAT, "%s:%s has shape %s, expected %s = %s", path,
-                        found[f].name, got[0] ? got : "[] (a scalar)", meaning, expected);
-}
-
-/* Checks the shapes of every dataset before anything is read. */
-static int check_layout(const char *path, const h5_found *found, int *form, size_t *K, size_t *d,
-                        size_t *r, dg_error *err)
-{
-    const h5_found *w = &found[F_WEIGHTS], *m = &found[F_MEANS];
-    if (!w->present)
-        return dg_error_set(err, DG_EFORMAT, "%s: no dataset %s", path, found[F_WEIGHTS].name);
-    if (w->rank != 1)
-        return dg_error_set(err, DG_EFORMAT, "%s:%s has rank %zu, expected [K]", path, w->name,
-                            w->rank);
-    *K = w->shape[0];
-    if (*K == 0)
-        return dg_error_set(err, DG_EFORMAT, "%s:%s is empty (K = 0)", path, w->name);
-    if (!m->present)
-        return dg_error_set(err, DG_EFORMAT, "%s: no dataset %s", path, m->name);
-    if (m->rank != 2 || m->shape[1] == 0)
-        return dg_error_set(err, DG_EFORMAT, "%s:/means has rank %zu, expected [K][d] with d ≥ 1",
-                            path, m->rank);
-    *d = m->shape[1];
-    const size_t kd[2] = {*K, *d};
-    int status = expect_shape(path, found, F_MEANS, 2, kd, "[K][d]", err);
-    if (status != DG_OK)
-        return status;
-
-    const int nforms = found[F_COVS].present + found[F_VARIANCES].present +
-                       (found[F_EIGVECS].present || found[F_EIGVALS].present);
-    if (nforms == 0)
-        return dg_error_set(err, DG_EFORMAT,
-                            "%s: no covariances (/covs, /variances, or /eigvecs "
-                            "with /eigvals)",
-                            path);
-    if (nforms > 1)
-        return dg_error_set(err, DG_EFORMAT,
-                            "%s: holds more than one of /covs, /variances and "
-                            "/eigvecs: keep one covariance form",
-                            path);
-    if (found[F_COVS].present) {
-        *form = F_COVS;
-        const size_t kdd[3] = {*K, *d, *d};
-        return expect_shape(path, found, F_COVS, 3, kdd, "[K][d][d]", err);
-    }
-    if (found[F_VARIANCES].present) {
-        *form = F_VARIANCES;
-        return expect_shape(path, found, F_VARIANCES, 2, kd, "[K][d]", err);
-    }
-    *form = F_EIGVECS;
-    const h5_found *e = &found[F_EIGVECS];
-    if (!e->present)
-        return dg_error_set(err, DG_EFORMAT, "%s: /eigvals without /eigvecs", path);
-    if (e->rank != 3)
-        return dg_error_set(err, DG_EFORMAT, "%s:/eigvecs has rank %zu, expected [K][r][d]", path,
-                            e->rank);
-    *r = e->shape[1];
-    if (*r > *d)
-        return dg_error_set(err, DG_EFORMAT, "%s:/eigvecs: rank r = %zu exceeds d = %zu", path, *r,
-                            *d);
-    const size_t krd[3] = {*K, *r, *d}, kr[2] = {*K, *r};
-    status = expect_shape(path, found, F_EIGVECS, 3, krd, "[K][r][d]", err);
-    if (status == DG_OK)
-        status = expect_shape(path, found, F_EIGVALS, 2, kr, "[K][r]", err);
-    return status;
-}
-
-/* Reads dataset f, whose shape check_layout has approved, as doubles. */
-static int read_checked(const char *path, const h5_found *found, int f, double **data,
-                        dg_error *err)
-{
-    size_t rank, shape[DG_H5_RANK_MAX];
-    int status = dg_h5_read_array(path, found[f].name, &rank, shape, data, err);
-    if (status != DG_OK)
-        return status;
-    size_t len = 1;
-    int same = rank == found[f].rank;
-    for (size_t k = 0; same && k < rank; k++) {
-        same = shape[k] == found[f].shape[k];
-        len *= shape[k];
-    }
-    if (!same)
-        return dg_error_set(err, DG_EFORMAT, "%s:%s changed shape while being read", path,
-                            found[f].name);
-    char what[4200];
-    snprintf(what, sizeof what, "%s:%s", path, found[f].name);
-    return dg_check_finite(*data, 1, len, what, err);
-}
-
-int dg_gmm_load(const char *path, dg_gmm **out, dg_error *err)
-{
-    return dg_gmm_load_group(path, "", out, err);
-}
-
-int dg_gmm_load_group(const char *path, const char *group, dg_gmm **out, dg_error *err)
-{
-    *out = NULL;
-    h5_found found[F_COUNT];
-    memset(found, 0, sizeof found);
-    const size_t glen = strlen(group) - (group[0] && group[strlen(group) - 1] == '/');
-    if (glen + 16 > sizeof found[0].name)
-        return dg_error_set(err, DG_EINVAL, "%s: group name too long", path);
-    for (int f = 0; f < F_COUNT; f++)
-        snprintf(found[f].name, sizeof found[f].name, "%.*s%s", (int)glen, group, gmm_dataset[f]);
-    int status = dg_h5_walk(path, find_gmm_dataset, found, err);
-    int form = F_COVS;
-    size_t K = 0, d = 0, r = 0;
-    if (status == DG_OK)
-        status = check_layout(path, found, &form, &K, &d, &r, err);
-    if (status != DG_OK)
-        return status;
-
-    double *data[F_COUNT] = {NULL};
-    dg_gmm *g = NULL;
-    const int need[] = {F_WEIGHTS, F_MEANS, form, F_EIGVALS};
-    const size_t nneed = form == F_EIGVECS ? 4 : 3;
-    for (size_t f = 0; status == DG_OK && f < nneed; f++)
-        status = read_checked(path, found, need[f], &data[need[f]], err);
-    for (size_t k = 0; status == DG_OK && k < K; k++)
-        if (!(data[F_WEIGHTS][k] > 0))
-            status = dg_error_set(err, DG_EINVAL, "%s:%s: weight %zu is not positive (%g)", path,
-                                  found[F_WEIGHTS].name, k, data[F_WEIGHTS][k]);
-    if (status == DG_OK)
-        status = dg_gmm_alloc(K, d, &g, err);
-    for (size_t k = 0; status == DG_OK && k < K; k++) {
-        const double w = data[F_WEIGHTS][k], *mu = data[F_MEANS] + k * d;
-        if (form == F_COVS)
-            status = dg_gmm_set_full(g, k, w, mu, data[F_COVS] + k * d * d, err);
-        else if (form == F_VARIANCES)
-            status = dg_gmm_set_diag(g, k, w, mu, data[F_VARIANCES] + k * d, err);
-        else
-            status = dg_gmm_set_lowrank(g, k, w, mu, r, data[F_EIGVECS] + k * r * d,
-                                        data[F_EIGVALS] + k * r, err);
-        if (status != DG_OK)
-            status = wrap_error(err, status, path, gmm_dataset[form]);
-    }
-    if (status == DG_OK && (status = dg_gmm_check(g, err)) != DG_OK)
-        status = wrap_error(err, status, path, found[F_WEIGHTS].name);
-    for (int f = 0; f < F_COUNT; f++)
-        dg_doubles_free(data[f]);
-    if (status != DG_OK) {
-        dg_gmm_free(g);
-        return status;
-    }
-    *out = g;
-    return DG_OK;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Teaching mixtures                                                        */
-/* ------------------------------------------------------------------------ */
-
-/* The largest number of components or dimensions a teaching mixture may ask for. */
-#define SYNTH_SIZE_MAX 1000000.0
-#define SYNTH_KEYS_MAX 5
-
-typedef struct synth_key {
-    const char *name;
-    double fallback; /* the default */
-    int integer;     /* 1: a non-negative integer */
-    double min, max; /* the allowed range */
-} synth_key;
-
-typedef struct synth_type {
-    const char *name;
-    int (*build)(const double *v, dg_gmm **out, dg_error *err);
-    synth_key keys[SYNTH_KEYS_MAX]; /* v[i] is the value of keys[i] */
-} synth_type;
-
-/* 2^53: the largest seed a double holds exactly. */
-#define SEED_MAX 9007199254740992.0
-
-static int build_gauss2d(const double *v, dg_gmm **out, dg_error *err)
-{
-    const size_t K = (size_t)v[0];
-    const double spread = v[2], std = v[3];
-    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    double *w = malloc(K * sizeof *w);
-    int status = rng && w ? dg_gmm_alloc(K, 2, out, err)
-                          : dg_error_set(err, DG_ENOMEM, "gauss2d: out of memory");
-    if (status == DG_OK) {
-        gsl_rng_set(rng, (unsigned long)v[1]);
-        double total = 0;
-        for (size_t k = 0; k < K; k++)
-            total += w[k] = 0.5 + gsl_rng_uniform(rng);
-        for (size_t k = 0; k < K && status == DG_OK; k++) {
-            const double rad = spread * sqrt(gsl_rng_uniform(rng));
-            const double phi = 2 * M_PI * gsl_rng_uniform(rng);
-            const double theta = M_PI * gsl_rng_uniform(rng);
-            const double s1 = std * (0.5 + gsl_rng_uniform(rng));
-            const double s2 = std * (0.5 + gsl_rng_uniform(rng));
-            const double c = cos(theta), s = sin(theta);
-            const double mean[2] = {rad * cos(phi), rad * sin(phi)};
-            const double off = c * s * (s1 * s1 - s2 * s2);
-            const double cov[4] = {c * c * s1 * s1 + s * s * s2 * s2, off, off,
-                                   s * s * s1 * s1 + c * c * s2 * s2};
-            status = dg_gmm_set_full(*out, k, w[k] / total, mean, cov, err);
-        }
-    }
-    free(w);
-    gsl_rng_free(rng);
-    return status;
-}
-
-static int build_rings(const double *v, dg_gmm **out, dg_error *err)
-{
-    const size_t rings = (size_t)v[0], per = (size_t)v[1];
-    const double radius = v[2], std = v[3];
-    if ((double)rings * (double)per > SYNTH_SIZE_MAX)
-        return dg_error_set(err, DG_EINVAL, "rings: %zu × %zu components are too many", rings, per);
-    const size_t K = rings * per;
-    int status = dg_gmm_alloc(K, 2, out, err);
-    for (size_t k = 0; k < K && status == DG_OK; k++) {
-        const double rad = radius * (double)(k / per + 1);
-        const double phi = 2 * M_PI * (double)(k % per) / (double)per;
-        const double mean[2] = {rad * cos(phi), rad * sin(phi)};
-        status = dg_gmm_set_iso(*out, k, 1.0 / (double)K, mean, std * std, err);
-    }
-    return status;
-}
-
-static int build_lowrank(const double *v, dg_gmm **out, dg_error *err)
-{
-    const size_t d = (size_t)v[0], K = (size_t)v[1], r = (size_t)v[2];
-    const double scale = v[4];
-    if (r > d)
-        return dg_error_set(err, DG_EINVAL, "lowrank: r = %zu exceeds d = %zu", r, d);
-    if ((double)K * (double)(r + 1) * (double)d > 64 * SYNTH_SIZE_MAX)
-        return dg_error_set(err, DG_EINVAL,
-                            "lowrank: k × (r + 1) × d = %zu × %zu × %zu is too "
-                            "large",
-                            K, r + 1, d);
-    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    double *mean = dg_doubles_alloc(d, 1), *u = dg_doubles_alloc(r, d);
-    double *lambda = dg_doubles_alloc(r, 1);
-    int status = rng && mean && u && lambda
-                     ? dg_gmm_alloc(K, d, out, err)
-                     : dg_error_set(err, DG_ENOMEM, "lowrank: out of memory");
-    if (status == DG_OK)
-        gsl_rng_set(rng, (unsigned long)v[3]);
-    for (size_t k = 0; k < K && status == DG_OK; k++) {
-        for (size_t j = 0; j < d; j++)
-            mean[j] = gsl_ran_gaussian_ziggurat(rng, 1.0);
-        for (size_t j = 0; j < r * d; j++)
-            u[j] = gsl_ran_gaussian_ziggurat(rng, 1.0);
-        for (size_t j = 0; j < r; j++)
-            lambda[j] = scale * scale * (0.25 + 0.75 * gsl_rng_uniform(rng));
-        orthonormalise(u, r, d);
-        status = dg_gmm_set_lowrank(*out, k, 1.0 / (double)K, mean, r, u, lambda, err);
-    }
-    dg_doubles_free(lambda);
-    dg_doubles_free(u);
-    dg_doubles_free(mean);
-    gsl_rng_free(rng);
-    return status;
-}
-
-static const synth_type synth_types[] = {
-    {"gauss2d",
-     build_gauss2d,
-     {{"k", 5, 1, 1, SYNTH_SIZE_MAX},
-      {"seed", 0, 1, 0, SEED_MAX},
-      {"spread", 3, 0, 0, DBL_MAX},
-      {"std", 0.4, 0, 0, DBL_MAX}}},
-    {"rings",
-     build_rings,
-     {{"rings", 2, 1, 1, SYNTH_SIZE_MAX},
-      {"per_ring", 8, 1, 1, SYNTH_SIZE_MAX},
-      {"radius", 1, 0, 0, DBL_MAX},
-      {"std", 0.05, 0, 0, DBL_MAX}}},
-    {"lowrank",
-     build_lowrank,
-     {{"d", 16, 1, 1, SYNTH_SIZE_MAX},
-      {"k", 3, 1, 1, SYNTH_SIZE_MAX},
-      {"r", 2, 1, 0, SYNTH_SIZE_MAX},
-      {"seed", 0, 1, 0, SEED_MAX},
-      {"scale", 1, 0, 0, DBL_MAX}}},
-};
-#define NSYNTH (sizeof synth_types / sizeof synth_types[0])
-
-const char *dg_gmm_synthetic_name(size_t i)
-{
-    return i < NSYNTH ? synth_types[i].name : NULL;
-}
-
-/* "k, seed, spread, std": the keys of t, for messages. */
-static void key_list(const synth_type *t, char *text, size_t size)
-{
-    size_t used = 0;
-    text[0] = '\0';
-    for (size_t i = 0; i < SYNTH_KEYS_MAX && t->keys[i].name && used < size; i++)
-        used += (size_t)snprintf(text + used, size - used, "%s%s", i ? ", " : "", t->keys[i].name);
-}
-
-/* v[i] ← the value text of key i of t, checked against its range. */
-static int parse_value(const synth_type *t, size_t i, const char *text, double *v, dg_error *err)
-{
-    const synth_key *key = &t->keys[i];
-    char *end;
-    errno = 0;
-    if (key->integer) {
-        const unsigned long long u = strtoull(text, &end, 10);
-        if (*text == '\0' || *end || errno || strchr(text, '-'))
-            return dg_error_set(err, DG_EINVAL, "%s: %s must be a non-negative integer, not '%s'",
-                                t->name, key->name, text);
-        *v = (double)u;
-    } else {
-        *v = strtod(text, &end);
-        if (*text == '\0' || *end || errno || !isfinite(*v))
-            return dg_error_set(err, DG_EINVAL, "%s: %s must be a finite number, not '%s'", t->name,
-                                key->name, text);
-    }
-    if (*v < key->min)
-        return dg_error_set(err, DG_EINVAL, "%s: %s must be ≥ %g, not %s", t->name, key->name,
-                            key->min, text);
-    if (*v > key->max)
-        return dg_error_set(err, DG_EINVAL, "%s: %s must be ≤ %g, not %s", t->name, key->name,
-                            key->max, text);
-    return DG_OK;
-}
-
-int dg_gmm_synthetic(const char *spec, dg_gmm **out, dg_error *err)
-{
-    *out = NULL;
-    char buf[256];
-    if (strlen(spec) >= sizeof buf)
-        return dg_error_set(err, DG_EINVAL, "synthetic mixture spec too long");
-    strcpy(buf, spec);
-    char *save = NULL, *name = strtok_r(buf, ",", &save);
-    const synth_type *t = NULL;
-    for (size_t i = 0; name && i < NSYNTH; i++)
-        if (strcmp(name, synth_types[i].name) == 0)
-            t = &synth_types[i];
-    if (!t)
-        return dg_error_set(
-            err, DG_EUNKNOWN,
-            "unknown synthetic distribution '%s' (gmm, blobs, gauss2d, rings, lowrank)",
-            name ? name : "");
-    double v[SYNTH_KEYS_MAX];
-    for (size_t i = 0; i < SYNTH_KEYS_MAX; i++)
-        v[i] = t->keys[i].fallback;
-    for (char *kv = strtok_r(NULL, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
-        char *eq = strchr(kv, '=');
-        if (!eq)
-            return dg_error_set(err, DG_EINVAL, "%s: '%s' is not key=value", t->name, kv);
-        *eq = '\0';
-        size_t i = 0;
-        while (i < SYNTH_KEYS_MAX && t->keys[i].name && strcmp(t->keys[i].name, kv) != 0)
-            i++;
-        if (i == SYNTH_KEYS_MAX || !t->keys[i].name) {
-            char keys[128];
-            key_list(t, keys, sizeof keys);
-            return dg_error_set(err, DG_EUNKNOWN, "%s: unknown parameter '%s' (%s)", t->name, kv,
-                                keys);
-        }
-        int status = parse_value(t, i, eq + 1, &v[i], err);
-        if (status != DG_OK)
-            return status;
-    }
-    int status = t->build(v, out, err);
-    if (status != DG_OK) {
-        dg_gmm_free(*out);
-        *out = NULL;
-    }
-    return status;
 }

@@ -86,16 +86,18 @@ int dg_gmm_alloc(size_t K, size_t dim, dg_gmm **out, dg_error *err)
         return dg_error_set(err, DG_ENOMEM, "a mixture of %zu × %zu is too large", K, dim);
     dg_gmm *g = malloc(sizeof *g);
     component *comp = calloc(K, sizeof *comp);
-    if (!g || !comp) {
-        free(g);
-        free(comp);
-        return dg_error_set(err, DG_ENOMEM, "out of memory for a mixture of %zu components", K);
-    }
+    if (!g || !comp)
+        goto release_parts;
     g->K = K;
     g->dim = dim;
     g->comp = comp;
     *out = g;
     return DG_OK;
+
+release_parts:
+    free(g);
+    free(comp);
+    return dg_error_set(err, DG_ENOMEM, "out of memory for a mixture of %zu components", K);
 }
 
 static void component_clear(component *c)
@@ -121,7 +123,7 @@ void dg_gmm_free(dg_gmm *g)
  * directions (rank × dim vectors when `vectors`) with the mean copied in.
  */
 static int component_begin(const dg_gmm *g, size_t k, double weight, const double *mean,
-                           dg_cov_kind kind, size_t rank, int vectors, component *c, dg_error *err)
+                           dg_cov_kind kind, size_t rank, bool vectors, component *c, dg_error *err)
 {
     memset(c, 0, sizeof *c);
     if (k >= g->K)
@@ -130,7 +132,7 @@ static int component_begin(const dg_gmm *g, size_t k, double weight, const doubl
         return dg_error_set(err, DG_ENONFINITE, "component %zu: weight is %g", k, weight);
     if (!(weight > 0))
         return dg_error_set(err, DG_EINVAL, "component %zu: weight %g is not positive", k, weight);
-    char what[64];
+    char what[DG_GMM_LABEL_SIZE];
     snprintf(what, sizeof what, "component %zu: mean", k);
     int status = dg_check_finite(mean, 1, g->dim, what, err);
     if (status != DG_OK)
@@ -245,22 +247,24 @@ int dg_gmm_set_full_floor(dg_gmm *g, size_t k, double weight, const double *mean
                           double min_var, dg_error *err)
 {
     component c;
-    int status = component_begin(g, k, weight, mean, DG_COV_FULL, g->dim, 1, &c, err);
+    int status = component_begin(g, k, weight, mean, DG_COV_FULL, g->dim, true, &c, err);
     if (status != DG_OK)
         return status;
-    char what[64];
+    char what[DG_GMM_LABEL_SIZE];
     snprintf(what, sizeof what, "component %zu: covariance", k);
     status = dg_check_finite(cov, g->dim, g->dim, what, err);
     if (status == DG_OK)
         status = check_symmetric(cov, g->dim, k, err);
     if (status == DG_OK)
         status = decompose(cov, g->dim, k, min_var, &c, err);
-    if (status != DG_OK) {
-        component_clear(&c);
-        return status;
-    }
+    if (status != DG_OK)
+        goto clear_component;
     component_commit(g, k, &c);
     return DG_OK;
+
+clear_component:
+    component_clear(&c);
+    return status;
 }
 
 int dg_gmm_set_full(dg_gmm *g, size_t k, double weight, const double *mean, const double *cov,
@@ -276,7 +280,7 @@ static int set_axes(dg_gmm *g, size_t k, double weight, const double *mean, dg_c
     component c;
     int status = check_variances(variances, nvar, k, err);
     if (status == DG_OK)
-        status = component_begin(g, k, weight, mean, kind, g->dim, 0, &c, err);
+        status = component_begin(g, k, weight, mean, kind, g->dim, false, &c, err);
     if (status != DG_OK)
         return status;
     for (size_t j = 0; j < g->dim; j++)
@@ -307,7 +311,7 @@ int dg_gmm_set_lowrank(dg_gmm *g, size_t k, double weight, const double *mean, s
     int status = r ? check_variances(eigvals, r, k, err) : DG_OK;
     if (status != DG_OK)
         return status;
-    char what[64];
+    char what[DG_GMM_LABEL_SIZE];
     snprintf(what, sizeof what, "component %zu: directions", k);
     if (r && (status = dg_check_finite(eigvecs, r, d, what, err)) != DG_OK)
         return status;
@@ -321,7 +325,7 @@ int dg_gmm_set_lowrank(dg_gmm *g, size_t k, double weight, const double *mean, s
                                     k, j, i, j, i, p, DG_GMM_ORTHONORMAL_TOL);
         }
     component c;
-    status = component_begin(g, k, weight, mean, DG_COV_LOWRANK, r, 1, &c, err);
+    status = component_begin(g, k, weight, mean, DG_COV_LOWRANK, r, true, &c, err);
     if (status != DG_OK)
         return status;
     if (r) {
@@ -364,12 +368,14 @@ static int gmm_copy(const dg_gmm *g, dg_gmm **out, dg_error *err)
             memcpy(to.eigvecs, from->eigvecs, from->rank * g->dim * sizeof *to.eigvecs);
         component_commit(c, k, &to);
     }
-    if (status != DG_OK) {
-        dg_gmm_free(c);
-        return status;
-    }
+    if (status != DG_OK)
+        goto free_copy;
     *out = c;
     return DG_OK;
+
+free_copy:
+    dg_gmm_free(c);
+    return status;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -491,11 +497,8 @@ workspace *dg_gmm_workspaces_alloc(const dg_gmm *g, size_t nslots)
     const size_t per = QB * (3 * d + r + 5) + 3 * d;
     workspace *ws = calloc(nslots, sizeof *ws);
     double *p = dg_doubles_alloc(nslots, per);
-    if (!ws || !p) {
-        free(ws);
-        dg_doubles_free(p);
-        return NULL;
-    }
+    if (!ws || !p)
+        goto release_parts;
     ws[0].storage = p;
     for (size_t t = 0; t < nslots; t++) {
         workspace *w = &ws[t];
@@ -513,6 +516,11 @@ workspace *dg_gmm_workspaces_alloc(const dg_gmm *g, size_t nslots)
         w->gather = p, p += d;
     }
     return ws;
+
+release_parts:
+    free(ws);
+    dg_doubles_free(p);
+    return NULL;
 }
 
 void dg_gmm_for_blocks(size_t n, workspace *ws, size_t nslots, block_fn fn, void *ctx)
@@ -719,7 +727,7 @@ void dg_gmm_component_block(const component *c, size_t dim, const double *x, siz
  * −Inf (weight 0) but never to NaN.
  */
 static void record_add(workspace *ws, size_t i, size_t dim, double a, double t, const double *v,
-                       double sigma, int first)
+                       double sigma, bool first)
 {
     double *acc = ws->acc + i * dim;
     if (first) {
@@ -987,10 +995,8 @@ int dg_denoiser_gmm_alloc(const dg_gmm *g, dg_denoiser **out, dg_error *err)
     if (!st)
         return dg_error_set(err, DG_ENOMEM, "out of memory");
     status = gmm_copy(g, &st->g, err);
-    if (status != DG_OK) {
-        free(st);
-        return status;
-    }
+    if (status != DG_OK)
+        goto free_state;
     st->nslots = 1;
 #ifdef _OPENMP
     st->nslots = (size_t)omp_get_max_threads();
@@ -999,8 +1005,12 @@ int dg_denoiser_gmm_alloc(const dg_gmm *g, dg_denoiser **out, dg_error *err)
     if (st->ws)
         *out = dg_denoiser_wrap(&gmm_denoiser_type, g->dim, st);
     if (!*out) {
-        gmm_denoiser_free(st);
-        return dg_error_set(err, DG_ENOMEM, "out of memory for the mixture denoiser");
+        status = dg_error_set(err, DG_ENOMEM, "out of memory for the mixture denoiser");
+        goto free_state;
     }
     return DG_OK;
+
+free_state:
+    gmm_denoiser_free(st);
+    return status;
 }

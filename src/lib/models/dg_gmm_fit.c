@@ -40,8 +40,11 @@ static int fit_scratch_alloc(fit_scratch *f, size_t d, dg_error *err)
     f->sum = calloc(d, sizeof *f->sum);
     f->mean = dg_doubles_alloc(d, 1);
     f->scatter = dg_doubles_alloc(d, d);
-    if (f->rows && f->sum && f->mean && f->scatter)
-        return DG_OK;
+    if (!f->rows || !f->sum || !f->mean || !f->scatter)
+        goto release_scratch;
+    return DG_OK;
+
+release_scratch:
     fit_scratch_free(f);
     return dg_error_set(err, DG_ENOMEM, "out of memory for fitting in dimension %zu", d);
 }
@@ -53,7 +56,7 @@ static int fit_scratch_alloc(fit_scratch *f, size_t d, dg_error *err)
  * row order; the full scatter by rank-k updates of SCATTER_BLOCK rows.
  */
 static void weighted_scatter(const double *y, size_t n, size_t d, const double *w, size_t stride,
-                             double W, int full, fit_scratch *f)
+                             double W, bool full, fit_scratch *f)
 {
     for (size_t j = 0; j < d; j++)
         f->sum[j] = 0;
@@ -109,17 +112,19 @@ int dg_gmm_fit_gaussian(const double *y, size_t n, size_t d, dg_gmm **out, dg_er
     if (status != DG_OK)
         return status;
     dg_gmm *g = NULL;
-    weighted_scatter(y, n, d, NULL, 0, (double)n, 1, &f);
+    weighted_scatter(y, n, d, NULL, 0, (double)n, true, &f);
     status = dg_gmm_alloc(1, d, &g, err);
     if (status == DG_OK)
         status = dg_gmm_set_full(g, 0, 1.0, f.mean, f.scatter, err);
     fit_scratch_free(&f);
-    if (status != DG_OK) {
-        dg_gmm_free(g);
-        return status;
-    }
+    if (status != DG_OK)
+        goto free_mixture;
     *out = g;
     return DG_OK;
+
+free_mixture:
+    dg_gmm_free(g);
+    return status;
 }
 
 /*
@@ -248,12 +253,111 @@ static int em_options(const dg_gmm_fit_options *opt, dg_gmm_fit_options *o, dg_e
     return DG_OK;
 }
 
+/* What one EM fit holds while it runs. */
+typedef struct em_fit {
+    const double *y; /* n × d data */
+    size_t n, d, K;
+    dg_gmm_fit_options o; /* resolved: no zeros left */
+    dg_gmm *g;            /* the mixture of the last E-step */
+    fit_scratch f;
+    gsl_rng *rng;
+    double *resp;   /* n × K */
+    double *ll;     /* n: log p_0(y_i); the k-means++ distances before */
+    size_t *centre; /* K */
+    workspace *ws;  /* nslots */
+    size_t nslots;
+} em_fit;
+
+/* Releases what em_alloc and em_start acquired (not the mixture). */
+static void em_release(em_fit *em)
+{
+    dg_gmm_workspaces_free(em->ws);
+    free(em->centre);
+    dg_doubles_free(em->ll);
+    dg_doubles_free(em->resp);
+    gsl_rng_free(em->rng);
+    fit_scratch_free(&em->f);
+}
+
+static int em_alloc(em_fit *em, dg_error *err)
+{
+    em->rng = gsl_rng_alloc(gsl_rng_mt19937);
+    em->resp = dg_doubles_alloc(em->n, em->K);
+    em->ll = dg_doubles_alloc(em->n, 1);
+    em->centre = malloc(em->K * sizeof *em->centre);
+    em->nslots = dg_gmm_thread_slots(em->n);
+    if (!em->rng || !em->resp || !em->ll || !em->centre)
+        return dg_error_set(err, DG_ENOMEM, "EM: out of memory for %zu × %zu responsibilities",
+                            em->n, em->K);
+    int status = fit_scratch_alloc(&em->f, em->d, err);
+    if (status == DG_OK)
+        status = dg_gmm_alloc(em->K, em->d, &em->g, err);
+    return status;
+}
+
+/* reg ≤ 0: DG_GMM_EM_REG_SCALE × the mean coordinate variance of the data. */
+static int em_default_reg(em_fit *em, dg_error *err)
+{
+    if (em->o.reg > 0)
+        return DG_OK;
+    const size_t d = em->d;
+    weighted_scatter(em->y, em->n, d, NULL, 0, (double)em->n, false, &em->f);
+    double mean_var = 0;
+    for (size_t j = 0; j < d; j++)
+        mean_var += em->f.scatter[j] / (double)d;
+    em->o.reg = DG_GMM_EM_REG_SCALE * mean_var;
+    if (!(em->o.reg > 0))
+        return dg_error_set(err, DG_EINVAL,
+                            "EM: the data are constant; give a variance floor reg > 0");
+    return DG_OK;
+}
+
+/* The initial mixture: k-means++ from seed, one M-step on its hard assignment. */
+static int em_start(em_fit *em, unsigned long seed, dg_error *err)
+{
+    gsl_rng_set(em->rng, seed);
+    /* ll doubles as the k-means++ distances before the first E-step. */
+    int status = kmeanspp(em->y, em->n, em->d, em->K, em->rng, em->ll, em->centre, em->resp, err);
+    if (status == DG_OK)
+        status = m_step(em->g, em->y, em->n, em->resp, em->o.reg, em->o.kind, 0, &em->f, err);
+    if (status != DG_OK)
+        return status;
+    em->ws = dg_gmm_workspaces_alloc(em->g, em->nslots);
+    if (!em->ws)
+        return dg_error_set(err, DG_ENOMEM, "EM: out of memory for scratch space");
+    return DG_OK;
+}
+
+/* E-steps and M-steps until the gain falls below tol or max_iter M-steps. */
+static int em_iterate(em_fit *em, dg_error *err)
+{
+    const dg_gmm_fit_options *o = &em->o;
+    double previous = -INFINITY;
+    for (size_t it = 0;; it++) {
+        estep_ctx ctx = {em->g, em->y, em->resp, em->ll};
+        dg_gmm_for_blocks(em->n, em->ws, em->nslots, estep_block, &ctx);
+        double loglik = 0;
+        for (size_t i = 0; i < em->n; i++)
+            loglik += em->ll[i];
+        loglik /= (double)em->n;
+        if (o->on_iteration && o->on_iteration(o->ctx, it, loglik) != 0)
+            return dg_error_set(err, DG_ECANCELLED, "EM: stopped at iteration %zu", it);
+        if (it == o->max_iter || (it > 0 && loglik - previous < o->tol))
+            return DG_OK;
+        previous = loglik;
+        const int status =
+            m_step(em->g, em->y, em->n, em->resp, o->reg, o->kind, it + 1, &em->f, err);
+        if (status != DG_OK)
+            return status;
+    }
+}
+
 int dg_gmm_fit_em(const double *y, size_t n, size_t d, size_t K, unsigned long seed,
                   const dg_gmm_fit_options *opt, dg_gmm **out, dg_error *err)
 {
     *out = NULL;
-    dg_gmm_fit_options o;
-    int status = em_options(opt, &o, err);
+    em_fit em = {.y = y, .n = n, .d = d, .K = K};
+    int status = em_options(opt, &em.o, err);
     if (status != DG_OK)
         return status;
     if (K == 0 || d == 0 || n < K)
@@ -262,79 +366,17 @@ int dg_gmm_fit_em(const double *y, size_t n, size_t d, size_t K, unsigned long s
     status = dg_check_finite(y, n, d, "fit data", err);
     if (status != DG_OK)
         return status;
-
-    dg_gmm *g = NULL;
-    fit_scratch f = {0};
-    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    double *resp = dg_doubles_alloc(n, K), *ll = dg_doubles_alloc(n, 1);
-    size_t *centre = malloc(K * sizeof *centre);
-    workspace *ws = NULL;
-    size_t nslots = dg_gmm_thread_slots(n);
-    if (!rng || !resp || !ll || !centre) {
-        status =
-            dg_error_set(err, DG_ENOMEM, "EM: out of memory for %zu × %zu responsibilities", n, K);
-        goto release;
-    }
-    if ((status = fit_scratch_alloc(&f, d, err)) != DG_OK ||
-        (status = dg_gmm_alloc(K, d, &g, err)) != DG_OK)
-        goto release;
-
-    if (!(o.reg > 0)) {
-        weighted_scatter(y, n, d, NULL, 0, (double)n, 0, &f);
-        double mean_var = 0;
-        for (size_t j = 0; j < d; j++)
-            mean_var += f.scatter[j] / (double)d;
-        o.reg = DG_GMM_EM_REG_SCALE * mean_var;
-        if (!(o.reg > 0)) {
-            status = dg_error_set(err, DG_EINVAL,
-                                  "EM: the data are constant; give a variance "
-                                  "floor reg > 0");
-            goto release;
-        }
-    }
-    gsl_rng_set(rng, seed);
-    /* ll doubles as the k-means++ distances before the first E-step. */
-    status = kmeanspp(y, n, d, K, rng, ll, centre, resp, err);
+    status = em_alloc(&em, err);
     if (status == DG_OK)
-        status = m_step(g, y, n, resp, o.reg, o.kind, 0, &f, err);
+        status = em_default_reg(&em, err);
+    if (status == DG_OK)
+        status = em_start(&em, seed, err);
+    if (status == DG_OK)
+        status = em_iterate(&em, err);
+    em_release(&em);
     if (status != DG_OK)
-        goto release;
-    ws = dg_gmm_workspaces_alloc(g, nslots);
-    if (!ws) {
-        status = dg_error_set(err, DG_ENOMEM, "EM: out of memory for scratch space");
-        goto release;
-    }
-
-    double previous = -INFINITY;
-    for (size_t it = 0;; it++) {
-        estep_ctx ctx = {g, y, resp, ll};
-        dg_gmm_for_blocks(n, ws, nslots, estep_block, &ctx);
-        double loglik = 0;
-        for (size_t i = 0; i < n; i++)
-            loglik += ll[i];
-        loglik /= (double)n;
-        if (o.on_iteration && o.on_iteration(o.ctx, it, loglik) != 0) {
-            status = dg_error_set(err, DG_ECANCELLED, "EM: stopped at iteration %zu", it);
-            goto release;
-        }
-        if (it == o.max_iter || (it > 0 && loglik - previous < o.tol))
-            break;
-        previous = loglik;
-        status = m_step(g, y, n, resp, o.reg, o.kind, it + 1, &f, err);
-        if (status != DG_OK)
-            goto release;
-    }
-
-release:
-    dg_gmm_workspaces_free(ws);
-    free(centre);
-    dg_doubles_free(ll);
-    dg_doubles_free(resp);
-    gsl_rng_free(rng);
-    fit_scratch_free(&f);
-    if (status != DG_OK)
-        dg_gmm_free(g);
+        dg_gmm_free(em.g);
     else
-        *out = g;
+        *out = em.g;
     return status;
 }

@@ -1427,6 +1427,18 @@ static void test_synthetic(void)
     }
     ok(dg_gmm_synthetic_name(count) == NULL && dg_gmm_synthetic_name((size_t)-1) == NULL,
        "no built-in mixture past the last");
+
+    /* The message for an unknown name lists the table's names, in order, and
+     * says where the data sets synthetic:gmm and synthetic:blobs are. */
+    status = dg_gmm_synthetic("swirl,k=2", &g, &err);
+    ok(status == DG_EUNKNOWN &&
+           strstr(err.message, "(gauss2d, rings, lowrank; synthetic:gmm and synthetic:blobs "
+                               "are data sets)"),
+       "an unknown name lists the built-in mixtures: %s", err.message);
+    status = dg_gmm_synthetic("", &g, &err);
+    ok(status == DG_EUNKNOWN && strstr(err.message, "unknown synthetic distribution ''") &&
+           strstr(err.message, "gauss2d, rings, lowrank"),
+       "an empty name lists them too: %s", err.message);
 }
 
 int main(void)

@@ -1,22 +1,21 @@
 /*
  * dg_gmm: Gaussian mixtures and their exact denoisers (PAPER.md §2).
  *
- * A dg_gmm is a mixture p_0 = Σ_k π_k N(μ_k, Σ_k) in R^d with K ≥ 1
- * components.  Each covariance is stored eigen-decomposed once, when the
- * component is set: Σ_k = U_k diag(λ_k) U_kᵀ, with U_k held as rank_k rows of
- * d doubles (each row one unit eigen-direction).  The kinds:
- *
+ * The model: p_0 = Σ_k π_k N(μ_k, Σ_k) in R^d, K ≥ 1 components.
+ * - Each Σ_k is stored eigen-decomposed once, when the component is set:
+ *   Σ_k = U_k diag(λ_k) U_kᵀ, U_k as rank_k rows of d doubles (unit
+ *   eigen-directions).
+ * - Kinds:
  *   DG_COV_FULL     any symmetric PSD d × d matrix; U from gsl_eigen_symmv,
- *                   rank = d, eigenvalues sorted in decreasing order
+ *                   rank = d, eigenvalues in decreasing order
  *   DG_COV_DIAG     d variances along the coordinate axes (U = I, implicit)
  *   DG_COV_ISO      one variance shared by all d axes (U = I, implicit)
  *   DG_COV_LOWRANK  r ≤ d orthonormal directions given by the caller and
  *                   their r variances; the other d − r directions have
  *                   variance 0
- *
- * Zero variances are allowed everywhere (a component with all variances 0 is
- * a point mass: the mixture of N point masses with weights 1/N is the
- * empirical distribution of PAPER.md §2).
+ * - Zero variances are allowed everywhere: a component with all variances 0
+ *   is a point mass, and N point masses of weight 1/N are the empirical
+ *   distribution of PAPER.md §2.
  *
  * Noised by σ, each covariance gains σ² I.  With z = U_kᵀ(x − μ_k) and
  * ρ = (x − μ_k) − U_k z the part of x − μ_k outside span(U_k) (computed as
@@ -31,33 +30,40 @@
  *   ∇ log p_σ(x) = (D(x; σ) − x)/σ²
  *               = −Σ_k γ_k [U_k diag(1/(λ_k + σ²)) z + ρ/σ²]
  *
- * Numerics: the evaluations hold for every σ > 0 that is a double
- * (1e-300 … 1e300 included).  No σ² is formed where it could under- or
- * overflow: standard deviations are hypot(√λ, σ), ln(λ + σ²) comes from
- * ln λ and 2 ln σ, the zero-variance distances ‖ρ‖ enter the logits as a
- * product of two ratios to σ taken relative to the smallest of them, and
- * the softmax over components is streamed with a running maximum.  The
- * large term 2 ln σ of every direction with λ ≤ σ² is counted apart and the
- * part common to all components is left out of the softmax, so that at
- * large σ and d the logits do not lose digits to Σ_j ln(λ_j + σ²) ≈ 2d ln σ.
- * D(x; σ) is always finite; log p_σ and the score are finite wherever their true values are doubles
- * (at σ = 1e-300 a point 1 away from a zero-variance component has log density −5e599, which is
- * not, and comes out as −Inf).  The score is computed from the second formula above, not as (D −
- * x)/σ², which loses every digit when σ² ≪ λ. D and the score are exact to a few units of rounding
- * as long as the standardised distances |z_j|/√(λ_kj + σ²) stay below 1e150.
+ * Numerics: every σ > 0 that is a double (1e-300 … 1e300 included).
+ * - No σ² is formed where it could under- or overflow: standard deviations
+ *   are hypot(√λ, σ), ln(λ + σ²) comes from ln λ and 2 ln σ, the
+ *   zero-variance distances ‖ρ‖ enter the logits as a product of two ratios
+ *   to σ taken relative to the smallest of them, and the softmax over
+ *   components is streamed with a running maximum.
+ * - The large term 2 ln σ of every direction with λ ≤ σ² is counted apart
+ *   and the part common to all components is left out of the softmax, so at
+ *   large σ and d the logits do not lose digits to Σ_j ln(λ_j + σ²) ≈ 2d ln σ.
+ * - D(x; σ) is always finite; log p_σ and the score are finite wherever
+ *   their true values are doubles (at σ = 1e-300 a point 1 away from a
+ *   zero-variance component has log density −5e599, which is not, and comes
+ *   out as −Inf).
+ * - The score comes from the second formula above, not as (D − x)/σ², which
+ *   loses every digit when σ² ≪ λ.
+ * - D and the score are exact to a few units of rounding as long as the
+ *   standardised distances |z_j|/√(λ_kj + σ²) stay below 1e150.
  *
- * Objects: a dg_gmm is built by dg_gmm_alloc and the setters (or by the
- * loader, the fitters and the synthetic generators) and released by
- * dg_gmm_free.  Evaluations take a const mixture and are thread-safe on it;
- * each call allocates one scratch block of DG_GMM_QUERY_BLOCK rows per
- * thread.  Batches of queries are cut into fixed blocks of
- * DG_GMM_QUERY_BLOCK rows evaluated in parallel (OpenMP) with single-threaded
- * BLAS calls; each row's result depends only on its own block, so results
- * are bit-identical for any number of threads.
+ * Objects and threads:
+ * - a dg_gmm is built by dg_gmm_alloc and the setters (or by the loader, the
+ *   fitters and the synthetic generators) and released by dg_gmm_free;
+ * - evaluations take a const mixture and are thread-safe on it; each call
+ *   allocates one scratch block of DG_GMM_QUERY_BLOCK rows per thread;
+ * - batches are cut into fixed blocks of DG_GMM_QUERY_BLOCK rows evaluated
+ *   in parallel (OpenMP) with single-threaded BLAS calls; a row's result
+ *   depends only on its own block, so results are bit-identical for any
+ *   number of threads.
  *
- * Status codes: DG_EINVAL (argument out of its domain, with a message naming
- * the problem), DG_ENONFINITE (NaN/Inf in an input), DG_ENOMEM, and for the
- * loader DG_EIO / DG_EFORMAT.  On failure, *out arguments are NULL.
+ * Errors:
+ * - DG_EINVAL: an argument out of its domain, with a message naming it;
+ * - DG_ENONFINITE: NaN/Inf in an input;
+ * - DG_ENOMEM;
+ * - the loader also DG_EIO and DG_EFORMAT;
+ * - on failure, *out arguments are NULL.
  */
 #ifndef DG_GMM_H
 #define DG_GMM_H
@@ -112,22 +118,22 @@ int dg_gmm_alloc(size_t K, size_t dim, dg_gmm **out, dg_error *err);
 void dg_gmm_free(dg_gmm *g);
 
 /*
- * Setters of component k (0 ≤ k < K).  Each copies its arguments (the caller
- * keeps them), replaces whatever component k held before, and leaves it
- * unchanged on failure.  weight must be positive and finite; mean holds dim
- * finite values.  Errors, all DG_EINVAL unless noted, name the component:
- * "component 2: ...": index out of range, weight ≤ 0, NaN/Inf
- * (DG_ENONFINITE), negative variance, and:
- *
- * set_full: cov is dim × dim row-major; refused if not symmetric within
+ * Setters of component k (0 ≤ k < K).
+ * - Ownership: each copies its arguments (the caller keeps them) and
+ *   replaces whatever component k held before; on failure k is unchanged.
+ * - weight: positive and finite; mean: dim finite values.
+ * - set_full: cov is dim × dim row-major; refused if not symmetric within
  *   DG_GMM_SYMMETRY_TOL or with an eigenvalue below −DG_GMM_PSD_TOL λ_max.
  *   The eigen-decomposition (gsl_eigen_symmv, O(d³)) happens here, once.
- * set_diag: variances holds dim values ≥ 0.
- * set_iso: one variance ≥ 0.
- * set_lowrank: r ≤ dim directions as the rows of eigvecs (r × dim), each
+ * - set_diag: variances holds dim values ≥ 0.
+ * - set_iso: one variance ≥ 0.
+ * - set_lowrank: r ≤ dim directions as the rows of eigvecs (r × dim), each
  *   with its variance eigvals[j] ≥ 0; refused if not orthonormal within
  *   DG_GMM_ORTHONORMAL_TOL.  r = 0 (eigvecs and eigvals may be NULL) is a
  *   point mass at mean.
+ * - Errors name the component ("component 2: ..."), all DG_EINVAL unless
+ *   noted: index out of range, weight ≤ 0, NaN/Inf (DG_ENONFINITE),
+ *   negative variance, and the refusals above.
  */
 int dg_gmm_set_full(dg_gmm *g, size_t k, double weight, const double *mean, const double *cov,
                     dg_error *err);
@@ -154,11 +160,12 @@ int dg_gmm_check(const dg_gmm *g, dg_error *err);
  *   /variances [K][d]      diagonal covariances
  *   /eigvecs   [K][r][d] with /eigvals [K][r]   low rank, r ≤ d (rows are
  *                          orthonormal directions)
- * Any float or integer type is read as double.  Every shape is checked
- * before anything is read; errors name the file and the dataset
- * ("m.h5:/covs: component 1: covariance is not symmetric ...").
- * Returns DG_EIO, DG_EFORMAT (missing or misshapen datasets),
- * DG_ENONFINITE, DG_EINVAL (invalid values), DG_ENOMEM.
+ * - Any float or integer type is read as double.
+ * - Every shape is checked before anything is read.
+ * - Errors name the file and the dataset ("m.h5:/covs: component 1:
+ *   covariance is not symmetric ..."): DG_EIO, DG_EFORMAT (missing or
+ *   misshapen datasets), DG_ENONFINITE, DG_EINVAL (invalid values),
+ *   DG_ENOMEM.
  */
 int dg_gmm_load(const char *path, dg_gmm **out, dg_error *err);
 
@@ -205,10 +212,11 @@ int dg_gmm_score(const dg_gmm *g, const double *x, size_t n, double sigma, doubl
                  dg_error *err);
 
 /*
- * Draws n points y ~ p_0 into out (n × dim): per row a uniform variate picks
- * the component by weight, then y = μ + U diag(√λ) ξ with ξ ~ N(0, I_rank)
- * (gsl_ran_gaussian_ziggurat).  Rows are drawn in order, so the first m rows
- * do not depend on n.  rng is the caller's and advances.
+ * Draws n points y ~ p_0 into out (n × dim).
+ * - Per row a uniform variate picks the component by weight, then
+ *   y = μ + U diag(√λ) ξ with ξ ~ N(0, I_rank) (gsl_ran_gaussian_ziggurat).
+ * - Rows are drawn in order, so the first m rows do not depend on n.
+ * - rng is the caller's and advances.
  */
 int dg_gmm_sample(const dg_gmm *g, gsl_rng *rng, size_t n, double *out, dg_error *err);
 
@@ -224,10 +232,12 @@ int dg_gmm_gaussian_flow(const dg_gmm *g, const double *x0, size_t n, double sig
 
 /*
  * Wraps a copy of g as a denoiser of kind "gmm" (dg_denoiser.h) for the
- * solvers: the denoiser owns its copy, so the caller may free or change g
- * afterwards.  The denoiser keeps its scratch space, so it is not safe to
- * share between threads (like every dg_denoiser).  Returns DG_EINVAL if
- * dg_gmm_check fails, DG_ENOMEM.
+ * solvers.
+ * - Ownership: the denoiser owns its copy; the caller may free or change g
+ *   afterwards.
+ * - Threads: the denoiser keeps its scratch space, so it is not safe to
+ *   share between threads (like every dg_denoiser).
+ * - Errors: DG_EINVAL if dg_gmm_check fails, DG_ENOMEM.
  */
 int dg_denoiser_gmm_alloc(const dg_gmm *g, dg_denoiser **out, dg_error *err);
 
@@ -263,30 +273,28 @@ typedef struct dg_gmm_fit_options {
 
 /*
  * A K-component mixture fitted to the n rows of y (n × d) by EM.
- *
- * Initialisation (deterministic from seed, GSL's mt19937): k-means++ picks K
- * data points as centres (the first uniformly, each next with probability ∝
- * its squared distance to the nearest centre chosen); each point goes to its
- * nearest centre (ties to the lower index), and one M-step on this hard
- * assignment gives the initial mixture.
- *
- * Iteration: the E-step computes responsibilities γ_ik by a max-subtracted
- * log-sum-exp over components and the log-likelihood; the M-step sets
- * π_k = N_k/n, μ_k = Σ_i γ_ik y_i / N_k and Σ_k from the weighted scatter
- * S_k = Σ_i γ_ik (y_i − μ_k)(y_i − μ_k)ᵀ / N_k with every eigenvalue (FULL) or
- * variance (DIAG) below reg raised to reg.  That floor (rather than adding
- * reg to the diagonal) is the exact maximiser of the EM objective over
- * covariances with all eigenvalues ≥ reg, so the log-likelihood never
- * decreases, up to rounding.  The fit stops when an iteration gains less
- * than tol, or after max_iter M-steps; the mixture returned is the one whose
- * log-likelihood was reported last.
- *
- * Results are bit-identical for any number of OpenMP threads: the E-step
- * runs on fixed blocks of rows and every sum over rows runs in row order.
- * opt may be NULL for defaults.  Returns DG_EINVAL (K = 0, n < K, fewer than
- * K distinct points, constant data with reg ≤ 0, a component that loses all
- * its points, a kind other than FULL or DIAG), DG_ENONFINITE, DG_ENOMEM,
- * DG_ECANCELLED.
+ * - Initialisation, deterministic from seed (GSL's mt19937):
+ *   - k-means++ picks K data points as centres: the first uniformly, each
+ *     next with probability ∝ its squared distance to the nearest centre
+ *     chosen;
+ *   - each point goes to its nearest centre (ties to the lower index);
+ *   - one M-step on this hard assignment gives the initial mixture.
+ * - E-step: responsibilities γ_ik by a max-subtracted log-sum-exp over
+ *   components, and the log-likelihood.
+ * - M-step: π_k = N_k/n, μ_k = Σ_i γ_ik y_i / N_k and Σ_k from the weighted
+ *   scatter S_k = Σ_i γ_ik (y_i − μ_k)(y_i − μ_k)ᵀ / N_k, every eigenvalue
+ *   (FULL) or variance (DIAG) below reg raised to reg.  Why a floor rather
+ *   than reg added to the diagonal: it is the exact maximiser of the EM
+ *   objective over covariances with all eigenvalues ≥ reg, so the
+ *   log-likelihood never decreases, up to rounding.
+ * - Stops when an iteration gains less than tol, or after max_iter M-steps;
+ *   returns the mixture whose log-likelihood was reported last.
+ * - Determinism: bit-identical for any number of OpenMP threads (the E-step
+ *   runs on fixed blocks of rows, every sum over rows in row order).
+ * - opt may be NULL for defaults.
+ * - Errors: DG_EINVAL (K = 0, n < K, fewer than K distinct points, constant
+ *   data with reg ≤ 0, a component that loses all its points, a kind other
+ *   than FULL or DIAG), DG_ENONFINITE, DG_ENOMEM, DG_ECANCELLED.
  */
 int dg_gmm_fit_em(const double *y, size_t n, size_t d, size_t K, unsigned long seed,
                   const dg_gmm_fit_options *opt, dg_gmm **out, dg_error *err);
@@ -309,10 +317,11 @@ int dg_gmm_fit_em(const double *y, size_t n, size_t d, size_t K, unsigned long s
  *             elsewhere), means N(0, I_d), equal weights.  Keys: d [16], k [3],
  *             r [2], seed [0], scale [1].
  *
- * Integer keys take non-negative integers, the others finite reals; std ≥ 0
- * (0 gives point masses).  Returns DG_EUNKNOWN for an unknown name or key,
- * DG_EINVAL for a malformed or out-of-range value (k = 0, r > d, std < 0,
- * ...), DG_ENOMEM.
+ * - Integer keys take non-negative integers, the others finite reals;
+ *   std ≥ 0 (0 gives point masses).
+ * - Errors: DG_EUNKNOWN for an unknown name (the message lists the built-in
+ *   names) or key, DG_EINVAL for a malformed or out-of-range value (k = 0,
+ *   r > d, std < 0, ...), DG_ENOMEM.
  */
 int dg_gmm_synthetic(const char *spec, dg_gmm **out, dg_error *err);
 

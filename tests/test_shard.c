@@ -23,6 +23,7 @@
 #include <omp.h>
 #endif
 
+#include "dg_tree.h"
 #include "diffgeo.h"
 #include "reference.h"
 #include "tap.h"
@@ -232,10 +233,97 @@ static void run(const double *y, size_t n, const double *x, int size, double **o
     }
 }
 
+/* ------------------------------------------------------------------------ */
+/* Failed messages are reported in err                                      */
+/* ------------------------------------------------------------------------ */
+
+/* A transport whose every message fails, or whose maximum says "failed". */
+static int broken_send(void *state, const void *buf, size_t bytes, int to)
+{
+    (void)state, (void)buf, (void)bytes, (void)to;
+    return DG_EIO;
+}
+
+static int broken_recv(void *state, void *buf, size_t bytes, int from)
+{
+    (void)state, (void)buf, (void)bytes, (void)from;
+    return DG_EIO;
+}
+
+static int broken_bcast(void *state, void *buf, size_t bytes, int root)
+{
+    (void)state, (void)buf, (void)bytes, (void)root;
+    return DG_EIO;
+}
+
+static int broken_max(void *state, double *values, size_t count)
+{
+    (void)state, (void)values, (void)count;
+    return DG_EIO;
+}
+
+static int other_failed_max(void *state, double *values, size_t count)
+{
+    (void)state;
+    for (size_t k = 0; k < count; k++)
+        values[k] = 1;
+    return DG_OK;
+}
+
+static void merge_nothing(const void *ctx, void *a, const void *b)
+{
+    (void)ctx, (void)a, (void)b;
+}
+
+static size_t one_double(const void *ctx)
+{
+    (void)ctx;
+    return sizeof(double);
+}
+
+static void test_messages(void)
+{
+    dg_comm comm = {1, 2, NULL, broken_send, broken_recv, broken_bcast, broken_max};
+    dg_error err;
+    dg_error_clear(&err);
+    int status = dg_comm_all_ok(&comm, DG_OK, &err);
+    ok(status == DG_EIO && err.status == DG_EIO &&
+           strcmp(err.message, "communication between processes failed") == 0,
+       "dg_comm_all_ok: a failed message is DG_EIO with a message (%s)", err.message);
+    dg_error_set(&err, DG_ENOMEM, "mine");
+    status = dg_comm_all_ok(&comm, DG_ENOMEM, &err);
+    ok(status == DG_ENOMEM && strcmp(err.message, "mine") == 0,
+       "dg_comm_all_ok: a process's own failure keeps its message (%s)", err.message);
+    comm.max = other_failed_max;
+    dg_error_clear(&err);
+    status = dg_comm_all_ok(&comm, DG_OK, &err);
+    ok(status == DG_EREMOTE && err.status == DG_EREMOTE &&
+           strcmp(err.message, "another process failed") == 0,
+       "dg_comm_all_ok: another's failure is DG_EREMOTE with a message (%s)", err.message);
+
+    /* Process 1 of 2 holds the second group of chunks: finishing the tree
+     * sends its node to process 0, which fails here. */
+    const dg_tree_ops ops = {merge_nothing, one_double};
+    dg_tree tree = {0};
+    dg_error_clear(&err);
+    status = dg_tree_init(&tree, 2 * DG_SHARD_ROWS, &comm, sizeof(double), &err);
+    const double leaf = 1;
+    for (size_t j = tree.first; status == DG_OK && j < tree.end; j++)
+        dg_tree_push(&tree, &ops, NULL, j, &leaf);
+    void *root = &tree;
+    if (status == DG_OK)
+        status = dg_tree_finish(&tree, &ops, NULL, &root, &err);
+    ok(status == DG_EIO && err.status == DG_EIO && root == NULL &&
+           strcmp(err.message, "communication between processes failed") == 0,
+       "dg_tree_finish: a failed message is reported in err (%d: %s)", status, err.message);
+    dg_tree_release(&tree);
+}
+
 int main(void)
 {
     /* The library's BLAS calls stay single-threaded (as the tool sets it). */
     dg_blas_set_threads(1);
+    test_messages();
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(rng, 20261129);
     /* 1 row; part of a chunk; exactly one group; one group and one row;

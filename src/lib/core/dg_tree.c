@@ -58,14 +58,14 @@ static size_t tree_depth_needed(size_t first, size_t end, size_t nchunks)
 }
 
 /* The chunks of all processes follow from n_total by dg_data_shard. */
-int dg_tree_init(dg_tree *t, size_t n_total, const dg_comm *comm, size_t payload)
+int dg_tree_init(dg_tree *t, size_t n_total, const dg_comm *comm, size_t payload, dg_error *err)
 {
     const size_t size = comm ? (size_t)comm->size : 1, me = comm ? (size_t)comm->rank : 0;
     t->nchunks = (n_total + DG_CHUNK_ROWS - 1) / DG_CHUNK_ROWS;
     t->comm = comm && comm->size > 1 ? comm : NULL;
     t->rank_first = malloc((size + 1) * sizeof *t->rank_first);
     if (!t->rank_first)
-        return DG_ENOMEM;
+        return dg_error_set(err, DG_ENOMEM, "out of memory for the chunks of %zu processes", size);
     for (size_t r = 0; r < size; r++) {
         size_t first, count;
         dg_data_shard(n_total, DG_SHARD_ROWS, size, r, &first, &count);
@@ -81,7 +81,9 @@ int dg_tree_init(dg_tree *t, size_t n_total, const dg_comm *comm, size_t payload
     const size_t words = (payload + sizeof(double) - 1) / sizeof(double);
     t->storage = dg_doubles_alloc(t->capacity + 1, words);
     if (!t->storage)
-        return DG_ENOMEM;
+        return dg_error_set(err, DG_ENOMEM,
+                            "out of memory for a reduction tree of %zu payloads of %zu bytes",
+                            t->capacity + 1, payload);
     /* A payload may have unused parts that travel in messages all the same
      * (a partial block's records): their bytes are defined, never garbage. */
     memset(t->storage, 0, (t->capacity + 1) * words * sizeof(double));
@@ -164,7 +166,7 @@ static int tree_span(dg_tree *t, const dg_tree_ops *ops, const void *ctx, size_t
     return status;
 }
 
-int dg_tree_finish(dg_tree *t, const dg_tree_ops *ops, const void *ctx, void **root)
+int dg_tree_finish(dg_tree *t, const dg_tree_ops *ops, const void *ctx, void **root, dg_error *err)
 {
     *root = NULL;
     int status = DG_OK;
@@ -173,7 +175,9 @@ int dg_tree_finish(dg_tree *t, const dg_tree_ops *ops, const void *ctx, void **r
     if (status == DG_OK && t->first == 0 && t->end > 0)
         *root = tree_slot(t, tree_find(t, 0));
     t->depth = 0;
-    return status;
+    if (status != DG_OK)
+        return dg_error_set(err, status, "communication between processes failed");
+    return DG_OK;
 }
 
 int dg_shard_check(size_t n_total, const dg_comm *comm, const double *y, size_t n, size_t *first,
@@ -190,14 +194,17 @@ int dg_shard_check(size_t n_total, const dg_comm *comm, const double *y, size_t 
     return DG_OK;
 }
 
-int dg_comm_all_ok(const dg_comm *comm, int status)
+int dg_comm_all_ok(const dg_comm *comm, int status, dg_error *err)
 {
     if (!comm || comm->size <= 1)
         return status;
     double failed = status != DG_OK;
-    if (comm->max(comm->state, &failed, 1) != DG_OK)
-        return status != DG_OK ? status : DG_EIO;
-    if (status == DG_OK && failed > 0)
-        return DG_EREMOTE;
-    return status;
+    const int sent = comm->max(comm->state, &failed, 1);
+    if (status != DG_OK)
+        return status; /* err holds this process's own message */
+    if (sent != DG_OK)
+        return dg_error_set(err, DG_EIO, "communication between processes failed");
+    if (failed > 0)
+        return dg_error_set(err, DG_EREMOTE, "another process failed");
+    return DG_OK;
 }

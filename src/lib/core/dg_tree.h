@@ -47,9 +47,11 @@ typedef struct dg_tree {
 /*
  * Sets up the tree of this process for a dataset of n_total rows spread
  * over comm (NULL or one process: all of them here), with payloads of
- * `payload` bytes.  DG_ENOMEM; dg_tree_release frees what was allocated.
+ * `payload` bytes.
+ * - Errors: DG_ENOMEM, with a message in err.
+ * - dg_tree_release frees what was allocated, also after a failure.
  */
-int dg_tree_init(dg_tree *t, size_t n_total, const dg_comm *comm, size_t payload);
+int dg_tree_init(dg_tree *t, size_t n_total, const dg_comm *comm, size_t payload, dg_error *err);
 void dg_tree_release(dg_tree *t);
 
 /* Pushes the payload of chunk j (chunks in order) and merges complete nodes. */
@@ -57,11 +59,13 @@ void dg_tree_push(dg_tree *t, const dg_tree_ops *ops, const void *ctx, size_t j,
 
 /*
  * Collective: completes the tree after every chunk held here was pushed.
- * *root is the payload of the whole tree on the process that holds chunk 0
- * (process 0), NULL elsewhere; the stack is empty again afterwards.  Returns
- * the status of a failed message.
+ * - *root: the payload of the whole tree on the process that holds chunk 0
+ *   (process 0), NULL elsewhere.
+ * - The stack is empty again afterwards.
+ * - Errors: the status of a failed message, with "communication between
+ *   processes failed" in err.
  */
-int dg_tree_finish(dg_tree *t, const dg_tree_ops *ops, const void *ctx, void **root);
+int dg_tree_finish(dg_tree *t, const dg_tree_ops *ops, const void *ctx, void **root, dg_error *err);
 
 /*
  * DG_OK if the n rows y (NULL for none) are this process's shard of a
@@ -75,10 +79,12 @@ int dg_shard_check(size_t n_total, const dg_comm *comm, const double *y, size_t 
 /*
  * Collective: whether every process reached this point with DG_OK, for
  * processes that meet in messages afterwards and must all go on or all stop.
- * Returns status where it is an error, DG_EREMOTE on a process that was fine
- * when another was not, DG_OK when all were; comm NULL or one process:
- * status.
+ * - Returns status where it is an error (err keeps its message);
+ * - DG_EREMOTE ("another process failed") on a process that was fine when
+ *   another was not; DG_EIO ("communication between processes failed") when
+ *   the message itself failed;
+ * - DG_OK when all were fine; comm NULL or one process: status.
  */
-int dg_comm_all_ok(const dg_comm *comm, int status);
+int dg_comm_all_ok(const dg_comm *comm, int status, dg_error *err);
 
 #endif /* DG_TREE_H */

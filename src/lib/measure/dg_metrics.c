@@ -228,14 +228,14 @@ int dg_metric_kde_shard(const double *y, size_t n, size_t dim, size_t n_total, c
         inv = dg_doubles_alloc(nq > 0 ? nq : 1, nh > 0 ? nh : 1);
         leaves = dg_doubles_alloc(DG_CHUNK_GROUP, words);
         root = dg_doubles_alloc(1, words);
-        if (!inv || !leaves || !root || dg_tree_init(&tree, n_total, comm, payload) != DG_OK)
+        if (!inv || !leaves || !root || dg_tree_init(&tree, n_total, comm, payload, err) != DG_OK)
             status = dg_error_set(err, DG_ENOMEM,
                                   "cannot allocate a density estimate's "
                                   "records (%zu queries)",
                                   nq);
     }
     const int local = status;
-    status = dg_comm_all_ok(comm, status);
+    status = dg_comm_all_ok(comm, status, err);
     if (status != DG_OK && local == DG_OK)
         dg_error_set(err, status, "another process could not take part in a density estimate");
 
@@ -264,7 +264,7 @@ int dg_metric_kde_shard(const double *y, size_t n, size_t dim, size_t n_total, c
                              leaves + t * words);
         }
         void *top;
-        status = dg_tree_finish(&tree, &kde_ops, &ctx, &top);
+        status = dg_tree_finish(&tree, &kde_ops, &ctx, &top, err);
         if (status == DG_OK && top)
             memcpy(root, top, kde_bytes(&ctx));
         if (status == DG_OK && tree.comm)

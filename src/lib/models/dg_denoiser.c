@@ -176,7 +176,7 @@ typedef struct empirical {
     double *xc_sqnorm;     /* ‖x − μ‖², QB */
     double *group_max;     /* largest GEMM logit per query in the current group */
     double *chunk_max;     /* the same per chunk of the group, nslots × QB */
-    unsigned char *exact;  /* per query: recompute logits from differences */
+    bool *exact;           /* per query: recompute logits from differences */
     size_t nslots;         /* chunks computed concurrently: one group */
     unsigned char *leaves; /* one record payload per concurrent chunk */
     double *logits;        /* nslots × QB × CHUNK */
@@ -239,6 +239,52 @@ static void chunk_logits(const empirical *e, size_t j, size_t nq, double *logits
  * products are skipped whichever process holds the group.  Only the other
  * queries' rows enter the second product, packed together.
  */
+/*
+ * The logit below which query q's weights in local chunk j cannot matter:
+ * the window below the group's largest logit, plus the worst-case rounding
+ * of both GEMM logits.
+ */
+static double skip_cut(const empirical *e, size_t j, size_t q, double sigma2, double group_radius)
+{
+    const double xx = e->xc_sqnorm[q];
+    const double margin = DG_EMPIRICAL_LOGIT_WINDOW * sigma2 +
+                          raw_logit_error_bound(xx, e->chunk_radius[j], e->dim) +
+                          raw_logit_error_bound(xx, group_radius, e->dim);
+    return e->group_max[q] - margin;
+}
+
+/*
+ * Query q's rc logits (row q of logits, maximum m) as weights, packed into
+ * row `row` ≤ q; for a query flagged exact, the candidates' logits (≥ cut)
+ * are first recomputed from exact differences and the others shifted by
+ * −½‖x‖².  Returns the maximum logit, and the weights' sum in *sum.
+ */
+static double query_weights(const empirical *e, size_t r0, size_t rc, size_t q, double m,
+                            double cut, double sigma2, double *logits, size_t row, double *sum)
+{
+    const size_t dim = e->dim;
+    double *l = logits + q * DG_EMPIRICAL_CHUNK;
+    if (e->exact[q]) {
+        const double *x = e->xc + q * dim;
+        const double xx = e->xc_sqnorm[q];
+        m = -INFINITY;
+        for (size_t i = 0; i < rc; i++) {
+            if (l[i] >= cut)
+                l[i] = -0.5 * dg_sqdist(x, e->y + (r0 + i) * dim, dim);
+            else
+                l[i] -= 0.5 * xx;
+            m = fmax(m, l[i]);
+        }
+    }
+    double *w = logits + row * DG_EMPIRICAL_CHUNK, s = 0;
+    for (size_t i = 0; i < rc; i++) {
+        w[i] = scaled_weight(l[i] - m, sigma2);
+        s += w[i];
+    }
+    *sum = s;
+    return m;
+}
+
 static void chunk_record(const empirical *e, size_t j, size_t nq, double sigma2,
                          double group_radius, const double *cmax, record rec, double *logits)
 {
@@ -249,37 +295,13 @@ static void chunk_record(const empirical *e, size_t j, size_t nq, double sigma2,
     size_t active = 0;
 
     for (size_t q = 0; q < nq; q++) {
-        double *l = logits + q * DG_EMPIRICAL_CHUNK;
-        double m = cmax[q];
-        const double xx = e->xc_sqnorm[q];
-        const double margin = DG_EMPIRICAL_LOGIT_WINDOW * sigma2 +
-                              raw_logit_error_bound(xx, e->chunk_radius[j], dim) +
-                              raw_logit_error_bound(xx, group_radius, dim);
-        const double cut = e->group_max[q] - margin;
-        if (m < cut) {
+        const double cut = skip_cut(e, j, q, sigma2, group_radius);
+        if (cmax[q] < cut) {
             rec.max[q] = -INFINITY;
             continue;
         }
-        if (e->exact[q]) {
-            /* Candidates: near the group's maximum. */
-            const double *x = e->xc + q * dim;
-            m = -INFINITY;
-            for (size_t i = 0; i < rc; i++) {
-                if (l[i] >= cut)
-                    l[i] = -0.5 * dg_sqdist(x, e->y + (r0 + i) * dim, dim);
-                else
-                    l[i] -= 0.5 * xx;
-                m = fmax(m, l[i]);
-            }
-        }
-        /* Pack the row of weights: row q moves up to row `active` ≤ q. */
-        double *w = logits + active * DG_EMPIRICAL_CHUNK, s = 0;
-        for (size_t i = 0; i < rc; i++) {
-            w[i] = scaled_weight(l[i] - m, sigma2);
-            s += w[i];
-        }
-        rec.max[q] = m;
-        rec.sum_w[q] = s;
+        rec.max[q] =
+            query_weights(e, r0, rc, q, cmax[q], cut, sigma2, logits, active, &rec.sum_w[q]);
         active++;
     }
     if (active == 0)
@@ -368,7 +390,7 @@ static int empirical_eval(void *state, const double *x, size_t n, double sigma, 
                              e->leaves + t * e->records.payload);
         }
         void *root;
-        int status = dg_tree_finish(&e->records, &record_ops, &ctx, &root);
+        int status = dg_tree_finish(&e->records, &record_ops, &ctx, &root, err);
         double *d = out + q0 * dim;
         if (status == DG_OK && root) {
             const record total = record_at(root);
@@ -414,7 +436,7 @@ static int empirical_alloc_scratch(empirical *e)
     const size_t total = QB * dim + 2 * QB + e->nslots * QB + e->nslots * QB * DG_EMPIRICAL_CHUNK +
                          e->nslots * words;
     e->block_storage = dg_doubles_alloc(total, 1);
-    e->exact = malloc(QB);
+    e->exact = malloc(QB * sizeof *e->exact);
     if (!e->block_storage || !e->exact)
         return DG_ENOMEM;
     double *p = e->block_storage;
@@ -462,17 +484,17 @@ static const dg_tree_ops sum_ops = {sum_merge, sum_bytes};
  * the same tree as the records, so the mean (and everything centred on it)
  * is the same for any number of processes.
  */
-static int empirical_mean(empirical *e, const double *y)
+static int empirical_mean(empirical *e, const double *y, dg_error *err)
 {
     const size_t dim = e->dim;
     dg_tree sums = {0};
     long double *leaf = calloc(dim, sizeof *leaf);
-    int status = dg_tree_init(&sums, e->n_total, e->comm, dim * sizeof(long double));
-    if (!leaf || status != DG_OK) {
-        free(leaf);
-        dg_tree_release(&sums);
-        return DG_ENOMEM;
-    }
+    int status = dg_tree_init(&sums, e->n_total, e->comm, dim * sizeof(long double), err);
+    if (status == DG_OK && !leaf)
+        status =
+            dg_error_set(err, DG_ENOMEM, "out of memory for the mean of %zu-dimensional data", dim);
+    if (status != DG_OK)
+        goto release_sums;
     for (size_t j = 0; j < e->nchunks; j++) {
         const size_t r0 = j * DG_EMPIRICAL_CHUNK;
         const size_t rc = e->n - r0 < DG_EMPIRICAL_CHUNK ? e->n - r0 : DG_EMPIRICAL_CHUNK;
@@ -484,16 +506,91 @@ static int empirical_mean(empirical *e, const double *y)
         dg_tree_push(&sums, &sum_ops, &dim, e->first_chunk + j, leaf);
     }
     void *root;
-    status = dg_tree_finish(&sums, &sum_ops, &dim, &root);
+    status = dg_tree_finish(&sums, &sum_ops, &dim, &root, err);
     if (status == DG_OK && root) {
         const long double *total = root;
         for (size_t k = 0; k < dim; k++)
             e->mean[k] = (double)(total[k] / e->n_total);
     }
-    if (status == DG_OK && sums.comm)
-        status = e->comm->bcast(e->comm->state, e->mean, dim * sizeof *e->mean, 0);
+    if (status == DG_OK && sums.comm &&
+        (status = e->comm->bcast(e->comm->state, e->mean, dim * sizeof *e->mean, 0)) != DG_OK)
+        dg_error_set(err, status, "communication between processes failed");
+
+release_sums:
     free(leaf);
     dg_tree_release(&sums);
+    return status;
+}
+
+/* The checks of a build, alike on every process; *first ← the index of this shard's first row. */
+static int empirical_check(const double *y, size_t n, size_t dim, size_t n_total,
+                           const dg_comm *comm, size_t *first, dg_error *err)
+{
+    if (n_total == 0 || dim == 0)
+        return dg_error_set(err, DG_EINVAL, "empirical denoiser needs data (got %zu × %zu)",
+                            n_total, dim);
+    int status = dg_shard_check(n_total, comm, y, n, first, err);
+    if (status == DG_OK && n > 0)
+        status = dg_check_finite(y, n, dim, "denoiser data", err);
+    /* An evaluation must not fail on one process alone while the others wait
+     * for its messages: the BLAS library's buffers, which dg_denoiser_eval
+     * makes sure of, are made sure of here, where the processes agree. */
+    if (status == DG_OK && comm && comm->size > 1)
+        status = dg_blas_reserve(blas_callers(), err);
+    return status;
+}
+
+/*
+ * The denoiser object for a shard of n rows starting at row `first`, its
+ * rows not attached yet; NULL when out of memory (or without rows for n > 0).
+ */
+static dg_denoiser *empirical_new(size_t n, size_t dim, size_t n_total, size_t first,
+                                  const dg_comm *comm, bool have_rows)
+{
+    empirical *e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    e->n = n;
+    e->dim = dim;
+    e->n_total = n_total;
+    e->comm = comm && comm->size > 1 ? comm : NULL;
+    e->nchunks = (n + DG_EMPIRICAL_CHUNK - 1) / DG_EMPIRICAL_CHUNK;
+    e->first_chunk = first / DG_EMPIRICAL_CHUNK;
+    e->nslots = DG_EMPIRICAL_GROUP;
+    if (e->nslots > e->nchunks)
+        e->nslots = e->nchunks > 0 ? e->nchunks : 1;
+    e->mean = calloc(dim, sizeof *e->mean);
+    e->half_sqnorm = dg_doubles_alloc(n > 0 ? n : 1, 1);
+    e->chunk_radius = calloc(e->nchunks > 0 ? e->nchunks : 1, sizeof *e->chunk_radius);
+    dg_denoiser *den = NULL;
+    if ((have_rows || n == 0) && e->mean && e->half_sqnorm && e->chunk_radius &&
+        dg_tree_init(&e->records, n_total, e->comm, (2 * QB + QB * dim) * sizeof(double), NULL) ==
+            DG_OK &&
+        empirical_alloc_scratch(e) == DG_OK)
+        den = dg_denoiser_wrap(&empirical_type, dim, e);
+    if (!den)
+        empirical_free(e);
+    return den;
+}
+
+/* e->y ← the rows y centred on their mean, with their half squared norms and radii. */
+static int empirical_centre(empirical *e, const double *y, dg_error *err)
+{
+    const size_t dim = e->dim;
+    int status = empirical_mean(e, y, err);
+    for (size_t i = 0; status == DG_OK && i < e->n; i++) {
+        double *yc = e->y + i * dim;
+        for (size_t k = 0; k < dim; k++)
+            yc[k] = y[i * dim + k] - e->mean[k];
+        const double yy = dg_sqnorm(yc, dim);
+        e->half_sqnorm[i] = 0.5 * yy;
+        double *r = &e->chunk_radius[i / DG_EMPIRICAL_CHUNK];
+        *r = fmax(*r, sqrt(yy));
+        e->radius = fmax(e->radius, sqrt(yy));
+    }
+    if (status == DG_OK && e->comm &&
+        (status = e->comm->max(e->comm->state, &e->radius, 1)) != DG_OK)
+        dg_error_set(err, status, "communication between processes failed");
     return status;
 }
 
@@ -506,83 +603,33 @@ static int empirical_mean(empirical *e, const double *y)
 static int empirical_build(const double *y, double *rows, size_t n, size_t dim, size_t n_total,
                            const dg_comm *comm, dg_denoiser **out, dg_error *err)
 {
-    *out = NULL;
-    int status = DG_OK;
     size_t first = 0;
-    if (n_total == 0 || dim == 0)
-        status = dg_error_set(err, DG_EINVAL, "empirical denoiser needs data (got %zu × %zu)",
-                              n_total, dim);
-    if (status == DG_OK)
-        status = dg_shard_check(n_total, comm, y, n, &first, err);
-    if (status == DG_OK && n > 0)
-        status = dg_check_finite(y, n, dim, "denoiser data", err);
-    /* An evaluation must not fail on one process alone while the others wait
-     * for its messages: the BLAS library's buffers, which dg_denoiser_eval
-     * makes sure of, are made sure of here, where the processes agree. */
-    if (status == DG_OK && comm && comm->size > 1)
-        status = dg_blas_reserve(blas_callers(), err);
-
-    empirical *e = status == DG_OK ? calloc(1, sizeof *e) : NULL;
-    if (e) {
-        e->n = n;
-        e->dim = dim;
-        e->n_total = n_total;
-        e->comm = comm && comm->size > 1 ? comm : NULL;
-        e->nchunks = (n + DG_EMPIRICAL_CHUNK - 1) / DG_EMPIRICAL_CHUNK;
-        e->first_chunk = first / DG_EMPIRICAL_CHUNK;
-        e->nslots = DG_EMPIRICAL_GROUP;
-        if (e->nslots > e->nchunks)
-            e->nslots = e->nchunks > 0 ? e->nchunks : 1;
-        e->mean = calloc(dim, sizeof *e->mean);
-        e->half_sqnorm = dg_doubles_alloc(n > 0 ? n : 1, 1);
-        e->chunk_radius = calloc(e->nchunks > 0 ? e->nchunks : 1, sizeof *e->chunk_radius);
-        if ((rows || n == 0) && e->mean && e->half_sqnorm && e->chunk_radius &&
-            dg_tree_init(&e->records, n_total, e->comm, (2 * QB + QB * dim) * sizeof(double)) ==
-                DG_OK &&
-            empirical_alloc_scratch(e) == DG_OK)
-            *out = dg_denoiser_wrap(&empirical_type, dim, e);
-    }
-    if (status == DG_OK && !*out) {
-        empirical_free(e);
-        e = NULL;
+    int status = empirical_check(y, n, dim, n_total, comm, &first, err);
+    *out = status == DG_OK ? empirical_new(n, dim, n_total, first, comm, rows != NULL) : NULL;
+    if (status == DG_OK && !*out)
         status = dg_error_set(err, DG_ENOMEM,
                               "cannot allocate the empirical denoiser for %zu × %zu data", n, dim);
-    }
     const int local = status;
-    status = dg_comm_all_ok(comm, status);
+    status = dg_comm_all_ok(comm, status, err);
     if (status != DG_OK) {
-        if (*out) {
-            e->y = NULL; /* not adopted after all */
-            dg_denoiser_free(*out);
-            *out = NULL;
-        }
         if (local == DG_OK)
             dg_error_set(err, DG_EREMOTE, "another process failed to build its denoiser");
-        return status;
+        goto release_denoiser;
     }
+    empirical *e = (*out)->state;
     e->y = rows;
-
-    status = empirical_mean(e, y);
-    for (size_t i = 0; status == DG_OK && i < n; i++) {
-        double *yc = e->y + i * dim;
-        for (size_t k = 0; k < dim; k++)
-            yc[k] = y[i * dim + k] - e->mean[k];
-        const double yy = dg_sqnorm(yc, dim);
-        e->half_sqnorm[i] = 0.5 * yy;
-        double *r = &e->chunk_radius[i / DG_EMPIRICAL_CHUNK];
-        *r = fmax(*r, sqrt(yy));
-        e->radius = fmax(e->radius, sqrt(yy));
-    }
-    if (status == DG_OK && e->comm)
-        status = e->comm->max(e->comm->state, &e->radius, 1);
-    if (status != DG_OK) {
-        /* The rows go back to the caller (centred, if adopted). */
-        e->y = NULL;
-        dg_denoiser_free(*out);
-        *out = NULL;
-        return dg_error_set(err, status, "communication between processes failed");
-    }
+    status = empirical_centre(e, y, err);
+    if (status != DG_OK)
+        goto release_denoiser;
     return DG_OK;
+
+release_denoiser:
+    /* The rows stay the caller's (centred, if adopted and the mean was made). */
+    if (*out)
+        ((empirical *)(*out)->state)->y = NULL;
+    dg_denoiser_free(*out);
+    *out = NULL;
+    return status;
 }
 
 int dg_denoiser_agree(dg_denoiser *den, int status, dg_error *err)
@@ -590,10 +637,7 @@ int dg_denoiser_agree(dg_denoiser *den, int status, dg_error *err)
     if (den->type != &empirical_type)
         return status;
     const empirical *e = den->state;
-    const int agreed = dg_comm_all_ok(e->comm, status);
-    if (agreed == DG_EREMOTE)
-        dg_error_set(err, DG_EREMOTE, "another process failed");
-    return agreed;
+    return dg_comm_all_ok(e->comm, status, err);
 }
 
 int dg_denoiser_empirical_alloc(const double *y, size_t n, size_t dim, dg_denoiser **out,

@@ -11,10 +11,10 @@
 /* Cache-line alignment keeps BLAS packing and vector loads on their fast path. */
 #define DG_ALIGNMENT 64
 
-int dg_size_fits(size_t rows, size_t cols)
+bool dg_size_fits(size_t rows, size_t cols)
 {
     if (rows == 0 || cols == 0)
-        return 1;
+        return true;
     return rows <= SIZE_MAX / sizeof(double) / cols;
 }
 
@@ -116,16 +116,16 @@ double dg_logsumexp(const double *v, size_t n)
     return m + log(s);
 }
 
-int dg_all_finite(const double *x, size_t n, size_t *where)
+bool dg_all_finite(const double *x, size_t n, size_t *where)
 {
     for (size_t k = 0; k < n; k++) {
         if (!isfinite(x[k])) {
             if (where)
                 *where = k;
-            return 0;
+            return false;
         }
     }
-    return 1;
+    return true;
 }
 
 int dg_check_finite(const double *x, size_t n, size_t dim, const char *what, dg_error *err)

@@ -12,6 +12,7 @@
 #ifndef DG_TENSOR_H
 #define DG_TENSOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "dg_status.h"
@@ -52,7 +53,7 @@ double *dg_doubles_alloc(size_t rows, size_t cols);
 void dg_doubles_free(double *p);
 
 /* True when rows × cols doubles fit in size_t bytes. */
-int dg_size_fits(size_t rows, size_t cols);
+bool dg_size_fits(size_t rows, size_t cols);
 
 /* C ← α A Bᵀ + β C, with A rows × k, B cols × k, C A.rows × B.rows. */
 void dg_gemm_abt(double alpha, dg_block a, dg_block b, double beta, dg_block c);
@@ -76,7 +77,7 @@ double dg_norm(const double *x, size_t n);
 double dg_logsumexp(const double *v, size_t n);
 
 /* True if all n entries are finite; on failure *where gets the first bad index. */
-int dg_all_finite(const double *x, size_t n, size_t *where);
+bool dg_all_finite(const double *x, size_t n, size_t *where);
 
 /*
  * DG_OK if the n × dim block x is finite, else DG_ENONFINITE with a message

@@ -429,8 +429,8 @@ static const dg_denoiser_type empirical_type = {
     .free = empirical_free,
 };
 
-/* Carves the scratch of one block of queries out of one allocation. */
-static int empirical_alloc_scratch(empirical *e)
+/* Carves the scratch of one block of queries out of one allocation; false when out of memory. */
+static bool empirical_alloc_scratch(empirical *e)
 {
     const size_t dim = e->dim, words = e->records.payload / sizeof(double);
     const size_t total = QB * dim + 2 * QB + e->nslots * QB + e->nslots * QB * DG_EMPIRICAL_CHUNK +
@@ -438,7 +438,7 @@ static int empirical_alloc_scratch(empirical *e)
     e->block_storage = dg_doubles_alloc(total, 1);
     e->exact = malloc(QB * sizeof *e->exact);
     if (!e->block_storage || !e->exact)
-        return DG_ENOMEM;
+        return false;
     double *p = e->block_storage;
     e->xc = p;
     p += QB * dim;
@@ -454,7 +454,7 @@ static int empirical_alloc_scratch(empirical *e)
     /* A partial block's records leave entries unused that are sent all the
      * same (record_bytes covers max and sum_w whole): defined bytes. */
     memset(e->leaves, 0, e->nslots * words * sizeof(double));
-    return DG_OK;
+    return true;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -566,7 +566,7 @@ static dg_denoiser *empirical_new(size_t n, size_t dim, size_t n_total, size_t f
     if ((have_rows || n == 0) && e->mean && e->half_sqnorm && e->chunk_radius &&
         dg_tree_init(&e->records, n_total, e->comm, (2 * QB + QB * dim) * sizeof(double), NULL) ==
             DG_OK &&
-        empirical_alloc_scratch(e) == DG_OK)
+        empirical_alloc_scratch(e))
         den = dg_denoiser_wrap(&empirical_type, dim, e);
     if (!den)
         empirical_free(e);

@@ -1,6 +1,7 @@
 /*
- * dg_data: datasets, the synthetic mixture and the spec dispatch; the
- * file-format loaders live in dg_data_formats.c.
+ * dg_data: the synthetic mixture and the spec dispatch; the file-format
+ * loaders live in dg_data_formats.c and dg_h5.c, the datasets in
+ * dg_dataset.c.
  */
 #include "config.h"
 
@@ -9,6 +10,7 @@
 #include <errno.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,45 +20,6 @@
 #include "dg_data_formats.h"
 #include "dg_h5.h"
 #include "dg_tensor.h"
-
-/* ------------------------------------------------------------------------ */
-/* Datasets                                                                 */
-/* ------------------------------------------------------------------------ */
-
-dg_dataset *dg_dataset_alloc(size_t n, size_t dim)
-{
-    dg_dataset *data = calloc(1, sizeof *data);
-    if (!data)
-        return NULL;
-    data->x = dg_doubles_alloc(n, dim);
-    if (!data->x) {
-        free(data);
-        return NULL;
-    }
-    data->n = n;
-    data->total = n;
-    data->dim = dim;
-    return data;
-}
-
-void dg_dataset_free(dg_dataset *data)
-{
-    if (!data)
-        return;
-    dg_doubles_free(data->x);
-    free(data);
-}
-
-void dg_data_wanted(const dg_data_options *opt, size_t n, size_t *total, size_t *first,
-                    size_t *count)
-{
-    *total = opt && opt->limit && opt->limit < n ? opt->limit : n;
-    *first = 0;
-    *count = *total;
-    if (opt && opt->shard_parts > 1)
-        dg_data_shard(*total, opt->shard_align ? opt->shard_align : 1, opt->shard_parts,
-                      opt->shard_index, first, count);
-}
 
 int dg_fashion_mnist_path(const char *dir, const char *split, char *path, size_t size)
 {
@@ -268,7 +231,7 @@ static int read_h5_rows(void *ctx, dg_error *err)
 
 int dg_data_load(const char *spec, const dg_data_options *opt, dg_dataset **out, dg_error *err)
 {
-    char path[4096];
+    char path[PATH_MAX];
     *out = NULL;
 
     if (starts_with(spec, "h5:")) {

@@ -41,37 +41,11 @@
 #include <stddef.h>
 
 #include "dg_comm.h"
+#include "dg_dataset.h"
 #include "dg_status.h"
-
-/*
- * The largest image rank kept in image_shape: the axes after the rows of the
- * source array, e.g. {28, 28}, or {3, 32, 32} (channels first) for CIFAR-10.
- */
-#define DG_IMAGE_RANK_MAX 3
 
 /* Rows of synthetic:blobs drawn from one random stream. */
 #define DG_SYNTHETIC_BLOCK 512
-
-typedef struct dg_dataset {
-    size_t n;          /* number of rows held */
-    size_t total;      /* rows of the whole (limited) source; n unless a shard */
-    size_t first;      /* index of the first row held in the source; 0 unless a shard */
-    size_t dim;        /* doubles per row */
-    double *x;         /* n × dim, row-major, owned by the dataset */
-    size_t image_rank; /* 0 when rows are not images */
-    size_t image_shape[DG_IMAGE_RANK_MAX]; /* product = dim */
-} dg_dataset;
-
-typedef struct dg_data_options {
-    size_t limit; /* keep the first `limit` rows; 0 keeps all */
-    /* Shards: with shard_parts > 1, load only part shard_index of the
-     * (limited) rows as dg_data_shard deals them out in blocks of
-     * shard_align rows (≥ 1); the dataset's total and first say which. */
-    size_t shard_parts, shard_index, shard_align;
-    int isolate_hdf5; /* nonzero: read h5: specs through dg_h5_isolated, so
-                         that a crash inside libhdf5 is an error (DG_EFORMAT)
-                         rather than the end of the process */
-} dg_data_options;
 
 /*
  * Loads the dataset named by spec into *out (caller frees with
@@ -81,12 +55,6 @@ typedef struct dg_data_options {
  * (bad synthetic parameter), DG_ENOMEM.  Nothing is allocated on failure.
  */
 int dg_data_load(const char *spec, const dg_data_options *opt, dg_dataset **out, dg_error *err);
-
-/* A dataset of n × dim uninitialised doubles with no image shape; NULL if short of memory. */
-dg_dataset *dg_dataset_alloc(size_t n, size_t dim);
-
-/* Releases a dataset; NULL is a no-op. */
-void dg_dataset_free(dg_dataset *data);
 
 /* The path of a split of Fashion-MNIST ("train" or "test") under dir. */
 int dg_fashion_mnist_path(const char *dir, const char *split, char *path, size_t size);

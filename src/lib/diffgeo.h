@@ -21,6 +21,7 @@
 #include "dg_runtime.h"
 #include "dg_schedule.h"
 #include "dg_solver.h"
+#include "dg_source.h"
 #include "dg_status.h"
 #include "dg_tensor.h"
 

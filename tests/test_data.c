@@ -1,7 +1,8 @@
 /*
  * Tests of dg_data: IDX (plain and gzip), HDF5 (integer scaling, ranks,
  * NaN), NumPy .npy (every dtype, header versions, malformed headers),
- * CIFAR-10 batch directories, synthetic mixtures and spec errors.  Fixtures are written here, in
+ * CIFAR-10 batch directories, synthetic mixtures, spec errors, and the
+ * grammar of specs as a table (dg_data_spec, dg_source).  Fixtures are written here, in
  * the build directory, with zlib and HDF5 directly or byte by byte.
  */
 #include "config.h"
@@ -899,6 +900,246 @@ static void test_synthetic_and_specs(void)
        "control characters in a quoted spec become '?': %s", err.message);
 }
 
+/* dg_spec_split, the one splitter of the grammar, on its edge cases. */
+static void test_spec_split(void)
+{
+    static const struct {
+        const char *text, *sep;
+        int status;
+        const char *head, *tail; /* tail NULL: no separator */
+    } cases[] = {
+        {"a:b.h5:/x", ":/", DG_OK, "a:b.h5", "/x"},
+        {"a.h5", ":/", DG_OK, "a.h5", NULL},
+        {"d:/a.h5:/g:/x", ":/", DG_OK, "d:/a.h5:/g", "/x"},
+        {"dir:with:colons:test", ":", DG_OK, "dir:with:colons", "test"},
+        {"dir:", ":", DG_OK, "dir", ""},
+        {"", ":/", DG_EINVAL, NULL, NULL},
+        {":/x", ":/", DG_EINVAL, NULL, NULL},
+        {":test", ":", DG_EINVAL, NULL, NULL},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char head[64] = "unset";
+        const char *tail = "unset";
+        const int status = dg_spec_split(cases[k].text, cases[k].sep, head, sizeof head, &tail);
+        int good = status == cases[k].status;
+        if (good && status == DG_OK)
+            good = strcmp(head, cases[k].head) == 0 &&
+                   (cases[k].tail ? tail && strcmp(tail, cases[k].tail) == 0 : tail == NULL);
+        ok(good, "dg_spec_split('%s', '%s') gives '%s' and '%s'", cases[k].text, cases[k].sep,
+           status == DG_OK ? head : "(refused)", status == DG_OK && tail ? tail : "(none)");
+    }
+    char small[4];
+    const char *tail;
+    ok(dg_spec_split("abc", ":", small, sizeof small, &tail) == DG_OK && strcmp(small, "abc") == 0,
+       "dg_spec_split: a head that just fits is copied");
+    ok(dg_spec_split("abcd:x", ":", small, sizeof small, &tail) == DG_EINVAL,
+       "dg_spec_split: a head that does not fit is refused");
+}
+
+/* The specs of data rows and mixtures, in the table's order, as short forms. */
+static const char *const SHORT_FORMS[] = {
+    "h5:PATH",           "idx:PATH",        "npy:PATH",          "cifar10:DIR",
+    "fashion-mnist",     "synthetic:gmm",   "synthetic:blobs",   "gmm:FILE",
+    "synthetic:gauss2d", "synthetic:rings", "synthetic:lowrank",
+};
+#define NSHORT (sizeof SHORT_FORMS / sizeof SHORT_FORMS[0])
+
+/* The table of dg_source: every form found by its own prefix, lists that name them all. */
+static void test_spec_table(void)
+{
+    char list[DG_SPEC_LIST_MAX], one[DG_SPEC_LIST_MAX];
+    size_t forms = 0, rows = 0, entries = 0;
+    int found = 1, short_summaries = 1;
+    dg_source_kind kind;
+    for (const dg_spec_form *f; (f = dg_source_at(forms, &kind)); forms++) {
+        rows += kind == DG_SOURCE_ROWS;
+        short_summaries &= strlen(f->summary) <= DG_SPEC_SUMMARY_MAX;
+        /* Each prefix (with each of its names) on a line of its own. */
+        size_t len = 0;
+        dg_spec_form_write(f, DG_SPEC_PREFIXES, NULL, one, sizeof one, &len);
+        for (char *save = NULL, *p = strtok_r(one, "\n", &save); p;
+             p = strtok_r(NULL, "\n", &save), entries++) {
+            dg_source_kind k = 0;
+            found &= dg_source_find(p, &k) == f && k == kind;
+        }
+    }
+    ok(forms == 9 && rows == 7 && entries == NSHORT,
+       "the table holds 7 forms of rows and 2 of mixtures, 11 prefixes with the built-in names "
+       "(%zu forms, %zu of rows, %zu prefixes)",
+       forms, rows, entries);
+    ok(found, "every prefix is found, as its own form and kind, by dg_source_find");
+    ok(short_summaries, "every summary fits in DG_SPEC_SUMMARY_MAX bytes");
+    const size_t len =
+        dg_source_list(DG_SOURCE_ROWS | DG_SOURCE_MIXTURE, DG_SPEC_SHORT, NULL, list, sizeof list);
+    char expected[DG_SPEC_LIST_MAX] = "";
+    for (size_t k = 0; k < NSHORT; k++)
+        snprintf(expected + strlen(expected), sizeof expected - strlen(expected), "%s%s",
+                 k ? ", " : "", SHORT_FORMS[k]);
+    ok(strcmp(list, expected) == 0 && len == strlen(expected),
+       "the generated list names every form: %s", list);
+    char cut[10];
+    ok(dg_source_list(DG_SOURCE_ROWS | DG_SOURCE_MIXTURE, DG_SPEC_SHORT, NULL, cut, sizeof cut) ==
+               len &&
+           strlen(cut) == sizeof cut - 1 && strncmp(cut, list, sizeof cut - 1) == 0,
+       "a list that does not fit is cut short, and its whole length returned");
+    dg_source_list(DG_SOURCE_MIXTURE, DG_SPEC_SHORT, "synthetic:", list, sizeof list);
+    ok(strcmp(list, "gauss2d, rings, lowrank") == 0, "the built-in mixtures by name: %s", list);
+    dg_source_list(DG_SOURCE_MIXTURE, DG_SPEC_HELP, NULL, list, sizeof list);
+    ok(strstr(list, "gmm:FILE[:/group]\n  ") == list &&
+           strstr(list, "synthetic:NAME[,key=value...]\n  ") &&
+           strstr(list, "  NAME: gauss2d, rings, lowrank\n"),
+       "the help of the mixtures gives syntax, summary and names");
+
+    static const struct {
+        const char *spec;
+        int kind; /* 0: no form */
+    } kinds[] = {
+        {"h5:a:b.h5:/x", DG_SOURCE_ROWS},
+        {"h5:", DG_SOURCE_ROWS},
+        {"cifar10", DG_SOURCE_ROWS},
+        {"cifar10:dir:with:colons:test", DG_SOURCE_ROWS},
+        {"cifar10,x", 0},
+        {"fashion-mnist:test", DG_SOURCE_ROWS},
+        {"fashion-mnistx", 0},
+        {"synthetic:gmm,n=3", DG_SOURCE_ROWS},
+        {"synthetic:gmmx", 0},
+        {"synthetic:blobs", DG_SOURCE_ROWS},
+        {"gmm:mix.h5:/fit", DG_SOURCE_MIXTURE},
+        {"synthetic:rings,std=0.1", DG_SOURCE_MIXTURE},
+        {"synthetic:ring", 0},
+        {"synthetic:lowrank", DG_SOURCE_MIXTURE},
+        {"synthetic:", 0},
+        {"nonsense:foo", 0},
+        {"", 0},
+    };
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        dg_source_kind got = 0;
+        const dg_spec_form *f = dg_source_find(kinds[k].spec, &got);
+        ok(kinds[k].kind ? f && (int)got == kinds[k].kind : f == NULL, "'%s' is %s", kinds[k].spec,
+           !kinds[k].kind                    ? "of no form"
+           : kinds[k].kind == DG_SOURCE_ROWS ? "a form of rows"
+                                             : "a form of mixtures");
+    }
+}
+
+/* dg_source_load: rows or a mixture, and the unknown specs' messages list every form. */
+static void test_source_load(void)
+{
+    dg_dataset *rows = NULL;
+    dg_gmm *mixture = NULL;
+    dg_error err;
+    int status = dg_source_load("synthetic:gmm,n=5,d=2", NULL, &rows, &mixture, &err);
+    ok(status == DG_OK && rows && rows->n == 5 && rows->dim == 2 && mixture == NULL,
+       "dg_source_load: synthetic:gmm gives rows");
+    dg_dataset_free(rows);
+    status = dg_source_load("synthetic:rings,rings=1,per_ring=3", NULL, &rows, &mixture, &err);
+    ok(status == DG_OK && rows == NULL && mixture && dg_gmm_components(mixture) == 3 &&
+           dg_gmm_dim(mixture) == 2,
+       "dg_source_load: synthetic:rings gives a mixture");
+    dg_gmm_free(mixture);
+
+    static const char *const unknown[] = {"nonsense:foo", "gmmx:a.h5", "cifar10,x"};
+    for (size_t k = 0; k < sizeof unknown / sizeof unknown[0]; k++) {
+        status = dg_source_load(unknown[k], NULL, &rows, &mixture, &err);
+        int all = status == DG_EUNKNOWN && rows == NULL && mixture == NULL &&
+                  strstr(err.message, "unknown data spec '");
+        for (size_t s = 0; all && s < NSHORT; s++)
+            all = strstr(err.message, SHORT_FORMS[s]) != NULL;
+        ok(all, "'%s' is unknown, and the message names every form: %s", unknown[k], err.message);
+    }
+    status = dg_source_load("synthetic:nosuch", NULL, &rows, &mixture, &err);
+    ok(status == DG_EUNKNOWN && strcmp(err.message, "unknown synthetic distribution 'nosuch' "
+                                                    "(gmm, blobs, gauss2d, rings, lowrank)") == 0,
+       "synthetic:nosuch: %s", err.message);
+    status = dg_source_load("gmm:", NULL, &rows, &mixture, &err);
+    ok(status == DG_EINVAL && strcmp(err.message, "bad data spec 'gmm:': expected "
+                                                  "gmm:FILE[:/group]") == 0,
+       "gmm: without a file: %s", err.message);
+    status = dg_source_load("gmm:" WORKDIR "/none.h5:/fit", NULL, &rows, &mixture, &err);
+    ok(status == DG_EIO && strstr(err.message, WORKDIR "/none.h5: No such file"),
+       "gmm:FILE:/group reads FILE: %s", err.message);
+
+    /* dg_data_load knows rows only, and lists them all. */
+    status = dg_data_load("nonsense:foo", NULL, &rows, &err);
+    ok(status == DG_EUNKNOWN &&
+           strcmp(err.message, "unknown data spec 'nonsense:foo' (h5:PATH, idx:PATH, npy:PATH, "
+                               "cifar10:DIR, fashion-mnist, synthetic:gmm, synthetic:blobs)") == 0,
+       "dg_data_load: %s", err.message);
+    status = dg_data_load("synthetic:rings", NULL, &rows, &err);
+    ok(status == DG_EUNKNOWN &&
+           strcmp(err.message, "unknown synthetic dataset 'rings' (synthetic:gmm, "
+                               "synthetic:blobs)") == 0,
+       "dg_data_load does not load mixtures: %s", err.message);
+}
+
+/* A CIFAR-10 directory whose name holds ':' is read when the split is spelt out. */
+static void test_cifar10_colons(void)
+{
+    static const size_t counts[5] = {1, 1, 1, 1, 1};
+    write_cifar_dir(WORKDIR "/dir:with:colons", counts, 2);
+    dg_dataset *d = NULL;
+    dg_error err;
+    int status = dg_data_load("cifar10:" WORKDIR "/dir:with:colons:test", NULL, &d, &err);
+    ok(status == DG_OK && d->n == 2, "cifar10:dir:with:colons:test reads the test batch");
+    dg_dataset_free(d);
+    status = dg_data_load("cifar10:" WORKDIR "/dir:with:colons:train", NULL, &d, &err);
+    ok(status == DG_OK && d->n == 5, "cifar10:dir:with:colons:train reads the 5 batches");
+    dg_dataset_free(d);
+    status = dg_data_load("cifar10:" WORKDIR "/dir:with:colons", NULL, &d, &err);
+    ok(status == DG_EUNKNOWN && strstr(err.message, "unknown CIFAR-10 split 'colons'"),
+       "without the split, the last ':' still starts one: %s", err.message);
+}
+
+/* dg_data_wanted and dg_dataset_set_image_shape, the helpers of every loader. */
+static void test_dataset_helpers(void)
+{
+    size_t total, first, count;
+    dg_data_wanted(NULL, 10, &total, &first, &count);
+    ok(total == 10 && first == 0 && count == 10, "dg_data_wanted: all rows without options");
+    const dg_data_options lim = {.limit = 4};
+    dg_data_wanted(&lim, 10, &total, &first, &count);
+    ok(total == 4 && first == 0 && count == 4, "dg_data_wanted: the first `limit` rows");
+    const dg_data_options big = {.limit = 40};
+    dg_data_wanted(&big, 10, &total, &first, &count);
+    ok(total == 10 && count == 10, "dg_data_wanted: a limit above n keeps all");
+    /* Shards of 3 parts in blocks of 2 rows make up the 9 limited rows, in order. */
+    size_t next = 0;
+    int contiguous = 1;
+    for (size_t part = 0; part < 3; part++) {
+        const dg_data_options o = {
+            .limit = 9, .shard_parts = 3, .shard_index = part, .shard_align = 2};
+        dg_data_wanted(&o, 20, &total, &first, &count);
+        contiguous &= total == 9 && first == next && (first % 2 == 0 || count == 0);
+        next += count;
+    }
+    ok(contiguous && next == 9, "dg_data_wanted: shards make up the limited rows, in blocks");
+    const dg_data_options second = {
+        .limit = 9, .shard_parts = 3, .shard_index = 1, .shard_align = 2};
+    dg_dataset *rows = NULL;
+    dg_error err;
+    dg_data_wanted(&second, 20, &total, &first, &count);
+    ok(dg_dataset_alloc_wanted(&second, 20, 3, "x", &rows, &err) == DG_OK && rows->n == count &&
+           rows->total == 9 && rows->first == first && rows->dim == 3,
+       "dg_dataset_alloc_wanted: the rows dg_data_wanted names, with total and first");
+    dg_dataset_free(rows);
+    rows = NULL;
+    ok(dg_dataset_alloc_wanted(NULL, SIZE_MAX / 4, 16, "huge", &rows, &err) == DG_ENOMEM &&
+           rows == NULL && strstr(err.message, "huge: cannot allocate "),
+       "dg_dataset_alloc_wanted: too many rows is DG_ENOMEM: %s", err.message);
+
+    dg_dataset *d = dg_dataset_alloc(2, 28);
+    const size_t flat[2] = {2, 28}, image[3] = {2, 4, 7}, deep[5] = {2, 1, 2, 2, 7};
+    dg_dataset_set_image_shape(d, 2, flat);
+    ok(d->image_rank == 0, "rows of rank-2 arrays are not images");
+    dg_dataset_set_image_shape(d, 3, image);
+    ok(d->image_rank == 2 && d->image_shape[0] == 4 && d->image_shape[1] == 7,
+       "rows of a rank-3 array are images of its last two axes");
+    d->image_rank = 0;
+    dg_dataset_set_image_shape(d, 5, deep);
+    ok(d->image_rank == 0, "rows of rank above DG_IMAGE_RANK_MAX + 1 are not images");
+    dg_dataset_free(d);
+}
+
 /*
  * Shards: for every loader, the parts dg_data_shard deals out (blocks of 3
  * rows) concatenate to the whole (limited) dataset, each part saying where
@@ -974,5 +1215,10 @@ int main(void)
     test_cifar10();
     test_synthetic_and_specs();
     test_shards();
+    test_spec_split();
+    test_spec_table();
+    test_source_load();
+    test_cifar10_colons();
+    test_dataset_helpers();
     return done_testing();
 }

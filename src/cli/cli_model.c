@@ -3,6 +3,7 @@
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,45 +14,6 @@
  * so that they are not the same normals as the start points. */
 #define SAMPLES_SEED_SALT 0x5A17ED5EEDUL
 #define FIT_SEED_SALT 0xF17C0DEUL
-
-/* dg_gmm_load_group as a dg_h5_reader: mixture files are read isolated. */
-typedef struct gmm_file {
-    const char *path, *group;
-    dg_gmm **out;
-} gmm_file;
-
-static int read_gmm_file(void *ctx, dg_error *err)
-{
-    const gmm_file *f = ctx;
-    return dg_gmm_load_group(f->path, f->group, f->out, err);
-}
-
-/* A population mixture: gmm:FILE[:/group] or one of the teaching mixtures. */
-static int load_mixture(const char *spec, dg_gmm **g, dg_error *err)
-{
-    if (strncmp(spec, "gmm:", 4) == 0) {
-        char path[4096];
-        const char *group = strstr(spec + 4, ":/");
-        const size_t len = group ? (size_t)(group - spec - 4) : strlen(spec + 4);
-        if (len == 0 || len >= sizeof path)
-            return dg_error_set(err, DG_EINVAL, "bad data spec '%s': expected gmm:FILE[:/group]",
-                                spec);
-        memcpy(path, spec + 4, len);
-        path[len] = '\0';
-        gmm_file file = {path, group ? group + 1 : "", g};
-        return dg_h5_isolated(path, read_gmm_file, &file, err);
-    }
-    return dg_gmm_synthetic(spec + strlen("synthetic:"), g, err);
-}
-
-/* True for specs that name a distribution rather than rows of data. */
-static int is_mixture_spec(const char *spec)
-{
-    if (strncmp(spec, "gmm:", 4) == 0)
-        return 1;
-    return strncmp(spec, "synthetic:", 10) == 0 && strncmp(spec + 10, "gmm", 3) != 0 &&
-           strncmp(spec + 10, "blobs", 5) != 0;
-}
 
 /* Draws n points of g into a new dataset. */
 static int sample_mixture(const dg_gmm *g, size_t n, unsigned long seed, dg_dataset **out,
@@ -167,38 +129,49 @@ dg_data_options cli_shard_options(size_t limit)
 {
     /* Whole groups of the empirical denoiser's chunks, dealt out in order. */
     return (dg_data_options){.limit = limit,
-                             .isolate_hdf5 = 1,
+                             .isolate_hdf5 = true,
                              .shard_parts = (size_t)cli_mpi_size(),
                              .shard_index = (size_t)cli_mpi_rank(),
                              .shard_align = DG_EMPIRICAL_SHARD_ROWS};
 }
 
+/*
+ * Loads what o->spec names into m: rows (this process's shard), or a
+ * mixture and, with --samples, rows drawn from it; *mixture says which.
+ */
+static int load_spec(const cli_model_options *o, cli_model *m, bool *mixture, dg_error *err)
+{
+    dg_source_kind kind = DG_SOURCE_ROWS;
+    dg_source_find(o->spec, &kind);
+    *mixture = kind == DG_SOURCE_MIXTURE;
+    if (o->samples > 0 && !*mixture) {
+        char list[DG_SPEC_LIST_MAX];
+        dg_source_list(DG_SOURCE_MIXTURE, DG_SPEC_SHORT, NULL, list, sizeof list);
+        return dg_error_set(err, DG_EINVAL, "--samples applies to mixtures (%s), not to '%s'", list,
+                            o->spec);
+    }
+    /* Mixture files are untrusted input like the data: read isolated. */
+    const dg_data_options dopt =
+        *mixture ? (dg_data_options){.isolate_hdf5 = true} : cli_shard_options(o->limit);
+    int status = dg_source_load(o->spec, &dopt, &m->data, &m->population, err);
+    if (status == DG_OK && *mixture && o->samples > 0)
+        status = sample_mixture(m->population, o->samples, o->seed, &m->data, err);
+    if (status == DG_OK && *mixture && m->data && cli_mpi_size() > 1) {
+        /* Rows drawn from a mixture (--samples): every process drew them
+         * all; it keeps its shard. */
+        status = keep_shard(m->data, err);
+    }
+    return status;
+}
+
 int cli_model_load_ex(const cli_model_options *o, cli_model *m)
 {
     dg_error err;
-    int status;
+    bool mixture;
     memset(m, 0, sizeof *m);
     if (o->announce)
         fprintf(stderr, "loading %s ...", o->spec);
-    const int mixture = is_mixture_spec(o->spec);
-    if (mixture) {
-        status = load_mixture(o->spec, &m->population, &err);
-        if (status == DG_OK && o->samples > 0)
-            status = sample_mixture(m->population, o->samples, o->seed, &m->data, &err);
-    } else if (o->samples > 0) {
-        status = dg_error_set(&err, DG_EINVAL,
-                              "--samples applies to mixtures (gmm:FILE, "
-                              "synthetic:NAME), not to '%s'",
-                              o->spec);
-    } else {
-        const dg_data_options dopt = cli_shard_options(o->limit);
-        status = dg_data_load(o->spec, &dopt, &m->data, &err);
-    }
-    if (status == DG_OK && mixture && m->data && cli_mpi_size() > 1) {
-        /* Rows drawn from a mixture (--samples): every process drew them
-         * all; it keeps its shard. */
-        status = keep_shard(m->data, &err);
-    }
+    const int status = load_spec(o, m, &mixture, &err);
     if (o->announce)
         fprintf(stderr, "\r\033[K"); /* clear the line */
     int rc = EXIT_OK;
@@ -335,7 +308,7 @@ int cli_make_starts(const char *init, size_t n, int n_given, unsigned long seed,
     if (!init)
         return cli_draw_starts(seed, n, dim, sigma_max, out);
     /* Start points are untrusted input like the data: HDF5 is read isolated. */
-    const dg_data_options options = {.isolate_hdf5 = 1};
+    const dg_data_options options = {.isolate_hdf5 = true};
     if (dg_data_load(init, &options, out, &err) != DG_OK)
         return cli_fail_spec(&err);
     int rc = EXIT_OK;

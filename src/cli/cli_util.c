@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -214,18 +215,15 @@ static int grid_from_spec(const char *command, cli_grid *grid, const char *arg)
             return CLI_OPTION_USAGE;
         }
     } else {
-        char path[4096];
-        const char *colon = strstr(arg + 3, ":/");
-        const size_t len = colon ? (size_t)(colon - arg - 3) : strlen(arg + 3);
-        if (len == 0 || len >= sizeof path) {
+        char path[PATH_MAX];
+        const char *name;
+        if (dg_spec_split(arg + strlen("h5:"), ":/", path, sizeof path, &name) != DG_OK) {
             cli_usage_error(command, "--schedule %s: expected h5:FILE[:/dataset]", arg);
             return -1;
         }
-        memcpy(path, arg + 3, len);
-        path[len] = '\0';
         size_t rank, shape[DG_H5_RANK_MAX];
         double *v = NULL;
-        status = cli_read_array(path, colon ? colon + 1 : "/sigmas", &rank, shape, &v, &err);
+        status = cli_read_array(path, name ? name : "/sigmas", &rank, shape, &v, &err);
         if (status == DG_OK && rank != 1)
             status = dg_error_set(&err, DG_EFORMAT, "%s: the σ grid must be a vector", path);
         if (status == DG_OK)

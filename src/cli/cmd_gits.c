@@ -22,7 +22,7 @@ static void help(void)
            "\n"
            "  -d, --data SPEC        data, as for 'diffgeo sample' (see its --help)\n"
            "      --limit N          use the first N rows of the data\n"
-           "      --samples N        draw N rows from a mixture (gmm:, synthetic:NAME)\n"
+           "      --samples N        draw N rows from a distribution given as --data\n"
            "      --denoiser KIND    as for 'diffgeo sample': empirical (default for data),\n"
            "                         gmm (mixtures), gaussian, gmm-fit:K\n"
            "      --teacher NAME     teacher solver [ipndm]\n"

@@ -13,8 +13,28 @@
 
 static const char *const COMMAND = "sample";
 
+/* Room for the help of the data specs of a kind. */
+#define CLI_SPEC_HELP_MAX 2048
+
+/* The data specs of the given kinds (dg_source_list), each line indented under the options. */
+static void spec_help(unsigned kinds, char *text, size_t size)
+{
+    char list[CLI_SPEC_HELP_MAX];
+    dg_source_list(kinds, DG_SPEC_HELP, NULL, list, sizeof list);
+    size_t used = 0;
+    text[0] = '\0';
+    for (const char *line = list; *line && used < size;) {
+        const size_t len = strcspn(line, "\n");
+        used += (size_t)snprintf(text + used, size - used, "%25s%.*s\n", "", (int)len, line);
+        line += len + (line[len] == '\n');
+    }
+}
+
 static void help(void)
 {
+    char rows[CLI_SPEC_HELP_MAX], mixtures[CLI_SPEC_HELP_MAX];
+    spec_help(DG_SOURCE_ROWS, rows, sizeof rows);
+    spec_help(DG_SOURCE_MIXTURE, mixtures, sizeof mixtures);
     char solvers[2048];
     size_t used = 0;
     for (size_t k = 0; dg_solver_types[k] && used < sizeof solvers; k++)
@@ -27,18 +47,10 @@ static void help(void)
            "to an HDF5 run file.\n"
            "\n"
            "Data and denoiser:\n"
-           "  -d, --data SPEC        h5:PATH[:/dataset], idx:PATH (gzip accepted),\n"
-           "                         npy:PATH (NumPy float64, float32 or uint8),\n"
-           "                         cifar10:DIR[:train|:test] (the binary batches),\n"
-           "                         fashion-mnist[:train|:test], synthetic:gmm[,n=..,d=..,\n"
-           "                         k=..,std=..,seed=..], synthetic:blobs[,...] (the same,\n"
-           "                         made block by block: any shard alone, for mpirun);\n"
-           "                         images are scaled to [−1, 1];\n"
+           "  -d, --data SPEC        data rows, images scaled to [−1, 1]:\n"
+           "%s"
            "                         or a distribution with an exact denoiser:\n"
-           "                         gmm:FILE[:/group] (a Gaussian mixture: /weights,\n"
-           "                         /means and /covs, /variances or /eigvecs+/eigvals),\n"
-           "                         synthetic:gauss2d|rings|lowrank[,key=value...]\n"
-           "                         (teaching mixtures)\n"
+           "%s"
            "      --limit N          use only the first N rows of the data\n"
            "      --samples N        draw N rows from a mixture and use them as data\n"
            "      --denoiser KIND    empirical: the exact posterior mean of the data rows,\n"
@@ -85,7 +97,7 @@ static void help(void)
            "only its share of the data and the run file is bit-identical to one\n"
            "process's; /config adds time per step and peak memory per process:\n"
            "  mpirun -np 4 diffgeo sample --data synthetic:blobs,n=1000000,d=192 -o run.h5\n",
-           solvers);
+           rows, mixtures, solvers);
 }
 
 static void help_interpolate(void)

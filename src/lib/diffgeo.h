@@ -10,15 +10,18 @@
 
 #include "dg_comm.h"
 #include "dg_data.h"
+#include "dg_dataset.h"
 #include "dg_denoiser.h"
 #include "dg_gits.h"
 #include "dg_gmm.h"
 #include "dg_h5.h"
 #include "dg_meanshift.h"
 #include "dg_metrics.h"
+#include "dg_run.h"
 #include "dg_runtime.h"
 #include "dg_schedule.h"
 #include "dg_solver.h"
+#include "dg_source.h"
 #include "dg_status.h"
 #include "dg_tensor.h"
 

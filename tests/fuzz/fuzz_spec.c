@@ -1,6 +1,7 @@
 /*
  * Fuzz target: the spec strings of the command line, each input given to
- * dg_data_load (h5:…, idx:…, synthetic:gmm,…), dg_gmm_synthetic (the
+ * dg_data_load (h5:…, idx:…, synthetic:gmm,…), dg_source_load (the same and
+ * the mixtures gmm:…, synthetic:NAME), dg_spec_split, dg_gmm_synthetic (the
  * teaching mixtures after "synthetic:") and dg_schedule_parse_list (the σ
  * list after "list:").
  *
@@ -42,6 +43,42 @@ static const char *after(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0 ? s + strlen(prefix) : s;
 }
 
+/* dg_source_load: a known status and message, and exactly one of rows or a mixture. */
+static void check_source(const char *s)
+{
+    const dg_data_options opt = {.limit = 2};
+    dg_dataset *rows = NULL;
+    dg_gmm *mixture = NULL;
+    dg_error err;
+    dg_source_kind kind = 0;
+    const dg_spec_form *form = dg_source_find(s, &kind);
+    const int status = dg_source_load(s, &opt, &rows, &mixture, &err);
+    fuzz_check_error(status, &err);
+    if (!form && status != DG_EUNKNOWN)
+        fuzz_fail("a spec of no form was not refused as unknown", &err);
+    if (status == DG_OK && (!rows == !mixture || (kind == DG_SOURCE_ROWS) != (rows != NULL)))
+        fuzz_fail("dg_source_load gave not exactly the one result its form says", NULL);
+    if (rows)
+        fuzz_check_dataset(rows, 2);
+    if (mixture && dg_gmm_check(mixture, &err) != DG_OK)
+        fuzz_fail("dg_source_load returned a mixture that fails dg_gmm_check", &err);
+    dg_dataset_free(rows);
+    dg_gmm_free(mixture);
+}
+
+/* dg_spec_split: a non-empty head that is text's start, and a tail just past a separator. */
+static void check_split(const char *s, const char *sep)
+{
+    char head[64];
+    const char *tail = NULL;
+    if (dg_spec_split(s, sep, head, sizeof head, &tail) != DG_OK)
+        return;
+    const size_t len = strlen(head);
+    if (len == 0 || strncmp(head, s, len) != 0 ||
+        (tail ? tail != s + len + 1 || strncmp(s + len, sep, strlen(sep)) != 0 : s[len] != '\0'))
+        fuzz_fail("dg_spec_split broke its contract", NULL);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static int in_private_dir;
@@ -61,6 +98,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
 
     fuzz_load(s, 2, NULL);
+    check_source(s);
+    check_split(s, ":/");
+    check_split(s, ":");
 
     dg_error err;
     dg_gmm *g = NULL;

@@ -221,6 +221,10 @@ specs = {
     "gauss2d-empty-value": "synthetic:gauss2d,k=", "list": "list:80,10,1,0.002",
     "list-zero": "list:80,10,1,0", "list-rising": "list:1,2", "list-empty": "list:",
     "list-nan": "list:nan,1", "list-range": "list:1e400,1", "list-hex": "list:0x10,1e-3",
+    "blobs": "synthetic:blobs,n=600,d=3,seed=2", "gmm-file": "gmm:mix.h5:/fit",
+    "gmm-file-empty": "gmm:", "h5-colons": "h5:a:b.h5:/x", "h5-empty": "h5:",
+    "cifar-colons": "cifar10:dir:with:colons:test", "builtin-near-miss": "synthetic:ring",
+    "gmm-near-miss": "synthetic:gmmx", "cifar-comma": "cifar10,x",
 }
 for name, text in specs.items():
     put("spec", name, text.encode())

@@ -1,6 +1,7 @@
 /*
- * dg_data: datasets, the synthetic mixture and the spec dispatch; the
- * file-format loaders live in dg_data_formats.c.
+ * dg_data: the spec grammar of data rows as a table, its dispatch, and the
+ * synthetic rows; the file formats are dg_data_formats' and dg_h5's, the
+ * datasets dg_dataset's.
  */
 #include "config.h"
 
@@ -9,7 +10,10 @@
 #include <errno.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
+#include <limits.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,45 +22,6 @@
 #include "dg_data_formats.h"
 #include "dg_h5.h"
 #include "dg_tensor.h"
-
-/* ------------------------------------------------------------------------ */
-/* Datasets                                                                 */
-/* ------------------------------------------------------------------------ */
-
-dg_dataset *dg_dataset_alloc(size_t n, size_t dim)
-{
-    dg_dataset *data = calloc(1, sizeof *data);
-    if (!data)
-        return NULL;
-    data->x = dg_doubles_alloc(n, dim);
-    if (!data->x) {
-        free(data);
-        return NULL;
-    }
-    data->n = n;
-    data->total = n;
-    data->dim = dim;
-    return data;
-}
-
-void dg_dataset_free(dg_dataset *data)
-{
-    if (!data)
-        return;
-    dg_doubles_free(data->x);
-    free(data);
-}
-
-void dg_data_wanted(const dg_data_options *opt, size_t n, size_t *total, size_t *first,
-                    size_t *count)
-{
-    *total = opt && opt->limit && opt->limit < n ? opt->limit : n;
-    *first = 0;
-    *count = *total;
-    if (opt && opt->shard_parts > 1)
-        dg_data_shard(*total, opt->shard_align ? opt->shard_align : 1, opt->shard_parts,
-                      opt->shard_index, first, count);
-}
 
 int dg_fashion_mnist_path(const char *dir, const char *split, char *path, size_t size)
 {
@@ -75,6 +40,11 @@ int dg_fashion_mnist_path(const char *dir, const char *split, char *path, size_t
 /* Synthetic mixture                                                        */
 /* ------------------------------------------------------------------------ */
 
+/* The longest parameter list, and the largest dimension and row count. */
+#define SYNTHETIC_PARAMS_MAX 256
+#define SYNTHETIC_DIM_MAX (1u << 24)
+#define SYNTHETIC_ROWS_MAX ((size_t)1 << 40)
+
 typedef struct gmm_params {
     size_t n, d, k;
     double std;
@@ -84,7 +54,7 @@ typedef struct gmm_params {
 /* Parses "key=value" pairs separated by commas into p. */
 static int parse_gmm_params(const char *text, gmm_params *p, dg_error *err)
 {
-    char buf[256];
+    char buf[SYNTHETIC_PARAMS_MAX];
     if (strlen(text) >= sizeof buf)
         return dg_error_set(err, DG_EINVAL, "synthetic:gmm: parameter list too long");
     strcpy(buf, text);
@@ -122,7 +92,7 @@ static int parse_gmm_params(const char *text, gmm_params *p, dg_error *err)
     }
     if (p->n == 0 || p->d == 0 || p->k == 0)
         return dg_error_set(err, DG_EINVAL, "synthetic:gmm: n, d and k must be positive");
-    if (p->d > (1u << 24) || !dg_size_fits(p->n, p->d) || p->n > ((size_t)1 << 40))
+    if (p->d > SYNTHETIC_DIM_MAX || !dg_size_fits(p->n, p->d) || p->n > SYNTHETIC_ROWS_MAX)
         return dg_error_set(err, DG_EINVAL, "synthetic:gmm: %zu × %zu is too large", p->n, p->d);
     return DG_OK;
 }
@@ -152,6 +122,37 @@ static unsigned long block_seed(unsigned long seed, size_t b)
     return (unsigned long)(z ^ (z >> 31));
 }
 
+/* The rows a synthetic dataset holds: [first, first + count) of total, drawn from start. */
+typedef struct synthetic_rows {
+    size_t total, first, count, start;
+} synthetic_rows;
+
+/*
+ * Draws rows [r->start, r->first + r->count) into x (from its first row):
+ * a point is a component drawn uniformly, then its mean plus noise.  Indexed
+ * (synthetic:blobs), the stream restarts at every block.
+ */
+static void draw_rows(const gmm_params *p, const double *means, bool indexed,
+                      const synthetic_rows *r, gsl_rng *rng, double *x)
+{
+    for (size_t i = r->start; i < r->first + r->count; i++) {
+        if (indexed && (i == r->first || i % DG_SYNTHETIC_BLOCK == 0)) {
+            const size_t b = i / DG_SYNTHETIC_BLOCK;
+            gsl_rng_set(rng, block_seed(p->seed, b));
+            /* Draw the block's rows before i, to keep each row's values. */
+            for (size_t s = b * DG_SYNTHETIC_BLOCK; s < i; s++) {
+                (void)gsl_rng_uniform_int(rng, p->k);
+                for (size_t j = 0; j < p->d; j++)
+                    (void)gsl_ran_gaussian_ziggurat(rng, p->std);
+            }
+        }
+        const double *mu = means + gsl_rng_uniform_int(rng, p->k) * p->d;
+        double *row = x + (i - r->start) * p->d;
+        for (size_t j = 0; j < p->d; j++)
+            row[j] = mu[j] + gsl_ran_gaussian_ziggurat(rng, p->std);
+    }
+}
+
 /*
  * Component means are smooth patterns, 0.8 cos(2π(a r + b c)/w + φ) over an
  * image of w columns (one row when d is not a square), so that trajectories of
@@ -160,7 +161,7 @@ static unsigned long block_seed(unsigned long seed, size_t b)
  * draws block b of DG_SYNTHETIC_BLOCK rows from its own stream, so that
  * only the rows opt asks for are made.
  */
-static int load_synthetic(const char *name, const char *params, int indexed,
+static int load_synthetic(const char *name, const char *params, bool indexed,
                           const dg_data_options *opt, dg_dataset **out, dg_error *err)
 {
     gmm_params p = {2000, 64, 6, 0.15, 0};
@@ -168,16 +169,16 @@ static int load_synthetic(const char *name, const char *params, int indexed,
     if (status != DG_OK)
         return status;
     size_t w = (size_t)llround(sqrt((double)p.d));
-    const int square = w * w == p.d && p.d > 1;
+    const bool square = w * w == p.d && p.d > 1;
     if (!square)
         w = p.d;
-    size_t total, first, count;
-    dg_data_wanted(opt, p.n, &total, &first, &count);
+    synthetic_rows r;
+    dg_data_wanted(opt, p.n, &r.total, &r.first, &r.count);
     /* synthetic:gmm draws rows in order from one stream (so the first
      * `limit` rows do not depend on n): the rows before the shard too.
      * synthetic:blobs draws the shard's rows alone. */
-    const size_t start = indexed ? first : 0, keep = first + count - start;
-
+    r.start = indexed ? r.first : 0;
+    const size_t keep = r.first + r.count - r.start;
     dg_dataset *data = dg_dataset_alloc(keep, p.d);
     double *means = dg_doubles_alloc(p.k, p.d);
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -188,27 +189,12 @@ static int load_synthetic(const char *name, const char *params, int indexed,
     }
     gsl_rng_set(rng, p.seed);
     synthetic_means(&p, w, rng, means);
-    for (size_t i = start; i < first + count; i++) {
-        if (indexed && (i == first || i % DG_SYNTHETIC_BLOCK == 0)) {
-            const size_t b = i / DG_SYNTHETIC_BLOCK;
-            gsl_rng_set(rng, block_seed(p.seed, b));
-            /* Draw the block's rows before i, to keep each row's values. */
-            for (size_t s = b * DG_SYNTHETIC_BLOCK; s < i; s++) {
-                (void)gsl_rng_uniform_int(rng, p.k);
-                for (size_t j = 0; j < p.d; j++)
-                    (void)gsl_ran_gaussian_ziggurat(rng, p.std);
-            }
-        }
-        const double *mu = means + gsl_rng_uniform_int(rng, p.k) * p.d;
-        double *x = data->x + (i - start) * p.d;
-        for (size_t j = 0; j < p.d; j++)
-            x[j] = mu[j] + gsl_ran_gaussian_ziggurat(rng, p.std);
-    }
-    if (start < first) /* keep the shard alone */
-        memmove(data->x, data->x + (first - start) * p.d, count * p.d * sizeof *data->x);
-    data->n = count;
-    data->first = first;
-    data->total = total;
+    draw_rows(&p, means, indexed, &r, rng, data->x);
+    if (r.start < r.first) /* keep the shard alone */
+        memmove(data->x, data->x + (r.first - r.start) * p.d, r.count * p.d * sizeof *data->x);
+    data->n = r.count;
+    data->first = r.first;
+    data->total = r.total;
     if (square) {
         data->image_rank = 2;
         data->image_shape[0] = data->image_shape[1] = w;
@@ -224,36 +210,129 @@ release:
 }
 
 /* ------------------------------------------------------------------------ */
-/* Spec dispatch                                                            */
+/* The grammar as a table                                                   */
 /* ------------------------------------------------------------------------ */
 
-static int starts_with(const char *s, const char *prefix)
+/* A spec of the form `form` ends here, or goes on with form->next. */
+static bool ends_or_next(const dg_spec_form *form, const char *s)
 {
-    return strncmp(s, prefix, strlen(prefix)) == 0;
+    return *s == '\0' || (form->next && *s == form->next);
 }
 
-/*
- * Splits rest at the last occurrence of sep: what comes before is copied to
- * head (it must be non-empty and fit), *tail points one character into the
- * separator, or is NULL when there is none.  "a.h5:/x" at ":/" gives "a.h5"
- * and "/x"; "dir:test" at ":" gives "dir" and "test".
- */
-static int split_at_last(const char *rest, const char *sep, char *head, size_t size,
-                         const char **tail)
+/* The length of the name of `form` that after starts with, or 0 if none. */
+static size_t name_length(const dg_spec_form *form, const char *after)
+{
+    for (size_t i = 0; form->names(i); i++) {
+        const size_t len = strlen(form->names(i));
+        if (strncmp(after, form->names(i), len) == 0 && ends_or_next(form, after + len))
+            return len;
+    }
+    return 0;
+}
+
+bool dg_spec_form_matches(const dg_spec_form *form, const char *spec, const char **rest)
+{
+    const size_t len = strlen(form->prefix);
+    const char *after = spec + len, *tail;
+    if (strncmp(spec, form->prefix, len) != 0)
+        return false;
+    if (form->names) {
+        const size_t name = name_length(form, after);
+        if (name == 0)
+            return false;
+        after += name;
+    }
+    if (!form->names && len > 0 && form->prefix[len - 1] == ':')
+        tail = after; /* "h5:" takes whatever follows */
+    else if (ends_or_next(form, after))
+        tail = *after ? after + 1 : NULL;
+    else
+        return false;
+    if (rest)
+        *rest = tail;
+    return true;
+}
+
+/* Appends to text[*len..size) as snprintf would, counting what does not fit. */
+static void append(char *text, size_t size, size_t *len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void append(char *text, size_t size, size_t *len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    const size_t at = *len < size ? *len : size;
+    const int n = vsnprintf(size > at ? text + at : NULL, size > at ? size - at : 0, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        *len += (size_t)n;
+}
+
+/* One entry, short form `entry` (prefix prefix_len bytes of it), in style. */
+static void write_entry(const dg_spec_form *form, dg_spec_style style, const char *entry,
+                        int entry_len, int prefix_len, char *text, size_t size, size_t *len)
+{
+    if (style == DG_SPEC_SHORT)
+        append(text, size, len, "%s%.*s", *len ? ", " : "", entry_len, entry);
+    else if (style == DG_SPEC_PREFIXES)
+        append(text, size, len, "%.*s\n", prefix_len, entry);
+    else
+        append(text, size, len, "%s\n  %s\n", form->syntax, form->summary);
+}
+
+void dg_spec_form_write(const dg_spec_form *form, dg_spec_style style, const char *within,
+                        char *text, size_t size, size_t *len)
+{
+    const size_t skip = within ? strlen(within) : 0;
+    char entry[DG_SPEC_ENTRY_MAX];
+    if (size > 0 && *len == 0)
+        text[0] = '\0';
+    for (size_t i = 0; form->names ? form->names(i) != NULL : i == 0; i++) {
+        /* The short form: prefix and name, or the syntax up to its options. */
+        if (form->names)
+            snprintf(entry, sizeof entry, "%s%s", form->prefix, form->names(i));
+        else
+            snprintf(entry, sizeof entry, "%.*s", (int)strcspn(form->syntax, "["), form->syntax);
+        const size_t prefix_len = form->names ? strlen(entry) : strlen(form->prefix);
+        if (strncmp(entry, within ? within : "", skip) != 0 || prefix_len < skip)
+            continue;
+        write_entry(form, style, entry + skip, (int)(strlen(entry) - skip),
+                    (int)(prefix_len - skip), text, size, len);
+        if (style == DG_SPEC_HELP && form->names) {
+            /* The syntax and summary once, then the names. */
+            append(text, size, len, "  NAME:");
+            for (size_t k = 0; form->names(k); k++)
+                append(text, size, len, "%s %s", k ? "," : "", form->names(k));
+            append(text, size, len, "\n");
+            break;
+        }
+    }
+}
+
+int dg_spec_split(const char *text, const char *sep, char *head, size_t size, const char **tail)
 {
     const char *at = NULL;
-    for (const char *s = strstr(rest, sep); s; s = strstr(s + 1, sep))
+    for (const char *s = strstr(text, sep); s; s = strstr(s + 1, sep))
         at = s;
-    const size_t len = at ? (size_t)(at - rest) : strlen(rest);
+    const size_t len = at ? (size_t)(at - text) : strlen(text);
     if (len == 0 || len >= size)
         return DG_EINVAL;
-    memcpy(head, rest, len);
+    memcpy(head, text, len);
     head[len] = '\0';
     *tail = at ? at + 1 : NULL;
     return DG_OK;
 }
 
-/* dg_h5_read_rows as a dg_h5_reader, for dg_h5_isolated. */
+/* A loader of rows: rest is what follows the form's prefix (dg_spec_form_matches). */
+typedef int (*row_loader)(const dg_spec_form *form, const char *spec, const char *rest,
+                          const dg_data_options *opt, dg_dataset **out, dg_error *err);
+
+static int bad_spec(const dg_spec_form *form, const char *spec, dg_error *err)
+{
+    return dg_error_set(err, DG_EINVAL, "bad data spec '%s': expected %s", spec, form->syntax);
+}
+
+/* dg_h5_read_shard as a dg_h5_reader, for dg_h5_isolated. */
 typedef struct h5_rows {
     const char *path, *name;
     const dg_data_options *opt;
@@ -266,66 +345,133 @@ static int read_h5_rows(void *ctx, dg_error *err)
     return dg_h5_read_shard(r->path, r->name, r->opt, r->out, err);
 }
 
+static int load_h5(const dg_spec_form *form, const char *spec, const char *rest,
+                   const dg_data_options *opt, dg_dataset **out, dg_error *err)
+{
+    char path[PATH_MAX];
+    const char *name;
+    if (dg_spec_split(rest, ":/", path, sizeof path, &name) != DG_OK)
+        return bad_spec(form, spec, err);
+    h5_rows rows = {path, name, opt, out};
+    if (opt && opt->isolate_hdf5)
+        return dg_h5_isolated(path, read_h5_rows, &rows, err);
+    return read_h5_rows(&rows, err);
+}
+
+static int load_idx(const dg_spec_form *form, const char *spec, const char *rest,
+                    const dg_data_options *opt, dg_dataset **out, dg_error *err)
+{
+    return *rest ? dg_load_idx(rest, opt, out, err) : bad_spec(form, spec, err);
+}
+
+static int load_npy(const dg_spec_form *form, const char *spec, const char *rest,
+                    const dg_data_options *opt, dg_dataset **out, dg_error *err)
+{
+    return *rest ? dg_load_npy(rest, opt, out, err) : bad_spec(form, spec, err);
+}
+
+/* A directory whose name holds ':' needs the split spelt out. */
+static int load_cifar10(const dg_spec_form *form, const char *spec, const char *rest,
+                        const dg_data_options *opt, dg_dataset **out, dg_error *err)
+{
+    char dir[PATH_MAX];
+    const char *split;
+    if (!rest || dg_spec_split(rest, ":", dir, sizeof dir, &split) != DG_OK)
+        return bad_spec(form, spec, err);
+    return dg_load_cifar10(dir, split ? split : "train", opt, out, err);
+}
+
+static int load_fashion_mnist(const dg_spec_form *form, const char *spec, const char *rest,
+                              const dg_data_options *opt, dg_dataset **out, dg_error *err)
+{
+    (void)form, (void)spec;
+    char path[PATH_MAX];
+    const char *split = rest ? rest : "train";
+    if (dg_fashion_mnist_path(DG_FASHION_MNIST_DIR, split, path, sizeof path) != DG_OK)
+        return dg_error_set(err, DG_EUNKNOWN, "unknown Fashion-MNIST split '%s' (train or test)",
+                            split);
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return dg_error_set(err, DG_EIO,
+                            "cannot open %s: %s (install the Debian package dataset-fashion-mnist)",
+                            path, strerror(errno));
+    return dg_load_idx(path, opt, out, err);
+}
+
+static int load_gmm_rows(const dg_spec_form *form, const char *spec, const char *rest,
+                         const dg_data_options *opt, dg_dataset **out, dg_error *err)
+{
+    (void)form, (void)spec;
+    return load_synthetic("gmm", rest ? rest : "", false, opt, out, err);
+}
+
+static int load_blobs(const dg_spec_form *form, const char *spec, const char *rest,
+                      const dg_data_options *opt, dg_dataset **out, dg_error *err)
+{
+    (void)form, (void)spec;
+    return load_synthetic("blobs", rest ? rest : "", true, opt, out, err);
+}
+
+/* The prefix of the generated datasets. */
+static const char SYNTHETIC[] = "synthetic:";
+
+/* The grammar of data rows, in the order of help texts. */
+static const struct row_spec {
+    dg_spec_form form;
+    row_loader load;
+} row_specs[] = {
+    {{"h5:", NULL, 0, "h5:PATH[:/dataset]", "an HDF5 array; unnamed, the file's only one"},
+     load_h5},
+    {{"idx:", NULL, 0, "idx:PATH", "an MNIST IDX file (gzip accepted)"}, load_idx},
+    {{"npy:", NULL, 0, "npy:PATH", "a NumPy .npy file of float64, float32 or uint8"}, load_npy},
+    {{"cifar10", NULL, ':', "cifar10:DIR[:train|:test]", "CIFAR-10, the binary batches"},
+     load_cifar10},
+    {{"fashion-mnist", NULL, ':', "fashion-mnist[:train|:test]", "Debian's dataset-fashion-mnist"},
+     load_fashion_mnist},
+    {{"synthetic:gmm", NULL, ',', "synthetic:gmm[,key=value...]",
+      "rows of a Gaussian mixture; keys n, d, k, std, seed"},
+     load_gmm_rows},
+    {{"synthetic:blobs", NULL, ',', "synthetic:blobs[,key=value...]",
+      "the same made block by block: any shard alone"},
+     load_blobs},
+};
+#define NROW_SPECS (sizeof row_specs / sizeof row_specs[0])
+
+const dg_spec_form *dg_data_spec(size_t i)
+{
+    return i < NROW_SPECS ? &row_specs[i].form : NULL;
+}
+
+const dg_spec_form *dg_data_spec_find(const char *spec)
+{
+    for (size_t i = 0; i < NROW_SPECS; i++)
+        if (dg_spec_form_matches(&row_specs[i].form, spec, NULL))
+            return &row_specs[i].form;
+    return NULL;
+}
+
+/* An unknown spec: DG_EUNKNOWN, with the specs that would be known. */
+static int unknown_spec(const char *spec, dg_error *err)
+{
+    char list[DG_SPEC_LIST_MAX];
+    size_t len = 0;
+    const bool synthetic = strncmp(spec, SYNTHETIC, strlen(SYNTHETIC)) == 0;
+    for (size_t i = 0; i < NROW_SPECS; i++)
+        if (!synthetic || strncmp(row_specs[i].form.prefix, SYNTHETIC, strlen(SYNTHETIC)) == 0)
+            dg_spec_form_write(&row_specs[i].form, DG_SPEC_SHORT, NULL, list, sizeof list, &len);
+    if (synthetic)
+        return dg_error_set(err, DG_EUNKNOWN, "unknown synthetic dataset '%s' (%s)",
+                            spec + strlen(SYNTHETIC), list);
+    return dg_error_set(err, DG_EUNKNOWN, "unknown data spec '%s' (%s)", spec, list);
+}
+
 int dg_data_load(const char *spec, const dg_data_options *opt, dg_dataset **out, dg_error *err)
 {
-    char path[4096];
     *out = NULL;
-
-    if (starts_with(spec, "h5:")) {
-        const char *name;
-        if (split_at_last(spec + 3, ":/", path, sizeof path, &name) != DG_OK)
-            return dg_error_set(err, DG_EINVAL, "bad data spec '%s': expected h5:PATH[:/dataset]",
-                                spec);
-        h5_rows rows = {path, name, opt, out};
-        if (opt && opt->isolate_hdf5)
-            return dg_h5_isolated(path, read_h5_rows, &rows, err);
-        return read_h5_rows(&rows, err);
+    for (size_t i = 0; i < NROW_SPECS; i++) {
+        const char *rest;
+        if (dg_spec_form_matches(&row_specs[i].form, spec, &rest))
+            return row_specs[i].load(&row_specs[i].form, spec, rest, opt, out, err);
     }
-    if (starts_with(spec, "idx:")) {
-        if (spec[4] == '\0')
-            return dg_error_set(err, DG_EINVAL, "bad data spec '%s': expected idx:PATH", spec);
-        return dg_load_idx(spec + 4, opt, out, err);
-    }
-    if (starts_with(spec, "npy:")) {
-        if (spec[4] == '\0')
-            return dg_error_set(err, DG_EINVAL, "bad data spec '%s': expected npy:PATH", spec);
-        return dg_load_npy(spec + 4, opt, out, err);
-    }
-    if (strcmp(spec, "cifar10") == 0 || starts_with(spec, "cifar10:")) {
-        /* A directory whose name holds ':' needs the split spelt out. */
-        const char *split;
-        if (spec[7] == '\0' || split_at_last(spec + 8, ":", path, sizeof path, &split) != DG_OK)
-            return dg_error_set(err, DG_EINVAL,
-                                "bad data spec '%s': expected cifar10:DIR[:train|:test]", spec);
-        return dg_load_cifar10(path, split ? split : "train", opt, out, err);
-    }
-    if (strcmp(spec, "fashion-mnist") == 0 || starts_with(spec, "fashion-mnist:")) {
-        const char *split = spec[13] ? spec + 14 : "train";
-        if (dg_fashion_mnist_path(DG_FASHION_MNIST_DIR, split, path, sizeof path) != DG_OK)
-            return dg_error_set(err, DG_EUNKNOWN,
-                                "unknown Fashion-MNIST split '%s' (train or test)", split);
-        struct stat st;
-        if (stat(path, &st) != 0)
-            return dg_error_set(
-                err, DG_EIO,
-                "cannot open %s: %s (install the Debian package dataset-fashion-mnist)", path,
-                strerror(errno));
-        return dg_load_idx(path, opt, out, err);
-    }
-    if (strcmp(spec, "synthetic:gmm") == 0)
-        return load_synthetic("gmm", "", 0, opt, out, err);
-    if (starts_with(spec, "synthetic:gmm,"))
-        return load_synthetic("gmm", spec + 14, 0, opt, out, err);
-    if (strcmp(spec, "synthetic:blobs") == 0)
-        return load_synthetic("blobs", "", 1, opt, out, err);
-    if (starts_with(spec, "synthetic:blobs,"))
-        return load_synthetic("blobs", spec + 16, 1, opt, out, err);
-    if (starts_with(spec, "synthetic:"))
-        return dg_error_set(err, DG_EUNKNOWN,
-                            "unknown synthetic dataset '%s' (synthetic:gmm, synthetic:blobs)",
-                            spec + 10);
-    return dg_error_set(err, DG_EUNKNOWN,
-                        "unknown data spec '%s' (h5:PATH, idx:PATH, npy:PATH, cifar10:DIR, "
-                        "fashion-mnist, synthetic:gmm)",
-                        spec);
+    return unknown_spec(spec, err);
 }

@@ -31,47 +31,25 @@
  *                        std (per-coordinate spread, 0.15), seed (0).  When d
  *                        is a perfect square the means are smooth images.
  *
- * Every loader validates shapes and sizes before it allocates, refuses NaN and
- * Inf, and reports the first problem through dg_error.  Loaders are
- * thread-safe (no shared state); HDF5 access goes through dg_h5.
+ * The grammar is a table, one dg_spec_form a row, which dg_data_load reads
+ * and the lists in its messages are written from; dg_source (models/) adds
+ * the mixtures to it.  Every loader validates shapes and sizes before it
+ * allocates, refuses NaN and Inf, and reports the first problem through
+ * dg_error.  Loaders are thread-safe (no shared state); HDF5 access goes
+ * through dg_h5.
  */
 #ifndef DG_DATA_H
 #define DG_DATA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "dg_comm.h"
+#include "dg_dataset.h"
 #include "dg_status.h"
-
-/*
- * The largest image rank kept in image_shape: the axes after the rows of the
- * source array, e.g. {28, 28}, or {3, 32, 32} (channels first) for CIFAR-10.
- */
-#define DG_IMAGE_RANK_MAX 3
 
 /* Rows of synthetic:blobs drawn from one random stream. */
 #define DG_SYNTHETIC_BLOCK 512
-
-typedef struct dg_dataset {
-    size_t n;          /* number of rows held */
-    size_t total;      /* rows of the whole (limited) source; n unless a shard */
-    size_t first;      /* index of the first row held in the source; 0 unless a shard */
-    size_t dim;        /* doubles per row */
-    double *x;         /* n × dim, row-major, owned by the dataset */
-    size_t image_rank; /* 0 when rows are not images */
-    size_t image_shape[DG_IMAGE_RANK_MAX]; /* product = dim */
-} dg_dataset;
-
-typedef struct dg_data_options {
-    size_t limit; /* keep the first `limit` rows; 0 keeps all */
-    /* Shards: with shard_parts > 1, load only part shard_index of the
-     * (limited) rows as dg_data_shard deals them out in blocks of
-     * shard_align rows (≥ 1); the dataset's total and first say which. */
-    size_t shard_parts, shard_index, shard_align;
-    int isolate_hdf5; /* nonzero: read h5: specs through dg_h5_isolated, so
-                         that a crash inside libhdf5 is an error (DG_EFORMAT)
-                         rather than the end of the process */
-} dg_data_options;
 
 /*
  * Loads the dataset named by spec into *out (caller frees with
@@ -82,13 +60,72 @@ typedef struct dg_data_options {
  */
 int dg_data_load(const char *spec, const dg_data_options *opt, dg_dataset **out, dg_error *err);
 
-/* A dataset of n × dim uninitialised doubles with no image shape; NULL if short of memory. */
-dg_dataset *dg_dataset_alloc(size_t n, size_t dim);
-
-/* Releases a dataset; NULL is a no-op. */
-void dg_dataset_free(dg_dataset *data);
-
 /* The path of a split of Fashion-MNIST ("train" or "test") under dir. */
 int dg_fashion_mnist_path(const char *dir, const char *split, char *path, size_t size);
+
+/* --- The grammar as a table ----------------------------------------------- */
+
+/* One form of spec: a row of a grammar's table. */
+typedef struct dg_spec_form {
+    const char *prefix; /* what the spec starts with: "h5:", "cifar10", "synthetic:" */
+    /* NULL, or the names one of which follows prefix, e.g. "synthetic:" +
+     * "gauss2d": names(i) is the i-th, NULL past the last. */
+    const char *(*names)(size_t i);
+    /* For a prefix not ending in ':', what may follow it (and its name)
+     * when the spec goes on: ':' or ','. */
+    char next;
+    const char *syntax;  /* "h5:PATH[:/dataset]"; lists show it up to its first '[' */
+    const char *summary; /* one line of help, at most DG_SPEC_SUMMARY_MAX bytes */
+} dg_spec_form;
+
+/* The longest summary: help texts indent it by up to 27 columns of 80. */
+#define DG_SPEC_SUMMARY_MAX 53
+
+/* The longest short form ("synthetic:blobs"), and a list of all in a message. */
+#define DG_SPEC_ENTRY_MAX 64
+#define DG_SPEC_LIST_MAX 512
+
+/*
+ * Whether spec has the given form: it starts with prefix (and one of the
+ * names), then ends or, for a prefix not ending in ':', goes on with `next`.
+ * *rest (rest may be NULL) gets what follows the prefix, name and `next`,
+ * or NULL when the spec ends there.
+ */
+bool dg_spec_form_matches(const dg_spec_form *form, const char *spec, const char **rest);
+
+/* How dg_spec_form_write writes a form (one entry a name for forms with names). */
+typedef enum dg_spec_style {
+    DG_SPEC_SHORT,    /* "h5:PATH, idx:PATH": for messages */
+    DG_SPEC_PREFIXES, /* "h5:\nidx:\n": one a line, for shell completion */
+    DG_SPEC_HELP      /* "h5:PATH[:/dataset]\n  summary\n": for --help */
+} dg_spec_style;
+
+/*
+ * Appends the entries of form to text (size bytes, kept NUL-terminated; a
+ * list that does not fit is cut short) at *len, which grows by their whole
+ * length as snprintf counts.  With `within` (NULL: all), only the entries
+ * whose short form starts with it are written, without it: "synthetic:"
+ * turns synthetic:gmm into "gmm".
+ */
+void dg_spec_form_write(const dg_spec_form *form, dg_spec_style style, const char *within,
+                        char *text, size_t size, size_t *len);
+
+/* The i-th form of the specs dg_data_load reads (rows); NULL past the last. */
+const dg_spec_form *dg_data_spec(size_t i);
+
+/* The form of spec among dg_data_load's, or NULL. */
+const dg_spec_form *dg_data_spec_find(const char *spec);
+
+/*
+ * Splits text at the last occurrence of sep, the one splitter of the spec
+ * grammar: "a:b.h5:/x" at ":/" gives "a:b.h5" and "/x", "dir:with:colons:test"
+ * at ":" gives "dir:with:colons" and "test".
+ *   head   what comes before, copied (size bytes); it must be non-empty
+ *   *tail  one character into the separator ("/x", "test"), or NULL
+ *          when there is none (head is then the whole text)
+ * Returns DG_OK, or DG_EINVAL when head would be empty or not fit (nothing
+ * is set in err: the caller names the spec it expected).
+ */
+int dg_spec_split(const char *text, const char *sep, char *head, size_t size, const char **tail);
 
 #endif /* DG_DATA_H */

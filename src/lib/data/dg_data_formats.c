@@ -4,6 +4,7 @@
 #include "dg_data_formats.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -84,13 +85,16 @@ static int open_sized(const char *path, FILE **f, uint64_t *size, dg_error *err)
     return DG_OK;
 }
 
+/* Bytes read at a time by read_elems. */
+#define READ_BUFFER (1 << 14)
+
 /*
  * Reads and decodes count elements from f into x through a fixed buffer, so
  * that a large array needs no second copy in its file encoding.
  */
 static int read_elems(FILE *f, dg_elem_type type, size_t count, double *x)
 {
-    unsigned char buf[1 << 14];
+    unsigned char buf[READ_BUFFER];
     const size_t size = elem_size(type), per_read = sizeof buf / size;
     for (size_t done = 0; done < count;) {
         const size_t k = count - done < per_read ? count - done : per_read;
@@ -102,19 +106,6 @@ static int read_elems(FILE *f, dg_elem_type type, size_t count, double *x)
     return 0;
 }
 
-/*
- * Rows of rank − 1 ≥ 2 axes are images: data keeps those extents (the
- * shape of the whole array, rows first) when they fit image_shape.
- */
-static void set_image_shape(dg_dataset *data, size_t rank, const size_t *shape)
-{
-    if (rank < 3 || rank - 1 > DG_IMAGE_RANK_MAX)
-        return;
-    data->image_rank = rank - 1;
-    for (size_t k = 1; k < rank; k++)
-        data->image_shape[k - 1] = shape[k];
-}
-
 /* ------------------------------------------------------------------------ */
 /* IDX (MNIST format)                                                       */
 /* ------------------------------------------------------------------------ */
@@ -122,6 +113,9 @@ static void set_image_shape(dg_dataset *data, size_t rank, const size_t *shape)
 /* The IDX header: two zero bytes, an element type, the rank, then big-endian
  * uint32 extents.  Rank ≥ 2 (rows of vectors or images) is required. */
 #define IDX_RANK_MAX 4
+#define IDX_MAGIC_LEN 4
+/* Bytes decompressed at a time when a gzip file is measured. */
+#define GZIP_BUFFER (1 << 16)
 enum { IDX_UBYTE = 0x08, IDX_FLOAT = 0x0D, IDX_DOUBLE = 0x0E };
 
 static uint32_t be32(const unsigned char *b)
@@ -132,29 +126,29 @@ static uint32_t be32(const unsigned char *b)
 /*
  * The uncompressed size of a file as far as it can be known without reading
  * it: the byte count of a plain file, or the gzip ISIZE trailer (size mod
- * 2^32) of a gzip file.  Returns 0 if unknown.
+ * 2^32) of a gzip file.  Returns false if unknown.
  */
-static int idx_stored_size(const char *path, uint64_t *size, int *modulo32)
+static bool idx_stored_size(const char *path, uint64_t *size, bool *modulo32)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return 0;
+        return false;
     unsigned char magic[2] = {0, 0};
     struct stat st;
-    int known = 0;
+    bool known = false;
     if (fstat(fileno(f), &st) == 0 && fread(magic, 1, 2, f) == 2) {
         if (magic[0] == 0x1f && magic[1] == 0x8b) {
             unsigned char t[4];
             if (st.st_size >= 18 && fseek(f, -4, SEEK_END) == 0 && fread(t, 1, 4, f) == 4) {
                 *size = (uint64_t)t[0] | (uint64_t)t[1] << 8 | (uint64_t)t[2] << 16 |
                         (uint64_t)t[3] << 24;
-                *modulo32 = 1;
-                known = 1;
+                *modulo32 = true;
+                known = true;
             }
         } else {
             *size = (uint64_t)st.st_size;
-            *modulo32 = 0;
-            known = 1;
+            *modulo32 = false;
+            known = true;
         }
     }
     fclose(f);
@@ -165,7 +159,7 @@ static int idx_stored_size(const char *path, uint64_t *size, int *modulo32)
 static uint64_t gzip_length(const char *path)
 {
     gzFile gz = gzopen(path, "rb");
-    unsigned char buf[1 << 16];
+    unsigned char buf[GZIP_BUFFER];
     uint64_t total = 0;
     int got;
     if (!gz)
@@ -176,120 +170,151 @@ static uint64_t gzip_length(const char *path)
     return total;
 }
 
-int dg_load_idx(const char *path, const dg_data_options *opt, dg_dataset **out, dg_error *err)
+/* The IDX header, read and checked. */
+typedef struct idx_header {
+    dg_elem_type type;
+    size_t rank;
+    size_t shape[IDX_RANK_MAX]; /* shape[0] = n, the rows */
+    size_t dim;                 /* values per row: Π shape[1..rank) */
+} idx_header;
+
+/* Opens path (plain or gzip) for reading; a directory is refused. */
+static int idx_open(const char *path, gzFile *gz, dg_error *err)
 {
     struct stat st;
     if (stat(path, &st) != 0)
         return dg_error_set(err, DG_EIO, "cannot open %s: %s", path, strerror(errno));
     if (S_ISDIR(st.st_mode))
         return dg_error_set(err, DG_EIO, "cannot open %s: Is a directory", path);
-    gzFile gz = gzopen(path, "rb");
-    if (!gz)
+    *gz = gzopen(path, "rb");
+    if (!*gz)
         return dg_error_set(err, DG_EIO, "cannot open %s: %s", path,
                             strerror(errno ? errno : ENOENT));
-    int status = DG_OK;
-    dg_dataset *data = NULL;
-    unsigned char *row = NULL;
-    unsigned char head[4];
-    unsigned char ext[4 * IDX_RANK_MAX];
+    return DG_OK;
+}
 
-    if (gzread(gz, head, 4) != 4 || head[0] != 0 || head[1] != 0) {
-        status = dg_error_set(err, DG_EFORMAT, "%s: not an IDX file (bad magic)", path);
-        goto close_file;
+/* The element type of IDX type code `code`. */
+static int idx_type(unsigned code, const char *path, dg_elem_type *type, dg_error *err)
+{
+    if (code == IDX_UBYTE)
+        *type = DG_ELEM_U8;
+    else if (code == IDX_FLOAT)
+        *type = DG_ELEM_F32BE;
+    else if (code == IDX_DOUBLE)
+        *type = DG_ELEM_F64BE;
+    else
+        return dg_error_set(err, DG_EFORMAT, "%s: unsupported IDX element type 0x%02X", path, code);
+    return DG_OK;
+}
+
+/* Reads the magic, type, rank and extents at the start of gz into h. */
+static int idx_read_header(gzFile gz, const char *path, idx_header *h, dg_error *err)
+{
+    unsigned char head[IDX_MAGIC_LEN], ext[4 * IDX_RANK_MAX];
+    if (gzread(gz, head, IDX_MAGIC_LEN) != IDX_MAGIC_LEN || head[0] != 0 || head[1] != 0)
+        return dg_error_set(err, DG_EFORMAT, "%s: not an IDX file (bad magic)", path);
+    h->rank = head[3];
+    int status = idx_type(head[2], path, &h->type, err);
+    if (status != DG_OK)
+        return status;
+    if (h->rank < 2 || h->rank > IDX_RANK_MAX)
+        return dg_error_set(err, DG_EFORMAT,
+                            "%s: IDX rank %zu, expected rows of vectors or images (rank 2 to %d)",
+                            path, h->rank, IDX_RANK_MAX);
+    if (gzread(gz, ext, (unsigned)(4 * h->rank)) != (int)(4 * h->rank))
+        return dg_error_set(err, DG_EFORMAT, "%s: truncated IDX header", path);
+    for (size_t k = 0; k < h->rank; k++)
+        h->shape[k] = be32(ext + 4 * k);
+    h->dim = 1;
+    for (size_t k = 1; k < h->rank; k++) {
+        const size_t e = h->shape[k];
+        if (e == 0 || h->dim > SIZE_MAX / e)
+            return dg_error_set(err, DG_EFORMAT, "%s: IDX extent %zu of axis %zu is invalid", path,
+                                e, k);
+        h->dim *= e;
     }
-    const size_t rank = head[3];
-    dg_elem_type type;
-    if (head[2] == IDX_UBYTE)
-        type = DG_ELEM_U8;
-    else if (head[2] == IDX_FLOAT)
-        type = DG_ELEM_F32BE;
-    else if (head[2] == IDX_DOUBLE)
-        type = DG_ELEM_F64BE;
-    else {
-        status =
-            dg_error_set(err, DG_EFORMAT, "%s: unsupported IDX element type 0x%02X", path, head[2]);
-        goto close_file;
-    }
-    const size_t elem = elem_size(type);
-    if (rank < 2 || rank > IDX_RANK_MAX) {
-        status = dg_error_set(err, DG_EFORMAT,
-                              "%s: IDX rank %zu, expected rows of vectors or images (rank 2 to %d)",
-                              path, rank, IDX_RANK_MAX);
-        goto close_file;
-    }
-    if (gzread(gz, ext, (unsigned)(4 * rank)) != (int)(4 * rank)) {
-        status = dg_error_set(err, DG_EFORMAT, "%s: truncated IDX header", path);
-        goto close_file;
-    }
-    size_t shape[IDX_RANK_MAX];
-    for (size_t k = 0; k < rank; k++)
-        shape[k] = be32(ext + 4 * k);
-    const size_t n = shape[0];
-    size_t dim = 1;
-    for (size_t k = 1; k < rank; k++) {
-        const size_t e = shape[k];
-        if (e == 0 || dim > SIZE_MAX / e) {
-            status = dg_error_set(err, DG_EFORMAT, "%s: IDX extent %zu of axis %zu is invalid",
-                                  path, e, k);
-            goto close_file;
-        }
-        dim *= e;
-    }
-    if (n == 0) {
-        status = dg_error_set(err, DG_EFORMAT, "%s: IDX file holds no rows", path);
-        goto close_file;
-    }
-    /* Refuse a header that claims more bytes than the file holds, before allocating. */
+    if (h->shape[0] == 0)
+        return dg_error_set(err, DG_EFORMAT, "%s: IDX file holds no rows", path);
+    return DG_OK;
+}
+
+/* Refuses a header that claims more bytes than the file holds, before allocating. */
+static int idx_check_size(const char *path, const idx_header *h, dg_error *err)
+{
+    const size_t n = h->shape[0], elem = elem_size(h->type);
+    if (h->dim > UINT64_MAX / elem / n)
+        return dg_error_set(err, DG_EFORMAT, "%s: IDX header claims an impossible size", path);
+    const uint64_t want = IDX_MAGIC_LEN + 4 * (uint64_t)h->rank + (uint64_t)n * h->dim * elem;
     uint64_t stored = 0;
-    int modulo32 = 0;
-    const uint64_t want = 4 + 4 * (uint64_t)rank + (uint64_t)n * dim * elem;
-    if (dim > UINT64_MAX / elem / n) {
-        status = dg_error_set(err, DG_EFORMAT, "%s: IDX header claims an impossible size", path);
-        goto close_file;
-    }
+    bool modulo32 = false;
     /* The gzip trailer holds the length of the last member only: when it
      * disagrees, count the bytes of a multi-member file the slow way. */
-    const int known = idx_stored_size(path, &stored, &modulo32);
+    const bool known = idx_stored_size(path, &stored, &modulo32);
     if (known && modulo32 && (want & 0xffffffffu) != stored) {
         stored = gzip_length(path);
-        modulo32 = 0;
+        modulo32 = false;
     }
-    if (known && !modulo32 && want > stored) {
-        status = dg_error_set(err, DG_EFORMAT,
-                              "%s: truncated IDX file (header claims %zu rows of %zu values)", path,
-                              n, dim);
-        goto close_file;
-    }
-    size_t total, first, keep;
-    dg_data_wanted(opt, n, &total, &first, &keep);
-    data = dg_dataset_alloc(keep, dim);
-    row = malloc(dim * elem);
-    if (!data || !row) {
-        status =
-            dg_error_set(err, DG_ENOMEM, "%s: cannot allocate %zu × %zu doubles", path, keep, dim);
-        goto close_file;
+    if (known && !modulo32 && want > stored)
+        return dg_error_set(err, DG_EFORMAT,
+                            "%s: truncated IDX file (header claims %zu rows of %zu values)", path,
+                            n, h->dim);
+    return DG_OK;
+}
+
+/* Reads rows data->first … of gz, which stands after the header, into data. */
+static int idx_read_rows(gzFile gz, const char *path, const idx_header *h, dg_dataset *data,
+                         dg_error *err)
+{
+    const size_t row_bytes = h->dim * elem_size(h->type);
+    unsigned char *row = malloc(row_bytes);
+    int status = DG_OK;
+    if (!row) {
+        status = dg_error_set(err, DG_ENOMEM, "%s: cannot allocate %zu × %zu doubles", path,
+                              data->n, h->dim);
+        goto free_row;
     }
     /* gzseek reads forward through a compressed file, keeping nothing. */
-    if (first > 0 && gzseek(gz, (z_off_t)(first * dim * elem), SEEK_CUR) < 0) {
-        status =
-            dg_error_set(err, DG_EFORMAT, "%s: truncated IDX file before row %zu", path, first);
-        goto close_file;
+    if (data->first > 0 && gzseek(gz, (z_off_t)(data->first * row_bytes), SEEK_CUR) < 0) {
+        status = dg_error_set(err, DG_EFORMAT, "%s: truncated IDX file before row %zu", path,
+                              data->first);
+        goto free_row;
     }
-    for (size_t i = 0; i < keep; i++) {
-        if (gzread(gz, row, (unsigned)(dim * elem)) != (int)(dim * elem)) {
+    for (size_t i = 0; i < data->n; i++) {
+        if (gzread(gz, row, (unsigned)row_bytes) != (int)row_bytes) {
             status = dg_error_set(err, DG_EFORMAT, "%s: truncated IDX file at row %zu", path, i);
-            goto close_file;
+            goto free_row;
         }
-        decode_elems(type, row, dim, data->x + i * dim);
+        decode_elems(h->type, row, h->dim, data->x + i * h->dim);
     }
-    set_image_shape(data, rank, shape);
-    data->total = total;
-    data->first = first;
-    status = dg_check_finite_rows(data->x, keep, dim, first, path, err);
+free_row:
+    free(row);
+    return status;
+}
+
+int dg_load_idx(const char *path, const dg_data_options *opt, dg_dataset **out, dg_error *err)
+{
+    gzFile gz;
+    idx_header h;
+    dg_dataset *data = NULL;
+    int status = idx_open(path, &gz, err);
+    if (status != DG_OK)
+        return status;
+    status = idx_read_header(gz, path, &h, err);
+    if (status == DG_OK)
+        status = idx_check_size(path, &h, err);
+    if (status != DG_OK)
+        goto close_file;
+    status = dg_dataset_alloc_wanted(opt, h.shape[0], h.dim, path, &data, err);
+    if (status != DG_OK)
+        goto close_file;
+    status = idx_read_rows(gz, path, &h, data, err);
+    if (status != DG_OK)
+        goto close_file;
+    dg_dataset_set_image_shape(data, h.rank, h.shape);
+    status = dg_check_finite_rows(data->x, data->n, h.dim, data->first, path, err);
 
 close_file:
     gzclose(gz);
-    free(row);
     if (status != DG_OK)
         dg_dataset_free(data);
     else
@@ -558,20 +583,20 @@ static int npy_dict(npy_cursor *c, npy_fields *f)
     return DG_OK;
 }
 
-/* Checks the values: type, order, rank, extents, and room in the file. */
-static int npy_check(const npy_fields *f, size_t header_end, uint64_t file_size, const char *what,
-                     dg_npy_header *h, dg_error *err)
+#define NPY_NDESCRS (sizeof npy_descrs / sizeof npy_descrs[0])
+
+/* The element type of the header's descr, in C order and of rank ≥ 2. */
+static int npy_check_type(const npy_fields *f, const char *what, dg_elem_type *type, dg_error *err)
 {
     const int quoted = (int)(f->descr_len < NPY_QUOTE_MAX ? f->descr_len : NPY_QUOTE_MAX);
     size_t k = 0;
-    while (k < sizeof npy_descrs / sizeof npy_descrs[0] &&
-           (strlen(npy_descrs[k].descr) != f->descr_len ||
-            memcmp(npy_descrs[k].descr, f->descr, f->descr_len) != 0))
+    while (k < NPY_NDESCRS && (strlen(npy_descrs[k].descr) != f->descr_len ||
+                               memcmp(npy_descrs[k].descr, f->descr, f->descr_len) != 0))
         k++;
     if (f->descr_len >= 2 && f->descr[1] == 'O')
         return dg_error_set(err, DG_EFORMAT, "%s: object arrays ('%.*s') are not supported", what,
                             quoted, f->descr);
-    if (k == sizeof npy_descrs / sizeof npy_descrs[0])
+    if (k == NPY_NDESCRS)
         return dg_error_set(err, DG_EFORMAT,
                             "%s: unsupported dtype '%.*s' (expected <f8, >f8, "
                             "<f4, >f4 or |u1)",
@@ -586,16 +611,36 @@ static int npy_check(const npy_fields *f, size_t header_end, uint64_t file_size,
                             "%s: .npy array of rank %zu; expected rows (rank 2 "
                             "or more, rows first)",
                             what, f->rank);
-    const size_t elem = elem_size(npy_descrs[k].type);
-    uint64_t row_bytes = elem;
+    *type = npy_descrs[k].type;
+    return DG_OK;
+}
+
+/* The bytes of a row of elem-byte values, every extent checked. */
+static int npy_row_bytes(const npy_fields *f, size_t elem, const char *what, uint64_t *row_bytes,
+                         dg_error *err)
+{
+    *row_bytes = elem;
     for (size_t a = 0; a < f->rank; a++) {
         if (f->shape[a] == 0)
             return dg_error_set(err, DG_EFORMAT, "%s: .npy array with an empty axis %zu", what, a);
-        if (f->shape[a] > SIZE_MAX / row_bytes)
+        if (f->shape[a] > SIZE_MAX / *row_bytes)
             return dg_error_set(err, DG_EFORMAT, "%s: .npy array too large (axis %zu)", what, a);
         if (a > 0)
-            row_bytes *= f->shape[a];
+            *row_bytes *= f->shape[a];
     }
+    return DG_OK;
+}
+
+/* Checks the values: type, order, rank, extents, and room in the file. */
+static int npy_check(const npy_fields *f, size_t header_end, uint64_t file_size, const char *what,
+                     dg_npy_header *h, dg_error *err)
+{
+    uint64_t row_bytes;
+    int status = npy_check_type(f, what, &h->type, err);
+    if (status == DG_OK)
+        status = npy_row_bytes(f, elem_size(h->type), what, &row_bytes, err);
+    if (status != DG_OK)
+        return status;
     /* A header claiming more rows than the file holds fails here, before any
      * allocation: 10^12 rows in a file of a few bytes are not an ENOMEM. */
     const uint64_t rows_held = (file_size - header_end) / row_bytes;
@@ -605,11 +650,10 @@ static int npy_check(const npy_fields *f, size_t header_end, uint64_t file_size,
                             "rows of %llu bytes, the file holds %llu)",
                             what, (unsigned long long)f->shape[0], (unsigned long long)row_bytes,
                             (unsigned long long)rows_held);
-    h->type = npy_descrs[k].type;
     h->rank = f->rank;
     for (size_t a = 0; a < f->rank; a++)
         h->shape[a] = (size_t)f->shape[a];
-    h->dim = (size_t)(row_bytes / elem);
+    h->dim = (size_t)(row_bytes / elem_size(h->type));
     h->data_offset = header_end;
     return DG_OK;
 }
@@ -632,60 +676,62 @@ int dg_npy_parse_header(const unsigned char *buf, size_t len, uint64_t file_size
     return npy_check(&f, end, file_size, what, h, err);
 }
 
-int dg_load_npy(const char *path, const dg_data_options *opt, dg_dataset **out, dg_error *err)
+/* Reads and parses the preamble and header of the open file f (size bytes). */
+static int npy_read_header(FILE *f, uint64_t size, const char *path, dg_npy_header *h,
+                           dg_error *err)
 {
-    FILE *f;
-    uint64_t size = 0;
-    int status = open_sized(path, &f, &size, err);
-    if (status != DG_OK)
-        return status;
     unsigned char preamble[DG_NPY_PREAMBLE_MAX];
     unsigned char *head = NULL;
-    dg_dataset *data = NULL;
-    dg_npy_header h;
     size_t end;
     const size_t got = fread(preamble, 1, sizeof preamble, f);
-    status = dg_npy_parse_preamble(preamble, got, size, path, &end, err);
+    int status = dg_npy_parse_preamble(preamble, got, size, path, &end, err);
     if (status != DG_OK)
-        goto close_file;
+        return status;
     /* end ≤ DG_NPY_PREAMBLE_MAX + DG_NPY_HEADER_MAX and within the file. */
     head = malloc(end);
     if (!head) {
         status = dg_error_set(err, DG_ENOMEM, "%s: out of memory", path);
-        goto close_file;
+        goto free_head;
     }
     rewind(f);
     if (fread(head, 1, end, f) != end) {
         status = dg_error_set(err, DG_EIO, "%s: cannot read the .npy header", path);
-        goto close_file;
+        goto free_head;
     }
-    status = dg_npy_parse_header(head, end, size, path, &h, err);
+    status = dg_npy_parse_header(head, end, size, path, h, err);
+free_head:
+    free(head);
+    return status;
+}
+
+int dg_load_npy(const char *path, const dg_data_options *opt, dg_dataset **out, dg_error *err)
+{
+    FILE *f;
+    uint64_t size = 0;
+    dg_dataset *data = NULL;
+    dg_npy_header h;
+    int status = open_sized(path, &f, &size, err);
+    if (status != DG_OK)
+        return status;
+    status = npy_read_header(f, size, path, &h, err);
     if (status != DG_OK)
         goto close_file;
-    size_t total, first, keep;
-    dg_data_wanted(opt, h.shape[0], &total, &first, &keep);
-    data = dg_dataset_alloc(keep, h.dim);
-    if (!data) {
-        status = dg_error_set(err, DG_ENOMEM, "%s: cannot allocate %zu × %zu doubles", path, keep,
-                              h.dim);
+    status = dg_dataset_alloc_wanted(opt, h.shape[0], h.dim, path, &data, err);
+    if (status != DG_OK)
         goto close_file;
-    }
     /* npy_check saw the whole array within the file: the offset fits. */
-    const uint64_t offset = h.data_offset + (uint64_t)first * h.dim * elem_size(h.type);
+    const uint64_t offset = h.data_offset + (uint64_t)data->first * h.dim * elem_size(h.type);
     if (fseeko(f, (off_t)offset, SEEK_SET) != 0 ||
-        read_elems(f, h.type, keep * h.dim, data->x) != 0) {
+        read_elems(f, h.type, data->n * h.dim, data->x) != 0) {
         status = dg_error_set(err, DG_EIO, "%s: cannot read the array data: %s", path,
                               ferror(f) ? strerror(errno) : "unexpected end of file");
         goto close_file;
     }
-    set_image_shape(data, h.rank, h.shape);
-    data->total = total;
-    data->first = first;
-    status = dg_check_finite_rows(data->x, keep, h.dim, first, path, err);
+    dg_dataset_set_image_shape(data, h.rank, h.shape);
+    status = dg_check_finite_rows(data->x, data->n, h.dim, data->first, path, err);
 
 close_file:
     fclose(f);
-    free(head);
     if (status != DG_OK)
         dg_dataset_free(data);
     else
@@ -713,82 +759,105 @@ static int cifar_path(const char *dir, bool train, size_t k, char *path, size_t 
     return DG_OK;
 }
 
+/* The batch files of a split, open, and their records. */
+typedef struct cifar_split {
+    const char *dir;
+    bool train;
+    size_t nfiles;
+    FILE *files[CIFAR_TRAIN_BATCHES];
+    uint64_t records[CIFAR_TRAIN_BATCHES];
+    uint64_t total; /* records of all the files */
+} cifar_split;
+
+/*
+ * Opens and sizes every file of the split first: a missing or cut batch is
+ * found before anything is allocated or read.  The caller closes the files
+ * opened (cifar_close), whatever the status.
+ */
+static int cifar_open(cifar_split *c, dg_error *err)
+{
+    char path[PATH_MAX];
+    for (size_t k = 0; k < c->nfiles; k++) {
+        uint64_t size = 0;
+        int status = cifar_path(c->dir, c->train, k, path, sizeof path, err);
+        if (status == DG_OK)
+            status = open_sized(path, &c->files[k], &size, err);
+        if (status != DG_OK)
+            return status;
+        if (size == 0)
+            return dg_error_set(err, DG_EFORMAT, "%s: empty CIFAR-10 file", path);
+        if (size % CIFAR_RECORD != 0)
+            return dg_error_set(err, DG_EFORMAT,
+                                "%s: truncated CIFAR-10 file (%llu bytes, "
+                                "not a whole number of %d-byte records)",
+                                path, (unsigned long long)size, CIFAR_RECORD);
+        c->records[k] = size / CIFAR_RECORD;
+        c->total += c->records[k];
+    }
+    return DG_OK;
+}
+
+static void cifar_close(cifar_split *c)
+{
+    for (size_t k = 0; k < c->nfiles; k++)
+        if (c->files[k])
+            fclose(c->files[k]);
+}
+
+/* Reads records data->first … into data; those before are skipped by their byte offset. */
+static int cifar_read(cifar_split *c, dg_dataset *data, dg_error *err)
+{
+    char path[PATH_MAX];
+    size_t row = 0;
+    uint64_t skip = data->first;
+    for (size_t k = 0; k < c->nfiles && row < data->n; k++) {
+        const uint64_t r0 = skip < c->records[k] ? skip : c->records[k];
+        skip -= r0;
+        if (r0 > 0 && fseeko(c->files[k], (off_t)(r0 * CIFAR_RECORD), SEEK_SET) != 0) {
+            cifar_path(c->dir, c->train, k, path, sizeof path, NULL);
+            return dg_error_set(err, DG_EIO, "%s: cannot seek to record %llu", path,
+                                (unsigned long long)r0);
+        }
+        for (uint64_t r = r0; r < c->records[k] && row < data->n; r++, row++) {
+            unsigned char rec[CIFAR_RECORD];
+            if (fread(rec, 1, sizeof rec, c->files[k]) != sizeof rec) {
+                cifar_path(c->dir, c->train, k, path, sizeof path, NULL);
+                return dg_error_set(err, DG_EIO, "%s: cannot read record %llu", path,
+                                    (unsigned long long)r);
+            }
+            decode_elems(DG_ELEM_U8, rec + 1, CIFAR_PIXELS, data->x + row * CIFAR_PIXELS);
+        }
+    }
+    return DG_OK;
+}
+
 int dg_load_cifar10(const char *dir, const char *split, const dg_data_options *opt,
                     dg_dataset **out, dg_error *err)
 {
     const bool train = strcmp(split, "train") == 0;
     if (!train && strcmp(split, "test") != 0)
         return dg_error_set(err, DG_EUNKNOWN, "unknown CIFAR-10 split '%s' (train or test)", split);
-    const size_t nfiles = train ? CIFAR_TRAIN_BATCHES : 1;
-    FILE *files[CIFAR_TRAIN_BATCHES] = {NULL};
-    uint64_t records[CIFAR_TRAIN_BATCHES], total = 0;
-    char path[4096];
+    cifar_split c = {.dir = dir, .train = train, .nfiles = train ? CIFAR_TRAIN_BATCHES : 1};
     dg_dataset *data = NULL;
-    int status = DG_OK;
-
-    /* Every file of the split is opened and sized first: a missing or cut
-     * batch is found before anything is allocated or read. */
-    for (size_t k = 0; k < nfiles; k++) {
-        uint64_t size = 0;
-        status = cifar_path(dir, train, k, path, sizeof path, err);
-        if (status == DG_OK)
-            status = open_sized(path, &files[k], &size, err);
-        if (status != DG_OK)
-            goto close_files;
-        if (size == 0) {
-            status = dg_error_set(err, DG_EFORMAT, "%s: empty CIFAR-10 file", path);
-            goto close_files;
-        }
-        if (size % CIFAR_RECORD != 0) {
-            status = dg_error_set(err, DG_EFORMAT,
-                                  "%s: truncated CIFAR-10 file (%llu bytes, "
-                                  "not a whole number of %d-byte records)",
-                                  path, (unsigned long long)size, CIFAR_RECORD);
-            goto close_files;
-        }
-        records[k] = size / CIFAR_RECORD;
-        total += records[k];
-    }
+    int status = cifar_open(&c, err);
+    if (status != DG_OK)
+        goto close_files;
     size_t rows, first, keep;
-    dg_data_wanted(opt, total <= SIZE_MAX ? (size_t)total : 0, &rows, &first, &keep);
+    dg_data_wanted(opt, c.total <= SIZE_MAX ? (size_t)c.total : 0, &rows, &first, &keep);
     data = rows ? dg_dataset_alloc(keep, CIFAR_PIXELS) : NULL;
     if (!data) {
         status = dg_error_set(err, DG_ENOMEM, "%s: cannot allocate %llu × %d doubles", dir,
-                              (unsigned long long)(keep ? keep : total), CIFAR_PIXELS);
+                              (unsigned long long)(keep ? keep : c.total), CIFAR_PIXELS);
         goto close_files;
     }
-    size_t row = 0;
-    uint64_t skip = first;
-    for (size_t k = 0; k < nfiles && row < keep; k++) {
-        /* Records before `first` are skipped by their byte offset. */
-        const uint64_t r0 = skip < records[k] ? skip : records[k];
-        skip -= r0;
-        if (r0 > 0 && fseeko(files[k], (off_t)(r0 * CIFAR_RECORD), SEEK_SET) != 0) {
-            cifar_path(dir, train, k, path, sizeof path, NULL);
-            status = dg_error_set(err, DG_EIO, "%s: cannot seek to record %llu", path,
-                                  (unsigned long long)r0);
-            goto close_files;
-        }
-        for (uint64_t r = r0; r < records[k] && row < keep; r++, row++) {
-            unsigned char rec[CIFAR_RECORD];
-            if (fread(rec, 1, sizeof rec, files[k]) != sizeof rec) {
-                cifar_path(dir, train, k, path, sizeof path, NULL);
-                status = dg_error_set(err, DG_EIO, "%s: cannot read record %llu", path,
-                                      (unsigned long long)r);
-                goto close_files;
-            }
-            decode_elems(DG_ELEM_U8, rec + 1, CIFAR_PIXELS, data->x + row * CIFAR_PIXELS);
-        }
-    }
-    const size_t shape[4] = {keep, CIFAR_CHANNELS, CIFAR_SIDE, CIFAR_SIDE};
-    set_image_shape(data, 4, shape);
     data->total = rows;
     data->first = first;
+    status = cifar_read(&c, data, err);
+    const size_t shape[4] = {keep, CIFAR_CHANNELS, CIFAR_SIDE, CIFAR_SIDE};
+    dg_dataset_set_image_shape(data, 4, shape);
 
 close_files:
-    for (size_t k = 0; k < nfiles; k++)
-        if (files[k])
-            fclose(files[k]);
+    cifar_close(&c);
     if (status != DG_OK)
         dg_dataset_free(data);
     else

@@ -14,16 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dg_data.h"
+#include "dg_dataset.h"
 #include "dg_status.h"
-
-/*
- * The rows a loader keeps of a source of n rows under opt (NULL: all): the
- * first opt->limit of them (*total), of which the shard [*first, *first +
- * *count) that dg_data_shard gives when opt->shard_parts > 1.
- */
-void dg_data_wanted(const dg_data_options *opt, size_t n, size_t *total, size_t *first,
-                    size_t *count);
 
 /*
  * The loaders: they keep the rows dg_data_wanted names and read no others

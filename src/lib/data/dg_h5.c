@@ -1,17 +1,14 @@
-/* dg_h5: HDF5 input, atomic run files, and file walking. */
+/* dg_h5: HDF5 input and file walking. */
 #include "config.h"
 
-#include "dg_data_formats.h"
 #include "dg_h5.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <hdf5.h>
-#include <hdf5_hl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,20 +16,19 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "dg_h5_file.h"
 #include "dg_tensor.h"
 
-/* HDF5 prints its error stack by default; the library reports through dg_error. */
-static void quiet(void)
+void dg_h5_quiet(void)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 
-static int open_file(const char *path, hid_t *file, dg_error *err)
+int dg_h5_open_file(const char *path, hid_t *file, dg_error *err)
 {
-    quiet();
+    dg_h5_quiet();
     struct stat st;
     if (stat(path, &st) != 0)
         return dg_error_set(err, DG_EIO, "cannot open %s: %s", path, strerror(errno));
@@ -75,11 +71,18 @@ static const char *type_name(hid_t type)
 /* Reading arrays                                                           */
 /* ------------------------------------------------------------------------ */
 
+/* The longest name of an array at the root kept, and of the list of them in a message. */
+#define ROOT_NAME_MAX 256
+#define ROOT_LIST_MAX 512
+
+/* "PATH:/name" in messages: a path of PATH_MAX and a dataset name. */
+#define WHAT_MAX (PATH_MAX + 304)
+
 typedef struct root_arrays {
     hid_t file;
-    char only[256];
+    char only[ROOT_NAME_MAX];
     size_t count;
-    char list[512];
+    char list[ROOT_LIST_MAX];
 } root_arrays;
 
 /* Counts the datasets at the root; soft and external links are aliases or
@@ -108,22 +111,33 @@ static herr_t refuse_external_link(const char *parent_file, const char *parent_g
     return -1;
 }
 
-/* Opens dataset name, or the only dataset at the root when name is NULL. */
-static int open_dataset(hid_t file, const char *path, const char *name, hid_t *dset,
+/* The name of the only dataset at the root of file into only[ROOT_NAME_MAX]. */
+static int only_root_array(hid_t file, const char *path, char *only, dg_error *err)
+{
+    root_arrays found = {.file = file};
+    H5Literate(file, H5_INDEX_NAME, H5_ITER_INC, NULL, collect_root_array, &found);
+    if (found.count == 0)
+        return dg_error_set(err, DG_EFORMAT, "%s holds no array at its root", path);
+    if (found.count > 1)
+        return dg_error_set(err, DG_EFORMAT,
+                            "%s holds several arrays (%s): name one as h5:%s:/NAME", path,
+                            found.list, path);
+    memcpy(only, found.only, sizeof found.only);
+    return DG_OK;
+}
+
+/*
+ * Opens dataset name, or the only dataset at the root when name is NULL
+ * (its name then goes to only[ROOT_NAME_MAX]); *used gets the name opened.
+ */
+static int open_dataset(hid_t file, const char *path, const char *name, char *only, hid_t *dset,
                         const char **used, dg_error *err)
 {
-    static _Thread_local root_arrays found;
     if (!name) {
-        memset(&found, 0, sizeof found);
-        found.file = file;
-        H5Literate(file, H5_INDEX_NAME, H5_ITER_INC, NULL, collect_root_array, &found);
-        if (found.count == 0)
-            return dg_error_set(err, DG_EFORMAT, "%s holds no array at its root", path);
-        if (found.count > 1)
-            return dg_error_set(err, DG_EFORMAT,
-                                "%s holds several arrays (%s): name one as h5:%s:/NAME", path,
-                                found.list, path);
-        name = found.only;
+        const int status = only_root_array(file, path, only, err);
+        if (status != DG_OK)
+            return status;
+        name = only;
     }
     *used = name;
     hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
@@ -233,7 +247,8 @@ static void scale_integers(hid_t type, double *x, size_t len)
 /* A numeric array opened for reading, with its validated rank and shape. */
 typedef struct open_array {
     hid_t file, dset, type;
-    const char *name; /* the dataset opened (the only one when none was named) */
+    const char *name;         /* the dataset opened (the only one when none was named) */
+    char only[ROOT_NAME_MAX]; /* the name of the only one */
     size_t rank;
     size_t shape[DG_H5_RANK_MAX];
 } open_array;
@@ -316,9 +331,9 @@ static int array_open(const char *path, const char *name, open_array *a, dg_erro
 {
     a->file = a->dset = a->type = -1;
     a->name = name;
-    int status = open_file(path, &a->file, err);
+    int status = dg_h5_open_file(path, &a->file, err);
     if (status == DG_OK)
-        status = open_dataset(a->file, path, name, &a->dset, &a->name, err);
+        status = open_dataset(a->file, path, name, a->only, &a->dset, &a->name, err);
     if (status == DG_OK)
         status = dataset_shape(a->dset, path, a->name, &a->rank, a->shape, &a->type, err);
     if (status == DG_OK)
@@ -335,61 +350,58 @@ int dg_h5_read_rows(const char *path, const char *name, size_t limit, dg_dataset
     return dg_h5_read_shard(path, name, &opt, out, err);
 }
 
+/* Values per row of an array of rank ≥ 2 with at least one row, checked. */
+static int row_dim(const open_array *a, const char *path, size_t *dim, dg_error *err)
+{
+    if (a->rank < 2)
+        return dg_error_set(err, DG_EFORMAT,
+                            "%s:%s has rank %zu; expected rows (rank 2 or more, rows first)", path,
+                            a->name, a->rank);
+    *dim = 1;
+    for (size_t k = 1; k < a->rank; k++) {
+        if (a->shape[k] == 0 || *dim > SIZE_MAX / a->shape[k])
+            return dg_error_set(err, DG_EFORMAT, "%s:%s has an empty or oversized axis %zu", path,
+                                a->name, k);
+        *dim *= a->shape[k];
+    }
+    if (a->shape[0] == 0)
+        return dg_error_set(err, DG_EFORMAT, "%s:%s has no rows", path, a->name);
+    return DG_OK;
+}
+
+/* Reads the rows data holds (from data->first on) of the open array a, named `what`. */
+static int read_rows_into(const open_array *a, const char *what, size_t dim, dg_dataset *data,
+                          dg_error *err)
+{
+    if (data->n > 0 &&
+        read_leading_rows(a->dset, a->rank, a->shape, data->first, data->n, data->x) != 0)
+        return dg_error_set(err, DG_EIO, "%s: read failed", what);
+    if (H5Tget_class(a->type) == H5T_INTEGER)
+        scale_integers(a->type, data->x, data->n * dim);
+    dg_dataset_set_image_shape(data, a->rank, a->shape);
+    return dg_check_finite_rows(data->x, data->n, dim, data->first, what, err);
+}
+
 int dg_h5_read_shard(const char *path, const char *name, const dg_data_options *opt,
                      dg_dataset **out, dg_error *err)
 {
     open_array a;
     dg_dataset *data = NULL;
+    size_t dim = 0;
     *out = NULL;
     int status = array_open(path, name, &a, err);
     if (status != DG_OK)
         return status;
-    const char *used = a.name;
-    if (a.rank < 2) {
-        status = dg_error_set(err, DG_EFORMAT,
-                              "%s:%s has rank %zu; expected rows (rank 2 or more, rows first)",
-                              path, used, a.rank);
-        goto close;
-    }
-    size_t dim = 1;
-    for (size_t k = 1; k < a.rank; k++) {
-        if (a.shape[k] == 0 || dim > SIZE_MAX / a.shape[k]) {
-            status = dg_error_set(err, DG_EFORMAT, "%s:%s has an empty or oversized axis %zu", path,
-                                  used, k);
-            goto close;
-        }
-        dim *= a.shape[k];
-    }
-    if (a.shape[0] == 0) {
-        status = dg_error_set(err, DG_EFORMAT, "%s:%s has no rows", path, used);
-        goto close;
-    }
-    size_t total, first, keep;
-    dg_data_wanted(opt, a.shape[0], &total, &first, &keep);
-    data = dg_dataset_alloc(keep, dim);
-    if (!data) {
-        status = dg_error_set(err, DG_ENOMEM, "%s:%s: cannot allocate %zu × %zu doubles", path,
-                              used, keep, dim);
-        goto close;
-    }
-    data->total = total;
-    data->first = first;
-    if (keep > 0 && read_leading_rows(a.dset, a.rank, a.shape, first, keep, data->x) != 0) {
-        status = dg_error_set(err, DG_EIO, "%s:%s: read failed", path, used);
-        goto close;
-    }
-    if (H5Tget_class(a.type) == H5T_INTEGER)
-        scale_integers(a.type, data->x, keep * dim);
-    if (a.rank >= 3 && a.rank - 1 <= DG_IMAGE_RANK_MAX) {
-        data->image_rank = a.rank - 1;
-        for (size_t k = 1; k < a.rank; k++)
-            data->image_shape[k - 1] = a.shape[k];
-    }
-    char what[4400];
-    snprintf(what, sizeof what, "%s:%s", path, used);
-    status = dg_check_finite_rows(data->x, keep, dim, first, what, err);
+    status = row_dim(&a, path, &dim, err);
+    if (status != DG_OK)
+        goto close_array;
+    char what[WHAT_MAX];
+    snprintf(what, sizeof what, "%s:%s", path, a.name);
+    status = dg_dataset_alloc_wanted(opt, a.shape[0], dim, what, &data, err);
+    if (status == DG_OK)
+        status = read_rows_into(&a, what, dim, data, err);
 
-close:
+close_array:
     array_close(&a);
     if (status != DG_OK)
         dg_dataset_free(data);
@@ -410,7 +422,7 @@ int dg_h5_read_array(const char *path, const char *name, size_t *rank, size_t sh
     for (size_t k = 0; k < a.rank; k++) {
         if (a.shape[k] && len > SIZE_MAX / sizeof(double) / a.shape[k]) {
             status = dg_error_set(err, DG_EFORMAT, "%s:%s is too large", path, a.name);
-            goto close;
+            goto close_array;
         }
         len *= a.shape[k];
     }
@@ -418,12 +430,12 @@ int dg_h5_read_array(const char *path, const char *name, size_t *rank, size_t sh
     if (!*data) {
         status =
             dg_error_set(err, DG_ENOMEM, "%s:%s: cannot allocate %zu doubles", path, a.name, len);
-        goto close;
+        goto close_array;
     }
     if (len > 0 &&
         read_leading_rows(a.dset, a.rank, a.shape, 0, a.rank ? a.shape[0] : 1, *data) != 0)
         status = dg_error_set(err, DG_EIO, "%s:%s: read failed", path, a.name);
-close:
+close_array:
     array_close(&a);
     if (status != DG_OK) {
         dg_doubles_free(*data);
@@ -439,13 +451,13 @@ int dg_h5_read_attr_ints(const char *path, const char *object, const char *name,
                          size_t max, size_t *count, dg_error *err)
 {
     hid_t file = -1;
-    int status = open_file(path, &file, err);
+    *count = 0;
+    int status = dg_h5_open_file(path, &file, err);
     if (status != DG_OK)
         return status;
-    *count = 0;
     if (H5Aexists_by_name(file, object, name, H5P_DEFAULT) <= 0) {
-        H5Fclose(file);
-        return dg_error_set(err, DG_EFORMAT, "%s: %s has no attribute %s", path, object, name);
+        status = dg_error_set(err, DG_EFORMAT, "%s: %s has no attribute %s", path, object, name);
+        goto close_file;
     }
     hid_t attr = H5Aopen_by_name(file, object, name, H5P_DEFAULT, H5P_DEFAULT);
     hid_t space = H5Aget_space(attr);
@@ -463,32 +475,23 @@ int dg_h5_read_attr_ints(const char *path, const char *object, const char *name,
     }
     H5Sclose(space);
     H5Aclose(attr);
+close_file:
     H5Fclose(file);
     return status;
 }
 
-int dg_h5_read_attr_string(const char *path, const char *object, const char *name, char *text,
-                           size_t size, dg_error *err)
+/* A scalar string attribute into text (size bytes); false if it is not one or too long. */
+static bool read_short_string(hid_t attr, char *text, size_t size)
 {
-    hid_t file = -1;
-    int status = open_file(path, &file, err);
-    if (status != DG_OK)
-        return status;
-    if (H5Lexists(file, object, H5P_DEFAULT) <= 0 ||
-        H5Aexists_by_name(file, object, name, H5P_DEFAULT) <= 0) {
-        H5Fclose(file);
-        return dg_error_set(err, DG_EFORMAT, "%s: %s has no attribute %s", path, object, name);
-    }
-    hid_t attr = H5Aopen_by_name(file, object, name, H5P_DEFAULT, H5P_DEFAULT);
     hid_t type = H5Aget_type(attr), space = H5Aget_space(attr);
-    int read = 0;
+    bool read = false;
     if (H5Tget_class(type) == H5T_STRING && H5Sget_simple_extent_npoints(space) == 1) {
         if (H5Tis_variable_str(type) > 0) {
             char *s = NULL;
             hid_t mem = H5Tget_native_type(type, H5T_DIR_ASCEND);
             if (H5Aread(attr, mem, &s) >= 0 && s && strlen(s) < size) {
                 strcpy(text, s);
-                read = 1;
+                read = true;
             }
             if (s)
                 H5free_memory(s);
@@ -497,16 +500,33 @@ int dg_h5_read_attr_string(const char *path, const char *object, const char *nam
             const size_t len = H5Tget_size(type);
             if (len < size && H5Aread(attr, type, text) >= 0) {
                 text[len] = '\0';
-                read = 1;
+                read = true;
             }
         }
     }
-    if (!read)
-        status = dg_error_set(err, DG_EFORMAT, "%s: attribute %s of %s is not a short string", path,
-                              name, object);
     H5Sclose(space);
     H5Tclose(type);
+    return read;
+}
+
+int dg_h5_read_attr_string(const char *path, const char *object, const char *name, char *text,
+                           size_t size, dg_error *err)
+{
+    hid_t file = -1;
+    int status = dg_h5_open_file(path, &file, err);
+    if (status != DG_OK)
+        return status;
+    if (H5Lexists(file, object, H5P_DEFAULT) <= 0 ||
+        H5Aexists_by_name(file, object, name, H5P_DEFAULT) <= 0) {
+        status = dg_error_set(err, DG_EFORMAT, "%s: %s has no attribute %s", path, object, name);
+        goto close_file;
+    }
+    hid_t attr = H5Aopen_by_name(file, object, name, H5P_DEFAULT, H5P_DEFAULT);
+    if (!read_short_string(attr, text, size))
+        status = dg_error_set(err, DG_EFORMAT, "%s: attribute %s of %s is not a short string", path,
+                              name, object);
     H5Aclose(attr);
+close_file:
     H5Fclose(file);
     return status;
 }
@@ -629,8 +649,8 @@ int dg_h5_isolated(const char *path, dg_h5_reader reader, void *ctx, dg_error *e
 typedef struct walk_ctx {
     void (*visit)(void *ctx, const dg_h5_entry *entry);
     void *ctx;
-    size_t seen; /* objects visited so far */
-    int stopped; /* too many objects, or a path that did not fit */
+    size_t seen;  /* objects visited so far */
+    bool stopped; /* too many objects, or a path that did not fit */
 } walk_ctx;
 
 static herr_t walk_object(hid_t root, const char *name, const H5O_info_t *info, void *data)
@@ -641,10 +661,10 @@ static herr_t walk_object(hid_t root, const char *name, const H5O_info_t *info, 
     /* A malformed group structure can make libhdf5 visit the same objects
      * under ever longer names, without end: stop at the first path that does
      * not fit, or after DG_H5_WALK_MAX objects. */
-    char path[1024];
+    char path[DG_H5_WALK_PATH_MAX];
     if (++w->seen > DG_H5_WALK_MAX ||
         (size_t)snprintf(path, sizeof path, "/%s", name) >= sizeof path) {
-        w->stopped = 1;
+        w->stopped = true;
         return 1;
     }
     dg_h5_entry e = {.path = path, .is_group = info->type == H5O_TYPE_GROUP, .type = ""};
@@ -676,16 +696,16 @@ int dg_h5_walk(const char *path, void (*visit)(void *ctx, const dg_h5_entry *ent
                dg_error *err)
 {
     hid_t file;
-    int status = open_file(path, &file, err);
+    int status = dg_h5_open_file(path, &file, err);
     if (status != DG_OK)
         return status;
-    walk_ctx w = {visit, ctx, 0, 0};
+    walk_ctx w = {visit, ctx, 0, false};
     const herr_t rc = H5Ovisit2(file, H5_INDEX_NAME, H5_ITER_INC, walk_object, &w, H5O_INFO_BASIC);
     if (w.stopped)
         status = dg_error_set(err, DG_EFORMAT,
-                              "%s: more than %d objects or a path of 1024 bytes or more "
+                              "%s: more than %d objects or a path of %d bytes or more "
                               "(malformed file?)",
-                              path, DG_H5_WALK_MAX);
+                              path, DG_H5_WALK_MAX, DG_H5_WALK_PATH_MAX);
     else if (rc < 0)
         status = dg_error_set(err, DG_EFORMAT, "%s: cannot list its contents", path);
     H5Fclose(file);
@@ -696,6 +716,10 @@ typedef struct attr_ctx {
     void (*visit)(void *ctx, const char *name, const char *value);
     void *ctx;
 } attr_ctx;
+
+/* Numeric attributes of up to ATTR_VALUES_MAX values are shown, in up to ATTR_TEXT_MAX bytes. */
+#define ATTR_VALUES_MAX 16
+#define ATTR_TEXT_MAX 1024
 
 /* Formats an attribute value: strings as they are, numbers as "v" or "[a, b]". */
 static void format_attr(hid_t attr, char *text, size_t size)
@@ -720,8 +744,9 @@ static void format_attr(hid_t attr, char *text, size_t size)
                 snprintf(text, size, "%s", s);
             free(s);
         }
-    } else if ((cls == H5T_INTEGER || cls == H5T_FLOAT) && npoints >= 1 && npoints <= 16) {
-        double v[16];
+    } else if ((cls == H5T_INTEGER || cls == H5T_FLOAT) && npoints >= 1 &&
+               npoints <= ATTR_VALUES_MAX) {
+        double v[ATTR_VALUES_MAX];
         if (H5Aread(attr, H5T_NATIVE_DOUBLE, v) >= 0) {
             size_t used = 0;
             for (hssize_t k = 0; k < npoints && used < size; k++)
@@ -740,7 +765,7 @@ static herr_t visit_attr(hid_t obj, const char *name, const H5A_info_t *info, vo
 {
     (void)info;
     attr_ctx *a = data;
-    char text[1024];
+    char text[ATTR_TEXT_MAX];
     hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
     if (attr < 0)
         return 0;
@@ -755,433 +780,18 @@ int dg_h5_walk_attrs(const char *path, const char *object,
                      dg_error *err)
 {
     hid_t file;
-    int status = open_file(path, &file, err);
+    int status = dg_h5_open_file(path, &file, err);
     if (status != DG_OK)
         return status;
     hid_t obj = H5Oopen(file, object, H5P_DEFAULT);
     if (obj < 0) {
-        H5Fclose(file);
-        return dg_error_set(err, DG_EFORMAT, "%s: no object %s", path, object);
+        status = dg_error_set(err, DG_EFORMAT, "%s: no object %s", path, object);
+        goto close_file;
     }
     attr_ctx a = {visit, ctx};
     H5Aiterate2(obj, H5_INDEX_NAME, H5_ITER_INC, NULL, visit_attr, &a);
     H5Oclose(obj);
+close_file:
     H5Fclose(file);
-    return status;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Writing                                                                  */
-/* ------------------------------------------------------------------------ */
-
-void dg_h5_disable_exit_cleanup(void)
-{
-    H5dont_atexit();
-}
-
-static herr_t attr_write(hid_t obj, const char *name, hid_t file_type, hid_t mem_type, hid_t space,
-                         const void *value)
-{
-    hid_t attr = H5Acreate2(obj, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT);
-    if (attr < 0)
-        return -1;
-    herr_t rc = H5Awrite(attr, mem_type, value);
-    H5Aclose(attr);
-    return rc;
-}
-
-/* A scalar variable-length UTF-8 string: h5py reads it as a plain str. */
-static herr_t attr_string(hid_t obj, const char *name, const char *value)
-{
-    hid_t type = H5Tcopy(H5T_C_S1);
-    H5Tset_size(type, H5T_VARIABLE);
-    H5Tset_cset(type, H5T_CSET_UTF8);
-    hid_t space = H5Screate(H5S_SCALAR);
-    herr_t rc = attr_write(obj, name, type, type, space, &value);
-    H5Sclose(space);
-    H5Tclose(type);
-    return rc;
-}
-
-static herr_t attr_ints(hid_t obj, const char *name, const long long *v, size_t count, int scalar)
-{
-    hsize_t dims = count;
-    hid_t space = scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &dims, NULL);
-    herr_t rc = attr_write(obj, name, H5T_STD_I64LE, H5T_NATIVE_LLONG, space, v);
-    H5Sclose(space);
-    return rc;
-}
-
-static herr_t attr_int(hid_t obj, const char *name, long long v)
-{
-    return attr_ints(obj, name, &v, 1, 1);
-}
-
-static herr_t attr_double(hid_t obj, const char *name, double v)
-{
-    hid_t space = H5Screate(H5S_SCALAR);
-    herr_t rc = attr_write(obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, space, &v);
-    H5Sclose(space);
-    return rc;
-}
-
-/*
- * Names each axis (h5py: dset.dims[k].label) from a space-separated list such
- * as "grid sample dim"; a missing list leaves the axes unnamed.
- */
-static herr_t label_axes(hid_t dset, int rank, const char *labels)
-{
-    char buf[128];
-    if (!labels)
-        return 0;
-    snprintf(buf, sizeof buf, "%s", labels);
-    char *save = NULL, *word = strtok_r(buf, " ", &save);
-    for (int k = 0; k < rank && word; k++, word = strtok_r(NULL, " ", &save))
-        if (H5DSset_label(dset, (unsigned)k, word) < 0)
-            return -1;
-    return 0;
-}
-
-static herr_t write_array(hid_t file, const char *name, const double *data, int rank,
-                          const hsize_t *dims, const char *labels)
-{
-    hid_t space = H5Screate_simple(rank, dims, NULL);
-    hid_t dset =
-        H5Dcreate2(file, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t rc =
-        dset < 0 ? -1 : H5Dwrite(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
-    if (rc >= 0)
-        rc = label_axes(dset, rank, labels);
-    if (dset >= 0)
-        H5Dclose(dset);
-    H5Sclose(space);
-    return rc;
-}
-
-/* Root attributes of every file diffgeo writes: diffgeo_version and created (UTC). */
-static herr_t stamp_root(hid_t file)
-{
-    char created[32];
-    const time_t now = time(NULL);
-    struct tm utc;
-    gmtime_r(&now, &utc);
-    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &utc);
-    herr_t rc = attr_string(file, "diffgeo_version", PACKAGE_VERSION);
-    if (rc >= 0)
-        rc = attr_string(file, "created", created);
-    return rc;
-}
-
-static int add_array(hid_t file, const dg_h5_array *a);
-
-static herr_t write_attrs(hid_t obj, const dg_h5_attr *attrs, size_t count)
-{
-    herr_t rc = 0;
-    for (size_t k = 0; k < count && rc >= 0; k++) {
-        const dg_h5_attr *a = &attrs[k];
-        rc = a->text         ? attr_string(obj, a->name, a->text)
-             : a->is_integer ? attr_int(obj, a->name, (long long)a->number)
-                             : attr_double(obj, a->name, a->number);
-    }
-    return rc;
-}
-
-static int cancelled(const dg_h5_write_options *opt)
-{
-    return opt && opt->cancel && *opt->cancel;
-}
-
-/* The run file's contents; a cancellation stops it between arrays. */
-static int write_run_contents(hid_t file, const dg_run *r, const dg_h5_write_options *opt)
-{
-    herr_t rc = 0;
-    rc |= stamp_root(file);
-    rc |= attr_string(file, "command_line", r->command_line ? r->command_line : "");
-    rc |= attr_int(file, "seed", (long long)r->seed);
-
-    hid_t config = H5Gcreate2(file, "/config", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    if (config < 0)
-        return -1;
-    rc |= attr_string(config, "data", r->data);
-    rc |= attr_int(config, "limit", (long long)r->limit);
-    rc |= attr_string(config, "denoiser", r->denoiser);
-    rc |= attr_string(config, "solver", r->solver);
-    rc |= attr_string(config, "schedule", r->schedule);
-    rc |= attr_int(config, "steps", (long long)r->steps);
-    rc |= attr_double(config, "sigma_min", r->sigma_min);
-    rc |= attr_double(config, "sigma_max", r->sigma_max);
-    rc |= attr_double(config, "rho", r->rho);
-    rc |= attr_int(config, "final_zero", r->final_zero);
-    rc |= attr_int(config, "denoise_to_zero", r->denoise_to_zero);
-    rc |= attr_int(config, "afs", r->afs);
-    rc |= attr_int(config, "threshold", r->threshold);
-    rc |= attr_int(config, "max_order", r->max_order);
-    rc |= attr_int(config, "nfe", (long long)r->nfe);
-    rc |= attr_int(config, "n", (long long)r->n);
-    rc |= attr_int(config, "dim", (long long)r->dim);
-    if (r->image_rank > 0) {
-        long long shape[DG_IMAGE_RANK_MAX];
-        for (size_t k = 0; k < r->image_rank; k++)
-            shape[k] = (long long)r->image_shape[k];
-        rc |= attr_ints(config, "image_shape", shape, r->image_rank, 0);
-    }
-    rc |= write_attrs(config, r->extra_config, r->nextra_config);
-    H5Gclose(config);
-
-    const size_t T = r->nsigmas - 1;
-    const hsize_t grid[1] = {r->nsigmas};
-    const hsize_t traj[3] = {T + 1, r->n, r->dim};
-    const hsize_t den[3] = {T, r->n, r->dim};
-    const hsize_t samples[2] = {r->n, r->dim};
-    rc |= write_array(file, "/sigmas", r->sigmas, 1, grid, "grid");
-    if (rc >= 0 && !cancelled(opt))
-        rc |= write_array(file, "/trajectory", r->trajectory, 3, traj, "grid sample dim");
-    if (rc >= 0 && !cancelled(opt))
-        rc |= write_array(file, "/denoised", r->denoised, 3, den, "eval sample dim");
-    if (rc >= 0 && !cancelled(opt))
-        rc |= write_array(file, "/samples", r->trajectory + T * r->n * r->dim, 2, samples,
-                          "sample dim");
-    for (size_t k = 0; k < r->nextra && rc >= 0 && !cancelled(opt); k++)
-        rc |= add_array(file, &r->extra[k]);
-    return rc < 0 ? -1 : 0;
-}
-
-/* Creates ".NAME.tmp.PID.K" beside path with O_EXCL, honouring the umask. */
-static int make_temp_name(const char *path, char *tmp, size_t size, dg_error *err)
-{
-    char copy_dir[PATH_MAX], copy_base[PATH_MAX];
-    if (strlen(path) >= PATH_MAX)
-        return dg_error_set(err, DG_EINVAL, "output path too long");
-    strcpy(copy_dir, path);
-    strcpy(copy_base, path);
-    const char *dir = dirname(copy_dir), *base = basename(copy_base);
-    for (unsigned k = 0; k < 1000; k++) {
-        snprintf(tmp, size, "%s/.%s.tmp.%ld.%u", dir, base, (long)getpid(), k);
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
-        if (fd >= 0) {
-            close(fd);
-            return DG_OK;
-        }
-        if (errno != EEXIST)
-            return dg_error_set(err, DG_EIO, "cannot write %s: %s", path, strerror(errno));
-    }
-    return dg_error_set(err, DG_EIO, "cannot write %s: no free temporary name", path);
-}
-
-static int fsync_path(const char *path, int flags)
-{
-    int fd = open(path, flags);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
-/*
- * fsyncs tmp, renames it over path and fsyncs the directory; removes tmp on
- * failure, or when cancelled before the rename (the commit point).
- */
-static int commit_temp(const char *tmp, const char *path, const dg_h5_write_options *opt,
-                       dg_error *err)
-{
-    int status = DG_OK;
-    const int synced = fsync_path(tmp, O_RDONLY) == 0;
-    if (cancelled(opt))
-        status = dg_error_set(err, DG_ECANCELLED, "interrupted; %s not written", path);
-    else if (!synced)
-        status = dg_error_set(err, DG_EIO, "cannot write %s: %s", path, strerror(errno));
-    else if (rename(tmp, path) != 0)
-        status = dg_error_set(err, DG_EIO, "cannot write %s: %s", path, strerror(errno));
-    if (status != DG_OK) {
-        unlink(tmp);
-        return status;
-    }
-    char copy_dir[PATH_MAX];
-    snprintf(copy_dir, sizeof copy_dir, "%s", path);
-    fsync_path(dirname(copy_dir), O_RDONLY | O_DIRECTORY);
-    return DG_OK;
-}
-
-/*
- * Creates path atomically: fill(file, ctx, opt) writes the contents of a
- * temporary file, which is renamed over path only when complete and not
- * cancelled.  errno after a failed HDF5 write is whatever HDF5 left there
- * (EFBIG, ENOSPC, or unrelated), so it is only reported when it says what
- * happened.
- */
-static int write_atomically(const char *path,
-                            int (*fill)(hid_t file, const void *ctx,
-                                        const dg_h5_write_options *opt),
-                            const void *ctx, const dg_h5_write_options *opt, dg_error *err)
-{
-    char tmp[PATH_MAX + 64];
-    quiet();
-    if (cancelled(opt))
-        return dg_error_set(err, DG_ECANCELLED, "interrupted; %s not written", path);
-    int status = make_temp_name(path, tmp, sizeof tmp, err);
-    if (status != DG_OK)
-        return status;
-    hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (file < 0) {
-        unlink(tmp);
-        return dg_error_set(err, DG_EIO, "cannot create %s", tmp);
-    }
-    errno = 0;
-    const int failed = fill(file, ctx, opt) != 0;
-    const int closed = H5Fclose(file) >= 0;
-    const int failure = errno;
-    if (cancelled(opt)) {
-        unlink(tmp);
-        return dg_error_set(err, DG_ECANCELLED, "interrupted; %s not written", path);
-    }
-    if (!closed || failed) {
-        unlink(tmp);
-        if (failure == EFBIG || failure == ENOSPC || failure == EDQUOT)
-            return dg_error_set(err, DG_EIO, "cannot write %s: %s", path, strerror(failure));
-        return dg_error_set(err, DG_EIO, "cannot write %s (disk full?)", path);
-    }
-    return commit_temp(tmp, path, opt, err);
-}
-
-static int fill_run(hid_t file, const void *ctx, const dg_h5_write_options *opt)
-{
-    return write_run_contents(file, ctx, opt);
-}
-
-int dg_h5_write_run(const char *path, const dg_run *run, dg_error *err)
-{
-    return write_atomically(path, fill_run, run, NULL, err);
-}
-
-int dg_h5_write_run_ex(const char *path, const dg_run *run, const dg_h5_write_options *opt,
-                       dg_error *err)
-{
-    return write_atomically(path, fill_run, run, opt, err);
-}
-
-typedef struct file_contents {
-    const dg_h5_attr *attrs;
-    size_t nattrs;
-    const dg_h5_array *arrays;
-    size_t narrays;
-    const dg_h5_array *ints; /* stored as int64 */
-    size_t nints;
-} file_contents;
-
-static int add_array_typed(hid_t file, const dg_h5_array *a, hid_t file_type);
-
-static int add_array(hid_t file, const dg_h5_array *a)
-{
-    return add_array_typed(file, a, H5T_IEEE_F64LE);
-}
-
-static int fill_file(hid_t file, const void *ctx, const dg_h5_write_options *opt)
-{
-    const file_contents *c = ctx;
-    herr_t rc = stamp_root(file);
-    if (rc >= 0)
-        rc = write_attrs(file, c->attrs, c->nattrs);
-    for (size_t k = 0; k < c->narrays && rc >= 0 && !cancelled(opt); k++)
-        rc = add_array(file, &c->arrays[k]);
-    /* HDF5 converts the doubles to int64 as it writes: exact for integers. */
-    for (size_t k = 0; k < c->nints && rc >= 0 && !cancelled(opt); k++)
-        rc = add_array_typed(file, &c->ints[k], H5T_STD_I64LE);
-    return rc < 0 ? -1 : 0;
-}
-
-int dg_h5_write_file_ex(const char *path, const dg_h5_attr *attrs, size_t nattrs,
-                        const dg_h5_array *arrays, size_t narrays, const dg_h5_array *ints,
-                        size_t nints, const dg_h5_write_options *opt, dg_error *err)
-{
-    const file_contents c = {attrs, nattrs, arrays, narrays, ints, nints};
-    return write_atomically(path, fill_file, &c, opt, err);
-}
-
-int dg_h5_write_file(const char *path, const dg_h5_attr *attrs, size_t nattrs,
-                     const dg_h5_array *arrays, size_t narrays, dg_error *err)
-{
-    return dg_h5_write_file_ex(path, attrs, nattrs, arrays, narrays, NULL, 0, NULL, err);
-}
-
-/* Byte copy of from into the (existing, empty) file to. */
-static int copy_file(const char *from, const char *to)
-{
-    FILE *in = fopen(from, "rb"), *out = in ? fopen(to, "wb") : NULL;
-    char buf[1 << 16];
-    size_t got;
-    int rc = in && out ? 0 : -1;
-    while (rc == 0 && (got = fread(buf, 1, sizeof buf, in)) > 0)
-        if (fwrite(buf, 1, got, out) != got)
-            rc = -1;
-    if (in && ferror(in))
-        rc = -1;
-    if (in)
-        fclose(in);
-    if (out && fclose(out) != 0)
-        rc = -1;
-    return rc;
-}
-
-static int add_array_typed(hid_t file, const dg_h5_array *a, hid_t file_type)
-{
-    hsize_t dims[DG_H5_RANK_MAX];
-    for (size_t k = 0; k < a->rank; k++)
-        dims[k] = a->shape[k];
-    if (H5Lexists(file, a->name, H5P_DEFAULT) > 0 && H5Ldelete(file, a->name, H5P_DEFAULT) < 0)
-        return -1;
-    if (!a->data)
-        return 0;
-    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
-    H5Pset_create_intermediate_group(lcpl, 1);
-    hid_t space = H5Screate_simple((int)a->rank, dims, NULL);
-    hid_t dset = H5Dcreate2(file, a->name, file_type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t rc =
-        dset < 0 ? -1 : H5Dwrite(dset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, a->data);
-    if (rc >= 0)
-        rc = label_axes(dset, (int)a->rank, a->axes);
-    if (rc >= 0 && a->description)
-        rc = attr_string(dset, "description", a->description);
-    if (rc >= 0 && a->units)
-        rc = attr_string(dset, "units", a->units);
-    if (rc >= 0 && a->note)
-        rc = attr_string(dset, "note", a->note);
-    if (dset >= 0)
-        H5Dclose(dset);
-    H5Sclose(space);
-    H5Pclose(lcpl);
-    return rc < 0 ? -1 : 0;
-}
-
-int dg_h5_add_arrays(const char *path, const dg_h5_array *arrays, size_t count, dg_error *err)
-{
-    char tmp[PATH_MAX + 64];
-    hid_t file = -1;
-    int status = open_file(path, &file, err);
-    if (status != DG_OK)
-        return status;
-    H5Fclose(file);
-    status = make_temp_name(path, tmp, sizeof tmp, err);
-    if (status != DG_OK)
-        return status;
-    if (copy_file(path, tmp) != 0) {
-        status = dg_error_set(err, DG_EIO, "cannot copy %s: %s", path, strerror(errno));
-        goto fail;
-    }
-    file = H5Fopen(tmp, H5F_ACC_RDWR, H5P_DEFAULT);
-    if (file < 0) {
-        status = dg_error_set(err, DG_EIO, "cannot open a copy of %s for writing", path);
-        goto fail;
-    }
-    int failed = 0;
-    for (size_t k = 0; k < count && !failed; k++)
-        failed = add_array(file, &arrays[k]) != 0;
-    if (H5Fclose(file) < 0 || failed) {
-        status = dg_error_set(err, DG_EIO, "cannot write arrays into %s (disk full?)", path);
-        goto fail;
-    }
-    return commit_temp(tmp, path, NULL, err);
-fail:
-    unlink(tmp);
     return status;
 }

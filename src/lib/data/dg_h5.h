@@ -1,0 +1,141 @@
+/*
+ * dg_h5: reading HDF5 files: data arrays, attributes, and walking a file for
+ * `diffgeo info` and `diffgeo table`.  Writing run files is dg_run's (io/);
+ * the two share the private dg_h5_file.h, and are the only modules that
+ * include hdf5.h.
+ *
+ * HDF5's own error printing is switched off on every entry: failures come
+ * back as dg_status codes with a message.  HDF5 1.10 is not thread-safe in
+ * Debian's build: call these functions from one thread at a time.
+ *
+ * Trust boundary: rank, shape, type, layout, filters and storage of the
+ * arrays we read are checked before anything is allocated for them (values
+ * must be stored in the file itself: no external files, virtual datasets,
+ * external links or unwritten chunks), but a deliberately malformed file can
+ * still crash libhdf5 itself: read such files through dg_h5_isolated (the
+ * diffgeo tool does, for every HDF5 input but run files).
+ */
+#ifndef DG_H5_H
+#define DG_H5_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "dg_dataset.h"
+#include "dg_status.h"
+
+/* The largest rank of an array dg_h5 reads or describes. */
+#define DG_H5_RANK_MAX 8
+
+/*
+ * Reads the array `name` (NULL: the file's only array at the root) of rank
+ * ≥ 2 as rows: axis 0 indexes rows, the other axes are flattened.  Integer
+ * arrays are images, scaled to [−1, 1] by their type's range; float arrays
+ * are read as they are.  limit > 0 reads only the first `limit` rows.
+ */
+int dg_h5_read_rows(const char *path, const char *name, size_t limit, dg_dataset **out,
+                    dg_error *err);
+
+/* The same for the rows opt names (limit and shard, dg_data_wanted): a
+ * shard is read as a hyperslab, so the other rows never enter memory. */
+int dg_h5_read_shard(const char *path, const char *name, const dg_data_options *opt,
+                     dg_dataset **out, dg_error *err);
+
+/*
+ * Reads a float or integer array of any rank (≤ DG_H5_RANK_MAX) as doubles,
+ * without scaling.  *data is allocated with dg_doubles_alloc (the caller
+ * frees it); shape gets rank entries.
+ */
+int dg_h5_read_array(const char *path, const char *name, size_t *rank, size_t shape[DG_H5_RANK_MAX],
+                     double **data, dg_error *err);
+
+/*
+ * Reads an integer attribute (scalar or 1-D) of object `object` into
+ * values[0..max−1] and sets *count.  Returns DG_EFORMAT if absent.
+ */
+int dg_h5_read_attr_ints(const char *path, const char *object, const char *name, long *values,
+                         size_t max, size_t *count, dg_error *err);
+
+/*
+ * Reads a scalar string attribute (variable or fixed length) of object
+ * `object` into text (size bytes, always NUL-terminated; a longer value is
+ * refused).  Returns DG_EFORMAT if the object or attribute is absent or not
+ * a string.
+ */
+int dg_h5_read_attr_string(const char *path, const char *object, const char *name, char *text,
+                           size_t size, dg_error *err);
+
+/* --- Reading untrusted files in a child process --------------------------- */
+
+/* A read of an HDF5 file: returns a dg_status and leaves its results in ctx. */
+typedef int (*dg_h5_reader)(void *ctx, dg_error *err);
+
+/* CPU seconds an isolated read may take, plus one per MiB of the file. */
+#define DG_H5_ISOLATED_CPU_SECONDS 60
+
+/*
+ * Runs reader(ctx, err) on the HDF5 file at path first in a child process
+ * (fork) and, only when the child finished it cleanly, again in this
+ * process.  libhdf5 1.10 crashes, or loops forever, on some malformed files
+ * (README.md, "Trust boundary"); through this call such a file gives an
+ * error instead of ending or hanging the caller's process:
+ *
+ *   the child succeeds      reader runs here; its status is returned
+ *   the child fails cleanly its status and message are returned, and
+ *                           reader does not run here
+ *   the child crashes       DG_EFORMAT: "PATH: HDF5 library crashed while
+ *                           reading (malformed file?)" (any end without a
+ *                           report: a signal, an abort, a sanitizer's exit)
+ *   the child runs out of   DG_EFORMAT: "PATH: HDF5 library did not finish
+ *   CPU time                reading in N s of CPU time (malformed file?)",
+ *                           after DG_H5_ISOLATED_CPU_SECONDS plus one second
+ *                           per MiB of the file
+ *   the child is stopped    DG_ECANCELLED (SIGINT or SIGTERM reached it)
+ *
+ * Why a second read rather than sending the values back through a pipe: the
+ * read stays one code path, the same as without isolation, and nothing new
+ * parses bytes coming from a process that may have been corrupted; the cost
+ * is reading the file twice (the second time from the page cache).  This
+ * guards against malformed files, not against someone rewriting the file
+ * between the two reads.
+ *
+ * The child's standard output and error go to /dev/null, SIGINT and SIGTERM
+ * take their default action there, and it reports only a status and message
+ * through a pipe: whatever reader does to ctx in the child is lost.  Do not
+ * use while other threads of the process call HDF5 (libhdf5 is not
+ * thread-safe anyway).  Returns DG_EIO when the pipe or the process cannot
+ * be created.
+ */
+int dg_h5_isolated(const char *path, dg_h5_reader reader, void *ctx, dg_error *err);
+
+/* --- Walking a file ------------------------------------------------------- */
+
+typedef struct dg_h5_entry {
+    const char *path; /* "/config", "/trajectory", ... */
+    bool is_group;    /* groups: true; datasets: false */
+    size_t rank;      /* datasets: rank and shape */
+    size_t shape[DG_H5_RANK_MAX];
+    const char *type; /* datasets: "float64", "int64", "uint8", ... */
+} dg_h5_entry;
+
+/* Objects dg_h5_walk visits at most: run files hold a few dozen. */
+#define DG_H5_WALK_MAX 100000
+
+/* The length a path visited by dg_h5_walk stays below. */
+#define DG_H5_WALK_PATH_MAX 1024
+
+/*
+ * Calls visit for every group and dataset, in name order, depth first.
+ * DG_EFORMAT, after the objects visited so far, for a file with more than
+ * DG_H5_WALK_MAX objects or a path of DG_H5_WALK_PATH_MAX bytes or more (a
+ * malformed group structure can otherwise keep libhdf5 visiting without end).
+ */
+int dg_h5_walk(const char *path, void (*visit)(void *ctx, const dg_h5_entry *entry), void *ctx,
+               dg_error *err);
+
+/* Calls visit with each attribute of `object`, its value formatted as text. */
+int dg_h5_walk_attrs(const char *path, const char *object,
+                     void (*visit)(void *ctx, const char *name, const char *value), void *ctx,
+                     dg_error *err);
+
+#endif /* DG_H5_H */

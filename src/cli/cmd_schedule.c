@@ -13,11 +13,12 @@ static void help(void)
 {
     printf("Usage: diffgeo schedule [OPTION]...\n"
            "Print the σ grid that 'diffgeo sample' would use, as a table for gnuplot.\n"
-           "\n" CLI_GRID_HELP "  -h, --help           show this help\n"
+           "\n");
+    cli_grid_help();
+    printf("  -h, --help           show this help\n"
            "\n"
            "Schedules:\n");
-    for (size_t k = 0; dg_schedule_types[k]; k++)
-        printf("  %-13s %s\n", dg_schedule_types[k]->name, dg_schedule_types[k]->summary);
+    cli_help_schedules();
     printf("\nExample: diffgeo schedule --schedule logsnr --steps 7\n");
 }
 

@@ -11,16 +11,16 @@
 
 #include "dg_tensor.h"
 
-static const char *const cost_names[] = {"dev", "l2", "l1"};
+static const char *const cost_names[DG_GITS_COSTS] = {"dev", "l2", "l1"};
 
 const char *dg_gits_cost_name(dg_gits_cost cost)
 {
-    return (unsigned)cost < 3 ? cost_names[cost] : "unknown";
+    return (unsigned)cost < DG_GITS_COSTS ? cost_names[cost] : "unknown";
 }
 
 int dg_gits_cost_find(const char *name)
 {
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < DG_GITS_COSTS; k++)
         if (strcmp(cost_names[k], name) == 0)
             return k;
     return -1;

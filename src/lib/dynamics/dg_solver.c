@@ -256,20 +256,13 @@ static int ipndm_v_step(dg_solver_work *w, size_t i, double *x, const double *de
 const dg_solver_type dg_solver_euler = {
     "euler", "first-order Euler step in σ (equivalent to DDIM)", 1, 1, 0, euler_step};
 const dg_solver_type dg_solver_heun = {
-    "heun",   "second-order Heun (EDM Algorithm 2, no churn), 2 evaluations per step", 2, 2, 1,
-    heun_step};
+    "heun", "second-order Heun (EDM Algorithm 2, no churn)", 2, 2, 1, heun_step};
 const dg_solver_type dg_solver_dpm2 = {
-    "dpm2",   "DPM-Solver-2 (r = 1/2), midpoint in log σ, 2 evaluations per step", 2, 2, 1,
-    dpm2_step};
+    "dpm2", "DPM-Solver-2 (r = 1/2), midpoint in log σ", 2, 2, 1, dpm2_step};
 const dg_solver_type dg_solver_dpmpp2m = {
-    "dpmpp2m",   "DPM-Solver++(2M), multistep in log σ, 1 evaluation per step", 2, 2, 0,
-    dpmpp2m_step};
+    "dpmpp2m", "DPM-Solver++(2M), multistep in log σ", 2, 2, 0, dpmpp2m_step};
 const dg_solver_type dg_solver_dpmpp3m = {
-    "dpmpp3m",
-    "DPM-Solver++(3M) as published (second order, see dg_solver.h), 1 evaluation per step",
-    2,
-    2,
-    0,
+    "dpmpp3m",   "DPM-Solver++(3M) as published (second order, see dg_solver.h)", 2, 2, 0,
     dpmpp3m_step};
 const dg_solver_type dg_solver_ipndm = {
     "ipndm",   "improved PNDM: Adams-Bashforth in σ up to --max-order (4), warm start", 4, 2, 0,

@@ -1,10 +1,11 @@
 /* Help texts and name lists generated from the library's tables. */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli_tables.h"
 
 /* Enough for any list of names or line of help this file builds. */
 #define CLI_TEXT_MAX CLI_NAMES_MAX
@@ -60,9 +61,26 @@ void cli_help_item(const char *left, size_t column, const char *text)
     putchar('\n');
 }
 
-/* names[0..count) joined by ", ", def first with " (default)". */
-static size_t join_names(char *out, size_t size, const char *const *names, size_t count,
-                         const char *def)
+/* The name of entry k of a table, NULL past its end. */
+typedef const char *(*name_at)(size_t k);
+
+static const char *solver_name(size_t k)
+{
+    return dg_solver_types[k] ? dg_solver_types[k]->name : NULL;
+}
+
+static const char *schedule_name(size_t k)
+{
+    return dg_schedule_types[k] ? dg_schedule_types[k]->name : NULL;
+}
+
+static const char *cost_name(size_t k)
+{
+    return k < DG_GITS_COSTS ? dg_gits_cost_name((dg_gits_cost)k) : NULL;
+}
+
+/* The names of a table joined by ", ", def first with " (default)". */
+static size_t join_names(char *out, size_t size, name_at name, const char *def)
 {
     size_t len = 0;
     if (size)
@@ -71,42 +89,29 @@ static size_t join_names(char *out, size_t size, const char *const *names, size_
         const int used = snprintf(out, size, "%s (default)", def);
         len = used > 0 ? (size_t)used : 0;
     }
-    for (size_t k = 0; k < count; k++) {
-        if (def && strcmp(names[k], def) == 0)
+    for (size_t k = 0; name(k); k++) {
+        if (def && strcmp(name(k), def) == 0)
             continue;
         const int used = snprintf(out + (len < size ? len : size), len < size ? size - len : 0,
-                                  "%s%s", len ? ", " : "", names[k]);
+                                  "%s%s", len ? ", " : "", name(k));
         len += used > 0 ? (size_t)used : 0;
     }
     return len;
 }
 
-#define NAMES_MAX 64
-
 size_t cli_solver_names(char *out, size_t size, const dg_solver_type *def)
 {
-    const char *names[NAMES_MAX];
-    size_t count = 0;
-    for (; dg_solver_types[count] && count < NAMES_MAX; count++)
-        names[count] = dg_solver_types[count]->name;
-    return join_names(out, size, names, count, def ? def->name : NULL);
+    return join_names(out, size, solver_name, def ? def->name : NULL);
 }
 
 size_t cli_schedule_names(char *out, size_t size, const dg_schedule_type *def)
 {
-    const char *names[NAMES_MAX];
-    size_t count = 0;
-    for (; dg_schedule_types[count] && count < NAMES_MAX; count++)
-        names[count] = dg_schedule_types[count]->name;
-    return join_names(out, size, names, count, def ? def->name : NULL);
+    return join_names(out, size, schedule_name, def ? def->name : NULL);
 }
 
 size_t cli_cost_names(char *out, size_t size)
 {
-    const char *names[DG_GITS_COSTS];
-    for (int k = 0; k < DG_GITS_COSTS; k++)
-        names[k] = dg_gits_cost_name((dg_gits_cost)k);
-    return join_names(out, size, names, DG_GITS_COSTS, NULL);
+    return join_names(out, size, cost_name, NULL);
 }
 
 /* "the edm and time-uniform grids [7, 1]": the schedules that use ρ, and their defaults. */

@@ -23,6 +23,13 @@ static const char *const COMMAND = "analyze";
  */
 #define ANALYZE_REPRODUCE_TOL 1e-12
 
+/* Room for texts of /config (the data spec; a solver or denoiser name) and for short notes. */
+#define CONFIG_DATA_MAX 1024
+#define CONFIG_NAME_MAX 64
+#define NOTE_SHORT 160
+/* The rank of /trajectory and /denoised: [points][n][d]. */
+#define RUN_RANK 3
+
 /* Usage, what the input must be, and the options. */
 static void help_usage(void)
 {
@@ -193,14 +200,14 @@ static int read_run(const char *path, run_arrays *r)
         return EXIT_FAILED;
     }
     r->T = ss[0] - 1;
-    if (rt != 3 || st[0] != r->T + 1 || st[1] == 0 || st[2] == 0) {
+    if (rt != RUN_RANK || st[0] != r->T + 1 || st[1] == 0 || st[2] == 0) {
         cli_error("%s: /trajectory must be [%zu][n][d] to match /sigmas [%zu]", path, r->T + 1,
                   r->T + 1);
         return EXIT_FAILED;
     }
     r->n = st[1];
     r->dim = st[2];
-    if (rd != 3 || sd[0] != r->T || sd[1] != r->n || sd[2] != r->dim) {
+    if (rd != RUN_RANK || sd[0] != r->T || sd[1] != r->n || sd[2] != r->dim) {
         cli_error("%s: /denoised must be [%zu][%zu][%zu] to match /trajectory", path, r->T, r->n,
                   r->dim);
         return EXIT_FAILED;
@@ -219,10 +226,10 @@ static int read_run(const char *path, run_arrays *r)
 typedef struct run_config {
     const dg_solver_type *solver;
     dg_solve_options opt;
-    char solver_note[160]; /* why the solver is what it is, when it is a guess */
-    char data[1024];       /* /config/data, "" if absent */
-    char denoiser[64];     /* /config/denoiser, "" if absent */
-    size_t limit;          /* /config/limit, 0 if absent */
+    char solver_note[NOTE_SHORT];   /* why the solver is what it is, when it is a guess */
+    char data[CONFIG_DATA_MAX];     /* /config/data, "" if absent */
+    char denoiser[CONFIG_NAME_MAX]; /* /config/denoiser, "" if absent */
+    size_t limit;                   /* /config/limit, 0 if absent */
 } run_config;
 
 static long config_int(const char *path, const char *name, long fallback)
@@ -236,7 +243,7 @@ static long config_int(const char *path, const char *name, long fallback)
 
 static void read_config(const char *path, run_config *c)
 {
-    char solver[64];
+    char solver[CONFIG_NAME_MAX];
     memset(c, 0, sizeof *c);
     if (dg_h5_read_attr_string(path, "/config", "solver", solver, sizeof solver, NULL) != DG_OK) {
         c->solver = &dg_solver_euler;
@@ -273,7 +280,7 @@ typedef struct metric_list {
     double *data[METRICS_MAX];                  /* owned */
     char description[METRICS_MAX][METRIC_TEXT]; /* owned texts of the attributes */
     char note[METRICS_MAX][METRIC_TEXT];
-    char name[METRICS_MAX][64]; /* "/metrics/NAME" */
+    char name[METRICS_MAX][CONFIG_NAME_MAX]; /* "/metrics/NAME" */
     size_t count;
 } metric_list;
 
@@ -379,7 +386,7 @@ static int shape_metrics(const run_arrays *r, size_t window, metric_list *l)
 {
     const size_t K = r->T + 1, n = r->n, dim = r->dim;
     const size_t win = effective_window(window, K);
-    char note[160];
+    char note[NOTE_SHORT];
     snprintf(note, sizeof note, "window of %zu points (asked %zu)%s", win, window,
              win > K ? ": longer than the trajectory, all NaN" : "");
     double *pca, *c3, *kappa, *tau;
@@ -420,6 +427,12 @@ static int eval_rows(dg_denoiser *den, const run_arrays *r, const double *traj, 
 }
 
 /*
+ * The two bandwidths of the density estimate at point k of a run: σ_{k−1},
+ * the end of step k − 1, and σ_k, the start of step k.
+ */
+enum { H_AFTER, H_BEFORE, H_PER_POINT };
+
+/*
  * The KDE of the reference rows at every point of the run, one pass over
  * the data for all of them: logp [T+1][n][2] at the bandwidths σ_{k−1} (the
  * end of step k − 1) and σ_k (the start of step k), nn2 [T+1][n] the squared
@@ -429,8 +442,8 @@ static int eval_rows(dg_denoiser *den, const run_arrays *r, const double *traj, 
 static int kde_estimate(const run_arrays *r, const dg_dataset *ref, double **logp, double **nn2)
 {
     const size_t T = r->T, n = r->n, K = T + 1;
-    double *h = dg_doubles_alloc(K * n, 2);
-    *logp = dg_doubles_alloc(K * n, 2);
+    double *h = dg_doubles_alloc(K * n, H_PER_POINT);
+    *logp = dg_doubles_alloc(K * n, H_PER_POINT);
     *nn2 = dg_doubles_alloc(K, n);
     dg_error err;
     int status = h && *logp && *nn2 ? DG_OK
@@ -440,15 +453,15 @@ static int kde_estimate(const run_arrays *r, const dg_dataset *ref, double **log
                                                    K * n);
     for (size_t k = 0; status == DG_OK && k < K; k++)
         for (size_t s = 0; s < n; s++) {
-            h[(k * n + s) * 2] = k > 0 ? r->sigmas[k - 1] : NAN;
-            h[(k * n + s) * 2 + 1] = k < T ? r->sigmas[k] : NAN;
+            h[(k * n + s) * H_PER_POINT + H_AFTER] = k > 0 ? r->sigmas[k - 1] : NAN;
+            h[(k * n + s) * H_PER_POINT + H_BEFORE] = k < T ? r->sigmas[k] : NAN;
         }
     /* On an MPI job every process learns of a failure before the others
      * wait for it in messages. */
     status = cli_mpi_agree_error(status, &err);
     if (status == DG_OK)
         status = dg_metric_kde_shard(ref->x, ref->n, ref->dim, ref->total, cli_mpi_comm(), r->traj,
-                                     K * n, h, 2, *logp, *nn2, NULL, &err);
+                                     K * n, h, H_PER_POINT, *logp, *nn2, NULL, &err);
     dg_doubles_free(h);
     return status == DG_OK ? EXIT_OK : cli_fail(&err);
 }
@@ -471,8 +484,8 @@ static int kde_metrics(const run_arrays *r, const double *logp, const double *nn
     for (size_t i = 0; i < T; i++) {
         viol[i] = 0;
         for (size_t s = 0; s < n; s++) {
-            before[i * n + s] = logp[(i * n + s) * 2 + 1];
-            after[i * n + s] = logp[((i + 1) * n + s) * 2];
+            before[i * n + s] = logp[(i * n + s) * H_PER_POINT + H_BEFORE];
+            after[i * n + s] = logp[((i + 1) * n + s) * H_PER_POINT + H_AFTER];
             viol[i] += after[i * n + s] < before[i * n + s];
         }
     }

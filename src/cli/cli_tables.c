@@ -79,8 +79,8 @@ static const char *cost_name(size_t k)
     return k < DG_GITS_COSTS ? dg_gits_cost_name((dg_gits_cost)k) : NULL;
 }
 
-/* The names of a table joined by ", ", def first with " (default)". */
-static size_t join_names(char *out, size_t size, name_at name, const char *def)
+/* The names of a table joined by ", ", def first with " (default)"; returns out. */
+static const char *join_names(char *out, size_t size, name_at name, const char *def)
 {
     size_t len = 0;
     if (size)
@@ -96,20 +96,20 @@ static size_t join_names(char *out, size_t size, name_at name, const char *def)
                                   "%s%s", len ? ", " : "", name(k));
         len += used > 0 ? (size_t)used : 0;
     }
-    return len;
+    return out;
 }
 
-size_t cli_solver_names(char *out, size_t size, const dg_solver_type *def)
+const char *cli_solver_names(char *out, size_t size, const dg_solver_type *def)
 {
     return join_names(out, size, solver_name, def ? def->name : NULL);
 }
 
-size_t cli_schedule_names(char *out, size_t size, const dg_schedule_type *def)
+const char *cli_schedule_names(char *out, size_t size, const dg_schedule_type *def)
 {
     return join_names(out, size, schedule_name, def ? def->name : NULL);
 }
 
-size_t cli_cost_names(char *out, size_t size)
+const char *cli_cost_names(char *out, size_t size)
 {
     return join_names(out, size, cost_name, NULL);
 }

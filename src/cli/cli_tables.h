@@ -26,12 +26,12 @@ void cli_help_item(const char *left, size_t column, const char *text);
 
 /*
  * The names of a table joined by ", " in out (size bytes, always
- * terminated), as snprintf returns the length needed.  With def, def comes
- * first, marked " (default)"; without, the table's order.
+ * terminated, cut short if need be); returns out.  With def, def comes first,
+ * marked " (default)"; without, the table's order.
  */
-size_t cli_solver_names(char *out, size_t size, const dg_solver_type *def);
-size_t cli_schedule_names(char *out, size_t size, const dg_schedule_type *def);
-size_t cli_cost_names(char *out, size_t size);
+const char *cli_solver_names(char *out, size_t size, const dg_solver_type *def);
+const char *cli_schedule_names(char *out, size_t size, const dg_schedule_type *def);
+const char *cli_cost_names(char *out, size_t size);
 
 /* The grid options of sample and schedule (--schedule, --steps, ...). */
 void cli_grid_help(void);

@@ -264,8 +264,8 @@ int cli_grid_option(const char *command, cli_grid *grid, int opt, const char *ar
         grid->name = arg;
         if (!grid->schedule) {
             char names[CLI_NAMES_MAX];
-            cli_schedule_names(names, sizeof names, NULL);
-            cli_usage_error(command, "unknown schedule '%s' (%s, list:…, h5:…)", arg, names);
+            cli_usage_error(command, "unknown schedule '%s' (%s, list:…, h5:…)", arg,
+                            cli_schedule_names(names, sizeof names, NULL));
             return -1;
         }
         return 1;

@@ -78,6 +78,7 @@ static int parse(int argc, char **argv, gits_options *o)
         CLI_GRID_OPTIONS,
         {NULL, 0, NULL, 0},
     };
+    char costs[CLI_NAMES_MAX]; /* for the message of an unknown cost */
     int opt;
     opterr = 0;
     optind = 1;
@@ -118,12 +119,9 @@ static int parse(int argc, char **argv, gits_options *o)
                 return EXIT_USAGE;
             break;
         case OPT_COST:
-            o->cost = dg_gits_cost_find(optarg);
-            if (o->cost < 0) {
-                char costs[CLI_NAMES_MAX];
-                cli_cost_names(costs, sizeof costs);
-                return cli_usage_error(COMMAND, "unknown cost '%s' (%s)", optarg, costs);
-            }
+            if ((o->cost = dg_gits_cost_find(optarg)) < 0)
+                return cli_usage_error(COMMAND, "unknown cost '%s' (%s)", optarg,
+                                       cli_cost_names(costs, sizeof costs));
             break;
         case OPT_COEFF:
             if (cli_parse_double(COMMAND, "coeff", optarg, &o->coeff) != 0)

@@ -210,8 +210,8 @@ static int parse(int argc, char **argv, sample_options *o)
             o->solver = dg_solver_find(optarg);
             if (!o->solver) {
                 char names[CLI_NAMES_MAX];
-                cli_solver_names(names, sizeof names, NULL);
-                return cli_usage_error(COMMAND, "unknown solver '%s' (%s)", optarg, names);
+                return cli_usage_error(COMMAND, "unknown solver '%s' (%s)", optarg,
+                                       cli_solver_names(names, sizeof names, NULL));
             }
             break;
         case OPT_INIT:

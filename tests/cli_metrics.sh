@@ -104,14 +104,18 @@ rm "$WORK/moved.h5"
     attr "$WORK/gone.h5" /metrics/score_deviation note | grep -q "cannot re-create"
 ok $? "gone: without the run's data the old optimal_self is removed and the note says why"
 
-# 6. Every array written is documented in --help.
+# 6. The arrays written and the table of analyze --help (generated from the
+# library's dg_metric_infos) are the same: each name once, with the same shape
+# (half.h5: T = 14 steps, n = 4 samples).
 "$DIFFGEO" analyze --help >"$WORK/help.txt"
-"$DIFFGEO" info "$WORK/half.h5" | sed -n 's|^ */metrics/\([a-z0-9_]*\) .*|\1|p' >"$WORK/names.txt"
-missing=
-while read -r name; do
-    grep -q "$name" "$WORK/help.txt" || missing="$missing $name"
-done <"$WORK/names.txt"
-[ -z "$missing" ] && [ "$(wc -l <"$WORK/names.txt")" -eq 23 ]
-ok $? "analyze --help documents all $(wc -l <"$WORK/names.txt") arrays${missing:+ (missing:$missing)}"
+sed -n 's/^[ R] \([a-z0-9_]*\)  *\(\[[^ ]*\]\).*/\1 \2/p' "$WORK/help.txt" |
+    awk '{ s = $2; gsub(/T\+1/, "15", s); gsub(/T/, "14", s); gsub(/n/, "4", s)
+           gsub(/\]\[/, " × ", s); print $1, s }' | sort >"$WORK/table.txt"
+"$DIFFGEO" info "$WORK/half.h5" |
+    sed -n 's|^ */metrics/\([a-z0-9_]*\)  *float64  *\(\[.*\]\)$|\1 \2|p' | sort >"$WORK/written.txt"
+[ "$(wc -l <"$WORK/written.txt")" -eq 23 ] && [ "$(cut -d' ' -f1 "$WORK/table.txt" | uniq -d)" = "" ] &&
+    diff "$WORK/table.txt" "$WORK/written.txt" >"$WORK/table.diff"
+ok $? "analyze writes exactly the $(wc -l <"$WORK/table.txt") arrays of its --help table, with their shapes"
+sed 's/^/# /' "$WORK/table.diff"
 
 done_testing

@@ -47,4 +47,43 @@ ok $? "a 3-D array without --slice is a usage error"
 run_diffgeo table "$WORK/run.h5" /sigmas --slice 40
 [ $rc -eq 2 ] && grep -q "outside axis 0" "$WORK/err"
 ok $? "an index outside the array is a usage error"
+# The lists of names in help and messages come from the library's tables:
+# every documented solver and schedule is in each list and runs by its name.
+SOLVERS="euler heun dpm2 dpmpp2m dpmpp3m ipndm ipndm_v"
+SCHEDULES="edm logsnr time-uniform"
+run_diffgeo sample --data synthetic:gmm,n=50,d=4,k=2 --solver nonsense -o "$WORK/x.h5"
+grep -q "unknown solver 'nonsense' (euler, heun, dpm2, dpmpp2m, dpmpp3m, ipndm, ipndm_v)" "$WORK/err"
+ok $? "the unknown-solver message lists the solvers"
+run_diffgeo schedule --schedule nonsense
+grep -q "unknown schedule 'nonsense' (edm, logsnr, time-uniform, list:…, h5:…)" "$WORK/err"
+ok $? "the unknown-schedule message lists the schedules"
+run_diffgeo gits --data synthetic:gmm,n=50,d=4,k=2 --cost nonsense -o "$WORK/x.h5"
+grep -q "unknown cost 'nonsense' (dev, l2, l1)" "$WORK/err"
+ok $? "the unknown-cost message lists the costs"
+"$DIFFGEO" sample --help >"$WORK/sample-help.txt"
+"$DIFFGEO" gits --help | tr '\n' ' ' | tr -s ' ' >"$WORK/gits-help.txt"
+for s in $SOLVERS; do
+    "$DIFFGEO" sample -q --data synthetic:gmm,n=50,d=4,k=2 --solver "$s" --steps 3 -n 2 \
+        -o "$WORK/solver.h5" &&
+        [ "$(grep -c "^  $s  *[12]  " "$WORK/sample-help.txt")" -eq 1 ] &&
+        sed -n '/^Solver and grid/,/--max-order/p' "$WORK/sample-help.txt" | grep -q "[ ,]$s[ ,]" &&
+        grep -o -- "--teacher NAME teacher solver: [^[]*" "$WORK/gits-help.txt" | grep -q "[ ,]$s[ ,]"
+    ok $? "solver $s runs by its name and is listed in sample --help (--solver, Solvers) and gits --help"
+done
+"$DIFFGEO" schedule --help >"$WORK/schedule-help.txt"
+"$DIFFGEO" meanshift --help | tr '\n' ' ' | tr -s ' ' >"$WORK/meanshift-help.txt"
+for s in $SCHEDULES; do
+    "$DIFFGEO" schedule --schedule "$s" --steps 4 >"$WORK/grid.txt" &&
+        [ "$(grep -c -v '^#' "$WORK/grid.txt")" -eq 4 ] &&
+        [ "$(grep -c "^  $s  " "$WORK/schedule-help.txt")" -eq 1 ] &&
+        sed -n '/--schedule NAME/,/--steps/p' "$WORK/schedule-help.txt" | grep -q "[ ,]$s[ ,]" &&
+        grep -o -- "--anneal NAME the σ grid: [^:]*" "$WORK/meanshift-help.txt" | grep -q "[ ,]$s[ ,]"
+    ok $? "schedule $s runs by its name and is listed in schedule --help and meanshift --help"
+done
+# Help stays within 80 columns (characters, not bytes).
+for c in sample interpolate analyze schedule gits meanshift; do
+    width=$("$DIFFGEO" "$c" --help | LC_ALL=C.UTF-8 wc -L)
+    [ "$width" -le 80 ]
+    ok $? "$c --help fits in 80 columns ($width)"
+done
 done_testing

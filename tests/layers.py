@@ -4,7 +4,8 @@
 
 The library's folders are layers, each allowed to use only itself and the
 layers below it (LAYERS, bottom first); the tool (src/cli) sits above the
-whole library.  A module is a .c file with its header of the same name.
+whole library.  A module is a .c file with its header of the same name (and
+its private NAME_internal.h, if any).
 Checked, one TAP line each:
   1. every source file lies in a known folder;
   2. no file includes a header of a higher layer;
@@ -45,7 +46,10 @@ def sources(src):
 
 
 def module(path):
-    return os.path.splitext(os.path.basename(path))[0]
+    """a.c, a.h and a_internal.h (a's private declarations, shared by the
+    files that implement a) are one module."""
+    name = os.path.splitext(os.path.basename(path))[0]
+    return name[:-len("_internal")] if name.endswith("_internal") else name
 
 
 def find_cycle(graph):

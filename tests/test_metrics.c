@@ -2,7 +2,9 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "diffgeo.h"
 #include "reference.h"
@@ -121,8 +123,94 @@ static void test_slopes(gsl_rng *rng)
     free(den);
 }
 
+/*
+ * The table of /metrics against the 23 arrays analyze --help listed by hand
+ * before the table: each found once, with its shape for T = 8, n = 5 (G =
+ * grid rows T + 1, E = evaluations T, S = samples n, C = 3 coordinates).
+ */
+static void test_table(void)
+{
+    static const struct {
+        const char *name, *shape; /* shape: one letter per axis */
+        bool reference;
+    } want[] = {
+        {"deviation", "GS", false},
+        {"deviation_denoised", "ES", false},
+        {"distance_to_end", "GS", false},
+        {"distance_to_end_denoised", "ES", false},
+        {"chord", "S", false},
+        {"norm_x", "GS", false},
+        {"norm_denoised", "ES", false},
+        {"norm_d", "ES", false},
+        {"cosine", "ES", false},
+        {"pca2_error", "GS", false},
+        {"coords3d", "GSC", false},
+        {"curvature", "GS", false},
+        {"torsion", "GS", false},
+        {"distance_to_optimal", "GS", true},
+        {"denoised_vs_optimal", "ES", true},
+        {"score_deviation", "ES", true},
+        {"optimal_self", "ES", true},
+        {"nn_distance", "S", true},
+        {"nn_distance_ratio", "S", true},
+        {"kde_loglik_before", "ES", true},
+        {"kde_loglik_after", "ES", true},
+        {"kde_gain_bound", "ES", true},
+        {"kde_violations", "E", true},
+    };
+    const size_t count = sizeof want / sizeof *want, T = 8, n = 5;
+    size_t entries = 0;
+    while (dg_metric_infos[entries].name)
+        entries++;
+    ok(entries == count, "the metric table has the %zu documented arrays (%zu)", count, entries);
+    for (size_t k = 0; k < count; k++) {
+        const dg_metric_info *m = dg_metric_info_find(want[k].name);
+        size_t shape[DG_METRIC_RANK_MAX] = {0}, rank = m ? dg_metric_shape(m, T, n, shape) : 0;
+        bool same = m && rank == strlen(want[k].shape) && m->reference == want[k].reference;
+        for (size_t a = 0; same && a < rank; a++) {
+            const char c = want[k].shape[a];
+            same = shape[a] == (c == 'G' ? T + 1 : c == 'E' ? T : c == 'S' ? n : 3);
+        }
+        ok(same && m->units && m->units[0] && m->summary && m->summary[0],
+           "%s: found, shape %s, units '%s'", want[k].name, want[k].shape, m ? m->units : "?");
+    }
+    for (size_t a = 0; dg_metric_infos[a].name; a++)
+        for (size_t b = a + 1; dg_metric_infos[b].name; b++)
+            ok(strcmp(dg_metric_infos[a].name, dg_metric_infos[b].name) != 0,
+               "metric names %zu and %zu differ", a, b);
+    ok(dg_metric_info_find("nonsense") == NULL, "an unknown array is not found");
+
+    char text[512];
+    const dg_metric_info *coords = dg_metric_info_find("coords3d");
+    ok(dg_metric_shape_text(coords, text, sizeof text) == 11 && strcmp(text, "[T+1][n][3]") == 0,
+       "shape text of coords3d: %s", text);
+    ok(dg_metric_shape_text(coords, text, 5) == 11 && strcmp(text, "[T+1") == 0,
+       "a short buffer holds the start of the shape text, and the length needed is returned");
+    const dg_metric_values v = {.sigma_min = 0.1, .data = "h5:x.h5:/x", .limit = 300};
+    const char *ratio =
+        "nn_distance/(s_min sqrt(d)), s_min = 0.10000000000000001 the smallest positive s of the "
+        "grid";
+    ok(dg_metric_describe(dg_metric_info_find("nn_distance_ratio"), &v, text, sizeof text) ==
+               strlen(ratio) &&
+           strcmp(text, ratio) == 0,
+       "{s_min} is filled with %%.17g: %s", text);
+    const char *self = "||D(x*_i; s_i) - D*(x*_i; s_i)||, D the run's own denoiser (re-created "
+                       "from /config/data 'h5:x.h5:/x', limit 300)";
+    ok(dg_metric_describe(dg_metric_info_find("optimal_self"), &v, text, sizeof text) ==
+               strlen(self) &&
+           strcmp(text, self) == 0,
+       "{data} and {limit} are filled: %s", text);
+    ok(dg_metric_describe(dg_metric_info_find("optimal_self"), NULL, text, sizeof text) > 0 &&
+           strstr(text, "'{data}', limit {limit})"),
+       "without values the fields stay as they are");
+    ok(dg_metric_describe(dg_metric_info_find("optimal_self"), &v, text, 20) == strlen(self) &&
+           strlen(text) == 19 && strncmp(text, self, 19) == 0,
+       "a short buffer holds the start of the description, and the length needed is returned");
+}
+
 int main(void)
 {
+    test_table();
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(rng, 99);
     test_deviation_construction();

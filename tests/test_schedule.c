@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "diffgeo.h"
 #include "tap.h"
@@ -24,8 +25,36 @@ static void check_grid(const dg_schedule_type *type, double rho, size_t n, const
     }
 }
 
+/* The table holds the three schedules of PAPER.md §4, each found by its
+ * name, with the default ρ of dg_schedule.h (the help prints them). */
+static void test_table(void)
+{
+    static const struct {
+        const char *name;
+        double rho;
+    } documented[] = {{"edm", 7}, {"logsnr", 0}, {"time-uniform", 1}};
+    const size_t count = sizeof documented / sizeof *documented;
+    size_t entries = 0;
+    while (dg_schedule_types[entries])
+        entries++;
+    ok(entries == count, "the schedule table has the %zu documented schedules (%zu)", count,
+       entries);
+    for (size_t k = 0; k < count; k++) {
+        const dg_schedule_type *s = dg_schedule_find(documented[k].name);
+        ok(s && strcmp(s->name, documented[k].name) == 0 && s->default_rho == documented[k].rho &&
+               s->summary && s->summary[0] && !strchr(s->summary, '\n'),
+           "%s is found by name, default ρ %g, a one-line summary", documented[k].name,
+           documented[k].rho);
+    }
+    for (size_t a = 0; dg_schedule_types[a]; a++)
+        for (size_t b = a + 1; dg_schedule_types[b]; b++)
+            ok(strcmp(dg_schedule_types[a]->name, dg_schedule_types[b]->name) != 0,
+               "schedule names %zu and %zu differ", a, b);
+}
+
 int main(void)
 {
+    test_table();
     static const size_t i7[] = {0, 1, 2, 3, 4, 5, 6};
     static const double edm7[] = {80,          30.183258055,   9.7232013553, 2.5152189761,
                                   0.469979058, 0.051532394323, 0.002};

@@ -294,6 +294,45 @@ static void test_driver_checks(gsl_rng *rng, dg_denoiser *den)
     free(x0);
 }
 
+/*
+ * The table holds the seven documented solvers, each found by its name; the
+ * tool prints 1 + extra_evals as the evaluations per step, which a run must
+ * count (on steps that do not end in σ = 0); summaries are one line without
+ * a hand-written evaluation count.
+ */
+static void test_table(gsl_rng *rng, dg_denoiser *den)
+{
+    static const char *const documented[] = {"euler",   "heun",  "dpm2",   "dpmpp2m",
+                                             "dpmpp3m", "ipndm", "ipndm_v"};
+    const size_t count = sizeof documented / sizeof *documented;
+    size_t entries = 0;
+    while (dg_solver_types[entries])
+        entries++;
+    ok(entries == count, "the solver table has the %zu documented solvers (%zu)", count, entries);
+    for (size_t k = 0; k < count; k++) {
+        const dg_solver_type *s = dg_solver_find(documented[k]);
+        ok(s && strcmp(s->name, documented[k]) == 0, "%s is found by name", documented[k]);
+        if (!s)
+            continue;
+        ok(s->summary && s->summary[0] && !strchr(s->summary, '\n') &&
+               !strstr(s->summary, "evaluation"),
+           "%s: a one-line summary without an evaluation count", s->name);
+        double sigmas[4] = {10, 4, 1, 0.25}, *x0 = random_points(rng, NQ, DIM, 0, 10);
+        double traj[4 * NQ * DIM], dn[3 * NQ * DIM];
+        size_t nfe = 0;
+        dg_error err;
+        const int status = dg_solve(s, den, sigmas, 4, NQ, DIM, x0, traj, dn, NULL, &nfe, &err);
+        ok(status == DG_OK && nfe == 3 * (1 + s->extra_evals),
+           "%s: %u evaluations per step, as the help says (%zu in 3 steps)", s->name,
+           1 + s->extra_evals, nfe);
+        free(x0);
+    }
+    for (size_t a = 0; dg_solver_types[a]; a++)
+        for (size_t b = a + 1; dg_solver_types[b]; b++)
+            ok(strcmp(dg_solver_types[a]->name, dg_solver_types[b]->name) != 0,
+               "solver names %zu and %zu differ", a, b);
+}
+
 int main(void)
 {
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -326,6 +365,7 @@ int main(void)
     test_against_reference(rng, y, den, &dg_solver_dpmpp2m, 0, &dg_schedule_edm, 12, &thr);
     test_mean_shift_identity(rng, den);
     test_driver_checks(rng, den);
+    test_table(rng, den);
 
     dg_denoiser_free(den);
     free(y);

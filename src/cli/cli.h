@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stddef.h>
 
+#include "cli_tables.h"
 #include "diffgeo.h"
 
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
@@ -141,16 +142,7 @@ enum { OPT_SCHEDULE = 1000, OPT_STEPS, OPT_SIGMA_MIN, OPT_SIGMA_MAX, OPT_RHO, OP
     {"final-zero", no_argument, NULL, OPT_FINAL_ZERO}
 /* clang-format on */
 
-#define CLI_GRID_HELP                                                                              \
-    "      --schedule NAME  σ grid: edm (default), logsnr, time-uniform, or an\n"                 \
-    "                       explicit grid list:80,10.98,…,0.002 or\n"                            \
-    "                       h5:FILE[:/sigmas] (e.g. from 'diffgeo gits')\n"                        \
-    "      --steps N        timestamps from σ_max to σ_min, N − 1 steps [18]\n"                \
-    "      --sigma-max S    largest noise level, where sampling starts [80]\n"                     \
-    "      --sigma-min S    smallest noise level of the grid [0.002]\n"                            \
-    "      --rho R          ρ of the edm and time-uniform grids [7, 1]\n"                         \
-    "      --final-zero     append σ = 0, reached by an Euler step (EDM and\n"                    \
-    "                       k-diffusion convention); default: stop at σ_min\n"
+/* The grid options' help is cli_grid_help (cli_tables.h). */
 
 /*
  * Handles one grid option (returns 1), or returns 0 if opt is not one;

@@ -261,8 +261,9 @@ int cli_grid_option(const char *command, cli_grid *grid, int opt, const char *ar
         grid->schedule = dg_schedule_find(arg);
         grid->name = arg;
         if (!grid->schedule) {
-            cli_usage_error(command,
-                            "unknown schedule '%s' (edm, logsnr, time-uniform, list:…, h5:…)", arg);
+            char names[CLI_NAMES_MAX];
+            cli_usage_error(command, "unknown schedule '%s' (%s, list:…, h5:…)", arg,
+                            cli_schedule_names(names, sizeof names, NULL));
             return -1;
         }
         return 1;

@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,88 +23,59 @@ static const char *const COMMAND = "analyze";
  */
 #define ANALYZE_REPRODUCE_TOL 1e-12
 
+/* Room for texts of /config (the data spec; a solver or denoiser name) and for short notes. */
+#define CONFIG_DATA_MAX 1024
+#define CONFIG_NAME_MAX 64
+#define NOTE_SHORT 160
+/* The rank of /trajectory and /denoised: [points][n][d]. */
+#define RUN_RANK 3
+
+/* Usage, what the input must be, and the options. */
+static void help_usage(void)
+{
+    printf("Usage: diffgeo analyze RUN.h5 [OPTION]...\n"
+           "Measure the geometry of the trajectories in a run file (PAPER.md §3, §6) and\n"
+           "add the results under /metrics; the file is rewritten atomically, and left\n"
+           "unchanged on any error.  The run file may come from 'diffgeo sample' or from\n"
+           "any sampler: it needs /sigmas [T+1] (finite, strictly decreasing, positive\n"
+           "but for a last 0), /trajectory [T+1][n][d] and /denoised [T][n][d], finite\n"
+           "(see experiments/export_from_pytorch.py).  Row i of /denoised is D(x_i; σ_i),\n"
+           "so every evaluated σ is positive; the end x_T has no evaluation.\n"
+           "\n"
+           "Options:\n"
+           "      --reference SPEC     data whose exact empirical denoiser D* is the\n"
+           "                           reference (a data spec as for 'diffgeo sample',\n"
+           "                           e.g. the training data): adds the arrays marked R\n"
+           "      --reference-limit N  use the first N rows of the reference data\n"
+           "      --window W           points of the local cubic fit for curvature and\n"
+           "                           torsion, odd, at least %d [%d, capped at T+1]\n"
+           "  -q, --quiet              no progress line\n"
+           "  -h, --help               show this help\n"
+           "\n",
+           DG_CURVATURE_WINDOW_MIN, ANALYZE_WINDOW);
+}
+
 static void help(void)
 {
-    printf(
-        "Usage: diffgeo analyze RUN.h5 [OPTION]...\n"
-        "Measure the geometry of the trajectories in a run file (PAPER.md §3, §6) and\n"
-        "add the results under /metrics; the file is rewritten atomically, and left\n"
-        "unchanged on any error.  The run file may come from 'diffgeo sample' or from\n"
-        "any sampler: it needs /sigmas [T+1] (finite, strictly decreasing, positive\n"
-        "but for a last 0), /trajectory [T+1][n][d] and /denoised [T][n][d], finite\n"
-        "(see experiments/export_from_pytorch.py).  Row i of /denoised is D(x_i; σ_i),\n"
-        "so every evaluated σ is positive; the end x_T has no evaluation.\n"
-        "\n"
-        "Options:\n"
-        "      --reference SPEC     data whose exact empirical denoiser D* is the\n"
-        "                           reference (a data spec as for 'diffgeo sample',\n"
-        "                           e.g. the training data): adds the arrays marked R\n"
-        "      --reference-limit N  use the first N rows of the reference data\n"
-        "      --window W           points of the local cubic fit for curvature and\n"
-        "                           torsion, odd, at least 5 [101, capped at T+1]\n"
-        "  -q, --quiet              no progress line\n"
-        "  -h, --help               show this help\n"
-        "\n"
-        "Arrays written (first axis = grid index i, second = sample; units in the\n"
-        "'units' attribute, the formula in 'description', caveats in 'note'):\n"
-        "  deviation           [T+1][n]  distance of x_i from the line through x_0\n"
-        "                                and x_T (0 at both ends)\n"
-        "  deviation_denoised  [T][n]    the same for D_i = D(x_i; σ_i), on the line\n"
-        "                                D_0 → D_{T−1}\n"
-        "  distance_to_end     [T+1][n]  ‖x_i − x_T‖\n"
-        "  distance_to_end_denoised [T][n]  ‖D_i − D_{T−1}‖\n"
-        "  chord               [n]       ‖x_T − x_0‖\n"
-        "  norm_x              [T+1][n]  ‖x_i‖\n"
-        "  norm_denoised       [T][n]    ‖D_i‖\n"
-        "  norm_d              [T][n]    ‖d_i‖, d_i = (x_i − D_i)/σ_i (none at x_T)\n"
-        "  cosine              [T][n]    cos(d_i, x_i − x_T)\n"
-        "  pca2_error          [T+1][n]  ‖x_i − x̃_i‖/‖x_i‖, x̃ the projection on the top\n"
-        "                                two principal components of the sample's T+1\n"
-        "                                points (centred)\n"
-        "  coords3d         [T+1][n][3]  the 3-D view (a, b, c): a = (x_i − x_0)·u along\n"
-        "                                u = (x_T − x_0)/‖x_T − x_0‖; b, c on the top two\n"
-        "                                principal directions of the off-chord parts\n"
-        "                                (about the chord, not centred)\n"
-        "  curvature, torsion  [T+1][n]  κ and τ of that 3-D curve from a local cubic\n"
-        "                                least-squares fit in arc length over --window\n"
-        "                                points; NaN where the window does not fit (the\n"
-        "                                first and last (W−1)/2 points) or the fit is\n"
-        "                                degenerate\n"
-        "R distance_to_optimal [T+1][n]  ‖x_i − x*_i‖, x* the trajectory from the same\n"
-        "                                x_0 on the same σ grid with D* in place of the\n"
-        "                                run's denoiser, by the run's solver (/config;\n"
-        "                                euler when the file names none, said in 'note')\n"
-        "R denoised_vs_optimal [T][n]    ‖D_i − D*(x*_i; σ_i)‖\n"
-        "R score_deviation     [T][n]    ‖D_i − D*(x_i; σ_i)‖ along the run\n"
-        "R optimal_self        [T][n]    ‖D(x*_i; σ_i) − D*(x*_i; σ_i)‖ with the run's\n"
-        "                                own denoiser: only for runs of 'diffgeo sample',\n"
-        "                                whose /config/data (and limit) re-create it and\n"
-        "                                reproduce /denoised; otherwise not written (an\n"
-        "                                older one is removed) and 'note' of\n"
-        "                                score_deviation says why\n"
-        "R nn_distance         [n]       distance of x_T to its nearest reference point\n"
-        "R nn_distance_ratio   [n]       nn_distance/(σ_min √d), σ_min the smallest\n"
-        "                                positive σ (memorisation: about 1)\n"
-        "R kde_loglik_before   [T][n]    log p̂_h(x_i), h = σ_i, the Gaussian KDE of the\n"
-        "                                reference data (nats, normalised density)\n"
-        "R kde_loglik_after    [T][n]    log p̂_h(x_{i+1}), the same h = σ_i\n"
-        "R kde_gain_bound      [T][n]    λ(2−λ)‖D*(x_i) − x_i‖²/(2σ_i²) with\n"
-        "                                λ = 1 − σ_{i+1}/σ_i: the least gain of an Euler\n"
-        "                                step with D* (PAPER.md §3)\n"
-        "R kde_violations      [T]       samples whose log-likelihood fell in step i\n"
-        "With AFS, row 0 of /denoised is the analytic substitute, and so are the D_0\n"
-        "above; with --threshold, /denoised holds thresholded values, D* never is.\n"
-        "\n"
-        "Examples:\n"
-        "  diffgeo analyze run.h5 && diffgeo table run.h5 /metrics/deviation --reduce --sigma\n"
-        "  diffgeo sample --data fashion-mnist --limit 1000 --solver euler --steps 21 -o run.h5\n"
-        "  diffgeo analyze run.h5 --reference fashion-mnist   # score deviation vs all data\n"
-        "\n"
-        "Under mpirun or srun (a build with ./configure --with-mpi), each process reads\n"
-        "the run file and only its share of the reference data; D*, the optimal\n"
-        "trajectory, the KDE and the nearest neighbours combine over the processes\n"
-        "exactly, so /metrics is bit-identical to one process's:\n"
-        "  mpirun -np 4 diffgeo analyze run.h5 --reference h5:imagenet64.h5:/x\n");
+    help_usage();
+    printf("Arrays written (first axis = grid index i, second = sample; units in the\n"
+           "'units' attribute, the formula in 'description', caveats in 'note'):\n");
+    cli_help_metrics();
+    printf("With AFS, row 0 of /denoised is the analytic substitute, and so are the D_0\n"
+           "above; with --threshold, /denoised holds thresholded values, D* never is.\n"
+           "\n"
+           "Examples:\n"
+           "  diffgeo analyze run.h5 && \\\n"
+           "      diffgeo table run.h5 /metrics/deviation --reduce --sigma\n"
+           "  diffgeo sample --data fashion-mnist --limit 1000 --solver euler \\\n"
+           "      --steps 21 -o run.h5\n"
+           "  diffgeo analyze run.h5 --reference fashion-mnist  # score deviation, all data\n"
+           "\n"
+           "Under mpirun or srun (a build with ./configure --with-mpi), each process reads\n"
+           "the run file and only its share of the reference data; D*, the optimal\n"
+           "trajectory, the KDE and the nearest neighbours combine over the processes\n"
+           "exactly, so /metrics is bit-identical to one process's:\n"
+           "  mpirun -np 4 diffgeo analyze run.h5 --reference h5:imagenet64.h5:/x\n");
 }
 
 /* ------------------------------------------------------------------------ */
@@ -115,7 +87,7 @@ typedef struct analyze_options {
     const char *reference;  /* data spec of D*, or NULL */
     size_t reference_limit; /* 0: all rows */
     size_t window;          /* curvature window as asked */
-    int quiet;
+    bool quiet;
 } analyze_options;
 
 enum { OPT_REFERENCE = 2000, OPT_REFERENCE_LIMIT, OPT_WINDOW };
@@ -153,7 +125,7 @@ static int parse(int argc, char **argv, analyze_options *o)
                                        optarg, DG_CURVATURE_WINDOW_MIN);
             break;
         case 'q':
-            o->quiet = 1;
+            o->quiet = true;
             break;
         case 'h':
             help();
@@ -185,15 +157,15 @@ static void run_arrays_free(run_arrays *r)
 }
 
 /* True if the K × n × dim block x is finite; else says where it is not. */
-static int all_finite(const char *path, const char *name, const double *x, size_t K, size_t n,
-                      size_t dim)
+static bool all_finite(const char *path, const char *name, const double *x, size_t K, size_t n,
+                       size_t dim)
 {
     size_t at;
     if (dg_all_finite(x, K * n * dim, &at))
-        return 1;
+        return true;
     cli_error("%s: %s[%zu][%zu][%zu] holds %s", path, name, at / (n * dim), at / dim % n, at % dim,
               isnan(x[at]) ? "NaN" : "Inf");
-    return 0;
+    return false;
 }
 
 /* The three arrays of a run file and their shapes, as a dg_h5_reader. */
@@ -228,14 +200,14 @@ static int read_run(const char *path, run_arrays *r)
         return EXIT_FAILED;
     }
     r->T = ss[0] - 1;
-    if (rt != 3 || st[0] != r->T + 1 || st[1] == 0 || st[2] == 0) {
+    if (rt != RUN_RANK || st[0] != r->T + 1 || st[1] == 0 || st[2] == 0) {
         cli_error("%s: /trajectory must be [%zu][n][d] to match /sigmas [%zu]", path, r->T + 1,
                   r->T + 1);
         return EXIT_FAILED;
     }
     r->n = st[1];
     r->dim = st[2];
-    if (rd != 3 || sd[0] != r->T || sd[1] != r->n || sd[2] != r->dim) {
+    if (rd != RUN_RANK || sd[0] != r->T || sd[1] != r->n || sd[2] != r->dim) {
         cli_error("%s: /denoised must be [%zu][%zu][%zu] to match /trajectory", path, r->T, r->n,
                   r->dim);
         return EXIT_FAILED;
@@ -254,10 +226,10 @@ static int read_run(const char *path, run_arrays *r)
 typedef struct run_config {
     const dg_solver_type *solver;
     dg_solve_options opt;
-    char solver_note[160]; /* why the solver is what it is, when it is a guess */
-    char data[1024];       /* /config/data, "" if absent */
-    char denoiser[64];     /* /config/denoiser, "" if absent */
-    size_t limit;          /* /config/limit, 0 if absent */
+    char solver_note[NOTE_SHORT];   /* why the solver is what it is, when it is a guess */
+    char data[CONFIG_DATA_MAX];     /* /config/data, "" if absent */
+    char denoiser[CONFIG_NAME_MAX]; /* /config/denoiser, "" if absent */
+    size_t limit;                   /* /config/limit, 0 if absent */
 } run_config;
 
 static long config_int(const char *path, const char *name, long fallback)
@@ -271,7 +243,7 @@ static long config_int(const char *path, const char *name, long fallback)
 
 static void read_config(const char *path, run_config *c)
 {
-    char solver[64];
+    char solver[CONFIG_NAME_MAX];
     memset(c, 0, sizeof *c);
     if (dg_h5_read_attr_string(path, "/config", "solver", solver, sizeof solver, NULL) != DG_OK) {
         c->solver = &dg_solver_euler;
@@ -308,7 +280,7 @@ typedef struct metric_list {
     double *data[METRICS_MAX];                  /* owned */
     char description[METRICS_MAX][METRIC_TEXT]; /* owned texts of the attributes */
     char note[METRICS_MAX][METRIC_TEXT];
-    char name[METRICS_MAX][64]; /* "/metrics/NAME" */
+    char name[METRICS_MAX][CONFIG_NAME_MAX]; /* "/metrics/NAME" */
     size_t count;
 } metric_list;
 
@@ -320,17 +292,17 @@ static void metric_list_free(metric_list *l)
 }
 
 /*
- * Adds /metrics/NAME of the given rank and shape, described by fmt, and
- * returns its (uninitialised) buffer; NULL after a message when out of memory.
+ * Adds /metrics/NAME, an entry of dg_metric_infos, for the run r: its shape,
+ * units and axes from the table, the description filled from v (may be
+ * NULL), and note (NULL: the table's).  Returns its (uninitialised) buffer;
+ * NULL after a message when out of memory.
  */
-static double *metric_add(metric_list *l, const char *name, size_t rank, const size_t *shape,
-                          const char *units, const char *axes, const char *note, const char *fmt,
-                          ...) __attribute__((format(printf, 8, 9)));
-static double *metric_add(metric_list *l, const char *name, size_t rank, const size_t *shape,
-                          const char *units, const char *axes, const char *note, const char *fmt,
-                          ...)
+static double *metric_add(metric_list *l, const run_arrays *r, const char *name, const char *note,
+                          const dg_metric_values *v)
 {
-    size_t len = 1;
+    const dg_metric_info *m = dg_metric_info_find(name);
+    size_t shape[DG_METRIC_RANK_MAX], rank = m ? dg_metric_shape(m, r->T, r->n, shape) : 0;
+    size_t len = rank > 0;
     for (size_t k = 0; k < rank; k++)
         len = dg_size_fits(len, shape[k]) ? len * shape[k] : 0;
     double *data = l->count < METRICS_MAX && len ? dg_doubles_alloc(len, 1) : NULL;
@@ -338,14 +310,13 @@ static double *metric_add(metric_list *l, const char *name, size_t rank, const s
         cli_error("cannot allocate /metrics/%s", name);
         return NULL;
     }
+    if (!note)
+        note = m->note;
     const size_t k = l->count++;
     dg_h5_array *a = &l->array[k];
     memset(a, 0, sizeof *a);
     l->data[k] = data;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(l->description[k], METRIC_TEXT, fmt, ap);
-    va_end(ap);
+    dg_metric_describe(m, v, l->description[k], METRIC_TEXT);
     if (note)
         snprintf(l->note[k], METRIC_TEXT, "%s", note);
     snprintf(l->name[k], sizeof l->name[k], "/metrics/%s", name);
@@ -354,8 +325,8 @@ static double *metric_add(metric_list *l, const char *name, size_t rank, const s
     a->rank = rank;
     memcpy(a->shape, shape, rank * sizeof *shape);
     a->description = l->description[k];
-    a->units = units;
-    a->axes = axes;
+    a->units = m->units;
+    a->axes = m->axes;
     a->note = note ? l->note[k] : NULL;
     return data;
 }
@@ -372,8 +343,6 @@ static void metric_remove(metric_list *l, const char *name)
     l->data[k] = NULL;
 }
 
-#define SHAPE(...) ((const size_t[]){__VA_ARGS__})
-
 /* ------------------------------------------------------------------------ */
 /* Measurements of the run alone                                            */
 /* ------------------------------------------------------------------------ */
@@ -382,26 +351,15 @@ static int basic_metrics(const run_arrays *r, metric_list *l)
 {
     const size_t T = r->T, n = r->n, dim = r->dim;
     double *dev, *dev_d, *end, *end_d, *chord, *nx, *nd, *ndd, *cosine;
-    if (!(dev = metric_add(l, "deviation", 2, SHAPE(T + 1, n), "data units", "grid sample", NULL,
-                           "distance of x_i from the line through x_0 and x_T")) ||
-        !(dev_d =
-              metric_add(l, "deviation_denoised", 2, SHAPE(T, n), "data units", "eval sample", NULL,
-                         "distance of D(x_i; s_i) from the line through D_0 and D_{T-1}")) ||
-        !(end = metric_add(l, "distance_to_end", 2, SHAPE(T + 1, n), "data units", "grid sample",
-                           NULL, "||x_i - x_T||")) ||
-        !(end_d = metric_add(l, "distance_to_end_denoised", 2, SHAPE(T, n), "data units",
-                             "eval sample", NULL, "||D(x_i; s_i) - D_{T-1}||")) ||
-        !(chord = metric_add(l, "chord", 1, SHAPE(n), "data units", "sample", NULL,
-                             "||x_T - x_0||, the chord length")) ||
-        !(nx = metric_add(l, "norm_x", 2, SHAPE(T + 1, n), "data units", "grid sample", NULL,
-                          "||x_i||")) ||
-        !(nd = metric_add(l, "norm_denoised", 2, SHAPE(T, n), "data units", "eval sample", NULL,
-                          "||D(x_i; s_i)||")) ||
-        !(ndd = metric_add(l, "norm_d", 2, SHAPE(T, n), "1", "eval sample",
-                           "x_T has no evaluation, hence no d: the array has T rows",
-                           "||d_i||, d_i = (x_i - D_i)/s_i, the slope of the ODE")) ||
-        !(cosine = metric_add(l, "cosine", 2, SHAPE(T, n), "1", "eval sample", NULL,
-                              "cos(d_i, x_i - x_T) with d_i = (x_i - D_i)/s_i")))
+    if (!(dev = metric_add(l, r, "deviation", NULL, NULL)) ||
+        !(dev_d = metric_add(l, r, "deviation_denoised", NULL, NULL)) ||
+        !(end = metric_add(l, r, "distance_to_end", NULL, NULL)) ||
+        !(end_d = metric_add(l, r, "distance_to_end_denoised", NULL, NULL)) ||
+        !(chord = metric_add(l, r, "chord", NULL, NULL)) ||
+        !(nx = metric_add(l, r, "norm_x", NULL, NULL)) ||
+        !(nd = metric_add(l, r, "norm_denoised", NULL, NULL)) ||
+        !(ndd = metric_add(l, r, "norm_d", NULL, NULL)) ||
+        !(cosine = metric_add(l, r, "cosine", NULL, NULL)))
         return EXIT_FAILED;
     dg_metric_deviation(r->traj, T + 1, n, dim, dev);
     dg_metric_deviation(r->denoised, T, n, dim, dev_d);
@@ -428,26 +386,14 @@ static int shape_metrics(const run_arrays *r, size_t window, metric_list *l)
 {
     const size_t K = r->T + 1, n = r->n, dim = r->dim;
     const size_t win = effective_window(window, K);
-    char note[160];
+    char note[NOTE_SHORT];
     snprintf(note, sizeof note, "window of %zu points (asked %zu)%s", win, window,
              win > K ? ": longer than the trajectory, all NaN" : "");
     double *pca, *c3, *kappa, *tau;
-    if (!(pca = metric_add(l, "pca2_error", 2, SHAPE(K, n), "1", "grid sample", NULL,
-                           "||x_i - x~_i||/||x_i||, x~ the projection on the top 2 principal "
-                           "components of the sample's T+1 points (centred)")) ||
-        !(c3 = metric_add(l, "coords3d", 3, SHAPE(K, n, 3), "data units", "grid sample coord", NULL,
-                          "(a, b, c): a = (x_i - x_0).u, u = (x_T - x_0)/||x_T - x_0||; b, c on "
-                          "the top 2 principal directions of the off-chord parts (about the "
-                          "chord, not centred), each signed so that its largest |coordinate| "
-                          "is positive")) ||
-        !(kappa = metric_add(l, "curvature", 2, SHAPE(K, n), "1/data units", "grid sample", note,
-                             "curvature |r' x r''|/|r'|^3 of coords3d from a local cubic "
-                             "least-squares fit in arc length; NaN where the window does not "
-                             "fit")) ||
-        !(tau = metric_add(l, "torsion", 2, SHAPE(K, n), "1/data units", "grid sample", note,
-                           "torsion (r' x r'').r'''/|r' x r''|^2 of coords3d from a local cubic "
-                           "least-squares fit in arc length; NaN where the window does not fit "
-                           "or r' x r'' = 0")))
+    if (!(pca = metric_add(l, r, "pca2_error", NULL, NULL)) ||
+        !(c3 = metric_add(l, r, "coords3d", NULL, NULL)) ||
+        !(kappa = metric_add(l, r, "curvature", note, NULL)) ||
+        !(tau = metric_add(l, r, "torsion", note, NULL)))
         return EXIT_FAILED;
     dg_metric_workspace *w = dg_metric_workspace_alloc(K, dim);
     if (!w) {
@@ -481,6 +427,12 @@ static int eval_rows(dg_denoiser *den, const run_arrays *r, const double *traj, 
 }
 
 /*
+ * The two bandwidths of the density estimate at point k of a run: σ_{k−1},
+ * the end of step k − 1, and σ_k, the start of step k.
+ */
+enum { H_AFTER, H_BEFORE, H_PER_POINT };
+
+/*
  * The KDE of the reference rows at every point of the run, one pass over
  * the data for all of them: logp [T+1][n][2] at the bandwidths σ_{k−1} (the
  * end of step k − 1) and σ_k (the start of step k), nn2 [T+1][n] the squared
@@ -490,8 +442,8 @@ static int eval_rows(dg_denoiser *den, const run_arrays *r, const double *traj, 
 static int kde_estimate(const run_arrays *r, const dg_dataset *ref, double **logp, double **nn2)
 {
     const size_t T = r->T, n = r->n, K = T + 1;
-    double *h = dg_doubles_alloc(K * n, 2);
-    *logp = dg_doubles_alloc(K * n, 2);
+    double *h = dg_doubles_alloc(K * n, H_PER_POINT);
+    *logp = dg_doubles_alloc(K * n, H_PER_POINT);
     *nn2 = dg_doubles_alloc(K, n);
     dg_error err;
     int status = h && *logp && *nn2 ? DG_OK
@@ -501,15 +453,15 @@ static int kde_estimate(const run_arrays *r, const dg_dataset *ref, double **log
                                                    K * n);
     for (size_t k = 0; status == DG_OK && k < K; k++)
         for (size_t s = 0; s < n; s++) {
-            h[(k * n + s) * 2] = k > 0 ? r->sigmas[k - 1] : NAN;
-            h[(k * n + s) * 2 + 1] = k < T ? r->sigmas[k] : NAN;
+            h[(k * n + s) * H_PER_POINT + H_AFTER] = k > 0 ? r->sigmas[k - 1] : NAN;
+            h[(k * n + s) * H_PER_POINT + H_BEFORE] = k < T ? r->sigmas[k] : NAN;
         }
     /* On an MPI job every process learns of a failure before the others
      * wait for it in messages. */
     status = cli_mpi_agree_error(status, &err);
     if (status == DG_OK)
         status = dg_metric_kde_shard(ref->x, ref->n, ref->dim, ref->total, cli_mpi_comm(), r->traj,
-                                     K * n, h, 2, *logp, *nn2, NULL, &err);
+                                     K * n, h, H_PER_POINT, *logp, *nn2, NULL, &err);
     dg_doubles_free(h);
     return status == DG_OK ? EXIT_OK : cli_fail(&err);
 }
@@ -521,30 +473,19 @@ static int kde_metrics(const run_arrays *r, const double *logp, const double *nn
     const size_t T = r->T, n = r->n;
     double *before, *after, *bound, *viol, *nn, *ratio;
     const double sigma_min = r->sigmas[T] > 0 ? r->sigmas[T] : r->sigmas[T - 1];
-    if (!(before = metric_add(l, "kde_loglik_before", 2, SHAPE(T, n), "nats", "eval sample", note,
-                              "log p^_h(x_i), h = s_i, p^_h = (1/N) sum_j N(y_j, h^2 I) the "
-                              "Gaussian KDE of the reference data")) ||
-        !(after = metric_add(l, "kde_loglik_after", 2, SHAPE(T, n), "nats", "eval sample", note,
-                             "log p^_h(x_{i+1}), the same h = s_i as kde_loglik_before")) ||
-        !(bound = metric_add(l, "kde_gain_bound", 2, SHAPE(T, n), "nats", "eval sample", note,
-                             "lambda(2 - lambda)||D*(x_i) - x_i||^2/(2 s_i^2), lambda = 1 - "
-                             "s_{i+1}/s_i: the least gain of log p^_h for an Euler step with "
-                             "D* (PAPER.md section 3)")) ||
-        !(viol = metric_add(l, "kde_violations", 1, SHAPE(T), "count", "eval", note,
-                            "samples with kde_loglik_after < kde_loglik_before in step i")) ||
-        !(nn = metric_add(l, "nn_distance", 1, SHAPE(n), "data units", "sample", note,
-                          "distance of x_T to its nearest reference point (exact "
-                          "differences)")) ||
-        !(ratio = metric_add(l, "nn_distance_ratio", 1, SHAPE(n), "1", "sample", note,
-                             "nn_distance/(s_min sqrt(d)), s_min = %.17g the smallest positive "
-                             "s of the grid",
-                             sigma_min)))
+    const dg_metric_values v = {.sigma_min = sigma_min};
+    if (!(before = metric_add(l, r, "kde_loglik_before", note, NULL)) ||
+        !(after = metric_add(l, r, "kde_loglik_after", note, NULL)) ||
+        !(bound = metric_add(l, r, "kde_gain_bound", note, NULL)) ||
+        !(viol = metric_add(l, r, "kde_violations", note, NULL)) ||
+        !(nn = metric_add(l, r, "nn_distance", note, NULL)) ||
+        !(ratio = metric_add(l, r, "nn_distance_ratio", note, &v)))
         return EXIT_FAILED;
     for (size_t i = 0; i < T; i++) {
         viol[i] = 0;
         for (size_t s = 0; s < n; s++) {
-            before[i * n + s] = logp[(i * n + s) * 2 + 1];
-            after[i * n + s] = logp[((i + 1) * n + s) * 2];
+            before[i * n + s] = logp[(i * n + s) * H_PER_POINT + H_BEFORE];
+            after[i * n + s] = logp[((i + 1) * n + s) * H_PER_POINT + H_AFTER];
             viol[i] += after[i * n + s] < before[i * n + s];
         }
     }
@@ -556,90 +497,236 @@ static int kde_metrics(const run_arrays *r, const double *logp, const double *nn
     return EXIT_OK;
 }
 
+/* The reference data, D* and everything computed from them, for reference_metrics. */
+typedef struct reference_run {
+    const analyze_options *o;
+    const run_arrays *r;
+    run_config cfg;
+    cli_progress progress;
+    cli_model_options mo;
+    cli_model ref;
+    dg_dataset *own_data;                /* the run's data, when not the reference's */
+    dg_denoiser *own_den;                /* the run's denoiser built on own_data */
+    dg_denoiser *run_den;                /* the run's denoiser: ref.den or own_den */
+    double *xstar, *dstar, *dref, *drun; /* x*, D*(x*), D*(x), D(x*) */
+    double *logp, *nn2;                  /* of kde_estimate */
+    char note[METRIC_TEXT / 4];          /* the reference data */
+    char solver_note[METRIC_TEXT / 2];   /* and how x* was integrated */
+    char why[METRIC_TEXT / 2];           /* why optimal_self is not written */
+} reference_run;
+
+/* Writes why optimal_self is not written (printf-style) and returns false. */
+static bool no_self(reference_run *q, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool no_self(reference_run *q, const char *fmt, ...)
+{
+    static const char prefix[] = "optimal_self not written: ";
+    va_list ap;
+    va_start(ap, fmt);
+    snprintf(q->why, sizeof q->why, "%s", prefix);
+    vsnprintf(q->why + strlen(prefix), sizeof q->why - strlen(prefix), fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+/* Loads the run's data named in /config (each process its shard on an MPI job)
+ * and builds its empirical denoiser in q->own_den. */
+static bool load_run_denoiser(reference_run *q)
+{
+    const run_config *c = &q->cfg;
+    dg_error err;
+    const dg_data_options dopt = cli_shard_options(c->limit);
+    int status = cli_mpi_agree_error(dg_data_load(c->data, &dopt, &q->own_data, &err), &err);
+    if (status == DG_OK) {
+        dg_dataset *d = q->own_data;
+        status = dg_denoiser_empirical_shard(d->x, d->n, d->dim, d->total, cli_mpi_comm(),
+                                             &q->own_den, &err);
+        if (status == DG_OK)
+            d->x = NULL; /* adopted */
+        status = cli_mpi_agree_error(status, &err);
+    }
+    if (status != DG_OK)
+        return no_self(q, "cannot re-create the run's denoiser: %s", err.message);
+    return true;
+}
+
+/* The largest relative error of q->run_den against /denoised at the last
+ * evaluation; every process gets the same (the evaluation is collective). */
+static double reproduction_error(const reference_run *q)
+{
+    const run_arrays *r = q->r;
+    const size_t i = r->T - 1, block = r->n * r->dim;
+    dg_error err;
+    double *check = dg_doubles_alloc(r->n + 1, r->dim);
+    double worst = INFINITY;
+    int status = check ? DG_OK : dg_error_set(&err, DG_ENOMEM, "out of memory");
+    status = cli_mpi_agree_error(status, &err);
+    if (status == DG_OK)
+        status = dg_denoiser_eval(q->run_den, r->traj + i * block, r->n, r->sigmas[i], check, &err);
+    if (status != DG_OK)
+        goto free_check;
+    if (q->cfg.opt.threshold)
+        dg_dynamic_threshold(check, r->n, r->dim, check + block);
+    worst = 0;
+    for (size_t s = 0; s < r->n; s++) {
+        const double *want = r->denoised + i * block + s * r->dim;
+        const double e = sqrt(dg_sqdist(check + s * r->dim, want, r->dim) /
+                              fmax(dg_sqnorm(want, r->dim), DBL_MIN));
+        worst = fmax(worst, e);
+    }
+free_check:
+    dg_doubles_free(check);
+    return worst;
+}
+
 /*
  * The run's own denoiser, re-created from /config/data and /config/limit
  * (the empirical kind is the only one diffgeo samples with) and accepted
- * only if it reproduces /denoised at the last evaluation.  Returns 1 with
- * *den set to ref_den (same data) or to *own_den, built on *own_data (the
- * caller frees both); or 0 with the reason in why.
+ * only if it reproduces /denoised at the last evaluation.  True with
+ * q->run_den set to the reference's (same data) or to q->own_den; else
+ * false with the reason in q->why.
  */
-static int recreate_run_denoiser(const run_arrays *r, const run_config *c, const analyze_options *o,
-                                 dg_denoiser *ref_den, dg_dataset **own_data, dg_denoiser **own_den,
-                                 dg_denoiser **den, char *why, size_t size)
+static bool recreate_run_denoiser(reference_run *q)
 {
+    const run_config *c = &q->cfg;
+    const analyze_options *o = q->o;
+    if (!c->data[0] || strcmp(c->denoiser, "empirical") != 0)
+        return no_self(q,
+                       "the run's denoiser%s%s%s cannot be re-created (no /config/data with "
+                       "denoiser 'empirical')",
+                       c->denoiser[0] ? " '" : "", c->denoiser, c->denoiser[0] ? "'" : "");
+    if (c->opt.afs && q->r->T == 1)
+        return no_self(q, "the run's only evaluation is AFS's analytic substitute, so its "
+                          "denoiser cannot be checked");
+    if (strcmp(c->data, o->reference) == 0 && c->limit == o->reference_limit)
+        q->run_den = q->ref.den;
+    else if (load_run_denoiser(q))
+        q->run_den = q->own_den;
+    else
+        return false;
+    if (dg_denoiser_dim(q->run_den) != q->r->dim)
+        return no_self(q, "/config/data has dimension %zu, the run %zu",
+                       dg_denoiser_dim(q->run_den), q->r->dim);
+    const double worst = reproduction_error(q);
+    if (!(worst <= ANALYZE_REPRODUCE_TOL))
+        return no_self(q,
+                       "the denoiser of /config/data '%s' does not reproduce /denoised "
+                       "(relative error %.3g)",
+                       c->data, worst);
+    return true;
+}
+
+/* Loads the reference rows (for the density estimates first; the denoiser
+ * takes them over later: one copy of the data) and writes the notes. */
+static int load_reference(reference_run *q)
+{
+    const analyze_options *o = q->o;
+    read_config(o->path, &q->cfg);
+    cli_progress_init(&q->progress, "optimal trajectory");
+    q->progress.enabled &= !o->quiet;
+    q->mo = (cli_model_options){.spec = o->reference,
+                                .limit = o->reference_limit,
+                                .denoiser = "empirical",
+                                .announce = q->progress.enabled,
+                                .adopt_rows = 1,
+                                .data_only = 1};
+    const int rc = cli_model_load_ex(&q->mo, &q->ref);
+    if (rc != EXIT_OK)
+        return rc == EXIT_USAGE ? EXIT_USAGE : EXIT_FAILED;
+    if (q->ref.dim != q->r->dim) {
+        cli_error("--reference %s: data of dimension %zu, the run's points %zu", o->reference,
+                  q->ref.dim, q->r->dim);
+        return EXIT_FAILED;
+    }
+    const run_config *c = &q->cfg;
+    snprintf(q->note, sizeof q->note, "reference D*: the exact empirical denoiser of %s (%zu rows)",
+             o->reference, q->ref.data->total);
+    snprintf(q->solver_note, sizeof q->solver_note, "%s; x* by %s%s%s%s%s", q->note,
+             c->solver->name, c->opt.afs ? ", AFS" : "",
+             c->opt.threshold ? ", dynamic thresholding" : "", c->solver_note[0] ? "; " : "",
+             c->solver_note);
+    return EXIT_OK;
+}
+
+/* The density estimates, then D* built on the rows, D*(x_i) and the KDE's arrays. */
+static int reference_density(reference_run *q, metric_list *l)
+{
+    const run_arrays *r = q->r;
+    const size_t T = r->T, n = r->n, dim = r->dim;
+    int rc = EXIT_FAILED;
+    q->xstar = dg_doubles_alloc((T + 1) * n, dim);
+    q->dstar = dg_doubles_alloc(T * n, dim);
+    q->dref = dg_doubles_alloc(T * n, dim);
+    q->drun = dg_doubles_alloc(T * n, dim);
+    if (!q->xstar || !q->dstar || !q->dref || !q->drun)
+        cli_error("cannot allocate optimal trajectories of %zu × %zu × %zu doubles", T + 1, n, dim);
+    else
+        rc = EXIT_OK;
+    if ((rc = cli_mpi_agree(rc)) != EXIT_OK ||
+        (rc = kde_estimate(r, q->ref.data, &q->logp, &q->nn2)) != EXIT_OK)
+        return rc;
+    q->mo.data_only = 0;
+    if ((rc = cli_model_build_denoiser(&q->mo, &q->ref)) != EXIT_OK)
+        return rc;
+    /* D*(x_i): the score deviation along the run, and the mean shift of the KDE. */
+    if ((rc = eval_rows(q->ref.den, r, r->traj, q->dref)) == EXIT_OK)
+        rc = kde_metrics(r, q->logp, q->nn2, q->dref, q->note, l);
+    return cli_mpi_agree(rc);
+}
+
+/* x* and D*(x*): the run's solver from x_0 on /sigmas with D*. */
+static int optimal_trajectory(reference_run *q)
+{
+    const run_arrays *r = q->r;
+    const bool cluster = cli_mpi_size() > 1;
+    cli_watch watch = {&q->progress, 0};
+    dg_solve_options sopt = q->cfg.opt;
+    sopt.progress = cluster ? cli_watch_step : cli_progress_update;
+    sopt.progress_ctx = cluster ? (void *)&watch : (void *)&q->progress;
+    sopt.cancel = cluster ? &watch.cancel : &cli_interrupted;
+    cli_catch_signals();
     dg_error err;
-    int status;
-    const size_t i = r->T - 1, block = r->n * r->dim;
-    if (!c->data[0] || strcmp(c->denoiser, "empirical") != 0) {
-        snprintf(why, size,
-                 "optimal_self not written: the run's denoiser%s%s%s cannot be "
-                 "re-created (no /config/data with denoiser 'empirical')",
-                 c->denoiser[0] ? " '" : "", c->denoiser, c->denoiser[0] ? "'" : "");
-        return 0;
+    const int solved = dg_solve(q->cfg.solver, q->ref.den, r->sigmas, r->T + 1, r->n, r->dim,
+                                r->traj, q->xstar, q->dstar, &sopt, NULL, &err);
+    cli_progress_done(&q->progress);
+    if (solved != DG_OK)
+        return cli_fail(&err);
+    /* The solver records AFS's substitute and thresholded values; D* itself is wanted. */
+    if (q->cfg.opt.afs || q->cfg.opt.threshold)
+        return eval_rows(q->ref.den, r, q->xstar, q->dstar);
+    return EXIT_OK;
+}
+
+/* The arrays of x* and D*, and optimal_self when the run's denoiser is re-created. */
+static int optimal_metrics(reference_run *q, metric_list *l)
+{
+    const run_arrays *r = q->r;
+    const size_t T = r->T, n = r->n, dim = r->dim;
+    const bool have_run_den = recreate_run_denoiser(q);
+    char score_note[METRIC_TEXT];
+    snprintf(score_note, sizeof score_note, "%s%s%s", q->note, have_run_den ? "" : "; ",
+             have_run_den ? "" : q->why);
+    double *to_opt, *den_opt, *score, *self;
+    int rc = EXIT_FAILED;
+    if ((to_opt = metric_add(l, r, "distance_to_optimal", q->solver_note, NULL)) &&
+        (den_opt = metric_add(l, r, "denoised_vs_optimal", q->solver_note, NULL)) &&
+        (score = metric_add(l, r, "score_deviation", score_note, NULL))) {
+        dg_metric_distance(r->traj, q->xstar, T + 1, n, dim, to_opt);
+        dg_metric_distance(r->denoised, q->dstar, T, n, dim, den_opt);
+        dg_metric_distance(r->denoised, q->dref, T, n, dim, score);
+        rc = EXIT_OK;
     }
-    if (c->opt.afs && i == 0) {
-        snprintf(why, size,
-                 "optimal_self not written: the run's only evaluation is AFS's "
-                 "analytic substitute, so its denoiser cannot be checked");
-        return 0;
+    if (!have_run_den) {
+        metric_remove(l, "optimal_self");
+        return rc;
     }
-    if (strcmp(c->data, o->reference) == 0 && c->limit == o->reference_limit) {
-        *den = ref_den;
-    } else {
-        /* On an MPI job each process loads its shard, as for the reference. */
-        const dg_data_options dopt = cli_shard_options(c->limit);
-        status = cli_mpi_agree_error(dg_data_load(c->data, &dopt, own_data, &err), &err);
-        if (status == DG_OK) {
-            dg_dataset *d = *own_data;
-            status = dg_denoiser_empirical_shard(d->x, d->n, d->dim, d->total, cli_mpi_comm(),
-                                                 own_den, &err);
-            if (status == DG_OK)
-                d->x = NULL; /* adopted */
-            status = cli_mpi_agree_error(status, &err);
-        }
-        if (status != DG_OK) {
-            snprintf(why, size,
-                     "optimal_self not written: cannot re-create the run's "
-                     "denoiser: %s",
-                     err.message);
-            return 0;
-        }
-        *den = *own_den;
-    }
-    if (dg_denoiser_dim(*den) != r->dim) {
-        snprintf(why, size,
-                 "optimal_self not written: /config/data has dimension %zu, the "
-                 "run %zu",
-                 dg_denoiser_dim(*den), r->dim);
-        return 0;
-    }
-    /* Every process decides alike: the evaluation's result is everyone's. */
-    double *check = dg_doubles_alloc(r->n + 1, r->dim);
-    double worst = INFINITY;
-    status = check ? DG_OK : dg_error_set(&err, DG_ENOMEM, "out of memory");
-    status = cli_mpi_agree_error(status, &err);
-    if (status == DG_OK)
-        status = dg_denoiser_eval(*den, r->traj + i * block, r->n, r->sigmas[i], check, &err);
-    if (status == DG_OK) {
-        if (c->opt.threshold)
-            dg_dynamic_threshold(check, r->n, r->dim, check + block);
-        worst = 0;
-        for (size_t s = 0; s < r->n; s++) {
-            const double *want = r->denoised + i * block + s * r->dim;
-            const double e = sqrt(dg_sqdist(check + s * r->dim, want, r->dim) /
-                                  fmax(dg_sqnorm(want, r->dim), DBL_MIN));
-            worst = fmax(worst, e);
-        }
-    }
-    dg_doubles_free(check);
-    if (!(worst <= ANALYZE_REPRODUCE_TOL)) {
-        snprintf(why, size,
-                 "optimal_self not written: the denoiser of /config/data '%s' does "
-                 "not reproduce /denoised (relative error %.3g)",
-                 c->data, worst);
-        return 0;
-    }
-    return 1;
+    if ((rc = cli_mpi_agree(rc)) != EXIT_OK ||
+        (rc = eval_rows(q->run_den, r, q->xstar, q->drun)) != EXIT_OK)
+        return rc;
+    const dg_metric_values v = {.data = q->cfg.data, .limit = q->cfg.limit};
+    if (!(self = metric_add(l, r, "optimal_self", q->solver_note, &v)))
+        return EXIT_FAILED;
+    dg_metric_distance(q->drun, q->dstar, T, n, dim, self);
+    return EXIT_OK;
 }
 
 /*
@@ -651,127 +738,30 @@ static int recreate_run_denoiser(const run_arrays *r, const run_config *c, const
  */
 static int reference_metrics(const analyze_options *o, const run_arrays *r, metric_list *l)
 {
-    const size_t T = r->T, n = r->n, dim = r->dim;
-    run_config cfg;
-    read_config(o->path, &cfg);
-    cli_progress progress;
-    cli_progress_init(&progress, "optimal trajectory");
-    progress.enabled &= !o->quiet;
-
-    /* The rows first, for the density estimates; then the denoiser takes
-     * them over (it centres them in place): one copy of the data. */
-    cli_model_options mo = {.spec = o->reference,
-                            .limit = o->reference_limit,
-                            .denoiser = "empirical",
-                            .announce = progress.enabled,
-                            .adopt_rows = 1,
-                            .data_only = 1};
-    cli_model ref = {0};
-    dg_dataset *own_data = NULL;
-    dg_denoiser *own_den = NULL;
-    double *xstar = NULL, *dstar = NULL, *dref = NULL, *drun = NULL, *logp = NULL, *nn2 = NULL;
-    int rc = cli_model_load_ex(&mo, &ref);
-    if (rc != EXIT_OK)
-        return rc == EXIT_USAGE ? EXIT_USAGE : EXIT_FAILED;
-    rc = EXIT_FAILED;
-    if (ref.dim != dim) {
-        cli_error("--reference %s: data of dimension %zu, the run's points %zu", o->reference,
-                  ref.dim, dim);
-        goto release;
+    reference_run *q = calloc(1, sizeof *q);
+    if (!q) {
+        cli_error("out of memory");
+        return EXIT_FAILED;
     }
-    char note[METRIC_TEXT / 4], solver_note[METRIC_TEXT / 2];
-    snprintf(note, sizeof note, "reference D*: the exact empirical denoiser of %s (%zu rows)",
-             o->reference, ref.data->total);
-    snprintf(solver_note, sizeof solver_note, "%s; x* by %s%s%s%s%s", note, cfg.solver->name,
-             cfg.opt.afs ? ", AFS" : "", cfg.opt.threshold ? ", dynamic thresholding" : "",
-             cfg.solver_note[0] ? "; " : "", cfg.solver_note);
-
-    xstar = dg_doubles_alloc((T + 1) * n, dim);
-    dstar = dg_doubles_alloc(T * n, dim);
-    dref = dg_doubles_alloc(T * n, dim);
-    drun = dg_doubles_alloc(T * n, dim);
-    if (!xstar || !dstar || !dref || !drun)
-        cli_error("cannot allocate optimal trajectories of %zu × %zu × %zu doubles", T + 1, n, dim);
-    else
-        rc = EXIT_OK;
-    if ((rc = cli_mpi_agree(rc)) != EXIT_OK ||
-        (rc = kde_estimate(r, ref.data, &logp, &nn2)) != EXIT_OK)
-        goto release;
-    mo.data_only = 0;
-    if ((rc = cli_model_build_denoiser(&mo, &ref)) != EXIT_OK)
-        goto release;
-    /* D*(x_i): the score deviation along the run, and the mean shift of the KDE. */
-    if ((rc = eval_rows(ref.den, r, r->traj, dref)) == EXIT_OK)
-        rc = kde_metrics(r, logp, nn2, dref, note, l);
-    if ((rc = cli_mpi_agree(rc)) != EXIT_OK)
-        goto release;
-
-    const int cluster = cli_mpi_size() > 1;
-    cli_watch watch = {&progress, 0};
-    dg_solve_options sopt = cfg.opt;
-    sopt.progress = cluster ? cli_watch_step : cli_progress_update;
-    sopt.progress_ctx = cluster ? (void *)&watch : (void *)&progress;
-    sopt.cancel = cluster ? &watch.cancel : &cli_interrupted;
-    cli_catch_signals();
-    dg_error err;
-    const int solved = dg_solve(cfg.solver, ref.den, r->sigmas, T + 1, n, dim, r->traj, xstar,
-                                dstar, &sopt, NULL, &err);
-    cli_progress_done(&progress);
-    if (solved != DG_OK) {
-        rc = cli_fail(&err);
-        goto release;
-    }
-    /* The solver records AFS's substitute and thresholded values; D* itself is wanted. */
-    if ((cfg.opt.afs || cfg.opt.threshold) && (rc = eval_rows(ref.den, r, xstar, dstar)) != EXIT_OK)
-        goto release;
-
-    double *to_opt, *den_opt, *score;
-    char why[METRIC_TEXT / 2];
-    dg_denoiser *run_den = NULL;
-    const int have_run_den =
-        recreate_run_denoiser(r, &cfg, o, ref.den, &own_data, &own_den, &run_den, why, sizeof why);
-    char score_note[METRIC_TEXT];
-    snprintf(score_note, sizeof score_note, "%s%s%s", note, have_run_den ? "" : "; ",
-             have_run_den ? "" : why);
-    rc = EXIT_FAILED;
-    if ((to_opt = metric_add(l, "distance_to_optimal", 2, SHAPE(T + 1, n), "data units",
-                             "grid sample", solver_note,
-                             "||x_i - x*_i||, x* integrated from x_0 on /sigmas with D* in "
-                             "place of the run's denoiser")) &&
-        (den_opt = metric_add(l, "denoised_vs_optimal", 2, SHAPE(T, n), "data units", "eval sample",
-                              solver_note, "||D_i - D*(x*_i; s_i)||")) &&
-        (score =
-             metric_add(l, "score_deviation", 2, SHAPE(T, n), "data units", "eval sample",
-                        score_note, "||D_i - D*(x_i; s_i)||, the score deviation along the run"))) {
-        dg_metric_distance(r->traj, xstar, T + 1, n, dim, to_opt);
-        dg_metric_distance(r->denoised, dstar, T, n, dim, den_opt);
-        dg_metric_distance(r->denoised, dref, T, n, dim, score);
-        rc = EXIT_OK;
-    }
-    if (!have_run_den) {
-        metric_remove(l, "optimal_self");
-        goto release;
-    }
-    if ((rc = cli_mpi_agree(rc)) != EXIT_OK || (rc = eval_rows(run_den, r, xstar, drun)) != EXIT_OK)
-        goto release;
-    double *self =
-        metric_add(l, "optimal_self", 2, SHAPE(T, n), "data units", "eval sample", solver_note,
-                   "||D(x*_i; s_i) - D*(x*_i; s_i)||, D the run's own denoiser "
-                   "(re-created from /config/data '%s', limit %zu)",
-                   cfg.data, cfg.limit);
-    if (self)
-        dg_metric_distance(drun, dstar, T, n, dim, self);
-    rc = self ? EXIT_OK : EXIT_FAILED;
-release:
-    dg_doubles_free(xstar);
-    dg_doubles_free(dstar);
-    dg_doubles_free(dref);
-    dg_doubles_free(drun);
-    dg_doubles_free(logp);
-    dg_doubles_free(nn2);
-    dg_denoiser_free(own_den);
-    dg_dataset_free(own_data);
-    cli_model_free(&ref);
+    q->o = o;
+    q->r = r;
+    int rc = load_reference(q);
+    if (rc == EXIT_OK)
+        rc = reference_density(q, l);
+    if (rc == EXIT_OK)
+        rc = optimal_trajectory(q);
+    if (rc == EXIT_OK)
+        rc = optimal_metrics(q, l);
+    dg_doubles_free(q->xstar);
+    dg_doubles_free(q->dstar);
+    dg_doubles_free(q->dref);
+    dg_doubles_free(q->drun);
+    dg_doubles_free(q->logp);
+    dg_doubles_free(q->nn2);
+    dg_denoiser_free(q->own_den);
+    dg_dataset_free(q->own_data);
+    cli_model_free(&q->ref);
+    free(q);
     return rc;
 }
 

@@ -13,6 +13,7 @@ static const char *const COMMAND = "gits";
 
 static void help(void)
 {
+    char names[CLI_NAMES_MAX], text[2 * CLI_NAMES_MAX];
     printf("Usage: diffgeo gits --data SPEC [OPTION]... -o SCHED.h5\n"
            "Find a σ schedule of K steps with GITS (Chen et al., ICML 2024): run a teacher\n"
            "solver on a fine grid from --warmup random starts, price every Euler jump\n"
@@ -24,19 +25,22 @@ static void help(void)
            "      --limit N          use the first N rows of the data\n"
            "      --samples N        draw N rows from a distribution given as --data\n"
            "      --denoiser KIND    as for 'diffgeo sample': empirical (default for data),\n"
-           "                         gmm (mixtures), gaussian, gmm-fit:K\n"
-           "      --teacher NAME     teacher solver [ipndm]\n"
-           "      --teacher-steps N  timestamps of the teacher's grid [61]\n"
+           "                         gmm (mixtures), gaussian, gmm-fit:K\n");
+    cli_solver_names(names, sizeof names, NULL);
+    snprintf(text, sizeof text, "teacher solver: %s [%s]", names, dg_solver_ipndm.name);
+    cli_help_item("      --teacher NAME", CLI_OPTION_COLUMN, text);
+    printf("      --teacher-steps N  timestamps of the teacher's grid [61]\n"
            "      --warmup N         teacher trajectories averaged in the costs [256]\n"
            "      --steps N          timestamps of the schedule found, K + 1 [7]\n"
            "      --cost KIND        dev (default): dev(x̂) − dev(x_j), the change of the\n"
            "                         distance to the teacher's start–end line; l2 or l1:\n"
            "                         the norm of x̂ − x_j\n"
            "      --coeff C          weight growth of later steps in the programme [1.15]\n"
-           "      --seed K           seed of the warm-up starts [0]\n"
-           "      --schedule NAME    the teacher's grid: edm (default), logsnr,\n"
-           "                         time-uniform\n"
-           "      --sigma-max S      [80]    --sigma-min S [0.002]    --rho R\n"
+           "      --seed K           seed of the warm-up starts [0]\n");
+    cli_schedule_names(names, sizeof names, dg_schedule_types[0]);
+    snprintf(text, sizeof text, "the teacher's grid: %s", names);
+    cli_help_item("      --schedule NAME", CLI_OPTION_COLUMN, text);
+    printf("      --sigma-max S      [80]    --sigma-min S [0.002]    --rho R\n"
            "  -o, --output FILE      where to write /sigmas [K+1], /indices [K+1],\n"
            "                         /teacher_sigmas [T], /cost [T][T] (NaN below the\n"
            "                         diagonal) and /dp [T][K+1]\n"
@@ -74,6 +78,7 @@ static int parse(int argc, char **argv, gits_options *o)
         CLI_GRID_OPTIONS,
         {NULL, 0, NULL, 0},
     };
+    char costs[CLI_NAMES_MAX]; /* for the message of an unknown cost */
     int opt;
     opterr = 0;
     optind = 1;
@@ -114,9 +119,9 @@ static int parse(int argc, char **argv, gits_options *o)
                 return EXIT_USAGE;
             break;
         case OPT_COST:
-            o->cost = dg_gits_cost_find(optarg);
-            if (o->cost < 0)
-                return cli_usage_error(COMMAND, "unknown cost '%s' (dev, l2, l1)", optarg);
+            if ((o->cost = dg_gits_cost_find(optarg)) < 0)
+                return cli_usage_error(COMMAND, "unknown cost '%s' (%s)", optarg,
+                                       cli_cost_names(costs, sizeof costs));
             break;
         case OPT_COEFF:
             if (cli_parse_double(COMMAND, "coeff", optarg, &o->coeff) != 0)

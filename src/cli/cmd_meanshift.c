@@ -51,10 +51,14 @@ static void help(void)
            "                         (scikit-learn's get_bin_seeds) instead of every point\n"
            "      --min-bin-freq N   bins need at least N points to give a seed [1]\n"
            "\n"
-           "Annealing (Gaussian kernel):\n"
-           "      --anneal NAME      the σ grid: edm, logsnr, time-uniform, or an explicit\n"
-           "                         grid list:80,10.98,…,0.002 or h5:FILE[:/sigmas]\n"
-           "      --steps N          timestamps from σ_max to σ_min [18]\n"
+           "Annealing (Gaussian kernel):\n");
+    char names[CLI_NAMES_MAX], text[2 * CLI_NAMES_MAX];
+    cli_schedule_names(names, sizeof names, NULL);
+    snprintf(text, sizeof text,
+             "the σ grid: %s, or an explicit grid list:80,10.98,…,0.002 or h5:FILE[:/sigmas]",
+             names);
+    cli_help_item("      --anneal NAME", CLI_OPTION_COLUMN, text);
+    printf("      --steps N          timestamps from σ_max to σ_min [18]\n"
            "      --sigma-max S      [80]    --sigma-min S [0.002]    --rho R [7, 1]\n"
            "      --final-zero       append σ = 0: a last plain mean-shift iteration\n"
            "  -n, --n COUNT          start points x_0 = σ_max z, as 'diffgeo sample' [16]\n"

@@ -35,11 +35,9 @@ static void help(void)
     char rows[CLI_SPEC_HELP_MAX], mixtures[CLI_SPEC_HELP_MAX];
     spec_help(DG_SOURCE_ROWS, rows, sizeof rows);
     spec_help(DG_SOURCE_MIXTURE, mixtures, sizeof mixtures);
-    char solvers[2048];
-    size_t used = 0;
-    for (size_t k = 0; dg_solver_types[k] && used < sizeof solvers; k++)
-        used += (size_t)snprintf(solvers + used, sizeof solvers - used, "  %-9s %s\n",
-                                 dg_solver_types[k]->name, dg_solver_types[k]->summary);
+    char solvers[CLI_NAMES_MAX], text[2 * CLI_NAMES_MAX];
+    cli_solver_names(solvers, sizeof solvers, &dg_solver_heun);
+    snprintf(text, sizeof text, "%s (see 'Solvers' below)", solvers);
     printf("Usage: diffgeo sample --data SPEC [OPTION]... -o RUN.h5\n"
            "Integrate the probability-flow ODE dx/dσ = (x − D(x; σ))/σ from σ_max down\n"
            "the σ grid with the exact optimal denoiser of the data, and write the\n"
@@ -61,10 +59,10 @@ static void help(void)
            "                         gmm-fit:K: a K-component mixture fitted by EM\n"
            "                         (fitted mixtures are stored under /fit)\n"
            "\n"
-           "Solver and grid:\n"
-           "      --solver NAME      heun (default), euler, dpm2, dpmpp2m, dpmpp3m, ipndm,\n"
-           "                         ipndm_v (see 'Solvers' below)\n"
-           "      --max-order K      order cap of ipndm and ipndm_v, 1 to 4 [4]\n"
+           "Solver and grid:\n",
+           rows, mixtures);
+    cli_help_item("      --solver NAME", CLI_OPTION_COLUMN, text);
+    printf("      --max-order K      order cap of ipndm and ipndm_v, 1 to 4 [4]\n"
            "      --afs              analytical first step: d_0 = x_0/sqrt(1 + σ_max²)\n"
            "                         instead of the first evaluation (one NFE less)\n"
            "      --denoise-to-zero  after σ_min, one more evaluation: x ← D(x; σ_min)\n"
@@ -73,7 +71,9 @@ static void help(void)
            "                         (one evaluation more; the grid ends σ_K, 0)\n"
            "      --threshold        dynamic thresholding of every D (per sample, the\n"
            "                         0.995 quantile of |D| is scaled to 1); only for data\n"
-           "                         in [−1, 1]\n" CLI_GRID_HELP "\n"
+           "                         in [−1, 1]\n");
+    cli_grid_help();
+    printf("\n"
            "Start points:\n"
            "  -n, --n COUNT          number of trajectories [16]\n"
            "      --seed K           seed of GSL's mt19937 for x_0 = σ_max z [0]\n"
@@ -87,17 +87,16 @@ static void help(void)
            "  -q, --quiet            no progress line\n"
            "  -h, --help             show this help\n"
            "\n"
-           "Solvers (NFE = denoiser evaluations per trajectory):\n"
-           "%s"
-           "\n"
+           "Solvers (NFE = denoiser evaluations per step):\n");
+    cli_help_solvers();
+    printf("\n"
            "Example (the paper's analysis setting: Euler with 21 timestamps):\n"
            "  diffgeo sample --data fashion-mnist --solver euler --steps 21 -n 64 -o run.h5\n"
            "\n"
            "Under mpirun or srun (a build with ./configure --with-mpi), each process reads\n"
            "only its share of the data and the run file is bit-identical to one\n"
            "process's; /config adds time per step and peak memory per process:\n"
-           "  mpirun -np 4 diffgeo sample --data synthetic:blobs,n=1000000,d=192 -o run.h5\n",
-           rows, mixtures, solvers);
+           "  mpirun -np 4 diffgeo sample --data synthetic:blobs,n=1000000,d=192 -o run.h5\n");
 }
 
 static void help_interpolate(void)
@@ -222,11 +221,11 @@ static int parse(int argc, char **argv, sample_options *o)
             break;
         case OPT_SOLVER:
             o->solver = dg_solver_find(optarg);
-            if (!o->solver)
-                return cli_usage_error(COMMAND,
-                                       "unknown solver '%s' (euler, heun, dpm2, dpmpp2m, "
-                                       "dpmpp3m, ipndm, ipndm_v)",
-                                       optarg);
+            if (!o->solver) {
+                char names[CLI_NAMES_MAX];
+                return cli_usage_error(COMMAND, "unknown solver '%s' (%s)", optarg,
+                                       cli_solver_names(names, sizeof names, NULL));
+            }
             break;
         case OPT_INIT:
             o->init = optarg;

@@ -9,63 +9,72 @@
 
 static const char *const COMMAND = "schedule";
 
+/* parse's result after --help: not an exit code, so that the grid is freed before EXIT_OK. */
+enum { HELP_SHOWN = -1 };
+
 static void help(void)
 {
     printf("Usage: diffgeo schedule [OPTION]...\n"
            "Print the σ grid that 'diffgeo sample' would use, as a table for gnuplot.\n"
-           "\n" CLI_GRID_HELP "  -h, --help           show this help\n"
+           "\n");
+    cli_grid_help();
+    printf("  -h, --help           show this help\n"
            "\n"
            "Schedules:\n");
-    for (size_t k = 0; dg_schedule_types[k]; k++)
-        printf("  %-13s %s\n", dg_schedule_types[k]->name, dg_schedule_types[k]->summary);
+    cli_help_schedules();
     printf("\nExample: diffgeo schedule --schedule logsnr --steps 7\n");
 }
 
-int cmd_schedule(int argc, char **argv, const char *command_line)
+/* Parses the options into grid; EXIT_OK, or an exit code after help or a message. */
+static int parse(int argc, char **argv, cli_grid *grid)
 {
-    (void)command_line;
     static const struct option longopts[] = {
         {"help", no_argument, NULL, 'h'}, CLI_GRID_OPTIONS, {NULL, 0, NULL, 0}};
-    cli_grid grid = CLI_GRID_DEFAULTS;
     int opt;
     opterr = 0;
     optind = 1;
     while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-        int rc = cli_grid_option(COMMAND, &grid, opt, optarg);
-        if (rc < 0) {
-            cli_grid_free(&grid);
+        const int rc = cli_grid_option(COMMAND, grid, opt, optarg);
+        if (rc < 0)
             return cli_option_exit(rc);
-        }
         if (rc > 0)
             continue;
-        cli_grid_free(&grid);
         if (opt == 'h') {
             help();
-            return EXIT_OK;
+            return HELP_SHOWN;
         }
         if (opt == ':')
             return cli_usage_error(COMMAND, "option '%s' needs a value", argv[optind - 1]);
         return cli_usage_error(COMMAND, "unknown option '%s'", argv[optind - 1]);
     }
-    if (optind < argc) {
-        cli_grid_free(&grid);
+    if (optind < argc)
         return cli_usage_error(COMMAND, "unexpected argument '%s'", argv[optind]);
-    }
+    return EXIT_OK;
+}
 
+int cmd_schedule(int argc, char **argv, const char *command_line)
+{
+    (void)command_line;
+    cli_grid grid = CLI_GRID_DEFAULTS;
+    double *sigmas = NULL;
+    int rc = parse(argc, argv, &grid);
+    if (rc != EXIT_OK)
+        goto free_grid;
     const size_t n = cli_grid_size(&grid);
-    double *sigmas = malloc((n ? n : 1) * sizeof *sigmas);
+    sigmas = malloc((n ? n : 1) * sizeof *sigmas);
     if (!sigmas) {
-        cli_grid_free(&grid);
         cli_error("out of memory");
-        return EXIT_FAILED;
+        rc = EXIT_FAILED;
+        goto free_grid;
     }
-    int rc = cli_grid_make(COMMAND, &grid, sigmas);
+    rc = cli_grid_make(COMMAND, &grid, sigmas);
     if (rc == EXIT_OK) {
         printf("# index sigma\n");
         for (size_t i = 0; i < n; i++)
             printf("%zu %.17g\n", i, sigmas[i]);
     }
+free_grid:
     free(sigmas);
     cli_grid_free(&grid);
-    return rc;
+    return rc == HELP_SHOWN ? EXIT_OK : rc;
 }

@@ -11,16 +11,16 @@
 
 #include "dg_tensor.h"
 
-static const char *const cost_names[] = {"dev", "l2", "l1"};
+static const char *const cost_names[DG_GITS_COSTS] = {"dev", "l2", "l1"};
 
 const char *dg_gits_cost_name(dg_gits_cost cost)
 {
-    return (unsigned)cost < 3 ? cost_names[cost] : "unknown";
+    return (unsigned)cost < DG_GITS_COSTS ? cost_names[cost] : "unknown";
 }
 
 int dg_gits_cost_find(const char *name)
 {
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < DG_GITS_COSTS; k++)
         if (strcmp(cost_names[k], name) == 0)
             return k;
     return -1;
@@ -84,10 +84,10 @@ int dg_gits_cost_matrix(const double *sigmas, size_t T, const double *traj, cons
     const size_t threads = 1;
 #endif
     double *units = dg_doubles_alloc(n, dim), *jumps = dg_doubles_alloc(threads, dim);
+    int status = DG_OK;
     if (!units || !jumps) {
-        dg_doubles_free(units);
-        dg_doubles_free(jumps);
-        return dg_error_set(err, DG_ENOMEM, "out of memory");
+        status = dg_error_set(err, DG_ENOMEM, "out of memory");
+        goto free_buffers;
     }
     const size_t stride = n * dim;
     /* Unit directions of each trajectory's start–end line, for the dev cost. */
@@ -119,9 +119,10 @@ int dg_gits_cost_matrix(const double *sigmas, size_t T, const double *traj, cons
         for (size_t j = i + 1; j < T; j++)
             row[j] /= (double)n;
     }
+free_buffers:
     dg_doubles_free(jumps);
     dg_doubles_free(units);
-    return DG_OK;
+    return status;
 }
 
 int dg_gits_dp(const double *C, size_t T, size_t K, double coeff, double *V, size_t *indices,

@@ -21,7 +21,11 @@ typedef enum dg_gits_cost {
     DG_GITS_COST_L1  /* ‖x̂ − x_j‖₁ */
 } dg_gits_cost;
 
-/* The cost's name ("dev", "l2", "l1"), and lookup by name (−1 if unknown). */
+/* The number of costs: dg_gits_cost runs from 0 to DG_GITS_COSTS − 1. */
+#define DG_GITS_COSTS 3
+
+/* The cost's name ("dev", "l2", "l1"; "unknown" out of range), and lookup by
+ * name (−1 if unknown). */
 const char *dg_gits_cost_name(dg_gits_cost cost);
 int dg_gits_cost_find(const char *name);
 

@@ -168,9 +168,8 @@ int dg_meanshift_estimate_bandwidth(const double *y, size_t n, size_t dim, doubl
 #endif
     double *kth = dg_doubles_alloc(n, 1), *d2 = dg_doubles_alloc(threads, n);
     if (!kth || !d2) {
-        dg_doubles_free(kth);
-        dg_doubles_free(d2);
-        return dg_error_set(err, DG_ENOMEM, "cannot allocate %zu × %zu distances", threads, n);
+        status = dg_error_set(err, DG_ENOMEM, "cannot allocate %zu × %zu distances", threads, n);
+        goto free_distances;
     }
     /* Each point is one thread's; the mean below adds them in point order. */
 #ifdef _OPENMP
@@ -187,13 +186,14 @@ int dg_meanshift_estimate_bandwidth(const double *y, size_t n, size_t dim, doubl
         gsl_sort(row, 1, n);
         kth[i] = sqrt(row[k - 1]);
     }
-    dg_doubles_free(d2);
     double total = 0;
     for (size_t i = 0; i < n; i++)
         total += kth[i];
-    dg_doubles_free(kth);
     *h = total / (double)n;
-    return DG_OK;
+free_distances:
+    dg_doubles_free(d2);
+    dg_doubles_free(kth);
+    return status;
 }
 
 /* A point of the data and its bin; sorted to group equal bins. */
@@ -312,6 +312,60 @@ static size_t ball_mean(const double *y, size_t n, size_t dim, const double *x, 
 /* Where a seed stands in the climb. */
 enum { CLIMBING, CONVERGED, EMPTY };
 
+/* A flat climb: the data, the bandwidth's limits and every seed's progress. */
+typedef struct flat_climb {
+    const double *y;
+    size_t n, dim, nseeds;
+    double h2, limit;         /* h², and the step below which a seed has converged */
+    size_t max_updates;       /* max_iter + 1: scikit-learn tests after the update */
+    size_t *updates, *counts; /* per seed */
+    unsigned char *state;     /* per seed: CLIMBING, CONVERGED or EMPTY */
+} flat_climb;
+
+/* Takes every climbing seed from cur to next (nseeds × dim each); returns how many still climb. */
+static size_t flat_pass(const flat_climb *c, const double *cur, double *next)
+{
+    const size_t dim = c->dim;
+    /* Each seed is one thread's: it climbs alone and writes only its own row. */
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 4)
+#endif
+    for (size_t s = 0; s < c->nseeds; s++) {
+        const double *x = cur + s * dim;
+        double *to = next + s * dim;
+        if (c->state[s] != CLIMBING) {
+            memcpy(to, x, dim * sizeof *to);
+            continue;
+        }
+        const size_t count = ball_mean(c->y, c->n, dim, x, c->h2, to);
+        c->counts[s] = count;
+        if (count == 0) {
+            memcpy(to, x, dim * sizeof *to);
+            c->state[s] = EMPTY;
+            continue;
+        }
+        c->updates[s]++;
+        if (sqrt(sqdist_ordered(to, x, dim, INFINITY)) < c->limit ||
+            c->updates[s] == c->max_updates)
+            c->state[s] = CONVERGED;
+    }
+    size_t climbing = 0;
+    for (size_t s = 0; s < c->nseeds; s++)
+        climbing += c->state[s] == CLIMBING;
+    return climbing;
+}
+
+/* The most updates of a seed, and scikit-learn's n_iter_: the updates before the final test. */
+static void flat_iterations(const flat_climb *c, size_t *iterations, size_t *n_iter)
+{
+    for (size_t s = 0; s < c->nseeds; s++) {
+        *iterations = c->updates[s] > *iterations ? c->updates[s] : *iterations;
+        const size_t completed = c->state[s] == EMPTY ? c->updates[s] : c->updates[s] - 1;
+        if (n_iter && completed > *n_iter)
+            *n_iter = completed;
+    }
+}
+
 int dg_meanshift_flat(const double *y, size_t n, size_t dim, double h, const double *seeds,
                       size_t nseeds, const dg_meanshift_options *opt, double *path, size_t *counts,
                       size_t *iterations, size_t *n_iter, dg_error *err)
@@ -330,66 +384,37 @@ int dg_meanshift_flat(const double *y, size_t n, size_t dim, double h, const dou
         status = dg_check_finite(seeds, nseeds, dim, "seeds", err);
     if (status != DG_OK)
         return status;
-    size_t *updates = calloc(nseeds ? nseeds : 1, sizeof *updates);
-    unsigned char *state = calloc(nseeds ? nseeds : 1, 1);
-    if (!updates || !state) {
-        free(updates);
-        free(state);
-        return dg_error_set(err, DG_ENOMEM, "cannot allocate the state of %zu seeds", nseeds);
+    flat_climb c = {.y = y,
+                    .n = n,
+                    .dim = dim,
+                    .nseeds = nseeds,
+                    .h2 = h * h,
+                    .limit = opt->tol * h,
+                    .max_updates = opt->max_iter + 1,
+                    .updates = calloc(nseeds ? nseeds : 1, sizeof *c.updates),
+                    .counts = counts,
+                    .state = calloc(nseeds ? nseeds : 1, 1)};
+    if (!c.updates || !c.state) {
+        status = dg_error_set(err, DG_ENOMEM, "cannot allocate the state of %zu seeds", nseeds);
+        goto free_state;
     }
-
     const size_t len = nseeds * dim;
-    const double h2 = h * h, limit = opt->tol * h;
     memcpy(path, seeds, len * sizeof *path);
     for (size_t s = 0; s < nseeds; s++)
         counts[s] = 0;
-    size_t climbing = nseeds;
     /*
      * Pass k takes every climbing seed from block k to k + 1; a climbing seed
      * has made k updates, so k ≤ max_iter here and block k + 1 fits.
      */
-    for (size_t k = 0; climbing > 0; k++) {
-        const double *cur = path + k * len;
-        double *next = path + (k + 1) * len;
-        /* Each seed is one thread's: it climbs alone and writes only its own row. */
-#ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, 4)
-#endif
-        for (size_t s = 0; s < nseeds; s++) {
-            const double *x = cur + s * dim;
-            double *to = next + s * dim;
-            if (state[s] != CLIMBING) {
-                memcpy(to, x, dim * sizeof *to);
-                continue;
-            }
-            const size_t c = ball_mean(y, n, dim, x, h2, to);
-            counts[s] = c;
-            if (c == 0) {
-                memcpy(to, x, dim * sizeof *to);
-                state[s] = EMPTY;
-                continue;
-            }
-            updates[s]++;
-            if (sqrt(sqdist_ordered(to, x, dim, INFINITY)) < limit ||
-                updates[s] == opt->max_iter + 1)
-                state[s] = CONVERGED;
-        }
-        climbing = 0;
-        for (size_t s = 0; s < nseeds; s++)
-            climbing += state[s] == CLIMBING;
+    size_t climbing = nseeds;
+    for (size_t k = 0; climbing > 0 && status == DG_OK; k++) {
+        climbing = flat_pass(&c, path + k * len, path + (k + 1) * len);
         status = after_step(opt, k + 1, opt->max_iter + 1, err);
-        if (status != DG_OK)
-            break;
     }
-    /* scikit-learn's n_iter_ counts the updates before the final test. */
-    for (size_t s = 0; s < nseeds; s++) {
-        *iterations = updates[s] > *iterations ? updates[s] : *iterations;
-        const size_t completed = state[s] == EMPTY ? updates[s] : updates[s] - 1;
-        if (n_iter && completed > *n_iter)
-            *n_iter = completed;
-    }
-    free(updates);
-    free(state);
+    flat_iterations(&c, iterations, n_iter);
+free_state:
+    free(c.updates);
+    free(c.state);
     return status;
 }
 
@@ -428,9 +453,8 @@ int dg_meanshift_select(const double *centres, const size_t *counts, size_t nsee
     centre *c = malloc((nseeds ? nseeds : 1) * sizeof *c);
     unsigned char *unique = malloc(nseeds ? nseeds : 1);
     if (!c || !unique) {
-        free(c);
-        free(unique);
-        return dg_error_set(err, DG_ENOMEM, "cannot allocate %zu centres", nseeds);
+        status = dg_error_set(err, DG_ENOMEM, "cannot allocate %zu centres", nseeds);
+        goto release;
     }
     size_t m = 0;
     for (size_t s = 0; s < nseeds; s++)

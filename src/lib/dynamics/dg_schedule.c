@@ -106,24 +106,26 @@ int dg_schedule_parse_list(const char *text, double **sigmas, size_t *n, dg_erro
     double *v = malloc(count * sizeof *v);
     if (!v)
         return dg_error_set(err, DG_ENOMEM, "out of memory");
+    int status = DG_OK;
     const char *p = text;
     for (size_t k = 0; k < count; k++) {
         char *end;
         errno = 0;
         v[k] = strtod(p, &end);
         if (end == p || errno == ERANGE || (*end != ',' && *end != '\0')) {
-            free(v);
-            return dg_error_set(err, DG_EINVAL, "σ list entry %zu ('%.*s') is not a number", k,
-                                (int)strcspn(p, ","), p);
+            status = dg_error_set(err, DG_EINVAL, "σ list entry %zu ('%.*s') is not a number", k,
+                                  (int)strcspn(p, ","), p);
+            goto free_list;
         }
         p = end + (*end == ',');
     }
-    int status = dg_schedule_check(v, count, err);
-    if (status != DG_OK) {
-        free(v);
-        return status;
-    }
+    status = dg_schedule_check(v, count, err);
+    if (status != DG_OK)
+        goto free_list;
     *sigmas = v;
     *n = count;
-    return DG_OK;
+    v = NULL; /* the caller's */
+free_list:
+    free(v);
+    return status;
 }

@@ -256,20 +256,13 @@ static int ipndm_v_step(dg_solver_work *w, size_t i, double *x, const double *de
 const dg_solver_type dg_solver_euler = {
     "euler", "first-order Euler step in σ (equivalent to DDIM)", 1, 1, 0, euler_step};
 const dg_solver_type dg_solver_heun = {
-    "heun",   "second-order Heun (EDM Algorithm 2, no churn), 2 evaluations per step", 2, 2, 1,
-    heun_step};
+    "heun", "second-order Heun (EDM Algorithm 2, no churn)", 2, 2, 1, heun_step};
 const dg_solver_type dg_solver_dpm2 = {
-    "dpm2",   "DPM-Solver-2 (r = 1/2), midpoint in log σ, 2 evaluations per step", 2, 2, 1,
-    dpm2_step};
+    "dpm2", "DPM-Solver-2 (r = 1/2), midpoint in log σ", 2, 2, 1, dpm2_step};
 const dg_solver_type dg_solver_dpmpp2m = {
-    "dpmpp2m",   "DPM-Solver++(2M), multistep in log σ, 1 evaluation per step", 2, 2, 0,
-    dpmpp2m_step};
+    "dpmpp2m", "DPM-Solver++(2M), multistep in log σ", 2, 2, 0, dpmpp2m_step};
 const dg_solver_type dg_solver_dpmpp3m = {
-    "dpmpp3m",
-    "DPM-Solver++(3M) as published (second order, see dg_solver.h), 1 evaluation per step",
-    2,
-    2,
-    0,
+    "dpmpp3m",   "DPM-Solver++(3M) as published (second order, see dg_solver.h)", 2, 2, 0,
     dpmpp3m_step};
 const dg_solver_type dg_solver_ipndm = {
     "ipndm",   "improved PNDM: Adams-Bashforth in σ up to --max-order (4), warm start", 4, 2, 0,
@@ -312,13 +305,10 @@ static void analytic_first_denoised(const double *x, size_t len, double sigma, d
         den[k] = x[k] - sigma * (x[k] * scale);
 }
 
-int dg_solve(const dg_solver_type *type, dg_denoiser *den, const double *sigmas, size_t nsigmas,
-             size_t n, size_t dim, const double *x0, double *trajectory, double *denoised,
-             const dg_solve_options *opt, size_t *nfe, dg_error *err)
+/* The arguments of dg_solve that it checks before it allocates. */
+static int check_solve(dg_denoiser *den, const double *sigmas, size_t nsigmas, size_t n, size_t dim,
+                       const double *x0, const dg_solve_options *opt, dg_error *err)
 {
-    static const dg_solve_options defaults = {0};
-    if (!opt)
-        opt = &defaults;
     int status = dg_schedule_check(sigmas, nsigmas, err);
     if (status != DG_OK)
         return status;
@@ -330,11 +320,55 @@ int dg_solve(const dg_solver_type *type, dg_denoiser *den, const double *sigmas,
     if (opt->max_order > DG_SOLVER_MAX_ORDER)
         return dg_error_set(err, DG_EINVAL, "maximum order %u: must be 1 to %d", opt->max_order,
                             DG_SOLVER_MAX_ORDER);
-    status = dg_check_finite(x0, n, dim, "start points", err);
+    return dg_check_finite(x0, n, dim, "start points", err);
+}
+
+/* Step i of a run: x_{i+1} and D(x_i; σ_i) into the trajectory and the denoised blocks. */
+static int solve_step(const dg_solver_type *type, dg_solver_work *w, const dg_solve_options *opt,
+                      double *trajectory, double *denoised, size_t i, dg_error *err)
+{
+    const size_t len = w->n * w->dim;
+    double *x = trajectory + (i + 1) * len;
+    double *den_x = denoised + i * len;
+    int status = DG_OK;
+    memcpy(x, trajectory + i * len, len * sizeof *x);
+    if (opt->afs && i == 0)
+        analytic_first_denoised(x, len, w->sigmas[0], den_x);
+    else
+        status = dg_solver_eval(w, x, w->sigmas[i], den_x, err);
+    if (status != DG_OK)
+        return status;
+    if (opt->denoise_to_zero && w->sigmas[i + 1] == 0) {
+        memcpy(x, den_x, len * sizeof *x);
+        return DG_OK;
+    }
+    return type->step(w, i, x, den_x, err);
+}
+
+/* The step's scratch buffers (two n × dim, one dim); on failure some may be NULL. */
+static int alloc_scratch(dg_solver_work *w, dg_error *err)
+{
+    w->scratch[0] = dg_doubles_alloc(w->n, w->dim);
+    w->scratch[1] = dg_doubles_alloc(w->n, w->dim);
+    w->scratch[2] = dg_doubles_alloc(1, w->dim);
+    if (!w->scratch[0] || !w->scratch[1] || !w->scratch[2])
+        return dg_error_set(err, DG_ENOMEM, "cannot allocate solver workspace for %zu × %zu", w->n,
+                            w->dim);
+    return DG_OK;
+}
+
+int dg_solve(const dg_solver_type *type, dg_denoiser *den, const double *sigmas, size_t nsigmas,
+             size_t n, size_t dim, const double *x0, double *trajectory, double *denoised,
+             const dg_solve_options *opt, size_t *nfe, dg_error *err)
+{
+    static const dg_solve_options defaults = {0};
+    if (!opt)
+        opt = &defaults;
+    int status = check_solve(den, sigmas, nsigmas, n, dim, x0, opt, err);
     if (status != DG_OK)
         return status;
 
-    const size_t len = n * dim, steps = nsigmas - 1;
+    const size_t steps = nsigmas - 1;
     dg_solver_work w = {
         .den = den,
         .n = n,
@@ -346,46 +380,29 @@ int dg_solve(const dg_solver_type *type, dg_denoiser *den, const double *sigmas,
         .max_order = opt->max_order ? opt->max_order : DG_SOLVER_MAX_ORDER,
         .threshold = opt->threshold,
     };
-    w.scratch[0] = dg_doubles_alloc(n, dim);
-    w.scratch[1] = dg_doubles_alloc(n, dim);
-    w.scratch[2] = dg_doubles_alloc(1, dim);
-    if (!w.scratch[0] || !w.scratch[1] || !w.scratch[2])
-        status =
-            dg_error_set(err, DG_ENOMEM, "cannot allocate solver workspace for %zu × %zu", n, dim);
+    status = alloc_scratch(&w, err);
     /* A distributed denoiser's processes evaluate together, or none does. */
     status = dg_denoiser_agree(den, status, err);
     if (status != DG_OK)
-        goto release;
+        goto free_scratch;
 
-    memcpy(trajectory, x0, len * sizeof *trajectory);
+    memcpy(trajectory, x0, n * dim * sizeof *trajectory);
     for (size_t i = 0; i < steps; i++) {
-        double *x = trajectory + (i + 1) * len;
-        double *den_x = denoised + i * len;
-        memcpy(x, trajectory + i * len, len * sizeof *x);
-        if (opt->afs && i == 0)
-            analytic_first_denoised(x, len, sigmas[0], den_x);
-        else
-            status = dg_solver_eval(&w, x, sigmas[i], den_x, err);
+        status = solve_step(type, &w, opt, trajectory, denoised, i, err);
         if (status != DG_OK)
-            goto release;
-        if (opt->denoise_to_zero && sigmas[i + 1] == 0)
-            memcpy(x, den_x, len * sizeof *x);
-        else
-            status = type->step(&w, i, x, den_x, err);
-        if (status != DG_OK)
-            goto release;
+            goto free_scratch;
         if (opt->progress)
             opt->progress(opt->progress_ctx, i + 1, steps);
         if (opt->cancel && *opt->cancel) {
             status =
                 dg_error_set(err, DG_ECANCELLED, "interrupted after step %zu of %zu", i + 1, steps);
-            goto release;
+            goto free_scratch;
         }
     }
     if (nfe)
         *nfe = w.nfe;
 
-release:
+free_scratch:
     for (int k = 0; k < 3; k++)
         dg_doubles_free(w.scratch[k]);
     return status;

@@ -39,7 +39,7 @@ typedef struct dg_solver_work {
 
 typedef struct dg_solver_type {
     const char *name;    /* "euler", "heun", "dpm2", "dpmpp2m", ... */
-    const char *summary; /* one line for --help */
+    const char *summary; /* one line for --help; the tool adds the evaluations per step */
     /* Order of accuracy of the step formula with full history: one step from
      * exact values errs by O(h^(order+1)). */
     unsigned order;

@@ -204,82 +204,106 @@ static void kde_results(const kde_ctx *c, const double *root, size_t N, size_t d
     }
 }
 
+/* The arguments of dg_metric_kde_shard; *first is this process's first row. */
+static int kde_check(const double *y, size_t n, size_t dim, size_t n_total, const dg_comm *comm,
+                     const double *h, size_t nh, const double *logp, size_t *first, dg_error *err)
+{
+    if (n_total == 0 || dim == 0)
+        return dg_error_set(err, DG_EINVAL, "a density estimate needs data (%zu × %zu)", n_total,
+                            dim);
+    if (nh > DG_KDE_BANDWIDTHS_MAX)
+        return dg_error_set(err, DG_EINVAL, "%zu bandwidths per query: at most %d", nh,
+                            DG_KDE_BANDWIDTHS_MAX);
+    if (nh > 0 && (!h || !logp))
+        return dg_error_set(err, DG_EINVAL, "bandwidths without room for the results");
+    return dg_shard_check(n_total, comm, y, n, first, err);
+}
+
+/* A pass of dg_metric_kde_shard over this process's rows: the tree and its buffers. */
+typedef struct kde_pass {
+    const double *y;
+    size_t n, first, dim;
+    size_t words; /* of one leaf record */
+    dg_tree tree;
+    double *leaves; /* DG_CHUNK_GROUP leaf records */
+    double *root;   /* the root's record */
+} kde_pass;
+
+/* The root record of the nb queries xb of ctx: every chunk's leaves, combined over the tree
+ * (and the processes), then broadcast from process 0. */
+static int kde_batch(kde_pass *p, const kde_ctx *ctx, const double *xb, const dg_comm *comm,
+                     dg_error *err)
+{
+    const size_t nb = ctx->nb, nsub = (nb + KDE_SUB - 1) / KDE_SUB, dim = p->dim;
+    const size_t nchunks = (p->n + DG_CHUNK_ROWS - 1) / DG_CHUNK_ROWS;
+    for (size_t g0 = 0; g0 < nchunks; g0 += DG_CHUNK_GROUP) {
+        const size_t ng = nchunks - g0 < DG_CHUNK_GROUP ? nchunks - g0 : DG_CHUNK_GROUP;
+        /* Each (chunk, queries) leaf by one thread alone: bits independent of threads. */
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic)
+#endif
+        for (size_t k = 0; k < ng * nsub; k++) {
+            const size_t t = k / nsub, q0 = k % nsub * KDE_SUB;
+            const size_t r0 = (g0 + t) * DG_CHUNK_ROWS;
+            const size_t nc = p->n - r0 < DG_CHUNK_ROWS ? p->n - r0 : DG_CHUNK_ROWS;
+            kde_leaf(ctx, p->y, r0, nc, p->first, dim, xb + q0 * dim, q0,
+                     nb - q0 < KDE_SUB ? nb - q0 : KDE_SUB, p->leaves + t * p->words);
+        }
+        for (size_t t = 0; t < ng; t++)
+            dg_tree_push(&p->tree, &kde_ops, ctx, p->first / DG_CHUNK_ROWS + g0 + t,
+                         p->leaves + t * p->words);
+    }
+    void *top;
+    int status = dg_tree_finish(&p->tree, &kde_ops, ctx, &top, err);
+    if (status == DG_OK && top)
+        memcpy(p->root, top, kde_bytes(ctx));
+    if (status == DG_OK && p->tree.comm)
+        status = comm->bcast(comm->state, p->root, kde_bytes(ctx), 0);
+    return status;
+}
+
 int dg_metric_kde_shard(const double *y, size_t n, size_t dim, size_t n_total, const dg_comm *comm,
                         const double *x, size_t nq, const double *h, size_t nh, double *logp,
                         double *nn_sqdist, size_t *nn_index, dg_error *err)
 {
-    size_t first = 0;
-    int status = DG_OK;
-    if (n_total == 0 || dim == 0)
-        status =
-            dg_error_set(err, DG_EINVAL, "a density estimate needs data (%zu × %zu)", n_total, dim);
-    else if (nh > DG_KDE_BANDWIDTHS_MAX)
-        status = dg_error_set(err, DG_EINVAL, "%zu bandwidths per query: at most %d", nh,
-                              DG_KDE_BANDWIDTHS_MAX);
-    else if (nh > 0 && (!h || !logp))
-        status = dg_error_set(err, DG_EINVAL, "bandwidths without room for the results");
-    if (status == DG_OK)
-        status = dg_shard_check(n_total, comm, y, n, &first, err);
+    kde_pass p = {.y = y, .n = n, .dim = dim};
+    int status = kde_check(y, n, dim, n_total, comm, h, nh, logp, &p.first, err);
     const size_t batch = nq < KDE_BATCH ? (nq > 0 ? nq : 1) : KDE_BATCH;
-    const size_t words = batch * (2 + nh), payload = words * sizeof(double);
-    dg_tree tree = {0};
-    double *inv = NULL, *leaves = NULL, *root = NULL;
+    p.words = batch * (2 + nh);
+    double *inv = NULL;
     if (status == DG_OK) {
         inv = dg_doubles_alloc(nq > 0 ? nq : 1, nh > 0 ? nh : 1);
-        leaves = dg_doubles_alloc(DG_CHUNK_GROUP, words);
-        root = dg_doubles_alloc(1, words);
-        if (!inv || !leaves || !root || dg_tree_init(&tree, n_total, comm, payload, err) != DG_OK)
+        p.leaves = dg_doubles_alloc(DG_CHUNK_GROUP, p.words);
+        p.root = dg_doubles_alloc(1, p.words);
+        if (!inv || !p.leaves || !p.root ||
+            dg_tree_init(&p.tree, n_total, comm, p.words * sizeof(double), err) != DG_OK)
             status = dg_error_set(err, DG_ENOMEM,
-                                  "cannot allocate a density estimate's "
-                                  "records (%zu queries)",
-                                  nq);
+                                  "cannot allocate a density estimate's records (%zu queries)", nq);
     }
     const int local = status;
     status = dg_comm_all_ok(comm, status, err);
     if (status != DG_OK && local == DG_OK)
         dg_error_set(err, status, "another process could not take part in a density estimate");
+    if (status != DG_OK)
+        goto free_records;
 
-    for (size_t k = 0; status == DG_OK && k < nq * nh; k++)
+    for (size_t k = 0; k < nq * nh; k++)
         inv[k] = bandwidth_ok(h[k]) ? 0.5 / (h[k] * h[k]) : 0;
-    const size_t nchunks = (n + DG_CHUNK_ROWS - 1) / DG_CHUNK_ROWS;
-    for (size_t b0 = 0; status == DG_OK && b0 < nq; b0 += batch) {
-        const size_t nb = nq - b0 < batch ? nq - b0 : batch, nsub = (nb + KDE_SUB - 1) / KDE_SUB;
-        const kde_ctx ctx = {nb, nh, inv + b0 * nh};
-        const double *xb = x + b0 * dim;
-        for (size_t g0 = 0; g0 < nchunks; g0 += DG_CHUNK_GROUP) {
-            const size_t ng = nchunks - g0 < DG_CHUNK_GROUP ? nchunks - g0 : DG_CHUNK_GROUP;
-            /* Each (chunk, queries) leaf by one thread alone: bits independent of threads. */
-#ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic)
-#endif
-            for (size_t k = 0; k < ng * nsub; k++) {
-                const size_t t = k / nsub, q0 = k % nsub * KDE_SUB;
-                const size_t r0 = (g0 + t) * DG_CHUNK_ROWS;
-                const size_t nc = n - r0 < DG_CHUNK_ROWS ? n - r0 : DG_CHUNK_ROWS;
-                kde_leaf(&ctx, y, r0, nc, first, dim, xb + q0 * dim, q0,
-                         nb - q0 < KDE_SUB ? nb - q0 : KDE_SUB, leaves + t * words);
-            }
-            for (size_t t = 0; t < ng; t++)
-                dg_tree_push(&tree, &kde_ops, &ctx, first / DG_CHUNK_ROWS + g0 + t,
-                             leaves + t * words);
-        }
-        void *top;
-        status = dg_tree_finish(&tree, &kde_ops, &ctx, &top, err);
-        if (status == DG_OK && top)
-            memcpy(root, top, kde_bytes(&ctx));
-        if (status == DG_OK && tree.comm)
-            status = comm->bcast(comm->state, root, kde_bytes(&ctx), 0);
-        if (status != DG_OK)
+    for (size_t b0 = 0; b0 < nq; b0 += batch) {
+        const kde_ctx ctx = {nq - b0 < batch ? nq - b0 : batch, nh, inv + b0 * nh};
+        status = kde_batch(&p, &ctx, x + b0 * dim, comm, err);
+        if (status != DG_OK) {
             dg_error_set(err, status, "communication between processes failed");
-        else
-            kde_results(&ctx, root, n_total, dim, nh ? h + b0 * nh : NULL,
-                        nh ? logp + b0 * nh : NULL, nn_sqdist ? nn_sqdist + b0 : NULL,
-                        nn_index ? nn_index + b0 : NULL);
+            goto free_records;
+        }
+        kde_results(&ctx, p.root, n_total, dim, nh ? h + b0 * nh : NULL, nh ? logp + b0 * nh : NULL,
+                    nn_sqdist ? nn_sqdist + b0 : NULL, nn_index ? nn_index + b0 : NULL);
     }
-    dg_tree_release(&tree);
+free_records:
+    dg_tree_release(&p.tree);
     dg_doubles_free(inv);
-    dg_doubles_free(leaves);
-    dg_doubles_free(root);
+    dg_doubles_free(p.leaves);
+    dg_doubles_free(p.root);
     return status;
 }
 
@@ -585,6 +609,36 @@ static void cross(const double a[3], const double b[3], double out[3])
 }
 
 /*
+ * Modified Gram–Schmidt on the four columns of basis (win × 4, row-major):
+ * basis ← Q, R upper triangular with basis = Q R.  Returns 0, or −1 when a
+ * column keeps less than DG_CURVATURE_RANK_TOL of its norm (dependent columns).
+ */
+static int orthonormalise(double *basis, size_t win, double R[4][4])
+{
+    for (size_t j = 0; j < 4; j++) {
+        double before = 0, after = 0;
+        for (size_t i = 0; i < win; i++)
+            before += basis[i * 4 + j] * basis[i * 4 + j];
+        for (size_t l = 0; l < j; l++) {
+            double dot = 0;
+            for (size_t i = 0; i < win; i++)
+                dot += basis[i * 4 + l] * basis[i * 4 + j];
+            R[l][j] = dot;
+            for (size_t i = 0; i < win; i++)
+                basis[i * 4 + j] -= dot * basis[i * 4 + l];
+        }
+        for (size_t i = 0; i < win; i++)
+            after += basis[i * 4 + j] * basis[i * 4 + j];
+        if (!(after > DG_CURVATURE_RANK_TOL * DG_CURVATURE_RANK_TOL * before))
+            return -1;
+        R[j][j] = sqrt(after);
+        for (size_t i = 0; i < win; i++)
+            basis[i * 4 + j] /= R[j][j];
+    }
+    return 0;
+}
+
+/*
  * r′, r″, r‴ at the centre of the window of w points starting at r (rows
  * `stride` doubles apart, 3 coordinates each), from the least-squares cubic
  * in t = s − s_centre.  t is scaled to [−1, 1] and the monomial columns are
@@ -606,26 +660,8 @@ static int fit_cubic(const double *r, size_t stride, const double *arc, size_t w
         for (size_t j = 1; j < 4; j++)
             basis[i * 4 + j] = basis[i * 4 + j - 1] * t;
     }
-    for (size_t j = 0; j < 4; j++) {
-        double before = 0, after = 0;
-        for (size_t i = 0; i < win; i++)
-            before += basis[i * 4 + j] * basis[i * 4 + j];
-        for (size_t l = 0; l < j; l++) {
-            double dot = 0;
-            for (size_t i = 0; i < win; i++)
-                dot += basis[i * 4 + l] * basis[i * 4 + j];
-            R[l][j] = dot;
-            for (size_t i = 0; i < win; i++)
-                basis[i * 4 + j] -= dot * basis[i * 4 + l];
-        }
-        for (size_t i = 0; i < win; i++)
-            after += basis[i * 4 + j] * basis[i * 4 + j];
-        if (!(after > DG_CURVATURE_RANK_TOL * DG_CURVATURE_RANK_TOL * before))
-            return -1;
-        R[j][j] = sqrt(after);
-        for (size_t i = 0; i < win; i++)
-            basis[i * 4 + j] /= R[j][j];
-    }
+    if (orthonormalise(basis, win, R) != 0)
+        return -1;
     for (size_t c = 0; c < 3; c++) {
         double z[4], a[4];
         for (size_t j = 0; j < 4; j++) {

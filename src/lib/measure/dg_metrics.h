@@ -11,6 +11,7 @@
 #ifndef DG_METRICS_H
 #define DG_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "dg_comm.h"
@@ -209,5 +210,60 @@ int dg_metric_coords3d(const double *traj, size_t K, size_t n, size_t dim, dg_me
  */
 int dg_metric_curvature_torsion(const double *curve, size_t K, size_t n, size_t window,
                                 dg_metric_workspace *w, double *kappa, double *tau, dg_error *err);
+
+/* --- The table of /metrics: what `diffgeo analyze` writes ------------------ */
+
+/*
+ * One array /metrics/NAME of a run file of T steps and n samples.  The axes
+ * are words: grid (T + 1 grid points), eval (T evaluations), sample (n),
+ * coord (3 coordinates); the array's shape follows from them.  The texts are
+ * the array's HDF5 attributes, byte for byte.
+ */
+typedef struct dg_metric_info {
+    const char *name;  /* NAME of /metrics/NAME */
+    const char *axes;  /* attribute 'axes', e.g. "grid sample" */
+    const char *units; /* attribute 'units' */
+    /* Attribute 'description', ASCII; {s_min}, {data} and {limit} stand for
+     * the run's values (dg_metric_describe). */
+    const char *description;
+    const char *note;    /* a fixed attribute 'note', or NULL (analyze may add one) */
+    const char *summary; /* for --help and documentation: the description in words */
+    bool reference;      /* written only against reference data (analyze --reference) */
+} dg_metric_info;
+
+/* The values a description may name. */
+typedef struct dg_metric_values {
+    double sigma_min; /* {s_min}: the smallest positive σ of the grid, printed %.17g */
+    const char *data; /* {data}: the run's /config/data */
+    size_t limit;     /* {limit}: the run's /config/limit */
+} dg_metric_values;
+
+/* The table, ended by an entry whose name is NULL; in the order of --help. */
+extern const dg_metric_info dg_metric_infos[];
+
+/* The entry of /metrics/name, or NULL. */
+const dg_metric_info *dg_metric_info_find(const char *name);
+
+/*
+ * The shape of the array for a run of T steps and n samples: writes up to
+ * DG_METRIC_RANK_MAX extents to shape and returns the rank.
+ */
+#define DG_METRIC_RANK_MAX 3
+size_t dg_metric_shape(const dg_metric_info *m, size_t T, size_t n,
+                       size_t shape[DG_METRIC_RANK_MAX]);
+
+/*
+ * The shape in words, "[T+1][n]", in out (size bytes, always terminated);
+ * returns the length it needs, as snprintf.
+ */
+size_t dg_metric_shape_text(const dg_metric_info *m, char *out, size_t size);
+
+/*
+ * The description with its {name} fields filled from v (NULL: left as they
+ * are), in out (size bytes, always terminated); returns the length it needs,
+ * as snprintf.
+ */
+size_t dg_metric_describe(const dg_metric_info *m, const dg_metric_values *v, char *out,
+                          size_t size);
 
 #endif /* DG_METRICS_H */

@@ -1,6 +1,9 @@
 """The architecture of src/ as a check: layers, upward includes, cycles.
 
-    layers.py SRCDIR [BUILDDIR]
+    layers.py [SRCDIR [BUILDDIR]]
+
+Without arguments (as `make check` runs it): $top_srcdir/src and the
+current directory as the build directory.
 
 The library's folders are layers, each allowed to use only itself and the
 layers below it (LAYERS, bottom first); the tool (src/cli) sits above the
@@ -20,6 +23,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 
 # Bottom first.  "" is src/lib itself (diffgeo.h, the umbrella header).
 LAYERS = ["lib/core", "lib/mpi", "lib/data", "lib/models", "lib/dynamics",
@@ -146,12 +150,57 @@ def check_calls(src, build):
        "object files", [" -> ".join(cycle)] if cycle else [])
 
 
+PLANTED = {
+    # core includes a header of models: upward; a.c and b.c include each
+    # other's headers: an include cycle; a calls b and b calls a: a call cycle.
+    "lib/core/low.c": '#include "high.h"\n',
+    "lib/models/high.h": "int high(void);\n",
+    "lib/models/high.c": '#include "high.h"\nint high(void) { return 1; }\n',
+    "lib/data/a.h": "int a(int);\n",
+    "lib/data/b.h": "int b(int);\n",
+    "lib/data/a.c": '#include "a.h"\n#include "b.h"\nint a(int n) { return n ? b(n - 1) : 0; }\n',
+    "lib/data/b.c": '#include "b.h"\n#include "a.h"\nint b(int n) { return n ? a(n - 1) : 1; }\n',
+}
+
+
+def check_planted():
+    """The checks must fail on a tree that breaks each rule: run them on one."""
+    global tap
+    with tempfile.TemporaryDirectory() as top:
+        src = os.path.join(top, "src")
+        for rel, text in PLANTED.items():
+            os.makedirs(os.path.join(src, os.path.dirname(rel)), exist_ok=True)
+            with open(os.path.join(src, rel), "w", encoding="utf-8") as f:
+                f.write(text)
+        cc = os.environ.get("CC", "cc").split()
+        for rel in PLANTED:
+            if rel.endswith(".c"):
+                path = os.path.join(src, rel)
+                subprocess.run(cc + ["-I", os.path.join(src, "lib/models"), "-c", path, "-o",
+                                 path[:-2] + ".o"], check=True,
+                               cwd=os.path.dirname(path))
+        saved, tap = tap, []
+        check_includes(src, sources(src))
+        check_calls(src, top)
+        found, tap = tap, saved
+    ok(not found[1][0] and "low.c includes high.h" in " ".join(found[1][2]),
+       "a planted upward include is found")
+    ok(not found[2][0] and "a -> b -> a" in " ".join(found[2][2]),
+       "a planted include cycle is found")
+    ok(not found[3][0] and "a -> b -> a" in " ".join(found[3][2]),
+       "a planted call cycle is found")
+
+
 def main():
-    src = sys.argv[1]
+    if len(sys.argv) > 1:
+        src, build = sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else None
+    else:
+        src, build = os.path.join(os.environ.get("top_srcdir", "."), "src"), "."
+        check_planted()
     files = sources(src)
     check_includes(src, files)
-    if len(sys.argv) > 2:
-        check_calls(src, sys.argv[2])
+    if build:
+        check_calls(src, build)
     print(f"1..{len(tap)}")
     for i, (good, what, details) in enumerate(tap, 1):
         print(f"{'ok' if good else 'not ok'} {i} - {what}")

@@ -8,11 +8,39 @@
 #define DG_CLI_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "diffgeo.h"
 
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
+
+/*
+ * Reporting (cli_report.c, below every other module but cli_signal.c):
+ * error lines, usage errors, progress.
+ */
+
+/*
+ * The longest error line: a file path (PATH_MAX, 4096 bytes) and the words
+ * around it.  Between the processes of an MPI job a line travels as a
+ * library message, cut to DG_ERROR_MESSAGE_SIZE.
+ */
+#define CLI_LINE_SIZE 5000
+
+/* Prints "diffgeo: LINE" on stderr, or holds it back on a job of several processes. */
+void cli_report(const char *line);
+
+/* Called by cli_mpi: this process is rank of size; on size > 1 lines are held back. */
+void cli_report_job(int rank, int size);
+
+/* The failure held back only echoes another process's (DG_EREMOTE). */
+void cli_report_note_remote(void);
+
+/* The first line held back ("" if none) and whether it only echoes another's. */
+const char *cli_report_held(bool *remote);
+
+/* Forgets the line held back (once the processes agreed). */
+void cli_report_clear(void);
 
 /* Prints "diffgeo: MESSAGE" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -168,7 +196,7 @@ int cli_grid_make(const char *command, const cli_grid *grid, double *sigmas);
 size_t cli_grid_size(const cli_grid *grid);
 
 /*
- * Signals: after cli_catch_signals, SIGINT and SIGTERM only set
+ * Signals (cli_signal.c): after cli_catch_signals, SIGINT and SIGTERM only set
  * cli_interrupted to the signal's number; long computations (dg_solve, EM)
  * and the writers poll it and stop with DG_ECANCELLED, the temporary file
  * removed.  A command calls it once its options are parsed.  A second
@@ -181,10 +209,10 @@ void cli_catch_signals(void);
 /* The exit status of an interrupted command: 128 + the signal. */
 int cli_interrupted_status(void);
 
-/* A progress line on stderr, only when stderr is a terminal. */
+/* A progress line on stderr, only when stderr is a terminal, from process 0. */
 typedef struct cli_progress {
     const char *label;
-    int enabled;
+    bool enabled;
 } cli_progress;
 void cli_progress_init(cli_progress *p, const char *label);
 void cli_progress_update(void *ctx, size_t done, size_t total);
@@ -270,7 +298,7 @@ int cli_make_starts(const char *init, size_t n, int n_given, unsigned long seed,
  * MPI (cli_mpi.c).  cli_mpi_start starts MPI when an MPI launcher started
  * the process (and the tool was built --with-mpi; built without, a job of
  * several processes is refused); cli_mpi_end stops it.  On a job of several
- * processes error lines are held back (cli_report) until cli_mpi_agree,
+ * processes error lines are held back (cli_report_job) until cli_mpi_agree,
  * collective, makes every process return the exit code of the first that
  * failed on its own, whose line process 0 prints.  Without MPI these are
  * trivial: rank 0 of 1, a NULL comm.
@@ -280,10 +308,6 @@ void cli_mpi_end(void);
 int cli_mpi_rank(void);
 int cli_mpi_size(void);
 const dg_comm *cli_mpi_comm(void);
-/* Prints "diffgeo: LINE" on stderr, or holds it back on a job of several processes. */
-void cli_report(const char *line);
-/* The failure held back only echoes another process's (DG_EREMOTE). */
-void cli_mpi_note_remote(void);
 int cli_mpi_agree(int rc);
 /*
  * Collective: the library status of the first process whose status is not

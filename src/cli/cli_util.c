@@ -1,59 +1,14 @@
-/* Shared helpers of the diffgeo subcommands. */
+/* Shared helpers of the diffgeo subcommands: option values, the σ grid, the command line. */
 #include "config.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
-
-/* ------------------------------------------------------------------------ */
-/* Errors                                                                   */
-/* ------------------------------------------------------------------------ */
-
-void cli_error(const char *fmt, ...)
-{
-    char line[5000];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    cli_report(line);
-}
-
-int cli_fail_spec(const dg_error *err)
-{
-    if (err->status != DG_EUNKNOWN && err->status != DG_EINVAL)
-        return cli_fail(err);
-    cli_error("%s", err->message[0] ? err->message : dg_strerror(err->status));
-    return EXIT_USAGE;
-}
-
-int cli_fail(const dg_error *err)
-{
-    if (err->status == DG_EREMOTE)
-        cli_mpi_note_remote();
-    cli_error("%s", err->message[0] ? err->message : dg_strerror(err->status));
-    return err->status == DG_ECANCELLED ? cli_interrupted_status() : EXIT_FAILED;
-}
-
-int cli_usage_error(const char *command, const char *fmt, ...)
-{
-    char line[5000];
-    va_list ap;
-    va_start(ap, fmt);
-    const int len = vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    if (len >= 0 && (size_t)len < sizeof line)
-        snprintf(line + len, sizeof line - (size_t)len, " (see 'diffgeo %s --help')", command);
-    cli_report(line);
-    return EXIT_USAGE;
-}
 
 int cli_parse_double(const char *command, const char *option, const char *text, double *out)
 {
@@ -329,67 +284,6 @@ int cli_grid_make(const char *command, const cli_grid *grid, double *sigmas)
     if (grid->final_zero)
         sigmas[grid->steps] = 0.0;
     return EXIT_OK;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Signals and progress                                                     */
-/* ------------------------------------------------------------------------ */
-
-volatile sig_atomic_t cli_interrupted = 0;
-
-/* The first signal asks for a clean stop; a second one, sent when the
- * first goes unheeded, ends the process at once. */
-static void on_signal(int sig)
-{
-    if (cli_interrupted) {
-        signal(sig, SIG_DFL);
-        raise(sig);
-    }
-    cli_interrupted = sig;
-}
-
-int cli_interrupted_status(void)
-{
-    return 128 + (cli_interrupted ? (int)cli_interrupted : SIGINT);
-}
-
-void cli_catch_signals(void)
-{
-    struct sigaction sa, old;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    /* Reads and writes in progress go on: the signal is heeded between steps. */
-    sa.sa_flags = SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    /* A signal ignored from the start stays ignored: a shell runs background
-     * commands with SIGINT ignored, so that ^C does not reach them. */
-    const int sigs[2] = {SIGINT, SIGTERM};
-    for (int k = 0; k < 2; k++)
-        if (sigaction(sigs[k], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
-            sigaction(sigs[k], &sa, NULL);
-}
-
-void cli_progress_init(cli_progress *p, const char *label)
-{
-    p->label = label;
-    p->enabled = isatty(STDERR_FILENO) && cli_mpi_rank() == 0;
-}
-
-void cli_progress_update(void *ctx, size_t done, size_t total)
-{
-    cli_progress *p = ctx;
-    if (!p->enabled)
-        return;
-    const int width = 30, filled = total ? (int)(width * done / total) : width;
-    fprintf(stderr, "\r%s [%.*s%*s] step %zu/%zu", p->label, filled,
-            "##############################", width - filled, "", done, total);
-    fflush(stderr);
-}
-
-void cli_progress_done(cli_progress *p)
-{
-    if (p->enabled)
-        fputc('\n', stderr);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -235,7 +235,8 @@ int cli_model_build_denoiser(const cli_model_options *o, cli_model *m)
     return rc;
 }
 
-int cli_model_load(const char *spec, size_t limit, const char *denoiser, int announce, cli_model *m)
+int cli_model_load(const char *spec, size_t limit, const char *denoiser, bool announce,
+                   cli_model *m)
 {
     const cli_model_options o = {.spec = spec,
                                  .limit = limit,
@@ -328,7 +329,7 @@ int cli_draw_starts(unsigned long seed, size_t n, size_t dim, double sigma_max, 
     return EXIT_OK;
 }
 
-int cli_make_starts(const char *init, size_t n, int n_given, unsigned long seed, size_t dim,
+int cli_make_starts(const char *init, size_t n, bool n_given, unsigned long seed, size_t dim,
                     double sigma_max, dg_dataset **out)
 {
     dg_error err;

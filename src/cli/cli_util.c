@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,69 +58,6 @@ int cli_parse_count(const char *command, const char *option, const char *text, c
         return -1;
     }
     return 0;
-}
-
-int cli_parse_no_options(const char *command, int argc, char **argv, void (*help)(void), int *first)
-{
-    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    int opt;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        if (opt != 'h')
-            return cli_usage_error(command, "unknown option '%s'", argv[optind - 1]);
-        help();
-        *first = -1;
-        return EXIT_OK;
-    }
-    *first = optind;
-    return EXIT_OK;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Common options                                                           */
-/* ------------------------------------------------------------------------ */
-
-int cli_common_option(const char *command, cli_common *c, int opt, const char *arg)
-{
-    switch (opt) {
-    case 'd':
-        c->data = arg;
-        return 1;
-    case 'o':
-        c->output = arg;
-        return 1;
-    case 'q':
-        c->quiet = 1;
-        return 1;
-    case OPT_LIMIT:
-        return cli_parse_count(command, "limit", arg, "row", &c->limit) == 0 ? 1 : -1;
-    case OPT_SEED:
-        c->set_seed = 1;
-        return cli_parse_ulong(command, "seed", arg, &c->seed) == 0 ? 1 : -1;
-    case OPT_DENOISER:
-        c->denoiser = arg;
-        return 1;
-    case OPT_SAMPLES:
-        return cli_parse_count(command, "samples", arg, "row", &c->samples) == 0 ? 1 : -1;
-    default:
-        return 0;
-    }
-}
-
-int cli_shared_option(const char *command, cli_grid *grid, cli_common *c, int opt, const char *arg)
-{
-    const int handled = cli_grid_option(command, grid, opt, arg);
-    return handled != 0 ? handled : cli_common_option(command, c, opt, arg);
-}
-
-int cli_common_check(const char *command, const cli_common *c, const char *what)
-{
-    if (!c->data)
-        return cli_usage_error(command, "missing --data SPEC");
-    if (!c->output)
-        return cli_usage_error(command, "missing -o %s", what);
-    return EXIT_OK;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -224,13 +160,13 @@ int cli_grid_option(const char *command, cli_grid *grid, int opt, const char *ar
         }
         return 1;
     case OPT_STEPS:
-        grid->set_steps = 1;
+        grid->set_steps = true;
         return cli_parse_size(command, "steps", arg, &grid->steps) == 0 ? 1 : -1;
     case OPT_SIGMA_MIN:
-        grid->set_sigma_min = 1;
+        grid->set_sigma_min = true;
         return cli_parse_double(command, "sigma-min", arg, &grid->sigma_min) == 0 ? 1 : -1;
     case OPT_SIGMA_MAX:
-        grid->set_sigma_max = 1;
+        grid->set_sigma_max = true;
         return cli_parse_double(command, "sigma-max", arg, &grid->sigma_max) == 0 ? 1 : -1;
     case OPT_RHO:
         if (cli_parse_double(command, "rho", arg, &grid->rho) != 0)
@@ -241,7 +177,7 @@ int cli_grid_option(const char *command, cli_grid *grid, int opt, const char *ar
         }
         return 1;
     case OPT_FINAL_ZERO:
-        grid->final_zero = 1;
+        grid->final_zero = true;
         return 1;
     default:
         return 0;

@@ -60,7 +60,49 @@ typedef struct gits_options {
 
 enum { OPT_TEACHER = 2000, OPT_TEACHER_STEPS, OPT_WARMUP, OPT_COST, OPT_COEFF };
 
-static int parse(int argc, char **argv, gits_options *o)
+/* gits' own options, and its meaning of --steps; a cli_parser option. */
+static int gits_option(void *ctx, int opt, const char *arg)
+{
+    gits_options *o = ctx;
+    switch (opt) {
+    case OPT_STEPS: /* here: the schedule to find */
+        return cli_parse_size(COMMAND, "steps", arg, &o->student_steps) == 0 ? EXIT_OK : EXIT_USAGE;
+    case OPT_FINAL_ZERO:
+        return cli_usage_error(COMMAND, "--final-zero does not apply: the schedule ends at "
+                                        "σ_min");
+    case OPT_SCHEDULE:
+        if (strncmp(arg, "list:", 5) == 0 || strncmp(arg, "h5:", 3) == 0)
+            return cli_usage_error(COMMAND, "the teacher needs a named grid, not '%s'", arg);
+        return CLI_OPTION_SHARED;
+    case OPT_TEACHER:
+        o->teacher = dg_solver_find(arg);
+        if (!o->teacher)
+            return cli_usage_error(COMMAND, "unknown teacher solver '%s'", arg);
+        return EXIT_OK;
+    case OPT_TEACHER_STEPS:
+        return cli_parse_size(COMMAND, "teacher-steps", arg, &o->grid.steps) == 0 ? EXIT_OK
+                                                                                  : EXIT_USAGE;
+    case OPT_WARMUP:
+        return cli_parse_count(COMMAND, "warmup", arg, "trajectory", &o->warmup) == 0 ? EXIT_OK
+                                                                                      : EXIT_USAGE;
+    case OPT_COST:
+        o->cost = dg_gits_cost_find(arg);
+        if (o->cost < 0)
+            return cli_usage_error(COMMAND, "unknown cost '%s' (dev, l2, l1)", arg);
+        return EXIT_OK;
+    case OPT_COEFF:
+        if (cli_parse_double(COMMAND, "coeff", arg, &o->coeff) != 0)
+            return EXIT_USAGE;
+        if (!(o->coeff > 0))
+            return cli_usage_error(COMMAND, "--coeff %s: must be positive", arg);
+        return EXIT_OK;
+    default:
+        return CLI_OPTION_SHARED;
+    }
+}
+
+/* The options of o; *helped after --help.  An exit code. */
+static int parse(int argc, char **argv, gits_options *o, bool *helped)
 {
     static const struct option longopts[] = {
         {"help", no_argument, NULL, 'h'},
@@ -74,67 +116,22 @@ static int parse(int argc, char **argv, gits_options *o)
         CLI_GRID_OPTIONS,
         {NULL, 0, NULL, 0},
     };
-    int opt;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, ":d:o:qh", longopts, NULL)) != -1) {
-        switch (opt) {
-        case OPT_STEPS: /* here: the schedule to find */
-            if (cli_parse_size(COMMAND, "steps", optarg, &o->student_steps) != 0)
-                return EXIT_USAGE;
-            continue;
-        case OPT_FINAL_ZERO:
-            return cli_usage_error(COMMAND, "--final-zero does not apply: the schedule ends at "
-                                            "σ_min");
-        case OPT_SCHEDULE:
-            if (strncmp(optarg, "list:", 5) == 0 || strncmp(optarg, "h5:", 3) == 0)
-                return cli_usage_error(COMMAND, "the teacher needs a named grid, not '%s'", optarg);
-            break;
-        }
-        const int handled = cli_shared_option(COMMAND, &o->grid, &o->c, opt, optarg);
-        if (handled < 0)
-            return cli_option_exit(handled);
-        if (handled > 0)
-            continue;
-        switch (opt) {
-        case 'h':
-            help();
-            exit(EXIT_OK);
-        case OPT_TEACHER:
-            o->teacher = dg_solver_find(optarg);
-            if (!o->teacher)
-                return cli_usage_error(COMMAND, "unknown teacher solver '%s'", optarg);
-            break;
-        case OPT_TEACHER_STEPS:
-            if (cli_parse_size(COMMAND, "teacher-steps", optarg, &o->grid.steps) != 0)
-                return EXIT_USAGE;
-            break;
-        case OPT_WARMUP:
-            if (cli_parse_count(COMMAND, "warmup", optarg, "trajectory", &o->warmup) != 0)
-                return EXIT_USAGE;
-            break;
-        case OPT_COST:
-            o->cost = dg_gits_cost_find(optarg);
-            if (o->cost < 0)
-                return cli_usage_error(COMMAND, "unknown cost '%s' (dev, l2, l1)", optarg);
-            break;
-        case OPT_COEFF:
-            if (cli_parse_double(COMMAND, "coeff", optarg, &o->coeff) != 0)
-                return EXIT_USAGE;
-            if (!(o->coeff > 0))
-                return cli_usage_error(COMMAND, "--coeff %s: must be positive", optarg);
-            break;
-        case ':':
-            return cli_usage_error(COMMAND, "option '%s' needs a value", argv[optind - 1]);
-        default:
-            return cli_usage_error(COMMAND, "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return cli_usage_error(COMMAND, "unexpected argument '%s'", argv[optind]);
-    const int missing = cli_common_check(COMMAND, &o->c, "SCHED.h5");
-    if (missing != EXIT_OK)
-        return missing;
+    const cli_parser p = {.command = COMMAND,
+                          .shortopts = ":d:o:qh",
+                          .longopts = longopts,
+                          .help = help,
+                          .option = gits_option,
+                          .ctx = o,
+                          .grid = &o->grid,
+                          .common = &o->c};
+    int first;
+    int rc = cli_parse_options(&p, argc, argv, &first);
+    *helped = rc == EXIT_OK && first < 0;
+    if (rc != EXIT_OK || *helped)
+        return rc;
+    rc = cli_common_check(COMMAND, &o->c, "SCHED.h5");
+    if (rc != EXIT_OK)
+        return rc;
     if (o->student_steps < 2 || o->student_steps > o->grid.steps)
         return cli_usage_error(COMMAND, "--steps %zu: need 2 to --teacher-steps (%zu) timestamps",
                                o->student_steps, o->grid.steps);
@@ -229,8 +226,9 @@ int cmd_gits(int argc, char **argv, const char *command_line)
                       .cost = DG_GITS_COST_DEV,
                       .coeff = DG_GITS_DEFAULT_COEFF};
     o.grid.steps = 61;
-    int rc = parse(argc, argv, &o);
-    if (rc != EXIT_OK)
+    bool helped;
+    int rc = parse(argc, argv, &o, &helped);
+    if (rc != EXIT_OK || helped)
         return rc;
     /* From here on SIGINT and SIGTERM stop the run cleanly (no output file,
      * an older one intact), however far it got. */

@@ -90,9 +90,9 @@ typedef struct ms_options {
     size_t nsigmas;
     double bandwidth, tol, quantile;
     size_t max_iter, n, min_bin_freq;
-    int anneal, bin_seeding;
+    bool anneal, bin_seeding;
     /* Options given on the command line, for the checks of parse(). */
-    int set_tol, set_max_iter, set_n, set_quantile, set_min_bin_freq;
+    bool set_tol, set_max_iter, set_n, set_quantile, set_min_bin_freq;
 } ms_options;
 
 /* A kernel: the denoiser it needs (NULL: the data alone) and its run. */
@@ -184,7 +184,7 @@ static int check_combinations(const ms_options *o)
 }
 
 /* Parses a positive number for --bandwidth or --quantile (≤ 1 with at_most_one). */
-static int parse_positive(const char *option, const char *text, int at_most_one, double *out)
+static int parse_positive(const char *option, const char *text, bool at_most_one, double *out)
 {
     if (cli_parse_double(COMMAND, option, text, out) != 0)
         return EXIT_USAGE;
@@ -194,7 +194,59 @@ static int parse_positive(const char *option, const char *text, int at_most_one,
     return EXIT_OK;
 }
 
-static int parse(int argc, char **argv, ms_options *o)
+/* meanshift's own options; --anneal is the grid's --schedule.  A cli_parser option. */
+static int meanshift_option(void *ctx, int opt, const char *arg)
+{
+    ms_options *o = ctx;
+    switch (opt) {
+    case OPT_SCHEDULE:
+        o->anneal = true;
+        return CLI_OPTION_SHARED;
+    case 'n':
+        o->set_n = true;
+        return cli_parse_count(COMMAND, "n", arg, "start point", &o->n) == 0 ? EXIT_OK : EXIT_USAGE;
+    case OPT_KERNEL:
+        o->kernel = kernel_find(arg);
+        if (!o->kernel)
+            return cli_usage_error(COMMAND, "unknown kernel '%s' (gaussian, flat)", arg);
+        return EXIT_OK;
+    case OPT_BANDWIDTH:
+        return parse_positive("bandwidth", arg, false, &o->bandwidth);
+    case OPT_TOL:
+        o->set_tol = true;
+        if (cli_parse_double(COMMAND, "tol", arg, &o->tol) != 0)
+            return EXIT_USAGE;
+        if (!(o->tol >= 0))
+            return cli_usage_error(COMMAND, "--tol %s: must be non-negative", arg);
+        return EXIT_OK;
+    case OPT_MAX_ITER:
+        o->set_max_iter = true;
+        if (cli_parse_size(COMMAND, "max-iter", arg, &o->max_iter) != 0)
+            return EXIT_USAGE;
+        if (o->max_iter > CLI_STEPS_MAX)
+            return cli_usage_error(COMMAND, "--max-iter %s: at most %d", arg, CLI_STEPS_MAX);
+        return EXIT_OK;
+    case OPT_QUANTILE:
+        o->set_quantile = true;
+        return parse_positive("quantile", arg, true, &o->quantile);
+    case OPT_BIN_SEEDING:
+        o->bin_seeding = true;
+        return EXIT_OK;
+    case OPT_MIN_BIN_FREQ:
+        o->set_min_bin_freq = true;
+        return cli_parse_count(COMMAND, "min-bin-freq", arg, "point", &o->min_bin_freq) == 0
+                   ? EXIT_OK
+                   : EXIT_USAGE;
+    case OPT_INIT:
+        o->init = arg;
+        return EXIT_OK;
+    default:
+        return CLI_OPTION_SHARED;
+    }
+}
+
+/* The options of o; *helped after --help.  An exit code. */
+static int parse(int argc, char **argv, ms_options *o, bool *helped)
 {
     static const struct option longopts[] = {
         {"n", required_argument, NULL, 'n'},
@@ -216,72 +268,19 @@ static int parse(int argc, char **argv, ms_options *o)
         CLI_COMMON_OPTIONS,
         {NULL, 0, NULL, 0},
     };
-    int opt;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, ":d:o:n:qh", longopts, NULL)) != -1) {
-        o->anneal |= opt == OPT_SCHEDULE;
-        const int handled = cli_shared_option(COMMAND, &o->grid, &o->c, opt, optarg);
-        if (handled < 0)
-            return cli_option_exit(handled);
-        if (handled > 0)
-            continue;
-        switch (opt) {
-        case 'n':
-            if (cli_parse_count(COMMAND, "n", optarg, "start point", &o->n) != 0)
-                return EXIT_USAGE;
-            o->set_n = 1;
-            break;
-        case 'h':
-            help();
-            exit(EXIT_OK);
-        case OPT_KERNEL:
-            o->kernel = kernel_find(optarg);
-            if (!o->kernel)
-                return cli_usage_error(COMMAND, "unknown kernel '%s' (gaussian, flat)", optarg);
-            break;
-        case OPT_BANDWIDTH:
-            if (parse_positive("bandwidth", optarg, 0, &o->bandwidth) != EXIT_OK)
-                return EXIT_USAGE;
-            break;
-        case OPT_TOL:
-            if (cli_parse_double(COMMAND, "tol", optarg, &o->tol) != 0)
-                return EXIT_USAGE;
-            if (!(o->tol >= 0))
-                return cli_usage_error(COMMAND, "--tol %s: must be non-negative", optarg);
-            o->set_tol = 1;
-            break;
-        case OPT_MAX_ITER:
-            if (cli_parse_size(COMMAND, "max-iter", optarg, &o->max_iter) != 0)
-                return EXIT_USAGE;
-            if (o->max_iter > CLI_STEPS_MAX)
-                return cli_usage_error(COMMAND, "--max-iter %s: at most %d", optarg, CLI_STEPS_MAX);
-            o->set_max_iter = 1;
-            break;
-        case OPT_QUANTILE:
-            if (parse_positive("quantile", optarg, 1, &o->quantile) != EXIT_OK)
-                return EXIT_USAGE;
-            o->set_quantile = 1;
-            break;
-        case OPT_BIN_SEEDING:
-            o->bin_seeding = 1;
-            break;
-        case OPT_MIN_BIN_FREQ:
-            if (cli_parse_count(COMMAND, "min-bin-freq", optarg, "point", &o->min_bin_freq) != 0)
-                return EXIT_USAGE;
-            o->set_min_bin_freq = 1;
-            break;
-        case OPT_INIT:
-            o->init = optarg;
-            break;
-        case ':':
-            return cli_usage_error(COMMAND, "option '%s' needs a value", argv[optind - 1]);
-        default:
-            return cli_usage_error(COMMAND, "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return cli_usage_error(COMMAND, "unexpected argument '%s'", argv[optind]);
+    const cli_parser p = {.command = COMMAND,
+                          .shortopts = ":d:o:n:qh",
+                          .longopts = longopts,
+                          .help = help,
+                          .option = meanshift_option,
+                          .ctx = o,
+                          .grid = &o->grid,
+                          .common = &o->c};
+    int first;
+    const int rc = cli_parse_options(&p, argc, argv, &first);
+    *helped = rc == EXIT_OK && first < 0;
+    if (rc != EXIT_OK || *helped)
+        return rc;
     return check_combinations(o);
 }
 
@@ -679,7 +678,10 @@ int cmd_meanshift(int argc, char **argv, const char *command_line)
                     .max_iter = DG_MEANSHIFT_MAX_ITER,
                     .n = 16,
                     .min_bin_freq = 1};
-    int rc = parse(argc, argv, &o);
+    bool helped;
+    int rc = parse(argc, argv, &o, &helped);
+    if (helped)
+        return EXIT_OK;
     if (rc == EXIT_OK && o.anneal) {
         o.nsigmas = cli_grid_size(&o.grid);
         o.sigmas = malloc(o.nsigmas * sizeof *o.sigmas);

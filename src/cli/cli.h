@@ -274,6 +274,12 @@ typedef struct cli_model_options {
 int cli_model_load_ex(const cli_model_options *o, cli_model *m);
 
 /*
+ * cli_model_load_ex with the common options (--data, --limit, --denoiser,
+ * --samples, --seed), the rows adopted by the denoiser.
+ */
+int cli_model_load_common(const cli_common *c, bool announce, cli_model *m);
+
+/*
  * How data rows are read: the first `limit` rows (0: all), HDF5 isolated,
  * and on an MPI job only this process's shard (whole groups of the
  * empirical denoiser's chunks, DG_EMPIRICAL_SHARD_ROWS).

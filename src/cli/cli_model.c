@@ -251,6 +251,18 @@ int cli_model_load_ex(const cli_model_options *o, cli_model *m)
     return cli_model_build_denoiser(o, m);
 }
 
+int cli_model_load_common(const cli_common *c, bool announce, cli_model *m)
+{
+    const cli_model_options o = {.spec = c->data,
+                                 .limit = c->limit,
+                                 .denoiser = c->denoiser,
+                                 .samples = c->samples,
+                                 .seed = c->seed,
+                                 .announce = announce,
+                                 .adopt_rows = true};
+    return cli_model_load_ex(&o, m);
+}
+
 int cli_model_build_denoiser(const cli_model_options *o, cli_model *m)
 {
     const int rc = cli_mpi_agree(build_denoiser(o, m));

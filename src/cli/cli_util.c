@@ -235,7 +235,7 @@ char *cli_command_line(int argc, char **argv)
     if (!s)
         return NULL;
     for (int k = 0; k < argc; k++) {
-        const int quote = argv[k][0] == '\0' || strpbrk(argv[k], " \t'\"$") != NULL;
+        const bool quote = argv[k][0] == '\0' || strpbrk(argv[k], " \t'\"$") != NULL;
         const char *arg = k == 0 ? "diffgeo" : argv[k]; /* not the libtool wrapper path */
         p +=
             sprintf(p, "%s%s%s%s", k ? " " : "", quote && k ? "'" : "", arg, quote && k ? "'" : "");

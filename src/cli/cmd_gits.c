@@ -169,14 +169,7 @@ static int prepare(gits_run *r)
         return rc;
     cli_progress_init(&r->progress, "teacher");
     r->progress.enabled &= !o->c.quiet;
-    const cli_model_options mopt = {.spec = o->c.data,
-                                    .limit = o->c.limit,
-                                    .denoiser = o->c.denoiser,
-                                    .samples = o->c.samples,
-                                    .seed = o->c.seed,
-                                    .announce = r->progress.enabled,
-                                    .adopt_rows = true};
-    rc = cli_model_load_ex(&mopt, &r->model);
+    rc = cli_model_load_common(&o->c, r->progress.enabled, &r->model);
     if (rc != EXIT_OK)
         return rc;
     const size_t dim = r->model.dim;

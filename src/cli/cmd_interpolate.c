@@ -126,11 +126,12 @@ static int interpolate_starts(void *ctx, const char *init, unsigned long seed, s
     if (rc != EXIT_OK)
         goto free_ends;
     *starts = dg_dataset_alloc(p->points, dim);
-    if (*starts)
-        interpolate_path(p->method, ends->x, ends->x + dim, dim, sigma_max, p->points,
-                         (*starts)->x);
-    else
+    if (!*starts) {
+        cli_error("cannot allocate %zu start points of dimension %zu", p->points, dim);
         rc = EXIT_FAILED;
+        goto free_ends;
+    }
+    interpolate_path(p->method, ends->x, ends->x + dim, dim, sigma_max, p->points, (*starts)->x);
 free_ends:
     dg_dataset_free(ends);
     return rc;

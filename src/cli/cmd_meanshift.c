@@ -629,6 +629,22 @@ static int flat_compute(const ms_options *o, const dg_dataset *data, cli_progres
     return EXIT_OK;
 }
 
+/* The flat kernel's attributes beyond the common ones. */
+static void flat_attrs(attr_list *l, const ms_options *o, const flat_result *f)
+{
+    add_number(l, "bandwidth", f->h, false);
+    add_number(l, "bandwidth_estimated", !(o->bandwidth > 0), true);
+    if (!(o->bandwidth > 0))
+        add_number(l, "quantile", o->quantile, false);
+    add_number(l, "bin_seeding", o->bin_seeding, true);
+    add_number(l, "min_bin_freq", (double)o->min_bin_freq, true);
+    add_number(l, "tol", o->tol, false);
+    add_number(l, "max_iter", (double)o->max_iter, true);
+    add_number(l, "iterations", (double)f->iterations, true);
+    add_number(l, "n_iter", (double)f->n_iter, true);
+    add_number(l, "modes", (double)f->M, true);
+}
+
 /* Writes the flat kernel's run: the seeds' paths, the modes, counts and labels. */
 static int write_flat(const ms_options *o, const char *command_line, const dg_dataset *data,
                       const flat_result *f)
@@ -636,17 +652,7 @@ static int write_flat(const ms_options *o, const char *command_line, const dg_da
     const size_t S = f->seeds->n, N = data->n, dim = data->dim;
     attr_list l = {.n = 0};
     common_attrs(&l, o, command_line, data, S);
-    add_number(&l, "bandwidth", f->h, false);
-    add_number(&l, "bandwidth_estimated", !(o->bandwidth > 0), true);
-    if (!(o->bandwidth > 0))
-        add_number(&l, "quantile", o->quantile, false);
-    add_number(&l, "bin_seeding", o->bin_seeding, true);
-    add_number(&l, "min_bin_freq", (double)o->min_bin_freq, true);
-    add_number(&l, "tol", o->tol, false);
-    add_number(&l, "max_iter", (double)o->max_iter, true);
-    add_number(&l, "iterations", (double)f->iterations, true);
-    add_number(&l, "n_iter", (double)f->n_iter, true);
-    add_number(&l, "modes", (double)f->M, true);
+    flat_attrs(&l, o, f);
     const dg_h5_array arrays[] = {
         {"/path",
          f->path,

@@ -3,6 +3,15 @@
  * options, calls libdiffgeo's public API, reports progress and errors, and
  * maps statuses to exit codes: 0 success, 1 failed computation or unreadable
  * input, 2 usage error.
+ *
+ * Its modules, bottom first (none calls a module above it):
+ *   cli_signal    SIGINT and SIGTERM as a flag the computations poll
+ *   cli_report    error lines, usage errors, the progress line
+ *   cli_util      option values, the σ grid, isolated HDF5 reads, the command line
+ *   cli_options   the option-parsing loop and the common options
+ *   cli_mpi       the processes of an MPI job
+ *   cli_model     the data, the denoiser, start points
+ *   cmd_*, main   the commands (cmd_interpolate extends cmd_sample)
  */
 #ifndef DG_CLI_H
 #define DG_CLI_H

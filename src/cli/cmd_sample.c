@@ -333,12 +333,16 @@ static int solve(sample_run *r)
     return status == DG_OK ? EXIT_OK : cli_fail(&err);
 }
 
+/* The text of every process's peak memory: about a hundred processes'
+ * numbers; more are cut off (snprintf), the attribute stays one line. */
+enum { PEAKS_TEXT_SIZE = 512 };
+
 /* What a distributed run measured, for /config and stderr. */
 typedef struct cluster_report {
     double compute, communication; /* seconds per step, the slowest process */
     double bytes;                  /* bytes sent per step, the busiest process */
     double peak_mib;               /* largest peak resident memory of a process */
-    char peaks[512];               /* every process's peak, MiB */
+    char peaks[PEAKS_TEXT_SIZE];   /* every process's peak, MiB */
 } cluster_report;
 
 /* Collective: every process's measurements, summarised in r. */

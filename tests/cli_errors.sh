@@ -315,6 +315,20 @@ expect_error "data spec synthetic:nosuch" 2 "$OUT" "unknown synthetic" "'nosuch'
     sample --data synthetic:nosuch $FAST -o "$OUT"
 expect_error "unknown option --frobnicate" 2 "$OUT" "--frobnicate" -- \
     sample --data $GMM $FAST --frobnicate -o "$OUT"
+# sample and interpolate share one option table: each refuses the other's own.
+expect_error "sample --method" 2 "$OUT" "unknown option '--method'" "'lerp'" -- \
+    sample --data $GMM $FAST --method lerp -o "$OUT"
+expect_error "sample --points" 2 "$OUT" "unknown option '--points'" -- \
+    sample --data $GMM $FAST --points 3 -o "$OUT"
+expect_error "interpolate --jump-at" 2 "$OUT" "unknown option '--jump-at'" -- \
+    interpolate --data $GMM $FAST --jump-at 3 -o "$OUT"
+expect_error "interpolate --method cubic" 2 "$OUT" "unknown method 'cubic'" -- \
+    interpolate --data $GMM $FAST --method cubic -o "$OUT"
+expect_error "interpolate --points 1" 2 "$OUT" "--points 1" "at least 2" -- \
+    interpolate --data $GMM $FAST --points 1 -o "$OUT"
+expect_error "interpolate --init of 3 points" 1 "$OUT" "--init synthetic:gmm,n=3,d=16" \
+    "needs 2 start points of dimension 16, not 3 × 16" -- \
+    interpolate --data $GMM $FAST --init synthetic:gmm,n=3,d=16 -o "$OUT"
 expect_error "missing -o" 2 - "missing -o" -- \
     sample --data $GMM $FAST
 expect_error "missing --data" 2 "$OUT" "missing --data" -- \

@@ -3,17 +3,55 @@
  * options, calls libdiffgeo's public API, reports progress and errors, and
  * maps statuses to exit codes: 0 success, 1 failed computation or unreadable
  * input, 2 usage error.
+ *
+ * Its modules, bottom first (none calls a module above it):
+ *   cli_signal    SIGINT and SIGTERM as a flag the computations poll
+ *   cli_report    error lines, usage errors, the progress line
+ *   cli_util      option values, the σ grid, isolated HDF5 reads, the command line
+ *   cli_options   the option-parsing loop and the common options
+ *   cli_mpi       the processes of an MPI job
+ *   cli_model     the data, the denoiser, start points
+ *   cmd_*, main   the commands (cmd_interpolate extends cmd_sample)
  */
 #ifndef DG_CLI_H
 #define DG_CLI_H
 
+#include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "cli_tables.h"
 #include "diffgeo.h"
 
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
+
+/*
+ * Reporting (cli_report.c, below every other module but cli_signal.c):
+ * error lines, usage errors, progress.
+ */
+
+/*
+ * The longest error line: a file path (PATH_MAX, 4096 bytes) and the words
+ * around it.  Between the processes of an MPI job a line travels as a
+ * library message, cut to DG_ERROR_MESSAGE_SIZE.
+ */
+#define CLI_LINE_SIZE 5000
+
+/* Prints "diffgeo: LINE" on stderr, or holds it back on a job of several processes. */
+void cli_report(const char *line);
+
+/* Called by cli_mpi: this process is rank of size; on size > 1 lines are held back. */
+void cli_report_job(int rank, int size);
+
+/* The failure held back only echoes another process's (DG_EREMOTE). */
+void cli_report_note_remote(void);
+
+/* The first line held back ("" if none) and whether it only echoes another's. */
+const char *cli_report_held(bool *remote);
+
+/* Forgets the line held back (once the processes agreed). */
+void cli_report_clear(void);
 
 /* Prints "diffgeo: MESSAGE" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -52,26 +90,18 @@ int cli_parse_ulong(const char *command, const char *option, const char *text, u
 int cli_parse_count(const char *command, const char *option, const char *text, const char *what,
                     size_t *out);
 
-/*
- * Option parsing for commands whose only option is --help: prints help and
- * sets *first = −1 on --help, else sets *first to the first operand.
- * Returns EXIT_OK or, after a message, EXIT_USAGE.
- */
-int cli_parse_no_options(const char *command, int argc, char **argv, void (*help)(void),
-                         int *first);
-
 /* The σ grid options shared by `sample`, `schedule` and `gits`. */
 typedef struct cli_grid {
     const dg_schedule_type *schedule; /* NULL for an explicit list */
     size_t steps;                     /* timestamps from σ_max to σ_min */
     double sigma_min, sigma_max;
-    double rho;     /* 0: the schedule's default */
-    int final_zero; /* append σ = 0 */
+    double rho;      /* 0: the schedule's default */
+    bool final_zero; /* append σ = 0 */
     /* An explicit grid (--schedule list:… or h5:…): its σ values, owned. */
     const char *name; /* the --schedule argument, for /config */
     double *list;
     size_t nlist;
-    int set_steps, set_sigma_min, set_sigma_max; /* given on the command line */
+    bool set_steps, set_sigma_min, set_sigma_max; /* given on the command line */
 } cli_grid;
 
 /* Releases an explicit grid's list. */
@@ -88,8 +118,8 @@ typedef struct cli_common {
     size_t limit;         /* --limit N (0 = all rows) */
     size_t samples;       /* --samples N (0 = none) */
     unsigned long seed;   /* --seed K */
-    int quiet;            /* --quiet */
-    int set_seed;         /* --seed was given */
+    bool quiet;           /* --quiet */
+    bool set_seed;        /* --seed was given */
 } cli_common;
 
 /* getopt_long codes of the common options, apart from the grid's. */
@@ -108,18 +138,6 @@ enum { OPT_LIMIT = 1100, OPT_SEED, OPT_DENOISER, OPT_SAMPLES };
     {"denoiser", required_argument, NULL, OPT_DENOISER},              \
     {"samples", required_argument, NULL, OPT_SAMPLES}
 /* clang-format on */
-
-/*
- * Handles one common option (returns 1), or returns 0 if opt is not one;
- * returns −1 after printing a usage error for a bad value.
- */
-int cli_common_option(const char *command, cli_common *c, int opt, const char *arg);
-
-/* The grid options, then the common ones: 1 handled, 0 not one of them, < 0 an error. */
-int cli_shared_option(const char *command, cli_grid *grid, cli_common *c, int opt, const char *arg);
-
-/* Usage errors for a missing --data or -o (what names the output, e.g. "RUN.h5"). */
-int cli_common_check(const char *command, const cli_common *c, const char *what);
 
 /* More timestamps than any study needs: a typo, not a request for terabytes. */
 #define CLI_STEPS_MAX 1000000
@@ -153,6 +171,47 @@ enum { CLI_OPTION_USAGE = -1, CLI_OPTION_FAILED = -2 };
 #define cli_option_exit(rc) ((rc) == CLI_OPTION_FAILED ? EXIT_FAILED : EXIT_USAGE)
 int cli_grid_option(const char *command, cli_grid *grid, int opt, const char *arg);
 
+/*
+ * Option parsing (cli_options.c): one getopt_long loop for every command.
+ * For each option:
+ *   -h, --help     prints help; the parse ends with EXIT_OK and *first = −1;
+ *   the command's  option(ctx, opt, arg) first: EXIT_OK when handled, an
+ *                  exit code after printing an error, or CLI_OPTION_SHARED;
+ *   the shared     grid options (grid set), then the common ones (common
+ *                  set), else "unknown option" / "needs a value" (2).
+ * Then *first is the first operand, and without operands any operand is a
+ * usage error.  Returns an exit code.
+ */
+enum { CLI_OPTION_SHARED = -3 };
+typedef struct cli_parser {
+    const char *command;           /* for messages ("see 'diffgeo COMMAND --help'") */
+    const char *shortopts;         /* getopt's; a leading ':' tells a missing value */
+    const struct option *longopts; /* with {"help", no_argument, NULL, 'h'} */
+    void (*help)(void);
+    int (*option)(void *ctx, int opt, const char *arg); /* NULL: none of its own */
+    void *ctx;
+    cli_grid *grid;     /* NULL: no grid options */
+    cli_common *common; /* NULL: no common options */
+    bool operands;      /* operands allowed (the command checks them) */
+} cli_parser;
+int cli_parse_options(const cli_parser *p, int argc, char **argv, int *first);
+
+/* A command that takes only --help: cli_parse_options with operands. */
+int cli_parse_no_options(const char *command, int argc, char **argv, void (*help)(void),
+                         int *first);
+
+/* "unexpected argument" (EXIT_USAGE) when argv[first] is an operand, else EXIT_OK. */
+int cli_no_operands(const char *command, int argc, char **argv, int first);
+
+/*
+ * Handles one common option (returns 1), or returns 0 if opt is not one;
+ * returns −1 after printing a usage error for a bad value.
+ */
+int cli_common_option(const char *command, cli_common *c, int opt, const char *arg);
+
+/* Usage errors for a missing --data or -o (what names the output, e.g. "RUN.h5"). */
+int cli_common_check(const char *command, const cli_common *c, const char *what);
+
 /* Validates the grid and fills sigmas (steps + final_zero entries); prints errors. */
 int cli_grid_make(const char *command, const cli_grid *grid, double *sigmas);
 
@@ -160,7 +219,7 @@ int cli_grid_make(const char *command, const cli_grid *grid, double *sigmas);
 size_t cli_grid_size(const cli_grid *grid);
 
 /*
- * Signals: after cli_catch_signals, SIGINT and SIGTERM only set
+ * Signals (cli_signal.c): after cli_catch_signals, SIGINT and SIGTERM only set
  * cli_interrupted to the signal's number; long computations (dg_solve, EM)
  * and the writers poll it and stop with DG_ECANCELLED, the temporary file
  * removed.  A command calls it once its options are parsed.  A second
@@ -173,10 +232,10 @@ void cli_catch_signals(void);
 /* The exit status of an interrupted command: 128 + the signal. */
 int cli_interrupted_status(void);
 
-/* A progress line on stderr, only when stderr is a terminal. */
+/* A progress line on stderr, only when stderr is a terminal, from process 0. */
 typedef struct cli_progress {
     const char *label;
-    int enabled;
+    bool enabled;
 } cli_progress;
 void cli_progress_init(cli_progress *p, const char *label);
 void cli_progress_update(void *ctx, size_t done, size_t total);
@@ -201,10 +260,10 @@ typedef struct cli_model_options {
     const char *denoiser; /* --denoiser; NULL = empirical for data, gmm for mixtures */
     size_t samples;       /* --samples: draw this many rows from a mixture */
     unsigned long seed;   /* --seed: samples and EM use streams derived from it */
-    int announce;         /* a "loading" line on stderr while reading */
-    int adopt_rows;       /* the empirical denoiser takes the rows over (data->x
+    bool announce;        /* a "loading" line on stderr while reading */
+    bool adopt_rows;      /* the empirical denoiser takes the rows over (data->x
                              becomes NULL): for commands that need them no more */
-    int data_only;        /* load the rows and build no denoiser */
+    bool data_only;       /* load the rows and build no denoiser */
 } cli_model_options;
 
 /*
@@ -214,6 +273,12 @@ typedef struct cli_model_options {
  * mixture fitted by EM).  Returns an exit code after printing any error.
  */
 int cli_model_load_ex(const cli_model_options *o, cli_model *m);
+
+/*
+ * cli_model_load_ex with the common options (--data, --limit, --denoiser,
+ * --samples, --seed), the rows adopted by the denoiser.
+ */
+int cli_model_load_common(const cli_common *c, bool announce, cli_model *m);
 
 /*
  * How data rows are read: the first `limit` rows (0: all), HDF5 isolated,
@@ -234,7 +299,7 @@ int cli_model_build_denoiser(const cli_model_options *o, cli_model *m);
 void cli_model_release_denoiser(cli_model *m);
 
 /* The same for a dataset spec with default denoiser options. */
-int cli_model_load(const char *spec, size_t limit, const char *denoiser, int announce,
+int cli_model_load(const char *spec, size_t limit, const char *denoiser, bool announce,
                    cli_model *m);
 void cli_model_free(cli_model *m);
 
@@ -255,14 +320,14 @@ int cli_draw_starts(unsigned long seed, size_t n, size_t dim, double sigma_max, 
  * n points drawn by cli_draw_starts.  An exit code; *out is NULL after a
  * failure.
  */
-int cli_make_starts(const char *init, size_t n, int n_given, unsigned long seed, size_t dim,
+int cli_make_starts(const char *init, size_t n, bool n_given, unsigned long seed, size_t dim,
                     double sigma_max, dg_dataset **out);
 
 /*
  * MPI (cli_mpi.c).  cli_mpi_start starts MPI when an MPI launcher started
  * the process (and the tool was built --with-mpi; built without, a job of
  * several processes is refused); cli_mpi_end stops it.  On a job of several
- * processes error lines are held back (cli_report) until cli_mpi_agree,
+ * processes error lines are held back (cli_report_job) until cli_mpi_agree,
  * collective, makes every process return the exit code of the first that
  * failed on its own, whose line process 0 prints.  Without MPI these are
  * trivial: rank 0 of 1, a NULL comm.
@@ -272,10 +337,6 @@ void cli_mpi_end(void);
 int cli_mpi_rank(void);
 int cli_mpi_size(void);
 const dg_comm *cli_mpi_comm(void);
-/* Prints "diffgeo: LINE" on stderr, or holds it back on a job of several processes. */
-void cli_report(const char *line);
-/* The failure held back only echoes another process's (DG_EREMOTE). */
-void cli_mpi_note_remote(void);
 int cli_mpi_agree(int rc);
 /*
  * Collective: the library status of the first process whose status is not
@@ -314,6 +375,40 @@ typedef struct cli_watch {
     volatile sig_atomic_t cancel;
 } cli_watch;
 void cli_watch_step(void *ctx, size_t done, size_t total);
+
+/*
+ * `sample` with start points of another command's making (cmd_sample.c),
+ * for `interpolate`: sample's options, solver and run file, and what the
+ * command adds to them.  The option codes of sample's table that belong to
+ * interpolate (sample refuses --method and --points, interpolate --jump-at):
+ */
+enum { CLI_OPT_JUMP_AT = 2100, CLI_OPT_METHOD, CLI_OPT_POINTS };
+
+/* What the command adds to the run file: /config attributes and arrays. */
+#define CLI_SAMPLE_EXTRA_MAX 2
+typedef struct cli_sample_extra {
+    dg_h5_attr config[CLI_SAMPLE_EXTRA_MAX];
+    size_t nconfig;
+    dg_h5_array arrays[CLI_SAMPLE_EXTRA_MAX]; /* values owned by the command */
+    size_t narrays;
+} cli_sample_extra;
+
+typedef struct cli_sample_extension {
+    void (*help)(void); /* instead of sample's */
+    /* Sees each option before sample does: as cli_parser's option. */
+    int (*option)(void *ctx, int opt, const char *arg);
+    /* Process 0's start points for data of dimension dim: from the data spec
+     * init, or drawn with seed at σ_max; an exit code after any message. */
+    int (*starts)(void *ctx, const char *init, unsigned long seed, size_t dim, double sigma_max,
+                  dg_dataset **starts);
+    /* Fills extra (zeroed) for the start points integrated; an exit code. */
+    int (*outputs)(void *ctx, const dg_dataset *starts, double sigma_max, cli_sample_extra *extra);
+    void *ctx;
+} cli_sample_extension;
+
+/* Runs `sample` with the extension (NULL: sample itself); an exit code. */
+int cli_sample_run(const cli_sample_extension *ext, int argc, char **argv,
+                   const char *command_line);
 
 /* Subcommands: each returns an exit code. */
 int cmd_sample(int argc, char **argv, const char *command_line);

@@ -44,10 +44,73 @@ static int stop_when_interrupted(void *ctx, size_t iteration, double loglik)
     return cli_interrupted != 0;
 }
 
+/* The empirical denoiser of the rows: spanning the processes of an MPI job
+ * (each holds its shard), adopting the rows, or on a copy of them. */
+static int empirical_denoiser(const cli_model_options *o, cli_model *m, dg_error *err)
+{
+    dg_dataset *d = m->data;
+    int status;
+    if (cli_mpi_size() > 1)
+        status =
+            dg_denoiser_empirical_shard(d->x, d->n, d->dim, d->total, cli_mpi_comm(), &m->den, err);
+    else if (o->adopt_rows)
+        /* The denoiser takes the rows over: no second copy of the data. */
+        status = dg_denoiser_empirical_adopt(d->x, d->n, d->dim, &m->den, err);
+    else
+        return dg_denoiser_empirical_alloc(d->x, d->n, d->dim, &m->den, err);
+    if (status == DG_OK)
+        d->x = NULL;
+    return status;
+}
+
+/* gmm-fit:K, a K-component mixture fitted by EM, and its denoiser; an exit code. */
+static int fitted_denoiser(const cli_model_options *o, const char *kind, cli_model *m)
+{
+    char *end;
+    const unsigned long K = strtoul(kind + 8, &end, 10);
+    if (*end || K == 0 || kind[8] == '-' || kind[8] == '\0') {
+        cli_error("--denoiser %s: K must be a positive integer", kind);
+        return EXIT_USAGE;
+    }
+    dg_error err;
+    const dg_gmm_fit_options fit = {.on_iteration = stop_when_interrupted};
+    int status = dg_gmm_fit_em(m->data->x, m->data->n, m->data->dim, K, o->seed ^ FIT_SEED_SALT,
+                               &fit, &m->fit, &err);
+    if (status == DG_OK)
+        status = dg_denoiser_gmm_alloc(m->fit, &m->den, &err);
+    return status == DG_OK ? EXIT_OK : cli_fail(&err);
+}
+
+/* A denoiser of data rows (all but gmm); sets m->fit for fitted kinds; an exit code. */
+static int rows_denoiser(const cli_model_options *o, const char *kind, cli_model *m)
+{
+    dg_error err;
+    int status;
+    if (cli_mpi_size() > 1 && strcmp(kind, "empirical") != 0) {
+        /* Each process holds its shard; only the empirical denoiser spans them all. */
+        cli_error("--denoiser %s needs all the data in one process: only empirical "
+                  "(or gmm, of a mixture) runs on several",
+                  kind);
+        return EXIT_USAGE;
+    }
+    if (strcmp(kind, "empirical") == 0) {
+        status = empirical_denoiser(o, m, &err);
+    } else if (strcmp(kind, "gaussian") == 0) {
+        status = dg_gmm_fit_gaussian(m->data->x, m->data->n, m->data->dim, &m->fit, &err);
+        if (status == DG_OK)
+            status = dg_denoiser_gmm_alloc(m->fit, &m->den, &err);
+    } else if (strncmp(kind, "gmm-fit:", 8) == 0) {
+        return fitted_denoiser(o, kind, m);
+    } else {
+        cli_error("unknown denoiser '%s' (empirical, gmm, gaussian, gmm-fit:K)", kind);
+        return EXIT_USAGE;
+    }
+    return status == DG_OK ? EXIT_OK : cli_fail(&err);
+}
+
 /* Builds the denoiser kind on what was loaded; sets m->fit for fitted kinds. */
 static int build_denoiser(const cli_model_options *o, cli_model *m)
 {
-    dg_error err;
     const char *kind = o->denoiser ? o->denoiser : m->data ? "empirical" : "gmm";
     m->denoiser = kind;
     if (strcmp(kind, "gmm") == 0) {
@@ -56,6 +119,7 @@ static int build_denoiser(const cli_model_options *o, cli_model *m)
                       "without --samples); for data use gaussian or gmm-fit:K");
             return EXIT_USAGE;
         }
+        dg_error err;
         return dg_denoiser_gmm_alloc(m->population, &m->den, &err) == DG_OK ? EXIT_OK
                                                                             : cli_fail(&err);
     }
@@ -64,47 +128,7 @@ static int build_denoiser(const cli_model_options *o, cli_model *m)
                   o->spec);
         return EXIT_USAGE;
     }
-    int status;
-    if (cli_mpi_size() > 1) {
-        /* Each process holds its shard; the denoiser spans them all. */
-        if (strcmp(kind, "empirical") != 0) {
-            cli_error("--denoiser %s needs all the data in one process: only empirical "
-                      "(or gmm, of a mixture) runs on several",
-                      kind);
-            return EXIT_USAGE;
-        }
-        status = dg_denoiser_empirical_shard(m->data->x, m->data->n, m->data->dim, m->data->total,
-                                             cli_mpi_comm(), &m->den, &err);
-        if (status == DG_OK)
-            m->data->x = NULL;
-    } else if (strcmp(kind, "empirical") == 0 && o->adopt_rows) {
-        /* The denoiser takes the rows over: no second copy of the data. */
-        status = dg_denoiser_empirical_adopt(m->data->x, m->data->n, m->data->dim, &m->den, &err);
-        if (status == DG_OK)
-            m->data->x = NULL;
-    } else if (strcmp(kind, "empirical") == 0) {
-        status = dg_denoiser_empirical_alloc(m->data->x, m->data->n, m->data->dim, &m->den, &err);
-    } else if (strcmp(kind, "gaussian") == 0) {
-        status = dg_gmm_fit_gaussian(m->data->x, m->data->n, m->data->dim, &m->fit, &err);
-        if (status == DG_OK)
-            status = dg_denoiser_gmm_alloc(m->fit, &m->den, &err);
-    } else if (strncmp(kind, "gmm-fit:", 8) == 0) {
-        char *end;
-        const unsigned long K = strtoul(kind + 8, &end, 10);
-        if (*end || K == 0 || kind[8] == '-' || kind[8] == '\0') {
-            cli_error("--denoiser %s: K must be a positive integer", kind);
-            return EXIT_USAGE;
-        }
-        const dg_gmm_fit_options fit = {.on_iteration = stop_when_interrupted};
-        status = dg_gmm_fit_em(m->data->x, m->data->n, m->data->dim, K, o->seed ^ FIT_SEED_SALT,
-                               &fit, &m->fit, &err);
-        if (status == DG_OK)
-            status = dg_denoiser_gmm_alloc(m->fit, &m->den, &err);
-    } else {
-        cli_error("unknown denoiser '%s' (empirical, gmm, gaussian, gmm-fit:K)", kind);
-        return EXIT_USAGE;
-    }
-    return status == DG_OK ? EXIT_OK : cli_fail(&err);
+    return rows_denoiser(o, kind, m);
 }
 
 /* Cuts data, all the rows, down to this process's shard. */
@@ -200,6 +224,18 @@ int cli_model_load_ex(const cli_model_options *o, cli_model *m)
     return cli_model_build_denoiser(o, m);
 }
 
+int cli_model_load_common(const cli_common *c, bool announce, cli_model *m)
+{
+    const cli_model_options o = {.spec = c->data,
+                                 .limit = c->limit,
+                                 .denoiser = c->denoiser,
+                                 .samples = c->samples,
+                                 .seed = c->seed,
+                                 .announce = announce,
+                                 .adopt_rows = true};
+    return cli_model_load_ex(&o, m);
+}
+
 int cli_model_build_denoiser(const cli_model_options *o, cli_model *m)
 {
     const int rc = cli_mpi_agree(build_denoiser(o, m));
@@ -208,7 +244,8 @@ int cli_model_build_denoiser(const cli_model_options *o, cli_model *m)
     return rc;
 }
 
-int cli_model_load(const char *spec, size_t limit, const char *denoiser, int announce, cli_model *m)
+int cli_model_load(const char *spec, size_t limit, const char *denoiser, bool announce,
+                   cli_model *m)
 {
     const cli_model_options o = {.spec = spec,
                                  .limit = limit,
@@ -301,7 +338,7 @@ int cli_draw_starts(unsigned long seed, size_t n, size_t dim, double sigma_max, 
     return EXIT_OK;
 }
 
-int cli_make_starts(const char *init, size_t n, int n_given, unsigned long seed, size_t dim,
+int cli_make_starts(const char *init, size_t n, bool n_given, unsigned long seed, size_t dim,
                     double sigma_max, dg_dataset **out)
 {
     dg_error err;

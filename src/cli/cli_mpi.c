@@ -6,7 +6,6 @@
 #include "config.h"
 
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,11 +16,6 @@
 #include "dg_mpi.h"
 static dg_mpi *mpi; /* NULL when not started by an MPI launcher */
 #endif
-
-/* On a job of several processes, error lines wait here until the processes
- * agree (cli_mpi_agree), so that one line, from process 0, tells the user. */
-static char pending[5000];
-static int pending_remote; /* the pending failure only echoes another process's */
 
 /* The number of processes a launcher (mpirun, mpiexec, srun) started, 0 if none. */
 static long launched_size(void)
@@ -45,6 +39,7 @@ int cli_mpi_start(int *argc, char ***argv)
             cli_error("%s", err.message);
             return EXIT_FAILED;
         }
+        cli_report_job(dg_mpi_rank(mpi), dg_mpi_size(mpi));
         /* Only process 0 talks to the user. */
         if (dg_mpi_rank(mpi) > 0 && !freopen("/dev/null", "w", stdout))
             return EXIT_FAILED;
@@ -66,6 +61,7 @@ void cli_mpi_end(void)
 #ifdef DG_HAVE_MPI
     dg_mpi_finalize(mpi);
     mpi = NULL;
+    cli_report_job(0, 1);
 #endif
 }
 
@@ -96,43 +92,29 @@ const dg_comm *cli_mpi_comm(void)
 #endif
 }
 
-void cli_report(const char *line)
-{
-    if (cli_mpi_size() > 1) {
-        if (!pending[0])
-            snprintf(pending, sizeof pending, "%s", line);
-        return;
-    }
-    fprintf(stderr, "diffgeo: %s\n", line);
-}
-
-void cli_mpi_note_remote(void)
-{
-    if (!pending[0])
-        pending_remote = 1;
-}
-
 int cli_mpi_agree(int rc)
 {
 #ifdef DG_HAVE_MPI
     if (cli_mpi_size() <= 1)
         return rc;
+    bool remote;
+    const char *held = cli_report_held(&remote);
     dg_error err = {rc, ""};
-    size_t len = strlen(pending);
+    /* The held line, cut to a library message: what travels to process 0. */
+    size_t len = strlen(held);
     if (len >= sizeof err.message)
         len = sizeof err.message - 1;
-    memcpy(err.message, pending, len);
+    memcpy(err.message, held, len);
     err.message[len] = '\0';
     int failed;
-    const int agreed = dg_mpi_agree(mpi, rc, rc != EXIT_OK && pending_remote, &err, &failed);
+    const int agreed = dg_mpi_agree(mpi, rc, rc != EXIT_OK && remote, &err, &failed);
     if (agreed != EXIT_OK && cli_mpi_rank() == 0 && err.message[0]) {
         if (failed > 0)
             fprintf(stderr, "diffgeo: process %d: %s\n", failed, err.message);
         else
             fprintf(stderr, "diffgeo: %s\n", err.message);
     }
-    pending[0] = '\0';
-    pending_remote = 0;
+    cli_report_clear();
     return agreed;
 #else
     return rc;

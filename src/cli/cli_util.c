@@ -1,60 +1,15 @@
-/* Shared helpers of the diffgeo subcommands. */
+/* Shared helpers of the diffgeo subcommands: option values, the σ grid, the command line. */
 #include "config.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
-
-/* ------------------------------------------------------------------------ */
-/* Errors                                                                   */
-/* ------------------------------------------------------------------------ */
-
-void cli_error(const char *fmt, ...)
-{
-    char line[5000];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    cli_report(line);
-}
-
-int cli_fail_spec(const dg_error *err)
-{
-    if (err->status != DG_EUNKNOWN && err->status != DG_EINVAL)
-        return cli_fail(err);
-    cli_error("%s", err->message[0] ? err->message : dg_strerror(err->status));
-    return EXIT_USAGE;
-}
-
-int cli_fail(const dg_error *err)
-{
-    if (err->status == DG_EREMOTE)
-        cli_mpi_note_remote();
-    cli_error("%s", err->message[0] ? err->message : dg_strerror(err->status));
-    return err->status == DG_ECANCELLED ? cli_interrupted_status() : EXIT_FAILED;
-}
-
-int cli_usage_error(const char *command, const char *fmt, ...)
-{
-    char line[5000];
-    va_list ap;
-    va_start(ap, fmt);
-    const int len = vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    if (len >= 0 && (size_t)len < sizeof line)
-        snprintf(line + len, sizeof line - (size_t)len, " (see 'diffgeo %s --help')", command);
-    cli_report(line);
-    return EXIT_USAGE;
-}
 
 int cli_parse_double(const char *command, const char *option, const char *text, double *out)
 {
@@ -105,69 +60,6 @@ int cli_parse_count(const char *command, const char *option, const char *text, c
         return -1;
     }
     return 0;
-}
-
-int cli_parse_no_options(const char *command, int argc, char **argv, void (*help)(void), int *first)
-{
-    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    int opt;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        if (opt != 'h')
-            return cli_usage_error(command, "unknown option '%s'", argv[optind - 1]);
-        help();
-        *first = -1;
-        return EXIT_OK;
-    }
-    *first = optind;
-    return EXIT_OK;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Common options                                                           */
-/* ------------------------------------------------------------------------ */
-
-int cli_common_option(const char *command, cli_common *c, int opt, const char *arg)
-{
-    switch (opt) {
-    case 'd':
-        c->data = arg;
-        return 1;
-    case 'o':
-        c->output = arg;
-        return 1;
-    case 'q':
-        c->quiet = 1;
-        return 1;
-    case OPT_LIMIT:
-        return cli_parse_count(command, "limit", arg, "row", &c->limit) == 0 ? 1 : -1;
-    case OPT_SEED:
-        c->set_seed = 1;
-        return cli_parse_ulong(command, "seed", arg, &c->seed) == 0 ? 1 : -1;
-    case OPT_DENOISER:
-        c->denoiser = arg;
-        return 1;
-    case OPT_SAMPLES:
-        return cli_parse_count(command, "samples", arg, "row", &c->samples) == 0 ? 1 : -1;
-    default:
-        return 0;
-    }
-}
-
-int cli_shared_option(const char *command, cli_grid *grid, cli_common *c, int opt, const char *arg)
-{
-    const int handled = cli_grid_option(command, grid, opt, arg);
-    return handled != 0 ? handled : cli_common_option(command, c, opt, arg);
-}
-
-int cli_common_check(const char *command, const cli_common *c, const char *what)
-{
-    if (!c->data)
-        return cli_usage_error(command, "missing --data SPEC");
-    if (!c->output)
-        return cli_usage_error(command, "missing -o %s", what);
-    return EXIT_OK;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -268,13 +160,13 @@ int cli_grid_option(const char *command, cli_grid *grid, int opt, const char *ar
         }
         return 1;
     case OPT_STEPS:
-        grid->set_steps = 1;
+        grid->set_steps = true;
         return cli_parse_size(command, "steps", arg, &grid->steps) == 0 ? 1 : -1;
     case OPT_SIGMA_MIN:
-        grid->set_sigma_min = 1;
+        grid->set_sigma_min = true;
         return cli_parse_double(command, "sigma-min", arg, &grid->sigma_min) == 0 ? 1 : -1;
     case OPT_SIGMA_MAX:
-        grid->set_sigma_max = 1;
+        grid->set_sigma_max = true;
         return cli_parse_double(command, "sigma-max", arg, &grid->sigma_max) == 0 ? 1 : -1;
     case OPT_RHO:
         if (cli_parse_double(command, "rho", arg, &grid->rho) != 0)
@@ -285,7 +177,7 @@ int cli_grid_option(const char *command, cli_grid *grid, int opt, const char *ar
         }
         return 1;
     case OPT_FINAL_ZERO:
-        grid->final_zero = 1;
+        grid->final_zero = true;
         return 1;
     default:
         return 0;
@@ -331,67 +223,6 @@ int cli_grid_make(const char *command, const cli_grid *grid, double *sigmas)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Signals and progress                                                     */
-/* ------------------------------------------------------------------------ */
-
-volatile sig_atomic_t cli_interrupted = 0;
-
-/* The first signal asks for a clean stop; a second one, sent when the
- * first goes unheeded, ends the process at once. */
-static void on_signal(int sig)
-{
-    if (cli_interrupted) {
-        signal(sig, SIG_DFL);
-        raise(sig);
-    }
-    cli_interrupted = sig;
-}
-
-int cli_interrupted_status(void)
-{
-    return 128 + (cli_interrupted ? (int)cli_interrupted : SIGINT);
-}
-
-void cli_catch_signals(void)
-{
-    struct sigaction sa, old;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    /* Reads and writes in progress go on: the signal is heeded between steps. */
-    sa.sa_flags = SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    /* A signal ignored from the start stays ignored: a shell runs background
-     * commands with SIGINT ignored, so that ^C does not reach them. */
-    const int sigs[2] = {SIGINT, SIGTERM};
-    for (int k = 0; k < 2; k++)
-        if (sigaction(sigs[k], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
-            sigaction(sigs[k], &sa, NULL);
-}
-
-void cli_progress_init(cli_progress *p, const char *label)
-{
-    p->label = label;
-    p->enabled = isatty(STDERR_FILENO) && cli_mpi_rank() == 0;
-}
-
-void cli_progress_update(void *ctx, size_t done, size_t total)
-{
-    cli_progress *p = ctx;
-    if (!p->enabled)
-        return;
-    const int width = 30, filled = total ? (int)(width * done / total) : width;
-    fprintf(stderr, "\r%s [%.*s%*s] step %zu/%zu", p->label, filled,
-            "##############################", width - filled, "", done, total);
-    fflush(stderr);
-}
-
-void cli_progress_done(cli_progress *p)
-{
-    if (p->enabled)
-        fputc('\n', stderr);
-}
-
-/* ------------------------------------------------------------------------ */
 /* Command line                                                             */
 /* ------------------------------------------------------------------------ */
 
@@ -404,7 +235,7 @@ char *cli_command_line(int argc, char **argv)
     if (!s)
         return NULL;
     for (int k = 0; k < argc; k++) {
-        const int quote = argv[k][0] == '\0' || strpbrk(argv[k], " \t'\"$") != NULL;
+        const bool quote = argv[k][0] == '\0' || strpbrk(argv[k], " \t'\"$") != NULL;
         const char *arg = k == 0 ? "diffgeo" : argv[k]; /* not the libtool wrapper path */
         p +=
             sprintf(p, "%s%s%s%s", k ? " " : "", quote && k ? "'" : "", arg, quote && k ? "'" : "");

@@ -64,7 +64,52 @@ typedef struct gits_options {
 
 enum { OPT_TEACHER = 2000, OPT_TEACHER_STEPS, OPT_WARMUP, OPT_COST, OPT_COEFF };
 
-static int parse(int argc, char **argv, gits_options *o)
+/* gits' own options, and its meaning of --steps; a cli_parser option. */
+static int gits_option(void *ctx, int opt, const char *arg)
+{
+    gits_options *o = ctx;
+    switch (opt) {
+    case OPT_STEPS: /* here: the schedule to find */
+        return cli_parse_size(COMMAND, "steps", arg, &o->student_steps) == 0 ? EXIT_OK : EXIT_USAGE;
+    case OPT_FINAL_ZERO:
+        return cli_usage_error(COMMAND, "--final-zero does not apply: the schedule ends at "
+                                        "σ_min");
+    case OPT_SCHEDULE:
+        if (strncmp(arg, "list:", 5) == 0 || strncmp(arg, "h5:", 3) == 0)
+            return cli_usage_error(COMMAND, "the teacher needs a named grid, not '%s'", arg);
+        return CLI_OPTION_SHARED;
+    case OPT_TEACHER:
+        o->teacher = dg_solver_find(arg);
+        if (!o->teacher)
+            return cli_usage_error(COMMAND, "unknown teacher solver '%s'", arg);
+        return EXIT_OK;
+    case OPT_TEACHER_STEPS:
+        return cli_parse_size(COMMAND, "teacher-steps", arg, &o->grid.steps) == 0 ? EXIT_OK
+                                                                                  : EXIT_USAGE;
+    case OPT_WARMUP:
+        return cli_parse_count(COMMAND, "warmup", arg, "trajectory", &o->warmup) == 0 ? EXIT_OK
+                                                                                      : EXIT_USAGE;
+    case OPT_COST:
+        o->cost = dg_gits_cost_find(arg);
+        if (o->cost < 0) {
+            char costs[CLI_NAMES_MAX];
+            return cli_usage_error(COMMAND, "unknown cost '%s' (%s)", arg,
+                                   cli_cost_names(costs, sizeof costs));
+        }
+        return EXIT_OK;
+    case OPT_COEFF:
+        if (cli_parse_double(COMMAND, "coeff", arg, &o->coeff) != 0)
+            return EXIT_USAGE;
+        if (!(o->coeff > 0))
+            return cli_usage_error(COMMAND, "--coeff %s: must be positive", arg);
+        return EXIT_OK;
+    default:
+        return CLI_OPTION_SHARED;
+    }
+}
+
+/* The options of o; *helped after --help.  An exit code. */
+static int parse(int argc, char **argv, gits_options *o, bool *helped)
 {
     static const struct option longopts[] = {
         {"help", no_argument, NULL, 'h'},
@@ -78,108 +123,136 @@ static int parse(int argc, char **argv, gits_options *o)
         CLI_GRID_OPTIONS,
         {NULL, 0, NULL, 0},
     };
-    char costs[CLI_NAMES_MAX]; /* for the message of an unknown cost */
-    int opt;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, ":d:o:qh", longopts, NULL)) != -1) {
-        switch (opt) {
-        case OPT_STEPS: /* here: the schedule to find */
-            if (cli_parse_size(COMMAND, "steps", optarg, &o->student_steps) != 0)
-                return EXIT_USAGE;
-            continue;
-        case OPT_FINAL_ZERO:
-            return cli_usage_error(COMMAND, "--final-zero does not apply: the schedule ends at "
-                                            "σ_min");
-        case OPT_SCHEDULE:
-            if (strncmp(optarg, "list:", 5) == 0 || strncmp(optarg, "h5:", 3) == 0)
-                return cli_usage_error(COMMAND, "the teacher needs a named grid, not '%s'", optarg);
-            break;
-        }
-        const int handled = cli_shared_option(COMMAND, &o->grid, &o->c, opt, optarg);
-        if (handled < 0)
-            return cli_option_exit(handled);
-        if (handled > 0)
-            continue;
-        switch (opt) {
-        case 'h':
-            help();
-            exit(EXIT_OK);
-        case OPT_TEACHER:
-            o->teacher = dg_solver_find(optarg);
-            if (!o->teacher)
-                return cli_usage_error(COMMAND, "unknown teacher solver '%s'", optarg);
-            break;
-        case OPT_TEACHER_STEPS:
-            if (cli_parse_size(COMMAND, "teacher-steps", optarg, &o->grid.steps) != 0)
-                return EXIT_USAGE;
-            break;
-        case OPT_WARMUP:
-            if (cli_parse_count(COMMAND, "warmup", optarg, "trajectory", &o->warmup) != 0)
-                return EXIT_USAGE;
-            break;
-        case OPT_COST:
-            if ((o->cost = dg_gits_cost_find(optarg)) < 0)
-                return cli_usage_error(COMMAND, "unknown cost '%s' (%s)", optarg,
-                                       cli_cost_names(costs, sizeof costs));
-            break;
-        case OPT_COEFF:
-            if (cli_parse_double(COMMAND, "coeff", optarg, &o->coeff) != 0)
-                return EXIT_USAGE;
-            if (!(o->coeff > 0))
-                return cli_usage_error(COMMAND, "--coeff %s: must be positive", optarg);
-            break;
-        case ':':
-            return cli_usage_error(COMMAND, "option '%s' needs a value", argv[optind - 1]);
-        default:
-            return cli_usage_error(COMMAND, "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return cli_usage_error(COMMAND, "unexpected argument '%s'", argv[optind]);
-    const int missing = cli_common_check(COMMAND, &o->c, "SCHED.h5");
-    if (missing != EXIT_OK)
-        return missing;
+    const cli_parser p = {.command = COMMAND,
+                          .shortopts = ":d:o:qh",
+                          .longopts = longopts,
+                          .help = help,
+                          .option = gits_option,
+                          .ctx = o,
+                          .grid = &o->grid,
+                          .common = &o->c};
+    int first;
+    int rc = cli_parse_options(&p, argc, argv, &first);
+    *helped = rc == EXIT_OK && first < 0;
+    if (rc != EXIT_OK || *helped)
+        return rc;
+    rc = cli_common_check(COMMAND, &o->c, "SCHED.h5");
+    if (rc != EXIT_OK)
+        return rc;
     if (o->student_steps < 2 || o->student_steps > o->grid.steps)
         return cli_usage_error(COMMAND, "--steps %zu: need 2 to --teacher-steps (%zu) timestamps",
                                o->student_steps, o->grid.steps);
     return EXIT_OK;
 }
 
-/* Writes the schedule file: the student grid, the indices, costs and DP table. */
-static int write_schedule(const gits_options *o, const char *model_denoiser,
-                          const char *command_line, const double *tsig, size_t T, const double *C,
-                          const double *V, const size_t *indices, size_t nfe)
+/* A run from the command line to the schedule file: prepare makes the grid,
+ * the model, the warm-up starts and the buffers, teach runs the teacher and
+ * the programme, write_schedule writes. */
+typedef struct gits_run {
+    gits_options o;
+    size_t T, n, K;  /* the teacher's timestamps, trajectories; the steps to find */
+    double *tsig;    /* [T] the teacher's grid */
+    size_t *indices; /* [K + 1] the schedule found, as indices of tsig */
+    cli_progress progress;
+    cli_model model;
+    dg_dataset *starts; /* [n] warm-up starts */
+    double *traj, *den; /* the teacher's [T][n][dim] and [T − 1][n][dim] */
+    double *C, *V;      /* [T][T] the costs, [T][K + 1] the programme's table */
+    size_t nfe;
+} gits_run;
+
+/* The teacher's grid, the model, the warm-up starts and the buffers. */
+static int prepare(gits_run *r)
 {
-    const size_t K = o->student_steps - 1;
-    double *student = malloc((K + 1) * sizeof *student), *index = malloc((K + 1) * sizeof *index);
-    if (!student || !index) {
-        free(student);
-        free(index);
+    const gits_options *o = &r->o;
+    r->tsig = malloc(r->T * sizeof *r->tsig);
+    r->indices = malloc((r->K + 1) * sizeof *r->indices);
+    if (!r->tsig || !r->indices) {
         cli_error("out of memory");
         return EXIT_FAILED;
     }
-    for (size_t k = 0; k <= K; k++) {
-        student[k] = tsig[indices[k]];
-        index[k] = (double)indices[k];
+    int rc = cli_grid_make(COMMAND, &o->grid, r->tsig);
+    if (rc != EXIT_OK)
+        return rc;
+    cli_progress_init(&r->progress, "teacher");
+    r->progress.enabled &= !o->c.quiet;
+    rc = cli_model_load_common(&o->c, r->progress.enabled, &r->model);
+    if (rc != EXIT_OK)
+        return rc;
+    const size_t dim = r->model.dim;
+    /* On an MPI job process 0 draws the warm-up starts and sends them. */
+    rc = cli_mpi_rank() == 0 ? cli_draw_starts(o->c.seed, r->n, dim, o->grid.sigma_max, &r->starts)
+                             : EXIT_OK;
+    rc = cli_mpi_share_starts(rc, dim, &r->starts);
+    if (rc != EXIT_OK)
+        return rc;
+    r->traj = dg_doubles_alloc(r->T * r->n, dim);
+    r->den = dg_doubles_alloc((r->T - 1) * r->n, dim);
+    r->C = dg_doubles_alloc(r->T, r->T);
+    r->V = dg_doubles_alloc(r->T, r->K + 1);
+    rc = EXIT_OK;
+    if (!r->traj || !r->den || !r->C || !r->V) {
+        cli_error("cannot allocate the teacher's %zu × %zu × %zu trajectories", r->T, r->n, dim);
+        rc = EXIT_FAILED;
     }
-    const dg_h5_attr attrs[] = {
+    /* On an MPI job the processes go on to evaluate together, or all stop. */
+    return cli_mpi_agree(rc);
+}
+
+/* The teacher's trajectories, the costs of the jumps and the programme.
+ * On an MPI job every process runs the teacher in lockstep (the denoiser
+ * spans them) and computes the same costs and table. */
+static int teach(gits_run *r)
+{
+    const gits_options *o = &r->o;
+    const size_t T = r->T, n = r->n, dim = r->model.dim;
+    const bool cluster = cli_mpi_size() > 1;
+    cli_watch watch = {&r->progress, 0};
+    const dg_solve_options sopt = {.progress = cluster ? cli_watch_step : cli_progress_update,
+                                   .progress_ctx = cluster ? (void *)&watch : (void *)&r->progress,
+                                   .cancel = cluster ? &watch.cancel : &cli_interrupted};
+    dg_error err;
+    int status = dg_solve(o->teacher, r->model.den, r->tsig, T, n, dim, r->starts->x, r->traj,
+                          r->den, &sopt, &r->nfe, &err);
+    cli_progress_done(&r->progress);
+    if (status == DG_OK)
+        status = dg_gits_cost_matrix(r->tsig, T, r->traj, r->den, n, dim, (dg_gits_cost)o->cost,
+                                     r->C, &err);
+    if (status == DG_OK)
+        status = dg_gits_dp(r->C, T, r->K, o->coeff, r->V, r->indices, &err);
+    return status == DG_OK ? EXIT_OK : cli_fail(&err);
+}
+
+/* The schedule file's root attributes. */
+enum { GITS_ATTRS = 14, GITS_ARRAYS = 5 };
+static void schedule_attrs(const gits_run *r, const char *command_line, dg_h5_attr *attrs)
+{
+    const gits_options *o = &r->o;
+    const dg_h5_attr a[GITS_ATTRS] = {
         {"command_line", command_line, 0, 0},
         {"data", o->c.data, 0, 0},
-        {"denoiser", model_denoiser, 0, 0},
+        {"denoiser", r->model.denoiser, 0, 0},
         {"teacher", o->teacher->name, 0, 0},
         {"teacher_schedule", o->grid.name, 0, 0},
         {"cost", dg_gits_cost_name((dg_gits_cost)o->cost), 0, 0},
-        {"teacher_steps", NULL, (double)T, 1},
-        {"teacher_nfe", NULL, (double)nfe, 1},
+        {"teacher_steps", NULL, (double)r->T, 1},
+        {"teacher_nfe", NULL, (double)r->nfe, 1},
         {"warmup", NULL, (double)o->warmup, 1},
-        {"steps", NULL, (double)(K + 1), 1},
+        {"steps", NULL, (double)(r->K + 1), 1},
         {"seed", NULL, (double)o->c.seed, 1},
         {"coeff", NULL, o->coeff, 0},
         {"sigma_min", NULL, o->grid.sigma_min, 0},
         {"sigma_max", NULL, o->grid.sigma_max, 0},
     };
-    const dg_h5_array arrays[] = {
+    memcpy(attrs, a, sizeof a);
+}
+
+/* The schedule file's arrays: the student grid and its indices, the costs and the table. */
+static void schedule_arrays(const gits_run *r, const double *student, const double *index,
+                            dg_h5_array *arrays)
+{
+    const size_t T = r->T, K = r->K;
+    const dg_h5_array a[GITS_ARRAYS] = {
         {"/sigmas",
          student,
          1,
@@ -196,17 +269,17 @@ static int write_schedule(const gits_options *o, const char *model_denoiser,
          "1",
          "step",
          NULL},
-        {"/teacher_sigmas", tsig, 1, {T}, "the teacher's grid", "data units", "grid", NULL},
+        {"/teacher_sigmas", r->tsig, 1, {T}, "the teacher's grid", "data units", "grid", NULL},
         {"/cost",
-         C,
+         r->C,
          2,
          {T, T},
          "mean cost of an Euler jump from teacher point i to j (i < j)",
-         o->cost == DG_GITS_COST_DEV ? "data units (signed)" : "data units",
+         r->o.cost == DG_GITS_COST_DEV ? "data units (signed)" : "data units",
          "from to",
          NULL},
         {"/dp",
-         V,
+         r->V,
          2,
          {T, K + 1},
          "V[i][k]: least weighted cost of k steps from point i",
@@ -214,12 +287,34 @@ static int write_schedule(const gits_options *o, const char *model_denoiser,
          "from steps",
          NULL},
     };
+    memcpy(arrays, a, sizeof a);
+}
+
+/* Writes the schedule file: the student grid, the indices, costs and DP table. */
+static int write_schedule(const gits_run *r, const char *command_line)
+{
+    const size_t K = r->K;
+    double *student = malloc((K + 1) * sizeof *student), *index = malloc((K + 1) * sizeof *index);
+    int rc = EXIT_FAILED;
+    if (!student || !index) {
+        cli_error("out of memory");
+        goto free_columns;
+    }
+    for (size_t k = 0; k <= K; k++) {
+        student[k] = r->tsig[r->indices[k]];
+        index[k] = (double)r->indices[k];
+    }
+    dg_h5_attr attrs[GITS_ATTRS];
+    dg_h5_array arrays[GITS_ARRAYS];
+    schedule_attrs(r, command_line, attrs);
+    schedule_arrays(r, student, index, arrays);
     dg_error err;
     const dg_h5_write_options wopt = {.cancel = &cli_interrupted};
-    int rc = dg_h5_write_file_ex(o->c.output, attrs, sizeof attrs / sizeof attrs[0], arrays,
-                                 sizeof arrays / sizeof arrays[0], NULL, 0, &wopt, &err) == DG_OK
-                 ? EXIT_OK
-                 : cli_fail(&err);
+    rc = dg_h5_write_file_ex(r->o.c.output, attrs, GITS_ATTRS, arrays, GITS_ARRAYS, NULL, 0, &wopt,
+                             &err) == DG_OK
+             ? EXIT_OK
+             : cli_fail(&err);
+free_columns:
     free(student);
     free(index);
     return rc;
@@ -227,106 +322,41 @@ static int write_schedule(const gits_options *o, const char *model_denoiser,
 
 int cmd_gits(int argc, char **argv, const char *command_line)
 {
-    gits_options o = {.teacher = &dg_solver_ipndm,
-                      .grid = CLI_GRID_DEFAULTS,
-                      .warmup = 256,
-                      .student_steps = 7,
-                      .cost = DG_GITS_COST_DEV,
-                      .coeff = DG_GITS_DEFAULT_COEFF};
-    o.grid.steps = 61;
-    int rc = parse(argc, argv, &o);
-    if (rc != EXIT_OK)
+    gits_run r = {.o = {.teacher = &dg_solver_ipndm,
+                        .grid = CLI_GRID_DEFAULTS,
+                        .warmup = 256,
+                        .student_steps = 7,
+                        .cost = DG_GITS_COST_DEV,
+                        .coeff = DG_GITS_DEFAULT_COEFF}};
+    r.o.grid.steps = 61;
+    bool helped;
+    int rc = parse(argc, argv, &r.o, &helped);
+    if (rc != EXIT_OK || helped)
         return rc;
     /* From here on SIGINT and SIGTERM stop the run cleanly (no output file,
      * an older one intact), however far it got. */
     cli_catch_signals();
-
-    const size_t T = o.grid.steps, n = o.warmup, K = o.student_steps - 1;
-    double *tsig = malloc(T * sizeof *tsig);
-    double *C = NULL, *V = NULL, *traj = NULL, *den = NULL;
-    size_t *indices = malloc((K + 1) * sizeof *indices);
-    dg_dataset *starts = NULL;
-    cli_model model = {0};
-    dg_error err;
-    if (!tsig || !indices) {
-        rc = EXIT_FAILED;
-        cli_error("out of memory");
-        goto release;
+    r.T = r.o.grid.steps, r.n = r.o.warmup, r.K = r.o.student_steps - 1;
+    rc = prepare(&r);
+    if (rc == EXIT_OK)
+        rc = teach(&r);
+    if (rc == EXIT_OK) {
+        /* The teacher's trajectories and the denoiser (all the data) go
+         * before libhdf5 needs memory: it crashes on some failed allocations. */
+        dg_doubles_free(r.traj);
+        dg_doubles_free(r.den);
+        r.traj = r.den = NULL;
+        cli_model_release_denoiser(&r.model);
+        /* Process 0 writes (main makes every process fail with it). */
+        rc = cli_mpi_rank() == 0 ? write_schedule(&r, command_line) : EXIT_OK;
     }
-    rc = cli_grid_make(COMMAND, &o.grid, tsig);
-    if (rc != EXIT_OK)
-        goto release;
-    cli_progress progress;
-    cli_progress_init(&progress, "teacher");
-    progress.enabled &= !o.c.quiet;
-    const cli_model_options mopt = {.spec = o.c.data,
-                                    .limit = o.c.limit,
-                                    .denoiser = o.c.denoiser,
-                                    .samples = o.c.samples,
-                                    .seed = o.c.seed,
-                                    .announce = progress.enabled,
-                                    .adopt_rows = 1};
-    rc = cli_model_load_ex(&mopt, &model);
-    if (rc != EXIT_OK)
-        goto release;
-    /* On an MPI job process 0 draws the warm-up starts and sends them. */
-    rc = cli_mpi_rank() == 0 ? cli_draw_starts(o.c.seed, n, model.dim, o.grid.sigma_max, &starts)
-                             : EXIT_OK;
-    rc = cli_mpi_share_starts(rc, model.dim, &starts);
-    if (rc != EXIT_OK)
-        goto release;
-
-    rc = EXIT_FAILED;
-    traj = dg_doubles_alloc(T * n, model.dim);
-    den = dg_doubles_alloc((T - 1) * n, model.dim);
-    C = dg_doubles_alloc(T, T);
-    V = dg_doubles_alloc(T, K + 1);
-    if (!traj || !den || !C || !V)
-        cli_error("cannot allocate the teacher's %zu × %zu × %zu trajectories", T, n, model.dim);
-    else
-        rc = EXIT_OK;
-    /* On an MPI job the processes go on to evaluate together, or all stop. */
-    if ((rc = cli_mpi_agree(rc)) != EXIT_OK)
-        goto release;
-    /* On an MPI job every process runs the teacher in lockstep (the
-     * denoiser spans them) and computes the same costs and table. */
-    const int cluster = cli_mpi_size() > 1;
-    cli_watch watch = {&progress, 0};
-    const dg_solve_options sopt = {.progress = cluster ? cli_watch_step : cli_progress_update,
-                                   .progress_ctx = cluster ? (void *)&watch : (void *)&progress,
-                                   .cancel = cluster ? &watch.cancel : &cli_interrupted};
-    size_t nfe = 0;
-    int status = dg_solve(o.teacher, model.den, tsig, T, n, model.dim, starts->x, traj, den, &sopt,
-                          &nfe, &err);
-    cli_progress_done(&progress);
-    if (status == DG_OK)
-        status =
-            dg_gits_cost_matrix(tsig, T, traj, den, n, model.dim, (dg_gits_cost)o.cost, C, &err);
-    if (status == DG_OK)
-        status = dg_gits_dp(C, T, K, o.coeff, V, indices, &err);
-    if (status != DG_OK) {
-        rc = cli_fail(&err);
-        goto release;
-    }
-    /* The teacher's trajectories and the denoiser (all the data) go before
-     * libhdf5 needs memory: it crashes on some failed allocations. */
-    dg_doubles_free(traj);
-    dg_doubles_free(den);
-    traj = den = NULL;
-    cli_model_release_denoiser(&model);
-    /* Process 0 writes (main makes every process fail with it). */
-    rc = cli_mpi_rank() == 0
-             ? write_schedule(&o, model.denoiser, command_line, tsig, T, C, V, indices, nfe)
-             : EXIT_OK;
-
-release:
-    dg_doubles_free(traj);
-    dg_doubles_free(den);
-    dg_doubles_free(C);
-    dg_doubles_free(V);
-    dg_dataset_free(starts);
-    cli_model_free(&model);
-    free(tsig);
-    free(indices);
+    dg_doubles_free(r.traj);
+    dg_doubles_free(r.den);
+    dg_doubles_free(r.C);
+    dg_doubles_free(r.V);
+    dg_dataset_free(r.starts);
+    cli_model_free(&r.model);
+    free(r.tsig);
+    free(r.indices);
     return rc;
 }

@@ -31,6 +31,10 @@ static void ignore_attr(void *ctx, const char *name, const char *value)
     (void)value;
 }
 
+/* A dataset's shape as text, "2 × 3 × 4": DG_H5_RANK_MAX numbers of up to 20
+ * digits with their separators fit. */
+enum { SHAPE_TEXT_SIZE = 256 };
+
 static void print_entry(void *ctx, const dg_h5_entry *e)
 {
     (void)ctx;
@@ -38,7 +42,7 @@ static void print_entry(void *ctx, const dg_h5_entry *e)
         printf("  %-34s group\n", e->path);
         return;
     }
-    char shape[256] = "";
+    char shape[SHAPE_TEXT_SIZE] = "";
     size_t used = 0;
     for (size_t k = 0; k < e->rank && used < sizeof shape; k++)
         used += (size_t)snprintf(shape + used, sizeof shape - used, "%s%zu", k ? " × " : "",

@@ -94,9 +94,9 @@ typedef struct ms_options {
     size_t nsigmas;
     double bandwidth, tol, quantile;
     size_t max_iter, n, min_bin_freq;
-    int anneal, bin_seeding;
+    bool anneal, bin_seeding;
     /* Options given on the command line, for the checks of parse(). */
-    int set_tol, set_max_iter, set_n, set_quantile, set_min_bin_freq;
+    bool set_tol, set_max_iter, set_n, set_quantile, set_min_bin_freq;
 } ms_options;
 
 /* A kernel: the denoiser it needs (NULL: the data alone) and its run. */
@@ -188,7 +188,7 @@ static int check_combinations(const ms_options *o)
 }
 
 /* Parses a positive number for --bandwidth or --quantile (≤ 1 with at_most_one). */
-static int parse_positive(const char *option, const char *text, int at_most_one, double *out)
+static int parse_positive(const char *option, const char *text, bool at_most_one, double *out)
 {
     if (cli_parse_double(COMMAND, option, text, out) != 0)
         return EXIT_USAGE;
@@ -198,7 +198,59 @@ static int parse_positive(const char *option, const char *text, int at_most_one,
     return EXIT_OK;
 }
 
-static int parse(int argc, char **argv, ms_options *o)
+/* meanshift's own options; --anneal is the grid's --schedule.  A cli_parser option. */
+static int meanshift_option(void *ctx, int opt, const char *arg)
+{
+    ms_options *o = ctx;
+    switch (opt) {
+    case OPT_SCHEDULE:
+        o->anneal = true;
+        return CLI_OPTION_SHARED;
+    case 'n':
+        o->set_n = true;
+        return cli_parse_count(COMMAND, "n", arg, "start point", &o->n) == 0 ? EXIT_OK : EXIT_USAGE;
+    case OPT_KERNEL:
+        o->kernel = kernel_find(arg);
+        if (!o->kernel)
+            return cli_usage_error(COMMAND, "unknown kernel '%s' (gaussian, flat)", arg);
+        return EXIT_OK;
+    case OPT_BANDWIDTH:
+        return parse_positive("bandwidth", arg, false, &o->bandwidth);
+    case OPT_TOL:
+        o->set_tol = true;
+        if (cli_parse_double(COMMAND, "tol", arg, &o->tol) != 0)
+            return EXIT_USAGE;
+        if (!(o->tol >= 0))
+            return cli_usage_error(COMMAND, "--tol %s: must be non-negative", arg);
+        return EXIT_OK;
+    case OPT_MAX_ITER:
+        o->set_max_iter = true;
+        if (cli_parse_size(COMMAND, "max-iter", arg, &o->max_iter) != 0)
+            return EXIT_USAGE;
+        if (o->max_iter > CLI_STEPS_MAX)
+            return cli_usage_error(COMMAND, "--max-iter %s: at most %d", arg, CLI_STEPS_MAX);
+        return EXIT_OK;
+    case OPT_QUANTILE:
+        o->set_quantile = true;
+        return parse_positive("quantile", arg, true, &o->quantile);
+    case OPT_BIN_SEEDING:
+        o->bin_seeding = true;
+        return EXIT_OK;
+    case OPT_MIN_BIN_FREQ:
+        o->set_min_bin_freq = true;
+        return cli_parse_count(COMMAND, "min-bin-freq", arg, "point", &o->min_bin_freq) == 0
+                   ? EXIT_OK
+                   : EXIT_USAGE;
+    case OPT_INIT:
+        o->init = arg;
+        return EXIT_OK;
+    default:
+        return CLI_OPTION_SHARED;
+    }
+}
+
+/* The options of o; *helped after --help.  An exit code. */
+static int parse(int argc, char **argv, ms_options *o, bool *helped)
 {
     static const struct option longopts[] = {
         {"n", required_argument, NULL, 'n'},
@@ -220,72 +272,19 @@ static int parse(int argc, char **argv, ms_options *o)
         CLI_COMMON_OPTIONS,
         {NULL, 0, NULL, 0},
     };
-    int opt;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, ":d:o:n:qh", longopts, NULL)) != -1) {
-        o->anneal |= opt == OPT_SCHEDULE;
-        const int handled = cli_shared_option(COMMAND, &o->grid, &o->c, opt, optarg);
-        if (handled < 0)
-            return cli_option_exit(handled);
-        if (handled > 0)
-            continue;
-        switch (opt) {
-        case 'n':
-            if (cli_parse_count(COMMAND, "n", optarg, "start point", &o->n) != 0)
-                return EXIT_USAGE;
-            o->set_n = 1;
-            break;
-        case 'h':
-            help();
-            exit(EXIT_OK);
-        case OPT_KERNEL:
-            o->kernel = kernel_find(optarg);
-            if (!o->kernel)
-                return cli_usage_error(COMMAND, "unknown kernel '%s' (gaussian, flat)", optarg);
-            break;
-        case OPT_BANDWIDTH:
-            if (parse_positive("bandwidth", optarg, 0, &o->bandwidth) != EXIT_OK)
-                return EXIT_USAGE;
-            break;
-        case OPT_TOL:
-            if (cli_parse_double(COMMAND, "tol", optarg, &o->tol) != 0)
-                return EXIT_USAGE;
-            if (!(o->tol >= 0))
-                return cli_usage_error(COMMAND, "--tol %s: must be non-negative", optarg);
-            o->set_tol = 1;
-            break;
-        case OPT_MAX_ITER:
-            if (cli_parse_size(COMMAND, "max-iter", optarg, &o->max_iter) != 0)
-                return EXIT_USAGE;
-            if (o->max_iter > CLI_STEPS_MAX)
-                return cli_usage_error(COMMAND, "--max-iter %s: at most %d", optarg, CLI_STEPS_MAX);
-            o->set_max_iter = 1;
-            break;
-        case OPT_QUANTILE:
-            if (parse_positive("quantile", optarg, 1, &o->quantile) != EXIT_OK)
-                return EXIT_USAGE;
-            o->set_quantile = 1;
-            break;
-        case OPT_BIN_SEEDING:
-            o->bin_seeding = 1;
-            break;
-        case OPT_MIN_BIN_FREQ:
-            if (cli_parse_count(COMMAND, "min-bin-freq", optarg, "point", &o->min_bin_freq) != 0)
-                return EXIT_USAGE;
-            o->set_min_bin_freq = 1;
-            break;
-        case OPT_INIT:
-            o->init = optarg;
-            break;
-        case ':':
-            return cli_usage_error(COMMAND, "option '%s' needs a value", argv[optind - 1]);
-        default:
-            return cli_usage_error(COMMAND, "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return cli_usage_error(COMMAND, "unexpected argument '%s'", argv[optind]);
+    const cli_parser p = {.command = COMMAND,
+                          .shortopts = ":d:o:n:qh",
+                          .longopts = longopts,
+                          .help = help,
+                          .option = meanshift_option,
+                          .ctx = o,
+                          .grid = &o->grid,
+                          .common = &o->c};
+    int first;
+    const int rc = cli_parse_options(&p, argc, argv, &first);
+    *helped = rc == EXIT_OK && first < 0;
+    if (rc != EXIT_OK || *helped)
+        return rc;
     return check_combinations(o);
 }
 
@@ -293,9 +292,11 @@ static int parse(int argc, char **argv, ms_options *o)
 /* Output                                                                   */
 /* ------------------------------------------------------------------------ */
 
-/* Root attributes of the output file, collected as the run goes. */
+/* Root attributes of the output file, collected as the run goes: room for
+ * the most a mode writes (the flat kernel's 19). */
+enum { ATTRS_MAX = 32 };
 typedef struct attr_list {
-    dg_h5_attr a[32];
+    dg_h5_attr a[ATTRS_MAX];
     size_t n;
 } attr_list;
 
@@ -304,7 +305,7 @@ static void add_text(attr_list *l, const char *name, const char *text)
     l->a[l->n++] = (dg_h5_attr){name, text ? text : "", 0, 0};
 }
 
-static void add_number(attr_list *l, const char *name, double v, int is_integer)
+static void add_number(attr_list *l, const char *name, double v, bool is_integer)
 {
     l->a[l->n++] = (dg_h5_attr){name, NULL, v, is_integer};
 }
@@ -318,9 +319,9 @@ static void common_attrs(attr_list *l, const ms_options *o, const char *command_
     add_text(l, "kernel", o->kernel->name);
     add_text(l, "mode", o->anneal ? "annealed" : "fixed");
     add_text(l, "init", o->init);
-    add_number(l, "n", (double)npoints, 1);
-    add_number(l, "n_data", (double)data->total, 1);
-    add_number(l, "dim", (double)data->dim, 1);
+    add_number(l, "n", (double)npoints, true);
+    add_number(l, "n_data", (double)data->total, true);
+    add_number(l, "dim", (double)data->dim, true);
 }
 
 /* Writes the output file (float64 arrays, then int64 ones); an interruption
@@ -364,34 +365,53 @@ static double *as_doubles(const size_t *v, size_t n)
 /* Gaussian kernel                                                          */
 /* ------------------------------------------------------------------------ */
 
+/* Writes the fixed-bandwidth run: the iterates of the n points. */
+static int write_fixed(const ms_options *o, const char *command_line, const dg_dataset *data,
+                       size_t n, const double *path, size_t iterations)
+{
+    attr_list l = {.n = 0};
+    common_attrs(&l, o, command_line, data, n);
+    add_number(&l, "bandwidth", o->bandwidth, false);
+    add_number(&l, "tol", o->tol, false);
+    add_number(&l, "max_iter", (double)o->max_iter, true);
+    add_number(&l, "iterations", (double)iterations, true);
+    const dg_h5_array arrays[] = {
+        {"/path",
+         path,
+         3,
+         {iterations + 1, n, data->dim},
+         "x_k, the k-th iterate x_k = m_h(x_{k-1}); [0] = the start points",
+         "data units",
+         "iteration sample dim",
+         NULL},
+    };
+    return write_output(o, &l, arrays, 1, NULL, 0);
+}
+
 static int run_fixed(const ms_options *o, const char *command_line, cli_model *model,
                      cli_progress *progress)
 {
     const dg_dataset *data = model->data, *points = data;
     dg_dataset *starts = NULL;
+    double *path = NULL;
     const size_t dim = data->dim;
     int rc = EXIT_OK;
     if (o->init) {
         /* On an MPI job process 0 reads them and sends them to all. */
-        rc = cli_mpi_rank() == 0 ? cli_make_starts(o->init, 0, 0, 0, dim, 0, &starts) : EXIT_OK;
+        rc = cli_mpi_rank() == 0 ? cli_make_starts(o->init, 0, false, 0, dim, 0, &starts) : EXIT_OK;
         rc = cli_mpi_share_starts(rc, dim, &starts);
-        if (rc != EXIT_OK) {
-            dg_dataset_free(starts);
-            return rc;
-        }
+        if (rc != EXIT_OK)
+            goto free_points;
         points = starts;
     }
     const size_t n = points->n;
-    double *path = dg_doubles_alloc((o->max_iter + 1) * n, dim);
+    path = dg_doubles_alloc((o->max_iter + 1) * n, dim);
     if (!path)
         cli_error("cannot allocate %zu iterations of %zu × %zu points: lower --max-iter",
                   o->max_iter + 1, n, dim);
     /* On an MPI job the processes go on to evaluate together, or all stop. */
-    if ((rc = cli_mpi_agree(path ? EXIT_OK : EXIT_FAILED)) != EXIT_OK) {
-        dg_doubles_free(path);
-        dg_dataset_free(starts);
-        return rc;
-    }
+    if ((rc = cli_mpi_agree(path ? EXIT_OK : EXIT_FAILED)) != EXIT_OK)
+        goto free_points;
     cli_watch watch = {progress, 0};
     const dg_meanshift_options mopt =
         watched((dg_meanshift_options){.tol = o->tol,
@@ -405,83 +425,32 @@ static int run_fixed(const ms_options *o, const char *command_line, cli_model *m
     const int status = dg_meanshift_gaussian(model->den, o->bandwidth, n, dim, points->x, &mopt,
                                              path, &iterations, &err);
     cli_progress_done(progress);
-    if (status != DG_OK) {
-        rc = cli_fail(&err);
-    } else {
-        attr_list l = {.n = 0};
-        common_attrs(&l, o, command_line, data, n);
-        add_number(&l, "bandwidth", o->bandwidth, 0);
-        add_number(&l, "tol", o->tol, 0);
-        add_number(&l, "max_iter", (double)o->max_iter, 1);
-        add_number(&l, "iterations", (double)iterations, 1);
-        const dg_h5_array arrays[] = {
-            {"/path",
-             path,
-             3,
-             {iterations + 1, n, dim},
-             "x_k, the k-th iterate x_k = m_h(x_{k-1}); [0] = the start points",
-             "data units",
-             "iteration sample dim",
-             NULL},
-        };
-        rc = write_output(o, &l, arrays, 1, NULL, 0);
-    }
+    rc = status == DG_OK ? write_fixed(o, command_line, data, n, path, iterations) : cli_fail(&err);
+free_points:
     dg_doubles_free(path);
     dg_dataset_free(starts);
     return rc;
 }
 
-static int run_annealed(const ms_options *o, const char *command_line, cli_model *model,
-                        cli_progress *progress)
+/* Writes the annealed run: the grid, the n paths and the targets of each step. */
+static int write_annealed(const ms_options *o, const char *command_line, const cli_model *model,
+                          size_t n, const double *path, const double *targets)
 {
-    const double *sigmas = o->sigmas;
-    const size_t nsigmas = o->nsigmas, T = nsigmas - 1, dim = model->dim;
-    double *path = NULL, *targets = NULL;
-    dg_dataset *starts = NULL;
-    /* On an MPI job process 0 makes the starts and sends them to all. */
-    int rc = cli_mpi_rank() == 0
-                 ? cli_make_starts(o->init, o->n, o->set_n, o->c.seed, dim, sigmas[0], &starts)
-                 : EXIT_OK;
-    rc = cli_mpi_share_starts(rc, dim, &starts);
-    if (rc != EXIT_OK)
-        goto release;
-    const size_t n = starts->n;
-    path = dg_doubles_alloc(nsigmas * n, dim);
-    targets = dg_doubles_alloc(T * n, dim);
-    if (!path || !targets) {
-        cli_error("cannot allocate paths of %zu × %zu × %zu doubles", nsigmas, n, dim);
-        rc = EXIT_FAILED;
-    }
-    /* On an MPI job the processes go on to evaluate together, or all stop. */
-    if ((rc = cli_mpi_agree(rc)) != EXIT_OK)
-        goto release;
-    cli_watch watch = {progress, 0};
-    const dg_meanshift_options mopt = watched(
-        (dg_meanshift_options){
-            .progress = cli_progress_update, .progress_ctx = progress, .cancel = &cli_interrupted},
-        &watch);
-    dg_error err;
-    const int status = dg_meanshift_annealed(model->den, sigmas, nsigmas, n, dim, starts->x, &mopt,
-                                             path, targets, &err);
-    cli_progress_done(progress);
-    if (status != DG_OK) {
-        rc = cli_fail(&err);
-        goto release;
-    }
     const cli_grid *g = &o->grid;
+    const size_t nsigmas = o->nsigmas, T = nsigmas - 1, dim = model->dim;
     attr_list l = {.n = 0};
     common_attrs(&l, o, command_line, model->data, n);
     add_text(&l, "schedule", g->name);
-    add_number(&l, "steps", (double)g->steps, 1);
-    add_number(&l, "sigma_min", g->sigma_min, 0);
-    add_number(&l, "sigma_max", g->sigma_max, 0);
-    add_number(&l, "rho", g->rho > 0 ? g->rho : g->schedule ? g->schedule->default_rho : 0, 0);
-    add_number(&l, "final_zero", g->final_zero, 1);
-    add_number(&l, "iterations", (double)T, 1);
-    add_number(&l, "seed", (double)o->c.seed, 1);
+    add_number(&l, "steps", (double)g->steps, true);
+    add_number(&l, "sigma_min", g->sigma_min, false);
+    add_number(&l, "sigma_max", g->sigma_max, false);
+    add_number(&l, "rho", g->rho > 0 ? g->rho : g->schedule ? g->schedule->default_rho : 0, false);
+    add_number(&l, "final_zero", g->final_zero, true);
+    add_number(&l, "iterations", (double)T, true);
+    add_number(&l, "seed", (double)o->c.seed, true);
     const dg_h5_array arrays[] = {
         {"/sigmas",
-         sigmas,
+         o->sigmas,
          1,
          {nsigmas},
          "the annealed bandwidths σ_i, decreasing",
@@ -505,9 +474,45 @@ static int run_annealed(const ms_options *o, const char *command_line, cli_model
          "eval sample dim",
          NULL},
     };
-    rc = write_output(o, &l, arrays, sizeof arrays / sizeof arrays[0], NULL, 0);
+    return write_output(o, &l, arrays, sizeof arrays / sizeof arrays[0], NULL, 0);
+}
 
-release:
+static int run_annealed(const ms_options *o, const char *command_line, cli_model *model,
+                        cli_progress *progress)
+{
+    const double *sigmas = o->sigmas;
+    const size_t nsigmas = o->nsigmas, T = nsigmas - 1, dim = model->dim;
+    double *path = NULL, *targets = NULL;
+    dg_dataset *starts = NULL;
+    /* On an MPI job process 0 makes the starts and sends them to all. */
+    int rc = cli_mpi_rank() == 0
+                 ? cli_make_starts(o->init, o->n, o->set_n, o->c.seed, dim, sigmas[0], &starts)
+                 : EXIT_OK;
+    rc = cli_mpi_share_starts(rc, dim, &starts);
+    if (rc != EXIT_OK)
+        goto free_paths;
+    const size_t n = starts->n;
+    path = dg_doubles_alloc(nsigmas * n, dim);
+    targets = dg_doubles_alloc(T * n, dim);
+    if (!path || !targets) {
+        cli_error("cannot allocate paths of %zu × %zu × %zu doubles", nsigmas, n, dim);
+        rc = EXIT_FAILED;
+    }
+    /* On an MPI job the processes go on to evaluate together, or all stop. */
+    if ((rc = cli_mpi_agree(rc)) != EXIT_OK)
+        goto free_paths;
+    cli_watch watch = {progress, 0};
+    const dg_meanshift_options mopt = watched(
+        (dg_meanshift_options){
+            .progress = cli_progress_update, .progress_ctx = progress, .cancel = &cli_interrupted},
+        &watch);
+    dg_error err;
+    const int status = dg_meanshift_annealed(model->den, sigmas, nsigmas, n, dim, starts->x, &mopt,
+                                             path, targets, &err);
+    cli_progress_done(progress);
+    rc =
+        status == DG_OK ? write_annealed(o, command_line, model, n, path, targets) : cli_fail(&err);
+free_paths:
     dg_doubles_free(path);
     dg_doubles_free(targets);
     dg_dataset_free(starts);
@@ -550,94 +555,121 @@ static int flat_seeds(const ms_options *o, const dg_dataset *data, double h, dg_
     return EXIT_OK;
 }
 
-static int run_flat(const ms_options *o, const char *command_line, cli_model *model,
-                    cli_progress *progress)
+/* The bandwidth of the flat kernel: --bandwidth, or estimated as scikit-learn does. */
+static int flat_bandwidth(const ms_options *o, const dg_dataset *data, double *h)
 {
-    const dg_dataset *data = model->data;
-    const size_t N = data->n, dim = data->dim;
-    dg_dataset *seeds = NULL;
-    double *path = NULL, *modes = NULL, *counts_d = NULL, *labels_d = NULL;
-    size_t *counts = NULL, *labels = NULL;
+    *h = o->bandwidth;
+    if (*h > 0)
+        return EXIT_OK;
     dg_error err;
-    int rc;
-
-    double h = o->bandwidth;
-    if (!(h > 0)) {
-        if (dg_meanshift_estimate_bandwidth(data->x, N, dim, o->quantile, &h, &err) != DG_OK) {
-            rc = cli_fail(&err);
-            goto release;
-        }
-        if (!(h > 0)) {
-            cli_error("the estimated bandwidth is 0 (the nearest neighbours coincide): "
-                      "give --bandwidth");
-            rc = EXIT_FAILED;
-            goto release;
-        }
+    if (dg_meanshift_estimate_bandwidth(data->x, data->n, data->dim, o->quantile, h, &err) != DG_OK)
+        return cli_fail(&err);
+    if (!(*h > 0)) {
+        cli_error("the estimated bandwidth is 0 (the nearest neighbours coincide): "
+                  "give --bandwidth");
+        return EXIT_FAILED;
     }
-    rc = flat_seeds(o, data, h, &seeds);
-    if (rc != EXIT_OK)
-        goto release;
-    const size_t S = seeds->n;
-    rc = EXIT_FAILED;
-    path = dg_doubles_alloc((o->max_iter + 2) * S, dim);
-    modes = dg_doubles_alloc(S, dim);
-    counts = malloc(S * sizeof *counts);
-    labels = malloc(N * sizeof *labels);
-    if (!path || !modes || !counts || !labels) {
+    return EXIT_OK;
+}
+
+/* What the flat kernel finds from S seeds on N data points. */
+typedef struct flat_result {
+    double h;                    /* the bandwidth */
+    dg_dataset *seeds;           /* S seeds */
+    double *path;                /* [iterations + 1][S][dim]: the seeds after each update */
+    double *modes;               /* [M][dim], room for S */
+    size_t *counts, *labels;     /* [S] points near each seed's mean, [N] each point's mode */
+    double *counts_d, *labels_d; /* the same as doubles, for the file */
+    size_t iterations, n_iter, M;
+} flat_result;
+
+static void flat_result_free(flat_result *f)
+{
+    dg_dataset_free(f->seeds);
+    dg_doubles_free(f->path);
+    dg_doubles_free(f->modes);
+    dg_doubles_free(f->counts_d);
+    dg_doubles_free(f->labels_d);
+    free(f->counts);
+    free(f->labels);
+}
+
+/* Moves the seeds of f to their modes and labels the data points. */
+static int flat_compute(const ms_options *o, const dg_dataset *data, cli_progress *progress,
+                        flat_result *f)
+{
+    const size_t N = data->n, dim = data->dim, S = f->seeds->n;
+    f->path = dg_doubles_alloc((o->max_iter + 2) * S, dim);
+    f->modes = dg_doubles_alloc(S, dim);
+    f->counts = malloc(S * sizeof *f->counts);
+    f->labels = malloc(N * sizeof *f->labels);
+    if (!f->path || !f->modes || !f->counts || !f->labels) {
         cli_error("cannot allocate the paths of %zu seeds over %zu iterations: lower --max-iter", S,
                   o->max_iter + 1);
-        goto release;
+        return EXIT_FAILED;
     }
     const dg_meanshift_options mopt = {.tol = o->tol,
                                        .max_iter = o->max_iter,
                                        .progress = cli_progress_update,
                                        .progress_ctx = progress,
                                        .cancel = &cli_interrupted};
-    size_t iterations = 0, n_iter = 0, M = 0;
-    int status = dg_meanshift_flat(data->x, N, dim, h, seeds->x, S, &mopt, path, counts,
-                                   &iterations, &n_iter, &err);
+    dg_error err;
+    int status = dg_meanshift_flat(data->x, N, dim, f->h, f->seeds->x, S, &mopt, f->path, f->counts,
+                                   &f->iterations, &f->n_iter, &err);
     cli_progress_done(progress);
     if (status == DG_OK)
-        status =
-            dg_meanshift_select(path + iterations * S * dim, counts, S, dim, h, modes, &M, &err);
+        status = dg_meanshift_select(f->path + f->iterations * S * dim, f->counts, S, dim, f->h,
+                                     f->modes, &f->M, &err);
     if (status == DG_OK)
-        status = dg_meanshift_label(data->x, N, dim, modes, M, labels, &err);
-    if (status != DG_OK) {
-        rc = cli_fail(&err);
-        goto release;
-    }
-    counts_d = as_doubles(counts, S);
-    labels_d = as_doubles(labels, N);
-    if (!counts_d || !labels_d) {
+        status = dg_meanshift_label(data->x, N, dim, f->modes, f->M, f->labels, &err);
+    if (status != DG_OK)
+        return cli_fail(&err);
+    f->counts_d = as_doubles(f->counts, S);
+    f->labels_d = as_doubles(f->labels, N);
+    if (!f->counts_d || !f->labels_d) {
         cli_error("out of memory");
-        goto release;
+        return EXIT_FAILED;
     }
+    return EXIT_OK;
+}
+
+/* The flat kernel's attributes beyond the common ones. */
+static void flat_attrs(attr_list *l, const ms_options *o, const flat_result *f)
+{
+    add_number(l, "bandwidth", f->h, false);
+    add_number(l, "bandwidth_estimated", !(o->bandwidth > 0), true);
+    if (!(o->bandwidth > 0))
+        add_number(l, "quantile", o->quantile, false);
+    add_number(l, "bin_seeding", o->bin_seeding, true);
+    add_number(l, "min_bin_freq", (double)o->min_bin_freq, true);
+    add_number(l, "tol", o->tol, false);
+    add_number(l, "max_iter", (double)o->max_iter, true);
+    add_number(l, "iterations", (double)f->iterations, true);
+    add_number(l, "n_iter", (double)f->n_iter, true);
+    add_number(l, "modes", (double)f->M, true);
+}
+
+/* Writes the flat kernel's run: the seeds' paths, the modes, counts and labels. */
+static int write_flat(const ms_options *o, const char *command_line, const dg_dataset *data,
+                      const flat_result *f)
+{
+    const size_t S = f->seeds->n, N = data->n, dim = data->dim;
     attr_list l = {.n = 0};
     common_attrs(&l, o, command_line, data, S);
-    add_number(&l, "bandwidth", h, 0);
-    add_number(&l, "bandwidth_estimated", !(o->bandwidth > 0), 1);
-    if (!(o->bandwidth > 0))
-        add_number(&l, "quantile", o->quantile, 0);
-    add_number(&l, "bin_seeding", o->bin_seeding, 1);
-    add_number(&l, "min_bin_freq", (double)o->min_bin_freq, 1);
-    add_number(&l, "tol", o->tol, 0);
-    add_number(&l, "max_iter", (double)o->max_iter, 1);
-    add_number(&l, "iterations", (double)iterations, 1);
-    add_number(&l, "n_iter", (double)n_iter, 1);
-    add_number(&l, "modes", (double)M, 1);
+    flat_attrs(&l, o, f);
     const dg_h5_array arrays[] = {
         {"/path",
-         path,
+         f->path,
          3,
-         {iterations + 1, S, dim},
+         {f->iterations + 1, S, dim},
          "the seeds after k updates (a seed that stopped keeps its place); [0] = the seeds",
          "data units",
          "iteration seed dim",
          NULL},
         {"/modes",
-         modes,
+         f->modes,
          2,
-         {M, dim},
+         {f->M, dim},
          "cluster centres in scikit-learn's order",
          "data units",
          "mode dim",
@@ -645,7 +677,7 @@ static int run_flat(const ms_options *o, const char *command_line, cli_model *mo
     };
     const dg_h5_array ints[] = {
         {"/counts",
-         counts_d,
+         f->counts_d,
          1,
          {S},
          "data points within h of each seed's last mean (0: none)",
@@ -653,7 +685,7 @@ static int run_flat(const ms_options *o, const char *command_line, cli_model *mo
          "seed",
          NULL},
         {"/labels",
-         labels_d,
+         f->labels_d,
          1,
          {N},
          "index of the nearest mode of each data point",
@@ -661,17 +693,35 @@ static int run_flat(const ms_options *o, const char *command_line, cli_model *mo
          "sample",
          NULL},
     };
-    rc = write_output(o, &l, arrays, 2, ints, 2);
+    return write_output(o, &l, arrays, 2, ints, 2);
+}
 
-release:
-    dg_doubles_free(path);
-    dg_doubles_free(modes);
-    dg_doubles_free(counts_d);
-    dg_doubles_free(labels_d);
-    free(counts);
-    free(labels);
-    dg_dataset_free(seeds);
+static int run_flat(const ms_options *o, const char *command_line, cli_model *model,
+                    cli_progress *progress)
+{
+    const dg_dataset *data = model->data;
+    flat_result f = {.h = 0};
+    int rc = flat_bandwidth(o, data, &f.h);
+    if (rc == EXIT_OK)
+        rc = flat_seeds(o, data, f.h, &f.seeds);
+    if (rc == EXIT_OK)
+        rc = flat_compute(o, data, progress, &f);
+    if (rc == EXIT_OK)
+        rc = write_flat(o, command_line, data, &f);
+    flat_result_free(&f);
     return rc;
+}
+
+/* --anneal's grid, made before the data are loaded. */
+static int make_anneal_grid(ms_options *o)
+{
+    o->nsigmas = cli_grid_size(&o->grid);
+    o->sigmas = malloc(o->nsigmas * sizeof *o->sigmas);
+    if (!o->sigmas) {
+        cli_error("out of memory");
+        return EXIT_FAILED;
+    }
+    return cli_grid_make(COMMAND, &o->grid, o->sigmas);
 }
 
 int cmd_meanshift(int argc, char **argv, const char *command_line)
@@ -683,27 +733,22 @@ int cmd_meanshift(int argc, char **argv, const char *command_line)
                     .max_iter = DG_MEANSHIFT_MAX_ITER,
                     .n = 16,
                     .min_bin_freq = 1};
-    int rc = parse(argc, argv, &o);
-    if (rc == EXIT_OK && o.anneal) {
-        o.nsigmas = cli_grid_size(&o.grid);
-        o.sigmas = malloc(o.nsigmas * sizeof *o.sigmas);
-        if (!o.sigmas) {
-            cli_error("out of memory");
-            rc = EXIT_FAILED;
-        } else {
-            rc = cli_grid_make(COMMAND, &o.grid, o.sigmas);
-        }
-    }
+    cli_model model = {0};
+    bool helped;
+    int rc = parse(argc, argv, &o, &helped);
+    if (rc != EXIT_OK || helped)
+        goto free_options;
+    if (o.anneal && (rc = make_anneal_grid(&o)) != EXIT_OK)
+        goto free_options;
     cli_progress progress;
     cli_progress_init(&progress, "mean shift");
     progress.enabled &= !o.c.quiet;
-    cli_model model = {0};
-    if (rc == EXIT_OK)
-        rc = cli_model_load(o.c.data, o.c.limit, o.kernel->denoiser, progress.enabled, &model);
-    if (rc == EXIT_OK) {
-        cli_catch_signals();
-        rc = o.kernel->run(&o, command_line, &model, &progress);
-    }
+    rc = cli_model_load(o.c.data, o.c.limit, o.kernel->denoiser, progress.enabled, &model);
+    if (rc != EXIT_OK)
+        goto free_options;
+    cli_catch_signals();
+    rc = o.kernel->run(&o, command_line, &model, &progress);
+free_options:
     cli_model_free(&model);
     cli_grid_free(&o.grid);
     free(o.sigmas);

@@ -99,60 +99,116 @@ static void help(void)
            "  mpirun -np 4 diffgeo sample --data synthetic:blobs,n=1000000,d=192 -o run.h5\n");
 }
 
-static void help_interpolate(void)
-{
-    printf("Usage: diffgeo interpolate --data SPEC [--method lerp|slerp|rescaled]\n"
-           "                           [--points M] [SAMPLE OPTION]... -o RUN.h5\n"
-           "Latent interpolation (PAPER.md §7): M start points on a path between two\n"
-           "starts a and b at σ_max, each decoded by the probability-flow ODE.  Independent\n"
-           "starts have norm ≈ σ_max √d and are nearly orthogonal, so the straight line\n"
-           "(lerp) leaves the noise shell: its midpoint has norm ≈ 0.707 σ_max √d.\n"
-           "\n"
-           "      --method NAME  lerp: (1 − λ) a + λ b;  slerp: the great circle from a to b\n"
-           "                     (default);  rescaled: lerp scaled to norm σ_max √d\n"
-           "      --points M     points on the path, λ = 0, 1/(M−1), …, 1 [11]\n"
-           "      --init SPEC    the two starts a and b (2 × d); otherwise drawn with --seed\n"
-           "All options of 'diffgeo sample' apply (solver, grid, data, denoiser).  The run\n"
-           "file is a sample run file with one trajectory per point, plus\n"
-           "/interpolation/lambda [M] and /interpolation/norm_ratio [M] = ‖x_0‖/(σ_max √d).\n"
-           "\n"
-           "Example:\n"
-           "  diffgeo interpolate --data fashion-mnist --method lerp --points 9 -o lerp.h5\n");
-}
-
 typedef struct sample_options {
     cli_common c; /* --data, -o, --quiet, --limit, --seed, --denoiser, --samples */
     const char *init;
     const dg_solver_type *solver;
     cli_grid grid;
     size_t n;
-    int n_given;
-    int afs, denoise_to_zero, threshold;
+    bool n_given;
+    bool afs, denoise_to_zero, threshold;
     unsigned max_order;
     size_t jump_at; /* ODE-Jump: the grid index after which D(x; σ) is returned */
-    int jump_given;
-    /* diffgeo interpolate: the path between two starts, and its points. */
-    int interpolate;
-    const char *method;
-    size_t points;
+    bool jump_given;
 } sample_options;
 
-enum {
-    OPT_SOLVER = 2000,
-    OPT_INIT,
-    OPT_AFS,
-    OPT_DENOISE_TO_ZERO,
-    OPT_THRESHOLD,
-    OPT_MAX_ORDER,
-    OPT_JUMP_AT,
-    OPT_METHOD,
-    OPT_POINTS
-};
+/* /config attributes a run may add: 5 of a distributed run, --jump-at,
+ * --samples and the extension's; arrays: the fit's 3 and the extension's. */
+enum { CONFIG_MAX = 7 + CLI_SAMPLE_EXTRA_MAX, ARRAYS_MAX = 3 + CLI_SAMPLE_EXTRA_MAX };
 
-/* The interpolation paths of `diffgeo interpolate` (PAPER.md §7). */
-static const char *const methods[] = {"lerp", "slerp", "rescaled", NULL};
+/* A run from the command line to the run file: prepare makes the grid, the
+ * model, the start points and the buffers, solve integrates, write writes. */
+typedef struct sample_run {
+    const cli_sample_extension *ext; /* interpolate's, or NULL */
+    sample_options o;
+    double *sigmas; /* [nsigmas], ODE-Jump's cut applied */
+    size_t nsigmas;
+    cli_progress progress;
+    cli_model model;
+    dg_dataset *starts;
+    double *traj, *denoised; /* [nsigmas][n][dim], [nsigmas − 1][n][dim] */
+    size_t nfe;
+    double seconds, comm_seconds, comm_bytes; /* of dg_solve, this process */
+    double *fit_storage;                      /* the values of the /fit arrays */
+    cli_sample_extra extra;                   /* the extension's outputs */
+} sample_run;
 
-static int parse(int argc, char **argv, sample_options *o)
+enum { OPT_SOLVER = 2000, OPT_INIT, OPT_AFS, OPT_DENOISE_TO_ZERO, OPT_THRESHOLD, OPT_MAX_ORDER };
+
+static int parse_max_order(const char *arg, unsigned *out)
+{
+    size_t k;
+    if (cli_parse_size(COMMAND, "max-order", arg, &k) != 0)
+        return EXIT_USAGE;
+    if (k < 1 || k > DG_SOLVER_MAX_ORDER)
+        return cli_usage_error(COMMAND, "--max-order %s: must be 1 to %d", arg,
+                               DG_SOLVER_MAX_ORDER);
+    *out = (unsigned)k;
+    return EXIT_OK;
+}
+
+/* sample's own options, after the extension's; a cli_parser option. */
+static int sample_option(void *ctx, int opt, const char *arg)
+{
+    sample_run *r = ctx;
+    sample_options *o = &r->o;
+    const int rc = r->ext ? r->ext->option(r->ext->ctx, opt, arg) : CLI_OPTION_SHARED;
+    if (rc != CLI_OPTION_SHARED)
+        return rc;
+    switch (opt) {
+    case 'n':
+        o->n_given = true;
+        return cli_parse_count(COMMAND, "n", arg, "start point", &o->n) == 0 ? EXIT_OK : EXIT_USAGE;
+    case CLI_OPT_JUMP_AT:
+        o->jump_given = true;
+        return cli_parse_size(COMMAND, "jump-at", arg, &o->jump_at) == 0 ? EXIT_OK : EXIT_USAGE;
+    case CLI_OPT_METHOD:
+        return cli_usage_error(COMMAND, "unknown option '--method' ('%s')", arg);
+    case CLI_OPT_POINTS:
+        return cli_usage_error(COMMAND, "unknown option '--points'");
+    case OPT_SOLVER:
+        o->solver = dg_solver_find(arg);
+        if (!o->solver) {
+            char names[CLI_NAMES_MAX];
+            return cli_usage_error(COMMAND, "unknown solver '%s' (%s)", arg,
+                                   cli_solver_names(names, sizeof names, NULL));
+        }
+        return EXIT_OK;
+    case OPT_INIT:
+        o->init = arg;
+        return EXIT_OK;
+    case OPT_AFS:
+        o->afs = true;
+        return EXIT_OK;
+    case OPT_DENOISE_TO_ZERO:
+        o->denoise_to_zero = true;
+        return EXIT_OK;
+    case OPT_THRESHOLD:
+        o->threshold = true;
+        return EXIT_OK;
+    case OPT_MAX_ORDER:
+        return parse_max_order(arg, &o->max_order);
+    default:
+        return CLI_OPTION_SHARED;
+    }
+}
+
+/* Checks of the options together; the DS convention becomes --final-zero. */
+static int check_options(sample_options *o)
+{
+    if (o->denoise_to_zero && o->grid.final_zero)
+        return cli_usage_error(COMMAND, "--final-zero and --denoise-to-zero both end the "
+                                        "grid at σ = 0: choose one");
+    if (o->jump_given && (o->denoise_to_zero || o->grid.final_zero))
+        return cli_usage_error(COMMAND, "--jump-at ends the run with D(x; σ): drop --final-zero "
+                                        "and --denoise-to-zero");
+    /* The DS convention is the same grid with D itself as the last step. */
+    o->grid.final_zero |= o->denoise_to_zero;
+    return EXIT_OK;
+}
+
+/* The options of r; *helped after --help.  An exit code. */
+static int parse(int argc, char **argv, sample_run *r, bool *helped)
 {
     static const struct option longopts[] = {
         {"n", required_argument, NULL, 'n'},
@@ -163,172 +219,94 @@ static int parse(int argc, char **argv, sample_options *o)
         {"denoise-to-zero", no_argument, NULL, OPT_DENOISE_TO_ZERO},
         {"threshold", no_argument, NULL, OPT_THRESHOLD},
         {"max-order", required_argument, NULL, OPT_MAX_ORDER},
-        {"jump-at", required_argument, NULL, OPT_JUMP_AT},
-        {"method", required_argument, NULL, OPT_METHOD},
-        {"points", required_argument, NULL, OPT_POINTS},
+        {"jump-at", required_argument, NULL, CLI_OPT_JUMP_AT},
+        {"method", required_argument, NULL, CLI_OPT_METHOD},
+        {"points", required_argument, NULL, CLI_OPT_POINTS},
         CLI_COMMON_OPTIONS,
         CLI_DENOISER_OPTIONS,
         CLI_GRID_OPTIONS,
         {NULL, 0, NULL, 0},
     };
-    int opt;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, ":d:o:n:qh", longopts, NULL)) != -1) {
-        const int handled = cli_shared_option(COMMAND, &o->grid, &o->c, opt, optarg);
-        if (handled < 0)
-            return cli_option_exit(handled);
-        if (handled > 0)
-            continue;
-        switch (opt) {
-        case 'n':
-            if (cli_parse_count(COMMAND, "n", optarg, "start point", &o->n) != 0)
-                return EXIT_USAGE;
-            o->n_given = 1;
-            break;
-        case 'h':
-            if (o->interpolate)
-                help_interpolate();
-            else
-                help();
-            exit(EXIT_OK);
-        case OPT_JUMP_AT:
-            if (o->interpolate || cli_parse_size(COMMAND, "jump-at", optarg, &o->jump_at) != 0)
-                return o->interpolate ? cli_usage_error(COMMAND, "unknown option '--jump-at'")
-                                      : EXIT_USAGE;
-            o->jump_given = 1;
-            break;
-        case OPT_METHOD: {
-            size_t k = 0;
-            while (methods[k] && strcmp(methods[k], optarg) != 0)
-                k++;
-            if (!o->interpolate || !methods[k])
-                return cli_usage_error(o->interpolate ? "interpolate" : COMMAND,
-                                       o->interpolate
-                                           ? "unknown method '%s' (lerp, slerp, rescaled)"
-                                           : "unknown option '--method' ('%s')",
-                                       optarg);
-            o->method = methods[k];
-            break;
-        }
-        case OPT_POINTS:
-            if (!o->interpolate)
-                return cli_usage_error(COMMAND, "unknown option '--points'");
-            if (cli_parse_size("interpolate", "points", optarg, &o->points) != 0)
-                return EXIT_USAGE;
-            if (o->points < 2)
-                return cli_usage_error("interpolate", "--points %zu: need at least 2", o->points);
-            break;
-        case OPT_SOLVER:
-            o->solver = dg_solver_find(optarg);
-            if (!o->solver) {
-                char names[CLI_NAMES_MAX];
-                return cli_usage_error(COMMAND, "unknown solver '%s' (%s)", optarg,
-                                       cli_solver_names(names, sizeof names, NULL));
-            }
-            break;
-        case OPT_INIT:
-            o->init = optarg;
-            break;
-        case OPT_AFS:
-            o->afs = 1;
-            break;
-        case OPT_DENOISE_TO_ZERO:
-            o->denoise_to_zero = 1;
-            break;
-        case OPT_THRESHOLD:
-            o->threshold = 1;
-            break;
-        case OPT_MAX_ORDER: {
-            size_t k;
-            if (cli_parse_size(COMMAND, "max-order", optarg, &k) != 0)
-                return EXIT_USAGE;
-            if (k < 1 || k > DG_SOLVER_MAX_ORDER)
-                return cli_usage_error(COMMAND, "--max-order %s: must be 1 to %d", optarg,
-                                       DG_SOLVER_MAX_ORDER);
-            o->max_order = (unsigned)k;
-            break;
-        }
-        case ':':
-            return cli_usage_error(COMMAND, "option '%s' needs a value", argv[optind - 1]);
-        default:
-            return cli_usage_error(COMMAND, "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (o->denoise_to_zero && o->grid.final_zero)
-        return cli_usage_error(COMMAND, "--final-zero and --denoise-to-zero both end the "
-                                        "grid at σ = 0: choose one");
-    if (o->jump_given && (o->denoise_to_zero || o->grid.final_zero))
-        return cli_usage_error(COMMAND, "--jump-at ends the run with D(x; σ): drop --final-zero "
-                                        "and --denoise-to-zero");
-    /* The DS convention is the same grid with D itself as the last step. */
-    o->grid.final_zero |= o->denoise_to_zero;
-    if (optind < argc)
-        return cli_usage_error(COMMAND, "unexpected argument '%s'", argv[optind]);
-    return cli_common_check(COMMAND, &o->c, "RUN.h5");
-}
-
-/*
- * Points on the path between the starts a and b (rows 0 and 1 of ends):
- * lerp, slerp along the great circle, or lerp rescaled to norm σ_max √d.
- */
-static void interpolate_path(const char *method, const double *a, const double *b, size_t dim,
-                             double sigma_max, size_t points, double *x)
-{
-    const double na = dg_norm(a, dim), nb = dg_norm(b, dim);
-    const double cosine = fmax(-1.0, fmin(1.0, dg_dot(a, b, dim) / (na * nb)));
-    const double theta = acos(cosine), shell = sigma_max * sqrt((double)dim);
-    for (size_t m = 0; m < points; m++) {
-        const double t = (double)m / (double)(points - 1);
-        double wa = 1 - t, wb = t;
-        if (strcmp(method, "slerp") == 0 && sin(theta) > 1e-12) {
-            wa = sin((1 - t) * theta) / sin(theta);
-            wb = sin(t * theta) / sin(theta);
-        }
-        double *row = x + m * dim;
-        for (size_t k = 0; k < dim; k++)
-            row[k] = wa * a[k] + wb * b[k];
-        if (strcmp(method, "rescaled") == 0) {
-            const double scale = shell / dg_norm(row, dim);
-            for (size_t k = 0; k < dim; k++)
-                row[k] *= scale;
-        }
-    }
-}
-
-/* Start points: read from --init, or drawn from the seed. */
-static int make_starts(const sample_options *o, size_t dim, dg_dataset **starts)
-{
-    dg_error err;
-    /* Start points are untrusted input like the data: HDF5 is read isolated. */
-    const dg_data_options init_options = {.isolate_hdf5 = 1};
-    if (o->interpolate) {
-        dg_dataset *ends = NULL;
-        int rc = EXIT_OK;
-        if (o->init) {
-            if (dg_data_load(o->init, &init_options, &ends, &err) != DG_OK)
-                return cli_fail_spec(&err);
-            if (ends->n != 2 || ends->dim != dim) {
-                cli_error("--init %s: interpolation needs 2 start points of dimension %zu, "
-                          "not %zu × %zu",
-                          o->init, dim, ends->n, ends->dim);
-                rc = EXIT_FAILED;
-            }
-        } else {
-            rc = cli_draw_starts(o->c.seed, 2, dim, o->grid.sigma_max, &ends);
-        }
-        if (rc == EXIT_OK) {
-            *starts = dg_dataset_alloc(o->points, dim);
-            if (*starts)
-                interpolate_path(o->method, ends->x, ends->x + dim, dim, o->grid.sigma_max,
-                                 o->points, (*starts)->x);
-            else
-                rc = EXIT_FAILED;
-        }
-        dg_dataset_free(ends);
+    const cli_parser p = {.command = COMMAND,
+                          .shortopts = ":d:o:n:qh",
+                          .longopts = longopts,
+                          .help = r->ext ? r->ext->help : help,
+                          .option = sample_option,
+                          .ctx = r,
+                          .grid = &r->o.grid,
+                          .common = &r->o.c,
+                          .operands = true};
+    int first;
+    int rc = cli_parse_options(&p, argc, argv, &first);
+    *helped = rc == EXIT_OK && first < 0;
+    if (rc != EXIT_OK || *helped)
         return rc;
+    rc = check_options(&r->o);
+    if (rc == EXIT_OK)
+        rc = cli_no_operands(COMMAND, argc, argv, first);
+    return rc == EXIT_OK ? cli_common_check(COMMAND, &r->o.c, "RUN.h5") : rc;
+}
+
+/* The σ grid, cut by ODE-Jump (PAPER.md §7): σ_0 … σ_K, then x ← D(x_K; σ_K) at σ = 0. */
+static int make_grid(sample_run *r)
+{
+    sample_options *o = &r->o;
+    r->nsigmas = cli_grid_size(&o->grid);
+    r->sigmas = malloc((r->nsigmas > 0 ? r->nsigmas : 1) * sizeof *r->sigmas);
+    if (!r->sigmas) {
+        cli_error("out of memory");
+        return EXIT_FAILED;
     }
-    return cli_make_starts(o->init, o->n, o->n_given, o->c.seed, dim, o->grid.sigma_max, starts);
+    const int rc = cli_grid_make(COMMAND, &o->grid, r->sigmas);
+    if (rc != EXIT_OK || !o->jump_given)
+        return rc;
+    if (o->jump_at + 1 >= o->grid.steps)
+        return cli_usage_error(COMMAND, "--jump-at %zu: must be below the last grid index %zu",
+                               o->jump_at, o->grid.steps - 1);
+    r->nsigmas = o->jump_at + 2;
+    r->sigmas[r->nsigmas - 1] = 0;
+    o->denoise_to_zero = true;
+    o->grid.final_zero = true;
+    return EXIT_OK;
+}
+
+/* Process 0's start points: the extension's, or read from --init, or drawn from the seed. */
+static int make_starts(sample_run *r)
+{
+    const sample_options *o = &r->o;
+    const size_t dim = r->model.dim;
+    if (r->ext)
+        return r->ext->starts(r->ext->ctx, o->init, o->c.seed, dim, o->grid.sigma_max, &r->starts);
+    return cli_make_starts(o->init, o->n, o->n_given, o->c.seed, dim, o->grid.sigma_max,
+                           &r->starts);
+}
+
+/* The grid, the model, the start points and the trajectories' memory. */
+static int prepare(sample_run *r)
+{
+    const sample_options *o = &r->o;
+    int rc = make_grid(r);
+    if (rc != EXIT_OK)
+        return rc;
+    cli_progress_init(&r->progress, "sampling");
+    r->progress.enabled &= !o->c.quiet;
+    rc = cli_model_load_common(&o->c, r->progress.enabled, &r->model);
+    if (rc != EXIT_OK)
+        return rc;
+    /* On an MPI job process 0 alone reads or draws the start points. */
+    rc = cli_mpi_rank() == 0 ? make_starts(r) : EXIT_OK;
+    rc = cli_mpi_share_starts(rc, r->model.dim, &r->starts);
+    if (rc != EXIT_OK)
+        return rc;
+    const size_t n = r->starts->n, dim = r->model.dim;
+    r->traj = dg_doubles_alloc(r->nsigmas * n, dim);
+    r->denoised = dg_doubles_alloc((r->nsigmas - 1) * n, dim);
+    if (!r->traj || !r->denoised) {
+        cli_error("cannot allocate trajectories of %zu × %zu × %zu doubles", r->nsigmas, n, dim);
+        rc = EXIT_FAILED;
+    }
+    /* On an MPI job the processes go on to evaluate together, or all stop. */
+    return cli_mpi_agree(rc);
 }
 
 static double seconds_now(void)
@@ -338,14 +316,47 @@ static double seconds_now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+/* Integrates the trajectories, timing the solver and its communication. */
+static int solve(sample_run *r)
+{
+    const sample_options *o = &r->o;
+    const bool cluster = cli_mpi_size() > 1;
+    cli_watch watch = {&r->progress, 0};
+    const dg_solve_options sopt = {
+        .afs = o->afs,
+        .denoise_to_zero = o->denoise_to_zero,
+        .threshold = o->threshold,
+        .max_order = o->max_order,
+        .progress = cluster ? cli_watch_step : cli_progress_update,
+        .progress_ctx = cluster ? (void *)&watch : (void *)&r->progress,
+        .cancel = cluster ? &watch.cancel : &cli_interrupted,
+    };
+    dg_error err;
+    double bytes0;
+    const double comm0 = cli_mpi_comm_seconds(&bytes0), start = seconds_now();
+    const int status =
+        dg_solve(o->solver, r->model.den, r->sigmas, r->nsigmas, r->starts->n, r->model.dim,
+                 r->starts->x, r->traj, r->denoised, &sopt, &r->nfe, &err);
+    r->seconds = seconds_now() - start;
+    r->comm_seconds = cli_mpi_comm_seconds(&r->comm_bytes) - comm0;
+    r->comm_bytes -= bytes0;
+    cli_progress_done(&r->progress);
+    return status == DG_OK ? EXIT_OK : cli_fail(&err);
+}
+
+/* The text of every process's peak memory: about a hundred processes'
+ * numbers; more are cut off (snprintf), the attribute stays one line. */
+enum { PEAKS_TEXT_SIZE = 512 };
+
 /* What a distributed run measured, for /config and stderr. */
 typedef struct cluster_report {
     double compute, communication; /* seconds per step, the slowest process */
     double bytes;                  /* bytes sent per step, the busiest process */
     double peak_mib;               /* largest peak resident memory of a process */
-    char peaks[512];               /* every process's peak, MiB */
+    char peaks[PEAKS_TEXT_SIZE];   /* every process's peak, MiB */
 } cluster_report;
 
+/* Collective: every process's measurements, summarised in r. */
 static int report_cluster(double seconds, double comm_seconds, double comm_bytes, size_t steps,
                           cluster_report *r)
 {
@@ -375,234 +386,152 @@ static int report_cluster(double seconds, double comm_seconds, double comm_bytes
     return rc;
 }
 
-static int run_sample(int argc, char **argv, const char *command_line, int interpolate)
-{
-    sample_options o = {.solver = &dg_solver_heun,
-                        .grid = CLI_GRID_DEFAULTS,
-                        .n = 16,
-                        .interpolate = interpolate,
-                        .method = "slerp",
-                        .points = 11};
-    int rc = parse(argc, argv, &o);
-    if (rc != EXIT_OK) {
-        cli_grid_free(&o.grid);
-        return rc;
-    }
-    /* From here on SIGINT and SIGTERM stop the run cleanly (no output file,
-     * an older one intact), however far it got. */
-    cli_catch_signals();
+/* What sample adds to the run file beyond dg_run's own fields. */
+typedef struct sample_extras {
+    cluster_report cluster; /* holds the text of mpi_peak_memory_mib */
+    dg_h5_attr config[CONFIG_MAX];
+    size_t nconfig;
+    dg_h5_array arrays[ARRAYS_MAX];
+    size_t narrays;
+} sample_extras;
 
-    size_t nsigmas = cli_grid_size(&o.grid);
-    double *sigmas = malloc((nsigmas > 0 ? nsigmas : 1) * sizeof *sigmas);
-    dg_dataset *starts = NULL;
-    cli_model model = {0};
-    double *traj = NULL, *denoised = NULL, *lambda = NULL, *ratio = NULL, *fit_storage = NULL;
-    dg_error err;
-    if (!sigmas) {
+/* A distributed run's measurements: to /config, and a line on stderr. */
+static int add_cluster_config(const sample_run *r, sample_extras *x)
+{
+    const size_t T = r->nsigmas - 1;
+    cluster_report *cr = &x->cluster;
+    const int rc = report_cluster(r->seconds, r->comm_seconds, r->comm_bytes, T > 0 ? T : 1, cr);
+    if (rc != EXIT_OK)
+        return rc;
+    x->config[x->nconfig++] = (dg_h5_attr){"mpi_processes", NULL, cli_mpi_size(), 1};
+    x->config[x->nconfig++] = (dg_h5_attr){"mpi_seconds_compute_per_step", NULL, cr->compute, 0};
+    x->config[x->nconfig++] =
+        (dg_h5_attr){"mpi_seconds_communication_per_step", NULL, cr->communication, 0};
+    x->config[x->nconfig++] = (dg_h5_attr){"mpi_bytes_sent_per_step", NULL, cr->bytes, 0};
+    x->config[x->nconfig++] = (dg_h5_attr){"mpi_peak_memory_mib", cr->peaks, 0, 0};
+    if (!r->o.c.quiet && cli_mpi_rank() == 0)
+        fprintf(stderr,
+                "%d processes: per step %.3g s computing, %.3g s communicating, "
+                "%.3g bytes sent (most by one process); peak memory per process "
+                "%s MiB\n",
+                cli_mpi_size(), cr->compute, cr->communication, cr->bytes, cr->peaks);
+    return EXIT_OK;
+}
+
+/* The /config attributes and arrays of a distributed run, --jump-at, the
+ * extension, --samples and a fitted mixture. */
+static int collect_extras(sample_run *r, sample_extras *x)
+{
+    const sample_options *o = &r->o;
+    int rc = cli_mpi_size() > 1 ? add_cluster_config(r, x) : EXIT_OK;
+    if (rc == EXIT_OK && o->jump_given)
+        x->config[x->nconfig++] = (dg_h5_attr){"jump_at", NULL, (double)o->jump_at, 1};
+    if (rc == EXIT_OK && r->ext)
+        rc = r->ext->outputs(r->ext->ctx, r->starts, o->grid.sigma_max, &r->extra);
+    if (rc != EXIT_OK)
+        return rc;
+    for (size_t k = 0; k < r->extra.nconfig; k++)
+        x->config[x->nconfig++] = r->extra.config[k];
+    if (o->c.samples)
+        x->config[x->nconfig++] = (dg_h5_attr){"samples", NULL, (double)o->c.samples, 1};
+    const int nfit = cli_model_fit_arrays(&r->model, x->arrays, &r->fit_storage);
+    if (nfit < 0) {
         cli_error("out of memory");
         return EXIT_FAILED;
     }
-    rc = cli_grid_make(COMMAND, &o.grid, sigmas);
-    if (rc != EXIT_OK)
-        goto release;
-    if (o.jump_given) {
-        /* ODE-Jump (PAPER.md §7): σ_0 … σ_K, then x ← D(x_K; σ_K) at σ = 0. */
-        if (o.jump_at + 1 >= o.grid.steps) {
-            rc = cli_usage_error(COMMAND, "--jump-at %zu: must be below the last grid index %zu",
-                                 o.jump_at, o.grid.steps - 1);
-            goto release;
-        }
-        nsigmas = o.jump_at + 2;
-        sigmas[nsigmas - 1] = 0;
-        o.denoise_to_zero = 1;
-        o.grid.final_zero = 1;
-    }
+    x->narrays = (size_t)nfit;
+    for (size_t k = 0; k < r->extra.narrays; k++)
+        x->arrays[x->narrays++] = r->extra.arrays[k];
+    return EXIT_OK;
+}
 
-    cli_progress progress;
-    cli_progress_init(&progress, "sampling");
-    progress.enabled &= !o.c.quiet;
-    const cli_model_options mopt = {.spec = o.c.data,
-                                    .limit = o.c.limit,
-                                    .denoiser = o.c.denoiser,
-                                    .samples = o.c.samples,
-                                    .seed = o.c.seed,
-                                    .announce = progress.enabled,
-                                    .adopt_rows = 1};
-    rc = cli_model_load_ex(&mopt, &model);
-    if (rc != EXIT_OK)
-        goto release;
-    const dg_dataset *data = model.data;
-    /* On an MPI job process 0 alone reads or draws the start points. */
-    rc = cli_mpi_rank() == 0 ? make_starts(&o, model.dim, &starts) : EXIT_OK;
-    rc = cli_mpi_share_starts(rc, model.dim, &starts);
-    if (rc != EXIT_OK)
-        goto release;
-
-    const size_t n = starts->n, dim = model.dim, T = nsigmas - 1;
-    traj = dg_doubles_alloc(nsigmas * n, dim);
-    denoised = dg_doubles_alloc(T * n, dim);
-    if (!traj || !denoised) {
-        cli_error("cannot allocate trajectories of %zu × %zu × %zu doubles", nsigmas, n, dim);
-        rc = EXIT_FAILED;
-    }
-    /* On an MPI job the processes go on to evaluate together, or all stop. */
-    if ((rc = cli_mpi_agree(rc)) != EXIT_OK)
-        goto release;
-
-    const int cluster = cli_mpi_size() > 1;
-    cli_watch watch = {&progress, 0};
-    const dg_solve_options sopt = {
-        .afs = o.afs,
-        .denoise_to_zero = o.denoise_to_zero,
-        .threshold = o.threshold,
-        .max_order = o.max_order,
-        .progress = cluster ? cli_watch_step : cli_progress_update,
-        .progress_ctx = cluster ? (void *)&watch : (void *)&progress,
-        .cancel = cluster ? &watch.cancel : &cli_interrupted,
-    };
-    size_t nfe = 0;
-    double comm_bytes0, comm_bytes;
-    const double comm0 = cli_mpi_comm_seconds(&comm_bytes0), start = seconds_now();
-    int status = dg_solve(o.solver, model.den, sigmas, nsigmas, n, dim, starts->x, traj, denoised,
-                          &sopt, &nfe, &err);
-    const double seconds = seconds_now() - start;
-    const double comm = cli_mpi_comm_seconds(&comm_bytes) - comm0;
-    cli_progress_done(&progress);
-    if (status != DG_OK) {
-        rc = cli_fail(&err);
-        goto release;
-    }
-
-    /* What interpolate, --jump-at and a distributed run add to the run file. */
-    dg_h5_attr extra_config[9];
-    size_t nconfig = 0;
-    cluster_report cr;
-    if (cluster) {
-        const size_t steps = T > 0 ? T : 1;
-        rc = report_cluster(seconds, comm, comm_bytes - comm_bytes0, steps, &cr);
-        if (rc != EXIT_OK)
-            goto release;
-        extra_config[nconfig++] = (dg_h5_attr){"mpi_processes", NULL, cli_mpi_size(), 1};
-        extra_config[nconfig++] = (dg_h5_attr){"mpi_seconds_compute_per_step", NULL, cr.compute, 0};
-        extra_config[nconfig++] =
-            (dg_h5_attr){"mpi_seconds_communication_per_step", NULL, cr.communication, 0};
-        extra_config[nconfig++] = (dg_h5_attr){"mpi_bytes_sent_per_step", NULL, cr.bytes, 0};
-        extra_config[nconfig++] = (dg_h5_attr){"mpi_peak_memory_mib", cr.peaks, 0, 0};
-        if (!o.c.quiet && cli_mpi_rank() == 0)
-            fprintf(stderr,
-                    "%d processes: per step %.3g s computing, %.3g s communicating, "
-                    "%.3g bytes sent (most by one process); peak memory per process "
-                    "%s MiB\n",
-                    cli_mpi_size(), cr.compute, cr.communication, cr.bytes, cr.peaks);
-    }
-    if (o.jump_given)
-        extra_config[nconfig++] = (dg_h5_attr){"jump_at", NULL, (double)o.jump_at, 1};
-    if (o.interpolate)
-        extra_config[nconfig++] = (dg_h5_attr){"interpolation", o.method, 0, 0};
-    if (o.c.samples)
-        extra_config[nconfig++] = (dg_h5_attr){"samples", NULL, (double)o.c.samples, 1};
-    dg_h5_array extra[5] = {{0}};
-    size_t nextra = 0;
-    const int nfit = cli_model_fit_arrays(&model, extra, &fit_storage);
-    if (nfit < 0) {
-        cli_error("out of memory");
-        rc = EXIT_FAILED;
-        goto release;
-    }
-    nextra = (size_t)nfit;
-    if (o.interpolate) {
-        lambda = malloc(n * sizeof *lambda);
-        ratio = malloc(n * sizeof *ratio);
-        if (!lambda || !ratio) {
-            cli_error("out of memory");
-            rc = EXIT_FAILED;
-            goto release;
-        }
-        for (size_t m = 0; m < n; m++) {
-            lambda[m] = (double)m / (double)(n - 1);
-            ratio[m] = dg_norm(starts->x + m * dim, dim) / (o.grid.sigma_max * sqrt((double)dim));
-        }
-        const dg_h5_array l = {"/interpolation/lambda",
-                               lambda,
-                               1,
-                               {n},
-                               "position on the path from start a (0) to b (1)",
-                               "1",
-                               "sample",
-                               NULL};
-        const dg_h5_array r = {"/interpolation/norm_ratio",
-                               ratio,
-                               1,
-                               {n},
-                               "||x_0|| / (sigma_max sqrt(d)): 1 on the noise shell",
-                               "1",
-                               "sample",
-                               NULL};
-        extra[nextra++] = l;
-        extra[nextra++] = r;
-    }
-
-    const dg_run run = {
+/* The run file's description of r, with x's additions. */
+static dg_run describe_run(const sample_run *r, const char *command_line, const sample_extras *x)
+{
+    const sample_options *o = &r->o;
+    const cli_grid *g = &o->grid;
+    const dg_dataset *data = r->model.data;
+    return (dg_run){
         .command_line = command_line,
-        .seed = o.c.seed,
-        .data = o.c.data,
-        .limit = o.c.limit,
-        .denoiser = model.denoiser,
-        .solver = o.solver->name,
-        .schedule = o.grid.name,
-        .steps = o.grid.steps,
-        .sigma_min = o.grid.sigma_min,
-        .sigma_max = o.grid.sigma_max,
-        .rho = o.grid.rho > 0    ? o.grid.rho
-               : o.grid.schedule ? o.grid.schedule->default_rho
-                                 : 0,
-        .final_zero = o.grid.final_zero,
-        .denoise_to_zero = o.denoise_to_zero,
-        .afs = o.afs,
-        .threshold = o.threshold,
-        .max_order = o.max_order ? o.max_order : DG_SOLVER_MAX_ORDER,
-        .nfe = nfe,
-        .n = n,
-        .dim = dim,
+        .seed = o->c.seed,
+        .data = o->c.data,
+        .limit = o->c.limit,
+        .denoiser = r->model.denoiser,
+        .solver = o->solver->name,
+        .schedule = g->name,
+        .steps = g->steps,
+        .sigma_min = g->sigma_min,
+        .sigma_max = g->sigma_max,
+        .rho = g->rho > 0    ? g->rho
+               : g->schedule ? g->schedule->default_rho
+                             : 0,
+        .final_zero = g->final_zero,
+        .denoise_to_zero = o->denoise_to_zero,
+        .afs = o->afs,
+        .threshold = o->threshold,
+        .max_order = o->max_order ? o->max_order : DG_SOLVER_MAX_ORDER,
+        .nfe = r->nfe,
+        .n = r->starts->n,
+        .dim = r->model.dim,
         .image_rank = data ? data->image_rank : 0,
         .image_shape = data ? data->image_shape : NULL,
-        .sigmas = sigmas,
-        .nsigmas = nsigmas,
-        .trajectory = traj,
-        .denoised = denoised,
-        .extra = extra,
-        .nextra = nextra,
-        .extra_config = extra_config,
-        .nextra_config = nconfig,
+        .sigmas = r->sigmas,
+        .nsigmas = r->nsigmas,
+        .trajectory = r->traj,
+        .denoised = r->denoised,
+        .extra = x->arrays,
+        .nextra = x->narrays,
+        .extra_config = x->config,
+        .nextra_config = x->nconfig,
     };
+}
+
+/* Writes the run file (process 0; main makes every process fail with it). */
+static int write_run(sample_run *r, const char *command_line)
+{
+    sample_extras x = {.nconfig = 0};
+    const int rc = collect_extras(r, &x);
+    if (rc != EXIT_OK)
+        return rc;
+    const dg_run run = describe_run(r, command_line, &x);
     /* The denoiser (all the data, for D*) goes before libhdf5 needs memory:
      * it crashes on some failed allocations. */
-    cli_model_release_denoiser(&model);
-    /* On an MPI job process 0 writes the run file (main makes every process
-     * fail with it). */
+    cli_model_release_denoiser(&r->model);
+    if (cli_mpi_rank() > 0)
+        return EXIT_OK;
+    dg_error err;
     const dg_h5_write_options wopt = {.cancel = &cli_interrupted};
-    if (cli_mpi_rank() == 0)
-        rc = dg_h5_write_run_ex(o.c.output, &run, &wopt, &err) == DG_OK ? EXIT_OK : cli_fail(&err);
+    return dg_h5_write_run_ex(r->o.c.output, &run, &wopt, &err) == DG_OK ? EXIT_OK : cli_fail(&err);
+}
 
-release:
-    free(fit_storage);
-    free(lambda);
-    free(ratio);
-    dg_doubles_free(traj);
-    dg_doubles_free(denoised);
-    dg_dataset_free(starts);
-    cli_model_free(&model);
-    free(sigmas);
-    cli_grid_free(&o.grid);
+int cli_sample_run(const cli_sample_extension *ext, int argc, char **argv, const char *command_line)
+{
+    sample_run r = {.ext = ext,
+                    .o = {.solver = &dg_solver_heun, .grid = CLI_GRID_DEFAULTS, .n = 16}};
+    bool helped;
+    int rc = parse(argc, argv, &r, &helped);
+    if (rc != EXIT_OK || helped)
+        goto free_run;
+    /* From here on SIGINT and SIGTERM stop the run cleanly (no output file,
+     * an older one intact), however far it got. */
+    cli_catch_signals();
+    rc = prepare(&r);
+    if (rc == EXIT_OK)
+        rc = solve(&r);
+    if (rc == EXIT_OK)
+        rc = write_run(&r, command_line);
+free_run:
+    free(r.fit_storage);
+    dg_doubles_free(r.traj);
+    dg_doubles_free(r.denoised);
+    dg_dataset_free(r.starts);
+    cli_model_free(&r.model);
+    free(r.sigmas);
+    cli_grid_free(&r.o.grid);
     return rc;
 }
 
 int cmd_sample(int argc, char **argv, const char *command_line)
 {
-    return run_sample(argc, argv, command_line, 0);
-}
-
-int cmd_interpolate(int argc, char **argv, const char *command_line)
-{
-    return run_sample(argc, argv, command_line, 1);
+    return cli_sample_run(NULL, argc, argv, command_line);
 }

@@ -40,7 +40,7 @@ static void help(void)
 typedef struct table_options {
     long slice[DG_H5_RANK_MAX];
     size_t nslice;
-    int reduce, sigma, image;
+    bool reduce, sigma, image;
 } table_options;
 
 static int parse_slice(const char *text, table_options *o)
@@ -87,7 +87,7 @@ static void print_row_stats(const double *row, size_t m)
 }
 
 /* Prints rows × cols values (cols = 1 for a vector). */
-static void print_rows(const double *x, size_t rows, size_t cols, int vector,
+static void print_rows(const double *x, size_t rows, size_t cols, bool vector,
                        const table_options *o, const double *sigmas)
 {
     printf("# index%s", o->sigma ? " sigma" : "");
@@ -148,104 +148,133 @@ static int print_image(const char *path, const double *x, size_t len)
     return EXIT_OK;
 }
 
-int cmd_table(int argc, char **argv, const char *command_line)
+enum { OPT_SIGMA = 3000 };
+
+/* table's options; a cli_parser option. */
+static int table_option(void *ctx, int opt, const char *arg)
 {
-    (void)command_line;
-    enum { OPT_SIGMA = 3000 };
+    table_options *o = ctx;
+    switch (opt) {
+    case 's':
+        return parse_slice(arg, o) == EXIT_OK ? EXIT_OK : EXIT_USAGE;
+    case 'r':
+        o->reduce = true;
+        return EXIT_OK;
+    case OPT_SIGMA:
+        o->sigma = true;
+        return EXIT_OK;
+    case 'i':
+        o->image = true;
+        return EXIT_OK;
+    default:
+        return CLI_OPTION_SHARED;
+    }
+}
+
+/* The options of o; *first is the first operand, −1 after --help.  An exit code. */
+static int parse(int argc, char **argv, table_options *o, int *first)
+{
     static const struct option longopts[] = {
         {"slice", required_argument, NULL, 's'}, {"reduce", no_argument, NULL, 'r'},
         {"sigma", no_argument, NULL, OPT_SIGMA}, {"image", no_argument, NULL, 'i'},
         {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
-    table_options o = {.nslice = 0};
-    int opt;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, ":s:rih", longopts, NULL)) != -1) {
-        switch (opt) {
-        case 's':
-            if (parse_slice(optarg, &o) != EXIT_OK)
-                return EXIT_USAGE;
-            break;
-        case 'r':
-            o.reduce = 1;
-            break;
-        case OPT_SIGMA:
-            o.sigma = 1;
-            break;
-        case 'i':
-            o.image = 1;
-            break;
-        case 'h':
-            help();
-            return EXIT_OK;
-        case ':':
-            return cli_usage_error(COMMAND, "option '%s' needs a value", argv[optind - 1]);
-        default:
-            return cli_usage_error(COMMAND, "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (argc - optind != 2)
+    const cli_parser p = {.command = COMMAND,
+                          .shortopts = ":s:rih",
+                          .longopts = longopts,
+                          .help = help,
+                          .option = table_option,
+                          .ctx = o,
+                          .operands = true};
+    const int rc = cli_parse_options(&p, argc, argv, first);
+    if (rc != EXIT_OK || *first < 0)
+        return rc;
+    if (argc - *first != 2)
         return cli_usage_error(COMMAND, "expected FILE.h5 and a dataset PATH");
-    const char *path = argv[optind], *name = argv[optind + 1];
-    signal(SIGPIPE, SIG_IGN);
+    return EXIT_OK;
+}
 
-    size_t rank, shape[DG_H5_RANK_MAX], srank, sshape[DG_H5_RANK_MAX];
-    double *x = NULL, *sigmas = NULL;
-    dg_error err;
-    int rc = EXIT_FAILED;
-    if (cli_read_array(path, name, &rank, shape, &x, &err) != DG_OK)
-        return cli_fail(&err);
-    if (o.nslice > rank) {
-        rc = cli_usage_error(COMMAND, "--slice gives %zu indices, %s has rank %zu", o.nslice, name,
-                             rank);
-        goto release;
-    }
-    /* Apply the slice: an offset into x and the remaining axes. */
+/* The part of an array that --slice leaves: an offset and at most 2 axes. */
+typedef struct table_view {
+    size_t offset;     /* into the array's values */
+    size_t left;       /* axes left after the slice */
+    size_t rows, cols; /* their lengths (1 for an axis not there) */
+} table_view;
+
+/* Applies the slice of o to an array of rank and shape; an exit code. */
+static int slice_view(const table_options *o, const char *name, size_t rank, const size_t *shape,
+                      table_view *v)
+{
+    if (o->nslice > rank)
+        return cli_usage_error(COMMAND, "--slice gives %zu indices, %s has rank %zu", o->nslice,
+                               name, rank);
     size_t offset = 0, stride = 1;
-    for (size_t k = o.nslice; k < rank; k++)
+    for (size_t k = o->nslice; k < rank; k++)
         stride *= shape[k];
-    for (size_t k = o.nslice; k-- > 0;) {
-        const long i = o.slice[k] < 0 ? (long)shape[k] + o.slice[k] : o.slice[k];
-        if (i < 0 || (size_t)i >= shape[k]) {
-            rc = cli_usage_error(COMMAND, "--slice index %ld is outside axis %zu of length %zu",
-                                 o.slice[k], k, shape[k]);
-            goto release;
-        }
+    for (size_t k = o->nslice; k-- > 0;) {
+        const long i = o->slice[k] < 0 ? (long)shape[k] + o->slice[k] : o->slice[k];
+        if (i < 0 || (size_t)i >= shape[k])
+            return cli_usage_error(COMMAND, "--slice index %ld is outside axis %zu of length %zu",
+                                   o->slice[k], k, shape[k]);
         offset += (size_t)i * stride;
         stride *= shape[k];
     }
-    const size_t left = rank - o.nslice;
-    const size_t rows = left >= 1 ? shape[o.nslice] : 1;
-    const size_t cols = left == 2 ? shape[o.nslice + 1] : 1;
-    if (left > 2) {
-        rc = cli_usage_error(COMMAND, "%s has rank %zu: fix leading axes with --slice", name, rank);
-        goto release;
-    }
-    if (o.image) {
-        rc = left == 1
-                 ? print_image(path, x + offset, rows)
-                 : cli_usage_error(COMMAND, "--image needs a single row: slice down to one axis");
-        goto release;
-    }
-    if (o.reduce && left != 2) {
-        rc = cli_usage_error(COMMAND, "--reduce needs two axes (rows to reduce), %zu remain", left);
-        goto release;
-    }
-    if (o.sigma) {
-        if (cli_read_array(path, "/sigmas", &srank, sshape, &sigmas, &err) != DG_OK) {
-            rc = cli_fail(&err);
-            goto release;
-        }
-        if (srank != 1 || sshape[0] < rows) {
-            cli_error("%s: /sigmas has fewer entries than %s has rows", path, name);
-            goto release;
-        }
-    }
-    print_rows(x + offset, rows, cols, left < 2, &o, sigmas);
-    rc = EXIT_OK;
+    v->offset = offset;
+    v->left = rank - o->nslice;
+    v->rows = v->left >= 1 ? shape[o->nslice] : 1;
+    v->cols = v->left == 2 ? shape[o->nslice + 1] : 1;
+    if (v->left > 2)
+        return cli_usage_error(COMMAND, "%s has rank %zu: fix leading axes with --slice", name,
+                               rank);
+    return EXIT_OK;
+}
 
-release:
-    dg_doubles_free(x);
+/* Prints the view of x (from path's dataset name) as o asks; an exit code. */
+static int print_view(const table_options *o, const char *path, const char *name, const double *x,
+                      const table_view *v)
+{
+    if (o->image)
+        return v->left == 1
+                   ? print_image(path, x + v->offset, v->rows)
+                   : cli_usage_error(COMMAND, "--image needs a single row: slice down to one axis");
+    if (o->reduce && v->left != 2)
+        return cli_usage_error(COMMAND, "--reduce needs two axes (rows to reduce), %zu remain",
+                               v->left);
+    double *sigmas = NULL;
+    if (o->sigma) {
+        size_t srank, sshape[DG_H5_RANK_MAX];
+        dg_error err;
+        if (cli_read_array(path, "/sigmas", &srank, sshape, &sigmas, &err) != DG_OK)
+            return cli_fail(&err);
+        if (srank != 1 || sshape[0] < v->rows) {
+            cli_error("%s: /sigmas has fewer entries than %s has rows", path, name);
+            dg_doubles_free(sigmas);
+            return EXIT_FAILED;
+        }
+    }
+    print_rows(x + v->offset, v->rows, v->cols, v->left < 2, o, sigmas);
     dg_doubles_free(sigmas);
+    return EXIT_OK;
+}
+
+int cmd_table(int argc, char **argv, const char *command_line)
+{
+    (void)command_line;
+    table_options o = {.nslice = 0};
+    int first;
+    int rc = parse(argc, argv, &o, &first);
+    if (rc != EXIT_OK || first < 0)
+        return rc;
+    const char *path = argv[first], *name = argv[first + 1];
+    signal(SIGPIPE, SIG_IGN);
+    size_t rank, shape[DG_H5_RANK_MAX];
+    double *x = NULL;
+    dg_error err;
+    if (cli_read_array(path, name, &rank, shape, &x, &err) != DG_OK)
+        return cli_fail(&err);
+    table_view v = {0};
+    rc = slice_view(&o, name, rank, shape, &v);
+    if (rc == EXIT_OK)
+        rc = print_view(&o, path, name, x, &v);
+    dg_doubles_free(x);
     return rc == EXIT_OK ? finish_output() : rc;
 }

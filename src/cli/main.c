@@ -13,19 +13,20 @@ typedef struct command {
     const char *name;
     int (*run)(int argc, char **argv, const char *command_line);
     const char *summary;
-    int distributed; /* runs on several MPI processes, the data spread over them */
+    bool distributed; /* runs on several MPI processes, the data spread over them */
 } command;
 
 static const command commands[] = {
-    {"sample", cmd_sample, "integrate the probability-flow ODE with an exact denoiser", 1},
-    {"analyze", cmd_analyze, "add geometric measurements (/metrics) to a run file", 1},
-    {"info", cmd_info, "summarise a run file or any HDF5 file", 0},
-    {"table", cmd_table, "print a dataset of a file as columns for gnuplot", 0},
-    {"schedule", cmd_schedule, "print a σ grid as a table", 0},
-    {"interpolate", cmd_interpolate, "decode points between two starts (lerp, slerp, rescaled)", 1},
-    {"gits", cmd_gits, "find a σ schedule by dynamic programming on a teacher (GITS)", 1},
+    {"sample", cmd_sample, "integrate the probability-flow ODE with an exact denoiser", true},
+    {"analyze", cmd_analyze, "add geometric measurements (/metrics) to a run file", true},
+    {"info", cmd_info, "summarise a run file or any HDF5 file", false},
+    {"table", cmd_table, "print a dataset of a file as columns for gnuplot", false},
+    {"schedule", cmd_schedule, "print a σ grid as a table", false},
+    {"interpolate", cmd_interpolate, "decode points between two starts (lerp, slerp, rescaled)",
+     true},
+    {"gits", cmd_gits, "find a σ schedule by dynamic programming on a teacher (GITS)", true},
     {"meanshift", cmd_meanshift, "mean shift: Gaussian (fixed or annealed) or flat (scikit-learn)",
-     1},
+     true},
 };
 
 /* The command on the processes of an MPI job (one, without MPI); an exit code. */

@@ -92,7 +92,37 @@ typedef struct analyze_options {
 
 enum { OPT_REFERENCE = 2000, OPT_REFERENCE_LIMIT, OPT_WINDOW };
 
-static int parse(int argc, char **argv, analyze_options *o)
+/* analyze's options; a cli_parser option. */
+static int analyze_option(void *ctx, int opt, const char *arg)
+{
+    analyze_options *o = ctx;
+    switch (opt) {
+    case OPT_REFERENCE:
+        o->reference = arg;
+        return EXIT_OK;
+    case OPT_REFERENCE_LIMIT:
+        return cli_parse_count(COMMAND, "reference-limit", arg, "row", &o->reference_limit) == 0
+                   ? EXIT_OK
+                   : EXIT_USAGE;
+    case OPT_WINDOW:
+        if (cli_parse_size(COMMAND, "window", arg, &o->window) != 0)
+            return EXIT_USAGE;
+        if (o->window < DG_CURVATURE_WINDOW_MIN || o->window % 2 == 0)
+            return cli_usage_error(COMMAND,
+                                   "--window %s: must be odd and at least %d (a cubic "
+                                   "needs 4 points)",
+                                   arg, DG_CURVATURE_WINDOW_MIN);
+        return EXIT_OK;
+    case 'q':
+        o->quiet = true;
+        return EXIT_OK;
+    default:
+        return CLI_OPTION_SHARED;
+    }
+}
+
+/* The options of o; *helped after --help.  An exit code. */
+static int parse(int argc, char **argv, analyze_options *o, bool *helped)
 {
     static const struct option longopts[] = {
         {"reference", required_argument, NULL, OPT_REFERENCE},
@@ -102,43 +132,21 @@ static int parse(int argc, char **argv, analyze_options *o)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int opt;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
-        switch (opt) {
-        case OPT_REFERENCE:
-            o->reference = optarg;
-            break;
-        case OPT_REFERENCE_LIMIT:
-            if (cli_parse_count(COMMAND, "reference-limit", optarg, "row", &o->reference_limit) !=
-                0)
-                return EXIT_USAGE;
-            break;
-        case OPT_WINDOW:
-            if (cli_parse_size(COMMAND, "window", optarg, &o->window) != 0)
-                return EXIT_USAGE;
-            if (o->window < DG_CURVATURE_WINDOW_MIN || o->window % 2 == 0)
-                return cli_usage_error(COMMAND,
-                                       "--window %s: must be odd and at least %d (a cubic "
-                                       "needs 4 points)",
-                                       optarg, DG_CURVATURE_WINDOW_MIN);
-            break;
-        case 'q':
-            o->quiet = true;
-            break;
-        case 'h':
-            help();
-            exit(EXIT_OK);
-        case ':':
-            return cli_usage_error(COMMAND, "option '%s' needs a value", argv[optind - 1]);
-        default:
-            return cli_usage_error(COMMAND, "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (argc - optind != 1)
+    const cli_parser p = {.command = COMMAND,
+                          .shortopts = ":qh",
+                          .longopts = longopts,
+                          .help = help,
+                          .option = analyze_option,
+                          .ctx = o,
+                          .operands = true};
+    int first;
+    const int rc = cli_parse_options(&p, argc, argv, &first);
+    *helped = rc == EXIT_OK && first < 0;
+    if (rc != EXIT_OK || *helped)
+        return rc;
+    if (argc - first != 1)
         return cli_usage_error(COMMAND, "expected one run file");
-    o->path = argv[optind];
+    o->path = argv[first];
     if (o->reference_limit && !o->reference)
         return cli_usage_error(COMMAND, "--reference-limit needs --reference");
     return EXIT_OK;
@@ -773,8 +781,9 @@ int cmd_analyze(int argc, char **argv, const char *command_line)
 {
     (void)command_line;
     analyze_options o = {.window = ANALYZE_WINDOW};
-    int rc = parse(argc, argv, &o);
-    if (rc != EXIT_OK)
+    bool helped;
+    int rc = parse(argc, argv, &o, &helped);
+    if (rc != EXIT_OK || helped)
         return rc;
 
     run_arrays r = {0};

@@ -30,26 +30,11 @@ static int parse(int argc, char **argv, cli_grid *grid)
 {
     static const struct option longopts[] = {
         {"help", no_argument, NULL, 'h'}, CLI_GRID_OPTIONS, {NULL, 0, NULL, 0}};
-    int opt;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-        const int rc = cli_grid_option(COMMAND, grid, opt, optarg);
-        if (rc < 0)
-            return cli_option_exit(rc);
-        if (rc > 0)
-            continue;
-        if (opt == 'h') {
-            help();
-            return HELP_SHOWN;
-        }
-        if (opt == ':')
-            return cli_usage_error(COMMAND, "option '%s' needs a value", argv[optind - 1]);
-        return cli_usage_error(COMMAND, "unknown option '%s'", argv[optind - 1]);
-    }
-    if (optind < argc)
-        return cli_usage_error(COMMAND, "unexpected argument '%s'", argv[optind]);
-    return EXIT_OK;
+    const cli_parser p = {
+        .command = COMMAND, .shortopts = ":h", .longopts = longopts, .help = help, .grid = grid};
+    int first;
+    const int rc = cli_parse_options(&p, argc, argv, &first);
+    return rc == EXIT_OK && first < 0 ? HELP_SHOWN : rc;
 }
 
 int cmd_schedule(int argc, char **argv, const char *command_line)

@@ -1,5 +1,5 @@
 #!/bin/sh
-# 01-norm-concentration.sh: PAPER.md §8 experiment 1, the norm of noisy data concentrates.
+# 01-norm-concentration.sh: doc/theory.md §8 experiment 1, the norm of noisy data concentrates.
 #
 #   experiments/01-norm-concentration.sh [--quick] [OUTDIR]
 #

@@ -1,5 +1,5 @@
 #!/bin/sh
-# 02-quasi-linearity.sh: PAPER.md §8 experiment 2, sampling trajectories are almost straight.
+# 02-quasi-linearity.sh: doc/theory.md §8 experiment 2, sampling trajectories are almost straight.
 #
 #   experiments/02-quasi-linearity.sh [--quick] [OUTDIR]
 #

@@ -1,5 +1,5 @@
 #!/bin/sh
-# 03-monotone-approach.sh: PAPER.md §8 experiment 3, both trajectories approach their end
+# 03-monotone-approach.sh: doc/theory.md §8 experiment 3, both trajectories approach their end
 # monotonically.
 #
 #   experiments/03-monotone-approach.sh [--quick] [OUTDIR]

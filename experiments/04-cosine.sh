@@ -1,5 +1,5 @@
 #!/bin/sh
-# 04-cosine.sh: PAPER.md §8 experiment 4, the ODE direction points at the end point.
+# 04-cosine.sh: doc/theory.md §8 experiment 4, the ODE direction points at the end point.
 #
 #   experiments/04-cosine.sh [--quick] [OUTDIR]
 #

@@ -1,9 +1,9 @@
 #!/bin/sh
-# 05-norm-curves.sh: PAPER.md §8 experiment 5, norms along the trajectories.
+# 05-norm-curves.sh: doc/theory.md §8 experiment 5, norms along the trajectories.
 #
 #   experiments/05-norm-curves.sh [--quick] [OUTDIR]
 #
-# Claim (PAPER.md §6): ‖x_i‖ ≈ sqrt(‖y‖² + σ²d) (≈ σ√d at large σ), ‖D(x_i; σ_i)‖ grows from
+# Claim (doc/theory.md §6): ‖x_i‖ ≈ sqrt(‖y‖² + σ²d) (≈ σ√d at large σ), ‖D(x_i; σ_i)‖ grows from
 # the norm of the data mean to the norm of a data point, and ‖d_i‖ stays ≈ √d.  One run: Euler
 # with 21 timestamps on EDM's ρ = 7 grid from σ = 80 to 0.002 (seed 0).  ‖d_i‖ =
 # ‖x_i − D_i‖/σ_i is computed from /trajectory and /denoised, since `diffgeo analyze` writes no

@@ -1,5 +1,5 @@
 #!/bin/sh
-# 06-annealed-mean-shift.sh: PAPER.md §3 and §8 experiment 6, the optimal sampler is annealed
+# 06-annealed-mean-shift.sh: doc/theory.md §3 and §8 experiment 6, the optimal sampler is annealed
 # mean shift.
 #
 #   experiments/06-annealed-mean-shift.sh [--quick] [OUTDIR]

@@ -1,5 +1,5 @@
 #!/bin/sh
-# 07-denoising-converges-faster.sh: PAPER.md §8 experiment 7, the denoising trajectory reaches
+# 07-denoising-converges-faster.sh: doc/theory.md §8 experiment 7, the denoising trajectory reaches
 # the final sample earlier than the sampling trajectory.
 #
 #   experiments/07-denoising-converges-faster.sh [--quick] [OUTDIR]

@@ -1,5 +1,5 @@
 #!/bin/sh
-# 08-ode-jump.sh: PAPER.md §8 experiment 8 (and §7), ODE-Jump against full sampling at equal NFE.
+# 08-ode-jump.sh: doc/theory.md §8 experiment 8 (and §7), ODE-Jump against full sampling at equal NFE.
 #
 #   experiments/08-ode-jump.sh [--quick] [OUTDIR]
 #

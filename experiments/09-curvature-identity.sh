@@ -1,5 +1,5 @@
 #!/bin/sh
-# 09-curvature-identity.sh: PAPER.md §5 and §8 experiment 9, the curvature identity
+# 09-curvature-identity.sh: doc/theory.md §5 and §8 experiment 9, the curvature identity
 # d²x/dσ² = −(1/σ) dD/dσ along trajectories of the probability-flow ODE.
 #
 #   experiments/09-curvature-identity.sh [--quick] [OUTDIR]

@@ -1,14 +1,14 @@
 #!/bin/sh
-# 10-score-deviation.sh: PAPER.md §6 and §8 experiment 10, the score deviation of a denoiser
+# 10-score-deviation.sh: doc/theory.md §6 and §8 experiment 10, the score deviation of a denoiser
 # that generalises, measured against the exact optimal denoiser D* of the training data.
 #
 #   experiments/10-score-deviation.sh [--quick] [OUTDIR]
 #
-# Three stand-ins for a learned denoiser D (PAPER.md §2): the Gaussian fitted to the training
+# Three stand-ins for a learned denoiser D (doc/theory.md §2): the Gaussian fitted to the training
 # data (--denoiser gaussian), a 10-component mixture fitted by EM (--denoiser gmm-fit:10), and
 # D* of a disjoint set (the Fashion-MNIST test images; only with Fashion-MNIST).  Each samples
 # Euler, 21 timestamps (EDM ρ = 7, σ 80 → 0.002, seed 0) and is analysed with --reference the
-# training data, which gives the four distances of PAPER.md §6 per σ:
+# training data, which gives the four distances of doc/theory.md §6 per σ:
 #   distance_to_optimal  ‖x_i − x*_i‖          denoised_vs_optimal ‖D(x_i) − D*(x*_i)‖
 #   score_deviation      ‖D(x_i) − D*(x_i)‖    optimal_self        ‖D(x*_i) − D*(x*_i)‖
 # (optimal_self is only written when the run's own denoiser is the empirical one: here the

@@ -1,5 +1,5 @@
 #!/bin/sh
-# 11-latent-interpolation.sh: PAPER.md §8 experiment 11 (and §7), interpolating between starts.
+# 11-latent-interpolation.sh: doc/theory.md §8 experiment 11 (and §7), interpolating between starts.
 #
 #   experiments/11-latent-interpolation.sh [--quick] [OUTDIR]
 #

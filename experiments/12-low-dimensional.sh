@@ -1,5 +1,5 @@
 #!/bin/sh
-# 12-low-dimensional.sh: PAPER.md §6 and §8 experiment 12, each sampling trajectory lives in
+# 12-low-dimensional.sh: doc/theory.md §6 and §8 experiment 12, each sampling trajectory lives in
 # a very low-dimensional subspace.
 #
 #   experiments/12-low-dimensional.sh [--quick] [OUTDIR]

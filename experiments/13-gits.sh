@@ -1,5 +1,5 @@
 #!/bin/sh
-# 13-gits.sh: PAPER.md §8 experiment 13, a GITS schedule against EDM's polynomial schedule.
+# 13-gits.sh: doc/theory.md §8 experiment 13, a GITS schedule against EDM's polynomial schedule.
 #
 #   experiments/13-gits.sh [--quick] [OUTDIR]
 #

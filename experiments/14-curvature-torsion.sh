@@ -1,5 +1,5 @@
 #!/bin/sh
-# 14-curvature-torsion.sh: PAPER.md §6 and §8 experiment 14, curvature and torsion of the 3-D
+# 14-curvature-torsion.sh: doc/theory.md §6 and §8 experiment 14, curvature and torsion of the 3-D
 # curve {u, PC1, PC2} of a fine sampling trajectory.
 #
 #   experiments/14-curvature-torsion.sh [--quick] [OUTDIR]

@@ -2,7 +2,7 @@
 """Write any sampler's trajectories as a diffgeo run file, for `diffgeo analyze`.
 
 `diffgeo analyze RUN.h5` measures trajectories it did not sample itself. It needs three
-float64 arrays (DESIGN.md, "Run file"):
+float64 arrays (doc/theory.md section 9):
 
     /sigmas      [T+1]        the sigma grid, strictly decreasing; [0] = sigma_max; only the
                               last entry may be 0
@@ -135,7 +135,7 @@ class RunRecorder:
 # ----------------------------------------------------------------- the toy sampler
 
 def edm_sigmas(steps, sigma_min=0.002, sigma_max=80.0, rho=7.0):
-    """EDM's polynomial grid (PAPER.md section 4), steps timestamps from sigma_max."""
+    """EDM's polynomial grid (doc/theory.md section 4), steps timestamps from sigma_max."""
     i = np.arange(steps) / (steps - 1)
     s = (sigma_max ** (1 / rho) + i * (sigma_min ** (1 / rho) - sigma_max ** (1 / rho))) ** rho
     s[0], s[-1] = sigma_max, sigma_min  # exactly, not to rounding

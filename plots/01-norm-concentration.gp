@@ -1,4 +1,4 @@
-# 01-norm-concentration.gp: the norm of noisy data concentrates (PAPER.md §8, experiment 1).
+# 01-norm-concentration.gp: the norm of noisy data concentrates (doc/theory.md §8, experiment 1).
 #
 #   gnuplot -c plots/01-norm-concentration.gp RUN.h5 FORWARD.txt OUT.png [DIFFGEO]
 #

@@ -1,5 +1,5 @@
 # 02-quasi-linearity.gp: deviation from the start-end line relative to the chord, for one or
-# more runs (PAPER.md §8, experiment 2).
+# more runs (doc/theory.md §8, experiment 2).
 #
 #   gnuplot -c plots/02-quasi-linearity.gp OUT.png DIFFGEO RUN1.h5 LABEL1 [RUN2.h5 LABEL2 [RUN3.h5 LABEL3]]
 #

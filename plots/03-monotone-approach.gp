@@ -1,5 +1,5 @@
 # 03-monotone-approach.gp: do the sampling and the denoising trajectories approach their end
-# monotonically?  (PAPER.md §8, experiment 3)
+# monotonically?  (doc/theory.md §8, experiment 3)
 #
 #   gnuplot -c plots/03-monotone-approach.gp RUN.h5 OUT.png [DIFFGEO]
 #

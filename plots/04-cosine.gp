@@ -1,4 +1,4 @@
-# 04-cosine.gp: the direction of the ODE step points at the end point (PAPER.md §8,
+# 04-cosine.gp: the direction of the ODE step points at the end point (doc/theory.md §8,
 # experiment 4).
 #
 #   gnuplot -c plots/04-cosine.gp OUT.png DIFFGEO RUN1.h5 LABEL1 [RUN2.h5 LABEL2 [RUN3.h5 LABEL3]]

@@ -1,4 +1,4 @@
-# 05-norm-curves.gp: norms along the trajectories (PAPER.md §8, experiment 5).
+# 05-norm-curves.gp: norms along the trajectories (doc/theory.md §8, experiment 5).
 #
 #   gnuplot -c plots/05-norm-curves.gp RUN.h5 OUT.png [DIFFGEO]
 #

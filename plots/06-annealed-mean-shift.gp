@@ -1,4 +1,4 @@
-# 06-annealed-mean-shift.gp: the optimal Euler sampler is annealed mean shift (PAPER.md §3,
+# 06-annealed-mean-shift.gp: the optimal Euler sampler is annealed mean shift (doc/theory.md §3,
 # §8 experiment 6).
 #
 #   gnuplot -c plots/06-annealed-mean-shift.gp OUT.png DIFFGEO RUN.h5 MEANSHIFT.h5 RELDIFF.txt

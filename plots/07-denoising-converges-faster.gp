@@ -1,5 +1,5 @@
 # 07-denoising-converges-faster.gp: the denoising output reaches the final sample long before
-# the sampling trajectory does (PAPER.md §8, experiment 7).
+# the sampling trajectory does (doc/theory.md §8, experiment 7).
 #
 #   gnuplot -c plots/07-denoising-converges-faster.gp RUN.h5 OUT.png [DIFFGEO] [RMS] [REL]
 #

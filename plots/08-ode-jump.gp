@@ -1,4 +1,4 @@
-# 08-ode-jump.gp: ODE-Jump against full sampling at equal NFE (PAPER.md §8, experiment 8).
+# 08-ode-jump.gp: ODE-Jump against full sampling at equal NFE (doc/theory.md §8, experiment 8).
 #
 #   gnuplot -c plots/08-ode-jump.gp SUMMARY.txt OUT.png [DIFFGEO] [TEACHER.h5] ["REFMEAN REFSTD REFSAME"] [THRESHOLD]
 #

@@ -1,5 +1,5 @@
 # 09-curvature-identity.gp: the two sides of d²x/dσ² = −(1/σ) dD/dσ along fine trajectories
-# (PAPER.md §5, §8 experiment 9).
+# (doc/theory.md §5, §8 experiment 9).
 #
 #   gnuplot -c plots/09-curvature-identity.gp OUT.png TABLE.txt DATA N STEPS
 #

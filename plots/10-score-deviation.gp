@@ -1,5 +1,5 @@
 # 10-score-deviation.gp: the four distances between a generalising denoiser and the exact
-# optimal denoiser D* of the training data, against σ (PAPER.md §6, §8 experiment 10).
+# optimal denoiser D* of the training data, against σ (doc/theory.md §6, §8 experiment 10).
 #
 #   gnuplot -c plots/10-score-deviation.gp OUT.png DIFFGEO RUN1.h5 LABEL1 [RUN2.h5 LABEL2 [RUN3.h5 LABEL3]]
 #

@@ -1,4 +1,4 @@
-# 11-latent-interpolation.gp: the norm along latent interpolations (PAPER.md §8, experiment 11).
+# 11-latent-interpolation.gp: the norm along latent interpolations (doc/theory.md §8, experiment 11).
 #
 #   gnuplot -c plots/11-latent-interpolation.gp OUT.png DIFFGEO RUN1.h5 [RUN2.h5 [RUN3.h5]]
 #

@@ -1,4 +1,4 @@
-# 12-low-dimensional.gp: low-dimensional structure of the sampling trajectories (PAPER.md §6,
+# 12-low-dimensional.gp: low-dimensional structure of the sampling trajectories (doc/theory.md §6,
 # §8 experiment 12).
 #
 #   gnuplot -c plots/12-low-dimensional.gp OUT.png DIFFGEO RUN1.h5 LABEL1 [RUN2.h5 LABEL2]

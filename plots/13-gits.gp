@@ -1,4 +1,4 @@
-# 13-gits.gp: a GITS schedule against EDM's polynomial schedule at equal NFE (PAPER.md §8,
+# 13-gits.gp: a GITS schedule against EDM's polynomial schedule at equal NFE (doc/theory.md §8,
 # experiment 13).
 #
 #   gnuplot -c plots/13-gits.gp SUMMARY.txt OUT.png DIFFGEO SCHEDULE.h5 TEACHER.h5 [PUBLISHED] [THRESHOLD]

@@ -1,5 +1,5 @@
 # 14-curvature-torsion.gp: curvature κ and torsion τ of the 3-D curve {u, PC1, PC2} along a
-# fine trajectory (PAPER.md §6, §8 experiment 14).
+# fine trajectory (doc/theory.md §6, §8 experiment 14).
 #
 #   gnuplot -c plots/14-curvature-torsion.gp OUT.png DIFFGEO RUN.h5 WINDOW
 #

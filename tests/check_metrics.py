@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Independent cross-check of the /metrics that `diffgeo analyze` writes.
 
-A second implementation from the definitions of PAPER.md sections 3 and 6 (and the
+A second implementation from the definitions of doc/theory.md sections 3 and 6 (and the
 `diffgeo analyze --help` text), in numpy, not from diffgeo's C code: long-double loops with
 exact differences for distances and the KDE, numpy's SVD (not an eigensolver of a Gram
 matrix) for principal components, numpy's polyfit for curvature, and crosscheck.py's
@@ -54,7 +54,7 @@ def compare(rep, what, got, want, tol, floor=0.0):
     rep.check(worst <= tol, f"{what} within {tol:g}", f"{worst:.3e}")
 
 
-# ----------------------------------------------------------------- PAPER.md section 6
+# ----------------------------------------------------------------- doc/theory.md section 6
 
 def deviation(tr):
     """Distance from the line through start and end; 0 at both ends."""
@@ -148,7 +148,7 @@ def curvature_torsion(curve, window):
     return kappa, tau
 
 
-# ----------------------------------------------------------------- PAPER.md section 3
+# ----------------------------------------------------------------- doc/theory.md section 3
 
 def kde_logpdf(x, y, h):
     """log p^_h(x) of the Gaussian KDE of y, long double, exact differences."""
@@ -192,7 +192,7 @@ def check_run_alone(rep, m, s, tr, de, window):
     compare(rep, "norm_d", m["norm_d"], norm((np.asarray(tr[:-1], LD) - de) /
                                               np.asarray(s[:-1], LD)[:, None, None]), TOL)
     compare(rep, "cosine", m["cosine"], cosine(tr, de), TOL)
-    rep.section("distances, norms, cosine (PAPER.md section 6)")
+    rep.section("distances, norms, cosine (doc/theory.md section 6)")
 
     # ‖x − x̃‖ is formed in double: below 1e-5 the values are compared to 1e-15 absolute.
     compare(rep, "pca2_error", m["pca2_error"], pca2_error(tr), TOL, 1e-5)
@@ -211,7 +211,7 @@ def check_run_alone(rep, m, s, tr, de, window):
               "torsion: NaN exactly where expected")
     rep.note(f"torsion of the runs' 3-D curves: median |tau| {np.nanmedian(np.abs(tau)):.3g}"
              " (not compared: rounding dominates it on nearly straight pieces)")
-    rep.section("principal components, 3-D view, curvature (PAPER.md section 6)")
+    rep.section("principal components, 3-D view, curvature (doc/theory.md section 6)")
     return T
 
 
@@ -234,7 +234,7 @@ def check_reference(rep, f, m, s, tr, de, y, run_y):
     compare(rep, "kde_gain_bound", m["kde_gain_bound"], bound, TOL_OPTIMAL)
     compare(rep, "score_deviation", m["score_deviation"], norm(dstar_run - de), TOL_OPTIMAL,
             float(norm(dstar_run).max()))
-    rep.section("against the reference data (PAPER.md section 3)")
+    rep.section("against the reference data (doc/theory.md section 3)")
 
     solver = f["config"].attrs.get("solver", "euler") if "config" in f else "euler"
     if solver not in ("euler", "heun"):

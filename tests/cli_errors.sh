@@ -2,7 +2,7 @@
 # shellcheck source=tests/lib.sh disable=SC2086,SC2154
 # (SC2086: $FAST is split into options on purpose; SC2154: srcdir and rc come
 # from the test environment and lib.sh.)
-# Error reporting of the command line (DESIGN.md "Command line"): every bad
+# Error reporting of the command line: every bad
 # input gets ONE line on stderr starting with "diffgeo: " that names the
 # problem, exit status 1 (failed computation, unreadable input) or 2 (usage
 # error), nothing on stdout, and no output file left behind; a previous file of

@@ -1,6 +1,6 @@
 #!/bin/sh
 # `diffgeo analyze` against tests/check_metrics.py, an independent numpy implementation
-# of the measurements of PAPER.md sections 3 and 6: runs of diffgeo sample (the run's own
+# of the measurements of doc/theory.md §3 and §6: runs of diffgeo sample (the run's own
 # denoiser on a subset of the reference data, and the reference itself), and run files
 # written by experiments/export_from_pytorch.py with and without /config.
 . "$srcdir/tests/lib.sh"

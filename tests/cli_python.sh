@@ -1,6 +1,6 @@
 #!/bin/sh
 # End-to-end cross-check of `diffgeo sample` against tests/crosscheck.py, an independent
-# numpy implementation of PAPER.md (sigma grids, exact empirical denoiser, Euler and Heun):
+# numpy implementation of doc/theory.md (sigma grids, exact empirical denoiser, Euler and Heun):
 # structure of the run file, the sigma grid to 1e-14, D* at the run's points to 1e-12 and
 # the independently integrated trajectories to 1e-9 (relative, per sample).
 . "$srcdir/tests/lib.sh"
@@ -49,7 +49,7 @@ sample_and_check() {
 }
 
 crosscheck selftest
-ok $? "crosscheck.py reference reproduces the test vectors of PAPER.md"
+ok $? "crosscheck.py reference reproduces the test vectors of doc/theory.md §4.7"
 
 crosscheck make-data "$WORK/a.h5" --n 300 --d 12 --offset 50 --seed 4711 &&
     crosscheck make-data "$WORK/b.h5" --n 240 --d 7 --offset -31.5 --scale 2 --seed 90210
@@ -60,7 +60,7 @@ sample_and_check euler21_zero b --solver euler --steps 21 --final-zero -n 8 --se
 sample_and_check heun18 b --solver heun --steps 18 -n 5 --seed 13
 sample_and_check heun18_zero a --solver heun --steps 18 --final-zero -n 6 --seed 14
 sample_and_check logsnr a --solver heun --schedule logsnr --steps 12 -n 4 --seed 15
-# a tight cluster far from the origin: |x|^2 ~ 1e9, spread 0.05 (PAPER.md section 2 warns
+# a tight cluster far from the origin: |x|^2 ~ 1e9, spread 0.05 (doc/theory.md §2 warns
 # that the expansion |x|^2 + |y|^2 - 2 x.y loses digits here)
 crosscheck make-data "$WORK/far.h5" --n 200 --d 10 --offset 1e4 --scale 0.05 --seed 31337
 ok $? "make-data writes 200 x 10 points 1e4 + 0.05 N(0, I)"

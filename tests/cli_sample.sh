@@ -50,7 +50,7 @@ ok $rc "--init reads start points from a run file"
 cmp -s "$WORK/a.txt" "$WORK/e.txt"
 ok $? "--init start points are /trajectory[0] exactly"
 
-# The schedule table against PAPER.md §4 (edm, N = 7).
+# The schedule table against doc/theory.md §4 (edm, N = 7).
 "$DIFFGEO" schedule --steps 7 >"$WORK/sched.txt"
 awk 'BEGIN { split("80 30.183258055 9.7232013553 2.5152189761 0.469979058 0.051532394323 0.002", w) }
      /^#/ { next }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # shellcheck source=tests/lib.sh disable=SC2154
 # (SC2154: srcdir and rc come from the test environment and lib.sh.)
-# Interruption (DESIGN.md, "Run file"): SIGINT or SIGTERM while `sample`,
+# Interruption (doc/theory.md §9): SIGINT or SIGTERM while `sample`,
 # `meanshift` or `gits` is computing, or while it writes its output, ends diffgeo with status
 # 130 or 143 and one line on stderr; the temporary file is removed and a
 # previous output file of the same name stays byte-identical.

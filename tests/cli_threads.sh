@@ -1,6 +1,6 @@
 #!/bin/sh
 # The same command with OMP_NUM_THREADS=1 and 2 writes bit-identical
-# /trajectory and /denoised (DESIGN.md, "Numerics").  `diffgeo table` prints
+# /trajectory and /denoised (README.md, "Exactness and determinism").  `diffgeo table` prints
 # 17 significant digits, which round-trip doubles exactly: equal text means
 # equal bits.
 . "$srcdir/tests/lib.sh"

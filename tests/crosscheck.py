@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Independent cross-check of diffgeo run files.
 
-This is a second implementation written from the formulas of PAPER.md (sections 1, 2, 4
-and 5) and the "Run file" contract of DESIGN.md, not from diffgeo's C code. It recomputes
+This is a second implementation written from the formulas of doc/theory.md (sections 1, 2, 4
+and 5) and its run-file contract (doc/theory.md section 9), not from diffgeo's C code. It recomputes
 the sigma grid, the exact empirical denoiser and the Euler / Heun (EDM Algorithm 2 without
 churn) trajectories in numpy long double, and compares them with what diffgeo wrote.
 
@@ -12,7 +12,7 @@ churn) trajectories in numpy long double, and compares them with what diffgeo wr
         check RUN.h5; with --solver, integrate with that solver instead of /config's;
         with --init, /trajectory[0] must equal those start points bit for bit
     crosscheck.py selftest
-        check this file's reference formulas against the test vectors of PAPER.md
+        check this file's reference formulas against the test vectors of doc/theory.md section 4.7
 
 Every output line starts with '#' (TAP diagnostics), so that a TAP test may pass it through;
 the exit status is 0 if every check passed, 1 otherwise (with a message on stderr), 2 on a
@@ -85,10 +85,10 @@ class Report:
         return 0
 
 
-# ----------------------------------------------------------------- PAPER.md section 4
+# ----------------------------------------------------------------- doc/theory.md section 4
 
 def sigma_grid(schedule, steps, sigma_min, sigma_max, rho, final_zero):
-    """The decreasing sigma grid of PAPER.md section 4, in long double."""
+    """The decreasing sigma grid of doc/theory.md section 4, in long double."""
     lo, hi = LD(sigma_min), LD(sigma_max)
     frac = np.arange(steps, dtype=LD) / LD(steps - 1)
     if schedule == "edm":
@@ -113,7 +113,7 @@ def vp_eps():
 
 
 def vp_betas(sigma_min, sigma_max):
-    """beta_d and beta_min of the VP time-uniform schedule (PAPER.md section 4)."""
+    """beta_d and beta_min of the VP time-uniform schedule (doc/theory.md section 4)."""
     eps = vp_eps()
     lmin = np.log1p(LD(sigma_min) ** 2)
     lmax = np.log1p(LD(sigma_max) ** 2)
@@ -121,7 +121,7 @@ def vp_betas(sigma_min, sigma_max):
     return beta_d, lmax - beta_d / 2
 
 
-# ----------------------------------------------------------------- PAPER.md sections 2 and 5
+# ----------------------------------------------------------------- doc/theory.md sections 2 and 5
 
 def denoise(x, y, sigma):
     """Exact empirical denoiser D*(x; sigma) = sum_i softmax(-|x - y_i|^2 / 2 sigma^2) y_i.
@@ -162,7 +162,7 @@ def integrate(solver, x0, y, sigmas):
 
 
 def expected_nfe(solver, steps, final_zero):
-    """PAPER.md section 5: Euler one per step, Heun two, the Euler step into 0 saves one."""
+    """doc/theory.md section 5: Euler one per step, Heun two, the Euler step into 0 saves one."""
     if solver == "euler":
         return steps
     return 2 * steps - (1 if final_zero else 0)
@@ -189,7 +189,7 @@ def read_h5_spec(spec, default):
         return np.asarray(f[name or default][()], dtype=np.float64)
 
 
-# ----------------------------------------------------------------- structure (DESIGN.md)
+# ----------------------------------------------------------------- structure (doc/theory.md section 9)
 
 def check_attrs(rep, obj, where, strings, ints, floats=()):
     """String attributes must read as plain str, integers as ints, floats as reals."""
@@ -222,7 +222,7 @@ def check_created(rep, value):
 
 
 def check_structure(rep, f):
-    """DESIGN.md run file contract; returns (config attrs, arrays) or None if unusable."""
+    """The run file contract (doc/theory.md section 9); returns (config attrs, arrays) or None if unusable."""
     root = check_attrs(rep, f, "/", STRING_ATTRS_ROOT, INT_ATTRS_ROOT)
     if "created" in root:
         check_created(rep, root["created"])
@@ -291,7 +291,7 @@ def check_axis_labels(rep, f):
 def check_sigmas(rep, cfg, s):
     ref = sigma_grid(cfg["schedule"], int(cfg["steps"]), cfg["sigma_min"], cfg["sigma_max"],
                      cfg["rho"], int(cfg["final_zero"]))
-    if rep.check(ref.shape == s.shape, "sigma grid length matches PAPER.md section 4",
+    if rep.check(ref.shape == s.shape, "sigma grid length matches doc/theory.md section 4",
                  f"{s.shape} vs {ref.shape}"):
         pos = ref > 0
         e = np.abs(s[pos] - ref[pos]) / ref[pos]
@@ -299,7 +299,7 @@ def check_sigmas(rep, cfg, s):
         rep.note(f"sigmas ({cfg['schedule']}, rho {cfg['rho']:g}): max rel err {float(e[i]):.3e} "
                  f"at index {i}")
         rep.check(float(e[i]) <= TOL_SIGMAS and np.all(s[~pos] == 0),
-                  f"sigma grid within {TOL_SIGMAS:g} relative of PAPER.md section 4",
+                  f"sigma grid within {TOL_SIGMAS:g} relative of doc/theory.md section 4",
                   f"sigma[{i}] = {s[i]!r}, reference {float(ref[i])!r}")
     rep.section(f"sigma grid ({cfg['schedule']})")
 
@@ -317,7 +317,7 @@ def check_numerics(rep, cfg, arrays, y, solver):
     rep.check(int(cfg["nfe"]) == expected_nfe(solver, T, fz),
               f"nfe == {expected_nfe(solver, T, fz)} ({solver}, {T} steps, final_zero {fz})",
               f"run says {int(cfg['nfe'])}")
-    rep.section("solver and nfe (PAPER.md section 5)")
+    rep.section("solver and nfe (doc/theory.md section 5)")
 
     # (a) the denoiser at the run's own points
     mine = np.stack([denoise(tr[i], y, sl[i]) for i in range(T)])
@@ -354,7 +354,7 @@ def cmd_check(args):
         cfg, arrays = got
         rep.check(y.ndim == 2 and y.shape[1] == arrays["trajectory"].shape[2],
                   "data dimension == /config/dim", f"data {y.shape}, dim {cfg['dim']}")
-    rep.section("structure (DESIGN.md run file)")
+    rep.section("structure (doc/theory.md section 9, run file)")
     if got is None:
         rep.check(False, "run file usable for the numerical checks")
         return rep.finish()
@@ -386,7 +386,7 @@ def cmd_make_data(args):
     return 0
 
 
-# ----------------------------------------------------------------- selftest (PAPER.md vectors)
+# ----------------------------------------------------------------- selftest (doc/theory.md section 4.7 vectors)
 
 def close_to_printed(value, printed):
     """value equals the decimal string printed to within half a unit of its last digit."""
@@ -411,13 +411,13 @@ def cmd_selftest(args):
     for schedule, steps, rho, printed, idx in vectors:
         s = sigma_grid(schedule, steps, 0.002, 80.0, rho, False)
         bad = [(i, float(s[i]), p) for i, p in zip(idx, printed) if not close_to_printed(s[i], p)]
-        rep.check(not bad, f"{schedule} N={steps} rho={rho} matches PAPER.md", repr(bad[:2]) if bad else "")
+        rep.check(not bad, f"{schedule} N={steps} rho={rho} matches doc/theory.md section 4.7", repr(bad[:2]) if bad else "")
     beta_d, beta_min = vp_betas(0.002, 80.0)
     rep.check(close_to_printed(beta_d, "17.537956987")
               and close_to_printed(beta_min, "-0.0047689865"),
-              "VP beta_d and beta_min match PAPER.md", f"{float(beta_d)!r}, {float(beta_min)!r}")
+              "VP beta_d and beta_min match doc/theory.md section 4.7", f"{float(beta_d)!r}, {float(beta_min)!r}")
     rep.check(sigma_grid("edm", 5, 0.002, 80, 7, True)[-1] == 0, "final_zero appends 0")
-    rep.section("sigma grids against PAPER.md section 4 test vectors")
+    rep.section("sigma grids against doc/theory.md section 4 test vectors")
 
     rng = np.random.default_rng(7)
     y = 3 + rng.standard_normal((40, 5))
@@ -470,7 +470,7 @@ def main(argv):
     c.add_argument("--solver", choices=("euler", "heun"))
     c.add_argument("--init", help="FILE.h5[:/dataset] (default /x0): expected start points")
     c.add_argument("--verbose", "-v", action="store_true", help="print every check")
-    t = sub.add_parser("selftest", help="check the reference against PAPER.md's test vectors")
+    t = sub.add_parser("selftest", help="check the reference against the test vectors of doc/theory.md")
     t.add_argument("--verbose", "-v", action="store_true", help="print every check")
     args = p.parse_args(argv)
     return {"make-data": cmd_make_data, "check": cmd_check, "selftest": cmd_selftest}[

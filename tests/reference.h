@@ -1,7 +1,7 @@
 /*
  * Independent reference computations for the tests: the empirical optimal
  * denoiser as a naive two-loop computation in long double with exact
- * differences (PAPER.md §2), and random data.  Deliberately simple and slow.
+ * differences (doc/theory.md §2), and random data.  Deliberately simple and slow.
  */
 #ifndef DG_TEST_REFERENCE_H
 #define DG_TEST_REFERENCE_H

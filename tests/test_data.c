@@ -215,8 +215,8 @@ static void refused(const char *spec, const char *fragment, const char *what)
 }
 
 /*
- * HDF5 files whose values are not all in the file itself (DESIGN.md,
- * "Reading untrusted files"): refused from their layout, filters and
+ * HDF5 files whose values are not all in the file itself (dg_h5.h, "Reading
+ * untrusted files in a child process"): refused from their layout, filters and
  * storage, before anything is allocated for them.
  */
 static void test_h5_storage(void)

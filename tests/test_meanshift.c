@@ -1,7 +1,7 @@
 /*
  * Tests of dg_meanshift: Gaussian mean shift against iterating the naive
  * long-double denoiser, the annealed run against the Euler solver, the
- * monotone KDE likelihood of PAPER.md §3 with a long-double KDE, and the flat
+ * monotone KDE likelihood of doc/theory.md §3 with a long-double KDE, and the flat
  * kernel (scikit-learn's MeanShift) on data small enough to work by hand.
  */
 #include "config.h"
@@ -152,7 +152,7 @@ static void test_annealed_is_euler(gsl_rng *rng, dg_denoiser *den, const dg_sche
 }
 
 /* ------------------------------------------------------------------------ */
-/* Monotone likelihood (PAPER.md §3)                                        */
+/* Monotone likelihood (doc/theory.md §3)                                        */
 /* ------------------------------------------------------------------------ */
 
 /* log Σ_i exp(−‖x − y_i‖²/(2h²)), the Gaussian KDE without its constant, in long double. */

@@ -88,7 +88,7 @@ static void test_cosine(void)
     ok(fabs(c + 1) < 1e-16, "cosine of opposite directions is −1 (got %g)", c);
 }
 
-/* ‖x − D‖/σ, ‖a − b‖ and the KDE gain bound of PAPER.md §3 against long-double loops. */
+/* ‖x − D‖/σ, ‖a − b‖ and the KDE gain bound of doc/theory.md §3 against long-double loops. */
 static void test_slopes(gsl_rng *rng)
 {
     enum { K = 3, N = 4, DIM = 6 };

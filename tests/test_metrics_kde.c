@@ -1,5 +1,5 @@
 /*
- * Tests of the measurements against reference data (PAPER.md §3): nearest
+ * Tests of the measurements against reference data (doc/theory.md §3): nearest
  * neighbours and the Gaussian KDE against naive long-double loops with exact
  * differences, and the monotone likelihood of Euler steps of the optimal ODE
  * (annealed mean shift).
@@ -134,7 +134,7 @@ static void test_kde(gsl_rng *rng)
 
 /*
  * Euler steps of the optimal ODE are annealed mean-shift steps: each raises
- * log p̂_h (h = σ_i) by at least λ(2 − λ)‖m_h(x) − x‖²/(2h²) (PAPER.md §3).
+ * log p̂_h (h = σ_i) by at least λ(2 − λ)‖m_h(x) − x‖²/(2h²) (doc/theory.md §3).
  */
 static void test_monotone(gsl_rng *rng)
 {

@@ -1,6 +1,6 @@
 /*
  * Tests of the low-dimensional structure measurements of dg_metrics
- * (PAPER.md §6): principal-component errors of curves built with a known
+ * (doc/theory.md §6): principal-component errors of curves built with a known
  * spectrum, the 3-D view of planar and spatial curves, and curvature and
  * torsion of circles and helices against their closed forms.
  */

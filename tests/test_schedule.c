@@ -1,4 +1,4 @@
-/* Tests of dg_schedule against the test vectors of PAPER.md §4. */
+/* Tests of dg_schedule against the test vectors of doc/theory.md §4. */
 #include "config.h"
 
 #include <math.h>
@@ -25,7 +25,7 @@ static void check_grid(const dg_schedule_type *type, double rho, size_t n, const
     }
 }
 
-/* The table holds the three schedules of PAPER.md §4, each found by its
+/* The table holds the three schedules of doc/theory.md §4, each found by its
  * name, with the default ρ of dg_schedule.h (the help prints them). */
 static void test_table(void)
 {

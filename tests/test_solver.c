@@ -1,7 +1,7 @@
 /*
  * Tests of dg_solver: Euler and Heun against an independent long-double
- * implementation of PAPER.md §5 with the reference denoiser, exact NFE, the
- * mean-shift identity of an Euler step (PAPER.md §3), and the driver's checks.
+ * implementation of doc/theory.md §5 with the reference denoiser, exact NFE, the
+ * mean-shift identity of an Euler step (doc/theory.md §3), and the driver's checks.
  */
 #include "config.h"
 
@@ -94,7 +94,7 @@ static long double lagrange_mean(const long double *t, unsigned m, unsigned j, l
 }
 
 /*
- * Independent integration of PAPER.md §5, in long double, keeping the
+ * Independent integration of doc/theory.md §5, in long double, keeping the
  * history as lists of D and d (the DS and k-diffusion code structure), not as
  * the library's coefficient form.
  */

@@ -1,6 +1,6 @@
 /*
  * Orders of accuracy of every solver on single Gaussians N(μ, U diag(λ) Uᵀ),
- * whose probability-flow ODE has a closed-form solution (PAPER.md §2):
+ * whose probability-flow ODE has a closed-form solution (doc/theory.md §2):
  * z_j(σ) = z_j(σ₀) sqrt((λ_j + σ²)/(λ_j + σ₀²)) in the eigenbasis.  The
  * Gaussian, its denoiser and its flow are implemented here, independently of
  * the library, for full (rotated), diagonal and low-rank covariances.

@@ -1,4 +1,4 @@
-/* diffgeo analyze: add the measurements of PAPER.md §3 and §6 to a run file. */
+/* diffgeo analyze: add the measurements of doc/theory.md §3 and §6 to a run file. */
 #include "config.h"
 
 #include <float.h>
@@ -14,7 +14,7 @@
 
 static const char *const COMMAND = "analyze";
 
-/* The curvature window of PAPER.md §6 (101 points of a 1000-step trajectory). */
+/* The curvature window of doc/theory.md §6 (101 points of a 1000-step trajectory). */
 #define ANALYZE_WINDOW 101
 /*
  * A denoiser re-created from /config must give /denoised to this relative
@@ -34,13 +34,13 @@ static const char *const COMMAND = "analyze";
 static void help_usage(void)
 {
     printf("Usage: diffgeo analyze RUN.h5 [OPTION]...\n"
-           "Measure the geometry of the trajectories in a run file (PAPER.md §3, §6) and\n"
-           "add the results under /metrics; the file is rewritten atomically, and left\n"
-           "unchanged on any error.  The run file may come from 'diffgeo sample' or from\n"
-           "any sampler: it needs /sigmas [T+1] (finite, strictly decreasing, positive\n"
-           "but for a last 0), /trajectory [T+1][n][d] and /denoised [T][n][d], finite\n"
-           "(see experiments/export_from_pytorch.py).  Row i of /denoised is D(x_i; σ_i),\n"
-           "so every evaluated σ is positive; the end x_T has no evaluation.\n"
+           "Measure the geometry of the trajectories in a run file and add the results\n"
+           "under /metrics (doc/theory.md §3, §6); the file is rewritten atomically, and\n"
+           "left unchanged on any error.  The run file may come from 'diffgeo sample'\n"
+           "or from any sampler: it needs /sigmas [T+1] (finite, strictly decreasing,\n"
+           "positive but for a last 0), /trajectory [T+1][n][d] and /denoised [T][n][d],\n"
+           "finite (see experiments/export_from_pytorch.py).  Row i of /denoised is\n"
+           "D(x_i; σ_i), so every evaluated σ is positive; the end x_T has no evaluation.\n"
            "\n"
            "Options:\n"
            "      --reference SPEC     data whose exact empirical denoiser D* is the\n"

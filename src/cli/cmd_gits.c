@@ -1,4 +1,4 @@
-/* diffgeo gits: a time schedule by dynamic programming on a teacher run (PAPER.md §4). */
+/* diffgeo gits: a time schedule by dynamic programming on a teacher run (doc/theory.md §4). */
 #include "config.h"
 
 #include <getopt.h>

@@ -1,4 +1,4 @@
-/* diffgeo interpolate: decode points on a path between two starts (PAPER.md §7). */
+/* diffgeo interpolate: decode points on a path between two starts (doc/theory.md §7). */
 #include "config.h"
 
 #include <math.h>
@@ -17,7 +17,7 @@ static void help(void)
 {
     printf("Usage: diffgeo interpolate --data SPEC [--method lerp|slerp|rescaled]\n"
            "                           [--points M] [SAMPLE OPTION]... -o RUN.h5\n"
-           "Latent interpolation (PAPER.md §7): M start points on a path between two\n"
+           "Latent interpolation (doc/theory.md §7): M start points on a path between two\n"
            "starts a and b at σ_max, each decoded by the probability-flow ODE.  Independent\n"
            "starts have norm ≈ σ_max √d and are nearly orthogonal, so the straight line\n"
            "(lerp) leaves the noise shell: its midpoint has norm ≈ 0.707 σ_max √d.\n"
@@ -34,7 +34,7 @@ static void help(void)
            "  diffgeo interpolate --data fashion-mnist --method lerp --points 9 -o lerp.h5\n");
 }
 
-/* The interpolation paths (PAPER.md §7). */
+/* The interpolation paths (doc/theory.md §7). */
 static const char *const methods[] = {"lerp", "slerp", "rescaled", NULL};
 
 /* The path's options, and the values of its arrays in the run file. */

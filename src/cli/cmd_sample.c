@@ -247,7 +247,7 @@ static int parse(int argc, char **argv, sample_run *r, bool *helped)
     return rc == EXIT_OK ? cli_common_check(COMMAND, &r->o.c, "RUN.h5") : rc;
 }
 
-/* The σ grid, cut by ODE-Jump (PAPER.md §7): σ_0 … σ_K, then x ← D(x_K; σ_K) at σ = 0. */
+/* The σ grid, cut by ODE-Jump (doc/theory.md §7): σ_0 … σ_K, then x ← D(x_K; σ_K) at σ = 0. */
 static int make_grid(sample_run *r)
 {
     sample_options *o = &r->o;

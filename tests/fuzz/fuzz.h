@@ -6,7 +6,7 @@
  * tests/fuzz/corpus/NAME/ once.
  *
  * Besides the sanitizers' checks, the targets check the loaders' contract
- * (dg_data.h, DESIGN.md "Reading untrusted files") and abort when it breaks:
+ * (dg_data.h, dg_data_formats.h and dg_h5.h) and abort when it breaks:
  *   - a failure returns a known status with a one-line message;
  *   - no input of a few kilobytes makes a loader run out of memory: a header
  *     claiming more than its file holds must fail with DG_EFORMAT before

@@ -1,7 +1,7 @@
 /*
  * dg_data: datasets of N rows in R^d, loaded from a spec string.
  *
- * Specs (DESIGN.md, "Command line"):
+ * Specs (the --data of every command):
  *   h5:PATH[:/dataset]   float or integer array of rank ≥ 2, each row flattened;
  *                        integer data are images, scaled to [−1, 1] by their
  *                        type's range (uint8: v/127.5 − 1).  Without a dataset

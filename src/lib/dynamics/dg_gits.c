@@ -1,4 +1,4 @@
-/* dg_gits: cost matrix and dynamic programme of GITS (PAPER.md §4). */
+/* dg_gits: cost matrix and dynamic programme of GITS (doc/theory.md §4). */
 #include "config.h"
 
 #include "dg_gits.h"

@@ -1,6 +1,6 @@
 /*
  * dg_gits: time schedules found by dynamic programming on a teacher
- * trajectory (GITS, Chen et al. ICML 2024; PAPER.md §4).
+ * trajectory (GITS, Chen et al. ICML 2024; doc/theory.md §4).
  *
  * A teacher run on a fine grid σ_0 > … > σ_{T−1} gives, for every pair i < j,
  * the cost of one Euler jump x̂ = x_i + (σ_j − σ_i) d_i, d_i = (x_i − D_i)/σ_i,

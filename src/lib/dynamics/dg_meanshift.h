@@ -1,6 +1,6 @@
 /*
  * dg_meanshift: mean shift with a Gaussian kernel (fixed and annealed
- * bandwidth) and scikit-learn's flat-kernel MeanShift (PAPER.md §3).
+ * bandwidth) and scikit-learn's flat-kernel MeanShift (doc/theory.md §3).
  *
  * Gaussian kernel.  m_h(x) = Σ_i K_h(x − y_i) y_i / Σ_i K_h(x − y_i) with
  * K_h(v) = exp(−‖v‖²/(2h²)) is the exact empirical denoiser D*(x; σ = h), so
@@ -73,7 +73,7 @@ int dg_meanshift_gaussian(dg_denoiser *den, double h, size_t n, size_t dim, cons
  * entries, checked by dg_schedule_check; the last may be 0): the blend
  *   x_{i+1} = (σ_{i+1}/σ_i) x_i + (1 − σ_{i+1}/σ_i) m_{σ_i}(x_i),
  * which is one Euler step of the probability-flow ODE with the optimal
- * denoiser (PAPER.md §3); a step to σ = 0 is one classic mean-shift
+ * denoiser (doc/theory.md §3); a step to σ = 0 is one classic mean-shift
  * iteration, x_{i+1} = m_{σ_i}(x_i).
  *
  * path (caller-owned, nsigmas × n × dim) gets x_0..x_T, block 0 = x0;

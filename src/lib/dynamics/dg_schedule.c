@@ -1,4 +1,4 @@
-/* dg_schedule: σ grids (PAPER.md §4). */
+/* dg_schedule: σ grids (doc/theory.md §4). */
 #include "config.h"
 
 #include "dg_schedule.h"

@@ -1,6 +1,6 @@
 /*
  * dg_schedule: decreasing grids of noise levels σ_0 = σ_max > … > σ_{N−1} = σ_min
- * (PAPER.md §4).  N counts timestamps, so a grid of N has N − 1 steps.
+ * (doc/theory.md §4).  N counts timestamps, so a grid of N has N − 1 steps.
  *
  * Schedules are const type descriptors found by name in a table.  The first
  * and last entries are set to exactly σ_max and σ_min.

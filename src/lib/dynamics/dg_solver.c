@@ -1,4 +1,4 @@
-/* dg_solver: probability-flow ODE solvers and the run driver (PAPER.md §5). */
+/* dg_solver: probability-flow ODE solvers and the run driver (doc/theory.md §5). */
 #include "config.h"
 
 #include "dg_solver.h"

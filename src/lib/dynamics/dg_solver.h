@@ -1,6 +1,6 @@
 /*
  * dg_solver: solvers of the probability-flow ODE dx/dσ = (x − D(x; σ))/σ
- * (PAPER.md §1, §5) and the run driver that records a trajectory.
+ * (doc/theory.md §1, §5) and the run driver that records a trajectory.
  *
  * A solver is a const type descriptor with a step function; the driver
  * evaluates D(x_i; σ_i) once per step (that is the denoising trajectory) and
@@ -102,7 +102,7 @@ int dg_solver_eval(dg_solver_work *w, const double *x, double sigma, double *out
  */
 void dg_dynamic_threshold(double *den, size_t n, size_t dim, double *scratch);
 
-/* How the first and last steps are taken (PAPER.md §5). */
+/* How the first and last steps are taken (doc/theory.md §5). */
 typedef struct dg_solve_options {
     /* Analytical first step: D(x_0; σ_0) is replaced by x_0 − σ_0 x_0/sqrt(1 + σ_0²),
      * i.e. d_0 = x_0/sqrt(1 + σ_0²), saving one evaluation. */

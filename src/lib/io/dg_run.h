@@ -1,6 +1,6 @@
 /*
  * dg_run: writing HDF5 files, all of them atomically: run files
- * (DESIGN.md, "Run file"), files of arrays, and arrays added to a file.
+ * (doc/theory.md §9), files of arrays, and arrays added to a file.
  * Reading is dg_h5's (data/).
  *
  * HDF5's own error printing is switched off on every entry: failures come
@@ -48,7 +48,7 @@ typedef struct dg_h5_attr {
     bool is_integer;  /* store the number as int64 */
 } dg_h5_attr;
 
-/* --- Run files (DESIGN.md, "Run file") ------------------------------------- */
+/* --- Run files (doc/theory.md §9) ------------------------------------------- */
 
 typedef struct dg_run {
     /* Root attributes (diffgeo_version and created are added by the writer). */

@@ -100,10 +100,10 @@ const dg_metric_info dg_metric_infos[] = {
      "log p̂_h(x_{i+1}), the same h = σ_i", true},
     {"kde_gain_bound", EVAL_SAMPLE, NATS,
      "lambda(2 - lambda)||D*(x_i) - x_i||^2/(2 s_i^2), lambda = 1 - s_{i+1}/s_i: the least "
-     "gain of log p^_h for an Euler step with D* (PAPER.md section 3)",
+     "gain of log p^_h for an Euler step with D* (doc/theory.md section 3)",
      NULL,
      "λ(2−λ)‖D*(x_i) − x_i‖²/(2σ_i²) with λ = 1 − σ_{i+1}/σ_i: the least gain of an Euler "
-     "step with D* (PAPER.md §3)",
+     "step with D* (doc/theory.md §3)",
      true},
     {"kde_violations", "eval", "count",
      "samples with kde_loglik_after < kde_loglik_before in step i", NULL,

@@ -1,4 +1,4 @@
-/* dg_metrics: trajectory measurements (PAPER.md §3, §6). */
+/* dg_metrics: trajectory measurements (doc/theory.md §3, §6). */
 #include "config.h"
 
 #include "dg_metrics.h"

@@ -1,5 +1,5 @@
 /*
- * dg_metrics: geometric measurements of trajectories (PAPER.md §3, §6).
+ * dg_metrics: geometric measurements of trajectories (doc/theory.md §3, §6).
  *
  * A trajectory block holds K points per sample, K × n × dim, index 0 the
  * start and K − 1 the end.  Outputs are K × n (one value per point and
@@ -17,7 +17,7 @@
 #include "dg_comm.h"
 #include "dg_status.h"
 
-/* --- Distances and norms along a trajectory (PAPER.md §6) ----------------- */
+/* --- Distances and norms along a trajectory (doc/theory.md §6) ------------ */
 
 /*
  * Distance of each point from the straight line through its sample's start
@@ -53,14 +53,14 @@ void dg_metric_norm_d(const double *traj, const double *denoised, const double *
 void dg_metric_cosine(const double *traj, const double *denoised, size_t K, size_t n, size_t dim,
                       double *out);
 
-/* --- Against reference data: nearest neighbours and the KDE (PAPER.md §3) - */
+/* --- Against reference data: nearest neighbours, the KDE (doc/theory.md §3) */
 
 /* The most bandwidths dg_metric_kde evaluates per query in one pass. */
 #define DG_KDE_BANDWIDTHS_MAX 4
 
 /*
  * The Gaussian kernel density estimate of the data y_1..y_N (N × dim) with
- * bandwidth h, whose mean shift is the optimal denoiser (PAPER.md §3):
+ * bandwidth h, whose mean shift is the optimal denoiser (doc/theory.md §3):
  *
  *   log p̂_h(x) = log((1/N) Σ_i N(x; y_i, h² I))
  *              = LSE_i(−‖x − y_i‖²/(2h²)) − ln N − (dim/2) ln(2π h²)   [nats]
@@ -113,7 +113,7 @@ int dg_metric_nn_distance(const double *y, size_t N, size_t dim, const double *x
 
 /*
  * The guaranteed gain of log p̂_h for one Euler step of the optimal ODE
- * (PAPER.md §3): x_{k+1} = x_k + λ (m_h(x_k) − x_k) with h = σ_k,
+ * (doc/theory.md §3): x_{k+1} = x_k + λ (m_h(x_k) − x_k) with h = σ_k,
  * λ = 1 − σ_{k+1}/σ_k ∈ [0, 1], m_h(x_k) = D*(x_k; σ_k) the mean shift, gains
  *
  *   log p̂_h(x_{k+1}) − log p̂_h(x_k) ≥ λ(2 − λ) ‖m_h(x_k) − x_k‖² / (2h²).
@@ -125,7 +125,7 @@ int dg_metric_nn_distance(const double *y, size_t N, size_t dim, const double *x
 void dg_metric_kde_gain_bound(const double *traj, const double *mshift, const double *sigmas,
                               size_t K, size_t n, size_t dim, double *out);
 
-/* --- Low-dimensional structure (PAPER.md §6; AMED) ------------------------ */
+/* --- Low-dimensional structure (doc/theory.md §6; AMED) ------------------- */
 
 /*
  * Eigenvalues below this fraction of the largest one are taken as zero: their

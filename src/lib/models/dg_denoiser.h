@@ -3,7 +3,7 @@
  *
  * - What: a batch of n points x (n × dim, row-major) at noise level σ > 0
  *   goes to n points D(x; σ), the posterior mean E[y | y + σε = x] for the
- *   kind's data distribution (PAPER.md §2).
+ *   kind's data distribution (doc/theory.md §2).
  * - Kinds are const type descriptors; a denoiser object pairs a kind with
  *   its state.
  * - Threads: an object is not safe to use from several threads at once (it
@@ -42,7 +42,7 @@ const char *dg_denoiser_name(const dg_denoiser *den);
 /* Releases a denoiser and its state; NULL is a no-op. */
 void dg_denoiser_free(dg_denoiser *den);
 
-/* --- The exact empirical optimal denoiser (PAPER.md §2) -------------------- */
+/* --- The exact empirical optimal denoiser (doc/theory.md §2) --------------- */
 
 /*
  * What: D*(x; σ) = Σ_i w_i y_i, w = softmax_i(−‖x − y_i‖² / (2σ²)), for data

@@ -1,5 +1,5 @@
 /*
- * dg_gmm: Gaussian mixtures and their exact denoisers (PAPER.md §2).
+ * dg_gmm: Gaussian mixtures and their exact denoisers (doc/theory.md §2).
  *
  * The model: p_0 = Σ_k π_k N(μ_k, Σ_k) in R^d, K ≥ 1 components.
  * - Each Σ_k is stored eigen-decomposed once, when the component is set:
@@ -15,7 +15,7 @@
  *                   variance 0
  * - Zero variances are allowed everywhere: a component with all variances 0
  *   is a point mass, and N point masses of weight 1/N are the empirical
- *   distribution of PAPER.md §2.
+ *   distribution of doc/theory.md §2.
  *
  * Noised by σ, each covariance gains σ² I.  With z = U_kᵀ(x − μ_k) and
  * ρ = (x − μ_k) − U_k z the part of x − μ_k outside span(U_k) (computed as
@@ -223,7 +223,7 @@ int dg_gmm_sample(const dg_gmm *g, gsl_rng *rng, size_t n, double *out, dg_error
 /*
  * The exact solution of the probability-flow ODE dx/dσ = (x − D(x; σ))/σ of
  * a single Gaussian (K = 1, else DG_EINVAL), from σ0 > 0 to σ ≥ 0
- * (PAPER.md §2): per eigen-direction z_j(σ) = z_j(σ0) ·
+ * (doc/theory.md §2): per eigen-direction z_j(σ) = z_j(σ0) ·
  * sqrt((λ_j + σ²)/(λ_j + σ0²)), and the part outside span(U) scales by
  * σ/σ0.  x0 and out are n × dim and may be the same array.
  */

@@ -145,7 +145,7 @@ set yrange [0:(worst_d > 1.2 ? worst_d * 2.6 : 3.0)]
 set key top left
 set label 1 sprintf("Observation 2: the mean over the trajectories\ngrows (ratio of means > 1) in\nsampling %d of %d steps (largest %.3f)\ndenoising %d of %d (largest %.3f)\n\nsingle trajectories (extra), steps away\nfrom the end: sampling %d of %d (largest %.3f)\ndenoising %d of %d (largest %.3f, at σ = %.2g)", \
     mup_x, msteps_x, mworst_x, mup_d, msteps_d, mworst_d, \
-    viol_x, steps_x, worst_x, viol_d, steps_d, worst_d, worst_d_sig) at graph 0.97, graph 0.64 right front font ",13" boxed
+    viol_x, steps_x, worst_x, viol_d, steps_d, worst_d, worst_d_sig) at graph 0.97, graph 0.68 right front font ",12" boxed
 plot $step_x using 2:(lo0($3, $4)):($3 + $4) with filledcurves fc rgb C_X @BAND notitle, \
      $step_d using 2:(lo0($3, $4)):($3 + $4) with filledcurves fc rgb C_D @BAND notitle, \
      $ms_x using 1:2 with lines lc rgb C_X lw 4 title "sampling: mean_{i+1} / mean_i (Observation 2)", \

@@ -19,9 +19,12 @@
 # Writes OUTDIR/08-ode-jump-teacher.h5, -euler21.h5, -jumpK.h5 and -fullK.h5 for each K,
 # 08-ode-jump-summary.txt (columns K nfe sigma_K, then mean and std of the distance to the
 # teacher's end for the jump, the full run and x_K, then the number of samples of each within
-# 0.02·√d of it, and the number of samples), 08-ode-jump.png (both against NFE) and
-# 08-ode-jump-images.png (teacher, full run, ODE-Jump and x_K for K = 10).  With DIFFGEO_CIFAR10
-# the same with -cifar10.  --quick: first 3000 images, 16 trajectories (default 64).
+# 0.02·√d of it, the number of samples, then the paired statistics of ODE-Jump against the full
+# run from the same starts: mean and standard error of the per-start difference of their
+# distances, and the number of starts where each is closer, equal, and of pairs),
+# 08-ode-jump.png (both against NFE) and 08-ode-jump-images.png (teacher, full run, ODE-Jump and
+# x_K for K = 10).  With DIFFGEO_CIFAR10 the same with -cifar10.  --quick: first 3000 images,
+# 16 trajectories (default 64).
 set -eu
 script_dir=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=experiments/lib.sh
@@ -54,11 +57,15 @@ for set in $sets; do
           "$DIFFGEO" table "$base-jump$k.h5" /samples
           "$DIFFGEO" table "$base-full$k.h5" /samples
           "$DIFFGEO" table "$base-jump$k.h5" /trajectory --slice "$k"; } |
-            dg_awk rowdist | dg_awk rowstats -v sigma=0 -v below="$same" |
-            awk -v k="$k" -v nfe="$nfe" -v s="$sigma" '!/^#/ { m[$1] = $2; sd[$1] = $3; c[$1] = $6; b[$1] = $7 }
-                END { printf "%d %d %.17g %.17g %.17g %.17g %.17g %.17g %.17g %d %d %d %d\n", k, nfe, s, m[0], sd[0], m[1], sd[1], m[2], sd[2], b[0], b[1], b[2], c[0] }'
+            dg_awk rowdist >"$base-dist.tmp"
+        # the same starts for both: the paired difference jump − full, per start
+        pair=$(dg_awk paired -v a=0 -v b=1 "$base-dist.tmp")
+        dg_awk rowstats -v sigma=0 -v below="$same" "$base-dist.tmp" |
+            awk -v k="$k" -v nfe="$nfe" -v s="$sigma" -v pair="$pair" '!/^#/ { m[$1] = $2; sd[$1] = $3; c[$1] = $6; b[$1] = $7 }
+                END { printf "%d %d %.17g %.17g %.17g %.17g %.17g %.17g %.17g %d %d %d %d %s\n", k, nfe, s, m[0], sd[0], m[1], sd[1], m[2], sd[2], b[0], b[1], b[2], c[0], pair }'
     done >"$base-summary.tmp"
-    { echo "# K nfe sigma_K jump_mean jump_std full_mean full_std xK_mean xK_std jump_same full_same xK_same n"
+    rm -f "$base-dist.tmp"
+    { echo "# K nfe sigma_K jump_mean jump_std full_mean full_std xK_mean xK_std jump_same full_same xK_same n diff_mean diff_se jump_closer full_closer ties n_pairs"
       cat "$base-summary.tmp"; } >"$base-summary.txt"
     rm -f "$base-summary.tmp"
     ref=$({ "$DIFFGEO" table "$base-teacher.h5" /samples; "$DIFFGEO" table "$base-euler21.h5" /samples; } |
@@ -89,6 +96,7 @@ for set in $sets; do
         /^#/ { next }
         { f = 100 / $13
           printf "  K = %2d (sigma_K = %6.3g), NFE %2d: ODE-Jump %7.4g (%3.0f %%)   full Euler run %7.4g (%3.0f %%)   x_K %7.4g (%3.0f %%)\n", $1, $3, $2, $4, f * $10, $6, f * $11, $8, f * $12
+          printf "          paired, same start: ODE-Jump - full run = %+.3f +- %.3f (standard error); ODE-Jump closer for %d, full run for %d, equal %d of %d starts\n", $14, $15, $16, $17, $18, $19
           if ($4 < $6) better++; total++ }
         END { printf "  ODE-Jump closer to the teacher than the full run at equal NFE (mean distance) for %d of %d K; full Euler run with 21 timestamps (NFE 20): %s\n", better, total, ref }' \
         "$base-summary.txt"

@@ -4,7 +4,7 @@
 #   experiments/11-latent-interpolation.sh [--quick] [OUTDIR]
 #
 # Claim: two independent starts a, b at σ_max have norm ≈ σ_max√d and are nearly orthogonal,
-# so the straight line (1 − λ)a + λb leaves the noise shell: at λ = ½ its norm is ≈ 0.707
+# so the straight line (1 − λ)a + λb cuts inside the noise shell: at λ = ½ its norm is ≈ 0.707
 # σ_max√d (sqrt((1 − λ)² + λ²) in general); spherical interpolation (slerp) and the lerp
 # rescaled to σ_max√d stay on the shell.  `diffgeo interpolate` with the three methods, the same
 # two starts (seed 0), 11 points λ = 0, 0.1, ..., 1, each decoded by Heun with 18 timestamps

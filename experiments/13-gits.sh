@@ -11,7 +11,9 @@
 # 1.584, 0.5666, 0.1698, 0.002), all with NFE 6, and are compared with the teacher's end points
 # from the same fresh starts (iPNDM, 61 timestamps, NFE 60).  Error: ‖x_T − x_T^teacher‖ per
 # sample (mean ± std), and the share of samples within 0.02·√d of the teacher's end (on the same
-# training image: the exact denoiser memorises).  The tool has no command comparing two runs'
+# training image: the exact denoiser memorises); and, since every schedule runs from the same
+# fresh starts, the paired difference of the errors against EDM's schedule (mean and standard
+# error of the per-start difference, and how many starts favour each).  The tool has no command comparing two runs'
 # /samples: the distances come from `diffgeo table` and awk (plots/rowdist.awk).
 # Writes OUTDIR/13-gits-schedule.h5 (the schedule, costs and programme), -teacher.h5,
 # -SOLVER-SCHEDULE.h5 for SOLVER in ipndm euler and SCHEDULE in gits edm published,
@@ -54,16 +56,19 @@ for set in $sets; do
 
     # errors against the teacher: one row per solver, mean std same per schedule
     same=$(dg_rms "$base-teacher.h5" "$rms")
-    { echo "# solver nfe gits_mean gits_std gits_same edm_mean edm_std edm_same published_mean published_std published_same n"
+    # one row per schedule (gits edm published), one column per fresh start
+    { echo "# solver nfe gits_mean gits_std gits_same edm_mean edm_std edm_same published_mean published_std published_same n gits-edm_mean gits-edm_se gits_lower edm_lower ties n_pairs published-edm_mean published-edm_se published_lower edm_lower ties n_pairs"
       for solver in $solvers; do
+          { "$DIFFGEO" table "$base-teacher.h5" /samples
+            for sched in $schedules; do "$DIFFGEO" table "$base-$solver-$sched.h5" /samples; done; } |
+              dg_awk rowdist >"$base-dist.tmp"
           printf "%s %s" "$solver" "$(dg_cfg "$base-$solver-gits.h5" nfe)"
-          for sched in $schedules; do
-              { "$DIFFGEO" table "$base-teacher.h5" /samples; "$DIFFGEO" table "$base-$solver-$sched.h5" /samples; } |
-                  dg_awk rowdist | dg_awk rowstats -v sigma=0 -v below="$same" |
-                  awk '!/^#/ { printf " %.17g %.17g %d", $2, $3, $7 }'
-          done
-          echo " $n"
+          dg_awk rowstats -v sigma=0 -v below="$same" "$base-dist.tmp" |
+              awk '!/^#/ { printf " %.17g %.17g %d", $2, $3, $7 }'
+          # the same fresh starts for every schedule: paired differences against EDM's
+          echo " $n $(dg_awk paired -v a=0 -v b=1 "$base-dist.tmp") $(dg_awk paired -v a=2 -v b=1 "$base-dist.tmp")"
       done; } >"$base-summary.tmp"
+    rm -f "$base-dist.tmp"
     mv "$base-summary.tmp" "$base-summary.txt"
     dg_draw $name.gp "$base-summary.txt" "$base.png" "$DIFFGEO" "$base-schedule.h5" "$base-teacher.h5" \
         "$published" "$(awk -v s="$same" -v r="$rms" 'BEGIN { printf "%.2g = %g√d", s, r }')"
@@ -83,6 +88,8 @@ for set in $sets; do
     awk '/^#/ { next }
          { printf "  %-5s (NFE %d): GITS %.3f +- %.3f (%.0f %%)   EDM %.3f +- %.3f (%.0f %%)   published CIFAR-10 GITS %.3f +- %.3f (%.0f %%)\n", \
                $1, $2, $3, $4, 100 * $5 / $12, $6, $7, 100 * $8 / $12, $9, $10, 100 * $11 / $12
-           printf "  %-5s: GITS error / EDM error = %.3f\n", $1, $3 / $6 }' "$base-summary.txt"
+           printf "  %-5s: GITS error / EDM error = %.3f\n", $1, $3 / $6
+           printf "  %-5s paired, same start: GITS - EDM = %+.3f +- %.3f (standard error); GITS lower for %d, EDM for %d, equal %d of %d starts\n", $1, $13, $14, $15, $16, $17, $18
+           printf "  %-5s paired, same start: published - EDM = %+.3f +- %.3f; published lower for %d, EDM for %d, equal %d of %d starts\n", $1, $19, $20, $21, $22, $23, $24 }' "$base-summary.txt"
 done
 dg_elapsed

@@ -7,10 +7,13 @@
 #   left   every trajectory's distance to its end, relative to its start:
 #          ‖x_i − x_T‖ / ‖x_0 − x_T‖ and ‖D_i − D_{T−1}‖ / ‖D_0 − D_{T−1}‖ (log y; a denoising
 #          distance of exactly 0, reached when the exact denoiser returns a training image,
-#          cannot be drawn and ends its line)
-#   right  the step ratio dist_{i+1} / dist_i per trajectory, plotted at σ_i: mean ± std band
-#          and the largest over the trajectories; a ratio above 1 is a step away from the end
-#          (a violation of monotonicity), marked by a circle
+#          cannot be drawn and ends its line), and the mean over the trajectories relative to
+#          its start, mean_i / mean_0 (thick)
+#   right  the paper's Observation 2, on the mean over the trajectories: the ratio of
+#          consecutive means mean_{i+1} / mean_i (thick; above 1 the claim fails); as extra
+#          information the step ratio dist_{i+1} / dist_i of single trajectories, plotted at σ_i:
+#          mean ± std band and the largest over the trajectories, a ratio above 1 (one
+#          trajectory moving away from its end) marked by a circle
 # Each `diffgeo table` command runs once.
 
 dir(s) = strstrt(s, "/") == 0 ? "" : s[1:strstrt(s, "/")] . dir(s[strstrt(s, "/") + 1:*])
@@ -47,6 +50,18 @@ print system(dist(X, "-v op=stepratio -v out=matrix"))
 set print $all_d
 print system(dist(DN, "-v op=stepratio -v out=matrix"))
 unset print
+# the means over the trajectories (index sigma mean std min max count), then per step i, at σ_i:
+# sigma mean_{i+1}/mean_i (no ratio where both means are 0)
+set table $mean_x
+plot "< " . dist(X, "") using 1:2:3:4:5:6:7 with table
+set table $mean_d
+plot "< " . dist(DN, "") using 1:2:3:4:5:6:7 with table
+unset table
+meanstep(block) = sprintf("ps = NaN; pm = NaN; set table $ms_%s; " . \
+    "plot $mean_%s using (s0 = ps, ps = $2, s0):(r = (pm == 0 && $3 == 0) ? NaN : $3 / pm, " . \
+    "pm = $3, r) with table; unset table", block, block)
+eval meanstep("x")
+eval meanstep("d")
 if (|$all_d| < 2) { exit error sprintf("03-monotone-approach.gp: cannot read the distances of %s", RUN) }
 # step ratios reduced: index sigma mean std min max count
 set table $step_x
@@ -73,6 +88,19 @@ stats $step_d every ::i_worst::i_worst using 2 nooutput
 worst_d_sig = STATS_max
 stats $rel_x using 2 nooutput
 sig_lo = STATS_min; sig_hi = STATS_max
+# Observation 2: steps at which the mean over the trajectories grows
+stats $ms_x using ($2 > 1) nooutput
+mup_x = STATS_sum; msteps_x = STATS_records
+stats $ms_x using 2 nooutput
+mworst_x = STATS_max
+stats $ms_d using ($2 > 1) nooutput
+mup_d = STATS_sum; msteps_d = STATS_records
+stats $ms_d using 2 nooutput
+mworst_d = STATS_max
+stats $mean_x every ::0::0 using 3 nooutput
+m0_x = STATS_max
+stats $mean_d every ::0::0 using 3 nooutput
+m0_d = STATS_max
 # smallest positive relative distance of the sampling curves: floor of the log axis
 ymin = 1
 do for [j = 3:N + 2] {
@@ -80,7 +108,9 @@ do for [j = 3:N + 2] {
     ymin = STATS_min < ymin ? STATS_min : ymin
 }
 YFLOOR = 10**(floor(log10(ymin)) - 1)
-print sprintf("violations: sampling %d of %d steps (largest ratio %.4f), denoising %d of %d (largest %.4f at sigma %.3g)", \
+print sprintf("Observation 2, mean over the trajectories: sampling grows in %d of %d steps (largest ratio %.4f), denoising %d of %d (largest %.4f)", \
+              mup_x, msteps_x, mworst_x, mup_d, msteps_d, mworst_d)
+print sprintf("single trajectories: sampling %d of %d steps (largest ratio %.4f), denoising %d of %d (largest %.4f at sigma %.3g)", \
               viol_x, steps_x, worst_x, viol_d, steps_d, worst_d, worst_d_sig)
 
 # ---- figure -----------------------------------------------------------------------------------
@@ -101,25 +131,31 @@ set yrange [YFLOOR:30]
 set key top right
 plot for [j = 3:N + 2] $rel_x using 2:(pos(column(j))) with lines lc rgb "#801f5fa8" lw 1 notitle, \
      for [j = 3:N + 2] $rel_d using 2:(pos(column(j))) with lines lc rgb "#80d2601a" lw 1 notitle, \
+     $mean_x using 2:(pos($3 / m0_x)) with lines lc rgb C_X lw 4 notitle, \
+     $mean_d using 2:(pos($3 / m0_d)) with lines lc rgb C_D lw 4 notitle, \
      keyentry with lines lc rgb C_X lw 2 title "sampling: ‖x_i − x_T‖ / ‖x_0 − x_T‖", \
-     keyentry with lines lc rgb C_D lw 2 title "denoising: ‖D_i − D_{T−1}‖ / ‖D_0 − D_{T−1}‖\n(a line ends where D_i = D_{T−1} exactly)"
+     keyentry with lines lc rgb C_D lw 2 title "denoising: ‖D_i − D_{T−1}‖ / ‖D_0 − D_{T−1}‖\n(a line ends where D_i = D_{T−1} exactly)", \
+     keyentry with lines lc rgb "#606060" lw 4 title "mean over the trajectories / its start"
 
-set title "Step ratio dist_{i+1} / dist_i  (below 1: closer to the end)" font ",16"
+set title "Step ratio  (below 1: closer to the end)" font ",16"
 set ylabel "dist_{i+1} / dist_i   (dimensionless)"
 unset logscale y
 set format y "%g"
-set yrange [0:(worst_d > 1.2 ? worst_d * 1.7 : 2.0)]
+set yrange [0:(worst_d > 1.2 ? worst_d * 2.6 : 3.0)]
 set key top left
-set label 1 sprintf("steps away from the end (ratio > 1):\nsampling %d of %d (largest ratio %.3f)\ndenoising %d of %d (largest %.3f, at σ = %.2g)", \
-    viol_x, steps_x, worst_x, viol_d, steps_d, worst_d, worst_d_sig) at graph 0.97, graph 0.67 right front font ",13" boxed
+set label 1 sprintf("Observation 2: the mean over the trajectories\ngrows (ratio of means > 1) in\nsampling %d of %d steps (largest %.3f)\ndenoising %d of %d (largest %.3f)\n\nsingle trajectories (extra), steps away\nfrom the end: sampling %d of %d (largest %.3f)\ndenoising %d of %d (largest %.3f, at σ = %.2g)", \
+    mup_x, msteps_x, mworst_x, mup_d, msteps_d, mworst_d, \
+    viol_x, steps_x, worst_x, viol_d, steps_d, worst_d, worst_d_sig) at graph 0.97, graph 0.68 right front font ",12" boxed
 plot $step_x using 2:(lo0($3, $4)):($3 + $4) with filledcurves fc rgb C_X @BAND notitle, \
      $step_d using 2:(lo0($3, $4)):($3 + $4) with filledcurves fc rgb C_D @BAND notitle, \
-     $step_x using 2:3 with linespoints lc rgb C_X lw 2 pt 7 ps 0.8 title "sampling: mean ± std", \
-     $step_d using 2:3 with linespoints lc rgb C_D lw 2 pt 5 ps 0.8 title "denoising: mean ± std", \
+     $ms_x using 1:2 with lines lc rgb C_X lw 4 title "sampling: mean_{i+1} / mean_i (Observation 2)", \
+     $ms_d using 1:2 with lines lc rgb C_D lw 4 title "denoising: mean_{i+1} / mean_i (Observation 2)", \
+     $step_x using 2:3 with linespoints lc rgb C_X lw 1.5 pt 7 ps 0.8 title "sampling: dist_{i+1} / dist_i, mean ± std", \
+     $step_d using 2:3 with linespoints lc rgb C_D lw 1.5 pt 5 ps 0.8 title "denoising: dist_{i+1} / dist_i, mean ± std", \
      $step_x using 2:6 with lines lc rgb C_X lw 1.5 dt 2 notitle, \
      $step_d using 2:6 with lines lc rgb C_D lw 1.5 dt 2 notitle, \
-     keyentry with lines lc rgb "#606060" lw 1.5 dt 2 title "largest over the trajectories", \
-     $step_d using 2:($6 > 1 ? $6 : NaN) with points lc rgb "#c00000" pt 6 ps 2.2 lw 2 title "a step away from the end", \
+     keyentry with lines lc rgb "#606060" lw 1.5 dt 2 title "dist_{i+1} / dist_i, largest over the trajectories", \
+     $step_d using 2:($6 > 1 ? $6 : NaN) with points lc rgb "#c00000" pt 6 ps 2.2 lw 2 title "one trajectory steps away from the end", \
      $step_x using 2:($6 > 1 ? $6 : NaN) with points lc rgb "#c00000" pt 6 ps 2.2 lw 2 notitle, \
      1 with lines lc rgb C_REF lw 1.2 notitle
 unset multiplot

@@ -5,7 +5,8 @@
 # SUMMARY.txt is written by experiments/08-ode-jump.sh: columns K nfe sigma_K jump_mean
 # jump_std full_mean full_std xK_mean xK_std (the distances, in data units, of the end points to
 # the teacher's end points: mean and std over the trajectories) jump_same full_same xK_same (how
-# many samples are within THRESHOLD of the teacher's end: on the same training image) n.
+# many samples are within THRESHOLD of the teacher's end: on the same training image) n (later
+# columns, the paired statistics, are not drawn).
 # TEACHER.h5 (optional) names the data; "REFMEAN REFSTD REFSAME" (optional) are the same three
 # numbers for the full 21-timestamp Euler run, drawn as horizontal lines.  Two panels against
 # NFE, with σ_K on the top axis:

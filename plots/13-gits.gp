@@ -5,9 +5,10 @@
 #
 # SUMMARY.txt is written by experiments/13-gits.sh: one row per solver, columns solver nfe, then
 # for the schedules gits, edm and published: mean and std of ‖x_T − x_T^teacher‖ and the number
-# of samples within THRESHOLD of the teacher's end, then n.  SCHEDULE.h5 is the output of
-# `diffgeo gits`; TEACHER.h5 the teacher's run on the fresh starts; PUBLISHED the schedule
-# published for CIFAR-10 as a list:σ0,σ1,... spec.  Two panels:
+# of samples within THRESHOLD of the teacher's end, then n (later columns, the paired statistics,
+# are not drawn).  SCHEDULE.h5 is the output of `diffgeo gits`; TEACHER.h5 the teacher's run on
+# the fresh starts; PUBLISHED the schedule published for CIFAR-10 as a list:σ0,σ1,... spec.
+# Two panels:
 #   left   the three σ schedules against the step index (log σ)
 #   right  the error to the teacher of each solver on each schedule: bars with mean ± std, the
 #          share of samples on the teacher's training image written above each bar

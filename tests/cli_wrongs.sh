@@ -24,6 +24,7 @@ np.save('init300.npy', np.full((2, 2), 1e300))
 np.save('d160.npy', np.arange(1, 6)[:, None] * np.full((5, 2), 1e160))
 np.save('d100.npy', rng.rand(30, 3) * 100)
 np.save('dsmall.npy', rng.rand(30, 3) * 2 - 1)
+np.save('opposite.npy', np.array([[1.0, 2.0], [-1.0, -2.0]]))
 "
 out=$WORK/out.h5
 
@@ -59,5 +60,14 @@ rm -f "$out"
 expect_error "gits --coeff 1e300 overflows the programme" 1 "$out" \
     "GITS: the weighted cost of 6 steps overflows" -- \
     gits -q --data synthetic:gmm,n=100,d=2 --coeff 1e300 -o "$out"
+
+expect_error "interpolate: slerp between opposite starts" 1 "$out" \
+    "slerp between opposite start points" -- \
+    interpolate -q --data "npy:$WORK/d.npy" --init "npy:$WORK/opposite.npy" -o "$out"
+run_diffgeo interpolate -q --data "npy:$WORK/d.npy" --init "npy:$WORK/opposite.npy" \
+    --method lerp -o "$out"
+[ $rc -eq 0 ] && [ -s "$out" ]
+ok $? "interpolate --method lerp between the same opposite starts still runs: $(cat "$WORK/err")"
+rm -f "$out"
 
 done_testing

@@ -69,6 +69,13 @@ int cli_fail(const dg_error *err);
  */
 int cli_fail_spec(const dg_error *err);
 
+/*
+ * EXIT_OK if every element of the count arrays is finite; else prints
+ * "diffgeo: NAME holds NaN ..." and returns EXIT_FAILED, so that nothing
+ * non-finite is ever written.
+ */
+int cli_check_arrays(const dg_h5_array *arrays, size_t count);
+
 /* Prints "diffgeo: MESSAGE" and a hint to --help; returns EXIT_USAGE. */
 int cli_usage_error(const char *command, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -279,6 +286,14 @@ int cli_model_load_ex(const cli_model_options *o, cli_model *m);
  * --samples, --seed), the rows adopted by the denoiser.
  */
 int cli_model_load_common(const cli_common *c, bool announce, cli_model *m);
+
+/*
+ * cli_model_load_common for a method that assumes data rows in [−bound,
+ * bound] (named by `option` in the errors): a distribution without rows, or
+ * a row beyond the bound, is an error (exit 1).
+ */
+int cli_model_load_bounded(const cli_common *c, bool announce, double bound, const char *option,
+                           cli_model *m);
 
 /*
  * How data rows are read: the first `limit` rows (0: all), HDF5 isolated,

@@ -3,6 +3,7 @@
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -224,16 +225,60 @@ int cli_model_load_ex(const cli_model_options *o, cli_model *m)
     return cli_model_build_denoiser(o, m);
 }
 
+/* The options of cli_model_load_common. */
+static cli_model_options common_options(const cli_common *c, bool announce, bool adopt_rows)
+{
+    return (cli_model_options){.spec = c->data,
+                               .limit = c->limit,
+                               .denoiser = c->denoiser,
+                               .samples = c->samples,
+                               .seed = c->seed,
+                               .announce = announce,
+                               .adopt_rows = adopt_rows};
+}
+
 int cli_model_load_common(const cli_common *c, bool announce, cli_model *m)
 {
-    const cli_model_options o = {.spec = c->data,
-                                 .limit = c->limit,
-                                 .denoiser = c->denoiser,
-                                 .samples = c->samples,
-                                 .seed = c->seed,
-                                 .announce = announce,
-                                 .adopt_rows = true};
+    const cli_model_options o = common_options(c, announce, true);
     return cli_model_load_ex(&o, m);
+}
+
+/* EXIT_OK if every value of the rows held here lies in [−bound, bound]. */
+static int check_bound(const cli_model *m, const char *spec, double bound, const char *option)
+{
+    if (!m->data) {
+        cli_error("%s needs data rows in [%g, %g]: %s is a distribution", option, -bound, bound,
+                  spec);
+        return EXIT_FAILED;
+    }
+    const dg_dataset *d = m->data;
+    for (size_t k = 0; k < d->n * d->dim; k++)
+        if (!(fabs(d->x[k]) <= bound)) {
+            cli_error("%s is only for data in [%g, %g]: row %zu of %s holds %.17g", option, -bound,
+                      bound, d->first + k / d->dim, spec, d->x[k]);
+            return EXIT_FAILED;
+        }
+    return EXIT_OK;
+}
+
+int cli_model_load_bounded(const cli_common *c, bool announce, double bound, const char *option,
+                           cli_model *m)
+{
+    /* The rows stay beside the denoiser's copy until they are checked. */
+    const cli_model_options o = common_options(c, announce, false);
+    int rc = cli_model_load_ex(&o, m);
+    if (rc != EXIT_OK)
+        return rc;
+    rc = cli_mpi_agree(check_bound(m, c->data, bound, option));
+    if (rc != EXIT_OK) {
+        cli_model_free(m);
+        return rc;
+    }
+    if (m->data) {
+        dg_doubles_free(m->data->x);
+        m->data->x = NULL;
+    }
+    return EXIT_OK;
 }
 
 int cli_model_build_denoiser(const cli_model_options *o, cli_model *m)

@@ -243,3 +243,18 @@ char *cli_command_line(int argc, char **argv)
     *p = '\0';
     return s;
 }
+
+int cli_check_arrays(const dg_h5_array *arrays, size_t count)
+{
+    for (size_t a = 0; a < count; a++) {
+        size_t len = 1, at;
+        for (size_t k = 0; k < arrays[a].rank; k++)
+            len *= arrays[a].shape[k];
+        if (arrays[a].data && !dg_all_finite(arrays[a].data, len, &at)) {
+            cli_error("%s holds %s at element %zu (the computation overflowed): nothing written",
+                      arrays[a].name, isnan(arrays[a].data[at]) ? "NaN" : "Inf", at);
+            return EXIT_FAILED;
+        }
+    }
+    return EXIT_OK;
+}

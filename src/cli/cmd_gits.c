@@ -310,6 +310,9 @@ static int write_schedule(const gits_run *r, const char *command_line)
     schedule_arrays(r, student, index, arrays);
     dg_error err;
     const dg_h5_write_options wopt = {.cancel = &cli_interrupted};
+    /* The schedule (/cost and /dp hold NaN and +∞ where undefined, by design). */
+    if (cli_check_arrays(arrays, 1) != EXIT_OK)
+        goto free_columns;
     rc = dg_h5_write_file_ex(r->o.c.output, attrs, GITS_ATTRS, arrays, GITS_ARRAYS, NULL, 0, &wopt,
                              &err) == DG_OK
              ? EXIT_OK

@@ -116,6 +116,29 @@ static int make_ends(const char *init, unsigned long seed, size_t dim, double si
     return EXIT_FAILED;
 }
 
+/*
+ * EXIT_OK if slerp's great circle from a to b is defined: neither is zero
+ * and they are not opposite (every half circle between them would do).
+ * Equal directions need none: the path is then the straight line.
+ */
+static int check_slerp(const double *a, const double *b, size_t dim)
+{
+    const double na = dg_norm(a, dim), nb = dg_norm(b, dim);
+    if (!(na > 0 && nb > 0)) {
+        cli_error("slerp from a zero start point: it has no direction (use --method lerp)");
+        return EXIT_FAILED;
+    }
+    /* Near θ = π the rounding of the cosine (1e-16) moves θ by 1e-8 and
+     * chooses the circle: 1e-6 leaves a margin. */
+    const double theta = acos(fmax(-1.0, fmin(1.0, dg_dot(a, b, dim) / (na * nb))));
+    if (M_PI - theta < 1e-6) {
+        cli_error("slerp between opposite start points: no single great circle joins them "
+                  "(use --method lerp or other starts)");
+        return EXIT_FAILED;
+    }
+    return EXIT_OK;
+}
+
 /* The start points: the path between the ends.  A sample extension's starts. */
 static int interpolate_starts(void *ctx, const char *init, unsigned long seed, size_t dim,
                               double sigma_max, dg_dataset **starts)
@@ -123,6 +146,8 @@ static int interpolate_starts(void *ctx, const char *init, unsigned long seed, s
     const interpolation *p = ctx;
     dg_dataset *ends = NULL;
     int rc = make_ends(init, seed, dim, sigma_max, &ends);
+    if (rc == EXIT_OK && strcmp(p->method, "slerp") == 0)
+        rc = check_slerp(ends->x, ends->x + dim, dim);
     if (rc != EXIT_OK)
         goto free_ends;
     *starts = dg_dataset_alloc(p->points, dim);

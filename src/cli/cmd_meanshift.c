@@ -334,6 +334,8 @@ static int write_output(const ms_options *o, const attr_list *l, const dg_h5_arr
     /* On an MPI job process 0 writes (main makes every process fail with it). */
     if (cli_mpi_rank() > 0)
         return EXIT_OK;
+    if (cli_check_arrays(arrays, narrays) != EXIT_OK)
+        return EXIT_FAILED;
     return dg_h5_write_file_ex(o->c.output, l->a, l->n, arrays, narrays, ints, nints, &wopt,
                                &err) == DG_OK
                ? EXIT_OK

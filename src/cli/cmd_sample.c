@@ -290,7 +290,9 @@ static int prepare(sample_run *r)
         return rc;
     cli_progress_init(&r->progress, "sampling");
     r->progress.enabled &= !o->c.quiet;
-    rc = cli_model_load_common(&o->c, r->progress.enabled, &r->model);
+    rc = o->threshold
+             ? cli_model_load_bounded(&o->c, r->progress.enabled, 1, "--threshold", &r->model)
+             : cli_model_load_common(&o->c, r->progress.enabled, &r->model);
     if (rc != EXIT_OK)
         return rc;
     /* On an MPI job process 0 alone reads or draws the start points. */

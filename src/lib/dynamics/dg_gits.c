@@ -146,6 +146,13 @@ int dg_gits_dp(const double *C, size_t T, size_t K, double coeff, double *V, siz
                 if (v < V[j * cols + k])
                     V[j * cols + k] = v;
             }
+    /* With finite costs V[0][K] is finite unless coeff^(K−1) times a cost
+     * overflowed: every choice would then be as good (+∞) as any other. */
+    if (!isfinite(V[K]))
+        return dg_error_set(err, DG_EINVAL,
+                            "GITS: the weighted cost of %zu steps overflows (coefficient %g "
+                            "too large)",
+                            K, coeff);
     /* Backtrack from index 0, taking the first minimiser at every level. */
     size_t w = 0;
     indices[0] = 0;

@@ -47,7 +47,8 @@ int dg_gits_cost_matrix(const double *sigmas, size_t T, const double *traj, cons
  * V[j][k] = min_{j < i < T−1} C[j][i] + coeff · V[i][k−1], taking the first
  * minimiser.  Writes V (T × (K+1), row-major; +∞ where undefined) and the
  * chosen teacher indices (K + 1 of them, from 0 to T − 1).  Returns DG_EINVAL
- * unless 1 ≤ K ≤ T − 1 and coeff > 0.
+ * unless 1 ≤ K ≤ T − 1 and coeff > 0, or when V[0][K] is not finite (the
+ * weighted costs overflow).
  */
 int dg_gits_dp(const double *C, size_t T, size_t K, double coeff, double *V, size_t *indices,
                dg_error *err);

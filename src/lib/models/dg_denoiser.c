@@ -59,7 +59,16 @@ int dg_denoiser_eval(dg_denoiser *den, const double *x, size_t n, double sigma, 
         status = dg_blas_reserve(blas_callers(), err);
     if (status != DG_OK)
         return status;
-    return den->type->eval(den->state, x, n, sigma, out, err);
+    status = den->type->eval(den->state, x, n, sigma, out, err);
+    /* Points far from the data for this σ (‖x − y‖² beyond the largest
+     * double) make NaN weights: refused here, so no caller writes them. */
+    size_t at;
+    if (status == DG_OK && !dg_all_finite(out, n * den->dim, &at))
+        status = dg_error_set(err, DG_ENONFINITE,
+                              "denoiser output at σ = %g: row %zu holds %s (squared distances "
+                              "overflow: values too large for this σ)",
+                              sigma, at / den->dim, isnan(out[at]) ? "NaN" : "Inf");
+    return status;
 }
 
 size_t dg_denoiser_dim(const dg_denoiser *den)

@@ -31,7 +31,8 @@ typedef struct dg_denoiser_type {
 
 /*
  * out ← D(x; σ) for the n rows of x (n × dim).  out may not alias x.
- * Returns DG_EINVAL for σ ≤ 0 or non-finite σ, DG_ENONFINITE for NaN/Inf in x.
+ * Returns DG_EINVAL for σ ≤ 0 or non-finite σ, DG_ENONFINITE for NaN/Inf in x
+ * or in out (squared distances that overflow: points too far from the data).
  */
 int dg_denoiser_eval(dg_denoiser *den, const double *x, size_t n, double sigma, double *out,
                      dg_error *err);

@@ -1,9 +1,10 @@
 #!/bin/sh
 # shellcheck source=tests/lib.sh disable=SC2154
 # (SC2154: srcdir and rc come from the test environment and lib.sh.)
-# Interruption (doc/theory.md §9): SIGINT or SIGTERM while `sample`,
-# `meanshift` or `gits` is computing, or while it writes its output, ends diffgeo with status
-# 130 or 143 and one line on stderr; the temporary file is removed and a
+# Interruption (doc/theory.md §9): SIGINT, SIGTERM, SIGHUP or SIGQUIT
+# while `sample`, `meanshift` or `gits` is computing, or while it (or
+# `analyze`) writes its output, ends diffgeo with status 128 + the signal
+# (130, 143, 129, 131) and one line on stderr; the temporary file is removed and a
 # previous output file of the same name stays byte-identical.
 . "$srcdir/tests/lib.sh"
 
@@ -71,12 +72,14 @@ reap() {
 interrupted() {
     _what=$1 _sig=$2 _status=$3 _when=$4 _frag=$5
     shift 6
-    if [ "$_sig" = INT ] && [ -z "$DEFAULT_INT" ]; then
+    # A shell without job control also starts background commands with
+    # SIGQUIT ignored.
+    _launch=
+    case $_sig in INT | QUIT) _launch="env --default-signal=$_sig" ;; esac
+    if [ -n "$_launch" ] && [ -z "$DEFAULT_INT" ]; then
         skip_tests 4 "$_what" "env --default-signal is not available"
         return
     fi
-    _launch=
-    [ "$_sig" = INT ] && _launch=$DEFAULT_INT
     $_launch "$DIFFGEO" "$@" -o "$WORK/prev.h5" >"$WORK/out" 2>"$WORK/err" &
     _pid=$!
     if ! wait_for $_pid "$_when"; then
@@ -120,8 +123,50 @@ writing() {
     done
     return 1
 }
+WRITE="sample --data synthetic:gmm,n=20,d=500 -n 5000 --steps 3 --solver euler -q"
 interrupted "sample, SIGTERM while writing" TERM 143 writing "interrupted; $WORK/prev.h5 not written" \
-    -- sample --data synthetic:gmm,n=20,d=500 -n 5000 --steps 3 --solver euler -q
+    -- $WRITE
+# A closed terminal or ssh session (SIGHUP), and ^\ (SIGQUIT).
+interrupted "sample, SIGHUP while computing" HUP 129 computing "interrupted after step" -- \
+    sample $LONG
+interrupted "sample, SIGQUIT while computing" QUIT 131 computing "interrupted after step" -- \
+    sample $LONG
+interrupted "sample, SIGHUP while writing" HUP 129 writing "interrupted; $WORK/prev.h5 not written" \
+    -- $WRITE
+interrupted "sample, SIGQUIT while writing" QUIT 131 writing "interrupted; $WORK/prev.h5 not written" \
+    -- $WRITE
+
+# analyze while it writes its copy of a 120 MB run file: the run file stays
+# as it was and the copy is removed.
+# shellcheck disable=SC2086
+"$DIFFGEO" $WRITE -o "$WORK/big.h5" >"$WORK/out" 2>"$WORK/err"
+ok $? "setup: a 120 MB run file"
+cp "$WORK/big.h5" "$WORK/big-snapshot.h5"
+analyze_writing() {
+    for _f in "$WORK"/.big.h5.tmp.*; do
+        [ -s "$_f" ] && return 0
+    done
+    return 1
+}
+for sig in TERM HUP; do
+    case $sig in TERM) status=143 ;; HUP) status=129 ;; esac
+    "$DIFFGEO" analyze "$WORK/big.h5" >"$WORK/out" 2>"$WORK/err" &
+    pid=$!
+    if wait_for $pid analyze_writing; then
+        kill -$sig $pid
+        reap $pid
+        [ "$rc" -eq $status ] && [ "$(wc -l <"$WORK/err")" -eq 1 ] &&
+            grep -q "^diffgeo: interrupted" "$WORK/err" &&
+            cmp -s "$WORK/big-snapshot.h5" "$WORK/big.h5" && no_temp_files "$WORK"
+        ok $? "analyze, SIG$sig while writing: status $status, one line, run file intact, no temporary file"
+        [ "$rc" -eq $status ] || echo "#   got exit status $rc"
+        diag "$WORK/err"
+    else
+        reap $pid
+        skip_tests 1 "analyze, SIG$sig while writing" "the run ended first (status $rc)"
+    fi
+done
+rm -f "$WORK/big.h5" "$WORK/big-snapshot.h5"
 
 # A second signal ends the process at once, while the first waits for the
 # end of a step (here a step of 100 GFLOP, a second or more: 2048

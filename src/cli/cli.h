@@ -5,7 +5,7 @@
  * input, 2 usage error.
  *
  * Its modules, bottom first (none calls a module above it):
- *   cli_signal    SIGINT and SIGTERM as a flag the computations poll
+ *   cli_signal    SIGINT, SIGTERM, SIGHUP, SIGQUIT as a flag the computations poll
  *   cli_report    error lines, usage errors, the progress line
  *   cli_util      option values, the σ grid, isolated HDF5 reads, the command line
  *   cli_options   the option-parsing loop and the common options
@@ -216,7 +216,11 @@ int cli_no_operands(const char *command, int argc, char **argv, int first);
  */
 int cli_common_option(const char *command, cli_common *c, int opt, const char *arg);
 
-/* Usage errors for a missing --data or -o (what names the output, e.g. "RUN.h5"). */
+/*
+ * Usage errors for a missing --data or -o (what names the output, e.g.
+ * "RUN.h5"); then an output path that cannot be written (a FIFO, device,
+ * directory, socket, or a file the user may not write) is an error (1).
+ */
 int cli_common_check(const char *command, const cli_common *c, const char *what);
 
 /* Validates the grid and fills sigmas (steps + final_zero entries); prints errors. */
@@ -226,7 +230,8 @@ int cli_grid_make(const char *command, const cli_grid *grid, double *sigmas);
 size_t cli_grid_size(const cli_grid *grid);
 
 /*
- * Signals (cli_signal.c): after cli_catch_signals, SIGINT and SIGTERM only set
+ * Signals (cli_signal.c): after cli_catch_signals, SIGINT, SIGTERM, SIGHUP
+ * and SIGQUIT only set
  * cli_interrupted to the signal's number; long computations (dg_solve, EM)
  * and the writers poll it and stop with DG_ECANCELLED, the temporary file
  * removed.  A command calls it once its options are parsed.  A second

@@ -38,6 +38,12 @@ int cli_common_check(const char *command, const cli_common *c, const char *what)
         return cli_usage_error(command, "missing --data SPEC");
     if (!c->output)
         return cli_usage_error(command, "missing -o %s", what);
+    /* A FIFO, device, directory or a file the user may not write is refused
+     * before the data are read (the writer checks again when it writes). */
+    dg_output_path out;
+    dg_error err;
+    if (dg_file_resolve_output(c->output, &out, &err) != DG_OK)
+        return cli_fail(&err);
     return EXIT_OK;
 }
 

@@ -1,5 +1,6 @@
 /*
- * Signals: SIGINT and SIGTERM ask a command to stop cleanly.  The bottom of
+ * Signals: SIGINT, SIGTERM, SIGHUP (a closed terminal or ssh session) and
+ * SIGQUIT ask a command to stop cleanly.  The bottom of
  * the tool: every other module may read cli_interrupted.
  */
 #include "config.h"
@@ -32,13 +33,15 @@ void cli_catch_signals(void)
     struct sigaction sa, old;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
-    /* Reads and writes in progress go on: the signal is heeded between steps. */
-    sa.sa_flags = SA_RESTART;
+    /* No SA_RESTART: a call blocked in the kernel (an open or read that
+     * waits) returns EINTR, so that the signal is heeded; a computation
+     * heeds it between steps. */
+    sa.sa_flags = 0;
     sigemptyset(&sa.sa_mask);
     /* A signal ignored from the start stays ignored: a shell runs background
      * commands with SIGINT ignored, so that ^C does not reach them. */
-    const int sigs[2] = {SIGINT, SIGTERM};
-    for (int k = 0; k < 2; k++)
+    const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+    for (size_t k = 0; k < sizeof sigs / sizeof sigs[0]; k++)
         if (sigaction(sigs[k], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
             sigaction(sigs[k], &sa, NULL);
 }

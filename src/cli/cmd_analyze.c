@@ -786,6 +786,12 @@ int cmd_analyze(int argc, char **argv, const char *command_line)
     if (rc != EXIT_OK || helped)
         return rc;
 
+    /* A path analyze could not write back is refused before the work. */
+    dg_output_path out;
+    dg_error err;
+    if (dg_file_resolve_output(o.path, &out, &err) != DG_OK)
+        return cli_fail(&err);
+    cli_catch_signals();
     run_arrays r = {0};
     metric_list *l = calloc(1, sizeof *l); /* about 140 kB of texts: not on the stack */
     if (!l) {
@@ -805,9 +811,9 @@ int cmd_analyze(int argc, char **argv, const char *command_line)
         cli_error("interrupted; %s unchanged", o.path);
         rc = cli_interrupted_status();
     }
-    dg_error err;
+    const dg_h5_write_options wopt = {.cancel = &cli_interrupted};
     if (rc == EXIT_OK && cli_mpi_rank() == 0 &&
-        dg_h5_add_arrays(o.path, l->array, l->count, &err) != DG_OK)
+        dg_h5_add_arrays_ex(o.path, l->array, l->count, &wopt, &err) != DG_OK)
         rc = cli_fail(&err);
     metric_list_free(l);
     free(l);

@@ -742,13 +742,15 @@ int cmd_meanshift(int argc, char **argv, const char *command_line)
         goto free_options;
     if (o.anneal && (rc = make_anneal_grid(&o)) != EXIT_OK)
         goto free_options;
+    /* Caught from here, as by sample: a signal while the data load is
+     * heeded at the first step, with its message. */
+    cli_catch_signals();
     cli_progress progress;
     cli_progress_init(&progress, "mean shift");
     progress.enabled &= !o.c.quiet;
     rc = cli_model_load(o.c.data, o.c.limit, o.kernel->denoiser, progress.enabled, &model);
     if (rc != EXIT_OK)
         goto free_options;
-    cli_catch_signals();
     rc = o.kernel->run(&o, command_line, &model, &progress);
 free_options:
     cli_model_free(&model);

@@ -62,8 +62,9 @@ static void usage(FILE *out)
                  "  diffgeo info run.h5\n"
                  "\n"
                  "Exit status: 0 on success, 1 when a computation fails or input cannot be\n"
-                 "read, 2 on a usage error; interrupted by SIGINT or SIGTERM, diffgeo removes\n"
-                 "its temporary file and ends by that signal (status 130 or 143).\n"
+                 "read, 2 on a usage error; interrupted by SIGINT, SIGTERM, SIGHUP or SIGQUIT,\n"
+                 "diffgeo removes its temporary file and ends with status 128 + the signal\n"
+                 "(130, 143, 129, 131).\n"
                  "\n"
                  "Report bugs with the command line and 'diffgeo --version'.\n");
 }
@@ -83,7 +84,8 @@ int main(int argc, char **argv)
      * 143 in a shell), so that a calling shell script stops too rather than
      * taking it for an ordinary failure. */
     const int sig = cli_interrupted;
-    if (sig && rc == 128 + sig) {
+    /* SIGQUIT's default action would dump core: its status is returned. */
+    if (sig && sig != SIGQUIT && rc == 128 + sig) {
         fflush(NULL);
         signal(sig, SIG_DFL);
         raise(sig);

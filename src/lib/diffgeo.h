@@ -12,6 +12,7 @@
 #include "dg_data.h"
 #include "dg_dataset.h"
 #include "dg_denoiser.h"
+#include "dg_file.h"
 #include "dg_gits.h"
 #include "dg_gmm.h"
 #include "dg_h5.h"

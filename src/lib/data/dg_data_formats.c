@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
+#include "dg_file.h"
 #include "dg_tensor.h"
 
 /* ------------------------------------------------------------------------ */
@@ -68,9 +69,13 @@ static void decode_elems(dg_elem_type type, const unsigned char *src, size_t cou
 /* Files and shapes                                                         */
 /* ------------------------------------------------------------------------ */
 
-/* Opens path for reading and measures it; a directory is refused. */
+/* Opens path for reading and measures it; anything but a regular file is refused. */
 static int open_sized(const char *path, FILE **f, uint64_t *size, dg_error *err)
 {
+    *f = NULL;
+    int status = dg_file_check_input(path, err);
+    if (status != DG_OK)
+        return status;
     *f = fopen(path, "rb");
     if (!*f)
         return dg_error_set(err, DG_EIO, "cannot open %s: %s", path, strerror(errno));
@@ -178,14 +183,12 @@ typedef struct idx_header {
     size_t dim;                 /* values per row: Π shape[1..rank) */
 } idx_header;
 
-/* Opens path (plain or gzip) for reading; a directory is refused. */
+/* Opens path (plain or gzip) for reading; anything but a regular file is refused. */
 static int idx_open(const char *path, gzFile *gz, dg_error *err)
 {
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return dg_error_set(err, DG_EIO, "cannot open %s: %s", path, strerror(errno));
-    if (S_ISDIR(st.st_mode))
-        return dg_error_set(err, DG_EIO, "cannot open %s: Is a directory", path);
+    int status = dg_file_check_input(path, err);
+    if (status != DG_OK)
+        return status;
     *gz = gzopen(path, "rb");
     if (!*gz)
         return dg_error_set(err, DG_EIO, "cannot open %s: %s", path,

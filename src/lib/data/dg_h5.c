@@ -14,10 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "dg_file.h"
 #include "dg_h5_file.h"
 #include "dg_tensor.h"
 
@@ -29,11 +33,9 @@ void dg_h5_quiet(void)
 int dg_h5_open_file(const char *path, hid_t *file, dg_error *err)
 {
     dg_h5_quiet();
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return dg_error_set(err, DG_EIO, "cannot open %s: %s", path, strerror(errno));
-    if (S_ISDIR(st.st_mode))
-        return dg_error_set(err, DG_EIO, "cannot open %s: Is a directory", path);
+    int status = dg_file_check_input(path, err);
+    if (status != DG_OK)
+        return status;
     FILE *probe = fopen(path, "rb");
     if (!probe)
         return dg_error_set(err, DG_EIO, "cannot open %s: %s", path, strerror(errno));
@@ -541,10 +543,31 @@ typedef struct isolated_report {
     char message[DG_ERROR_MESSAGE_SIZE];
 } isolated_report;
 
+/* The child's limits: CPU seconds, wall-clock seconds, address-space bytes (0: none). */
+typedef struct isolated_limits {
+    rlim_t cpu;
+    unsigned wall;
+    rlim_t memory;
+} isolated_limits;
+
+/*
+ * The child ends with its parent: a parent killed outright must not leave
+ * a reader behind (one blocked in a read would never reach its CPU limit).
+ */
+static void die_with_parent(pid_t parent)
+{
+#ifdef PR_SET_PDEATHSIG
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+#endif
+    if (getppid() != parent) /* the parent died before prctl */
+        _exit(1);
+}
+
 /* Runs the reader in the child and reports; never returns. */
 static void __attribute__((noreturn))
-isolated_child(int out, dg_h5_reader reader, void *ctx, rlim_t cpu)
+isolated_child(int out, dg_h5_reader reader, void *ctx, const isolated_limits *lim, pid_t parent)
 {
+    die_with_parent(parent);
     const int null = open("/dev/null", O_RDWR);
     if (null >= 0) {
         dup2(null, STDOUT_FILENO);
@@ -552,11 +575,16 @@ isolated_child(int out, dg_h5_reader reader, void *ctx, rlim_t cpu)
         if (null > STDERR_FILENO)
             close(null);
     }
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGXCPU, SIG_DFL);
-    const struct rlimit limit = {cpu, cpu + 1};
+    const int defaults[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGXCPU, SIGALRM};
+    for (size_t k = 0; k < sizeof defaults / sizeof defaults[0]; k++)
+        signal(defaults[k], SIG_DFL);
+    const struct rlimit limit = {lim->cpu, lim->cpu + 1};
     setrlimit(RLIMIT_CPU, &limit);
+    if (lim->memory) {
+        const struct rlimit memory = {lim->memory, lim->memory};
+        setrlimit(RLIMIT_AS, &memory);
+    }
+    alarm(lim->wall);
     isolated_report r;
     dg_error e;
     memset(&r, 0, sizeof r);
@@ -595,11 +623,43 @@ static size_t read_report(int in, isolated_report *r)
     return got;
 }
 
+/*
+ * The address space the child may add to what it inherits: the file's
+ * values as doubles (an image of bytes grows eightfold, a compressed one
+ * more) and libhdf5's caches.  None under AddressSanitizer, whose shadow
+ * memory needs terabytes of address space.
+ */
+static rlim_t isolated_memory(off_t file_size)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    (void)file_size;
+    return 0;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+    (void)file_size;
+    return 0;
+#endif
+#endif
+    unsigned long long pages = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    const bool known = f && fscanf(f, "%llu", &pages) == 1;
+    if (f)
+        fclose(f);
+    const long page = sysconf(_SC_PAGESIZE);
+    if (!known || page <= 0)
+        return 0;
+    return (rlim_t)pages * (rlim_t)page + DG_H5_ISOLATED_MEMORY_BYTES +
+           DG_H5_ISOLATED_MEMORY_PER_BYTE * (rlim_t)(file_size > 0 ? file_size : 0);
+}
+
 int dg_h5_isolated(const char *path, dg_h5_reader reader, void *ctx, dg_error *err)
 {
     struct stat st;
-    const rlim_t cpu =
-        DG_H5_ISOLATED_CPU_SECONDS + (stat(path, &st) == 0 ? (rlim_t)st.st_size >> 20 : 0);
+    const bool sized = stat(path, &st) == 0;
+    const rlim_t cpu = DG_H5_ISOLATED_CPU_SECONDS + (sized ? (rlim_t)st.st_size >> 20 : 0);
+    const isolated_limits lim = {cpu, (unsigned)(DG_H5_ISOLATED_WALL_FACTOR * cpu),
+                                 isolated_memory(sized ? st.st_size : 0)};
+    const pid_t parent = getpid();
     int fds[2];
     if (pipe(fds) != 0)
         return dg_error_set(err, DG_EIO, "cannot read %s in a child process: %s", path,
@@ -614,7 +674,7 @@ int dg_h5_isolated(const char *path, dg_h5_reader reader, void *ctx, dg_error *e
     }
     if (pid == 0) {
         close(fds[0]);
-        isolated_child(fds[1], reader, ctx, cpu);
+        isolated_child(fds[1], reader, ctx, &lim, parent);
     }
     close(fds[1]);
     isolated_report r;
@@ -631,8 +691,12 @@ int dg_h5_isolated(const char *path, dg_h5_reader reader, void *ctx, dg_error *e
         return dg_error_set(err, r.status, "%s", r.message);
     }
     const int sig = WIFSIGNALED(ws) ? WTERMSIG(ws) : 0;
-    if (sig == SIGINT || sig == SIGTERM)
+    if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT)
         return dg_error_set(err, DG_ECANCELLED, "interrupted while reading %s", path);
+    if (sig == SIGALRM)
+        return dg_error_set(err, DG_EFORMAT,
+                            "%s: HDF5 library did not finish reading in %u s (malformed file?)",
+                            path, lim.wall);
     if (sig == SIGXCPU)
         return dg_error_set(err, DG_EFORMAT,
                             "%s: HDF5 library did not finish reading in %lu s of CPU time "

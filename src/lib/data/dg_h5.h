@@ -72,6 +72,13 @@ typedef int (*dg_h5_reader)(void *ctx, dg_error *err);
 
 /* CPU seconds an isolated read may take, plus one per MiB of the file. */
 #define DG_H5_ISOLATED_CPU_SECONDS 60
+/* The child's wall-clock limit: this many times its CPU limit (a reader
+ * blocked or sleeping never reaches the CPU limit). */
+#define DG_H5_ISOLATED_WALL_FACTOR 4
+/* The address space the child may add: 4 GiB and 64 bytes per byte of the
+ * file (its values as doubles, even compressed). */
+#define DG_H5_ISOLATED_MEMORY_BYTES (4ULL << 30)
+#define DG_H5_ISOLATED_MEMORY_PER_BYTE 64
 
 /*
  * Runs reader(ctx, err) on the HDF5 file at path first in a child process
@@ -90,7 +97,10 @@ typedef int (*dg_h5_reader)(void *ctx, dg_error *err);
  *   CPU time                reading in N s of CPU time (malformed file?)",
  *                           after DG_H5_ISOLATED_CPU_SECONDS plus one second
  *                           per MiB of the file
- *   the child is stopped    DG_ECANCELLED (SIGINT or SIGTERM reached it)
+ *   the child runs out of   DG_EFORMAT: "PATH: HDF5 library did not finish
+ *   wall-clock time         reading in N s (malformed file?)", after
+ *                           DG_H5_ISOLATED_WALL_FACTOR times the CPU limit
+ *   the child is stopped    DG_ECANCELLED (SIGINT, SIGTERM, SIGHUP or SIGQUIT)
  *
  * Why a second read rather than sending the values back through a pipe: the
  * read stays one code path, the same as without isolation, and nothing new
@@ -99,8 +109,12 @@ typedef int (*dg_h5_reader)(void *ctx, dg_error *err);
  * guards against malformed files, not against someone rewriting the file
  * between the two reads.
  *
- * The child's standard output and error go to /dev/null, SIGINT and SIGTERM
- * take their default action there, and it reports only a status and message
+ * The child's standard output and error go to /dev/null, SIGINT, SIGTERM,
+ * SIGHUP and SIGQUIT take their default action there, it dies with its
+ * parent (Linux: PR_SET_PDEATHSIG), its address space may grow by
+ * DG_H5_ISOLATED_MEMORY_BYTES plus DG_H5_ISOLATED_MEMORY_PER_BYTE per byte
+ * of the file (no limit under AddressSanitizer; a failed allocation is a
+ * failed read or a crash), and it reports only a status and message
  * through a pipe: whatever reader does to ctx in the child is lost.  Do not
  * use while other threads of the process call HDF5 (libhdf5 is not
  * thread-safe anyway).  Returns DG_EIO when the pipe or the process cannot

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dg_file.h"
 #include "dg_h5_file.h"
 
 /* The longest list of axis labels, e.g. "grid sample dim". */
@@ -219,19 +220,28 @@ static int write_run_contents(hid_t file, const dg_run *r, const dg_h5_write_opt
     return rc < 0 ? -1 : 0;
 }
 
-/* Creates ".NAME.tmp.PID.K" beside path with O_EXCL, honouring the umask. */
-static int make_temp_name(const char *path, char *tmp, size_t size, dg_error *err)
+/*
+ * Creates ".NAME.tmp.PID.K" beside out->path (a link's target) with O_EXCL,
+ * honouring the umask; over an existing file it is private to its owner
+ * (and in the file's group where allowed) until commit_temp gives it the
+ * file's mode.  Messages name path, the user's name for the file.
+ */
+static int make_temp_name(const dg_output_path *out, const char *path, char *tmp, size_t size,
+                          dg_error *err)
 {
     char copy_dir[PATH_MAX], copy_base[PATH_MAX];
-    if (strlen(path) >= PATH_MAX)
-        return dg_error_set(err, DG_EINVAL, "output path too long");
-    strcpy(copy_dir, path);
-    strcpy(copy_base, path);
+    strcpy(copy_dir, out->path);
+    strcpy(copy_base, out->path);
     const char *dir = dirname(copy_dir), *base = basename(copy_base);
     for (unsigned k = 0; k < TEMP_NAME_TRIES; k++) {
         snprintf(tmp, size, "%s/.%s.tmp.%ld.%u", dir, base, (long)getpid(), k);
         int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
         if (fd >= 0) {
+            /* Failing that, the file gets the creator's group, as any new file. */
+            if (out->exists && fchown(fd, (uid_t)-1, (gid_t)out->gid) != 0)
+                errno = 0;
+            if (out->exists)
+                fchmod(fd, S_IRUSR | S_IWUSR);
             close(fd);
             return DG_OK;
         }
@@ -252,26 +262,28 @@ static int fsync_path(const char *path, int flags)
 }
 
 /*
- * fsyncs tmp, renames it over path and fsyncs the directory; removes tmp on
- * failure, or when cancelled before the rename (the commit point).
+ * Gives tmp the mode of the file it replaces, fsyncs it, renames it over
+ * out->path and fsyncs the directory; removes tmp on failure, or when
+ * cancelled before the rename (the commit point).
  */
-static int commit_temp(const char *tmp, const char *path, const dg_h5_write_options *opt,
-                       dg_error *err)
+static int commit_temp(const char *tmp, const dg_output_path *out, const char *path,
+                       const dg_h5_write_options *opt, dg_error *err)
 {
     int status = DG_OK;
-    const bool synced = fsync_path(tmp, O_RDONLY) == 0;
+    const bool moded = !out->exists || chmod(tmp, (mode_t)out->mode) == 0;
+    const bool synced = moded && fsync_path(tmp, O_RDONLY) == 0;
     if (cancelled(opt))
         status = dg_error_set(err, DG_ECANCELLED, "interrupted; %s not written", path);
     else if (!synced)
         status = dg_error_set(err, DG_EIO, "cannot write %s: %s", path, strerror(errno));
-    else if (rename(tmp, path) != 0)
+    else if (rename(tmp, out->path) != 0)
         status = dg_error_set(err, DG_EIO, "cannot write %s: %s", path, strerror(errno));
     if (status != DG_OK) {
         unlink(tmp);
         return status;
     }
     char copy_dir[PATH_MAX];
-    snprintf(copy_dir, sizeof copy_dir, "%s", path);
+    snprintf(copy_dir, sizeof copy_dir, "%s", out->path);
     fsync_path(dirname(copy_dir), O_RDONLY | O_DIRECTORY);
     return DG_OK;
 }
@@ -289,10 +301,13 @@ static int write_atomically(const char *path,
                             const void *ctx, const dg_h5_write_options *opt, dg_error *err)
 {
     char tmp[TEMP_PATH_MAX];
+    dg_output_path out;
     dg_h5_quiet();
     if (cancelled(opt))
         return dg_error_set(err, DG_ECANCELLED, "interrupted; %s not written", path);
-    int status = make_temp_name(path, tmp, sizeof tmp, err);
+    int status = dg_file_resolve_output(path, &out, err);
+    if (status == DG_OK)
+        status = make_temp_name(&out, path, tmp, sizeof tmp, err);
     if (status != DG_OK)
         return status;
     hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
@@ -311,7 +326,7 @@ static int write_atomically(const char *path,
     else if (!closed || failed)
         status = dg_error_set(err, DG_EIO, "cannot write %s (disk full?)", path);
     else
-        return commit_temp(tmp, path, opt, err); /* which removes tmp if it fails */
+        return commit_temp(tmp, &out, path, opt, err); /* which removes tmp if it fails */
 remove_temp:
     unlink(tmp);
     return status;
@@ -428,13 +443,24 @@ static int add_array_typed(hid_t file, const dg_h5_array *a, hid_t file_type)
 
 int dg_h5_add_arrays(const char *path, const dg_h5_array *arrays, size_t count, dg_error *err)
 {
+    return dg_h5_add_arrays_ex(path, arrays, count, NULL, err);
+}
+
+int dg_h5_add_arrays_ex(const char *path, const dg_h5_array *arrays, size_t count,
+                        const dg_h5_write_options *opt, dg_error *err)
+{
     char tmp[TEMP_PATH_MAX];
+    dg_output_path out;
     hid_t file = -1;
-    int status = dg_h5_open_file(path, &file, err);
+    int status = dg_file_resolve_output(path, &out, err);
+    if (status == DG_OK && !out.exists)
+        status = dg_error_set(err, DG_EIO, "cannot open %s: No such file or directory", path);
+    if (status == DG_OK)
+        status = dg_h5_open_file(path, &file, err);
     if (status != DG_OK)
         return status;
     H5Fclose(file);
-    status = make_temp_name(path, tmp, sizeof tmp, err);
+    status = make_temp_name(&out, path, tmp, sizeof tmp, err);
     if (status != DG_OK)
         return status;
     if (copy_file(path, tmp) != 0) {
@@ -447,13 +473,13 @@ int dg_h5_add_arrays(const char *path, const dg_h5_array *arrays, size_t count, 
         goto remove_temp;
     }
     bool failed = false;
-    for (size_t k = 0; k < count && !failed; k++)
+    for (size_t k = 0; k < count && !failed && !cancelled(opt); k++)
         failed = add_array(file, &arrays[k]) != 0;
     if (H5Fclose(file) < 0 || failed) {
         status = dg_error_set(err, DG_EIO, "cannot write arrays into %s (disk full?)", path);
         goto remove_temp;
     }
-    return commit_temp(tmp, path, NULL, err);
+    return commit_temp(tmp, &out, path, opt, err); /* which removes tmp if it fails */
 remove_temp:
     unlink(tmp);
     return status;

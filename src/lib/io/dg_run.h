@@ -3,6 +3,13 @@
  * (doc/theory.md §9), files of arrays, and arrays added to a file.
  * Reading is dg_h5's (data/).
  *
+ * Output paths (dg_file_resolve_output): a path that does not exist or a
+ * regular file the user may write; a FIFO, device, socket or directory is
+ * refused (DG_EIO) before anything is written.  A symbolic link's target is
+ * replaced (its temporary file is made beside the target), the link stays;
+ * a replaced file keeps its mode and, where the user may set it, its group;
+ * a hard link is replaced by the new file (other names keep the old one).
+ *
  * HDF5's own error printing is switched off on every entry: failures come
  * back as dg_status codes with a message.  HDF5 1.10 is not thread-safe in
  * Debian's build: call these functions from one thread at a time.
@@ -116,6 +123,10 @@ int dg_h5_write_run_ex(const char *path, const dg_run *run, const dg_h5_write_op
  * untouched.
  */
 int dg_h5_add_arrays(const char *path, const dg_h5_array *arrays, size_t count, dg_error *err);
+
+/* The same, with options (opt may be NULL); adds DG_ECANCELLED. */
+int dg_h5_add_arrays_ex(const char *path, const dg_h5_array *arrays, size_t count,
+                        const dg_h5_write_options *opt, dg_error *err);
 
 /*
  * Writes a new file at path atomically (like dg_h5_write_run) holding the

@@ -1,0 +1,68 @@
+#include "config.h"
+
+#include "dg_file.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* What a non-regular, non-directory file is, for a message. */
+static const char *kind(mode_t mode)
+{
+    return S_ISFIFO(mode)   ? "a FIFO"
+           : S_ISCHR(mode)  ? "a character device"
+           : S_ISBLK(mode)  ? "a block device"
+           : S_ISSOCK(mode) ? "a socket"
+                            : "a special file";
+}
+
+/* DG_OK for a regular file; the reason in err otherwise. */
+static int check_regular(const char *path, const struct stat *st, const char *verb, dg_error *err)
+{
+    if (S_ISDIR(st->st_mode))
+        return dg_error_set(err, DG_EIO, "cannot %s %s: Is a directory", verb, path);
+    if (!S_ISREG(st->st_mode))
+        return dg_error_set(err, DG_EIO, "cannot %s %s: not a regular file (%s)", verb, path,
+                            kind(st->st_mode));
+    return DG_OK;
+}
+
+int dg_file_check_input(const char *path, dg_error *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return dg_error_set(err, DG_EIO, "cannot open %s: %s", path, strerror(errno));
+    return check_regular(path, &st, "open", err);
+}
+
+int dg_file_resolve_output(const char *path, dg_output_path *out, dg_error *err)
+{
+    struct stat st;
+    memset(out, 0, sizeof *out);
+    if (strlen(path) >= sizeof out->path)
+        return dg_error_set(err, DG_EINVAL, "output path too long");
+    strcpy(out->path, path);
+    /* A missing name is created; a missing directory is reported when the
+     * temporary file cannot be made beside it. */
+    if (lstat(path, &st) != 0)
+        return errno == ENOENT || errno == ENOTDIR
+                   ? DG_OK
+                   : dg_error_set(err, DG_EIO, "cannot write %s: %s", path, strerror(errno));
+    if (S_ISLNK(st.st_mode) && (!realpath(path, out->path) || stat(out->path, &st) != 0))
+        return dg_error_set(err, DG_EIO, "cannot write %s: %s", path,
+                            errno == ENOENT ? "a symbolic link to a missing file"
+                                            : strerror(errno));
+    int status = check_regular(path, &st, "write", err);
+    if (status != DG_OK)
+        return status;
+    /* The directory's permission would let a rename replace a file its
+     * owner protected; the file's own permission decides. */
+    if (access(out->path, W_OK) != 0)
+        return dg_error_set(err, DG_EIO, "cannot write %s: %s", path, strerror(errno));
+    out->exists = true;
+    out->mode = (unsigned)(st.st_mode & 07777);
+    out->gid = (unsigned)st.st_gid;
+    return DG_OK;
+}

@@ -1,0 +1,43 @@
+/*
+ * dg_file: what a path names, checked before a file is opened, so that a
+ * FIFO, device, socket or directory is refused with a message instead of
+ * blocking a reader or being replaced by a writer.
+ */
+#ifndef DG_FILE_H
+#define DG_FILE_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "dg_status.h"
+
+/*
+ * An input path: DG_OK when it names a regular file (symbolic links
+ * followed), else DG_EIO with "cannot open PATH: REASON" (no such file,
+ * "Is a directory", "not a regular file (a FIFO)", ...).
+ * - Why: opening a FIFO for reading blocks until a writer comes, possibly
+ *   forever; a device can be read without end.
+ */
+int dg_file_check_input(const char *path, dg_error *err);
+
+/* Where an output file goes and what it must keep. */
+typedef struct dg_output_path {
+    char path[PATH_MAX]; /* the name to replace: the path, or its link's target */
+    bool exists;         /* a regular file is there now */
+    unsigned mode;       /* its permission bits (when exists) */
+    unsigned gid;        /* its group (when exists) */
+} dg_output_path;
+
+/*
+ * An output path: DG_OK when it does not exist or names a regular file the
+ * user may write; else DG_EIO with "cannot write PATH: REASON".
+ * - A symbolic link is followed: its target is the file replaced (the link
+ *   stays); a link to a missing file is refused.
+ * - A directory, FIFO, device or socket is refused.
+ * - A hard link is not followed: the name is replaced, other names keep
+ *   the old contents.
+ * - DG_EINVAL: a path too long.
+ */
+int dg_file_resolve_output(const char *path, dg_output_path *out, dg_error *err);
+
+#endif /* DG_FILE_H */

@@ -20,7 +20,7 @@ static void help(void)
            "Latent interpolation (doc/theory.md §7): M start points on a path between two\n"
            "starts a and b at σ_max, each decoded by the probability-flow ODE.  Independent\n"
            "starts have norm ≈ σ_max √d and are nearly orthogonal, so the straight line\n"
-           "(lerp) leaves the noise shell: its midpoint has norm ≈ 0.707 σ_max √d.\n"
+           "(lerp) cuts inside the noise shell: its midpoint has norm ≈ 0.707 σ_max √d.\n"
            "\n"
            "      --method NAME  lerp: (1 − λ) a + λ b;  slerp: the great circle from a to b\n"
            "                     (default);  rescaled: lerp scaled to norm σ_max √d\n"

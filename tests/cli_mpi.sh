@@ -311,8 +311,28 @@ np.save(sys.argv[1], x)' "$WORK/nan.npy"
     expect_error "analyze: process 1 cannot use its reference shard" 1 "$WORK/d3.h5" \
         "process 1: " "nan.npy" "row 4199, column 1 holds NaN" -- \
         analyze "$WORK/d3.h5" --reference "npy:$WORK/nan.npy"
+    # --threshold checks the rows each process holds before the sharded
+    # denoiser takes them over (it once read them after: a crash).
+    "$PYTHON3" -c '
+import numpy as np, sys
+x = np.linspace(-1, 1, 4200 * 3).reshape(4200, 3)
+np.save(sys.argv[1], x)
+x[-1, 2] = 1.5
+np.save(sys.argv[2], x)' "$WORK/unit.npy" "$WORK/over.npy"
+    thr="--threshold -n 3 --steps 5 --seed 2 -q"
+    "$serial_diffgeo" sample --data "npy:$WORK/unit.npy" $thr -o "$WORK/thr1.h5" &&
+        "$DIFFGEO" sample --data "npy:$WORK/unit.npy" $thr -o "$WORK/thr2.h5"
+    ok $? "--threshold on data in [-1, 1] over 2 processes"
+    (DIFFGEO=$serial_diffgeo &&    # table runs on one process
+        tables "$WORK/thr1.h5" 5 >"$WORK/thr1.txt" &&
+        tables "$WORK/thr2.h5" 5 >"$WORK/thr2.txt") &&
+        cmp -s "$WORK/thr1.txt" "$WORK/thr2.txt"
+    ok $? "--threshold over 2 processes: bit-identical to one process"
+    expect_error "--threshold, a value beyond 1 in process 1's rows" 1 "$WORK/bad.h5" \
+        "process 1: " "--threshold is only for data in [-1, 1]" "row 4199" -- \
+        sample --data "npy:$WORK/over.npy" $thr -o "$WORK/bad.h5"
 else
-    skip_tests 10 "process 1 cannot use its shard" "no python3 with numpy"
+    skip_tests 17 "process 1 cannot use its shard" "no python3 with numpy"
 fi
 expect_error "analyze: a reference of another dimension" 1 "$WORK/serial.h5" \
     "dimension 6, the run's points 10" -- \

@@ -189,6 +189,24 @@ static int load_spec(const cli_model_options *o, cli_model *m, bool *mixture, dg
     return status;
 }
 
+/* EXIT_OK if every value of the rows held here lies in [−bound, bound]. */
+static int check_bound(const cli_model *m, const char *spec, double bound, const char *option)
+{
+    if (!m->data) {
+        cli_error("%s needs data rows in [%g, %g]: %s is a distribution", option, -bound, bound,
+                  spec);
+        return EXIT_FAILED;
+    }
+    const dg_dataset *d = m->data;
+    for (size_t k = 0; k < d->n * d->dim; k++)
+        if (!(fabs(d->x[k]) <= bound)) {
+            cli_error("%s is only for data in [%g, %g]: row %zu of %s holds %.17g", option, -bound,
+                      bound, d->first + k / d->dim, spec, d->x[k]);
+            return EXIT_FAILED;
+        }
+    return EXIT_OK;
+}
+
 int cli_model_load_ex(const cli_model_options *o, cli_model *m)
 {
     dg_error err;
@@ -214,6 +232,14 @@ int cli_model_load_ex(const cli_model_options *o, cli_model *m)
         return rc;
     }
     m->dim = m->data ? m->data->dim : dg_gmm_dim(m->population);
+    /* Before any denoiser takes the rows over. */
+    if (o->bound_option) {
+        rc = cli_mpi_agree(check_bound(m, o->spec, o->bound, o->bound_option));
+        if (rc != EXIT_OK) {
+            cli_model_free(m);
+            return rc;
+        }
+    }
     if (o->data_only) {
         if (m->data)
             return EXIT_OK;
@@ -243,42 +269,13 @@ int cli_model_load_common(const cli_common *c, bool announce, cli_model *m)
     return cli_model_load_ex(&o, m);
 }
 
-/* EXIT_OK if every value of the rows held here lies in [−bound, bound]. */
-static int check_bound(const cli_model *m, const char *spec, double bound, const char *option)
-{
-    if (!m->data) {
-        cli_error("%s needs data rows in [%g, %g]: %s is a distribution", option, -bound, bound,
-                  spec);
-        return EXIT_FAILED;
-    }
-    const dg_dataset *d = m->data;
-    for (size_t k = 0; k < d->n * d->dim; k++)
-        if (!(fabs(d->x[k]) <= bound)) {
-            cli_error("%s is only for data in [%g, %g]: row %zu of %s holds %.17g", option, -bound,
-                      bound, d->first + k / d->dim, spec, d->x[k]);
-            return EXIT_FAILED;
-        }
-    return EXIT_OK;
-}
-
 int cli_model_load_bounded(const cli_common *c, bool announce, double bound, const char *option,
                            cli_model *m)
 {
-    /* The rows stay beside the denoiser's copy until they are checked. */
-    const cli_model_options o = common_options(c, announce, false);
-    int rc = cli_model_load_ex(&o, m);
-    if (rc != EXIT_OK)
-        return rc;
-    rc = cli_mpi_agree(check_bound(m, c->data, bound, option));
-    if (rc != EXIT_OK) {
-        cli_model_free(m);
-        return rc;
-    }
-    if (m->data) {
-        dg_doubles_free(m->data->x);
-        m->data->x = NULL;
-    }
-    return EXIT_OK;
+    cli_model_options o = common_options(c, announce, true);
+    o.bound = bound;
+    o.bound_option = option;
+    return cli_model_load_ex(&o, m);
 }
 
 int cli_model_build_denoiser(const cli_model_options *o, cli_model *m)

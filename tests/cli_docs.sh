@@ -59,9 +59,9 @@ ok $? "doc/theory.md has numbered sections ($(printf '%s' "$known" | tr '\n' ' '
 
 # The checks can fail: a planted file citing a missing document and a
 # missing section is caught, one citing what exists is not.
-printf 'see PAPER.md and doc/nowhere.md, doc/theory.md §1 and §99\n' >"$WORK/planted.c"
+printf 'see NOWHERE.md and doc/nowhere.md, doc/theory.md §1 and §99\n' >"$WORK/planted.c"
 printf 'see doc/theory.md section 1 and section 98\n' >"$WORK/planted.py"
-[ "$(missing_refs "$WORK/planted.c" "$WORK" | tr '\n' ' ')" = "PAPER.md doc/nowhere.md " ] &&
+[ "$(missing_refs "$WORK/planted.c" "$WORK" | tr '\n' ' ')" = "NOWHERE.md doc/nowhere.md " ] &&
     [ "$(bad_sections "$WORK/planted.c")" = "§99" ] &&
     [ "$(bad_sections "$WORK/planted.py")" = "§98" ]
 ok $? "a planted citation of missing documents and of a missing section is found"

@@ -5,8 +5,9 @@
 #
 # Left: pca2_error (‖x_i − x̃_i‖/‖x_i‖, in %) against σ, mean ± std, for each run, with AMED's
 # 8 % line.  Middle: the 3-D "boomerang" {u, PC1, PC2} of the first six trajectories of RUN1
-# (/metrics/coords3d, in % of the chord length).  Right: the off-axis distance sqrt(b² + c²)
-# in % of the length against the position along the chord.
+# (/metrics/coords3d, in % of the chord length).  Right: what the 3-D view leaves out, the
+# length of x_i − x_0 outside span{u, PC1, PC2} in % of the deviation from the chord
+# (12-low-dimensional.awk mode=residual), mean ± std and largest, against σ, for each run.
 
 dir(s) = strstrt(s, "/") == 0 ? "" : s[1:strstrt(s, "/")] . dir(s[strstrt(s, "/") + 1:*])
 PLOTS = dir(ARG0)
@@ -39,7 +40,13 @@ do for [k = 0:NRUN - 1] {
 }
 # the curves, one data set (index) per trajectory; the command runs once per plot element
 CURVES = sprintf("< %s | awk -f %s -v mode=curves", slices(run(0), "/metrics/coords3d", T), q(PLOTS . "12-low-dimensional.awk"))
-ext = system(sprintf("%s | awk -f %s -v mode=extent", slices(run(0), "/metrics/coords3d", T), q(PLOTS . "12-low-dimensional.awk")))
+do for [k = 0:NRUN - 1] {
+    eval sprintf("set table $r%d", k)
+    plot sprintf("< { %s; %s; %s; } | awk -f %s -v mode=residual", tab(run(k), "/sigmas", ""), tab(run(k), "/metrics/deviation", ""), \
+        slices(run(k), "/metrics/coords3d", dim0(runinfo(run(k)), "/sigmas") - 1), q(PLOTS . "12-low-dimensional.awk")) \
+        using 2:3:4:5:6:7 with table
+    unset table
+}
 stats $p0 using 1 nooutput
 sig_lo = STATS_min; sig_hi = STATS_max
 ymx = 8
@@ -76,14 +83,14 @@ unset yrange
 
 set origin 0.36, 0
 set size 0.30, 0.88
-set title sprintf("3-D view {u, PC1, PC2} (%s, first 6)", label(0)) font ",16"
+set title sprintf("3-D view (u, PC1, PC2) of %s, first 6 trajectories", label(0)) font ",16"
 set view 62, 32, 1, 1
 set xlabel "along u  (% of length)" rotate parallel offset 0,-0.5
 set ylabel "PC1  (%)" rotate parallel
 set zlabel "PC2  (%)" rotate parallel
 set xrange [*:*]; set yrange [*:*]; set zrange [*:*]
 set format x "%g"; set format y "%g"; set format z "%g"
-set xtics 25 offset 0,-0.3; set ytics auto; set ztics auto
+set xtics 25 offset 0,-0.3; set ytics 0.2; set ztics auto
 unset key
 set ticslevel 0
 set border 4095 lw 0.6
@@ -92,17 +99,24 @@ set border 3 lw 1.2
 
 set origin 0.66, 0
 set size 0.34, 0.88
-set title "off-axis distance √(b² + c²), in % of the length" font ",16"
-set xlabel "position along u  (% of the length, from x_0)" norotate offset 0,0
-set ylabel "off-axis distance   (% of the length)" rotate by 90
+set lmargin 10
+set title "outside span(u, PC1, PC2): ‖r_i‖ / deviation_i" font ",16"
+eval sigaxis(sig_lo, sig_hi)
+set xlabel norotate offset 0,0
+set xtics auto norotate offset 0,0
+set ylabel "‖r_i‖ in % of the deviation from the chord" rotate by 90
 unset zlabel
-set xrange [0:100]
-set autoscale y
 set yrange [0:*]
-set xtics 20 offset 0,0; set ytics auto
-unset key
-set label 1 sprintf("max over each trajectory, mean %.3f %%\n(range %.3f … %.3f %%)", real(word(ext, 1)), real(word(ext, 3)), real(word(ext, 2))) \
-    at graph 0.03, graph 0.95 left front font ",12" boxed
-plot for [j = 0:5] CURVES index j using 2:5 with linespoints lw 1.5 pt 7 ps 0.5 lc rgb pal(j) notitle
+set ytics auto
+set key top left
+rmx = 0
+do for [k = 0:NRUN - 1] {
+    eval sprintf("stats $r%d using 4 nooutput", k)
+    rmx = STATS_max > rmx ? STATS_max : rmx
+}
+set yrange [0:rmx * 1.45]
+plot for [k = 0:NRUN - 1] sprintf("$r%d", k) using 1:(lo0($2, $3)):($2 + $3) with filledcurves fc rgb colour(k) @BAND notitle, \
+     for [k = 0:NRUN - 1] sprintf("$r%d", k) using 1:2 with linespoints lc rgb colour(k) lw 2 pt 7 ps 0.7 title label(k) . " (mean ± std)", \
+     for [k = 0:NRUN - 1] sprintf("$r%d", k) using 1:4 with lines lc rgb colour(k) dt 2 lw 1.2 title "largest"
 unset multiplot
 set output

@@ -1,10 +1,11 @@
-# 14-curvature-torsion.gp: curvature κ and torsion τ of the 3-D curve {u, PC1, PC2} along a
+# 14-curvature-torsion.gp: curvature κ and torsion τ of the 3-D curve (u, PC1, PC2) along a
 # fine trajectory (doc/theory.md §6, §8 experiment 14).
 #
 #   gnuplot -c plots/14-curvature-torsion.gp OUT.png DIFFGEO RUN.h5 WINDOW
 #
 # Left: κ (log scale) against σ, each trajectory and the mean; right: τ (signed) the same way.
-# The first and last (WINDOW − 1)/2 points have no value (the fit window does not fit).
+# The first and last (WINDOW − 1)/2 points have no value (the fit window does not fit); the σ
+# axis is logarithmic (EDM's ρ = 7 grid).
 
 dir(s) = strstrt(s, "/") == 0 ? "" : s[1:strstrt(s, "/")] . dir(s[strstrt(s, "/") + 1:*])
 PLOTS = dir(ARG0)
@@ -37,19 +38,17 @@ sig_lo = STATS_min; sig_hi = STATS_max
 
 set terminal pngcairo size 1700,720 enhanced font "Sans,15" linewidth 1.5
 set output OUT
-set multiplot layout 1,2 title sprintf("{/:Bold Curvature and torsion of the 3-D trajectory {u, PC1, PC2}}\n" . \
-    "{/*0.8 data %s (%s), %d trajectories, Euler, %s uniform-σ timestamps (σ 80 → 0.002), local cubic fit in arc length over %s points}", \
+set multiplot layout 1,2 title sprintf("{/:Bold Curvature and torsion of the 3-D trajectory (u, PC1, PC2)}\n" . \
+    "{/*0.8 data %s (%s), %d trajectories, Euler, %s timestamps of EDM's ρ = 7 grid (σ 80 → 0.002), local cubic fit in arc length over %s points}", \
     data, (lim eq "0" || lim eq "?") ? "all images" : "first " . lim . " images", ntraj, steps, WIN) font ",18"
 set lmargin 12
 set rmargin 3
-set xrange [sig_hi:0]
-set xlabel "σ (noise level, data units; linear, reversed: the grid is uniform in σ)"
-set mxtics 2
+eval sigaxis(sig_lo, sig_hi)
 set title "curvature κ = ‖r′ × r″‖ / ‖r′‖³" font ",16"
 set ylabel "κ   (1 / data units; log scale)"
 set logscale y
 set format y "10^{%T}"
-set key top left font ",12"
+set key bottom left font ",12"
 plot for [j = 0:ntraj - 1] $k using 1:(pos(column(j + 2))) with lines lc rgb pal(j % 4) lw 1.5 title sprintf("trajectory %d", j), \
      $km using 1:(pos($2)) with lines lc rgb C_REF lw 2.5 dt 2 title "mean"
 unset logscale y

@@ -6,68 +6,105 @@
 #
 # Differentiating dx/dσ = (x − D)/σ once more gives d²x/dσ² = −(1/σ) dD/dσ: the curvature of
 # the sampling trajectory is the (scaled) velocity of the denoising trajectory, which is why
-# second-order samplers are "Euler plus a finite difference of D".  A fine Heun run gives both
-# sides by central finite differences on its (non-uniform) grid; their relative difference
-# measures how well the identity holds on the discrete trajectory.
-#   OUTDIR/09-curvature-identity.h5     the fine run
-#   OUTDIR/09-curvature-identity.txt    per grid index: σ, mean ‖d²x/dσ²‖, mean ‖(1/σ) dD/dσ‖,
-#                                       mean and max relative difference over the samples
-#   OUTDIR/09-curvature-identity.png    both sides against σ, and their relative difference where
-#                                       D still moves (once the exact denoiser has settled on a
-#                                       training image, both sides are zero up to rounding)
-# --quick: first 3000 images, 4 trajectories, 201 timestamps (default: all images, 8, 401).
+# second-order samplers are "Euler plus a finite difference of D".  Heun runs on three nested
+# EDM grids (ρ = 7; N0, 2N0 − 1 and 4N0 − 3 timestamps, so grid index i of the coarsest is
+# index 2i and 4i of the others) from the same starts on the same data give both sides by
+# central finite differences at the same σ points.  Their relative difference is the O(h²)
+# error of the differences (and of Heun): halving h should divide it by 4, an observed order
+# p = log2(e_h / e_{h/2}) of 2.  The comparison is made at 12 coarse grid points with σ ≥ 1
+# (where D still moves), per sample; pairs where D has settled on some grid
+# (‖(1/σ) dD/dσ‖ ≤ 1e-6, both sides vanish) are left out.
+#   OUTDIR/09-curvature-identity-N.h5   the run with N timestamps
+#   OUTDIR/09-curvature-identity.txt    per σ point and sample: index_coarse sigma sample, then
+#                                       lhs rhs rel for each grid (coarse to fine)
+#   OUTDIR/09-curvature-identity.png    the relative difference against σ on each grid, and the
+#                                       observed order of each halving
+# --quick: first 3000 images, 4 trajectories, 101/201/401 timestamps (default: the first 10000
+# images, 4 trajectories, 201/401/801).
 set -eu
 script_dir=$(cd "$(dirname "$0")" && pwd)
 . "$script_dir/lib.sh"
 dg_setup "$@"
 
 name=09-curvature-identity
-run=$outdir/$name.h5
 txt=$outdir/$name.txt
-n=$(dg_size 4 8)
-steps=$(dg_size 201 401)
+n=4
+n0=$(dg_size 101 201)
+[ -n "$limit" ] || limit="--limit 10000"
+grids="$n0 $((2 * n0 - 1)) $((4 * n0 - 3))"
+wrote=
+for g in $grids; do
+    dg_sample main "$outdir/$name-$g.h5" "$n" --solver heun --steps "$g"
+    wrote="$wrote $outdir/$name-$g.h5"
+done
 
-dg_sample main "$run" "$n" --solver heun --steps "$steps"
-T=$((steps - 1)) # evaluated grid points 0..T−1 have D
+# the coarse points: 12 indices spread over the coarse grid's points with sigma >= 1
+pts=$("$DIFFGEO" table "$outdir/$name-$n0.h5" /sigmas |
+      awk '!/^#/ && $1 > 0 && $2 >= 1 { last = $1 } END { for (k = 0; k < 12; k++) printf "%d ", 1 + int(k * (last - 1) / 11 + 0.5) }')
 
-# Slices of x and D, in grid order, into one awk pass that keeps the last three of each.
-i=0
-while [ "$i" -lt "$T" ]; do
-    "$DIFFGEO" table "$run" /trajectory --slice "$i"
-    "$DIFFGEO" table "$run" /denoised --slice "$i"
-    i=$((i + 1))
-done | awk -v nsamp="$n" -v sig="$("$DIFFGEO" table "$run" /sigmas | awk '!/^#/ { printf "%s ", $2 }')" '
-    BEGIN { split(sig, s, " "); print "# index sigma lhs rhs rel_mean rel_max" }
-    /^#/ { blk++; row = 0; next }
-    {
-        k = int((blk - 1) / 2); w = (blk - 1) % 2
-        for (c = 2; c <= NF; c++) v[w, k % 3, row, c] = $c
-        nc = NF; row++; nrow = row
-        # once D of grid index k is complete, index k − 1 has both neighbours
-        if (w == 1 && k >= 2 && row == nsamp) emit(k - 1)
-    }
-    function emit(i,    a, b, cc, j, c, h0, h1, xpp, dd, l2, r2, d2, rel, sl, sr, rm, rx) {
-        a = (i - 1) % 3; b = i % 3; cc = (i + 1) % 3
-        h0 = s[i + 1] - s[i]; h1 = s[i + 2] - s[i + 1]          # σ_i − σ_{i−1}, σ_{i+1} − σ_i
-        sl = sr = rm = rx = 0
-        for (j = 0; j < nsamp; j++) {
-            l2 = r2 = d2 = 0
-            for (c = 2; c <= nc; c++) {
-                xpp = 2 * ((v[0, cc, j, c] - v[0, b, j, c]) / h1 - (v[0, b, j, c] - v[0, a, j, c]) / h0) / (h0 + h1)
-                dd = -(v[1, cc, j, c] - v[1, a, j, c]) / (h0 + h1) / s[i + 1]
-                l2 += xpp * xpp; r2 += dd * dd; d2 += (xpp - dd) * (xpp - dd)
-            }
-            rel = l2 > 0 ? sqrt(d2 / l2) : 0
-            sl += sqrt(l2); sr += sqrt(r2); rm += rel; if (rel > rx) rx = rel
+# one point of one grid: x at i−1, i, i+1 and D at i−1, i+1 -> "lhs rhs rel" per sample
+point() {
+    f=$1; i=$2
+    for s in $((i - 1)) "$i" $((i + 1)); do "$DIFFGEO" table "$f" /trajectory --slice "$s"; done
+    for s in $((i - 1)) $((i + 1)); do "$DIFFGEO" table "$f" /denoised --slice "$s"; done
+} 
+sig_of() {
+    "$DIFFGEO" table "$1" /sigmas | awk -v i="$2" '$1 == i - 1 || $1 == i || $1 == i + 1 { printf "%s ", $2 }'
+}
+: >"$txt.tmp"
+for p in $pts; do
+    m=1
+    for g in $grids; do
+        f=$outdir/$name-$g.h5
+        i=$((p * m))
+        point "$f" "$i" | awk -v sg="$(sig_of "$f" "$i")" -v p="$p" -v g="$g" '
+            BEGIN { split(sg, s, " "); h0 = s[2] - s[1]; h1 = s[3] - s[2] }
+            /^#/ { blk++; row = 0; next }
+            { for (c = 2; c <= NF; c++) v[blk, row, c] = $c; nc = NF; nr = ++row }
+            END {
+                for (j = 0; j < nr; j++) {
+                    l2 = r2 = d2 = 0
+                    for (c = 2; c <= nc; c++) {
+                        xpp = 2 * ((v[3, j, c] - v[2, j, c]) / h1 - (v[2, j, c] - v[1, j, c]) / h0) / (h0 + h1)
+                        dd = -(v[5, j, c] - v[4, j, c]) / (h0 + h1) / s[2]
+                        l2 += xpp * xpp; r2 += dd * dd; d2 += (xpp - dd) * (xpp - dd)
+                    }
+                    printf "%d %d %.17g %d %.17g %.17g %.17g\n", p, g, s[2], j, sqrt(l2), sqrt(r2), sqrt(d2 / l2)
+                }
+            }' >>"$txt.tmp"
+        m=$((m * 2))
+    done
+done
+# one line per (point, sample): p sigma j, then lhs rhs rel of each grid
+{ echo "# index_coarse sigma sample $(for g in $grids; do printf 'lhs_%s rhs_%s rel_%s ' "$g" "$g" "$g"; done)"
+  awk '{ k = $1 " " $4; if (!(k in line)) { line[k] = $1 " " $3 " " $4; ord[++no] = k } line[k] = line[k] " " $5 " " $6 " " $7 }
+       END { for (q = 1; q <= no; q++) print line[ord[q]] }' "$txt.tmp"; } >"$txt"
+rm -f "$txt.tmp"
+
+dg_draw "$name.gp" "$outdir/$name.png" "$txt" "$(dg_name main)" "$n" "$grids"
+# shellcheck disable=SC2086
+dg_wrote $wrote "$txt" "$outdir/$name.png"
+echo "headline ($(dg_name main); $n trajectories, Heun on EDM grids of $grids timestamps, the same starts):"
+awk -v grids="$grids" '
+    /^#/ { next }
+    # D settled on a training image on some grid: both sides vanish, nothing to compare
+    $5 <= 1e-6 || $8 <= 1e-6 || $11 <= 1e-6 { skipped++; next }
+    { for (g = 0; g < 3; g++) rel[g] = $(6 + 3 * g)
+      for (g = 0; g < 3; g++) { band = $2 >= 5 ? 0 : 1; e[band, g] += rel[g]; ne[band, g]++ }
+      for (g = 0; g < 2; g++) if (rel[g] > 0 && rel[g + 1] > 0) {
+          band = $2 >= 5 ? 0 : 1; o = log(rel[g] / rel[g + 1]) / log(2)
+          so[band, g] += o; sso[band, g] += o * o; no[band, g]++
+          if (!(band SUBSEP g in lo) || o < lo[band, g]) lo[band, g] = o
+          if (!(band SUBSEP g in hi) || o > hi[band, g]) hi[band, g] = o } }
+    END {
+        split(grids, G, " ")
+        printf "  (%d point x sample pairs skipped: D has settled, ||(1/sigma) dD/dsigma|| <= 1e-6 on some grid)\n", skipped
+        for (band = 0; band < 2; band++) {
+            printf "  %s:\n", band == 0 ? "sigma >= 5" : "1 <= sigma < 5"
+            for (g = 0; g < 3; g++) if (ne[band, g]) printf "    %s timestamps: mean relative difference %.3e\n", G[g + 1], e[band, g] / ne[band, g]
+            for (g = 0; g < 2; g++) if (no[band, g]) {
+                m = so[band, g] / no[band, g]; sd = sso[band, g] / no[band, g] - m * m
+                printf "    observed order %s -> %s: %.3f ± %.3f (std over %d points x samples; range %.3f .. %.3f)\n", G[g + 1], G[g + 2], m, (sd > 0 ? sqrt(sd) : 0), no[band, g], lo[band, g], hi[band, g] }
         }
-        printf "%d %.17g %.17g %.17g %.17g %.17g\n", i, s[i + 1], sl / nsamp, sr / nsamp, rm / nsamp, rx
-    }
-' >"$txt"
-
-dg_draw "$name.gp" "$outdir/$name.png" "$txt" "$(dg_name main)" "$n" "$steps"
-dg_wrote "$run" "$txt" "$outdir/$name.png"
-# Where D has settled on a training image both sides vanish; compare where it still moves.
-awk '!/^#/ && $4 > 1e-6 { n++; m += $5; if ($6 > x) x = $6; if (!lo || $2 < lo) lo = $2 }
-     END { printf "%s: curvature identity d²x/dσ² = −(1/σ) dD/dσ, Heun with %s timestamps:\n", "'"$prog"'", "'"$steps"'"
-           printf "  relative difference of the two sides where D still moves (σ ≥ %.3g, %d grid points): mean %.2e, max %.2e\n", lo, n, m / n, x }' "$txt"
+    }' "$txt"
 dg_elapsed

@@ -3,7 +3,7 @@
 #
 #   gnuplot -c plots/14-curvature-torsion.gp OUT.png DIFFGEO RUN.h5 WINDOW
 #
-# Left: κ (log scale) against σ, each trajectory and the mean; right: τ (signed) the same way.
+# Left: κ (log scale) against σ, each trajectory and the mean; right: |τ| (log scale) the same way.
 # The first and last (WINDOW − 1)/2 points have no value (the fit window does not fit); the σ
 # axis is logarithmic (EDM's ρ = 7 grid).
 
@@ -51,12 +51,11 @@ set format y "10^{%T}"
 set key bottom left font ",12"
 plot for [j = 0:ntraj - 1] $k using 1:(pos(column(j + 2))) with lines lc rgb pal(j % 4) lw 1.5 title sprintf("trajectory %d", j), \
      $km using 1:(pos($2)) with lines lc rgb C_REF lw 2.5 dt 2 title "mean"
-unset logscale y
-set format y "%g"
-set title "torsion τ = (r′ × r″)·r‴ / ‖r′ × r″‖²" font ",16"
-set ylabel "τ   (1 / data units)"
-set key top left font ",12"
-plot for [j = 0:ntraj - 1] $t using 1:(column(j + 2)) with lines lc rgb pal(j % 4) lw 1.5 title sprintf("trajectory %d", j), \
-     0 with lines lc rgb C_REF lw 1 notitle
+set title "|torsion| |τ| = |(r′ × r″)·r‴| / ‖r′ × r″‖²" font ",16"
+set ylabel "|τ|   (1 / data units; log scale)"
+set key bottom left font ",12"
+set label 1 "where κ falls to rounding level\n(σ ≲ 1: a straight line)\nτ is 0/0 and not meaningful" at graph 0.97, graph 0.95 right front font ",12" boxed
+plot for [j = 0:ntraj - 1] $t using 1:(pos(abs(column(j + 2)))) with lines lc rgb pal(j % 4) lw 1.5 title sprintf("trajectory %d", j)
+unset label 1
 unset multiplot
 set output

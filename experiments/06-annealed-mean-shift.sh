@@ -97,6 +97,54 @@ awk '/^#/ { next } { if ($3 > mx) mx = $3; if ($4 != "NaN" && $4 > md) md = $4 }
             }
             printf "      smallest gain %.4g nats; smallest gain / bound - 1 = %.2g (>= 0, up to rounding: the bound holds)\n", gmin, rmin - 1
         }'
+# (a') an independent mean shift: the KDE weights and the weighted mean computed in awk from the
+# raw IDX rows (plots/06-kde-mean.awk), at grid indices 0, 8, 12, 16 of one trajectory, against
+# the run's D(x_i; σ_i) and its Euler step.  awk is slow: the check uses its own Euler run of one
+# trajectory (seed 0) on the first 3000 rows, OUTDIR/06-annealed-mean-shift-check.h5, in both
+# sizes (not available for the synthetic fallback data)
+idx_file=
+case $data in
+    fashion-mnist) idx_file=$fmnist_dir/train-images-idx3-ubyte.gz ;;
+    idx:*) idx_file=${data#idx:} ;;
+esac
+if [ -n "$idx_file" ]; then
+    rows=3000
+    dg sample --data "$data" --limit $rows -n 1 --solver euler --steps $steps --seed 0 -q -o "$base-check.h5"
+    run=$base-check.h5
+    pts="0 8 12 16"
+    sigs=$("$DIFFGEO" table "$run" /sigmas | awk '!/^#/ { printf "%s ", $2 }')
+    { for i in $pts; do
+          "$DIFFGEO" table "$run" /trajectory --slice "$i" |
+              awk -v i="$i" -v sg="$sigs" 'BEGIN { split(sg, s, " ") } $1 == "0" { $1 = s[i + 1]; print }'
+      done
+      echo "#"
+      # IDX: 16 header bytes, then 784 bytes per image; uint8 v -> v/127.5 - 1 (diffgeo's scale)
+      gzip -dc "$idx_file" | tail -c +17 | head -c $((rows * 784)) | od -An -v -tu1 -w784 |
+          awk '{ for (k = 1; k <= NF; k++) $k = $k / 127.5 - 1; print }'
+    } | awk -f "$plots_dir/06-kde-mean.awk" -v np=4 >"$base-kde-mean.tmp"
+    k=0
+    for i in $pts; do
+        k=$((k + 1))
+        { sed -n "${k}p" "$base-kde-mean.tmp"
+          "$DIFFGEO" table "$run" /denoised --slice "$i" | awk '$1 == "0" { $1 = ""; print }'
+          "$DIFFGEO" table "$run" /trajectory --slice "$i" | awk '$1 == "0" { $1 = ""; print }'
+          "$DIFFGEO" table "$run" /trajectory --slice $((i + 1)) | awk '$1 == "0" { $1 = ""; print }'; } |
+            awk -v i="$i" -v sg="$sigs" -v rows="$rows" 'BEGIN { split(sg, s, " ") }
+                { for (c = 1; c <= NF; c++) v[NR, c] = $c; nf = NF }
+                END {
+                    r = s[i + 2] / s[i + 1]
+                    for (c = 1; c <= nf; c++) {
+                        a += (v[1, c] - v[2, c]) ^ 2; b += v[2, c] ^ 2
+                        e = r * v[3, c] + (1 - r) * v[1, c]; f += (e - v[4, c]) ^ 2; g += v[4, c] ^ 2
+                    }
+                    printf "  (a\x27) independent KDE mean (awk, %d raw rows) at sigma %-8.4g: ||m - D||/||D|| = %.2e, Euler step from m vs x_{i+1}: %.2e\n", rows, s[i + 1], sqrt(a / b), sqrt(f / g)
+                }'
+    done
+    rm -f "$base-kde-mean.tmp"
+    run=$base-euler21.h5
+else
+    echo "  (a') independent KDE mean: skipped (the data $data is not an IDX file)"
+fi
 "$DIFFGEO" table "$run" /metrics/nn_distance_ratio |
     awk '/^#/ { next } { s += $2; c++; if (c == 1 || $2 > hi) hi = $2; if (c == 1 || $2 < lo) lo = $2 }
         END { printf "  (c) end point to nearest training image / (sigma_min sqrt(d)): mean %.3f (range %.3f .. %.3f)\n", s / c, lo, hi }'

@@ -104,6 +104,34 @@ rm "$WORK/moved.h5"
     attr "$WORK/gone.h5" /metrics/score_deviation note | grep -q "cannot re-create"
 ok $? "gone: without the run's data the old optimal_self is removed and the note says why"
 
+# 5b. A fitted run (--denoiser gaussian): its denoiser is re-created from /fit, so
+# optimal_self = ‖D_fit(x*_i; σ_i) − D*(x*_i; σ_i)‖ is written; checked against numpy's
+# μ + Σ(Σ + σ²I)⁻¹(x − μ) from /fit on the optimal trajectory of crosscheck.py.
+"$DIFFGEO" sample -q --data "$A" --limit 150 --denoiser gaussian --solver euler --steps 8 -n 3 \
+    -o "$WORK/fit.h5" &&
+    "$DIFFGEO" analyze "$WORK/fit.h5" --reference "$A" -q &&
+    py -c 'import sys, h5py, numpy as np
+sys.path.insert(0, sys.argv[3])
+import crosscheck
+f = h5py.File(sys.argv[1], "r")
+y = crosscheck.read_h5_spec(sys.argv[2], "/x")
+s, tr = f["sigmas"][()], f["trajectory"][()]
+if "optimal_self" not in f["metrics"]:
+    sys.exit("optimal_self was not written")
+xs, _, _ = crosscheck.integrate("euler", tr[0], y, s)
+xs = np.asarray(xs, dtype=np.float64)
+mu, S = f["fit/means"][0], f["fit/covs"][0]
+want = []
+for i in range(len(s) - 1):
+    dfit = mu + np.linalg.solve(S + s[i] ** 2 * np.eye(len(mu)), S @ (xs[i] - mu).T).T
+    dstar = np.asarray(crosscheck.denoise(xs[i], y, s[i]), dtype=np.float64)
+    want.append(np.linalg.norm(dfit - dstar, axis=1))
+got = f["metrics/optimal_self"][()]
+err = np.max(np.abs(got - np.array(want))) / max(np.max(np.abs(want)), 1e-300)
+print(f"optimal_self against numpy: relative error {err:.3g}", file=sys.stderr)
+sys.exit(not err < 1e-9)' "$WORK/fit.h5" "$WORK/a.h5" "$srcdir/tests"
+ok $? "fit: optimal_self of a gaussian run is re-created from /fit and matches numpy"
+
 # 6. The arrays written and the table of analyze --help (generated from the
 # library's dg_metric_infos) are the same: each name once, with the same shape
 # (half.h5: T = 14 steps, n = 4 samples).

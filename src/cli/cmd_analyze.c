@@ -593,19 +593,40 @@ free_check:
  * q->run_den set to the reference's (same data) or to q->own_den; else
  * false with the reason in q->why.
  */
+/* A fitted run (--denoiser gaussian or gmm-fit:K): its denoiser is the
+ * mixture stored under /fit, loaded into q->own_den. */
+static bool load_fitted_denoiser(reference_run *q)
+{
+    dg_error err;
+    dg_gmm *fit = NULL;
+    int status = dg_gmm_load_group(q->o->path, "/fit", &fit, &err);
+    if (status == DG_OK)
+        status = dg_denoiser_gmm_alloc(fit, &q->own_den, &err);
+    dg_gmm_free(fit);
+    if (cli_mpi_agree_error(status, &err) != DG_OK)
+        return no_self(q, "cannot re-create the run's fitted denoiser from /fit: %s", err.message);
+    return true;
+}
+
 static bool recreate_run_denoiser(reference_run *q)
 {
     const run_config *c = &q->cfg;
     const analyze_options *o = q->o;
-    if (!c->data[0] || strcmp(c->denoiser, "empirical") != 0)
+    const bool fitted =
+        strcmp(c->denoiser, "gaussian") == 0 || strncmp(c->denoiser, "gmm-fit:", 8) == 0;
+    if (!c->data[0] || (!fitted && strcmp(c->denoiser, "empirical") != 0))
         return no_self(q,
                        "the run's denoiser%s%s%s cannot be re-created (no /config/data with "
-                       "denoiser 'empirical')",
+                       "denoiser 'empirical', 'gaussian' or 'gmm-fit:K')",
                        c->denoiser[0] ? " '" : "", c->denoiser, c->denoiser[0] ? "'" : "");
     if (c->opt.afs && q->r->T == 1)
         return no_self(q, "the run's only evaluation is AFS's analytic substitute, so its "
                           "denoiser cannot be checked");
-    if (strcmp(c->data, o->reference) == 0 && c->limit == o->reference_limit)
+    if (fitted) {
+        if (!load_fitted_denoiser(q))
+            return false;
+        q->run_den = q->own_den;
+    } else if (strcmp(c->data, o->reference) == 0 && c->limit == o->reference_limit)
         q->run_den = q->ref.den;
     else if (load_run_denoiser(q))
         q->run_den = q->own_den;

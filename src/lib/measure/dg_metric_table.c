@@ -79,8 +79,9 @@ const dg_metric_info dg_metric_infos[] = {
      "'{data}', limit {limit})",
      NULL,
      "‖D(x*_i; σ_i) − D*(x*_i; σ_i)‖ with the run's own denoiser: only for runs of 'diffgeo "
-     "sample', whose /config/data (and limit) re-create it and reproduce /denoised; otherwise "
-     "not written (an older one is removed) and 'note' of score_deviation says why",
+     "sample' whose /config/data (and limit) re-create it, or whose fitted denoiser (gaussian, "
+     "gmm-fit:K) is stored under /fit, and that reproduce /denoised; otherwise not written (an "
+     "older one is removed) and 'note' of score_deviation says why",
      true},
     {"nn_distance", "sample", DATA_UNITS,
      "distance of x_T to its nearest reference point (exact differences)", NULL,

@@ -122,6 +122,8 @@ if [ -n "$idx_file" ]; then
       gzip -dc "$idx_file" | tail -c +17 | head -c $((rows * 784)) | od -An -v -tu1 -w784 |
           awk '{ for (k = 1; k <= NF; k++) $k = $k / 127.5 - 1; print }'
     } | awk -f "$plots_dir/06-kde-mean.awk" -v np=4 >"$base-kde-mean.tmp"
+    [ "$(awk 'NF == 784' "$base-kde-mean.tmp" | wc -l)" -eq 4 ] ||
+        dg_die "the independent KDE mean of $run failed (see the messages above)"
     k=0
     for i in $pts; do
         k=$((k + 1))
@@ -132,6 +134,7 @@ if [ -n "$idx_file" ]; then
             awk -v i="$i" -v sg="$sigs" -v rows="$rows" 'BEGIN { split(sg, s, " ") }
                 { for (c = 1; c <= NF; c++) v[NR, c] = $c; nf = NF }
                 END {
+                    if (NR != 4) { print "06: the comparison rows are missing" > "/dev/stderr"; exit 1 }
                     r = s[i + 2] / s[i + 1]
                     for (c = 1; c <= nf; c++) {
                         a += (v[1, c] - v[2, c]) ^ 2; b += v[2, c] ^ 2

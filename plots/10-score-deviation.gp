@@ -62,7 +62,7 @@ blk(k, m) = sprintf("$r%d_%d", k, m)
 set terminal pngcairo size 1900,760 enhanced font "Sans,15" linewidth 1.5
 set output OUT
 set multiplot layout 1,NRUN title sprintf("{/:Bold Score deviation: generalising denoisers D against the optimal D* of the training data}\n" . \
-    "{/*0.8 reference %s (%s, d = %s); %s trajectories per run, Euler 21 timestamps from the same starts; x* = the optimal trajectory; mean ± std; for scale, the noise norm σ√d is %.0f at σ = %g and %.3g at σ = 1}", \
+    "{/*0.8 reference %s (%s, d = %s); %s trajectories per run, Euler 21 timestamps from the same starts; x* = the optimal trajectory; mean ± std}\n{/*0.8 for scale: the noise norm σ√d is %.0f at σ = %g and %.3g at σ = 1}", \
     data, (lim eq "0" || lim eq "?") ? "all training images" : "first " . lim . " training images", dim, ntraj, sig_hi * sqrt(dim), sig_hi, sqrt(dim)) font ",18"
 eval sigaxis(sig_lo, sig_hi)
 set logscale y

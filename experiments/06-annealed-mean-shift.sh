@@ -118,9 +118,9 @@ if [ -n "$idx_file" ]; then
               awk -v i="$i" -v sg="$sigs" 'BEGIN { split(sg, s, " ") } $1 == "0" { $1 = s[i + 1]; print }'
       done
       echo "#"
-      # IDX: 16 header bytes, then 784 bytes per image; uint8 v -> v/127.5 - 1 (diffgeo's scale)
-      gzip -dc "$idx_file" | tail -c +17 | head -c $((rows * 784)) | od -An -v -tu1 -w784 |
-          awk '{ for (k = 1; k <= NF; k++) $k = $k / 127.5 - 1; print }'
+      # IDX: 16 header bytes, then 784 bytes per image (06-kde-mean.awk scales them to
+      # diffgeo's v/127.5 − 1 itself: printed from awk they would be rounded to 6 digits)
+      gzip -dc "$idx_file" | tail -c +17 | head -c $((rows * 784)) | od -An -v -tu1 -w784
     } | awk -f "$plots_dir/06-kde-mean.awk" -v np=4 >"$base-kde-mean.tmp"
     [ "$(awk 'NF == 784' "$base-kde-mean.tmp" | wc -l)" -eq 4 ] ||
         dg_die "the independent KDE mean of $run failed (see the messages above)"

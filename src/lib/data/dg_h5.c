@@ -21,6 +21,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <hdf5_hl.h>
+
 #include "dg_file.h"
 #include "dg_h5_file.h"
 #include "dg_tensor.h"
@@ -445,6 +447,73 @@ close_array:
     } else {
         *rank = a.rank;
         memcpy(shape, a.shape, a.rank * sizeof *shape);
+    }
+    return status;
+}
+
+int dg_h5_describe_array(const char *path, const char *name, dg_h5_array_info *info, dg_error *err)
+{
+    open_array a;
+    memset(info, 0, sizeof *info);
+    const int status = array_open(path, name, &a, err);
+    if (status != DG_OK)
+        return status;
+    info->rank = a.rank;
+    memcpy(info->shape, a.shape, a.rank * sizeof *a.shape);
+    info->kind = H5Tget_class(a.type) == H5T_FLOAT  ? DG_H5_FLOAT
+                 : H5Tget_sign(a.type) == H5T_SGN_2 ? DG_H5_SIGNED
+                                                    : DG_H5_UNSIGNED;
+    for (size_t k = 0; k < a.rank; k++)
+        if (H5DSget_label(a.dset, (unsigned)k, info->labels[k], DG_H5_LABEL_MAX) < 0)
+            info->labels[k][0] = '\0';
+    array_close(&a);
+    return DG_OK;
+}
+
+void dg_h5_integers_free(dg_h5_integers *a)
+{
+    free(a->s);
+    free(a->u);
+    a->s = NULL;
+    a->u = NULL;
+}
+
+int dg_h5_read_integers(const char *path, const char *name, dg_h5_integers *out, dg_error *err)
+{
+    open_array a;
+    memset(out, 0, sizeof *out);
+    int status = array_open(path, name, &a, err);
+    if (status != DG_OK)
+        return status;
+    size_t len = 1;
+    if (H5Tget_class(a.type) != H5T_INTEGER)
+        status = dg_error_set(err, DG_EFORMAT, "%s:%s holds floats, not integers", path, a.name);
+    for (size_t k = 0; status == DG_OK && k < a.rank; k++) {
+        if (a.shape[k] && len > SIZE_MAX / sizeof(int64_t) / a.shape[k])
+            status = dg_error_set(err, DG_EFORMAT, "%s:%s is too large", path, a.name);
+        len *= a.shape[k];
+    }
+    if (status != DG_OK)
+        goto close_array;
+    const bool is_signed = H5Tget_sign(a.type) == H5T_SGN_2;
+    void *values = malloc((len ? len : 1) * sizeof(int64_t));
+    if (is_signed)
+        out->s = values;
+    else
+        out->u = values;
+    if (!values)
+        status =
+            dg_error_set(err, DG_ENOMEM, "%s:%s: cannot allocate %zu integers", path, a.name, len);
+    else if (len > 0 && H5Dread(a.dset, is_signed ? H5T_NATIVE_INT64 : H5T_NATIVE_UINT64, H5S_ALL,
+                                H5S_ALL, H5P_DEFAULT, values) < 0)
+        status = dg_error_set(err, DG_EIO, "%s:%s: read failed", path, a.name);
+close_array:
+    array_close(&a);
+    if (status != DG_OK)
+        dg_h5_integers_free(out);
+    else {
+        out->rank = a.rank;
+        memcpy(out->shape, a.shape, a.rank * sizeof *a.shape);
     }
     return status;
 }

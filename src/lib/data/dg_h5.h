@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "dg_dataset.h"
 #include "dg_status.h"
@@ -48,6 +49,44 @@ int dg_h5_read_shard(const char *path, const char *name, const dg_data_options *
  */
 int dg_h5_read_array(const char *path, const char *name, size_t *rank, size_t shape[DG_H5_RANK_MAX],
                      double **data, dg_error *err);
+
+/* --- Exact integers and axis labels (diffgeo table) ----------------------- */
+
+/* What the values of an array are. */
+typedef enum dg_h5_kind { DG_H5_FLOAT, DG_H5_SIGNED, DG_H5_UNSIGNED } dg_h5_kind;
+
+/* Room for an axis label ("grid", "sample", ...); longer labels are cut. */
+#define DG_H5_LABEL_MAX 32
+
+typedef struct dg_h5_array_info {
+    size_t rank;
+    size_t shape[DG_H5_RANK_MAX];
+    dg_h5_kind kind;
+    char labels[DG_H5_RANK_MAX][DG_H5_LABEL_MAX]; /* "" for an unlabelled axis */
+} dg_h5_array_info;
+
+/*
+ * Rank, shape, kind of values and axis labels (HDF5 dimension labels, h5py's
+ * dset.dims[k].label) of the numeric array `name`, checked as
+ * dg_h5_read_array checks it; nothing of its values is read.
+ */
+int dg_h5_describe_array(const char *path, const char *name, dg_h5_array_info *info, dg_error *err);
+
+/* An integer array read exactly: no detour through double, which holds
+ * integers exactly only up to 2^53. */
+typedef struct dg_h5_integers {
+    size_t rank;
+    size_t shape[DG_H5_RANK_MAX];
+    int64_t *s;  /* signed types: the values as int64, else NULL */
+    uint64_t *u; /* unsigned types: the values as uint64, else NULL */
+} dg_h5_integers;
+
+/*
+ * Reads the integer array `name` of any rank (≤ DG_H5_RANK_MAX) into out
+ * (free with dg_h5_integers_free).  DG_EFORMAT for a float array.
+ */
+int dg_h5_read_integers(const char *path, const char *name, dg_h5_integers *out, dg_error *err);
+void dg_h5_integers_free(dg_h5_integers *a);
 
 /*
  * Reads an integer attribute (scalar or 1-D) of object `object` into

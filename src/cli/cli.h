@@ -443,5 +443,6 @@ int cmd_schedule(int argc, char **argv, const char *command_line);
 int cmd_gits(int argc, char **argv, const char *command_line);
 int cmd_interpolate(int argc, char **argv, const char *command_line);
 int cmd_meanshift(int argc, char **argv, const char *command_line);
+int cmd_field(int argc, char **argv, const char *command_line);
 
 #endif /* DG_CLI_H */

@@ -81,7 +81,7 @@ for s in $SCHEDULES; do
     ok $? "schedule $s runs by its name and is listed in schedule --help and meanshift --help"
 done
 # Help stays within 80 columns (characters, not bytes).
-for c in sample interpolate analyze schedule gits meanshift; do
+for c in sample interpolate analyze schedule gits meanshift field table; do
     width=$("$DIFFGEO" "$c" --help | LC_ALL=C.UTF-8 wc -L)
     [ "$width" -le 80 ]
     ok $? "$c --help fits in 80 columns ($width)"

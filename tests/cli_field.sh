@@ -178,6 +178,23 @@ assert np.allclose(f["/plane/data"][()], y[:, [2, 0]], rtol=0, atol=0)
 PY
 ok $? "--plane 2,0: u = x_2, v = x_0, the other coordinate at its mean"
 
+"$PYTHON3" -c "import sys, numpy as np; np.save(sys.argv[1], [[2.0, 1.5, -0.5], [0.3, 1.0, 1.7]])" \
+    "$WORK/dirs.npy"
+run_diffgeo field -q --data "npy:$WORK/plane.npy" --sigma 0.3 --grid 3 --plane "npy:$WORK/dirs.npy" \
+    -o "$WORK/dirs-field.h5"
+"$PYTHON3" - "$WORK" <<'PY'
+import sys, h5py, numpy as np
+a, b = np.load(sys.argv[1] + "/dirs.npy")
+e0 = a / np.linalg.norm(a)
+e1 = b - (b @ e0) * e0
+e1 /= np.linalg.norm(e1)
+f = h5py.File(sys.argv[1] + "/dirs-field.h5", "r")
+assert np.allclose(f["/plane/basis"][()], [e0, e1], rtol=0, atol=1e-15), f["/plane/basis"][()]
+y = np.load(sys.argv[1] + "/plane.npy")
+assert np.allclose(f["/plane/origin"][()], y.mean(axis=0), rtol=0, atol=1e-14)
+PY
+ok $? "--plane SPEC: the two rows made orthonormal (Gram-Schmidt), through the mean"
+
 # 5. gnuplot-ready through table: the long format of one σ.
 "$DIFFGEO" table "$WORK/two-field.h5" /field/score --slice 1 --long >"$WORK/long.txt" &&
     head -n 1 "$WORK/long.txt" | grep -q '^# v u c0 c1$' &&
@@ -201,6 +218,10 @@ expect_error "--plane beyond d" 2 "$OUT" "--plane 0,5" -- \
 "$PYTHON3" -c "import sys, numpy as np; np.save(sys.argv[1], np.outer(np.linspace(0, 1, 20), [1.0, 2.0, 3.0]))" "$WORK/line.npy"
 expect_error "data in a line" 1 "$OUT" "fewer than two dimensions" -- \
     field --data "npy:$WORK/line.npy" -o "$OUT"
+"$PYTHON3" -c "import sys, numpy as np; np.save(sys.argv[1], [[1.0, 2.0, 3.0], [2.0, 4.0, 6.0]])" \
+    "$WORK/parallel.npy"
+expect_error "parallel --plane directions" 1 "$OUT" "parallel" -- \
+    field --data "npy:$WORK/plane.npy" --plane "npy:$WORK/parallel.npy" -o "$OUT"
 expect_error "no -o" 2 - "-o" -- field --data synthetic:gauss2d
 
 done_testing

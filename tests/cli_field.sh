@@ -130,6 +130,38 @@ for k, s in enumerate([0.05, 0.6]):
 PY
 ok $? "rows: D* and the KDE's log p_σ match numpy (1e-10), the range is the data's ±10 %, /data holds the rows"
 
+# --denoiser gaussian: D and log p_σ of the fitted Gaussian (mean, 1/n covariance).
+run_diffgeo field -q --data "npy:$WORK/rows.npy" --denoiser gaussian --sigma 0.45 --grid 4 \
+    -o "$WORK/gauss-field.h5"
+"$PYTHON3" - "$WORK" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+from check import *
+y = np.load(sys.argv[1] + "/rows.npy")
+f = h5py.File(sys.argv[1] + "/gauss-field.h5", "r")
+u, v = f["/grid/u"][()], f["/grid/v"][()]
+x = np.array([[a, b] for b in v for a in u])
+D, logp = mixture([1.0], [y.mean(axis=0)], [np.cov(y.T, bias=True)], x, 0.45)
+close(f["/field/denoised"][0].reshape(-1, 2), D, 1e-10, "Wiener D")
+close(f["/field/logp"][0].reshape(-1), logp, 1e-10, "log p of the fitted Gaussian")
+PY
+ok $? "--denoiser gaussian: D and log p_σ of the fitted Gaussian match numpy"
+
+# The same file for any number of threads.
+(
+    for t in 1 2; do
+        OMP_NUM_THREADS=$t "$DIFFGEO" field -q --data "npy:$WORK/rows.npy" --sigma 0.2,0.9 \
+            --grid 9 -o "$WORK/t$t.h5" || exit 1
+    done
+    for a in /field/denoised /field/score /field/velocity /field/logp; do
+        for t in 1 2; do
+            "$DIFFGEO" table "$WORK/t$t.h5" "$a" --slice 1 --long >"$WORK/t$t.txt" || exit 1
+        done
+        cmp -s "$WORK/t1.txt" "$WORK/t2.txt" || exit 1
+    done
+)
+ok $? "bit-identical fields with 1 and 2 threads"
+
 # 4. d = 3, data in a tilted plane: the default plane is theirs.
 "$PYTHON3" - "$WORK/plane.npy" <<'PY'
 import sys, numpy as np

@@ -697,18 +697,12 @@ static int data_arrays(const dg_dataset *rows, const field_plane *p, dg_h5_array
 
 enum { FIELD_ATTRS = 7, FIELD_ARRAYS = 9, FIELD_DATA_ARRAYS = 2 };
 
-/* Writes the field file; an exit code. */
-static int write_field(const field_options *o, const cli_model *m, const field_plane *p,
-                       const field_values *f, const char *command_line)
+/* The arrays of the field file but /data, into arrays[0..FIELD_ARRAYS − 1]. */
+static void field_arrays(const field_options *o, const field_plane *p, const field_values *f,
+                         dg_h5_array *arrays)
 {
     const size_t S = f->S, nv = f->nv, nu = f->nu, d = f->d;
-    const dg_h5_attr attrs[FIELD_ATTRS] = {
-        {"command_line", command_line, 0, 0},   {"data", o->c.data, 0, 0},
-        {"denoiser", m->denoiser, 0, 0},        {"plane", p->how, 0, 0},
-        {"limit", NULL, (double)o->c.limit, 1}, {"samples", NULL, (double)o->c.samples, 1},
-        {"seed", NULL, (double)o->c.seed, 1},
-    };
-    dg_h5_array arrays[FIELD_ARRAYS + FIELD_DATA_ARRAYS] = {
+    const dg_h5_array a[FIELD_ARRAYS] = {
         {"/field/denoised",
          f->denoised,
          4,
@@ -768,6 +762,21 @@ static int write_field(const field_options *o, const cli_model *m, const field_p
          NULL},
         {"/plane/basis", p->basis, 2, {2, d}, "b0 and b1, orthonormal", "1", "coord dim", NULL},
     };
+    memcpy(arrays, a, sizeof a);
+}
+
+/* Writes the field file; an exit code. */
+static int write_field(const field_options *o, const cli_model *m, const field_plane *p,
+                       const field_values *f, const char *command_line)
+{
+    const dg_h5_attr attrs[FIELD_ATTRS] = {
+        {"command_line", command_line, 0, 0},   {"data", o->c.data, 0, 0},
+        {"denoiser", m->denoiser, 0, 0},        {"plane", p->how, 0, 0},
+        {"limit", NULL, (double)o->c.limit, 1}, {"samples", NULL, (double)o->c.samples, 1},
+        {"seed", NULL, (double)o->c.seed, 1},
+    };
+    dg_h5_array arrays[FIELD_ARRAYS + FIELD_DATA_ARRAYS];
+    field_arrays(o, p, f, arrays);
     double *storage;
     const int ndata = data_arrays(m->data, p, arrays + FIELD_ARRAYS, &storage);
     if (ndata < 0) {

@@ -227,6 +227,34 @@ else
     skip_tests 1 "data/fashion-mnist-test-200.npy against the dataset" "dataset-fashion-mnist not installed"
 fi
 
+# --- diffgeo info --data: what a spec gives ---------------------------------------------
+
+# info_has SPEC PATTERN...: every (grep -E) pattern is a line of `diffgeo info --data SPEC`.
+info_has() {
+    _spec=$1
+    shift
+    "$DIFFGEO" info --data "$_spec" >"$WORK/info" 2>&1 || return 1
+    for _p in "$@"; do
+        grep -q -E "$_p" "$WORK/info" || { diag "$WORK/info"; return 1; }
+    done
+}
+info_has "npy:$srcdir/data/moons-500.npy" "^  kind  *rows$" "^  rows  *500$" "^  dim  *2$"
+ok $? "info --data: data/moons-500.npy is 500 rows of dimension 2"
+info_has "gmm:$srcdir/data/gmm2d-4.h5" "^  kind  *mixture$" "^  components  *4$" "^  dim  *2$"
+ok $? "info --data: data/gmm2d-4.h5 is a mixture of 4 components in dimension 2"
+info_has "npy:$srcdir/data/fashion-mnist-test-200.npy" "^  rows  *200$" "^  dim  *784$" \
+    "^  image_shape  *\[28, 28\]$" "^  0  -1  -1  -1$"
+ok $? "info --data: data/fashion-mnist-test-200.npy is 200 images of 28 × 28 (corner pixel black: −1)"
+# The moons' mean: (E cos t + E(1 − cos t))/2 = 0.5 and (E sin t + E(0.5 − sin t))/2 = 0.25
+# for t uniform in [0, π]; the sd of a 20000-row mean is below 0.005.
+"$DIFFGEO" info --data synthetic:moons,n=20000,noise=0 >"$WORK/info" &&
+    awk '$1 == "0" { x = $3 } $1 == "1" { y = $3 }
+         END { d = (x - 0.5) ^ 2 + (y - 0.25) ^ 2; print "# mean", x, y; exit !(d < 0.02 ^ 2) }' \
+        "$WORK/info"
+ok $? "info --data: synthetic:moons has the mean (0.5, 0.25) of its two half circles"
+info_has "synthetic:rings,rings=3" "^  kind  *mixture$" "^  components  *24$"
+ok $? "info --data: synthetic:rings,rings=3 is the mixture of 3 × 8 components"
+
 # --- /data in run files ------------------------------------------------------------
 
 py_check "/data holds the rows with their description, units and axes" "$WORK/dmoons.h5" <<'PY'
@@ -284,6 +312,8 @@ for case in "synthetic:moons,noise=-1|noise must be ≥ 0" \
     spec=${case%%|*} frag=${case#*|}
     expect_error "$spec" 2 "$WORK/bad.h5" "$frag" -- sample --data "$spec" -o "$WORK/bad.h5"
 done
+expect_error "info --data with a bad key" 2 - "noise must be ≥ 0" -- \
+    info --data synthetic:spiral,noise=-0.1
 expect_error "meanshift --samples on rows" 2 "$WORK/bad.h5" "--samples applies to mixtures" -- \
     meanshift --data synthetic:moons --samples 10 --bandwidth 0.1 -o "$WORK/bad.h5"
 

@@ -293,6 +293,21 @@ for f in gits interp flat anneal; do
 done
 ok $_r "gits, interpolate and meanshift (flat, annealed) store /data too"
 
+# --- --init takes every spec of rows ----------------------------------------------------
+
+run_diffgeo sample -q --data synthetic:moons,n=100 --init "synthetic:rings,n=3,radius=40,seed=2" \
+    --steps 3 -o "$WORK/init.h5"
+rows "synthetic:rings,n=3,radius=40,seed=2" initrows
+py_check "--init synthetic:rings,n=3: the 3 start points are the spec's rows" \
+    "$WORK/init.h5" "$WORK/initrows.h5" <<'PY'
+import sys, h5py
+a = h5py.File(sys.argv[1])["trajectory"][0]
+b = h5py.File(sys.argv[2])["data"][()]
+sys.exit(0 if a.shape == (3, 2) and a.tobytes() == b.tobytes() else 1)
+PY
+expect_error "--init of a distribution" 2 "$WORK/bad.h5" "synthetic:rings is a distribution" -- \
+    sample --data synthetic:moons,n=100 --init synthetic:rings -o "$WORK/bad.h5"
+
 # --- bad parameters: one line, no output -----------------------------------------------
 
 for case in "synthetic:moons,noise=-1|noise must be ≥ 0" \

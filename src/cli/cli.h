@@ -374,6 +374,13 @@ int cli_model_fit_arrays(const cli_model *m, dg_h5_array *arrays, double **stora
  */
 int cli_model_data_array(const cli_model *m, dg_h5_array *array);
 
+/*
+ * Rows of any spec of rows (dg_source_load: synthetic:NAME,n=N too), for
+ * --init; a distribution is refused (DG_EINVAL, "SPEC is a distribution,
+ * not data rows").  *out is NULL on failure.
+ */
+int cli_load_rows(const char *spec, const dg_data_options *opt, dg_dataset **out, dg_error *err);
+
 /* n start points x_0 = σ_max z from GSL's mt19937 with seed; an exit code. */
 int cli_draw_starts(unsigned long seed, size_t n, size_t dim, double sigma_max, dg_dataset **out);
 

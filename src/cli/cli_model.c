@@ -413,6 +413,16 @@ int cli_draw_starts(unsigned long seed, size_t n, size_t dim, double sigma_max, 
     return EXIT_OK;
 }
 
+int cli_load_rows(const char *spec, const dg_data_options *opt, dg_dataset **out, dg_error *err)
+{
+    dg_gmm *mixture = NULL;
+    int status = dg_source_load(spec, opt, out, &mixture, err);
+    if (status == DG_OK && mixture)
+        status = dg_error_set(err, DG_EINVAL, "%s is a distribution, not data rows", spec);
+    dg_gmm_free(mixture);
+    return status;
+}
+
 int cli_make_starts(const char *init, size_t n, bool n_given, unsigned long seed, size_t dim,
                     double sigma_max, dg_dataset **out)
 {
@@ -421,7 +431,7 @@ int cli_make_starts(const char *init, size_t n, bool n_given, unsigned long seed
         return cli_draw_starts(seed, n, dim, sigma_max, out);
     /* Start points are untrusted input like the data: HDF5 is read isolated. */
     const dg_data_options options = {.isolate_hdf5 = true};
-    if (dg_data_load(init, &options, out, &err) != DG_OK)
+    if (cli_load_rows(init, &options, out, &err) != DG_OK)
         return cli_fail_spec(&err);
     int rc = EXIT_OK;
     if ((*out)->dim != dim) {

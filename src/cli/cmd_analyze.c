@@ -544,12 +544,7 @@ static bool load_run_denoiser(reference_run *q)
     dg_error err;
     const dg_data_options dopt = cli_shard_options(c->limit);
     /* Rows of any form, synthetic:NAME,n=N (rows drawn from a mixture) too. */
-    dg_gmm *mixture = NULL;
-    int status = dg_source_load(c->data, &dopt, &q->own_data, &mixture, &err);
-    if (status == DG_OK && mixture)
-        status = dg_error_set(&err, DG_EINVAL, "%s is a distribution, not data rows", c->data);
-    dg_gmm_free(mixture);
-    status = cli_mpi_agree_error(status, &err);
+    int status = cli_mpi_agree_error(cli_load_rows(c->data, &dopt, &q->own_data, &err), &err);
     if (status == DG_OK) {
         dg_dataset *d = q->own_data;
         status = dg_denoiser_empirical_shard(d->x, d->n, d->dim, d->total, cli_mpi_comm(),

@@ -466,7 +466,7 @@ static const struct row_spec {
       "the same made block by block: any shard alone"},
      load_blobs},
     {{"synthetic:", dg_toy_name, ',', "synthetic:TOY[,key=value...]",
-      "2-D toy rows; keys n, seed, noise (and more)"},
+      "toy sets (see doc/data.md); keys n, seed, noise"},
      load_toy},
 };
 #define NROW_SPECS (sizeof row_specs / sizeof row_specs[0])

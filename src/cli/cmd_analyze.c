@@ -543,7 +543,8 @@ static bool load_run_denoiser(reference_run *q)
     const run_config *c = &q->cfg;
     dg_error err;
     const dg_data_options dopt = cli_shard_options(c->limit);
-    int status = cli_mpi_agree_error(dg_data_load(c->data, &dopt, &q->own_data, &err), &err);
+    /* Rows of any form, synthetic:NAME,n=N (rows drawn from a mixture) too. */
+    int status = cli_mpi_agree_error(cli_load_rows(c->data, &dopt, &q->own_data, &err), &err);
     if (status == DG_OK) {
         dg_dataset *d = q->own_data;
         status = dg_denoiser_empirical_shard(d->x, d->n, d->dim, d->total, cli_mpi_comm(),

@@ -32,13 +32,14 @@ blocks() {
 }
 
 labs=$(ls "$tutorial"/[0-9]*.md 2>/dev/null)
-[ -n "$labs" ] && [ -f "$tutorial/README.md" ]
+index="$tutorial"/README.md
+[ -n "$labs" ] && [ -f "$index" ]
 ok $? "doc/tutorial has its README.md and $(echo $labs | wc -w) labs"
 
 for lab in $labs; do
     name=$(basename "$lab" .md)
     # the README's index names every lab
-    grep -q "($name.md)" "$tutorial/README.md"
+    grep -q "($name\.md)" "$index"
     ok $? "$name: listed in doc/tutorial/README.md"
     # each lab has its parts
     missing=

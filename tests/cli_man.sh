@@ -89,13 +89,28 @@ done >"$WORK/missing"
 [ ! -s "$WORK/missing" ]
 ok $? "diffgeo.1 refers to the page of every command"
 
+# diffgeo(7) from doc/theory.md: renders without a warning and has every
+# numbered section of it.
+theory="${top_srcdir:-$srcdir}/doc/theory.md"
+sh "${top_srcdir:-$srcdir}/doc/man/theory2man.sh" "$theory" test >"$pages/diffgeo.7"
+man --warnings -l "$pages/diffgeo.7" >"$WORK/diffgeo7.txt" 2>"$WORK/diffgeo7.warn"
+[ $? -eq 0 ] && [ ! -s "$WORK/diffgeo7.warn" ]
+ok $? "man --warnings -l diffgeo.7 (from doc/theory.md) renders with no warning"
+sed 's/^/# /' "$WORK/diffgeo7.warn"
+missing=$(sed -n 's/^##* \([0-9][0-9.]*\) .*/\1/p' "$theory" | while read -r n; do
+    grep -q "^ *$n " "$WORK/diffgeo7.txt" || printf '%s ' "$n"
+done)
+nsec=$(grep -c '^##* [0-9]' "$theory")
+[ "$nsec" -ge 8 ] && [ -z "$missing" ]
+ok $? "diffgeo.7 has the $nsec numbered sections of doc/theory.md${missing:+ (missing: $missing)}"
+
 # make install into a temporary prefix: the pages and the completion, and
 # 'man diffgeo-sample' with MANPATH finds the page.
 if [ -n "${DG_MAKE:-}" ] && [ -f Makefile ]; then
     prefix=$(cd "$WORK" && pwd)/prefix
-    $DG_MAKE install-data-local install-dist_bashcompletionDATA prefix="$prefix" \
+    $DG_MAKE install-data-local install-man7 install-dist_bashcompletionDATA prefix="$prefix" \
         bashcompletiondir="$prefix/share/bash-completion/completions" >"$WORK/install.log" 2>&1
-    ok $? "make install-data-local install-dist_bashcompletionDATA into $prefix"
+    ok $? "make install-data-local install-man7 install-dist_bashcompletionDATA into $prefix"
     n=0
     for c in $commands; do
         [ -f "$prefix/share/man/man1/diffgeo-$c.1" ] && n=$((n + 1))
@@ -107,7 +122,9 @@ if [ -n "${DG_MAKE:-}" ] && [ -f Makefile ]; then
     ok $? "MANPATH=$prefix/share/man man diffgeo-sample shows the installed page"
     [ -f "$prefix/share/bash-completion/completions/diffgeo" ]
     ok $? "the bash completion is installed in share/bash-completion/completions"
-    $DG_MAKE uninstall-local uninstall-dist_bashcompletionDATA prefix="$prefix" \
+    MANPATH=$prefix/share/man man 7 diffgeo 2>/dev/null | grep -q 'POSTERIOR MEAN\|posterior mean'
+    ok $? "MANPATH=$prefix/share/man man 7 diffgeo shows the theory"
+    $DG_MAKE uninstall-local uninstall-man7 uninstall-dist_bashcompletionDATA prefix="$prefix" \
         bashcompletiondir="$prefix/share/bash-completion/completions" >>"$WORK/install.log" 2>&1 &&
         [ -z "$(find "$prefix" -type f)" ]
     ok $? "make uninstall removes them again"

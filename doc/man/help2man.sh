@@ -45,11 +45,12 @@ else
     help=$("$tool" "$cmd" --help)
 fi
 seealso=$(printf '%s\n' "$list" | awk -F '\t' -v p="$page" '
-    { n = "diffgeo-" $1; if (n != p) s = s (s ? ",\n" : "") ".BR " n " (1)" }
+    { n = "diffgeo\\-" $1; if (n != "diffgeo\\-" substr(p, 9)) s = s (s ? ",\n" : "") ".BR \\%" n " (1)" }
     END { if (p != "diffgeo") s = ".BR diffgeo (1)" (s ? ",\n" s : ""); print s }')
 
-printf '%s\n' "$help" | awk -v page="$page" -v summary="$summary" -v version="$version" \
-    -v date="$date" -v seealso="$seealso" '
+# (SEE ALSO goes through the environment: awk -v would read its backslashes)
+printf '%s\n' "$help" | DG_SEEALSO=$seealso awk -v page="$page" -v summary="$summary" \
+    -v version="$version" -v date="$date" '
 # esc(s): s as groff text: backslashes, minus signs, control characters.
 function esc(s) {
     gsub(/\\/, "\\e", s)
@@ -134,7 +135,7 @@ commands && /^  [a-z]/ {
     print ".TP"
     print "\\fB" esc(name) "\\fR"
     print esc(text) "; see"
-    print ".BR " esc("diffgeo-" name) " (1)."
+    print ".BR \\%" esc("diffgeo-" name) " (1)."
     next
 }
 is_option($0) {
@@ -178,7 +179,9 @@ inopt && indent($0) > optcol {
 END {
     flush()
     print ".SH SEE ALSO"
-    print seealso
+    print ENVIRON["DG_SEEALSO"]
     print ".PP"
-    print "The science behind the numbers: doc/theory.md in the source tree."
+    print "The science behind the numbers:"
+    print ".BR diffgeo (7),"
+    print "made from doc/theory.md of the source tree."
 }'

@@ -4,6 +4,9 @@
  * where every weight matters) against the two plain DGEMMs of the same
  * shapes it is built on.  Contenders alternate and the medians of the
  * repetitions are compared, so the noise of a shared machine largely cancels.
+ * Then the exponentials of one such evaluation alone (128 × 60 000 weights,
+ * arguments in [−50, 0], one chunk's row at a time, one thread): dg_exp_array
+ * against libm's exp over the same arrays.
  *
  * Usage: bench_denoiser [REPEATS [DATA-SPEC [SIGMA]]]
  */
@@ -12,16 +15,56 @@
 #include <gsl/gsl_cblas.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
 #include "bench.h"
+#include "dg_exp.h"
 #include "diffgeo.h"
 
 #define QUERIES 128
+
+/*
+ * Seconds for `total` exponentials by libm (t_libm) and by dg_exp_array
+ * (t_dg), medians of `repeats` alternating runs over the same arguments, a
+ * chunk's row of them at a time as in the denoiser.
+ */
+static void bench_exp(gsl_rng *rng, size_t total, int repeats, double *t_libm, double *t_dg)
+{
+    const size_t len = DG_EMPIRICAL_CHUNK, rows = total / len;
+    double *arg = malloc(len * sizeof *arg), *w = malloc(len * sizeof *w);
+    double *tl = malloc((size_t)repeats * sizeof *tl), *td = malloc((size_t)repeats * sizeof *td);
+    for (size_t i = 0; i < len; i++)
+        arg[i] = -50.0 * gsl_rng_uniform(rng);
+    volatile double sink = 0;
+    for (int r = 0; r < repeats; r++) {
+        double t0 = bench_now();
+        for (size_t j = 0; j < rows; j++) {
+            for (size_t i = 0; i < len; i++)
+                w[i] = exp(arg[i]);
+            sink += w[j % len];
+        }
+        tl[r] = bench_now() - t0;
+        t0 = bench_now();
+        for (size_t j = 0; j < rows; j++) {
+            memcpy(w, arg, len * sizeof *w);
+            dg_exp_array(w, len);
+            sink += w[j % len];
+        }
+        td[r] = bench_now() - t0;
+    }
+    *t_libm = bench_median(tl, repeats);
+    *t_dg = bench_median(td, repeats);
+    free(arg);
+    free(w);
+    free(tl);
+    free(td);
+}
 
 int main(int argc, char **argv)
 {
@@ -76,6 +119,11 @@ int main(int argc, char **argv)
     printf("denoiser_B%d_N%zu_d%zu   %9.4f %9.2f\n", QUERIES, n, d, md, gflop / md);
     printf("two_dgemm_same_shapes       %9.4f %9.2f\n", mg, gflop / mg);
     printf("gemm_ratio                  %9.3f\n", md / mg);
+    double t_libm, t_dg;
+    bench_exp(rng, QUERIES * n, repeats, &t_libm, &t_dg);
+    printf("exp_libm_%zu                %9.4f\n", QUERIES * n, t_libm);
+    printf("exp_dg_exp_array_%zu        %9.4f\n", QUERIES * n, t_dg);
+    printf("exp_libm_over_dg_exp        %9.3f\n", t_libm / t_dg);
 
     free(t_den);
     free(t_gemm);

@@ -131,7 +131,7 @@ static void exp_lanes(double *x)
 #define DG_EXP_CLONES
 #endif
 
-DG_EXP_CLONES void dg_exp_array(double *x, size_t n)
+DG_EXP_CLONES static void exp_array(double *x, size_t n)
 {
     size_t i = 0;
     for (; i + LANES <= n; i += LANES)
@@ -142,4 +142,12 @@ DG_EXP_CLONES void dg_exp_array(double *x, size_t n)
         exp_lanes(tail);
         memcpy(x + i, tail, (n - i) * sizeof *x);
     }
+}
+
+/* A plain symbol in front of the clones: Clang 14 names an exported
+ * target_clones function's dispatcher NAME.ifunc, which callers outside
+ * this file would not find. */
+void dg_exp_array(double *x, size_t n)
+{
+    exp_array(x, n);
 }

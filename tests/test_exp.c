@@ -78,6 +78,75 @@ static void report(range_stats s, size_t n, const char *what)
     ok(s.above_one == 0, "%s: no weight above 1 for x ≤ 0 (%zu)", what, s.above_one);
 }
 
+/*
+ * The determinism contract: dg_exp's operations, each result stored through
+ * a volatile double so that it is rounded to double on its own, whatever the
+ * compiler's flags (no contraction into FMA, no extended precision).  The
+ * method (dg_exp.c): k = round(x / ln 2) by the 1.5·2^52 shifter, r from a
+ * two-constant ln 2 with its rounding error, Taylor to degree 13 by
+ * Estrin's scheme, 1 + r as an exact sum, 2^k as 2^⌊k/2⌋ · 2^(k − ⌊k/2⌋).
+ */
+static double rounded_exp(double x0)
+{
+    if (isnan(x0))
+        return NAN;
+    volatile double x = isgreater(fabs(x0), 746.0) ? copysign(746.0, x0) : x0;
+    volatile double t1 = x * 0x1.71547652b82fep0, shifted = t1 + 0x1.8p52;
+    volatile double k = shifted - 0x1.8p52;
+    volatile double khi = k * 0x1.62e42fee00000p-1, t = x - khi;
+    volatile double klo = k * 0x1.a39ef35793c76p-33, r = t - klo;
+    volatile double d = t - r, r_lo = d - klo;
+    /* 1/n!, n! exact in a double up to 13!, then one correctly rounded
+     * division, as the compiler folds dg_exp.c's constants. */
+    double c[14], factorial = 1;
+    for (int j = 0; j < 14; j++) {
+        factorial *= j > 0 ? j : 1;
+        c[j] = 1.0 / factorial;
+    }
+    volatile double r2 = r * r, r4 = r2 * r2, pair[6], m;
+    for (int j = 0; j < 6; j++) {
+        m = c[2 * j + 3] * r;
+        pair[j] = c[2 * j + 2] + m;
+    }
+    volatile double quad[3];
+    for (int j = 0; j < 3; j++) {
+        m = pair[2 * j + 1] * r2;
+        quad[j] = pair[2 * j] + m;
+    }
+    volatile double q = r4 * quad[2];
+    q = quad[1] + q;
+    q = r4 * q;
+    q = quad[0] + q;
+    volatile double hi = 1.0 + r, lo = 1.0 - hi;
+    lo = lo + r;
+    volatile double tail = r2 * q;
+    tail = tail + r_lo;
+    tail = lo + tail;
+    volatile double p = hi + tail;
+    const int64_t kk = (int64_t)k, k1 = kk >= 0 ? kk / 2 : -((1 - kk) / 2);
+    volatile double scaled = p * ldexp(1.0, (int)k1);
+    return scaled * ldexp(1.0, (int)(kk - k1));
+}
+
+/* dg_exp and dg_exp_array against rounded_exp, bit for bit. */
+static void test_bits(gsl_rng *rng, double *x, double *y, size_t n)
+{
+    size_t scalar = 0, array = 0;
+    for (size_t i = 0; i < n; i++)
+        x[i] = (i % 4 ? -746.0 : 746.0) * gsl_rng_uniform(rng);
+    memcpy(y, x, n * sizeof *x);
+    dg_exp_array(y, n);
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t want = bits_of(rounded_exp(x[i]));
+        scalar += bits_of(dg_exp(x[i])) != want;
+        array += bits_of(y[i]) != want;
+    }
+    ok(scalar == 0 && array == 0,
+       "%zu arguments in [-746, 746]: the bits of the operations rounded one at a time "
+       "(%zu scalar, %zu array differ)",
+       n, scalar, array);
+}
+
 /* Uniform arguments in [lo, hi]. */
 static void test_uniform(gsl_rng *rng, double lo, double hi, size_t n, double *x, double *y,
                          const char *what)
@@ -229,6 +298,7 @@ int main(void)
     test_edges();
     test_lengths(rng);
     test_monotonic(x, y, n);
+    test_bits(rng, x, y, n / 8);
     if (have_extended_precision()) {
         test_uniform(rng, -745.2, 0.0, n, x, y, "[-745.2, 0] (the weights)");
         test_uniform(rng, -745.2, -708.3, n / 4, x, y, "[-745.2, -708.3] (subnormal results)");

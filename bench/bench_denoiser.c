@@ -5,8 +5,9 @@
  * shapes it is built on.  Contenders alternate and the medians of the
  * repetitions are compared, so the noise of a shared machine largely cancels.
  * Then the exponentials of one such evaluation alone (128 × 60 000 weights,
- * arguments in [−50, 0], one chunk's row at a time, one thread): dg_exp_array
- * against libm's exp over the same arrays.
+ * arguments in [−50, 0], one chunk's row at a time, one thread, timed in
+ * the thread's processor time): dg_exp_array against libm's exp over the
+ * same arrays.
  *
  * Usage: bench_denoiser [REPEATS [DATA-SPEC [SIGMA]]]
  */
@@ -30,9 +31,9 @@
 #define QUERIES 128
 
 /*
- * Seconds for `total` exponentials by libm (t_libm) and by dg_exp_array
- * (t_dg), medians of `repeats` alternating runs over the same arguments, a
- * chunk's row of them at a time as in the denoiser.
+ * Processor seconds for `total` exponentials by libm (t_libm) and by
+ * dg_exp_array (t_dg), medians of `repeats` alternating runs over the same
+ * arguments, a chunk's row of them at a time as in the denoiser.
  */
 static void bench_exp(gsl_rng *rng, size_t total, int repeats, double *t_libm, double *t_dg)
 {
@@ -43,20 +44,20 @@ static void bench_exp(gsl_rng *rng, size_t total, int repeats, double *t_libm, d
         arg[i] = -50.0 * gsl_rng_uniform(rng);
     volatile double sink = 0;
     for (int r = 0; r < repeats; r++) {
-        double t0 = bench_now();
+        double t0 = bench_thread_cpu();
         for (size_t j = 0; j < rows; j++) {
             for (size_t i = 0; i < len; i++)
                 w[i] = exp(arg[i]);
             sink += w[j % len];
         }
-        tl[r] = bench_now() - t0;
-        t0 = bench_now();
+        tl[r] = bench_thread_cpu() - t0;
+        t0 = bench_thread_cpu();
         for (size_t j = 0; j < rows; j++) {
             memcpy(w, arg, len * sizeof *w);
             dg_exp_array(w, len);
             sink += w[j % len];
         }
-        td[r] = bench_now() - t0;
+        td[r] = bench_thread_cpu() - t0;
     }
     *t_libm = bench_median(tl, repeats);
     *t_dg = bench_median(td, repeats);

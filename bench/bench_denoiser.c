@@ -99,18 +99,24 @@ int main(int argc, char **argv)
 
     double *t_den = malloc((size_t)repeats * sizeof *t_den);
     double *t_gemm = malloc((size_t)repeats * sizeof *t_gemm);
+    /* With one thread, processor times too: robust on a loaded machine. */
+    double *c_den = malloc((size_t)repeats * sizeof *c_den);
+    double *c_gemm = malloc((size_t)repeats * sizeof *c_gemm);
     for (int r = 0; r < repeats; r++) {
-        double t0 = bench_now();
+        double c0 = bench_thread_cpu(), t0 = bench_now();
         dg_denoiser_eval(den, x, QUERIES, SIGMA, out, &err);
         t_den[r] = bench_now() - t0;
+        c_den[r] = bench_thread_cpu() - c0;
         /* The two products at their best: one call each, BLAS's own threads. */
         dg_blas_set_threads(threads);
+        c0 = bench_thread_cpu();
         t0 = bench_now();
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, QUERIES, (int)n, (int)d, 1.0, x,
                     (int)d, data->x, (int)d, 0.0, g, (int)n);
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, QUERIES, (int)d, (int)n, 1.0, g,
                     (int)n, data->x, (int)d, 0.0, s, (int)d);
         t_gemm[r] = bench_now() - t0;
+        c_gemm[r] = bench_thread_cpu() - c0;
         dg_blas_set_threads(1);
     }
     const double md = bench_median(t_den, repeats), mg = bench_median(t_gemm, repeats);
@@ -120,6 +126,9 @@ int main(int argc, char **argv)
     printf("denoiser_B%d_N%zu_d%zu   %9.4f %9.2f\n", QUERIES, n, d, md, gflop / md);
     printf("two_dgemm_same_shapes       %9.4f %9.2f\n", mg, gflop / mg);
     printf("gemm_ratio                  %9.3f\n", md / mg);
+    if (threads == 1)
+        printf("gemm_ratio_cpu              %9.3f\n",
+               bench_median(c_den, repeats) / bench_median(c_gemm, repeats));
     double t_libm, t_dg;
     bench_exp(rng, QUERIES * n, repeats, &t_libm, &t_dg);
     printf("exp_libm_%zu                %9.4f\n", QUERIES * n, t_libm);
@@ -128,6 +137,8 @@ int main(int argc, char **argv)
 
     free(t_den);
     free(t_gemm);
+    free(c_den);
+    free(c_gemm);
     dg_doubles_free(x);
     dg_doubles_free(out);
     dg_doubles_free(g);

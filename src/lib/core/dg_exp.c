@@ -11,17 +11,18 @@
  * Method.  x = k ln 2 + r with k the nearest integer to x / ln 2, so
  * |r| ≤ ln 2 / 2 (Cody and Waite): ln 2 = LN2_HI + LN2_LO, LN2_HI with 32
  * significant bits, so k·LN2_HI is exact for |k| < 2^21 and x − k·LN2_HI
- * is exact (Sterbenz); r is kept as r_hi + r_lo, its rounding error
+ * is exact (Sterbenz); r is kept as r + r_lo, its rounding error
  * included.  e^r is the Taylor polynomial of degree 13, whose remainder is
  * below 5·10⁻¹⁸ relative for |r| ≤ 0.347, evaluated by Estrin's scheme
- * (throughput, not latency, bounds the vectorised loop); its leading 1 + r is added as
- * an exact sum of two doubles, so the error is about one rounding.  Then
+ * (so throughput, not latency, bounds the vectorised loop); its leading
+ * 1 + r is added as an exact sum of two doubles, so the error is about one
+ * rounding.  Then
  * e^x = e^r · 2^k1 · 2^k2, k1 = ⌊k/2⌋ and k2 = k − k1, two powers of two
  * built from bits: both are normal over the whole clamped range, the first
  * product is exact and the second rounds once, also into the subnormals.
  *
  * Every step is an IEEE operation or an operation on integer bits, the same
- * for every element, written without branches (the clamps are selects), so
+ * for every element, written without branches (the clamp is a select), so
  * dg_exp_array's loop vectorises and gives what dg_exp gives.
  */
 
@@ -79,7 +80,7 @@ static inline double exp_kernel(double x)
     const double klo = k * LN2_LO;
     const double r = t - klo;
     const double r_lo = (t - r) - klo;
-    /* q(r) = Σ_{n=2}^{13} r^(n−2)/n! by Estrin's scheme: the same
+    /* q(r) = Σ_{n=2}^{13} r^(n−2)/n! by Estrin's scheme: as many
      * operations as Horner's, in a dependency chain a third as long. */
     const double r2 = r * r, r4 = r2 * r2;
     const double q01 = C2 + C3 * r, q23 = C4 + C5 * r, q45 = C6 + C7 * r;

@@ -276,6 +276,8 @@ typedef struct cli_model_options {
     bool adopt_rows;      /* the empirical denoiser takes the rows over (data->x
                              becomes NULL): for commands that need them no more */
     bool data_only;       /* load the rows and build no denoiser */
+    size_t want_dim;      /* non-zero: data of another row dimension is refused
+                             before its rows are allocated */
     /* Non-NULL: the option (e.g. "--threshold") that needs data rows in
      * [−bound, bound]; a distribution or a row beyond is an error (exit 1). */
     const char *bound_option;

@@ -47,6 +47,11 @@ static void help_usage(void)
            "                           reference (a data spec as for 'diffgeo sample',\n"
            "                           e.g. the training data): adds the arrays marked R\n"
            "      --reference-limit N  use the first N rows of the reference data\n"
+           "      --trust-config       let the run file name data to load: re-create the\n"
+           "                           run's own denoiser from /config/data for\n"
+           "                           optimal_self even when that is not the --reference\n"
+           "                           data (or more rows of it); without it a run file\n"
+           "                           opens nothing the command line did not name\n"
            "      --window W           points of the local cubic fit for curvature and\n"
            "                           torsion, odd, at least %d [%d, capped at T+1]\n"
            "  -q, --quiet              no progress line\n"
@@ -87,10 +92,11 @@ typedef struct analyze_options {
     const char *reference;  /* data spec of D*, or NULL */
     size_t reference_limit; /* 0: all rows */
     size_t window;          /* curvature window as asked */
+    bool trust_config;      /* /config/data may be loaded */
     bool quiet;
 } analyze_options;
 
-enum { OPT_REFERENCE = 2000, OPT_REFERENCE_LIMIT, OPT_WINDOW };
+enum { OPT_REFERENCE = 2000, OPT_REFERENCE_LIMIT, OPT_WINDOW, OPT_TRUST_CONFIG };
 
 /* analyze's options; a cli_parser option. */
 static int analyze_option(void *ctx, int opt, const char *arg)
@@ -113,6 +119,9 @@ static int analyze_option(void *ctx, int opt, const char *arg)
                                    "needs 4 points)",
                                    arg, DG_CURVATURE_WINDOW_MIN);
         return EXIT_OK;
+    case OPT_TRUST_CONFIG:
+        o->trust_config = true;
+        return EXIT_OK;
     case 'q':
         o->quiet = true;
         return EXIT_OK;
@@ -128,6 +137,7 @@ static int parse(int argc, char **argv, analyze_options *o, bool *helped)
         {"reference", required_argument, NULL, OPT_REFERENCE},
         {"reference-limit", required_argument, NULL, OPT_REFERENCE_LIMIT},
         {"window", required_argument, NULL, OPT_WINDOW},
+        {"trust-config", no_argument, NULL, OPT_TRUST_CONFIG},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -149,6 +159,8 @@ static int parse(int argc, char **argv, analyze_options *o, bool *helped)
     o->path = argv[first];
     if (o->reference_limit && !o->reference)
         return cli_usage_error(COMMAND, "--reference-limit needs --reference");
+    if (o->trust_config && !o->reference)
+        return cli_usage_error(COMMAND, "--trust-config needs --reference");
     return EXIT_OK;
 }
 
@@ -351,6 +363,15 @@ static void metric_remove(metric_list *l, const char *name)
     l->data[k] = NULL;
 }
 
+/* Removes the arrays of an earlier --reference: they would not match the
+ * measurements written now (the run may have been sampled again). */
+static void remove_reference_metrics(metric_list *l)
+{
+    for (const dg_metric_info *m = dg_metric_infos; m->name; m++)
+        if (m->reference)
+            metric_remove(l, m->name);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Measurements of the run alone                                            */
 /* ------------------------------------------------------------------------ */
@@ -542,7 +563,8 @@ static bool load_run_denoiser(reference_run *q)
 {
     const run_config *c = &q->cfg;
     dg_error err;
-    const dg_data_options dopt = cli_shard_options(c->limit);
+    dg_data_options dopt = cli_shard_options(c->limit);
+    dopt.want_dim = q->r->dim; /* refused before its rows are allocated */
     int status = cli_mpi_agree_error(dg_data_load(c->data, &dopt, &q->own_data, &err), &err);
     if (status == DG_OK) {
         dg_dataset *d = q->own_data;
@@ -605,8 +627,17 @@ static bool recreate_run_denoiser(reference_run *q)
     if (c->opt.afs && q->r->T == 1)
         return no_self(q, "the run's only evaluation is AFS's analytic substitute, so its "
                           "denoiser cannot be checked");
-    if (strcmp(c->data, o->reference) == 0 && c->limit == o->reference_limit)
+    const bool same_data = strcmp(c->data, o->reference) == 0;
+    /* The rows of the --reference data the user named, or a first part of them. */
+    const bool within_reference =
+        same_data && c->limit && (!o->reference_limit || c->limit <= o->reference_limit);
+    if (same_data && c->limit == o->reference_limit)
         q->run_den = q->ref.den;
+    else if (!within_reference && !o->trust_config)
+        return no_self(q,
+                       "cannot re-create the run's denoiser without --trust-config: "
+                       "/config/data '%s'%s names data the command line did not",
+                       c->data, same_data ? " (all its rows)" : "");
     else if (load_run_denoiser(q))
         q->run_den = q->own_den;
     else
@@ -636,7 +667,8 @@ static int load_reference(reference_run *q)
                                 .denoiser = "empirical",
                                 .announce = q->progress.enabled,
                                 .adopt_rows = 1,
-                                .data_only = 1};
+                                .data_only = 1,
+                                .want_dim = q->r->dim};
     const int rc = cli_model_load_ex(&q->mo, &q->ref);
     if (rc != EXIT_OK)
         return rc == EXIT_USAGE ? EXIT_USAGE : EXIT_FAILED;
@@ -791,6 +823,11 @@ int cmd_analyze(int argc, char **argv, const char *command_line)
     dg_error err;
     if (dg_file_resolve_output(o.path, &out, &err) != DG_OK)
         return cli_fail(&err);
+    /* The version measured is the version written to: another program's
+     * file written meanwhile is never given these measurements. */
+    dg_file_version version;
+    if (dg_file_version_of(o.path, &version, &err) != DG_OK)
+        return cli_fail(&err);
     cli_catch_signals();
     run_arrays r = {0};
     metric_list *l = calloc(1, sizeof *l); /* about 140 kB of texts: not on the stack */
@@ -807,11 +844,13 @@ int cmd_analyze(int argc, char **argv, const char *command_line)
      * reference measurements are collective, process 0 writes. */
     if (o.reference && (rc = cli_mpi_agree(rc)) == EXIT_OK)
         rc = reference_metrics(&o, &r, l);
+    else if (rc == EXIT_OK)
+        remove_reference_metrics(l);
     if (cli_mpi_interrupted() && rc == EXIT_OK) {
         cli_error("interrupted; %s unchanged", o.path);
         rc = cli_interrupted_status();
     }
-    const dg_h5_write_options wopt = {.cancel = &cli_interrupted};
+    const dg_h5_write_options wopt = {.cancel = &cli_interrupted, .expect = &version};
     if (rc == EXIT_OK && cli_mpi_rank() == 0 &&
         dg_h5_add_arrays_ex(o.path, l->array, l->count, &wopt, &err) != DG_OK)
         rc = cli_fail(&err);

@@ -842,7 +842,9 @@ int dg_load_cifar10(const char *dir, const char *split, const dg_data_options *o
         return dg_error_set(err, DG_EUNKNOWN, "unknown CIFAR-10 split '%s' (train or test)", split);
     cifar_split c = {.dir = dir, .train = train, .nfiles = train ? CIFAR_TRAIN_BATCHES : 1};
     dg_dataset *data = NULL;
-    int status = cifar_open(&c, err);
+    int status = dg_data_check_dim(opt, CIFAR_PIXELS, dir, err);
+    if (status == DG_OK)
+        status = cifar_open(&c, err);
     if (status != DG_OK)
         goto close_files;
     size_t rows, first, keep;

@@ -1,0 +1,167 @@
+#!/bin/sh
+# shellcheck source=tests/lib.sh disable=SC2154
+# (SC2154: srcdir and rc come from the test environment and lib.sh.)
+# Files and processes users can trust (issue 14, findings 3, 4, 8 and 9):
+# analyze writes its measurements only into the version of the run file it
+# measured and leaves no stale reference arrays; a run file does not decide
+# what analyze opens or allocates; info's reading of a hostile file is
+# bounded and its output escaped.
+. "$srcdir/tests/lib.sh"
+
+have_python || skip_all "needs /usr/bin/python3 with numpy and h5py"
+OMP_NUM_THREADS=2
+export OMP_NUM_THREADS
+
+# h5 PYTHON: runs a Python snippet with h5py and numpy imported and W the
+# work directory; its exit status is the test's.
+h5() {
+    W=$WORK "$PYTHON3" -c "import os, sys, h5py, numpy as np
+W = os.environ['W']
+$1"
+}
+
+# computing PID: the process has run 0.5 s of CPU time (it has read the run
+# file and is measuring).
+computing() {
+    [ "$(cpu_ticks "$1")" -ge 50 ]
+}
+
+# ---------------------------------------------------------------- finding 3
+# A concurrent `sample -o r.h5` while `analyze r.h5 --reference ...`
+# computes: the result is never /trajectory of one run beside /metrics of
+# the other.  analyze refuses (status 1, one line) and r.h5 is sample's.
+run_diffgeo sample --data synthetic:gmm,n=100,d=16 -n 32 --steps 100 -q -o "$WORK/r.h5"
+ok $rc "setup: a run of 32 samples, 100 steps"
+"$DIFFGEO" analyze "$WORK/r.h5" --reference synthetic:gmm,n=20000,d=16 -q \
+    >"$WORK/aout" 2>"$WORK/aerr" &
+apid=$!
+if wait_for $apid computing; then
+    run_diffgeo sample --data synthetic:gmm,n=100,d=16 -n 5 --steps 3 -q -o "$WORK/r.h5"
+    ok $rc "concurrent sample -o r.h5 while analyze computes: status 0"
+    wait $apid
+    arc=$?
+    [ $arc -eq 1 ] && [ "$(wc -l <"$WORK/aerr")" -eq 1 ] &&
+        grep -q "^diffgeo: .*r.h5 changed since it was read (another program wrote it); nothing written" "$WORK/aerr"
+    ok $? "analyze of a file replaced meanwhile: status 1, one line saying so (status $arc)"
+    diag "$WORK/aerr"
+    h5 "f = h5py.File(W + '/r.h5', 'r')
+sys.exit(0 if f['trajectory'].shape == (3, 5, 16) and 'metrics' not in f else 1)"
+    ok $? "r.h5 is the new run alone: /trajectory [3][5][16], no /metrics"
+    no_temp_files "$WORK"
+    ok $? "no temporary file left"
+else
+    wait $apid
+    skip_tests 4 "concurrent sample during analyze" "analyze ended before it computed"
+fi
+
+# The same when the file is rewritten in place (same inode, other bytes).
+run_diffgeo sample --data synthetic:gmm,n=100,d=16 -n 32 --steps 100 -q -o "$WORK/r.h5"
+cp "$WORK/r.h5" "$WORK/other.h5"
+"$DIFFGEO" analyze "$WORK/r.h5" --reference synthetic:gmm,n=20000,d=16 -q \
+    >"$WORK/aout" 2>"$WORK/aerr" &
+apid=$!
+if wait_for $apid computing; then
+    # One byte of the last array's data changed.
+    printf 'x' | dd of="$WORK/r.h5" bs=1 seek=$(($(wc -c <"$WORK/r.h5") - 8)) conv=notrunc 2>/dev/null
+    cp "$WORK/r.h5" "$WORK/inplace.h5"
+    wait $apid
+    arc=$?
+    [ $arc -eq 1 ] && grep -q "changed since it was read" "$WORK/aerr" &&
+        cmp -s "$WORK/r.h5" "$WORK/inplace.h5"
+    ok $? "analyze of a file rewritten in place meanwhile: refused, the file as rewritten"
+    diag "$WORK/aerr"
+else
+    wait $apid
+    skip_tests 1 "in-place rewrite during analyze" "analyze ended before it computed"
+fi
+
+# Stale reference arrays: analyze --reference, then analyze alone.
+run_diffgeo sample --data synthetic:gmm,n=100,d=16 -n 4 --steps 5 -q -o "$WORK/s.h5"
+run_diffgeo analyze "$WORK/s.h5" --reference synthetic:gmm,n=100,d=16 -q
+ok $rc "setup: analyze --reference"
+h5 "f = h5py.File(W + '/s.h5', 'r'); sys.exit(0 if 'score_deviation' in f['metrics'] else 1)"
+ok $? "setup: /metrics/score_deviation written"
+run_diffgeo analyze "$WORK/s.h5" -q
+ok $rc "analyze again without --reference: status 0"
+h5 "f = h5py.File(W + '/s.h5', 'r')
+stale = [k for k in ('score_deviation', 'distance_to_optimal', 'denoised_vs_optimal',
+    'optimal_self', 'kde_loglik_before', 'kde_loglik_after', 'kde_gain_bound',
+    'kde_violations', 'nn_distance', 'nn_distance_ratio') if k in f['metrics']]
+print('#   stale:', stale)
+sys.exit(0 if not stale and 'deviation' in f['metrics'] else 1)"
+ok $? "no reference array of the earlier analysis is left"
+
+# ---------------------------------------------------------------- finding 4
+# A run file names data in /config/data: analyze loads them (to re-create
+# the run's own denoiser for optimal_self) only with --trust-config, and a
+# loader refuses rows of the wrong dimension before it allocates them.
+
+# note FILE ARRAY: the 'note' attribute of /metrics/ARRAY.
+note() {
+    "$PYTHON3" -c 'import sys, h5py
+print(h5py.File(sys.argv[1], "r")["metrics"][sys.argv[2]].attrs.get("note", ""))' "$@"
+}
+# set_config_data FILE SPEC: /config/data of FILE becomes SPEC.
+set_config_data() {
+    "$PYTHON3" -c 'import sys, h5py
+with h5py.File(sys.argv[1], "r+") as f:
+    f["config"].attrs["data"] = sys.argv[2]' "$@"
+}
+# The run's own data in a .npy file the run names, the reference elsewhere.
+h5 "x = np.random.default_rng(4).normal(size=(50, 16))
+np.save(W + '/own.npy', x)
+np.save(W + '/ref.npy', x[:40])
+np.save(W + '/narrow.npy', np.zeros((10, 8)))"
+ok $? "setup: the run's data own.npy (50 x 16) and reference ref.npy (its first 40 rows)"
+run_diffgeo sample --data "npy:$WORK/own.npy" -n 3 --steps 6 -q -o "$WORK/u.h5"
+ok $rc "setup: a run on npy:own.npy"
+cp "$WORK/u.h5" "$WORK/u0.h5"
+run_diffgeo analyze "$WORK/u.h5" --reference "npy:$WORK/ref.npy" -q
+h5 "f = h5py.File(W + '/u.h5', 'r'); sys.exit('optimal_self' in f['metrics'] or 'score_deviation' not in f['metrics'])"
+ok $? "analyze --reference OTHER: status $rc, /config/data not loaded (no optimal_self)"
+note "$WORK/u.h5" score_deviation | grep -q "without --trust-config: /config/data 'npy:$WORK/own.npy'"
+ok $? "the note of score_deviation says --trust-config would load /config/data"
+cp "$WORK/u0.h5" "$WORK/u.h5"
+run_diffgeo analyze "$WORK/u.h5" --reference "npy:$WORK/ref.npy" --trust-config -q
+h5 "f = h5py.File(W + '/u.h5', 'r'); sys.exit('optimal_self' not in f['metrics'])"
+ok $? "analyze --reference OTHER --trust-config: status $rc, optimal_self written"
+run_diffgeo analyze "$WORK/u.h5" --trust-config -q
+[ $rc -eq 2 ] && grep -q -- "--trust-config needs --reference" "$WORK/err"
+ok $? "--trust-config without --reference: a usage error"
+"$DIFFGEO" analyze --help | grep -q -- "--trust-config"
+ok $? "analyze --help documents --trust-config"
+
+# /config/data naming 2 million rows of dimension 1000 (16 GB): refused by
+# its dimension before any row is allocated, even when trusted, in well
+# under a second of CPU and a small fraction of that memory.
+cp "$WORK/u0.h5" "$WORK/big.h5"
+set_config_data "$WORK/big.h5" "synthetic:gmm,n=2000000,d=1000"
+/usr/bin/time -f '%M %U' -o "$WORK/time" "$DIFFGEO" analyze "$WORK/big.h5" \
+    --reference "npy:$WORK/ref.npy" --trust-config -q >"$WORK/out" 2>"$WORK/err"
+rc=$?
+read -r kb secs <"$WORK/time"
+[ $rc -eq 0 ] && [ "$kb" -lt 400000 ]
+ok $? "a trusted /config/data of 16 GB: status $rc, peak memory $kb kB, $secs s of CPU"
+note "$WORK/big.h5" score_deviation | grep -q "synthetic:gmm: rows of dimension 1000, 16 wanted"
+ok $? "the note says the dimension is wrong"
+diag "$WORK/err"
+# The same named on the command line: the loader refuses it at once.
+expect_error "--reference of dimension 1000 for a run of 16" 1 - \
+    "rows of dimension 1000, 16 wanted" -- \
+    analyze "$WORK/u0.h5" --reference synthetic:gmm,n=2000000,d=1000 -q
+expect_error "--reference npy: of dimension 8" 1 - "rows of dimension 8, 16 wanted" -- \
+    analyze "$WORK/u0.h5" --reference "npy:$WORK/narrow.npy" -q
+h5 "f = h5py.File(W + '/narrow.h5', 'w'); f['x'] = np.zeros((10, 8))"
+expect_error "--reference h5: of dimension 8" 1 - "rows of dimension 8, 16 wanted" -- \
+    analyze "$WORK/u0.h5" --reference "h5:$WORK/narrow.h5:/x" -q
+# A FIFO named in /config/data: refused at once, never opened.
+mkfifo "$WORK/fifo"
+cp "$WORK/u0.h5" "$WORK/f.h5"
+set_config_data "$WORK/f.h5" "npy:$WORK/fifo"
+timeout 60 "$DIFFGEO" analyze "$WORK/f.h5" --reference "npy:$WORK/ref.npy" --trust-config -q \
+    >"$WORK/out" 2>"$WORK/err"
+rc=$?
+[ $rc -eq 0 ] && note "$WORK/f.h5" score_deviation | grep -q "not a regular file (a FIFO)"
+ok $? "a FIFO in /config/data: analyze does not hang (status $rc), the note says why"
+
+done_testing

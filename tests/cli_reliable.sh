@@ -164,4 +164,94 @@ rc=$?
 [ $rc -eq 0 ] && note "$WORK/f.h5" score_deviation | grep -q "not a regular file (a FIFO)"
 ok $? "a FIFO in /config/data: analyze does not hang (status $rc), the note says why"
 
+# ---------------------------------------------------------------- finding 8
+# A 2 KB file whose variable-length string attribute claims 1.8 GB (its
+# length field corrupted): info finishes at once in little memory, the
+# value shown as its type.
+h5 "import struct
+with h5py.File(W + '/vlen.h5', 'w') as f:
+    f.attrs['note'] = 'Q' * 16
+    f['x'] = np.zeros(3)
+b = bytearray(open(W + '/vlen.h5', 'rb').read())
+gcol = b.find(b'GCOL')
+ref = b.find(struct.pack('<IQI', 16, gcol, 1))   # length, heap address, index
+assert gcol > 0 and ref > 0
+b[ref:ref + 4] = struct.pack('<I', 0x70000000)
+open(W + '/vlen.h5', 'wb').write(b)"
+ok $? "setup: a file whose string attribute's length field says 1.8 GB"
+/usr/bin/time -f '%M %e' -o "$WORK/time" "$DIFFGEO" info "$WORK/vlen.h5" >"$WORK/out" 2>"$WORK/err"
+rc=$?
+read -r kb secs <"$WORK/time"
+[ $rc -eq 0 ] && [ "$kb" -lt 300000 ] && grep -q "^  note  *(string)$" "$WORK/out" &&
+    grep -q "^  /x " "$WORK/out"
+ok $? "info of it: status $rc, peak memory $kb kB ($secs s), the contents listed"
+diag "$WORK/out"
+# The same bound holds for a fixed-length string whose size is corrupted.
+h5 "import struct
+with h5py.File(W + '/fixed.h5', 'w') as f:
+    f.attrs['note'] = np.bytes_(b'abcdefghij')
+    f['x'] = np.zeros(3)
+b = bytearray(open(W + '/fixed.h5', 'rb').read())
+k = b.find(bytes([0x13, 1, 0, 0]) + struct.pack('<I', 10))  # a string type of 10 bytes
+assert k > 0
+b[k + 4:k + 8] = struct.pack('<I', 0x70000000)
+open(W + '/fixed.h5', 'wb').write(b)"
+/usr/bin/time -f '%M %e' -o "$WORK/time" "$DIFFGEO" info "$WORK/fixed.h5" >"$WORK/out" 2>"$WORK/err"
+rc=$?
+read -r kb secs <"$WORK/time"
+[ $rc -eq 0 ] && [ "$kb" -lt 300000 ] && grep -q "^  /x " "$WORK/out"
+ok $? "info of a file whose fixed-length string says 1.8 GB: status $rc, peak memory $kb kB"
+
+# ---------------------------------------------------------------- finding 9
+# info escapes control characters in names and values: a file cannot send
+# escape sequences to the terminal.
+h5 "with h5py.File(W + '/esc.h5', 'w') as f:
+    f.attrs['ti\x1btle'] = 'red \x1b[31m text\rback\\\\slash σ'
+    f['da\x07ta'] = np.zeros(2)"
+run_diffgeo info "$WORK/esc.h5"
+"$PYTHON3" -c 'import sys
+sys.exit(any(c < 32 and c != 10 or c == 127 for c in open(sys.argv[1], "rb").read()))' "$WORK/out" &&
+    grep -q -F 'ti\x1btle' "$WORK/out" && grep -q -F 'red \x1b[31m text\x0dback\\slash σ' "$WORK/out" &&
+    grep -q -F '/da\x07ta' "$WORK/out"
+ok $? "info prints control characters as \\xNN, a backslash as \\\\ (status $rc)"
+diag "$WORK/out"
+
+# analyze on points near 1e-200 or 1e200: the measurements of a run scaled
+# by an exact power of two (2^-660, 2^660) are those of the run itself, bit
+# for bit, for the scale-free arrays (pca2_error) and scaled for coords3d.
+run_diffgeo sample --data synthetic:gmm,n=100,d=16 -n 3 --steps 8 -q -o "$WORK/p.h5"
+h5 "f = h5py.File(W + '/p.h5', 'r')
+for name, e in (('tiny', -660), ('huge', 660)):
+    with h5py.File(W + '/' + name + '.h5', 'w') as g:
+        g['sigmas'] = f['sigmas'][()]
+        g['trajectory'] = np.ldexp(f['trajectory'][()], e)
+        g['denoised'] = np.ldexp(f['denoised'][()], e)"
+ok $? "setup: the run scaled by 2^-660 and 2^660"
+for name in tiny huge; do
+    "$DIFFGEO" analyze "$WORK/$name.h5" -q 2>"$WORK/err"
+    ok $? "analyze of the run scaled to $name values: status 0"
+    diag "$WORK/err"
+done
+"$DIFFGEO" analyze "$WORK/p.h5" -q
+h5 "m = h5py.File(W + '/p.h5', 'r')['metrics']
+bad = []
+for name, e in (('tiny', -660), ('huge', 660)):
+    t = h5py.File(W + '/' + name + '.h5', 'r')['metrics']
+    if not np.array_equal(t['pca2_error'][()], m['pca2_error'][()]): bad.append(name + ' pca2_error')
+    if not np.array_equal(t['coords3d'][()], np.ldexp(m['coords3d'][()], e)): bad.append(name + ' coords3d')
+print('#   differ:', bad)
+sys.exit(1 if bad or np.isnan(m['pca2_error'][()]).any() else 0)"
+ok $? "pca2_error and coords3d of the scaled runs: the run's own, exactly (scaled)"
+
+# A pipe as npy: input (bash's <(cat f.npy)): refused at once with one line.
+mkfifo "$WORK/npipe"
+cat "$WORK/own.npy" >"$WORK/npipe" &
+catpid=$!
+expect_error "npy: of a pipe" 1 "$WORK/o.h5" "not a regular file (a FIFO)" -- \
+    sample --data "npy:$WORK/npipe" -n 2 --steps 3 -q -o "$WORK/o.h5"
+! grep -q "left in the file" "$WORK/err"
+ok $? "no size computed from a pipe ('left in the file')"
+kill $catpid 2>/dev/null
+wait $catpid 2>/dev/null
+
 done_testing

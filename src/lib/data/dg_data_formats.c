@@ -4,6 +4,7 @@
 #include "dg_data_formats.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "dg_file.h"
@@ -76,15 +78,20 @@ static int open_sized(const char *path, FILE **f, uint64_t *size, dg_error *err)
     int status = dg_file_check_input(path, err);
     if (status != DG_OK)
         return status;
-    *f = fopen(path, "rb");
-    if (!*f)
+    /* Without blocking: the path may have become a FIFO since it was checked. */
+    const int fd = open(path, O_RDONLY | O_NONBLOCK);
+    if (fd < 0)
         return dg_error_set(err, DG_EIO, "cannot open %s: %s", path, strerror(errno));
     struct stat st;
-    const int failed = fstat(fileno(*f), &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
-    if (failed) {
-        fclose(*f);
-        *f = NULL;
-        return dg_error_set(err, DG_EIO, "cannot open %s: %s", path, strerror(failed));
+    if (fstat(fd, &st) != 0)
+        status = dg_error_set(err, DG_EIO, "cannot open %s: %s", path, strerror(errno));
+    else if (!S_ISREG(st.st_mode))
+        status = dg_error_set(err, DG_EIO, "cannot open %s: not a regular file", path);
+    else if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0 || !(*f = fdopen(fd, "rb")))
+        status = dg_error_set(err, DG_EIO, "cannot open %s: %s", path, strerror(errno));
+    if (status != DG_OK) {
+        close(fd);
+        return status;
     }
     *size = (uint64_t)st.st_size;
     return DG_OK;
@@ -401,7 +408,7 @@ int dg_npy_parse_preamble(const unsigned char *buf, size_t len, uint64_t file_si
                             "%s: truncated .npy header (%llu bytes claimed, "
                             "%llu left in the file)",
                             what, (unsigned long long)header_len,
-                            (unsigned long long)(file_size - start));
+                            (unsigned long long)(file_size > start ? file_size - start : 0));
     *header_end = start + (size_t)header_len;
     return DG_OK;
 }

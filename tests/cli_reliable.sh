@@ -190,6 +190,30 @@ EOF
     grep -q "^  /x " "$WORK/out"
 ok $? "info of it: status $rc, peak memory $kb kB ($secs s), the contents listed"
 diag "$WORK/out"
+# analyze reads /config the same way: a run file whose /config/data string
+# claims 1.8 GB costs no more than a sound one.
+h5 "import struct
+b = bytearray(open(W + '/u0.h5', 'rb').read())
+n = len(h5py.File(W + '/u0.h5', 'r')['config'].attrs['data'].encode())
+def all_at(pattern):
+    k = b.find(pattern)
+    while k >= 0:
+        yield k
+        k = b.find(pattern, k + 1)
+refs = [k for g in all_at(b'GCOL') for k in all_at(struct.pack('<IQ', n, g))]
+assert len(refs) == 1
+b[refs[0]:refs[0] + 4] = struct.pack('<I', 0x70000000)
+open(W + '/cfg.h5', 'wb').write(b)"
+ok $? "setup: a run file whose /config/data claims 1.8 GB"
+/usr/bin/time -f '%M %e' -o "$WORK/time" "$DIFFGEO" analyze "$WORK/cfg.h5" \
+    --reference "npy:$WORK/ref.npy" -q >"$WORK/out" 2>"$WORK/err"
+rc=$?
+read -r kb secs <<EOF
+$(tail -n 1 "$WORK/time")
+EOF
+[ $rc -eq 0 ] && [ "$kb" -lt 300000 ]
+ok $? "analyze --reference of it: status $rc, peak memory $kb kB, $secs s"
+diag "$WORK/err"
 # The same bound holds for a fixed-length string whose size is corrupted.
 h5 "import struct
 with h5py.File(W + '/fixed.h5', 'w') as f:

@@ -264,7 +264,7 @@ static long config_int(const char *path, const char *name, long fallback)
                : fallback;
 }
 
-static void read_config(const char *path, run_config *c)
+static void read_config_fields(const char *path, run_config *c)
 {
     char solver[CONFIG_NAME_MAX];
     memset(c, 0, sizeof *c);
@@ -289,6 +289,34 @@ static void read_config(const char *path, run_config *c)
     if (dg_h5_read_attr_string(path, "/config", "denoiser", c->denoiser, sizeof c->denoiser,
                                NULL) != DG_OK)
         c->denoiser[0] = '\0';
+}
+
+typedef struct config_read {
+    const char *path;
+    run_config *c;
+} config_read;
+
+/* read_config_fields as a dg_h5_reader. */
+static int read_config_reader(void *ctx, dg_error *err)
+{
+    (void)err;
+    config_read *q = ctx;
+    read_config_fields(q->path, q->c);
+    return DG_OK;
+}
+
+/* /config, read as untrusted metadata (isolated, in bounded memory); a
+ * /config that cannot be read counts as absent, with a note. */
+static void read_config(const char *path, run_config *c)
+{
+    config_read q = {path, c};
+    dg_error err;
+    if (dg_h5_isolated_metadata(path, read_config_reader, &q, &err) == DG_OK)
+        return;
+    memset(c, 0, sizeof *c);
+    c->solver = &dg_solver_euler;
+    snprintf(c->solver_note, sizeof c->solver_note, "/config unreadable (%.*s): euler assumed",
+             (int)(sizeof c->solver_note / 2), err.message);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -20,6 +20,15 @@ W = os.environ['W']
 $1"
 }
 
+# measured ARGS...: runs diffgeo ARGS... as run_diffgeo does and sets kb to
+# its peak memory (kB) and secs to its CPU time (s).
+measured() {
+    /usr/bin/time -f '%M %U' -o "$WORK/time" "$DIFFGEO" "$@" >"$WORK/out" 2>"$WORK/err"
+    rc=$?
+    set -- $(tail -n 1 "$WORK/time")
+    kb=$1 secs=$2
+}
+
 # computing PID: the process has run 0.5 s of CPU time (it has read the run
 # file and is measuring).
 computing() {
@@ -136,12 +145,8 @@ ok $? "analyze --help documents --trust-config"
 # under a second of CPU and a small fraction of that memory.
 cp "$WORK/u0.h5" "$WORK/big.h5"
 set_config_data "$WORK/big.h5" "synthetic:gmm,n=2000000,d=1000"
-/usr/bin/time -f '%M %U' -o "$WORK/time" "$DIFFGEO" analyze "$WORK/big.h5" \
-    --reference "npy:$WORK/ref.npy" --trust-config -q >"$WORK/out" 2>"$WORK/err"
-rc=$?
-read -r kb secs <<EOF
-$(tail -n 1 "$WORK/time")
-EOF
+measured analyze "$WORK/big.h5" \
+    --reference "npy:$WORK/ref.npy" --trust-config -q
 [ $rc -eq 0 ] && [ "$kb" -lt 400000 ]
 ok $? "a trusted /config/data of 16 GB: status $rc, peak memory $kb kB, $secs s of CPU"
 note "$WORK/big.h5" score_deviation | grep -q "synthetic:gmm: rows of dimension 1000, 16 wanted"
@@ -181,14 +186,10 @@ assert gcol > 0 and ref > 0
 b[ref:ref + 4] = struct.pack('<I', 0x70000000)
 open(W + '/vlen.h5', 'wb').write(b)"
 ok $? "setup: a file whose string attribute's length field says 1.8 GB"
-/usr/bin/time -f '%M %e' -o "$WORK/time" "$DIFFGEO" info "$WORK/vlen.h5" >"$WORK/out" 2>"$WORK/err"
-rc=$?
-read -r kb secs <<EOF
-$(tail -n 1 "$WORK/time")
-EOF
+measured info "$WORK/vlen.h5"
 [ $rc -eq 0 ] && [ "$kb" -lt 300000 ] && grep -q "^  note  *(string)$" "$WORK/out" &&
     grep -q "^  /x " "$WORK/out"
-ok $? "info of it: status $rc, peak memory $kb kB ($secs s), the contents listed"
+ok $? "info of it: status $rc, peak memory $kb kB ($secs s of CPU), the contents listed"
 diag "$WORK/out"
 # analyze reads /config the same way: a run file whose /config/data string
 # claims 1.8 GB costs no more than a sound one.
@@ -205,14 +206,10 @@ assert len(refs) == 1
 b[refs[0]:refs[0] + 4] = struct.pack('<I', 0x70000000)
 open(W + '/cfg.h5', 'wb').write(b)"
 ok $? "setup: a run file whose /config/data claims 1.8 GB"
-/usr/bin/time -f '%M %e' -o "$WORK/time" "$DIFFGEO" analyze "$WORK/cfg.h5" \
-    --reference "npy:$WORK/ref.npy" -q >"$WORK/out" 2>"$WORK/err"
-rc=$?
-read -r kb secs <<EOF
-$(tail -n 1 "$WORK/time")
-EOF
+measured analyze "$WORK/cfg.h5" \
+    --reference "npy:$WORK/ref.npy" -q
 [ $rc -eq 0 ] && [ "$kb" -lt 300000 ]
-ok $? "analyze --reference of it: status $rc, peak memory $kb kB, $secs s"
+ok $? "analyze --reference of it: status $rc, peak memory $kb kB, $secs s of CPU"
 diag "$WORK/err"
 # The same bound holds for a fixed-length string whose size is corrupted.
 h5 "import struct
@@ -224,11 +221,7 @@ k = b.find(bytes([0x13, 1, 0, 0]) + struct.pack('<I', 10))  # a string type of 1
 assert k > 0
 b[k + 4:k + 8] = struct.pack('<I', 0x70000000)
 open(W + '/fixed.h5', 'wb').write(b)"
-/usr/bin/time -f '%M %e' -o "$WORK/time" "$DIFFGEO" info "$WORK/fixed.h5" >"$WORK/out" 2>"$WORK/err"
-rc=$?
-read -r kb secs <<EOF
-$(tail -n 1 "$WORK/time")
-EOF
+measured info "$WORK/fixed.h5"
 [ $rc -eq 0 ] && [ "$kb" -lt 300000 ] && grep -q "^  /x " "$WORK/out"
 ok $? "info of a file whose fixed-length string says 1.8 GB: status $rc, peak memory $kb kB"
 

@@ -306,6 +306,8 @@ typedef struct cli_model_options {
                                 becomes NULL): for commands that need them no more */
     bool data_only;          /* load the rows and build no denoiser */
     cli_save_data save_data; /* keep the rows for the output (cli_model_data_array) */
+    size_t want_dim;         /* non-zero: data of another row dimension is refused
+                                before its rows are allocated */
     /* Non-NULL: the option (e.g. "--threshold") that needs data rows in
      * [−bound, bound]; a distribution or a row beyond is an error (exit 1). */
     const char *bound_option;

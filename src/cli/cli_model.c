@@ -176,8 +176,9 @@ static int load_spec(const cli_model_options *o, cli_model *m, bool *mixture, dg
                             o->spec);
     }
     /* Mixture files are untrusted input like the data: read isolated. */
-    const dg_data_options dopt =
+    dg_data_options dopt =
         *mixture ? (dg_data_options){.isolate_hdf5 = true} : cli_shard_options(o->limit);
+    dopt.want_dim = *mixture ? 0 : o->want_dim;
     int status = dg_source_load(o->spec, &dopt, &m->data, &m->population, err);
     if (status == DG_OK && *mixture && o->samples > 0) {
         status = sample_mixture(m->population, o->samples, o->seed, &m->data, err);

@@ -18,7 +18,9 @@ static void help(void)
            "of sample and interpolate), and every group and dataset with its type\n"
            "and shape.  With --data, what a data spec gives: its rows, dimension and\n"
            "image shape with the range and mean of the first columns, or a mixture's\n"
-           "components and dimension.\n"
+           "components and dimension.  Control characters in names and values are\n"
+           "shown as \\xNN (and a backslash as \\\\), so a file cannot send escape\n"
+           "sequences to the terminal.\n"
            "\n"
            "  -d, --data SPEC   a data spec, as for 'diffgeo sample' (see its --help)\n"
            "  -h, --help        show this help\n"
@@ -27,10 +29,34 @@ static void help(void)
            "  diffgeo info --data synthetic:swissroll,d=3,n=500\n");
 }
 
+/*
+ * Text from the file as it can go to a terminal: control characters
+ * (escape sequences, carriage returns, newlines) and DEL as \xNN, a
+ * backslash as \\; other bytes, UTF-8 among them, as they are.  At least
+ * width columns (padded with blanks).
+ */
+static void print_escaped(const char *text, int width)
+{
+    int used = 0;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            used += printf("\\x%02x", *p);
+        else if (*p == '\\')
+            used += printf("\\\\");
+        else
+            used += putchar(*p) != EOF;
+    }
+    printf("%*s", width > used ? width - used : 0, "");
+}
+
 static void print_attr(void *ctx, const char *name, const char *value)
 {
     (void)ctx;
-    printf("  %-16s %s\n", name, value);
+    printf("  ");
+    print_escaped(name, 16);
+    printf(" ");
+    print_escaped(value, 0);
+    printf("\n");
 }
 
 static void ignore_attr(void *ctx, const char *name, const char *value)
@@ -47,8 +73,10 @@ enum { SHAPE_TEXT_SIZE = 256 };
 static void print_entry(void *ctx, const dg_h5_entry *e)
 {
     (void)ctx;
+    printf("  ");
+    print_escaped(e->path, 34);
     if (e->is_group) {
-        printf("  %-34s group\n", e->path);
+        printf(" group\n");
         return;
     }
     char shape[SHAPE_TEXT_SIZE] = "";
@@ -56,14 +84,15 @@ static void print_entry(void *ctx, const dg_h5_entry *e)
     for (size_t k = 0; k < e->rank && used < sizeof shape; k++)
         used += (size_t)snprintf(shape + used, sizeof shape - used, "%s%zu", k ? " × " : "",
                                  e->shape[k]);
-    printf("  %-34s %-8s [%s]\n", e->path, e->type, e->rank ? shape : "scalar");
+    printf(" %-8s [%s]\n", e->type, e->rank ? shape : "scalar");
 }
 
 /* Prints the summary of the file at path (ctx); a dg_h5_reader. */
 static int show(void *ctx, dg_error *err)
 {
     const char *path = ctx;
-    printf("%s\n", path);
+    print_escaped(path, 0);
+    printf("\n");
     int status = dg_h5_walk_attrs(path, "/", print_attr, NULL, err);
     if (status != DG_OK)
         return status;
@@ -171,7 +200,7 @@ int cmd_info(int argc, char **argv, const char *command_line)
      * gives an error before anything is printed, and a crash inside libhdf5
      * is an error too. */
     fflush(stdout);
-    if (dg_h5_isolated(argv[first], show, argv[first], &err) != DG_OK)
+    if (dg_h5_isolated_metadata(argv[first], show, argv[first], &err) != DG_OK)
         return cli_fail(&err);
     return EXIT_OK;
 }

@@ -116,6 +116,9 @@ static void plane_means(const gmm_params *p, gsl_rng *rng, double *means)
     }
 }
 
+/* Room for "synthetic:NAME" in messages. */
+#define SYNTHETIC_WHAT_MAX 32
+
 /* The component means of a synthetic mixture, from rng (see load_synthetic). */
 static void synthetic_means(const gmm_params *p, size_t w, gsl_rng *rng, double *means)
 {
@@ -190,6 +193,10 @@ static int load_synthetic(const char *name, const char *params, bool indexed,
 {
     gmm_params p = {2000, 64, 6, 0.15, 0};
     int status = parse_gmm_params(params, &p, err);
+    char what[SYNTHETIC_WHAT_MAX];
+    snprintf(what, sizeof what, "synthetic:%s", name);
+    if (status == DG_OK)
+        status = dg_data_check_dim(opt, p.d, what, err);
     if (status != DG_OK)
         return status;
     size_t w = (size_t)llround(sqrt((double)p.d));

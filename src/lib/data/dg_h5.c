@@ -698,7 +698,7 @@ static size_t read_report(int in, isolated_report *r)
  * more) and libhdf5's caches.  None under AddressSanitizer, whose shadow
  * memory needs terabytes of address space.
  */
-static rlim_t isolated_memory(off_t file_size)
+static rlim_t isolated_memory(off_t file_size, rlim_t margin, rlim_t per_byte)
 {
 #if defined(__SANITIZE_ADDRESS__)
     (void)file_size;
@@ -717,17 +717,35 @@ static rlim_t isolated_memory(off_t file_size)
     const long page = sysconf(_SC_PAGESIZE);
     if (!known || page <= 0)
         return 0;
-    return (rlim_t)pages * (rlim_t)page + DG_H5_ISOLATED_MEMORY_BYTES +
-           DG_H5_ISOLATED_MEMORY_PER_BYTE * (rlim_t)(file_size > 0 ? file_size : 0);
+    return (rlim_t)pages * (rlim_t)page + margin +
+           per_byte * (rlim_t)(file_size > 0 ? file_size : 0);
 }
 
-int dg_h5_isolated(const char *path, dg_h5_reader reader, void *ctx, dg_error *err)
+/* reader(ctx, err) here with the soft address-space limit lowered to memory
+ * (0: as it is) for the call, then restored. */
+static int read_bounded(dg_h5_reader reader, void *ctx, rlim_t memory, dg_error *err)
+{
+    struct rlimit old;
+    bool bounded = memory && getrlimit(RLIMIT_AS, &old) == 0 &&
+                   (old.rlim_cur == RLIM_INFINITY || old.rlim_cur > memory);
+    if (bounded) {
+        const struct rlimit tight = {memory, old.rlim_max};
+        bounded = setrlimit(RLIMIT_AS, &tight) == 0;
+    }
+    const int status = reader(ctx, err);
+    if (bounded)
+        setrlimit(RLIMIT_AS, &old);
+    return status;
+}
+
+static int isolated_read(const char *path, dg_h5_reader reader, void *ctx, rlim_t margin,
+                         rlim_t per_byte, dg_error *err)
 {
     struct stat st;
     const bool sized = stat(path, &st) == 0;
     const rlim_t cpu = DG_H5_ISOLATED_CPU_SECONDS + (sized ? (rlim_t)st.st_size >> 20 : 0);
     const isolated_limits lim = {cpu, (unsigned)(DG_H5_ISOLATED_WALL_FACTOR * cpu),
-                                 isolated_memory(sized ? st.st_size : 0)};
+                                 isolated_memory(sized ? st.st_size : 0, margin, per_byte)};
     const pid_t parent = getpid();
     int fds[2];
     if (pipe(fds) != 0)
@@ -755,7 +773,7 @@ int dg_h5_isolated(const char *path, dg_h5_reader reader, void *ctx, dg_error *e
     if (got == sizeof r && WIFEXITED(ws) && WEXITSTATUS(ws) == 0 && r.status >= DG_OK &&
         r.status <= DG_ECANCELLED) {
         if (r.status == DG_OK)
-            return reader(ctx, err);
+            return read_bounded(reader, ctx, lim.memory, err);
         r.message[sizeof r.message - 1] = '\0';
         return dg_error_set(err, r.status, "%s", r.message);
     }
@@ -773,6 +791,18 @@ int dg_h5_isolated(const char *path, dg_h5_reader reader, void *ctx, dg_error *e
                             path, (unsigned long)cpu);
     return dg_error_set(err, DG_EFORMAT, "%s: HDF5 library crashed while reading (malformed file?)",
                         path);
+}
+
+int dg_h5_isolated(const char *path, dg_h5_reader reader, void *ctx, dg_error *err)
+{
+    return isolated_read(path, reader, ctx, DG_H5_ISOLATED_MEMORY_BYTES,
+                         DG_H5_ISOLATED_MEMORY_PER_BYTE, err);
+}
+
+int dg_h5_isolated_metadata(const char *path, dg_h5_reader reader, void *ctx, dg_error *err)
+{
+    return isolated_read(path, reader, ctx, DG_H5_METADATA_MEMORY_BYTES,
+                         DG_H5_METADATA_MEMORY_PER_BYTE, err);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -871,8 +901,9 @@ static void format_attr(hid_t attr, char *text, size_t size)
             }
             H5Tclose(mem);
         } else {
+            /* A corrupt size is not believed: the value is stored in the file. */
             const size_t len = H5Tget_size(type);
-            char *s = calloc(len + 1, 1);
+            char *s = len <= H5Aget_storage_size(attr) ? calloc(len + 1, 1) : NULL;
             if (s && H5Aread(attr, type, s) >= 0)
                 snprintf(text, size, "%s", s);
             free(s);

@@ -153,13 +153,28 @@ typedef int (*dg_h5_reader)(void *ctx, dg_error *err);
  * parent (Linux: PR_SET_PDEATHSIG), its address space may grow by
  * DG_H5_ISOLATED_MEMORY_BYTES plus DG_H5_ISOLATED_MEMORY_PER_BYTE per byte
  * of the file (no limit under AddressSanitizer; a failed allocation is a
- * failed read or a crash), and it reports only a status and message
- * through a pipe: whatever reader does to ctx in the child is lost.  Do not
- * use while other threads of the process call HDF5 (libhdf5 is not
- * thread-safe anyway).  Returns DG_EIO when the pipe or the process cannot
- * be created.
+ * failed read or a crash; the second read here gets the same bound), and it reports only a status
+ * and message through a pipe: whatever reader does to ctx in the child is lost.  Do not use while
+ * other threads of the process call HDF5 (libhdf5 is not thread-safe anyway).  Returns DG_EIO when
+ * the pipe or the process cannot be created.
  */
 int dg_h5_isolated(const char *path, dg_h5_reader reader, void *ctx, dg_error *err);
+
+/* The address space a metadata read may add: 256 MiB and 8 bytes per byte
+ * of the file. */
+#define DG_H5_METADATA_MEMORY_BYTES (256ULL << 20)
+#define DG_H5_METADATA_MEMORY_PER_BYTE 8
+
+/*
+ * dg_h5_isolated for a reader of metadata and attributes only (no array of
+ * values, e.g. diffgeo info): the address space of both reads (the child's
+ * and this process's) may grow by DG_H5_METADATA_MEMORY_BYTES plus
+ * DG_H5_METADATA_MEMORY_PER_BYTE per byte of the file, so that a corrupt
+ * length in a small file (a variable-length string "of 1.8 GB") fails that
+ * read at once instead of making libhdf5 allocate and fill gigabytes.
+ * (dg_h5_isolated also bounds this process's read by the child's limit.)
+ */
+int dg_h5_isolated_metadata(const char *path, dg_h5_reader reader, void *ctx, dg_error *err);
 
 /* --- Walking a file ------------------------------------------------------- */
 

@@ -117,6 +117,11 @@ static int load_mixture_rows(const char *spec, const dg_data_options *opt, dg_da
     size_t total, first, count;
     dg_data_wanted(opt, n, &total, &first, &count);
     const size_t dim = dg_gmm_dim(g);
+    status = dg_data_check_dim(opt, dim, spec, err);
+    if (status != DG_OK) {
+        dg_gmm_free(g);
+        return status;
+    }
     dg_dataset *data = dg_dataset_alloc(first + count, dim);
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     if (!data || !rng) {

@@ -1,34 +1,62 @@
 #!/bin/sh
 # lecture2d.sh: the 2-D lecture figure (four panels) and the animation of
-# samples flowing from noise to data, from a built-in 2-D mixture.
+# samples flowing from noise to data, for 2-D data rows or a 2-D mixture.
 #
-#   plots/lecture2d.sh [DATA [OUTDIR]]     DATA: synthetic:gauss2d (default) or synthetic:rings
+#   plots/lecture2d.sh [--steps N] [DATA [OUTDIR]]
 #
+# DATA: a 2-D mixture (synthetic:gauss2d, the default; synthetic:rings;
+# gmm:FILE), drawn from with the exact mixture denoiser, or 2-D data rows
+# (synthetic:moons, spiral, checkerboard, npy:data/moons-500.npy, ...), drawn
+# from with the empirical denoiser D*.  --steps N: the σ grid points of the
+# animation's Euler run (as for `diffgeo sample --steps`), one frame each, then
+# 12 frames that hold the end [60]; fewer make the GIF faster to write.
 # Writes OUTDIR/lecture2d.png and OUTDIR/flow.gif (OUTDIR: lecture2d-NAME), and
 # keeps the run files and the tables gnuplot reads beside them.  The diffgeo
-# tool is $DIFFGEO, else `diffgeo` on the PATH.  About a minute on 2 cores.
+# tool is $DIFFGEO, else `diffgeo` on the PATH.  About a minute on 2 cores,
+# most of it writing the GIF.
 set -eu
 DG=${DIFFGEO:-diffgeo}
+STEPS=60
+while [ $# -gt 0 ]; do
+    case $1 in
+    --steps)
+        [ $# -ge 2 ] && [ "$2" -ge 1 ] 2>/dev/null || {
+            echo "lecture2d.sh: --steps needs a whole number >= 1" >&2
+            exit 2
+        }
+        STEPS=$2
+        shift 2 ;;
+    -h | --help) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    -*) echo "lecture2d.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
+    *) break ;;
+    esac
+done
 DATA=${1:-synthetic:gauss2d}
+# a mixture: its exact denoiser, and 400 rows drawn from it as the data points;
+# data rows: the empirical denoiser of the rows themselves
+case $DATA in
+gmm:* | synthetic:gauss2d* | synthetic:rings*) ROWS="--samples 400 --denoiser gmm" ;;
+*) ROWS="--denoiser empirical" ;;
+esac
 NAME=$(printf '%s' "${DATA#synthetic:}" | tr -c 'A-Za-z0-9_-' _)
 OUT=${2:-lecture2d-$NAME}
 HERE=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$OUT"
 
 # The field: density at σ = 0.02 (the data's own, nearly), the score at σ = 0.3;
-# 400 rows drawn from the mixture go to /data.
-"$DG" field -q --data "$DATA" --samples 400 --denoiser gmm --sigma 0.02,0.3 --grid 101 \
+# the data rows go to /data.
+"$DG" field -q --data "$DATA" $ROWS --sigma 0.02,0.3 --grid 101 \
     -o "$OUT/field.h5"
 # Sampling (Heun, 30 steps) from σ = 80: trajectories x_i and denoised D(x_i; σ_i).
 "$DG" sample -q --data "$DATA" --solver heun --steps 30 -n 24 --seed 3 -o "$OUT/sample.h5"
 # Gaussian mean shift with bandwidth 0.3 from 60 of the rows.
 "$DG" meanshift -q --data "h5:$OUT/field.h5:/data" --limit 60 --bandwidth 0.3 \
     -o "$OUT/meanshift.h5"
-# The animation: 300 samples by Euler from σ = 3 over 60 steps (EDM grid with ρ = 3:
+# The animation: 300 samples by Euler from σ = 3 over $STEPS steps (EDM grid with ρ = 3:
 # steps spread more evenly than ρ = 7), on a wider field.
-"$DG" sample -q --data "$DATA" --solver euler --steps 60 --sigma-max 3 --rho 3 -n 300 --seed 5 \
+"$DG" sample -q --data "$DATA" --solver euler --steps "$STEPS" --sigma-max 3 --rho 3 -n 300 --seed 5 \
     -o "$OUT/flow.h5"
-"$DG" field -q --data "$DATA" --denoiser gmm --sigma 0.05 --grid 141 --range -5,5,-5,5 \
+"$DG" field -q --data "$DATA" $ROWS --sigma 0.05 --grid 141 --range -5,5,-5,5 \
     -o "$OUT/flow-field.h5"
 
 tab() { "$DG" table "$@" --digits 6; }

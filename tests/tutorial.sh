@@ -1,7 +1,8 @@
 #!/bin/sh
 # The tutorial cannot rot: every ```sh block of every lab of doc/tutorial/
-# runs, in document order, in a fresh directory per lab, against the built
-# tool (on PATH as 'diffgeo'), and must succeed; ```python blocks run with
+# runs, in document order, in a fresh directory per lab (with links to the
+# source tree's plots/ and data/), against the built tool (on PATH as
+# 'diffgeo'; $DIFFGEO for plots/lecture2d.sh), and must succeed; ```python blocks run with
 # $PYTHON3 when numpy and h5py import, else they are skipped (and said so).
 # Blocks that call gnuplot are skipped when there is no gnuplot.
 . "${srcdir:-.}/tests/lib.sh"
@@ -11,7 +12,9 @@ tutorial=$(cd "$tutorial" && pwd)
 mkdir -p "$WORK/bin"
 ln -sf "$(cd "$(dirname "$DIFFGEO")" && pwd)/$(basename "$DIFFGEO")" "$WORK/bin/diffgeo"
 PATH=$(cd "$WORK/bin" && pwd):$PATH
-export PATH
+DIFFGEO=$(cd "$WORK/bin" && pwd)/diffgeo
+export PATH DIFFGEO
+top=$(cd "$tutorial/../.." && pwd)
 have_python=no
 "$PYTHON3" -c 'import numpy, h5py' 2>/dev/null && have_python=yes
 have_gnuplot=no
@@ -51,6 +54,7 @@ for lab in $labs; do
 
     dir=$(cd "$WORK" && pwd)/$name
     mkdir -p "$dir/blocks"
+    ln -sf "$top/plots" "$top/data" "$dir/"
     blocks "$lab" "$dir/blocks"
     nsh=$(ls "$dir/blocks" | grep -c '\.sh$')
     npy=$(ls "$dir/blocks" | grep -c '\.py$')

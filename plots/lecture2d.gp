@@ -21,12 +21,31 @@ stats f("density") using 3 nooutput
 DMAX = STATS_max
 set cbrange [DMAX - 6:DMAX]
 
-set terminal pngcairo size 1600,1500 font "sans,15" noenhanced
+# The canvas follows the data's aspect: each panel's plot area has the grid's
+# shape (one unit of x_1 as long as one of x_2), its longer side PL pixels, in a
+# column at least CW0 wide (room for its title); fixed pixel margins around it.
+# Panel c's colour bar sits in the gap between the columns, clear of panel d's
+# axis labels.
+PL = 660.0; CW0 = 640.0
+GW = u(100) - u(0); GH = v(100) - v(0)
+PW = GW >= GH ? PL : PL * GW / GH
+PH = GW >= GH ? PL * GH / GW : PL
+CW = PW > CW0 ? PW : CW0
+LM = 110.0; GAP = 230.0; RM = 40.0 # left margin, gap between columns, right margin
+TOP = 120.0; PT = 55.0; PB = 85.0 # figure title; above and below each plot area
+W = int(LM + 2 * CW + GAP + RM)
+H = int(TOP + 2 * (PT + PH + PB))
+set terminal pngcairo size W,H font "sans,15" noenhanced
 set output OUT . "/lecture2d.png"
 set encoding utf8
-set multiplot layout 2,2 title sprintf("%s: the geometry of sampling with the exact denoiser\n(blue: log p_σ at σ = 0.02, its top 6 nats)", DATA) \
+set multiplot title sprintf("%s: the geometry of sampling with the exact denoiser\n(blue: log p_σ at σ = 0.02, its top 6 nats)", DATA) \
     font "sans,20"
-set size ratio -1
+# screen coordinates of panel (row, col), row 0 on top: left, right, bottom, top
+pl(c) = (LM + c * (CW + GAP) + (CW - PW) / 2) / W
+pr(c) = pl(c) + PW / W
+pt(r) = 1 - (TOP + PT + r * (PT + PH + PB)) / H
+pb(r) = pt(r) - PH / H
+panel(r, c) = sprintf("set lmargin at screen %.5f; set rmargin at screen %.5f; set bmargin at screen %.5f; set tmargin at screen %.5f", pl(c), pr(c), pb(r), pt(r))
 set xrange [u(0):u(100)]
 set yrange [v(0):v(100)]
 set xlabel "x_1"
@@ -38,19 +57,22 @@ unset colorbox
 # log p_σ (σ = 0.02): white to deep blue
 set palette defined (0 "#ffffff", 0.35 "#bcd3ea", 0.7 "#4f86c0", 1 "#16386b")
 
+eval panel(0, 0)
 set title "a. sampling trajectories x_i (Heun, 30 steps from σ = 80; ○ the ends)"
 plot f("density") using (u($2)):(v($1)):($3) with image, \
      f("trajectories") using 3:4 with lines lw 1.6 lc rgb "#d2601a", \
      f("trajectories") using 3:($1 == LAST ? $4 : NaN) with points pt 7 ps 1.3 lc rgb "#ffffff", \
      f("trajectories") using 3:($1 == LAST ? $4 : NaN) with points pt 6 ps 1.3 lw 1.5 lc rgb "#000000"
 
+eval panel(0, 1)
 set title "b. denoising trajectories D(x_i; σ_i) of the same runs"
 plot f("density") using (u($2)):(v($1)):($3) with image, \
      f("denoised") using 3:4 with linespoints lw 1.2 pt 7 ps 0.45 lc rgb "#7b3fa0"
 
+eval panel(1, 0)
 set title "c. the score ∇log p_σ at σ = 0.3 (colour: log10 of its length)"
 set palette defined (0 "#2a9d4a", 0.5 "#e0a000", 1 "#c0392b")
-set colorbox user origin 0.475, 0.08 size 0.012, 0.3
+set colorbox user origin screen pr(0) + 14.0 / W, pb(1) size screen 16.0 / W, PH / H
 set cbtics out
 set cbrange [*:*]
 S = 3.2 * DU
@@ -61,6 +83,7 @@ plot f("data") using 2:3 with points pt 7 ps 0.5 lc rgb "#9a9a9a", \
 unset colorbox
 
 set cbrange [DMAX - 6:DMAX]
+eval panel(1, 1)
 set title "d. Gaussian mean shift, bandwidth 0.3, from 60 data points (○)"
 set palette defined (0 "#ffffff", 0.35 "#bcd3ea", 0.7 "#4f86c0", 1 "#16386b")
 plot f("density") using (u($2)):(v($1)):($3) with image, \

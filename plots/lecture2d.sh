@@ -53,11 +53,15 @@ mkdir -p "$OUT"
 "$DG" meanshift -q --data "h5:$OUT/field.h5:/data" --limit 60 --bandwidth 0.3 \
     -o "$OUT/meanshift.h5"
 # The animation: 300 samples by Euler from σ = 3 over $STEPS steps (EDM grid with ρ = 3:
-# steps spread more evenly than ρ = 7), on a wider field.
+# steps spread more evenly than ρ = 7), over the density on the same box as the
+# figure's field (the data's extent with a margin), finer; flow2d.gp's view is that
+# box widened by 2σ of each step, so it closes in on the data as the samples do.
 "$DG" sample -q --data "$DATA" --solver euler --steps "$STEPS" --sigma-max 3 --rho 3 -n 300 --seed 5 \
     -o "$OUT/flow.h5"
-"$DG" field -q --data "$DATA" $ROWS --sigma 0.05 --grid 141 --range -5,5,-5,5 \
-    -o "$OUT/flow-field.h5"
+# first and last value of a grid axis of a field, "first,last"
+ends() { "$DG" table "$1" "$2" | awk '!/^#/ { v[n++] = $2 } END { printf "%.17g,%.17g", v[0], v[n - 1] }'; }
+"$DG" field -q --data "$DATA" $ROWS --sigma 0.05 --grid 141 \
+    --range "$(ends "$OUT/field.h5" /grid/u),$(ends "$OUT/field.h5" /grid/v)" -o "$OUT/flow-field.h5"
 
 tab() { "$DG" table "$@" --digits 6; }
 tab "$OUT/field.h5" /field/logp --slice 0 --long >"$OUT/density.txt"

@@ -11,9 +11,11 @@
 # animation's Euler run (as for `diffgeo sample --steps`), one frame each, then
 # 12 frames that hold the end [60]; fewer make the GIF faster to write.
 # Writes OUTDIR/lecture2d.png and OUTDIR/flow.gif (OUTDIR: lecture2d-NAME), and
-# keeps the run files and the tables gnuplot reads beside them.  The diffgeo
-# tool is $DIFFGEO, else `diffgeo` on the PATH.  About a minute on 2 cores,
-# most of it writing the GIF.
+# keeps the run files and the tables gnuplot reads beside them.  The figure's
+# canvas takes the data's aspect; the GIF's view is the data's extent widened by
+# 2σ of each step, so it closes in on the data as σ falls.  The diffgeo tool is
+# $DIFFGEO, else `diffgeo` on the PATH.  About a minute on 2 cores, most of it
+# writing the GIF.
 set -eu
 DG=${DIFFGEO:-diffgeo}
 STEPS=60

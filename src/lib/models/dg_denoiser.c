@@ -181,12 +181,28 @@ typedef struct empirical {
     const dg_comm *comm;  /* NULL: one process */
 
     /* Scratch for one block of queries; sized once at allocation. */
-    double *xc;            /* queries − μ, QB × dim */
-    double *xc_sqnorm;     /* ‖x − μ‖², QB */
-    double *group_max;     /* largest GEMM logit per query in the current group */
-    double *chunk_max;     /* the same per chunk of the group, nslots × QB */
-    bool *exact;           /* per query: recompute logits from differences */
-    size_t nslots;         /* chunks computed concurrently: one group */
+    double *xc;           /* queries − μ, QB × dim */
+    double *xc_sqnorm;    /* ‖x − μ‖², QB */
+    double *group_max;    /* largest GEMM logit per query in the current group */
+    double *chunk_max;    /* the same per chunk of the group, nslots × QB */
+    bool *exact;          /* per query: recompute logits from differences */
+    size_t nslots;        /* chunks computed concurrently: one group */
+    double *step;         /* per query: ‖x − x_last‖ (centred), rounded up */
+    double *near_here;    /* per query: the nearest distance's upper bound from this block */
+    double *slot_near;    /* the same per chunk of the group, nslots × QB */
+    unsigned char *skip;  /* per chunk of the group and query: first product skipped */
+    double *xpack;        /* the queries a chunk computes, packed, nslots × QB × dim */
+    size_t *slot_skipped; /* first products skipped per chunk of the group */
+
+    /* History of the last evaluation, for bounds that carry over (track_*). */
+    size_t track_n;     /* queries of the last evaluation; 0: no history */
+    size_t track_cap;   /* queries the arrays below hold */
+    double *track_xc;   /* the last centred queries, track_cap × dim */
+    double *track_near; /* upper bound on each one's distance to the nearest row */
+    double *track_low;  /* lower bound on its distance to each local chunk, × nchunks */
+    bool tracking;      /* this evaluation keeps a history */
+    size_t skipped;     /* first products (query × local chunk) skipped by the last evaluation */
+    size_t products;    /* all of them */
     unsigned char *leaves; /* one record payload per concurrent chunk */
     double *logits;        /* nslots × QB × CHUNK */
     dg_tree records;       /* the reduction of the chunks' records */
@@ -212,16 +228,160 @@ static double raw_logit_error_bound(double xx, double r, size_t dim)
     return gamma * (sqrt(xx) * r + r * r + xx);
 }
 
-/* The GEMM logits x·y − ½‖y‖² of local chunk j and their maximum per query. */
-static void chunk_logits(const empirical *e, size_t j, size_t nq, double *logits, double *cmax)
+/* ------------------------------------------------------------------------ */
+/* Empirical denoiser: bounds carried from one evaluation to the next       */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * All distances here are between the centred queries and rows as stored
+ * (e->xc, e->y), the vectors every logit is computed from.  For query q and
+ * local chunk j the history keeps
+ *   low(q, j)  ≤ min_i ‖x_q − y_i‖ over the chunk's rows,
+ *   near(q)    ≥ min_i ‖x_q − y_i‖ over all rows of the dataset,
+ * valid at the queries of the last evaluation.  When the queries move by s_q
+ * (the triangle inequality) low − s_q and near + s_q hold at the new ones.
+ * Every weight of chunk j is then at most exp(−(low² − near²)/(2σ²)) times
+ * the largest, and the chunk is skipped for q, first product included, when
+ * that is below e^−WINDOW.  Rounding moves each bound outwards by a few ulps.
+ * The bounds depend only on the chunk's own computations and on near (the
+ * same on every process), so which products are skipped depends neither on
+ * the thread count nor on the number of processes.  Unrelated queries only
+ * make s large and the bounds useless: the result stays exact.
+ */
+#define TRACK_MAX_DOUBLES ((size_t)1 << 22) /* history kept up to 32 MiB */
+#define ROUND_UP(v) ((v) * (1 + 4 * DBL_EPSILON))
+#define ROUND_DOWN(v) ((v) * (1 - 4 * DBL_EPSILON))
+
+/* Makes room for the history of n queries; false (no history) when too large or out of memory. */
+static bool track_reserve(empirical *e, size_t n)
+{
+    if (n <= e->track_cap)
+        return true;
+    e->track_n = 0;
+    /* The same limit on every process (whole dataset's chunks). */
+    const size_t per_query =
+        e->dim + 1 + (e->n_total + DG_EMPIRICAL_CHUNK - 1) / DG_EMPIRICAL_CHUNK;
+    if (n > TRACK_MAX_DOUBLES / per_query)
+        return false;
+    dg_doubles_free(e->track_xc);
+    free(e->track_near);
+    free(e->track_low);
+    e->track_xc = dg_doubles_alloc(n, e->dim);
+    e->track_near = malloc(n * sizeof *e->track_near);
+    e->track_low = malloc(n * (e->nchunks > 0 ? e->nchunks : 1) * sizeof *e->track_low);
+    e->track_cap = e->track_xc && e->track_near && e->track_low ? n : 0;
+    return e->track_cap > 0;
+}
+
+/*
+ * Query q (row q of the block starting at query q0) has moved to e->xc:
+ * e->step[q] ← an upper bound on how far, and the history ← the new query.
+ * Without history the step is infinite.
+ */
+static void track_step(empirical *e, size_t q0, size_t q, bool history)
+{
+    const size_t dim = e->dim;
+    const double *x = e->xc + q * dim;
+    double *last = e->track_xc + (q0 + q) * dim;
+    if (history) {
+        double ss = 0;
+        for (size_t k = 0; k < dim; k++) {
+            const double d = x[k] - last[k];
+            ss += d * d;
+        }
+        /* A sum of dim rounded squares of rounded differences. */
+        e->step[q] = ROUND_UP(sqrt(ss * (1 + (double)(dim + 4) * DBL_EPSILON)));
+    } else {
+        e->step[q] = INFINITY;
+    }
+    memcpy(last, x, dim * sizeof *x);
+}
+
+/*
+ * Whether query q skips local chunk j (its weights there all below e^−WINDOW
+ * of the largest), from the bounds carried to the new query: low(q, j) is
+ * lowered by the step here, near(q) was raised before the block.
+ */
+static bool track_skips(const empirical *e, size_t q0, size_t q, size_t j, double window)
+{
+    double *low = e->track_low + (q0 + q) * e->nchunks + j;
+    *low = ROUND_DOWN(fmax(0.0, *low - e->step[q]));
+    const double near = e->track_near[q0 + q];
+    const double gap = ROUND_DOWN(*low * *low) - ROUND_UP(near * near);
+    return ROUND_DOWN(gap) > ROUND_UP(window);
+}
+
+/*
+ * After the GEMM logits of local chunk j for query q (largest cmax, raw
+ * error at most err): low(q, j) ← the distance bound they give, and the
+ * returned upper bound on the distance to the chunk's nearest row.
+ */
+static double track_refresh(const empirical *e, size_t q0, size_t q, size_t j, double cmax,
+                            double err)
+{
+    const double xx = e->xc_sqnorm[q];
+    /* min ‖x − y‖² = xx − 2 max(x·y − ½‖y‖²) lies within 2 err of the GEMM's
+     * value, whose own rounding is below 4u of the magnitudes involved. */
+    const double mid = xx - 2 * cmax;
+    const double slack = 2 * err + 4 * DBL_EPSILON * (xx + 2 * fabs(cmax) + 2 * err);
+    const double lo2 = mid - slack, hi2 = mid + slack;
+    e->track_low[(q0 + q) * e->nchunks + j] = ROUND_DOWN(sqrt(fmax(0.0, lo2)));
+    return ROUND_UP(sqrt(fmax(0.0, hi2)));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Empirical denoiser: the logits of one chunk                              */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The GEMM logits x·y − ½‖y‖² of local chunk j (slot t of its group) for
+ * the queries of the block that do not skip it, and their maximum per query
+ * (−∞ for a query that skips it).  The computing queries are packed into
+ * one product; their rows of logits are then moved to their own places.
+ */
+static void chunk_logits(empirical *e, size_t t, size_t j, size_t q0, size_t nq, double sigma2,
+                         bool history, double *logits, double *cmax)
 {
     const size_t dim = e->dim, r0 = j * DG_EMPIRICAL_CHUNK;
     const size_t rc = e->n - r0 < DG_EMPIRICAL_CHUNK ? e->n - r0 : DG_EMPIRICAL_CHUNK;
     const double *half_sqnorm = e->half_sqnorm + r0;
-    dg_block g = {logits, nq, rc, DG_EMPIRICAL_CHUNK};
-    dg_gemm_abt(1.0, dg_block_view(e->xc, nq, dim), dg_block_view(e->y + r0 * dim, rc, dim), 0.0,
-                g);
+    unsigned char *skip = e->skip + t * QB;
+    double *xpack = e->xpack + t * QB * dim;
+    const double window = 2 * DG_EMPIRICAL_LOGIT_WINDOW * sigma2;
+    size_t active = 0;
     for (size_t q = 0; q < nq; q++) {
+        skip[q] = history && track_skips(e, q0, q, j, window);
+        if (!skip[q])
+            active++;
+    }
+    e->slot_skipped[t] = nq - active;
+    double *near = e->slot_near + t * QB;
+    for (size_t q = 0; q < nq; q++)
+        near[q] = INFINITY;
+    if (active == 0) {
+        for (size_t q = 0; q < nq; q++)
+            cmax[q] = -INFINITY;
+        return;
+    }
+    double *xs = e->xc;
+    if (active < nq) {
+        for (size_t q = 0, a = 0; q < nq; q++)
+            if (!skip[q])
+                memcpy(xpack + a++ * dim, e->xc + q * dim, dim * sizeof *xpack);
+        xs = xpack;
+    }
+    dg_block g = {logits, active, rc, DG_EMPIRICAL_CHUNK};
+    dg_gemm_abt(1.0, dg_block_view(xs, active, dim), dg_block_view(e->y + r0 * dim, rc, dim), 0.0,
+                g);
+    /* Unpack the rows of logits to their queries' rows, last first. */
+    for (size_t q = nq; q-- > 0;) {
+        if (skip[q]) {
+            cmax[q] = -INFINITY;
+            continue;
+        }
+        if (--active != q)
+            memcpy(logits + q * DG_EMPIRICAL_CHUNK, logits + active * DG_EMPIRICAL_CHUNK,
+                   rc * sizeof *logits);
         double *l = logits + q * DG_EMPIRICAL_CHUNK;
         double m = -INFINITY;
         for (size_t i = 0; i < rc; i++) {
@@ -229,6 +389,9 @@ static void chunk_logits(const empirical *e, size_t j, size_t nq, double *logits
             m = fmax(m, l[i]);
         }
         cmax[q] = m;
+        if (e->tracking)
+            near[q] = track_refresh(
+                e, q0, q, j, m, raw_logit_error_bound(e->xc_sqnorm[q], e->chunk_radius[j], dim));
     }
 }
 
@@ -305,7 +468,7 @@ static void chunk_record(const empirical *e, size_t j, size_t nq, double sigma2,
 
     for (size_t q = 0; q < nq; q++) {
         const double cut = skip_cut(e, j, q, sigma2, group_radius);
-        if (cmax[q] < cut) {
+        if (cmax[q] == -INFINITY || cmax[q] < cut) {
             rec.max[q] = -INFINITY;
             continue;
         }
@@ -335,7 +498,8 @@ static void chunk_record(const empirical *e, size_t j, size_t nq, double sigma2,
  * accurate enough: their typical rounding error is u√d (‖x‖R + R²)/σ², with R
  * the largest data norm (both measured from μ).
  */
-static void prepare_queries(empirical *e, const double *x, size_t nq, double sigma)
+static void prepare_queries(empirical *e, const double *x, size_t q0, size_t nq, double sigma,
+                            bool history)
 {
     const size_t dim = e->dim;
     const double r = e->radius / sigma;
@@ -347,11 +511,18 @@ static void prepare_queries(empirical *e, const double *x, size_t nq, double sig
         const double typical =
             (DBL_EPSILON / 2) * sqrt((double)dim) * (sqrt(e->xc_sqnorm[q]) / sigma * r + r * r);
         e->exact[q] = typical > DG_EMPIRICAL_LOGIT_TOL;
+        if (e->tracking) {
+            track_step(e, q0, q, history);
+            double *near = &e->track_near[q0 + q];
+            *near = history ? ROUND_UP(*near + e->step[q]) : INFINITY;
+        }
+        e->near_here[q] = INFINITY;
     }
 }
 
 /* Computes the records of local chunks g0 … g0 + ng − 1 (one group). */
-static void group_records(empirical *e, size_t g0, size_t ng, size_t nq, double sigma2)
+static void group_records(empirical *e, size_t g0, size_t ng, size_t q0, size_t nq, double sigma2,
+                          bool history)
 {
     const size_t stride = QB * DG_EMPIRICAL_CHUNK;
     /* Parallel over the chunks of one fixed group, twice: each chunk's
@@ -362,14 +533,20 @@ static void group_records(empirical *e, size_t g0, size_t ng, size_t nq, double 
 #pragma omp parallel for schedule(static) if (ng > 1)
 #endif
     for (size_t t = 0; t < ng; t++)
-        chunk_logits(e, g0 + t, nq, e->logits + t * stride, e->chunk_max + t * QB);
+        chunk_logits(e, t, g0 + t, q0, nq, sigma2, history, e->logits + t * stride,
+                     e->chunk_max + t * QB);
     double group_radius = 0;
-    for (size_t t = 0; t < ng; t++)
+    for (size_t t = 0; t < ng; t++) {
         group_radius = fmax(group_radius, e->chunk_radius[g0 + t]);
+        e->skipped += e->slot_skipped[t];
+    }
+    e->products += ng * nq;
     for (size_t q = 0; q < nq; q++) {
         double m = -INFINITY;
-        for (size_t t = 0; t < ng; t++)
+        for (size_t t = 0; t < ng; t++) {
             m = fmax(m, e->chunk_max[t * QB + q]);
+            e->near_here[q] = fmin(e->near_here[q], e->slot_near[t * QB + q]);
+        }
         e->group_max[q] = m;
     }
 #ifdef _OPENMP
@@ -380,20 +557,46 @@ static void group_records(empirical *e, size_t g0, size_t ng, size_t nq, double 
                      e->logits + t * stride);
 }
 
+/*
+ * near(q) ← the smaller of its carried value and the best upper bound that
+ * this block's chunks gave, over every process (the same value on all).
+ */
+static int track_nearest(empirical *e, size_t q0, size_t nq)
+{
+    /* Every process takes part in the message, even one that (out of
+     * memory) keeps no history. */
+    for (size_t q = 0; q < nq; q++)
+        e->near_here[q] = -e->near_here[q];
+    if (e->comm) {
+        const int status = e->comm->max(e->comm->state, e->near_here, nq);
+        if (status != DG_OK)
+            return status;
+    }
+    for (size_t q = 0; e->tracking && q < nq; q++)
+        e->track_near[q0 + q] = fmin(e->track_near[q0 + q], -e->near_here[q]);
+    return DG_OK;
+}
+
 static int empirical_eval(void *state, const double *x, size_t n, double sigma, double *out,
                           dg_error *err)
 {
     empirical *e = state;
     const size_t dim = e->dim;
     const double sigma2 = sigma * sigma;
+    /* Only the same number of queries continues a history; all of it is
+     * kept only once the whole evaluation succeeded. */
+    const bool history = e->track_n == n && n > 0;
+    e->tracking = track_reserve(e, n);
+    e->track_n = 0;
+    e->skipped = e->products = 0;
 
     for (size_t q0 = 0; q0 < n; q0 += QB) {
         const size_t nq = n - q0 < QB ? n - q0 : QB;
         const record_ctx ctx = {nq, dim, sigma2};
-        prepare_queries(e, x + q0 * dim, nq, sigma);
+        prepare_queries(e, x + q0 * dim, q0, nq, sigma, history && e->tracking);
         for (size_t g0 = 0; g0 < e->nchunks; g0 += e->nslots) {
             const size_t ng = e->nchunks - g0 < e->nslots ? e->nchunks - g0 : e->nslots;
-            group_records(e, g0, ng, nq, sigma2);
+            group_records(e, g0, ng, q0, nq, sigma2, history && e->tracking);
             for (size_t t = 0; t < ng; t++)
                 dg_tree_push(&e->records, &record_ops, &ctx, e->first_chunk + g0 + t,
                              e->leaves + t * e->records.payload);
@@ -411,9 +614,13 @@ static int empirical_eval(void *state, const double *x, size_t n, double sigma, 
         }
         if (status == DG_OK && e->records.comm)
             status = e->comm->bcast(e->comm->state, d, nq * dim * sizeof *d, 0);
+        if (status == DG_OK)
+            status = track_nearest(e, q0, nq);
         if (status != DG_OK)
             return dg_error_set(err, status, "communication between processes failed");
     }
+    if (e->tracking)
+        e->track_n = n;
     return DG_OK;
 }
 
@@ -428,6 +635,11 @@ static void empirical_free(void *state)
     dg_doubles_free(e->half_sqnorm);
     free(e->chunk_radius);
     free(e->exact);
+    free(e->skip);
+    free(e->slot_skipped);
+    dg_doubles_free(e->track_xc);
+    free(e->track_near);
+    free(e->track_low);
     dg_tree_release(&e->records);
     free(e);
 }
@@ -442,11 +654,14 @@ static const dg_denoiser_type empirical_type = {
 static bool empirical_alloc_scratch(empirical *e)
 {
     const size_t dim = e->dim, words = e->records.payload / sizeof(double);
-    const size_t total = QB * dim + 2 * QB + e->nslots * QB + e->nslots * QB * DG_EMPIRICAL_CHUNK +
+    const size_t total = QB * dim + 4 * QB + 2 * e->nslots * QB +
+                         e->nslots * QB * DG_EMPIRICAL_CHUNK + e->nslots * QB * dim +
                          e->nslots * words;
     e->block_storage = dg_doubles_alloc(total, 1);
     e->exact = malloc(QB * sizeof *e->exact);
-    if (!e->block_storage || !e->exact)
+    e->skip = malloc(e->nslots * QB * sizeof *e->skip);
+    e->slot_skipped = malloc(e->nslots * sizeof *e->slot_skipped);
+    if (!e->block_storage || !e->exact || !e->skip || !e->slot_skipped)
         return false;
     double *p = e->block_storage;
     e->xc = p;
@@ -455,10 +670,18 @@ static bool empirical_alloc_scratch(empirical *e)
     p += QB;
     e->group_max = p;
     p += QB;
+    e->step = p;
+    p += QB;
+    e->near_here = p;
+    p += QB;
     e->chunk_max = p;
+    p += e->nslots * QB;
+    e->slot_near = p;
     p += e->nslots * QB;
     e->logits = p;
     p += e->nslots * QB * DG_EMPIRICAL_CHUNK;
+    e->xpack = p;
+    p += e->nslots * QB * dim;
     e->leaves = (unsigned char *)p;
     /* A partial block's records leave entries unused that are sent all the
      * same (record_bytes covers max and sum_w whole): defined bytes. */
@@ -639,6 +862,13 @@ release_denoiser:
     dg_denoiser_free(*out);
     *out = NULL;
     return status;
+}
+
+void dg_denoiser_pruned(const dg_denoiser *den, size_t *skipped, size_t *products)
+{
+    const empirical *e = den->type == &empirical_type ? den->state : NULL;
+    *skipped = e ? e->skipped : 0;
+    *products = e ? e->products : 0;
 }
 
 int dg_denoiser_agree(dg_denoiser *den, int status, dg_error *err)

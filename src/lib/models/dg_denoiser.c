@@ -181,18 +181,21 @@ typedef struct empirical {
     const dg_comm *comm;  /* NULL: one process */
 
     /* Scratch for one block of queries; sized once at allocation. */
-    double *xc;           /* queries − μ, QB × dim */
-    double *xc_sqnorm;    /* ‖x − μ‖², QB */
-    double *group_max;    /* largest GEMM logit per query in the current group */
-    double *chunk_max;    /* the same per chunk of the group, nslots × QB */
-    bool *exact;          /* per query: recompute logits from differences */
-    size_t nslots;        /* chunks computed concurrently: one group */
-    double *step;         /* per query: ‖x − x_last‖ (centred), rounded up */
-    double *near_here;    /* per query: the nearest distance's upper bound from this block */
-    double *slot_near;    /* the same per chunk of the group, nslots × QB */
-    unsigned char *skip;  /* per chunk of the group and query: first product skipped */
-    double *xpack;        /* the queries a chunk computes, packed, nslots × QB × dim */
-    size_t *slot_skipped; /* first products skipped per chunk of the group */
+    double *xc;            /* queries − μ, QB × dim */
+    double *xc_sqnorm;     /* ‖x − μ‖², QB */
+    double *group_max;     /* largest GEMM logit per query in the current group */
+    double *chunk_max;     /* the same per chunk of the group, nslots × QB */
+    bool *exact;           /* per query: recompute logits from differences */
+    size_t nslots;         /* chunks computed concurrently: one group */
+    double *step;          /* per query: ‖x − x_last‖ (centred), rounded up */
+    double *near_here;     /* per query: the nearest distance's bound from the rows held here */
+    unsigned char *skip;   /* per chunk of the group and query: first product skipped */
+    double *xpack;         /* the queries a chunk computes, packed, nslots × QB × dim */
+    size_t *slot_skipped;  /* first products skipped per chunk of the group */
+    unsigned char *leaves; /* one record payload per concurrent chunk */
+    double *logits;        /* nslots × QB × CHUNK */
+    dg_tree records;       /* the reduction of the chunks' records */
+    double *block_storage; /* xc … logits, in one allocation */
 
     /* History of the last evaluation, for bounds that carry over (track_*). */
     size_t track_n;     /* queries of the last evaluation; 0: no history */
@@ -200,13 +203,10 @@ typedef struct empirical {
     double *track_xc;   /* the last centred queries, track_cap × dim */
     double *track_near; /* upper bound on each one's distance to the nearest row */
     double *track_low;  /* lower bound on its distance to each local chunk, × nchunks */
+    size_t *track_ref;  /* per query and local chunk: its row nearest when last computed */
     bool tracking;      /* this evaluation keeps a history */
     size_t skipped;     /* first products (query × local chunk) skipped by the last evaluation */
     size_t products;    /* all of them */
-    unsigned char *leaves; /* one record payload per concurrent chunk */
-    double *logits;        /* nslots × QB × CHUNK */
-    dg_tree records;       /* the reduction of the chunks' records */
-    double *block_storage; /* xc … logits, in one allocation */
 } empirical;
 
 static record leaf_record(const empirical *e, size_t t)
@@ -239,7 +239,10 @@ static double raw_logit_error_bound(double xx, double r, size_t dim)
  *   low(q, j)  ≤ min_i ‖x_q − y_i‖ over the chunk's rows,
  *   near(q)    ≥ min_i ‖x_q − y_i‖ over all rows of the dataset,
  * valid at the queries of the last evaluation.  When the queries move by s_q
- * (the triangle inequality) low − s_q and near + s_q hold at the new ones.
+ * (the triangle inequality) low − s_q and near + s_q hold at the new ones;
+ * near is then lowered to the exact distance from the new query to the
+ * nearest row of each chunk at its last computation (one row per chunk: a
+ * small cost), which keeps it tight however far the query moved.
  * Every weight of chunk j is then at most exp(−(low² − near²)/(2σ²)) times
  * the largest, and the chunk is skipped for q, first product included, when
  * that is below e^−WINDOW.  Rounding moves each bound outwards by a few ulps.
@@ -260,16 +263,19 @@ static bool track_reserve(empirical *e, size_t n)
     e->track_n = 0;
     /* The same limit on every process (whole dataset's chunks). */
     const size_t per_query =
-        e->dim + 1 + (e->n_total + DG_EMPIRICAL_CHUNK - 1) / DG_EMPIRICAL_CHUNK;
+        e->dim + 1 + 2 * ((e->n_total + DG_EMPIRICAL_CHUNK - 1) / DG_EMPIRICAL_CHUNK);
     if (n > TRACK_MAX_DOUBLES / per_query)
         return false;
     dg_doubles_free(e->track_xc);
     free(e->track_near);
     free(e->track_low);
+    free(e->track_ref);
+    const size_t nc = e->nchunks > 0 ? e->nchunks : 1;
     e->track_xc = dg_doubles_alloc(n, e->dim);
     e->track_near = malloc(n * sizeof *e->track_near);
-    e->track_low = malloc(n * (e->nchunks > 0 ? e->nchunks : 1) * sizeof *e->track_low);
-    e->track_cap = e->track_xc && e->track_near && e->track_low ? n : 0;
+    e->track_low = malloc(n * nc * sizeof *e->track_low);
+    e->track_ref = malloc(n * nc * sizeof *e->track_ref);
+    e->track_cap = e->track_xc && e->track_near && e->track_low && e->track_ref ? n : 0;
     return e->track_cap > 0;
 }
 
@@ -312,21 +318,37 @@ static bool track_skips(const empirical *e, size_t q0, size_t q, size_t j, doubl
 }
 
 /*
- * After the GEMM logits of local chunk j for query q (largest cmax, raw
- * error at most err): low(q, j) ← the distance bound they give, and the
- * returned upper bound on the distance to the chunk's nearest row.
+ * After the GEMM logits of local chunk j for query q (largest cmax at row
+ * `at`, raw error at most err): low(q, j) ← the distance bound they give,
+ * and the chunk's reference row ← `at`.
  */
-static double track_refresh(const empirical *e, size_t q0, size_t q, size_t j, double cmax,
-                            double err)
+static void track_refresh(const empirical *e, size_t q0, size_t q, size_t j, double cmax,
+                          double err, size_t at)
 {
     const double xx = e->xc_sqnorm[q];
     /* min ‖x − y‖² = xx − 2 max(x·y − ½‖y‖²) lies within 2 err of the GEMM's
      * value, whose own rounding is below 4u of the magnitudes involved. */
     const double mid = xx - 2 * cmax;
     const double slack = 2 * err + 4 * DBL_EPSILON * (xx + 2 * fabs(cmax) + 2 * err);
-    const double lo2 = mid - slack, hi2 = mid + slack;
-    e->track_low[(q0 + q) * e->nchunks + j] = ROUND_DOWN(sqrt(fmax(0.0, lo2)));
-    return ROUND_UP(sqrt(fmax(0.0, hi2)));
+    e->track_low[(q0 + q) * e->nchunks + j] = ROUND_DOWN(sqrt(fmax(0.0, mid - slack)));
+    e->track_ref[(q0 + q) * e->nchunks + j] = at;
+}
+
+/*
+ * e->near_here[q] ← an upper bound on the distance from query q to the
+ * rows held here: the exact distance to each local chunk's reference row.
+ */
+static void track_near_here(empirical *e, size_t q0, size_t q)
+{
+    const size_t dim = e->dim;
+    const double *x = e->xc + q * dim;
+    double best = INFINITY;
+    for (size_t j = 0; j < e->nchunks; j++) {
+        const double *y = e->y + e->track_ref[(q0 + q) * e->nchunks + j] * dim;
+        best = fmin(best, dg_sqdist(x, y, dim));
+    }
+    /* dim rounded squares of rounded differences, summed. */
+    e->near_here[q] = ROUND_UP(sqrt(best * (1 + (double)(dim + 4) * DBL_EPSILON)));
 }
 
 /* ------------------------------------------------------------------------ */
@@ -355,9 +377,6 @@ static void chunk_logits(empirical *e, size_t t, size_t j, size_t q0, size_t nq,
             active++;
     }
     e->slot_skipped[t] = nq - active;
-    double *near = e->slot_near + t * QB;
-    for (size_t q = 0; q < nq; q++)
-        near[q] = INFINITY;
     if (active == 0) {
         for (size_t q = 0; q < nq; q++)
             cmax[q] = -INFINITY;
@@ -384,14 +403,18 @@ static void chunk_logits(empirical *e, size_t t, size_t j, size_t q0, size_t nq,
                    rc * sizeof *logits);
         double *l = logits + q * DG_EMPIRICAL_CHUNK;
         double m = -INFINITY;
+        size_t at = 0;
         for (size_t i = 0; i < rc; i++) {
             l[i] -= half_sqnorm[i];
-            m = fmax(m, l[i]);
+            if (l[i] > m) {
+                m = l[i];
+                at = i;
+            }
         }
         cmax[q] = m;
         if (e->tracking)
-            near[q] = track_refresh(
-                e, q0, q, j, m, raw_logit_error_bound(e->xc_sqnorm[q], e->chunk_radius[j], dim));
+            track_refresh(e, q0, q, j, m,
+                          raw_logit_error_bound(e->xc_sqnorm[q], e->chunk_radius[j], dim), r0 + at);
     }
 }
 
@@ -511,12 +534,14 @@ static void prepare_queries(empirical *e, const double *x, size_t q0, size_t nq,
         const double typical =
             (DBL_EPSILON / 2) * sqrt((double)dim) * (sqrt(e->xc_sqnorm[q]) / sigma * r + r * r);
         e->exact[q] = typical > DG_EMPIRICAL_LOGIT_TOL;
+        e->near_here[q] = INFINITY;
         if (e->tracking) {
             track_step(e, q0, q, history);
             double *near = &e->track_near[q0 + q];
             *near = history ? ROUND_UP(*near + e->step[q]) : INFINITY;
+            if (history)
+                track_near_here(e, q0, q);
         }
-        e->near_here[q] = INFINITY;
     }
 }
 
@@ -543,10 +568,8 @@ static void group_records(empirical *e, size_t g0, size_t ng, size_t q0, size_t 
     e->products += ng * nq;
     for (size_t q = 0; q < nq; q++) {
         double m = -INFINITY;
-        for (size_t t = 0; t < ng; t++) {
+        for (size_t t = 0; t < ng; t++)
             m = fmax(m, e->chunk_max[t * QB + q]);
-            e->near_here[q] = fmin(e->near_here[q], e->slot_near[t * QB + q]);
-        }
         e->group_max[q] = m;
     }
 #ifdef _OPENMP
@@ -558,8 +581,8 @@ static void group_records(empirical *e, size_t g0, size_t ng, size_t q0, size_t 
 }
 
 /*
- * near(q) ← the smaller of its carried value and the best upper bound that
- * this block's chunks gave, over every process (the same value on all).
+ * near(q) ← the smaller of its carried value and the best upper bound from
+ * the reference rows, over every process (the same value on all).
  */
 static int track_nearest(empirical *e, size_t q0, size_t nq)
 {
@@ -594,6 +617,9 @@ static int empirical_eval(void *state, const double *x, size_t n, double sigma, 
         const size_t nq = n - q0 < QB ? n - q0 : QB;
         const record_ctx ctx = {nq, dim, sigma2};
         prepare_queries(e, x + q0 * dim, q0, nq, sigma, history && e->tracking);
+        int status = track_nearest(e, q0, nq);
+        if (status != DG_OK)
+            return dg_error_set(err, status, "communication between processes failed");
         for (size_t g0 = 0; g0 < e->nchunks; g0 += e->nslots) {
             const size_t ng = e->nchunks - g0 < e->nslots ? e->nchunks - g0 : e->nslots;
             group_records(e, g0, ng, q0, nq, sigma2, history && e->tracking);
@@ -602,7 +628,7 @@ static int empirical_eval(void *state, const double *x, size_t n, double sigma, 
                              e->leaves + t * e->records.payload);
         }
         void *root;
-        int status = dg_tree_finish(&e->records, &record_ops, &ctx, &root, err);
+        status = dg_tree_finish(&e->records, &record_ops, &ctx, &root, err);
         double *d = out + q0 * dim;
         if (status == DG_OK && root) {
             const record total = record_at(root);
@@ -614,8 +640,6 @@ static int empirical_eval(void *state, const double *x, size_t n, double sigma, 
         }
         if (status == DG_OK && e->records.comm)
             status = e->comm->bcast(e->comm->state, d, nq * dim * sizeof *d, 0);
-        if (status == DG_OK)
-            status = track_nearest(e, q0, nq);
         if (status != DG_OK)
             return dg_error_set(err, status, "communication between processes failed");
     }
@@ -640,6 +664,7 @@ static void empirical_free(void *state)
     dg_doubles_free(e->track_xc);
     free(e->track_near);
     free(e->track_low);
+    free(e->track_ref);
     dg_tree_release(&e->records);
     free(e);
 }
@@ -654,9 +679,8 @@ static const dg_denoiser_type empirical_type = {
 static bool empirical_alloc_scratch(empirical *e)
 {
     const size_t dim = e->dim, words = e->records.payload / sizeof(double);
-    const size_t total = QB * dim + 4 * QB + 2 * e->nslots * QB +
-                         e->nslots * QB * DG_EMPIRICAL_CHUNK + e->nslots * QB * dim +
-                         e->nslots * words;
+    const size_t total = QB * dim + 4 * QB + e->nslots * QB + e->nslots * QB * DG_EMPIRICAL_CHUNK +
+                         e->nslots * QB * dim + e->nslots * words;
     e->block_storage = dg_doubles_alloc(total, 1);
     e->exact = malloc(QB * sizeof *e->exact);
     e->skip = malloc(e->nslots * QB * sizeof *e->skip);
@@ -675,8 +699,6 @@ static bool empirical_alloc_scratch(empirical *e)
     e->near_here = p;
     p += QB;
     e->chunk_max = p;
-    p += e->nslots * QB;
-    e->slot_near = p;
     p += e->nslots * QB;
     e->logits = p;
     p += e->nslots * QB * DG_EMPIRICAL_CHUNK;

@@ -251,6 +251,12 @@ static double raw_logit_error_bound(double xx, double r, size_t dim)
  * the thread count nor on the number of processes.  Unrelated queries only
  * make s large and the bounds useless: the result stays exact.
  */
+/*
+ * Queries of a chunk up to which its products are plain loops: a BLAS call
+ * copies (packs) the chunk's rows whatever the number of queries, which for
+ * a few costs more than the products themselves.
+ */
+#define FEW_QUERIES 4
 #define TRACK_MAX_DOUBLES ((size_t)1 << 22) /* history kept up to 32 MiB */
 #define ROUND_UP(v) ((v) * (1 + 4 * DBL_EPSILON))
 #define ROUND_DOWN(v) ((v) * (1 - 4 * DBL_EPSILON))
@@ -382,25 +388,33 @@ static void chunk_logits(empirical *e, size_t t, size_t j, size_t q0, size_t nq,
             cmax[q] = -INFINITY;
         return;
     }
-    double *xs = e->xc;
-    if (active < nq) {
-        for (size_t q = 0, a = 0; q < nq; q++)
-            if (!skip[q])
-                memcpy(xpack + a++ * dim, e->xc + q * dim, dim * sizeof *xpack);
-        xs = xpack;
+    if (active <= FEW_QUERIES) {
+        for (size_t q = 0; q < nq; q++)
+            for (size_t i = 0; !skip[q] && i < rc; i++)
+                logits[q * DG_EMPIRICAL_CHUNK + i] =
+                    dg_dot(e->xc + q * dim, e->y + (r0 + i) * dim, dim);
+    } else {
+        double *xs = e->xc;
+        if (active < nq) {
+            for (size_t q = 0, a = 0; q < nq; q++)
+                if (!skip[q])
+                    memcpy(xpack + a++ * dim, e->xc + q * dim, dim * sizeof *xpack);
+            xs = xpack;
+        }
+        dg_block g = {logits, active, rc, DG_EMPIRICAL_CHUNK};
+        dg_gemm_abt(1.0, dg_block_view(xs, active, dim), dg_block_view(e->y + r0 * dim, rc, dim),
+                    0.0, g);
+        /* Unpack the rows of logits to their queries' rows, last first. */
+        for (size_t q = nq; q-- > 0;)
+            if (!skip[q] && --active != q)
+                memcpy(logits + q * DG_EMPIRICAL_CHUNK, logits + active * DG_EMPIRICAL_CHUNK,
+                       rc * sizeof *logits);
     }
-    dg_block g = {logits, active, rc, DG_EMPIRICAL_CHUNK};
-    dg_gemm_abt(1.0, dg_block_view(xs, active, dim), dg_block_view(e->y + r0 * dim, rc, dim), 0.0,
-                g);
-    /* Unpack the rows of logits to their queries' rows, last first. */
-    for (size_t q = nq; q-- > 0;) {
+    for (size_t q = 0; q < nq; q++) {
         if (skip[q]) {
             cmax[q] = -INFINITY;
             continue;
         }
-        if (--active != q)
-            memcpy(logits + q * DG_EMPIRICAL_CHUNK, logits + active * DG_EMPIRICAL_CHUNK,
-                   rc * sizeof *logits);
         double *l = logits + q * DG_EMPIRICAL_CHUNK;
         double m = -INFINITY;
         size_t at = 0;
@@ -501,8 +515,20 @@ static void chunk_record(const empirical *e, size_t j, size_t nq, double sigma2,
     }
     if (active == 0)
         return;
-    g.rows = active;
-    dg_gemm_ab(1.0, g, y, 0.0, dg_block_view(rec.sum_wy, active, dim));
+    if (active <= FEW_QUERIES) {
+        /* Row by row, the rows of weight zero (most, at small σ) left out. */
+        for (size_t a = 0; a < active; a++) {
+            const double *w = logits + a * DG_EMPIRICAL_CHUNK;
+            double *s = rec.sum_wy + a * dim;
+            memset(s, 0, dim * sizeof *s);
+            for (size_t i = 0; i < rc; i++)
+                for (size_t k = 0; w[i] != 0 && k < dim; k++)
+                    s[k] += w[i] * e->y[(r0 + i) * dim + k];
+        }
+    } else {
+        g.rows = active;
+        dg_gemm_ab(1.0, g, y, 0.0, dg_block_view(rec.sum_wy, active, dim));
+    }
     /* Unpack the weighted sums to their queries' rows, last first. */
     for (size_t q = nq; q-- > 0 && active > 0;) {
         if (rec.max[q] == -INFINITY)

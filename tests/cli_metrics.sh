@@ -91,15 +91,16 @@ analyze_and_check bare --reference "h5:$WORK/toy.h5:/x" --window 7 -- \
 attr "$WORK/bare.h5" /metrics/distance_to_optimal note | grep -q "euler assumed"
 ok $? "bare: the note of distance_to_optimal says that euler was assumed"
 
-# 5. A run whose data are gone: a stale optimal_self is removed, with a note.
+# 5. A run whose data are gone: a stale optimal_self is removed, with a note
+# (--trust-config: the run's data are not the reference's).
 cp "$WORK/a.h5" "$WORK/moved.h5"
 "$DIFFGEO" sample -q --data "h5:$WORK/moved.h5:/x" --solver euler --steps 6 -n 2 \
     -o "$WORK/gone.h5"
-"$DIFFGEO" analyze "$WORK/gone.h5" --reference "$A" -q &&
+"$DIFFGEO" analyze "$WORK/gone.h5" --reference "$A" --trust-config -q &&
     "$DIFFGEO" info "$WORK/gone.h5" | grep -q "/metrics/optimal_self"
 ok $? "gone: optimal_self is written while the run's data exist"
 rm "$WORK/moved.h5"
-"$DIFFGEO" analyze "$WORK/gone.h5" --reference "$A" -q &&
+"$DIFFGEO" analyze "$WORK/gone.h5" --reference "$A" --trust-config -q &&
     ! "$DIFFGEO" info "$WORK/gone.h5" | grep -q "/metrics/optimal_self" &&
     attr "$WORK/gone.h5" /metrics/score_deviation note | grep -q "cannot re-create"
 ok $? "gone: without the run's data the old optimal_self is removed and the note says why"

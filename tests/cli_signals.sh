@@ -37,19 +37,6 @@ computing() {
     [ "$(ls "/proc/$1/task" 2>/dev/null | wc -l)" -ge 2 ] || [ "$(cpu_ticks "$1")" -ge 200 ]
 }
 
-# wait_for PID CONDITION: polls CONDITION PID every 20 ms for up to 60 s;
-# false if the process ended first or the time ran out.
-wait_for() {
-    _k=0
-    while [ $_k -lt 3000 ]; do
-        kill -0 "$1" 2>/dev/null || return 1
-        "$2" "$1" && return 0
-        sleep 0.02
-        _k=$((_k + 1))
-    done
-    return 1
-}
-
 # reap PID: waits up to 60 s for the process to end (it must stop within a
 # step), killing it if not; sets rc to its exit status.
 reap() {

@@ -17,10 +17,10 @@ for m in deviation:"9 × 5" deviation_denoised:"8 × 5" distance_to_end:"9 × 5"
 done
 
 "$DIFFGEO" table "$WORK/run.h5" /metrics/deviation --reduce --sigma >"$WORK/dev.txt"
-head -n 1 "$WORK/dev.txt" | grep -q "^# index sigma mean std min max$"
+head -n 1 "$WORK/dev.txt" | grep -q "^# index sigma mean std min max nan$"
 ok $? "reduced table header"
-awk '!/^#/ { n++; if (NF != 6) bad = 1 } END { exit (bad || n != 9) }' "$WORK/dev.txt"
-ok $? "reduced table: 9 rows of 6 columns"
+awk '!/^#/ { n++; if (NF != 7) bad = 1 } END { exit (bad || n != 9) }' "$WORK/dev.txt"
+ok $? "reduced table: 9 rows of 7 columns"
 awk '!/^#/ && ($1 == 0 || $1 == 8) { if ($3 != 0 || $6 != 0) bad = 1 } END { exit bad }' "$WORK/dev.txt"
 ok $? "deviation is zero at both ends"
 
@@ -81,7 +81,7 @@ for s in $SCHEDULES; do
     ok $? "schedule $s runs by its name and is listed in schedule --help and meanshift --help"
 done
 # Help stays within 80 columns (characters, not bytes).
-for c in sample interpolate analyze schedule gits meanshift; do
+for c in sample interpolate analyze schedule gits meanshift field table; do
     width=$("$DIFFGEO" "$c" --help | LC_ALL=C.UTF-8 wc -L)
     [ "$width" -le 80 ]
     ok $? "$c --help fits in 80 columns ($width)"

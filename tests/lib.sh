@@ -92,6 +92,19 @@ cpu_ticks() {
     awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0
 }
 
+# wait_for PID CONDITION: polls CONDITION PID every 20 ms for up to 60 s;
+# false if the process ended first or the time ran out.
+wait_for() {
+    _k=0
+    while [ $_k -lt 3000 ]; do
+        kill -0 "$1" 2>/dev/null || return 1
+        "$2" "$1" && return 0
+        sleep 0.02
+        _k=$((_k + 1))
+    done
+    return 1
+}
+
 # have_python: /usr/bin/python3 with numpy and h5py (the Debian packages).
 have_python() {
     [ -x "$PYTHON3" ] && "$PYTHON3" -c 'import numpy, h5py' 2>/dev/null

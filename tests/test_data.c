@@ -900,6 +900,109 @@ static void test_synthetic_and_specs(void)
        "control characters in a quoted spec become '?': %s", err.message);
 }
 
+/* The toy sets as rows: shapes, seeds, a prefix under --limit, and checks
+ * of their geometry in long double against the definitions. */
+static void test_toy_rows(void)
+{
+    dg_dataset *a = NULL, *b = NULL;
+    dg_error err;
+    int status = dg_data_load("synthetic:moons,n=301,noise=0,seed=8", NULL, &a, &err);
+    long double worst = 0;
+    for (size_t i = 0; status == DG_OK && i < a->n; i++) {
+        const long double x = a->x[2 * i], y = a->x[2 * i + 1];
+        /* Even rows: the circle about (0, 0), y ≥ 0; odd: about (1, 0.5), y ≤ 0.5. */
+        const long double cx = i % 2 ? 1 : 0, cy = i % 2 ? 0.5L : 0;
+        const long double off = fabsl(sqrtl((x - cx) * (x - cx) + (y - cy) * (y - cy)) - 1);
+        worst = fmaxl(worst, off + ((i % 2 ? y > 0.5L : y < 0) ? 1 : 0));
+    }
+    ok(status == DG_OK && a->n == 301 && a->dim == 2 && a->image_rank == 0 && worst < 1e-15L,
+       "synthetic:moons, noise 0: 301 rows on the two half circles (worst %.1Le)", worst);
+    const dg_data_options lim = {.limit = 77};
+    status = dg_data_load("synthetic:moons,n=301,noise=0,seed=8", &lim, &b, &err);
+    ok(status == DG_OK && b->n == 77 && memcmp(a->x, b->x, 77 * 2 * sizeof(double)) == 0,
+       "synthetic:moons: --limit keeps a prefix of the same rows");
+    dg_dataset_free(b);
+    status = dg_data_load("synthetic:moons,n=301,noise=0,seed=9", NULL, &b, &err);
+    ok(status == DG_OK && memcmp(a->x, b->x, 301 * 2 * sizeof(double)) != 0,
+       "synthetic:moons: another seed gives other rows");
+    dg_dataset_free(a);
+    dg_dataset_free(b);
+
+    status = dg_data_load("synthetic:checkerboard,n=500,cells=8", NULL, &a, &err);
+    int black = status == DG_OK && a->n == 500;
+    for (size_t i = 0; black && i < a->n; i++) {
+        const double x = a->x[2 * i], y = a->x[2 * i + 1];
+        black = fabs(x) <= 4 && fabs(y) <= 4 && ((long)floor(x) + (long)floor(y)) % 2 == 0;
+    }
+    ok(black, "synthetic:checkerboard,cells=8: every point in a black square of [−4, 4]²");
+    dg_dataset_free(a);
+
+    status = dg_data_load("synthetic:swissroll,d=3,n=200,noise=0", NULL, &a, &err);
+    long double roll = 0;
+    for (size_t i = 0; status == DG_OK && i < a->n; i++) {
+        const double *p = a->x + 3 * i;
+        const long double r = hypotl(p[0], p[1]), t = 4.5L * M_PI * r;
+        roll = fmaxl(roll, fabsl(r * cosl(t) - p[0]) + fabsl(r * sinl(t) - p[1]));
+        roll = fmaxl(roll, fabs(p[2]) > 1 ? 1 : 0);
+    }
+    ok(status == DG_OK && a->dim == 3 && roll < 1e-13L,
+       "synthetic:swissroll,d=3: (r cos t, r sin t, h) with t = 4.5π r, |h| ≤ 1 (worst %.1Le)",
+       roll);
+    dg_dataset_free(a);
+
+    static const char *const bad[][2] = {
+        {"synthetic:moons,noise=nan", "noise must be a finite number"},
+        {"synthetic:moons,n=1000000001", "n must be between 1 and 10^9"},
+        {"synthetic:spiral,d=3", "unknown parameter 'd' (n, seed, noise, turns)"},
+        {"synthetic:swissroll,d=1", "d must be 2 or 3"},
+        {"synthetic:checkerboard,cells=0", "cells must be an even number"},
+        {"synthetic:moons,seed=4294967296", "seed must be at most"},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        dg_dataset *d = NULL;
+        status = dg_data_load(bad[k][0], NULL, &d, &err);
+        ok(status == DG_EINVAL && d == NULL && strstr(err.message, bad[k][1]) != NULL,
+           "'%s' is refused: %s", bad[k][0], err.message);
+    }
+}
+
+/* Rows drawn from a built-in mixture (synthetic:NAME,n=N): counts, shards, the mixture's means. */
+static void test_mixture_rows(void)
+{
+    dg_dataset *rows = NULL, *part = NULL;
+    dg_gmm *mixture = NULL;
+    dg_error err;
+    int status = dg_source_load("synthetic:rings,rings=1,per_ring=4,std=0.001,n=203,seed=4", NULL,
+                                &rows, &mixture, &err);
+    int on_means = status == DG_OK && rows && !mixture && rows->n == 203 && rows->dim == 2;
+    for (size_t i = 0; on_means && i < rows->n; i++) {
+        /* The 4 means (±1, 0), (0, ±1): one coordinate near 0, the other near ±1. */
+        const double x = fabs(rows->x[2 * i]), y = fabs(rows->x[2 * i + 1]);
+        on_means = fmin(x, y) < 0.01 && fabs(fmax(x, y) - 1) < 0.01;
+    }
+    ok(on_means, "synthetic:rings,…,n=203: 203 rows, each near one of the 4 component means");
+    const dg_data_options o = {.shard_parts = 3, .shard_index = 1, .shard_align = 10};
+    status = dg_source_load("synthetic:rings,rings=1,per_ring=4,std=0.001,n=203,seed=4", &o, &part,
+                            &mixture, &err);
+    ok(status == DG_OK && part->total == 203 && part->first > 0 &&
+           memcmp(part->x, rows->x + part->first * 2, part->n * 2 * sizeof(double)) == 0,
+       "a shard of rows drawn from a mixture is the same rows as in the whole");
+    dg_dataset_free(part);
+    dg_dataset_free(rows);
+    static const char *const bad[][2] = {
+        {"synthetic:rings,n=0", "n must be a row count"},
+        {"synthetic:rings,n=-3", "n must be a row count"},
+        {"synthetic:rings,n=2,n=3", "given once"},
+        {"synthetic:rings,n=2,std=-1", "std must be ≥ 0"},
+        {"synthetic:gauss2d,n=5,q=1", "unknown parameter 'q'"},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        status = dg_source_load(bad[k][0], NULL, &rows, &mixture, &err);
+        ok(status != DG_OK && !rows && !mixture && strstr(err.message, bad[k][1]) != NULL,
+           "'%s' is refused: %s", bad[k][0], err.message);
+    }
+}
+
 /* dg_spec_split, the one splitter of the grammar, on its edge cases. */
 static void test_spec_split(void)
 {
@@ -938,9 +1041,21 @@ static void test_spec_split(void)
 
 /* The specs of data rows and mixtures, in the table's order, as short forms. */
 static const char *const SHORT_FORMS[] = {
-    "h5:PATH",           "idx:PATH",        "npy:PATH",          "cifar10:DIR",
-    "fashion-mnist",     "synthetic:gmm",   "synthetic:blobs",   "gmm:FILE",
-    "synthetic:gauss2d", "synthetic:rings", "synthetic:lowrank",
+    "h5:PATH",
+    "idx:PATH",
+    "npy:PATH",
+    "cifar10:DIR",
+    "fashion-mnist",
+    "synthetic:gmm",
+    "synthetic:blobs",
+    "synthetic:moons",
+    "synthetic:spiral",
+    "synthetic:swissroll",
+    "synthetic:checkerboard",
+    "gmm:FILE",
+    "synthetic:gauss2d",
+    "synthetic:rings",
+    "synthetic:lowrank",
 };
 #define NSHORT (sizeof SHORT_FORMS / sizeof SHORT_FORMS[0])
 
@@ -963,8 +1078,8 @@ static void test_spec_table(void)
             found &= dg_source_find(p, &k) == f && k == kind;
         }
     }
-    ok(forms == 9 && rows == 7 && entries == NSHORT,
-       "the table holds 7 forms of rows and 2 of mixtures, 11 prefixes with the built-in names "
+    ok(forms == 10 && rows == 8 && entries == NSHORT,
+       "the table holds 8 forms of rows and 2 of mixtures, 15 prefixes with the built-in names "
        "(%zu forms, %zu of rows, %zu prefixes)",
        forms, rows, entries);
     ok(found, "every prefix is found, as its own form and kind, by dg_source_find");
@@ -1006,6 +1121,12 @@ static void test_spec_table(void)
         {"synthetic:blobs", DG_SOURCE_ROWS},
         {"gmm:mix.h5:/fit", DG_SOURCE_MIXTURE},
         {"synthetic:rings,std=0.1", DG_SOURCE_MIXTURE},
+        {"synthetic:rings,n=50", DG_SOURCE_ROWS},
+        {"synthetic:gauss2d,k=3,n=50,seed=2", DG_SOURCE_ROWS},
+        {"synthetic:gauss2d,k=3", DG_SOURCE_MIXTURE},
+        {"synthetic:moons", DG_SOURCE_ROWS},
+        {"synthetic:swissroll,d=3", DG_SOURCE_ROWS},
+        {"synthetic:moonsx", 0},
         {"synthetic:ring", 0},
         {"synthetic:lowrank", DG_SOURCE_MIXTURE},
         {"synthetic:", 0},
@@ -1049,7 +1170,8 @@ static void test_source_load(void)
     }
     status = dg_source_load("synthetic:nosuch", NULL, &rows, &mixture, &err);
     ok(status == DG_EUNKNOWN && strcmp(err.message, "unknown synthetic distribution 'nosuch' "
-                                                    "(gmm, blobs, gauss2d, rings, lowrank)") == 0,
+                                                    "(gmm, blobs, moons, spiral, swissroll, "
+                                                    "checkerboard, gauss2d, rings, lowrank)") == 0,
        "synthetic:nosuch: %s", err.message);
     status = dg_source_load("gmm:", NULL, &rows, &mixture, &err);
     ok(status == DG_EINVAL && strcmp(err.message, "bad data spec 'gmm:': expected "
@@ -1063,12 +1185,15 @@ static void test_source_load(void)
     status = dg_data_load("nonsense:foo", NULL, &rows, &err);
     ok(status == DG_EUNKNOWN &&
            strcmp(err.message, "unknown data spec 'nonsense:foo' (h5:PATH, idx:PATH, npy:PATH, "
-                               "cifar10:DIR, fashion-mnist, synthetic:gmm, synthetic:blobs)") == 0,
+                               "cifar10:DIR, fashion-mnist, synthetic:gmm, synthetic:blobs, "
+                               "synthetic:moons, synthetic:spiral, synthetic:swissroll, "
+                               "synthetic:checkerboard)") == 0,
        "dg_data_load: %s", err.message);
     status = dg_data_load("synthetic:rings", NULL, &rows, &err);
     ok(status == DG_EUNKNOWN &&
            strcmp(err.message, "unknown synthetic dataset 'rings' (synthetic:gmm, "
-                               "synthetic:blobs)") == 0,
+                               "synthetic:blobs, synthetic:moons, synthetic:spiral, "
+                               "synthetic:swissroll, synthetic:checkerboard)") == 0,
        "dg_data_load does not load mixtures: %s", err.message);
 }
 
@@ -1162,6 +1287,7 @@ static void test_shards(void)
     write_h5(WORKDIR "/shards.h5", "/x", H5T_IEEE_F64LE, 2, dims, v, 1);
     static const char *const specs[] = {
         "synthetic:gmm,n=29,d=5,seed=3", "synthetic:blobs,n=1100,d=3,seed=3",
+        "synthetic:moons,n=31,seed=3",   "synthetic:swissroll,d=3,n=23",
         "idx:" WORKDIR "/shards.idx",    "idx:" WORKDIR "/shards.idx.gz",
         "npy:" WORKDIR "/shards.npy",    "h5:" WORKDIR "/shards.h5:/x",
         "cifar10:" CIFAR_DIR "-shards",
@@ -1214,6 +1340,8 @@ int main(void)
     test_npy_preambles();
     test_cifar10();
     test_synthetic_and_specs();
+    test_toy_rows();
+    test_mixture_rows();
     test_shards();
     test_spec_split();
     test_spec_table();

@@ -118,19 +118,33 @@ void cli_grid_free(cli_grid *grid);
  * The options of commands that read data: --data, -o, --quiet, --limit,
  * --seed, and for the commands with a denoiser --denoiser and --samples.
  */
+/*
+ * Whether a run file stores the data rows (/data, or /samples_data for rows
+ * drawn from a mixture by --samples): by default when rows × d is at most
+ * CLI_SAVE_DATA_MAX, always with --save-data, never with --no-save-data.
+ * Not on an MPI job of several processes (no process holds all the rows).
+ */
+typedef enum cli_save_data {
+    CLI_SAVE_DATA_AUTO,
+    CLI_SAVE_DATA_ON,
+    CLI_SAVE_DATA_OFF
+} cli_save_data;
+#define CLI_SAVE_DATA_MAX 1000000
+
 typedef struct cli_common {
-    const char *data;     /* --data SPEC */
-    const char *output;   /* -o FILE */
-    const char *denoiser; /* --denoiser KIND, NULL for the default */
-    size_t limit;         /* --limit N (0 = all rows) */
-    size_t samples;       /* --samples N (0 = none) */
-    unsigned long seed;   /* --seed K */
-    bool quiet;           /* --quiet */
-    bool set_seed;        /* --seed was given */
+    const char *data;        /* --data SPEC */
+    const char *output;      /* -o FILE */
+    const char *denoiser;    /* --denoiser KIND, NULL for the default */
+    size_t limit;            /* --limit N (0 = all rows) */
+    size_t samples;          /* --samples N (0 = none) */
+    unsigned long seed;      /* --seed K */
+    bool quiet;              /* --quiet */
+    bool set_seed;           /* --seed was given */
+    cli_save_data save_data; /* --save-data, --no-save-data */
 } cli_common;
 
 /* getopt_long codes of the common options, apart from the grid's. */
-enum { OPT_LIMIT = 1100, OPT_SEED, OPT_DENOISER, OPT_SAMPLES };
+enum { OPT_LIMIT = 1100, OPT_SEED, OPT_DENOISER, OPT_SAMPLES, OPT_SAVE_DATA, OPT_NO_SAVE_DATA };
 
 /* clang-format off */
 #define CLI_COMMON_OPTIONS                                            \
@@ -145,6 +159,19 @@ enum { OPT_LIMIT = 1100, OPT_SEED, OPT_DENOISER, OPT_SAMPLES };
     {"denoiser", required_argument, NULL, OPT_DENOISER},              \
     {"samples", required_argument, NULL, OPT_SAMPLES}
 /* clang-format on */
+
+/* clang-format off */
+#define CLI_SAVE_DATA_OPTIONS                                         \
+    {"save-data", no_argument, NULL, OPT_SAVE_DATA},                  \
+    {"no-save-data", no_argument, NULL, OPT_NO_SAVE_DATA}
+/* clang-format on */
+
+/* The help lines of --save-data and --no-save-data. */
+#define CLI_SAVE_DATA_HELP                                                                         \
+    "      --save-data        store the data rows in the output (/data; rows drawn\n"              \
+    "                         by --samples: /samples_data), the default when rows\n"               \
+    "                         × d ≤ 10^6 (not on an MPI job)\n"                                 \
+    "      --no-save-data     never store them\n"
 
 /* More timestamps than any study needs: a typo, not a request for terabytes. */
 #define CLI_STEPS_MAX 1000000
@@ -264,18 +291,23 @@ typedef struct cli_model {
     dg_denoiser *den;     /* the denoiser of --denoiser */
     const char *denoiser; /* its kind, for /config */
     size_t dim;
+    bool keep_rows;  /* data->x outlives the denoiser, for the output (--save-data) */
+    bool rows_drawn; /* the rows were drawn from the mixture (--samples) */
 } cli_model;
 
 typedef struct cli_model_options {
-    const char *spec;     /* --data */
-    size_t limit;         /* --limit: first rows of a dataset (0 = all) */
-    const char *denoiser; /* --denoiser; NULL = empirical for data, gmm for mixtures */
-    size_t samples;       /* --samples: draw this many rows from a mixture */
-    unsigned long seed;   /* --seed: samples and EM use streams derived from it */
-    bool announce;        /* a "loading" line on stderr while reading */
-    bool adopt_rows;      /* the empirical denoiser takes the rows over (data->x
-                             becomes NULL): for commands that need them no more */
-    bool data_only;       /* load the rows and build no denoiser */
+    const char *spec;        /* --data */
+    size_t limit;            /* --limit: first rows of a dataset (0 = all) */
+    const char *denoiser;    /* --denoiser; NULL = empirical for data, gmm for mixtures */
+    size_t samples;          /* --samples: draw this many rows from a mixture */
+    unsigned long seed;      /* --seed: samples and EM use streams derived from it */
+    bool announce;           /* a "loading" line on stderr while reading */
+    bool adopt_rows;         /* the empirical denoiser takes the rows over (data->x
+                                becomes NULL): for commands that need them no more */
+    bool data_only;          /* load the rows and build no denoiser */
+    cli_save_data save_data; /* keep the rows for the output (cli_model_data_array) */
+    size_t want_dim;         /* non-zero: data of another row dimension is refused
+                                before its rows are allocated */
     /* Non-NULL: the option (e.g. "--threshold") that needs data rows in
      * [−bound, bound]; a distribution or a row beyond is an error (exit 1). */
     const char *bound_option;
@@ -322,9 +354,10 @@ int cli_model_build_denoiser(const cli_model_options *o, cli_model *m);
  * more use for it, before it writes its output; m->fit stays. */
 void cli_model_release_denoiser(cli_model *m);
 
-/* The same for a dataset spec with default denoiser options. */
-int cli_model_load(const char *spec, size_t limit, const char *denoiser, bool announce,
-                   cli_model *m);
+/* The same for a dataset spec with default denoiser options, and the rows
+ * drawn from a mixture (c->samples, seeded from c->seed) and kept for the
+ * output as c->save_data says. */
+int cli_model_load(const cli_common *c, const char *denoiser, bool announce, cli_model *m);
 void cli_model_free(cli_model *m);
 
 /*
@@ -334,6 +367,21 @@ void cli_model_free(cli_model *m);
  * holds the values until the caller frees it.
  */
 int cli_model_fit_arrays(const cli_model *m, dg_h5_array *arrays, double **storage);
+
+/*
+ * The data rows for the output, as the array /data (or /samples_data for
+ * rows drawn by --samples) of rows × dim, when m keeps them (its options'
+ * save_data, see cli_save_data): fills *array and returns 1, else 0.  The
+ * values stay m's.
+ */
+int cli_model_data_array(const cli_model *m, dg_h5_array *array);
+
+/*
+ * Rows of any spec of rows (dg_source_load: synthetic:NAME,n=N too), for
+ * --init; a distribution is refused (DG_EINVAL, "SPEC is a distribution,
+ * not data rows").  *out is NULL on failure.
+ */
+int cli_load_rows(const char *spec, const dg_data_options *opt, dg_dataset **out, dg_error *err);
 
 /* n start points x_0 = σ_max z from GSL's mt19937 with seed; an exit code. */
 int cli_draw_starts(unsigned long seed, size_t n, size_t dim, double sigma_max, dg_dataset **out);
@@ -443,5 +491,6 @@ int cmd_schedule(int argc, char **argv, const char *command_line);
 int cmd_gits(int argc, char **argv, const char *command_line);
 int cmd_interpolate(int argc, char **argv, const char *command_line);
 int cmd_meanshift(int argc, char **argv, const char *command_line);
+int cmd_field(int argc, char **argv, const char *command_line);
 
 #endif /* DG_CLI_H */

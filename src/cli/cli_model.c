@@ -54,7 +54,7 @@ static int empirical_denoiser(const cli_model_options *o, cli_model *m, dg_error
     if (cli_mpi_size() > 1)
         status =
             dg_denoiser_empirical_shard(d->x, d->n, d->dim, d->total, cli_mpi_comm(), &m->den, err);
-    else if (o->adopt_rows)
+    else if (o->adopt_rows && !m->keep_rows)
         /* The denoiser takes the rows over: no second copy of the data. */
         status = dg_denoiser_empirical_adopt(d->x, d->n, d->dim, &m->den, err);
     else
@@ -176,11 +176,14 @@ static int load_spec(const cli_model_options *o, cli_model *m, bool *mixture, dg
                             o->spec);
     }
     /* Mixture files are untrusted input like the data: read isolated. */
-    const dg_data_options dopt =
+    dg_data_options dopt =
         *mixture ? (dg_data_options){.isolate_hdf5 = true} : cli_shard_options(o->limit);
+    dopt.want_dim = *mixture ? 0 : o->want_dim;
     int status = dg_source_load(o->spec, &dopt, &m->data, &m->population, err);
-    if (status == DG_OK && *mixture && o->samples > 0)
+    if (status == DG_OK && *mixture && o->samples > 0) {
         status = sample_mixture(m->population, o->samples, o->seed, &m->data, err);
+        m->rows_drawn = true;
+    }
     if (status == DG_OK && *mixture && m->data && cli_mpi_size() > 1) {
         /* Rows drawn from a mixture (--samples): every process drew them
          * all; it keeps its shard. */
@@ -205,6 +208,33 @@ static int check_bound(const cli_model *m, const char *spec, double bound, const
             return EXIT_FAILED;
         }
     return EXIT_OK;
+}
+
+/* Whether the output stores the rows (cli_save_data): then no denoiser takes them over. */
+static bool keeps_rows(const cli_model_options *o, const cli_model *m)
+{
+    if (!m->data || cli_mpi_size() > 1 || o->save_data == CLI_SAVE_DATA_OFF)
+        return false;
+    return o->save_data == CLI_SAVE_DATA_ON ||
+           (double)m->data->n * (double)m->data->dim <= CLI_SAVE_DATA_MAX;
+}
+
+int cli_model_data_array(const cli_model *m, dg_h5_array *array)
+{
+    if (!m->keep_rows || !m->data || !m->data->x)
+        return 0;
+    *array = (dg_h5_array){
+        m->rows_drawn ? "/samples_data" : "/data",
+        m->data->x,
+        2,
+        {m->data->n, m->data->dim},
+        m->rows_drawn ? "the rows drawn from the mixture of --data by --samples, the data of the "
+                        "run, one a row"
+                      : "the data rows of --data (the first --limit of them), one a row",
+        "data units",
+        "row dim",
+        "stored when rows × dim ≤ 10^6 or with --save-data; --no-save-data leaves them out"};
+    return 1;
 }
 
 int cli_model_load_ex(const cli_model_options *o, cli_model *m)
@@ -232,6 +262,7 @@ int cli_model_load_ex(const cli_model_options *o, cli_model *m)
         return rc;
     }
     m->dim = m->data ? m->data->dim : dg_gmm_dim(m->population);
+    m->keep_rows = keeps_rows(o, m);
     /* Before any denoiser takes the rows over. */
     if (o->bound_option) {
         rc = cli_mpi_agree(check_bound(m, o->spec, o->bound, o->bound_option));
@@ -260,7 +291,8 @@ static cli_model_options common_options(const cli_common *c, bool announce, bool
                                .samples = c->samples,
                                .seed = c->seed,
                                .announce = announce,
-                               .adopt_rows = adopt_rows};
+                               .adopt_rows = adopt_rows,
+                               .save_data = c->save_data};
 }
 
 int cli_model_load_common(const cli_common *c, bool announce, cli_model *m)
@@ -286,14 +318,16 @@ int cli_model_build_denoiser(const cli_model_options *o, cli_model *m)
     return rc;
 }
 
-int cli_model_load(const char *spec, size_t limit, const char *denoiser, bool announce,
-                   cli_model *m)
+int cli_model_load(const cli_common *c, const char *denoiser, bool announce, cli_model *m)
 {
-    const cli_model_options o = {.spec = spec,
-                                 .limit = limit,
+    const cli_model_options o = {.spec = c->data,
+                                 .limit = c->limit,
                                  .denoiser = denoiser,
+                                 .samples = c->samples,
+                                 .seed = c->seed,
                                  .announce = announce,
-                                 .data_only = denoiser == NULL};
+                                 .data_only = denoiser == NULL,
+                                 .save_data = c->save_data};
     return cli_model_load_ex(&o, m);
 }
 
@@ -380,6 +414,16 @@ int cli_draw_starts(unsigned long seed, size_t n, size_t dim, double sigma_max, 
     return EXIT_OK;
 }
 
+int cli_load_rows(const char *spec, const dg_data_options *opt, dg_dataset **out, dg_error *err)
+{
+    dg_gmm *mixture = NULL;
+    int status = dg_source_load(spec, opt, out, &mixture, err);
+    if (status == DG_OK && mixture)
+        status = dg_error_set(err, DG_EINVAL, "%s is a distribution, not data rows", spec);
+    dg_gmm_free(mixture);
+    return status;
+}
+
 int cli_make_starts(const char *init, size_t n, bool n_given, unsigned long seed, size_t dim,
                     double sigma_max, dg_dataset **out)
 {
@@ -388,7 +432,7 @@ int cli_make_starts(const char *init, size_t n, bool n_given, unsigned long seed
         return cli_draw_starts(seed, n, dim, sigma_max, out);
     /* Start points are untrusted input like the data: HDF5 is read isolated. */
     const dg_data_options options = {.isolate_hdf5 = true};
-    if (dg_data_load(init, &options, out, &err) != DG_OK)
+    if (cli_load_rows(init, &options, out, &err) != DG_OK)
         return cli_fail_spec(&err);
     int rc = EXIT_OK;
     if ((*out)->dim != dim) {

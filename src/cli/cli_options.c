@@ -27,6 +27,12 @@ int cli_common_option(const char *command, cli_common *c, int opt, const char *a
         return 1;
     case OPT_SAMPLES:
         return cli_parse_count(command, "samples", arg, "row", &c->samples) == 0 ? 1 : -1;
+    case OPT_SAVE_DATA:
+        c->save_data = CLI_SAVE_DATA_ON;
+        return 1;
+    case OPT_NO_SAVE_DATA:
+        c->save_data = CLI_SAVE_DATA_OFF;
+        return 1;
     default:
         return 0;
     }

@@ -36,17 +36,25 @@ static void help_usage(void)
     printf("Usage: diffgeo analyze RUN.h5 [OPTION]...\n"
            "Measure the geometry of the trajectories in a run file and add the results\n"
            "under /metrics (doc/theory.md §3, §6); the file is rewritten atomically, and\n"
-           "left unchanged on any error.  The run file may come from 'diffgeo sample'\n"
-           "or from any sampler: it needs /sigmas [T+1] (finite, strictly decreasing,\n"
-           "positive but for a last 0), /trajectory [T+1][n][d] and /denoised [T][n][d],\n"
-           "finite (see experiments/export_from_pytorch.py).  Row i of /denoised is\n"
-           "D(x_i; σ_i), so every evaluated σ is positive; the end x_T has no evaluation.\n"
+           "left unchanged on any error; if another program replaces or rewrites it\n"
+           "while analyze measures it, nothing is written (exit 1).  Without\n"
+           "--reference, arrays of an earlier --reference are removed.  The run file\n"
+           "may come from 'diffgeo sample' or from any sampler: it needs /sigmas [T+1]\n"
+           "(finite, strictly decreasing, positive but for a last 0), /trajectory\n"
+           "[T+1][n][d] and /denoised [T][n][d], finite (see\n"
+           "experiments/export_from_pytorch.py).  Row i of /denoised is D(x_i; σ_i), so\n"
+           "every evaluated σ is positive; the end x_T has no evaluation.\n"
            "\n"
            "Options:\n"
            "      --reference SPEC     data whose exact empirical denoiser D* is the\n"
            "                           reference (a data spec as for 'diffgeo sample',\n"
            "                           e.g. the training data): adds the arrays marked R\n"
            "      --reference-limit N  use the first N rows of the reference data\n"
+           "      --trust-config       let the run file name data to load: re-create the\n"
+           "                           run's own denoiser from /config/data for\n"
+           "                           optimal_self even when that is not the --reference\n"
+           "                           data (or more rows of it); without it a run file\n"
+           "                           opens nothing the command line did not name\n"
            "      --window W           points of the local cubic fit for curvature and\n"
            "                           torsion, odd, at least %d [%d, capped at T+1]\n"
            "  -q, --quiet              no progress line\n"
@@ -87,10 +95,11 @@ typedef struct analyze_options {
     const char *reference;  /* data spec of D*, or NULL */
     size_t reference_limit; /* 0: all rows */
     size_t window;          /* curvature window as asked */
+    bool trust_config;      /* /config/data may be loaded */
     bool quiet;
 } analyze_options;
 
-enum { OPT_REFERENCE = 2000, OPT_REFERENCE_LIMIT, OPT_WINDOW };
+enum { OPT_REFERENCE = 2000, OPT_REFERENCE_LIMIT, OPT_WINDOW, OPT_TRUST_CONFIG };
 
 /* analyze's options; a cli_parser option. */
 static int analyze_option(void *ctx, int opt, const char *arg)
@@ -113,6 +122,9 @@ static int analyze_option(void *ctx, int opt, const char *arg)
                                    "needs 4 points)",
                                    arg, DG_CURVATURE_WINDOW_MIN);
         return EXIT_OK;
+    case OPT_TRUST_CONFIG:
+        o->trust_config = true;
+        return EXIT_OK;
     case 'q':
         o->quiet = true;
         return EXIT_OK;
@@ -128,6 +140,7 @@ static int parse(int argc, char **argv, analyze_options *o, bool *helped)
         {"reference", required_argument, NULL, OPT_REFERENCE},
         {"reference-limit", required_argument, NULL, OPT_REFERENCE_LIMIT},
         {"window", required_argument, NULL, OPT_WINDOW},
+        {"trust-config", no_argument, NULL, OPT_TRUST_CONFIG},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -149,6 +162,8 @@ static int parse(int argc, char **argv, analyze_options *o, bool *helped)
     o->path = argv[first];
     if (o->reference_limit && !o->reference)
         return cli_usage_error(COMMAND, "--reference-limit needs --reference");
+    if (o->trust_config && !o->reference)
+        return cli_usage_error(COMMAND, "--trust-config needs --reference");
     return EXIT_OK;
 }
 
@@ -249,7 +264,7 @@ static long config_int(const char *path, const char *name, long fallback)
                : fallback;
 }
 
-static void read_config(const char *path, run_config *c)
+static void read_config_fields(const char *path, run_config *c)
 {
     char solver[CONFIG_NAME_MAX];
     memset(c, 0, sizeof *c);
@@ -274,6 +289,34 @@ static void read_config(const char *path, run_config *c)
     if (dg_h5_read_attr_string(path, "/config", "denoiser", c->denoiser, sizeof c->denoiser,
                                NULL) != DG_OK)
         c->denoiser[0] = '\0';
+}
+
+typedef struct config_read {
+    const char *path;
+    run_config *c;
+} config_read;
+
+/* read_config_fields as a dg_h5_reader. */
+static int read_config_reader(void *ctx, dg_error *err)
+{
+    (void)err;
+    config_read *q = ctx;
+    read_config_fields(q->path, q->c);
+    return DG_OK;
+}
+
+/* /config, read as untrusted metadata (isolated, in bounded memory); a
+ * /config that cannot be read counts as absent, with a note. */
+static void read_config(const char *path, run_config *c)
+{
+    config_read q = {path, c};
+    dg_error err;
+    if (dg_h5_isolated_metadata(path, read_config_reader, &q, &err) == DG_OK)
+        return;
+    memset(c, 0, sizeof *c);
+    c->solver = &dg_solver_euler;
+    snprintf(c->solver_note, sizeof c->solver_note, "/config unreadable (%.*s): euler assumed",
+             (int)(sizeof c->solver_note / 2), err.message);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -349,6 +392,15 @@ static void metric_remove(metric_list *l, const char *name)
     memset(&l->array[k], 0, sizeof l->array[k]);
     l->array[k].name = l->name[k];
     l->data[k] = NULL;
+}
+
+/* Removes the arrays of an earlier --reference: they would not match the
+ * measurements written now (the run may have been sampled again). */
+static void remove_reference_metrics(metric_list *l)
+{
+    for (const dg_metric_info *m = dg_metric_infos; m->name; m++)
+        if (m->reference)
+            metric_remove(l, m->name);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -542,8 +594,10 @@ static bool load_run_denoiser(reference_run *q)
 {
     const run_config *c = &q->cfg;
     dg_error err;
-    const dg_data_options dopt = cli_shard_options(c->limit);
-    int status = cli_mpi_agree_error(dg_data_load(c->data, &dopt, &q->own_data, &err), &err);
+    dg_data_options dopt = cli_shard_options(c->limit);
+    dopt.want_dim = q->r->dim; /* refused before its rows are allocated */
+    /* Rows of any form, synthetic:NAME,n=N (rows drawn from a mixture) too. */
+    int status = cli_mpi_agree_error(cli_load_rows(c->data, &dopt, &q->own_data, &err), &err);
     if (status == DG_OK) {
         dg_dataset *d = q->own_data;
         status = dg_denoiser_empirical_shard(d->x, d->n, d->dim, d->total, cli_mpi_comm(),
@@ -605,8 +659,17 @@ static bool recreate_run_denoiser(reference_run *q)
     if (c->opt.afs && q->r->T == 1)
         return no_self(q, "the run's only evaluation is AFS's analytic substitute, so its "
                           "denoiser cannot be checked");
-    if (strcmp(c->data, o->reference) == 0 && c->limit == o->reference_limit)
+    const bool same_data = strcmp(c->data, o->reference) == 0;
+    /* The rows of the --reference data the user named, or a first part of them. */
+    const bool within_reference =
+        same_data && c->limit && (!o->reference_limit || c->limit <= o->reference_limit);
+    if (same_data && c->limit == o->reference_limit)
         q->run_den = q->ref.den;
+    else if (!within_reference && !o->trust_config)
+        return no_self(q,
+                       "cannot re-create the run's denoiser without --trust-config: "
+                       "/config/data '%s'%s names data the command line did not",
+                       c->data, same_data ? " (all its rows)" : "");
     else if (load_run_denoiser(q))
         q->run_den = q->own_den;
     else
@@ -636,7 +699,8 @@ static int load_reference(reference_run *q)
                                 .denoiser = "empirical",
                                 .announce = q->progress.enabled,
                                 .adopt_rows = 1,
-                                .data_only = 1};
+                                .data_only = 1,
+                                .want_dim = q->r->dim};
     const int rc = cli_model_load_ex(&q->mo, &q->ref);
     if (rc != EXIT_OK)
         return rc == EXIT_USAGE ? EXIT_USAGE : EXIT_FAILED;
@@ -791,6 +855,11 @@ int cmd_analyze(int argc, char **argv, const char *command_line)
     dg_error err;
     if (dg_file_resolve_output(o.path, &out, &err) != DG_OK)
         return cli_fail(&err);
+    /* The version measured is the version written to: another program's
+     * file written meanwhile is never given these measurements. */
+    dg_file_version version;
+    if (dg_file_version_of(o.path, &version, &err) != DG_OK)
+        return cli_fail(&err);
     cli_catch_signals();
     run_arrays r = {0};
     metric_list *l = calloc(1, sizeof *l); /* about 140 kB of texts: not on the stack */
@@ -807,11 +876,13 @@ int cmd_analyze(int argc, char **argv, const char *command_line)
      * reference measurements are collective, process 0 writes. */
     if (o.reference && (rc = cli_mpi_agree(rc)) == EXIT_OK)
         rc = reference_metrics(&o, &r, l);
+    else if (rc == EXIT_OK)
+        remove_reference_metrics(l);
     if (cli_mpi_interrupted() && rc == EXIT_OK) {
         cli_error("interrupted; %s unchanged", o.path);
         rc = cli_interrupted_status();
     }
-    const dg_h5_write_options wopt = {.cancel = &cli_interrupted};
+    const dg_h5_write_options wopt = {.cancel = &cli_interrupted, .expect = &version};
     if (rc == EXIT_OK && cli_mpi_rank() == 0 &&
         dg_h5_add_arrays_ex(o.path, l->array, l->count, &wopt, &err) != DG_OK)
         rc = cli_fail(&err);

@@ -43,7 +43,7 @@ static void help(void)
     printf("      --sigma-max S      [80]    --sigma-min S [0.002]    --rho R\n"
            "  -o, --output FILE      where to write /sigmas [K+1], /indices [K+1],\n"
            "                         /teacher_sigmas [T], /cost [T][T] (NaN below the\n"
-           "                         diagonal) and /dp [T][K+1]\n"
+           "                         diagonal), /dp [T][K+1] and /data\n" CLI_SAVE_DATA_HELP
            "  -q, --quiet            no progress line\n"
            "  -h, --help             show this help\n"
            "\n"
@@ -120,6 +120,7 @@ static int parse(int argc, char **argv, gits_options *o, bool *helped)
         {"coeff", required_argument, NULL, OPT_COEFF},
         CLI_COMMON_OPTIONS,
         CLI_DENOISER_OPTIONS,
+        CLI_SAVE_DATA_OPTIONS,
         CLI_GRID_OPTIONS,
         {NULL, 0, NULL, 0},
     };
@@ -305,15 +306,17 @@ static int write_schedule(const gits_run *r, const char *command_line)
         index[k] = (double)r->indices[k];
     }
     dg_h5_attr attrs[GITS_ATTRS];
-    dg_h5_array arrays[GITS_ARRAYS];
+    dg_h5_array arrays[GITS_ARRAYS + 1];
     schedule_attrs(r, command_line, attrs);
     schedule_arrays(r, student, index, arrays);
+    const size_t narrays =
+        GITS_ARRAYS + (size_t)cli_model_data_array(&r->model, &arrays[GITS_ARRAYS]);
     dg_error err;
     const dg_h5_write_options wopt = {.cancel = &cli_interrupted};
     /* The schedule (/cost and /dp hold NaN and +∞ where undefined, by design). */
     if (cli_check_arrays(arrays, 1) != EXIT_OK)
         goto free_columns;
-    rc = dg_h5_write_file_ex(r->o.c.output, attrs, GITS_ATTRS, arrays, GITS_ARRAYS, NULL, 0, &wopt,
+    rc = dg_h5_write_file_ex(r->o.c.output, attrs, GITS_ATTRS, arrays, narrays, NULL, 0, &wopt,
                              &err) == DG_OK
              ? EXIT_OK
              : cli_fail(&err);

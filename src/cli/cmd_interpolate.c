@@ -107,7 +107,7 @@ static int make_ends(const char *init, unsigned long seed, size_t dim, double si
     dg_error err;
     /* Start points are untrusted input like the data: HDF5 is read isolated. */
     const dg_data_options init_options = {.isolate_hdf5 = true};
-    if (dg_data_load(init, &init_options, ends, &err) != DG_OK)
+    if (cli_load_rows(init, &init_options, ends, &err) != DG_OK)
         return cli_fail_spec(&err);
     if ((*ends)->n == 2 && (*ends)->dim == dim)
         return EXIT_OK;

@@ -36,6 +36,8 @@ static void help(void)
            "Data and kernel:\n"
            "  -d, --data SPEC        data, as for 'diffgeo sample' (see its --help)\n"
            "      --limit N          use the first N rows of the data\n"
+           "      --samples N        draw N rows from a mixture given as --data (seeded\n"
+           "                         from --seed, as 'diffgeo sample') and use them\n"
            "      --kernel NAME      gaussian (default) or flat\n"
            "      --bandwidth H      kernel bandwidth (required for gaussian without\n"
            "                         --anneal; flat: estimated when absent)\n"
@@ -73,8 +75,8 @@ static void help(void)
            "  -o, --output OUT.h5    /path [iterations+1][n][d], every iterate (annealed:\n"
            "                         per grid point, with /sigmas and /targets m_σ(x));\n"
            "                         flat: /path of the seeds, /counts, /modes [M][d] in\n"
-           "                         scikit-learn's order and int64 /labels [N]; written\n"
-           "                         atomically\n"
+           "                         scikit-learn's order and int64 /labels [N]; /data\n"
+           "                         (or /samples_data); written atomically\n" CLI_SAVE_DATA_HELP
            "  -q, --quiet            no progress line\n"
            "  -h, --help             show this help\n"
            "\n"
@@ -159,7 +161,7 @@ static int check_combinations(const ms_options *o)
         if (g->set_steps || g->set_sigma_min || g->set_sigma_max || g->rho > 0 || g->final_zero)
             return cli_usage_error(COMMAND, "--steps, --sigma-min, --sigma-max, --rho and "
                                             "--final-zero apply to --anneal");
-        if (o->set_n || o->c.set_seed)
+        if (o->set_n || (o->c.set_seed && !o->c.samples))
             return cli_usage_error(COMMAND, "-n and --seed draw start points for --anneal; "
                                             "a fixed bandwidth starts from the data or --init");
         if (!flat && !(o->bandwidth > 0))
@@ -269,7 +271,9 @@ static int parse(int argc, char **argv, ms_options *o, bool *helped)
         {"sigma-max", required_argument, NULL, OPT_SIGMA_MAX},
         {"rho", required_argument, NULL, OPT_RHO},
         {"final-zero", no_argument, NULL, OPT_FINAL_ZERO},
+        {"samples", required_argument, NULL, OPT_SAMPLES},
         CLI_COMMON_OPTIONS,
+        CLI_SAVE_DATA_OPTIONS,
         {NULL, 0, NULL, 0},
     };
     const cli_parser p = {.command = COMMAND,
@@ -322,13 +326,23 @@ static void common_attrs(attr_list *l, const ms_options *o, const char *command_
     add_number(l, "n", (double)npoints, true);
     add_number(l, "n_data", (double)data->total, true);
     add_number(l, "dim", (double)data->dim, true);
+    if (o->c.samples)
+        add_number(l, "samples", (double)o->c.samples, true);
 }
+
+/* The most float64 arrays a mode writes (annealed: /sigmas, /path, /targets). */
+enum { MODE_ARRAYS_MAX = 3 };
 
 /* Writes the output file (float64 arrays, then int64 ones); an interruption
  * (before or while writing) leaves no file and ends with 130 or 143. */
-static int write_output(const ms_options *o, const attr_list *l, const dg_h5_array *arrays,
-                        size_t narrays, const dg_h5_array *ints, size_t nints)
+static int write_output(const ms_options *o, const cli_model *model, const attr_list *l,
+                        const dg_h5_array *mode_arrays, size_t nmode, const dg_h5_array *ints,
+                        size_t nints)
 {
+    /* The mode's arrays, then the data rows when they are kept. */
+    dg_h5_array arrays[MODE_ARRAYS_MAX + 1];
+    memcpy(arrays, mode_arrays, nmode * sizeof *arrays);
+    const size_t narrays = nmode + (size_t)cli_model_data_array(model, &arrays[nmode]);
     dg_error err;
     const dg_h5_write_options wopt = {.cancel = &cli_interrupted};
     /* On an MPI job process 0 writes (main makes every process fail with it). */
@@ -368,9 +382,10 @@ static double *as_doubles(const size_t *v, size_t n)
 /* ------------------------------------------------------------------------ */
 
 /* Writes the fixed-bandwidth run: the iterates of the n points. */
-static int write_fixed(const ms_options *o, const char *command_line, const dg_dataset *data,
+static int write_fixed(const ms_options *o, const char *command_line, const cli_model *model,
                        size_t n, const double *path, size_t iterations)
 {
+    const dg_dataset *data = model->data;
     attr_list l = {.n = 0};
     common_attrs(&l, o, command_line, data, n);
     add_number(&l, "bandwidth", o->bandwidth, false);
@@ -387,7 +402,7 @@ static int write_fixed(const ms_options *o, const char *command_line, const dg_d
          "iteration sample dim",
          NULL},
     };
-    return write_output(o, &l, arrays, 1, NULL, 0);
+    return write_output(o, model, &l, arrays, 1, NULL, 0);
 }
 
 static int run_fixed(const ms_options *o, const char *command_line, cli_model *model,
@@ -427,7 +442,8 @@ static int run_fixed(const ms_options *o, const char *command_line, cli_model *m
     const int status = dg_meanshift_gaussian(model->den, o->bandwidth, n, dim, points->x, &mopt,
                                              path, &iterations, &err);
     cli_progress_done(progress);
-    rc = status == DG_OK ? write_fixed(o, command_line, data, n, path, iterations) : cli_fail(&err);
+    rc =
+        status == DG_OK ? write_fixed(o, command_line, model, n, path, iterations) : cli_fail(&err);
 free_points:
     dg_doubles_free(path);
     dg_dataset_free(starts);
@@ -476,7 +492,7 @@ static int write_annealed(const ms_options *o, const char *command_line, const c
          "eval sample dim",
          NULL},
     };
-    return write_output(o, &l, arrays, sizeof arrays / sizeof arrays[0], NULL, 0);
+    return write_output(o, model, &l, arrays, sizeof arrays / sizeof arrays[0], NULL, 0);
 }
 
 static int run_annealed(const ms_options *o, const char *command_line, cli_model *model,
@@ -652,9 +668,10 @@ static void flat_attrs(attr_list *l, const ms_options *o, const flat_result *f)
 }
 
 /* Writes the flat kernel's run: the seeds' paths, the modes, counts and labels. */
-static int write_flat(const ms_options *o, const char *command_line, const dg_dataset *data,
+static int write_flat(const ms_options *o, const char *command_line, const cli_model *model,
                       const flat_result *f)
 {
+    const dg_dataset *data = model->data;
     const size_t S = f->seeds->n, N = data->n, dim = data->dim;
     attr_list l = {.n = 0};
     common_attrs(&l, o, command_line, data, S);
@@ -695,7 +712,7 @@ static int write_flat(const ms_options *o, const char *command_line, const dg_da
          "sample",
          NULL},
     };
-    return write_output(o, &l, arrays, 2, ints, 2);
+    return write_output(o, model, &l, arrays, 2, ints, 2);
 }
 
 static int run_flat(const ms_options *o, const char *command_line, cli_model *model,
@@ -709,7 +726,7 @@ static int run_flat(const ms_options *o, const char *command_line, cli_model *mo
     if (rc == EXIT_OK)
         rc = flat_compute(o, data, progress, &f);
     if (rc == EXIT_OK)
-        rc = write_flat(o, command_line, data, &f);
+        rc = write_flat(o, command_line, model, &f);
     flat_result_free(&f);
     return rc;
 }
@@ -748,7 +765,7 @@ int cmd_meanshift(int argc, char **argv, const char *command_line)
     cli_progress progress;
     cli_progress_init(&progress, "mean shift");
     progress.enabled &= !o.c.quiet;
-    rc = cli_model_load(o.c.data, o.c.limit, o.kernel->denoiser, progress.enabled, &model);
+    rc = cli_model_load(&o.c, o.kernel->denoiser, progress.enabled, &model);
     if (rc != EXIT_OK)
         goto free_options;
     rc = o.kernel->run(&o, command_line, &model, &progress);

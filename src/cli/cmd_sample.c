@@ -83,7 +83,7 @@ static void help(void)
            "\n"
            "Output:\n"
            "  -o, --output RUN.h5    run file (/sigmas, /trajectory, /denoised, /samples,\n"
-           "                         /config); written atomically\n"
+           "                         /config, /data); written atomically\n" CLI_SAVE_DATA_HELP
            "  -q, --quiet            no progress line\n"
            "  -h, --help             show this help\n"
            "\n"
@@ -113,8 +113,9 @@ typedef struct sample_options {
 } sample_options;
 
 /* /config attributes a run may add: 5 of a distributed run, --jump-at,
- * --samples and the extension's; arrays: the fit's 3 and the extension's. */
-enum { CONFIG_MAX = 7 + CLI_SAMPLE_EXTRA_MAX, ARRAYS_MAX = 3 + CLI_SAMPLE_EXTRA_MAX };
+ * --samples and the extension's; arrays: the fit's 3, the data rows and
+ * the extension's. */
+enum { CONFIG_MAX = 7 + CLI_SAMPLE_EXTRA_MAX, ARRAYS_MAX = 4 + CLI_SAMPLE_EXTRA_MAX };
 
 /* A run from the command line to the run file: prepare makes the grid, the
  * model, the start points and the buffers, solve integrates, write writes. */
@@ -224,6 +225,7 @@ static int parse(int argc, char **argv, sample_run *r, bool *helped)
         {"points", required_argument, NULL, CLI_OPT_POINTS},
         CLI_COMMON_OPTIONS,
         CLI_DENOISER_OPTIONS,
+        CLI_SAVE_DATA_OPTIONS,
         CLI_GRID_OPTIONS,
         {NULL, 0, NULL, 0},
     };
@@ -421,7 +423,7 @@ static int add_cluster_config(const sample_run *r, sample_extras *x)
 }
 
 /* The /config attributes and arrays of a distributed run, --jump-at, the
- * extension, --samples and a fitted mixture. */
+ * extension, --samples, a fitted mixture and the data rows. */
 static int collect_extras(sample_run *r, sample_extras *x)
 {
     const sample_options *o = &r->o;
@@ -442,6 +444,7 @@ static int collect_extras(sample_run *r, sample_extras *x)
         return EXIT_FAILED;
     }
     x->narrays = (size_t)nfit;
+    x->narrays += (size_t)cli_model_data_array(&r->model, &x->arrays[x->narrays]);
     for (size_t k = 0; k < r->extra.narrays; k++)
         x->arrays[x->narrays++] = r->extra.arrays[k];
     return EXIT_OK;

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,15 +18,26 @@ static void help(void)
 {
     printf("Usage: diffgeo table FILE.h5 PATH [OPTION]...\n"
            "Print the dataset PATH of FILE.h5 as whitespace-separated columns with a\n"
-           "'# name ...' header line, ready for gnuplot.  Values are printed with 17\n"
-           "significant digits, so nothing is lost.\n"
+           "'# name ...' header line, ready for gnuplot.  Floats are printed with 17\n"
+           "significant digits (--digits), so nothing is lost; integer datasets are\n"
+           "read and printed exactly (int64 and uint64 too).\n"
            "\n"
            "  -s, --slice I[,J...]  fix the leading indices (negative counts from the\n"
            "                        end: -1 is the last), e.g. --slice 3,0 is\n"
-           "                        /trajectory[3][0]; at most 2 axes may remain\n"
+           "                        /trajectory[3][0]; at most 2 axes may remain (3\n"
+           "                        with --long)\n"
+           "  -l, --long            long format for lines: an array [step][trajectory]\n"
+           "                        [coordinate] (e.g. /trajectory, /path) gives one line\n"
+           "                        'step trajectory c0 c1 ...' per step, trajectory by\n"
+           "                        trajectory, with a blank line between trajectories:\n"
+           "                        one gnuplot 'plot ... with lines' draws them all\n"
            "  -r, --reduce          one line per row: index, mean, std, min, max over\n"
-           "                        the row (e.g. over the samples of a metric)\n"
-           "      --sigma           add a sigma column, /sigmas[index] of the same file\n"
+           "                        the row's values that are not NaN, and nan, the\n"
+           "                        number of NaN (a row of only NaN: NaN statistics)\n"
+           "      --sigma           add a sigma column, /sigmas[index] of the same file;\n"
+           "                        only for arrays whose row axis is the σ grid (axis\n"
+           "                        label grid or eval, as in /trajectory, /metrics/...)\n"
+           "      --digits N        significant digits of floats, 1 to 17 [17]\n"
            "  -i, --image           print a 1-D row as an image matrix (height rows of\n"
            "                        width values) using /config's image_shape, for\n"
            "                        gnuplot's 'matrix with image'\n"
@@ -34,14 +46,45 @@ static void help(void)
            "Examples:\n"
            "  diffgeo table run.h5 /sigmas\n"
            "  diffgeo table run.h5 /metrics/deviation --reduce --sigma\n"
-           "  diffgeo table run.h5 /trajectory --slice 0,3 --image\n");
+           "  diffgeo table run.h5 /trajectory --slice 0,3 --image\n"
+           "  diffgeo table run.h5 /trajectory --long --digits 6 > lines.txt\n"
+           "    gnuplot: plot 'lines.txt' using 3:4 with lines   (every trajectory, 2-D)\n");
 }
+
+/* Significant digits of floats: 17 round-trip any double. */
+#define DIGITS_MAX 17
 
 typedef struct table_options {
     long slice[DG_H5_RANK_MAX];
     size_t nslice;
-    bool reduce, sigma, image;
+    bool reduce, sigma, image, longform;
+    int digits;
 } table_options;
+
+/* The values of the array: floats, or integers read exactly. */
+typedef struct table_values {
+    const double *x;   /* floats, or NULL */
+    const int64_t *s;  /* signed integers, or NULL */
+    const uint64_t *u; /* unsigned integers, or NULL */
+    int digits;        /* of floats */
+} table_values;
+
+/* Value k as a double (for statistics). */
+static double value_at(const table_values *v, size_t k)
+{
+    return v->x ? v->x[k] : v->s ? (double)v->s[k] : (double)v->u[k];
+}
+
+/* Prints value k: floats with v->digits significant digits, integers exactly. */
+static void put_value(const table_values *v, size_t k)
+{
+    if (v->x)
+        printf("%.*g", v->digits, v->x[k]);
+    else if (v->s)
+        printf("%" PRId64, v->s[k]);
+    else
+        printf("%" PRIu64, v->u[k]);
+}
 
 static int parse_slice(const char *text, table_options *o)
 {
@@ -72,27 +115,42 @@ static int finish_output(void)
     return EXIT_OK;
 }
 
-static void print_row_stats(const double *row, size_t m)
+/* Mean, std, min, max over the m values of a row from `first` that are not
+ * NaN, and their number of NaN. */
+static void print_row_stats(const table_values *v, size_t first, size_t m)
 {
     double mean = 0, lo = INFINITY, hi = -INFINITY, ss = 0;
+    size_t nan = 0;
     for (size_t j = 0; j < m; j++) {
-        mean += row[j];
-        lo = fmin(lo, row[j]);
-        hi = fmax(hi, row[j]);
+        const double x = value_at(v, first + j);
+        if (isnan(x)) {
+            nan++;
+            continue;
+        }
+        mean += x;
+        lo = fmin(lo, x);
+        hi = fmax(hi, x);
     }
-    mean /= (double)m;
-    for (size_t j = 0; j < m; j++)
-        ss += (row[j] - mean) * (row[j] - mean);
-    printf(" %.17g %.17g %.17g %.17g\n", mean, sqrt(ss / (double)m), lo, hi);
+    const size_t count = m - nan;
+    mean /= (double)count;
+    for (size_t j = 0; j < m; j++) {
+        const double x = value_at(v, first + j);
+        if (!isnan(x))
+            ss += (x - mean) * (x - mean);
+    }
+    if (count == 0)
+        mean = ss = lo = hi = NAN; /* NAN, not 0/0: it prints as nan, not -nan */
+    printf(" %.*g %.*g %.*g %.*g %zu\n", v->digits, mean, v->digits, sqrt(ss / (double)count),
+           v->digits, lo, v->digits, hi, nan);
 }
 
-/* Prints rows × cols values (cols = 1 for a vector). */
-static void print_rows(const double *x, size_t rows, size_t cols, bool vector,
+/* Prints rows × cols values from offset (cols = 1 for a vector). */
+static void print_rows(const table_values *v, size_t offset, size_t rows, size_t cols, bool vector,
                        const table_options *o, const double *sigmas)
 {
     printf("# index%s", o->sigma ? " sigma" : "");
     if (o->reduce)
-        printf(" mean std min max\n");
+        printf(" mean std min max nan\n");
     else if (vector)
         printf(" value\n");
     else {
@@ -103,14 +161,50 @@ static void print_rows(const double *x, size_t rows, size_t cols, bool vector,
     for (size_t i = 0; i < rows; i++) {
         printf("%zu", i);
         if (o->sigma)
-            printf(" %.17g", sigmas[i]);
+            printf(" %.*g", o->digits, sigmas[i]);
         if (o->reduce) {
-            print_row_stats(x + i * cols, cols);
+            print_row_stats(v, offset + i * cols, cols);
             continue;
         }
-        for (size_t j = 0; j < cols; j++)
-            printf(" %.17g", x[i * cols + j]);
+        for (size_t j = 0; j < cols; j++) {
+            putchar(' ');
+            put_value(v, offset + i * cols + j);
+        }
         printf("\n");
+    }
+}
+
+/*
+ * The long format of rows × cols × inner values from offset: for each
+ * column j (a trajectory) the lines "i [sigma] j values..." over the rows i
+ * (its steps), a blank line between columns.  first and second name the two
+ * index columns.
+ */
+static void print_long(const table_values *v, size_t offset, size_t rows, size_t cols, size_t inner,
+                       const table_options *o, const double *sigmas, const char *first,
+                       const char *second)
+{
+    printf("# %s%s %s", first, o->sigma ? " sigma" : "", second);
+    if (inner == 1)
+        printf(" value");
+    else
+        for (size_t c = 0; c < inner; c++)
+            printf(" c%zu", c);
+    printf("\n");
+    for (size_t j = 0; j < cols; j++) {
+        if (j > 0)
+            printf("\n");
+        for (size_t i = 0; i < rows; i++) {
+            printf("%zu", i);
+            if (o->sigma)
+                printf(" %.*g", o->digits, sigmas[i]);
+            printf(" %zu", j);
+            for (size_t c = 0; c < inner; c++) {
+                putchar(' ');
+                put_value(v, offset + (i * cols + j) * inner + c);
+            }
+            printf("\n");
+        }
     }
 }
 
@@ -128,7 +222,7 @@ static int read_image_shape(void *ctx, dg_error *err)
                                 &s->count, err);
 }
 
-static int print_image(const char *path, const double *x, size_t len)
+static int print_image(const char *path, const table_values *v, size_t offset, size_t len)
 {
     image_shape s = {.path = path};
     dg_error err;
@@ -143,25 +237,38 @@ static int print_image(const char *path, const double *x, size_t len)
     }
     printf("# image %ld × %ld\n", shape[0], shape[1]);
     for (long r = 0; r < shape[0]; r++)
-        for (long c = 0; c < shape[1]; c++)
-            printf("%.17g%c", x[r * shape[1] + c], c + 1 == shape[1] ? '\n' : ' ');
+        for (long c = 0; c < shape[1]; c++) {
+            put_value(v, offset + (size_t)(r * shape[1] + c));
+            putchar(c + 1 == shape[1] ? '\n' : ' ');
+        }
     return EXIT_OK;
 }
 
-enum { OPT_SIGMA = 3000 };
+enum { OPT_SIGMA = 3000, OPT_DIGITS };
 
 /* table's options; a cli_parser option. */
 static int table_option(void *ctx, int opt, const char *arg)
 {
     table_options *o = ctx;
+    size_t digits;
     switch (opt) {
     case 's':
         return parse_slice(arg, o) == EXIT_OK ? EXIT_OK : EXIT_USAGE;
     case 'r':
         o->reduce = true;
         return EXIT_OK;
+    case 'l':
+        o->longform = true;
+        return EXIT_OK;
     case OPT_SIGMA:
         o->sigma = true;
+        return EXIT_OK;
+    case OPT_DIGITS:
+        if (cli_parse_size(COMMAND, "digits", arg, &digits) != 0)
+            return EXIT_USAGE;
+        if (digits < 1 || digits > DIGITS_MAX)
+            return cli_usage_error(COMMAND, "--digits %s: expected 1 to %d", arg, DIGITS_MAX);
+        o->digits = (int)digits;
         return EXIT_OK;
     case 'i':
         o->image = true;
@@ -174,12 +281,16 @@ static int table_option(void *ctx, int opt, const char *arg)
 /* The options of o; *first is the first operand, −1 after --help.  An exit code. */
 static int parse(int argc, char **argv, table_options *o, int *first)
 {
-    static const struct option longopts[] = {
-        {"slice", required_argument, NULL, 's'}, {"reduce", no_argument, NULL, 'r'},
-        {"sigma", no_argument, NULL, OPT_SIGMA}, {"image", no_argument, NULL, 'i'},
-        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"slice", required_argument, NULL, 's'},
+                                             {"reduce", no_argument, NULL, 'r'},
+                                             {"long", no_argument, NULL, 'l'},
+                                             {"sigma", no_argument, NULL, OPT_SIGMA},
+                                             {"digits", required_argument, NULL, OPT_DIGITS},
+                                             {"image", no_argument, NULL, 'i'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
     const cli_parser p = {.command = COMMAND,
-                          .shortopts = ":s:rih",
+                          .shortopts = ":s:rlih",
                           .longopts = longopts,
                           .help = help,
                           .option = table_option,
@@ -190,14 +301,16 @@ static int parse(int argc, char **argv, table_options *o, int *first)
         return rc;
     if (argc - *first != 2)
         return cli_usage_error(COMMAND, "expected FILE.h5 and a dataset PATH");
+    if (o->longform + o->reduce + o->image > 1)
+        return cli_usage_error(COMMAND, "--long, --reduce and --image exclude each other");
     return EXIT_OK;
 }
 
-/* The part of an array that --slice leaves: an offset and at most 2 axes. */
+/* The part of an array that --slice leaves: an offset and at most 3 axes. */
 typedef struct table_view {
-    size_t offset;     /* into the array's values */
-    size_t left;       /* axes left after the slice */
-    size_t rows, cols; /* their lengths (1 for an axis not there) */
+    size_t offset;            /* into the array's values */
+    size_t left;              /* axes left after the slice */
+    size_t rows, cols, inner; /* their lengths (1 for an axis not there) */
 } table_view;
 
 /* Applies the slice of o to an array of rank and shape; an exit code. */
@@ -221,37 +334,106 @@ static int slice_view(const table_options *o, const char *name, size_t rank, con
     v->offset = offset;
     v->left = rank - o->nslice;
     v->rows = v->left >= 1 ? shape[o->nslice] : 1;
-    v->cols = v->left == 2 ? shape[o->nslice + 1] : 1;
-    if (v->left > 2)
+    v->cols = v->left >= 2 ? shape[o->nslice + 1] : 1;
+    v->inner = v->left == 3 ? shape[o->nslice + 2] : 1;
+    if (v->left > (o->longform ? 3u : 2u))
         return cli_usage_error(COMMAND, "%s has rank %zu: fix leading axes with --slice", name,
                                rank);
+    if (o->longform && v->left < 2)
+        return cli_usage_error(COMMAND,
+                               "--long needs two or three axes (steps, trajectories[, "
+                               "coordinates]), %zu remain",
+                               v->left);
     return EXIT_OK;
 }
 
-/* Prints the view of x (from path's dataset name) as o asks; an exit code. */
-static int print_view(const table_options *o, const char *path, const char *name, const double *x,
-                      const table_view *v)
+/* The array PATH of a file as table reads it: its description and values. */
+typedef struct table_array {
+    const char *path, *name;
+    dg_h5_array_info info;
+    double *x;           /* floats */
+    dg_h5_integers ints; /* integers */
+} table_array;
+
+/* Reads the array, integers exactly; a dg_h5_reader. */
+static int read_table_array(void *ctx, dg_error *err)
 {
+    table_array *a = ctx;
+    int status = dg_h5_describe_array(a->path, a->name, &a->info, err);
+    if (status != DG_OK)
+        return status;
+    if (a->info.kind != DG_H5_FLOAT)
+        return dg_h5_read_integers(a->path, a->name, &a->ints, err);
+    size_t rank, shape[DG_H5_RANK_MAX];
+    return dg_h5_read_array(a->path, a->name, &rank, shape, &a->x, err);
+}
+
+/*
+ * /sigmas, for --sigma: only beside an array whose row axis (the first left
+ * by --slice) is the σ grid, labelled grid (T + 1 points) or eval (T
+ * evaluations, evaluation i at σ_i).  An exit code; *sigmas owned.
+ */
+static int read_sigmas(const table_options *o, const table_array *a, const table_view *v,
+                       double **sigmas)
+{
+    const char *label = a->info.labels[o->nslice];
+    if (!*label) {
+        cli_error("--sigma: axis %zu of %s has no label: not known to be the σ grid (grid or eval)",
+                  o->nslice, a->name);
+        return EXIT_FAILED;
+    }
+    if (strcmp(label, "grid") != 0 && strcmp(label, "eval") != 0) {
+        cli_error("--sigma: axis %zu of %s is '%s', not the σ grid (grid or eval)", o->nslice,
+                  a->name, label);
+        return EXIT_FAILED;
+    }
+    size_t srank, sshape[DG_H5_RANK_MAX];
+    dg_error err;
+    if (cli_read_array(a->path, "/sigmas", &srank, sshape, sigmas, &err) != DG_OK)
+        return cli_fail(&err);
+    if (srank != 1 || sshape[0] < v->rows) {
+        cli_error("%s: /sigmas has fewer entries than %s has rows", a->path, a->name);
+        return EXIT_FAILED;
+    }
+    return EXIT_OK;
+}
+
+/* A column name from an axis label, or def for an unlabelled axis. */
+static const char *column_name(const char *label, const char *def)
+{
+    return *label ? label : def;
+}
+
+/* Prints the view of the array as o asks; an exit code. */
+static int print_view(const table_options *o, const table_array *a, const table_view *v)
+{
+    const table_values values = {a->x, a->ints.s, a->ints.u, o->digits};
     if (o->image)
         return v->left == 1
-                   ? print_image(path, x + v->offset, v->rows)
+                   ? print_image(a->path, &values, v->offset, v->rows)
                    : cli_usage_error(COMMAND, "--image needs a single row: slice down to one axis");
     if (o->reduce && v->left != 2)
         return cli_usage_error(COMMAND, "--reduce needs two axes (rows to reduce), %zu remain",
                                v->left);
+    if (o->reduce && v->cols == 0) {
+        cli_error("--reduce: the rows of %s are empty (axis %zu has length 0)", a->name,
+                  o->nslice + 1);
+        return EXIT_FAILED;
+    }
     double *sigmas = NULL;
     if (o->sigma) {
-        size_t srank, sshape[DG_H5_RANK_MAX];
-        dg_error err;
-        if (cli_read_array(path, "/sigmas", &srank, sshape, &sigmas, &err) != DG_OK)
-            return cli_fail(&err);
-        if (srank != 1 || sshape[0] < v->rows) {
-            cli_error("%s: /sigmas has fewer entries than %s has rows", path, name);
+        const int rc = read_sigmas(o, a, v, &sigmas);
+        if (rc != EXIT_OK) {
             dg_doubles_free(sigmas);
-            return EXIT_FAILED;
+            return rc;
         }
     }
-    print_rows(x + v->offset, v->rows, v->cols, v->left < 2, o, sigmas);
+    if (o->longform)
+        print_long(&values, v->offset, v->rows, v->cols, v->inner, o, sigmas,
+                   column_name(a->info.labels[o->nslice], "step"),
+                   column_name(a->info.labels[o->nslice + 1], "trajectory"));
+    else
+        print_rows(&values, v->offset, v->rows, v->cols, v->left < 2, o, sigmas);
     dg_doubles_free(sigmas);
     return EXIT_OK;
 }
@@ -259,22 +441,21 @@ static int print_view(const table_options *o, const char *path, const char *name
 int cmd_table(int argc, char **argv, const char *command_line)
 {
     (void)command_line;
-    table_options o = {.nslice = 0};
+    table_options o = {.nslice = 0, .digits = DIGITS_MAX};
     int first;
     int rc = parse(argc, argv, &o, &first);
     if (rc != EXIT_OK || first < 0)
         return rc;
-    const char *path = argv[first], *name = argv[first + 1];
+    table_array a = {.path = argv[first], .name = argv[first + 1]};
     signal(SIGPIPE, SIG_IGN);
-    size_t rank, shape[DG_H5_RANK_MAX];
-    double *x = NULL;
     dg_error err;
-    if (cli_read_array(path, name, &rank, shape, &x, &err) != DG_OK)
+    if (dg_h5_isolated(a.path, read_table_array, &a, &err) != DG_OK)
         return cli_fail(&err);
     table_view v = {0};
-    rc = slice_view(&o, name, rank, shape, &v);
+    rc = slice_view(&o, a.name, a.info.rank, a.info.shape, &v);
     if (rc == EXIT_OK)
-        rc = print_view(&o, path, name, x, &v);
-    dg_doubles_free(x);
+        rc = print_view(&o, &a, &v);
+    dg_doubles_free(a.x);
+    dg_h5_integers_free(&a.ints);
     return rc == EXIT_OK ? finish_output() : rc;
 }

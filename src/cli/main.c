@@ -25,6 +25,7 @@ static const command commands[] = {
     {"interpolate", cmd_interpolate, "decode points between two starts (lerp, slerp, rescaled)",
      true},
     {"gits", cmd_gits, "find a σ schedule by dynamic programming on a teacher (GITS)", true},
+    {"field", cmd_field, "the denoiser, score, log density and ODE velocity on a 2-D grid", false},
     {"meanshift", cmd_meanshift, "mean shift: Gaussian (fixed or annealed) or flat (scikit-learn)",
      true},
 };

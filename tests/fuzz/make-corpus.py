@@ -225,6 +225,10 @@ specs = {
     "gmm-file-empty": "gmm:", "h5-colons": "h5:a:b.h5:/x", "h5-empty": "h5:",
     "cifar-colons": "cifar10:dir:with:colons:test", "builtin-near-miss": "synthetic:ring",
     "gmm-near-miss": "synthetic:gmmx", "cifar-comma": "cifar10,x",
+    "moons": "synthetic:moons,n=40,noise=0.1,seed=2", "spiral": "synthetic:spiral,turns=3,n=30",
+    "swissroll-3d": "synthetic:swissroll,d=3,n=20", "checkerboard": "synthetic:checkerboard,cells=6",
+    "toy-bad-key": "synthetic:checkerboard,noise=1", "rings-rows": "synthetic:rings,n=50,seed=4",
+    "gauss2d-rows-twice": "synthetic:gauss2d,n=5,k=2,n=6",
 }
 for name, text in specs.items():
     put("spec", name, text.encode())

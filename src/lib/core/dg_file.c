@@ -66,3 +66,38 @@ int dg_file_resolve_output(const char *path, dg_output_path *out, dg_error *err)
     out->gid = (unsigned)st.st_gid;
     return DG_OK;
 }
+
+/* The version of st, or DG_EIO naming path and errno when rc is not 0. */
+static int version_from_stat(int rc, const struct stat *st, const char *verb, const char *path,
+                             dg_file_version *v, dg_error *err)
+{
+    memset(v, 0, sizeof *v);
+    if (rc != 0)
+        return dg_error_set(err, DG_EIO, "cannot %s %s: %s", verb, path, strerror(errno));
+    v->device = (unsigned long long)st->st_dev;
+    v->inode = (unsigned long long)st->st_ino;
+    v->size = (unsigned long long)st->st_size;
+    v->mtime_sec = (long long)st->st_mtim.tv_sec;
+    v->mtime_nsec = (long long)st->st_mtim.tv_nsec;
+    return DG_OK;
+}
+
+int dg_file_version_of(const char *path, dg_file_version *v, dg_error *err)
+{
+    struct stat st;
+    const int rc = stat(path, &st);
+    return version_from_stat(rc, &st, "open", path, v, err);
+}
+
+int dg_file_version_of_fd(int fd, const char *path, dg_file_version *v, dg_error *err)
+{
+    struct stat st;
+    const int rc = fstat(fd, &st);
+    return version_from_stat(rc, &st, "read", path, v, err);
+}
+
+bool dg_file_version_same(const dg_file_version *a, const dg_file_version *b)
+{
+    return a->device == b->device && a->inode == b->inode && a->size == b->size &&
+           a->mtime_sec == b->mtime_sec && a->mtime_nsec == b->mtime_nsec;
+}

@@ -40,4 +40,26 @@ typedef struct dg_output_path {
  */
 int dg_file_resolve_output(const char *path, dg_output_path *out, dg_error *err);
 
+/*
+ * Which version of a file a path names: its identity (device and inode),
+ * size and modification time to the nanosecond.  A file replaced by
+ * another (a rename over it) or rewritten in place gets another version.
+ */
+typedef struct dg_file_version {
+    unsigned long long device, inode, size;
+    long long mtime_sec, mtime_nsec;
+} dg_file_version;
+
+/*
+ * The version of the file path names now (symbolic links followed): DG_OK,
+ * else DG_EIO with "cannot open PATH: REASON".
+ */
+int dg_file_version_of(const char *path, dg_file_version *v, dg_error *err);
+
+/* The same for an open descriptor. */
+int dg_file_version_of_fd(int fd, const char *path, dg_file_version *v, dg_error *err);
+
+/* True when a and b are the same version of the same file. */
+bool dg_file_version_same(const dg_file_version *a, const dg_file_version *b);
+
 #endif /* DG_FILE_H */

@@ -22,6 +22,7 @@
 #include "dg_data_formats.h"
 #include "dg_h5.h"
 #include "dg_tensor.h"
+#include "dg_toy.h"
 
 int dg_fashion_mnist_path(const char *dir, const char *split, char *path, size_t size)
 {
@@ -97,9 +98,34 @@ static int parse_gmm_params(const char *text, gmm_params *p, dg_error *err)
     return DG_OK;
 }
 
+/* The radius of the circle the means of a 2-D synthetic mixture lie on. */
+#define PLANE_MEANS_RADIUS 0.8
+
+/*
+ * In the plane, k means evenly spaced on a circle (a phase drawn from rng),
+ * so that k components are k clusters one sees: the image patterns of
+ * synthetic_means would put them on a line, on top of each other.
+ */
+static void plane_means(const gmm_params *p, gsl_rng *rng, double *means)
+{
+    const double phase = 2 * M_PI * gsl_rng_uniform(rng);
+    for (size_t c = 0; c < p->k; c++) {
+        const double phi = phase + 2 * M_PI * (double)c / (double)p->k;
+        means[2 * c] = PLANE_MEANS_RADIUS * cos(phi);
+        means[2 * c + 1] = PLANE_MEANS_RADIUS * sin(phi);
+    }
+}
+
+/* Room for "synthetic:NAME" in messages. */
+#define SYNTHETIC_WHAT_MAX 32
+
 /* The component means of a synthetic mixture, from rng (see load_synthetic). */
 static void synthetic_means(const gmm_params *p, size_t w, gsl_rng *rng, double *means)
 {
+    if (p->d == 2) {
+        plane_means(p, rng, means);
+        return;
+    }
     for (size_t c = 0; c < p->k; c++) {
         const double a = gsl_rng_uniform_int(rng, 4) + 0.5;
         const double b = gsl_rng_uniform_int(rng, 4);
@@ -156,7 +182,8 @@ static void draw_rows(const gmm_params *p, const double *means, bool indexed,
 /*
  * Component means are smooth patterns, 0.8 cos(2π(a r + b c)/w + φ) over an
  * image of w columns (one row when d is not a square), so that trajectories of
- * a square dimension draw as pictures; points add isotropic noise of scale std.
+ * a square dimension draw as pictures, or in the plane (d = 2) points of a
+ * circle of radius 0.8; points add isotropic noise of scale std.
  * synthetic:gmm draws all rows from one stream; synthetic:blobs (indexed)
  * draws block b of DG_SYNTHETIC_BLOCK rows from its own stream, so that
  * only the rows opt asks for are made.
@@ -166,6 +193,10 @@ static int load_synthetic(const char *name, const char *params, bool indexed,
 {
     gmm_params p = {2000, 64, 6, 0.15, 0};
     int status = parse_gmm_params(params, &p, err);
+    char what[SYNTHETIC_WHAT_MAX];
+    snprintf(what, sizeof what, "synthetic:%s", name);
+    if (status == DG_OK)
+        status = dg_data_check_dim(opt, p.d, what, err);
     if (status != DG_OK)
         return status;
     size_t w = (size_t)llround(sqrt((double)p.d));
@@ -412,6 +443,13 @@ static int load_blobs(const dg_spec_form *form, const char *spec, const char *re
     return load_synthetic("blobs", rest ? rest : "", true, opt, out, err);
 }
 
+static int load_toy(const dg_spec_form *form, const char *spec, const char *rest,
+                    const dg_data_options *opt, dg_dataset **out, dg_error *err)
+{
+    (void)rest;
+    return dg_toy_load(spec + strlen(form->prefix), opt, out, err);
+}
+
 /* The prefix of the generated datasets. */
 static const char SYNTHETIC[] = "synthetic:";
 
@@ -434,6 +472,9 @@ static const struct row_spec {
     {{"synthetic:blobs", NULL, ',', "synthetic:blobs[,key=value...]",
       "the same made block by block: any shard alone"},
      load_blobs},
+    {{"synthetic:", dg_toy_name, ',', "synthetic:TOY[,key=value...]",
+      "toy sets (see doc/data.md); keys n, seed, noise"},
+     load_toy},
 };
 #define NROW_SPECS (sizeof row_specs / sizeof row_specs[0])
 

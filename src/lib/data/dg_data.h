@@ -29,7 +29,11 @@
  *                        a built-in Gaussian mixture drawn with GSL's RNG:
  *                        n (rows, 2000), d (dimension, 64), k (components, 6),
  *                        std (per-coordinate spread, 0.15), seed (0).  When d
- *                        is a perfect square the means are smooth images.
+ *                        is a perfect square the means are smooth images; in
+ *                        d = 2 they lie evenly on a circle of radius 0.8.
+ *   synthetic:TOY[,key=value...]
+ *                        the toy sets of dg_toy (moons, spiral, swissroll,
+ *                        checkerboard)
  *
  * The grammar is a table, one dg_spec_form a row, which dg_data_load reads
  * and the lists in its messages are written from; dg_source (models/) adds

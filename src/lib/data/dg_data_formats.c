@@ -4,6 +4,7 @@
 #include "dg_data_formats.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "dg_file.h"
@@ -69,22 +71,44 @@ static void decode_elems(dg_elem_type type, const unsigned char *src, size_t cou
 /* Files and shapes                                                         */
 /* ------------------------------------------------------------------------ */
 
-/* Opens path for reading and measures it; anything but a regular file is refused. */
-static int open_sized(const char *path, FILE **f, uint64_t *size, dg_error *err)
+/*
+ * A descriptor of path for reading, in blocking mode, and its stat; anything
+ * but a regular file is refused.  The open itself does not block: the path
+ * may have become a FIFO since dg_file_check_input looked at it.
+ */
+static int open_regular(const char *path, int *fd, struct stat *st, dg_error *err)
 {
-    *f = NULL;
     int status = dg_file_check_input(path, err);
     if (status != DG_OK)
         return status;
-    *f = fopen(path, "rb");
-    if (!*f)
+    *fd = open(path, O_RDONLY | O_NONBLOCK);
+    if (*fd < 0)
         return dg_error_set(err, DG_EIO, "cannot open %s: %s", path, strerror(errno));
+    if (fstat(*fd, st) != 0)
+        status = dg_error_set(err, DG_EIO, "cannot open %s: %s", path, strerror(errno));
+    else if (!S_ISREG(st->st_mode))
+        status = dg_error_set(err, DG_EIO, "cannot open %s: not a regular file", path);
+    else if (fcntl(*fd, F_SETFL, fcntl(*fd, F_GETFL) & ~O_NONBLOCK) != 0)
+        status = dg_error_set(err, DG_EIO, "cannot open %s: %s", path, strerror(errno));
+    if (status != DG_OK) {
+        close(*fd);
+        *fd = -1;
+    }
+    return status;
+}
+
+/* Opens path for reading and measures it; anything but a regular file is refused. */
+static int open_sized(const char *path, FILE **f, uint64_t *size, dg_error *err)
+{
+    int fd;
     struct stat st;
-    const int failed = fstat(fileno(*f), &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
-    if (failed) {
-        fclose(*f);
-        *f = NULL;
-        return dg_error_set(err, DG_EIO, "cannot open %s: %s", path, strerror(failed));
+    *f = NULL;
+    int status = open_regular(path, &fd, &st, err);
+    if (status != DG_OK)
+        return status;
+    if (!(*f = fdopen(fd, "rb"))) {
+        close(fd);
+        return dg_error_set(err, DG_EIO, "cannot open %s: %s", path, strerror(errno));
     }
     *size = (uint64_t)st.st_size;
     return DG_OK;
@@ -135,23 +159,23 @@ static uint32_t be32(const unsigned char *b)
  */
 static bool idx_stored_size(const char *path, uint64_t *size, bool *modulo32)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    FILE *f;
+    uint64_t bytes;
+    if (open_sized(path, &f, &bytes, NULL) != DG_OK)
         return false;
     unsigned char magic[2] = {0, 0};
-    struct stat st;
     bool known = false;
-    if (fstat(fileno(f), &st) == 0 && fread(magic, 1, 2, f) == 2) {
+    if (fread(magic, 1, 2, f) == 2) {
         if (magic[0] == 0x1f && magic[1] == 0x8b) {
             unsigned char t[4];
-            if (st.st_size >= 18 && fseek(f, -4, SEEK_END) == 0 && fread(t, 1, 4, f) == 4) {
+            if (bytes >= 18 && fseek(f, -4, SEEK_END) == 0 && fread(t, 1, 4, f) == 4) {
                 *size = (uint64_t)t[0] | (uint64_t)t[1] << 8 | (uint64_t)t[2] << 16 |
                         (uint64_t)t[3] << 24;
                 *modulo32 = true;
                 known = true;
             }
         } else {
-            *size = (uint64_t)st.st_size;
+            *size = bytes;
             *modulo32 = false;
             known = true;
         }
@@ -163,12 +187,17 @@ static bool idx_stored_size(const char *path, uint64_t *size, bool *modulo32)
 /* Decompresses the whole file to count its bytes (multi-member gzip files). */
 static uint64_t gzip_length(const char *path)
 {
-    gzFile gz = gzopen(path, "rb");
+    int fd = -1;
+    struct stat st;
+    gzFile gz = open_regular(path, &fd, &st, NULL) == DG_OK ? gzdopen(fd, "rb") : NULL;
     unsigned char buf[GZIP_BUFFER];
     uint64_t total = 0;
     int got;
-    if (!gz)
+    if (!gz) {
+        if (fd >= 0)
+            close(fd);
         return 0;
+    }
     while ((got = gzread(gz, buf, sizeof buf)) > 0)
         total += (uint64_t)got;
     gzclose(gz);
@@ -186,13 +215,17 @@ typedef struct idx_header {
 /* Opens path (plain or gzip) for reading; anything but a regular file is refused. */
 static int idx_open(const char *path, gzFile *gz, dg_error *err)
 {
-    int status = dg_file_check_input(path, err);
+    int fd;
+    struct stat st;
+    int status = open_regular(path, &fd, &st, err);
     if (status != DG_OK)
         return status;
-    *gz = gzopen(path, "rb");
-    if (!*gz)
+    *gz = gzdopen(fd, "rb");
+    if (!*gz) {
+        close(fd);
         return dg_error_set(err, DG_EIO, "cannot open %s: %s", path,
-                            strerror(errno ? errno : ENOENT));
+                            strerror(errno ? errno : ENOMEM));
+    }
     return DG_OK;
 }
 
@@ -401,7 +434,7 @@ int dg_npy_parse_preamble(const unsigned char *buf, size_t len, uint64_t file_si
                             "%s: truncated .npy header (%llu bytes claimed, "
                             "%llu left in the file)",
                             what, (unsigned long long)header_len,
-                            (unsigned long long)(file_size - start));
+                            (unsigned long long)(file_size > start ? file_size - start : 0));
     *header_end = start + (size_t)header_len;
     return DG_OK;
 }
@@ -842,7 +875,9 @@ int dg_load_cifar10(const char *dir, const char *split, const dg_data_options *o
         return dg_error_set(err, DG_EUNKNOWN, "unknown CIFAR-10 split '%s' (train or test)", split);
     cifar_split c = {.dir = dir, .train = train, .nfiles = train ? CIFAR_TRAIN_BATCHES : 1};
     dg_dataset *data = NULL;
-    int status = cifar_open(&c, err);
+    int status = dg_data_check_dim(opt, CIFAR_PIXELS, dir, err);
+    if (status == DG_OK)
+        status = cifar_open(&c, err);
     if (status != DG_OK)
         goto close_files;
     size_t rows, first, keep;

@@ -41,10 +41,22 @@ void dg_dataset_set_image_shape(dg_dataset *data, size_t rank, const size_t *sha
         data->image_shape[k - 1] = shape[k];
 }
 
+int dg_data_check_dim(const dg_data_options *opt, size_t dim, const char *what, dg_error *err)
+{
+    if (!opt || !opt->want_dim || opt->want_dim == dim)
+        return DG_OK;
+    return dg_error_set(err, DG_EFORMAT, "%s: rows of dimension %zu, %zu wanted", what, dim,
+                        opt->want_dim);
+}
+
 int dg_dataset_alloc_wanted(const dg_data_options *opt, size_t n, size_t dim, const char *what,
                             dg_dataset **out, dg_error *err)
 {
     size_t total, first, count;
+    *out = NULL;
+    const int status = dg_data_check_dim(opt, dim, what, err);
+    if (status != DG_OK)
+        return status;
     dg_data_wanted(opt, n, &total, &first, &count);
     *out = dg_dataset_alloc(count, dim);
     if (!*out)

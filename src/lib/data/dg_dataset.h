@@ -41,6 +41,11 @@ typedef struct dg_data_options {
     bool isolate_hdf5; /* read HDF5 specs through dg_h5_isolated, so that a
                           crash inside libhdf5 is an error (DG_EFORMAT)
                           rather than the end of the process */
+    /* Non-zero: the row dimension the caller needs; a source of another
+     * dimension is refused (DG_EFORMAT, dg_data_check_dim) before any row is
+     * allocated, so that a spec from an untrusted file cannot make a loader
+     * reserve memory for data that would be refused anyway. */
+    size_t want_dim;
 } dg_data_options;
 
 /* A dataset of n × dim uninitialised doubles with no image shape; NULL if short of memory. */
@@ -67,9 +72,16 @@ void dg_data_wanted(const dg_data_options *opt, size_t n, size_t *total, size_t 
                     size_t *count);
 
 /*
+ * DG_OK when opt wants no dimension or dim; else DG_EFORMAT ("WHAT: rows of
+ * dimension DIM, WANT wanted").  Loaders call it before allocating rows.
+ */
+int dg_data_check_dim(const dg_data_options *opt, size_t dim, const char *what, dg_error *err);
+
+/*
  * The dataset a loader fills from a source of n rows of dim doubles: the
  * rows dg_data_wanted names, uninitialised, with total and first set.
- * Returns DG_OK, or DG_ENOMEM ("WHAT: cannot allocate K × DIM doubles").
+ * Returns DG_OK, DG_EFORMAT (dg_data_check_dim) or DG_ENOMEM ("WHAT:
+ * cannot allocate K × DIM doubles").
  */
 int dg_dataset_alloc_wanted(const dg_data_options *opt, size_t n, size_t dim, const char *what,
                             dg_dataset **out, dg_error *err);

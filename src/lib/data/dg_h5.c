@@ -21,6 +21,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <hdf5_hl.h>
+
 #include "dg_file.h"
 #include "dg_h5_file.h"
 #include "dg_tensor.h"
@@ -449,6 +451,73 @@ close_array:
     return status;
 }
 
+int dg_h5_describe_array(const char *path, const char *name, dg_h5_array_info *info, dg_error *err)
+{
+    open_array a;
+    memset(info, 0, sizeof *info);
+    const int status = array_open(path, name, &a, err);
+    if (status != DG_OK)
+        return status;
+    info->rank = a.rank;
+    memcpy(info->shape, a.shape, a.rank * sizeof *a.shape);
+    info->kind = H5Tget_class(a.type) == H5T_FLOAT  ? DG_H5_FLOAT
+                 : H5Tget_sign(a.type) == H5T_SGN_2 ? DG_H5_SIGNED
+                                                    : DG_H5_UNSIGNED;
+    for (size_t k = 0; k < a.rank; k++)
+        if (H5DSget_label(a.dset, (unsigned)k, info->labels[k], DG_H5_LABEL_MAX) < 0)
+            info->labels[k][0] = '\0';
+    array_close(&a);
+    return DG_OK;
+}
+
+void dg_h5_integers_free(dg_h5_integers *a)
+{
+    free(a->s);
+    free(a->u);
+    a->s = NULL;
+    a->u = NULL;
+}
+
+int dg_h5_read_integers(const char *path, const char *name, dg_h5_integers *out, dg_error *err)
+{
+    open_array a;
+    memset(out, 0, sizeof *out);
+    int status = array_open(path, name, &a, err);
+    if (status != DG_OK)
+        return status;
+    size_t len = 1;
+    if (H5Tget_class(a.type) != H5T_INTEGER)
+        status = dg_error_set(err, DG_EFORMAT, "%s:%s holds floats, not integers", path, a.name);
+    for (size_t k = 0; status == DG_OK && k < a.rank; k++) {
+        if (a.shape[k] && len > SIZE_MAX / sizeof(int64_t) / a.shape[k])
+            status = dg_error_set(err, DG_EFORMAT, "%s:%s is too large", path, a.name);
+        len *= a.shape[k];
+    }
+    if (status != DG_OK)
+        goto close_array;
+    const bool is_signed = H5Tget_sign(a.type) == H5T_SGN_2;
+    void *values = malloc((len ? len : 1) * sizeof(int64_t));
+    if (is_signed)
+        out->s = values;
+    else
+        out->u = values;
+    if (!values)
+        status =
+            dg_error_set(err, DG_ENOMEM, "%s:%s: cannot allocate %zu integers", path, a.name, len);
+    else if (len > 0 && H5Dread(a.dset, is_signed ? H5T_NATIVE_INT64 : H5T_NATIVE_UINT64, H5S_ALL,
+                                H5S_ALL, H5P_DEFAULT, values) < 0)
+        status = dg_error_set(err, DG_EIO, "%s:%s: read failed", path, a.name);
+close_array:
+    array_close(&a);
+    if (status != DG_OK)
+        dg_h5_integers_free(out);
+    else {
+        out->rank = a.rank;
+        memcpy(out->shape, a.shape, a.rank * sizeof *a.shape);
+    }
+    return status;
+}
+
 int dg_h5_read_attr_ints(const char *path, const char *object, const char *name, long *values,
                          size_t max, size_t *count, dg_error *err)
 {
@@ -629,7 +698,7 @@ static size_t read_report(int in, isolated_report *r)
  * more) and libhdf5's caches.  None under AddressSanitizer, whose shadow
  * memory needs terabytes of address space.
  */
-static rlim_t isolated_memory(off_t file_size)
+static rlim_t isolated_memory(off_t file_size, rlim_t margin, rlim_t per_byte)
 {
 #if defined(__SANITIZE_ADDRESS__)
     (void)file_size;
@@ -648,17 +717,35 @@ static rlim_t isolated_memory(off_t file_size)
     const long page = sysconf(_SC_PAGESIZE);
     if (!known || page <= 0)
         return 0;
-    return (rlim_t)pages * (rlim_t)page + DG_H5_ISOLATED_MEMORY_BYTES +
-           DG_H5_ISOLATED_MEMORY_PER_BYTE * (rlim_t)(file_size > 0 ? file_size : 0);
+    return (rlim_t)pages * (rlim_t)page + margin +
+           per_byte * (rlim_t)(file_size > 0 ? file_size : 0);
 }
 
-int dg_h5_isolated(const char *path, dg_h5_reader reader, void *ctx, dg_error *err)
+/* reader(ctx, err) here with the soft address-space limit lowered to memory
+ * (0: as it is) for the call, then restored. */
+static int read_bounded(dg_h5_reader reader, void *ctx, rlim_t memory, dg_error *err)
+{
+    struct rlimit old;
+    bool bounded = memory && getrlimit(RLIMIT_AS, &old) == 0 &&
+                   (old.rlim_cur == RLIM_INFINITY || old.rlim_cur > memory);
+    if (bounded) {
+        const struct rlimit tight = {memory, old.rlim_max};
+        bounded = setrlimit(RLIMIT_AS, &tight) == 0;
+    }
+    const int status = reader(ctx, err);
+    if (bounded)
+        setrlimit(RLIMIT_AS, &old);
+    return status;
+}
+
+static int isolated_read(const char *path, dg_h5_reader reader, void *ctx, rlim_t margin,
+                         rlim_t per_byte, dg_error *err)
 {
     struct stat st;
     const bool sized = stat(path, &st) == 0;
     const rlim_t cpu = DG_H5_ISOLATED_CPU_SECONDS + (sized ? (rlim_t)st.st_size >> 20 : 0);
     const isolated_limits lim = {cpu, (unsigned)(DG_H5_ISOLATED_WALL_FACTOR * cpu),
-                                 isolated_memory(sized ? st.st_size : 0)};
+                                 isolated_memory(sized ? st.st_size : 0, margin, per_byte)};
     const pid_t parent = getpid();
     int fds[2];
     if (pipe(fds) != 0)
@@ -686,7 +773,7 @@ int dg_h5_isolated(const char *path, dg_h5_reader reader, void *ctx, dg_error *e
     if (got == sizeof r && WIFEXITED(ws) && WEXITSTATUS(ws) == 0 && r.status >= DG_OK &&
         r.status <= DG_ECANCELLED) {
         if (r.status == DG_OK)
-            return reader(ctx, err);
+            return read_bounded(reader, ctx, lim.memory, err);
         r.message[sizeof r.message - 1] = '\0';
         return dg_error_set(err, r.status, "%s", r.message);
     }
@@ -704,6 +791,18 @@ int dg_h5_isolated(const char *path, dg_h5_reader reader, void *ctx, dg_error *e
                             path, (unsigned long)cpu);
     return dg_error_set(err, DG_EFORMAT, "%s: HDF5 library crashed while reading (malformed file?)",
                         path);
+}
+
+int dg_h5_isolated(const char *path, dg_h5_reader reader, void *ctx, dg_error *err)
+{
+    return isolated_read(path, reader, ctx, DG_H5_ISOLATED_MEMORY_BYTES,
+                         DG_H5_ISOLATED_MEMORY_PER_BYTE, err);
+}
+
+int dg_h5_isolated_metadata(const char *path, dg_h5_reader reader, void *ctx, dg_error *err)
+{
+    return isolated_read(path, reader, ctx, DG_H5_METADATA_MEMORY_BYTES,
+                         DG_H5_METADATA_MEMORY_PER_BYTE, err);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -802,8 +901,9 @@ static void format_attr(hid_t attr, char *text, size_t size)
             }
             H5Tclose(mem);
         } else {
+            /* A corrupt size is not believed: the value is stored in the file. */
             const size_t len = H5Tget_size(type);
-            char *s = calloc(len + 1, 1);
+            char *s = len <= H5Aget_storage_size(attr) ? calloc(len + 1, 1) : NULL;
             if (s && H5Aread(attr, type, s) >= 0)
                 snprintf(text, size, "%s", s);
             free(s);

@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "dg_dataset.h"
 #include "dg_status.h"
@@ -48,6 +49,44 @@ int dg_h5_read_shard(const char *path, const char *name, const dg_data_options *
  */
 int dg_h5_read_array(const char *path, const char *name, size_t *rank, size_t shape[DG_H5_RANK_MAX],
                      double **data, dg_error *err);
+
+/* --- Exact integers and axis labels (diffgeo table) ----------------------- */
+
+/* What the values of an array are. */
+typedef enum dg_h5_kind { DG_H5_FLOAT, DG_H5_SIGNED, DG_H5_UNSIGNED } dg_h5_kind;
+
+/* Room for an axis label ("grid", "sample", ...); longer labels are cut. */
+#define DG_H5_LABEL_MAX 32
+
+typedef struct dg_h5_array_info {
+    size_t rank;
+    size_t shape[DG_H5_RANK_MAX];
+    dg_h5_kind kind;
+    char labels[DG_H5_RANK_MAX][DG_H5_LABEL_MAX]; /* "" for an unlabelled axis */
+} dg_h5_array_info;
+
+/*
+ * Rank, shape, kind of values and axis labels (HDF5 dimension labels, h5py's
+ * dset.dims[k].label) of the numeric array `name`, checked as
+ * dg_h5_read_array checks it; nothing of its values is read.
+ */
+int dg_h5_describe_array(const char *path, const char *name, dg_h5_array_info *info, dg_error *err);
+
+/* An integer array read exactly: no detour through double, which holds
+ * integers exactly only up to 2^53. */
+typedef struct dg_h5_integers {
+    size_t rank;
+    size_t shape[DG_H5_RANK_MAX];
+    int64_t *s;  /* signed types: the values as int64, else NULL */
+    uint64_t *u; /* unsigned types: the values as uint64, else NULL */
+} dg_h5_integers;
+
+/*
+ * Reads the integer array `name` of any rank (≤ DG_H5_RANK_MAX) into out
+ * (free with dg_h5_integers_free).  DG_EFORMAT for a float array.
+ */
+int dg_h5_read_integers(const char *path, const char *name, dg_h5_integers *out, dg_error *err);
+void dg_h5_integers_free(dg_h5_integers *a);
 
 /*
  * Reads an integer attribute (scalar or 1-D) of object `object` into
@@ -114,13 +153,28 @@ typedef int (*dg_h5_reader)(void *ctx, dg_error *err);
  * parent (Linux: PR_SET_PDEATHSIG), its address space may grow by
  * DG_H5_ISOLATED_MEMORY_BYTES plus DG_H5_ISOLATED_MEMORY_PER_BYTE per byte
  * of the file (no limit under AddressSanitizer; a failed allocation is a
- * failed read or a crash), and it reports only a status and message
- * through a pipe: whatever reader does to ctx in the child is lost.  Do not
- * use while other threads of the process call HDF5 (libhdf5 is not
- * thread-safe anyway).  Returns DG_EIO when the pipe or the process cannot
- * be created.
+ * failed read or a crash; the second read here gets the same bound), and it reports only a status
+ * and message through a pipe: whatever reader does to ctx in the child is lost.  Do not use while
+ * other threads of the process call HDF5 (libhdf5 is not thread-safe anyway).  Returns DG_EIO when
+ * the pipe or the process cannot be created.
  */
 int dg_h5_isolated(const char *path, dg_h5_reader reader, void *ctx, dg_error *err);
+
+/* The address space a metadata read may add: 256 MiB and 8 bytes per byte
+ * of the file. */
+#define DG_H5_METADATA_MEMORY_BYTES (256ULL << 20)
+#define DG_H5_METADATA_MEMORY_PER_BYTE 8
+
+/*
+ * dg_h5_isolated for a reader of metadata and attributes only (no array of
+ * values, e.g. diffgeo info): the address space of both reads (the child's
+ * and this process's) may grow by DG_H5_METADATA_MEMORY_BYTES plus
+ * DG_H5_METADATA_MEMORY_PER_BYTE per byte of the file, so that a corrupt
+ * length in a small file (a variable-length string "of 1.8 GB") fails that
+ * read at once instead of making libhdf5 allocate and fill gigabytes.
+ * (dg_h5_isolated also bounds this process's read by the child's limit.)
+ */
+int dg_h5_isolated_metadata(const char *path, dg_h5_reader reader, void *ctx, dg_error *err);
 
 /* --- Walking a file ------------------------------------------------------- */
 

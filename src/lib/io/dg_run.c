@@ -151,6 +151,27 @@ static bool cancelled(const dg_h5_write_options *opt)
     return opt && opt->cancel && *opt->cancel;
 }
 
+/* The refusal when the file at path is not the version opt expects. */
+static int changed(const char *path, dg_error *err)
+{
+    return dg_error_set(err, DG_EIO,
+                        "%s changed since it was read (another program wrote it); nothing written",
+                        path);
+}
+
+/* DG_OK when opt expects no version or the file target (path as the user
+ * named it) is the version expected. */
+static int check_version(const char *target, const char *path, const dg_h5_write_options *opt,
+                         dg_error *err)
+{
+    dg_file_version now;
+    if (!opt || !opt->expect)
+        return DG_OK;
+    if (dg_file_version_of(target, &now, NULL) != DG_OK || !dg_file_version_same(&now, opt->expect))
+        return changed(path, err);
+    return DG_OK;
+}
+
 /* The /config group of a run file: its settings as attributes. */
 static herr_t write_run_config(hid_t file, const dg_run *r)
 {
@@ -276,6 +297,8 @@ static int commit_temp(const char *tmp, const dg_output_path *out, const char *p
         status = dg_error_set(err, DG_ECANCELLED, "interrupted; %s not written", path);
     else if (!synced)
         status = dg_error_set(err, DG_EIO, "cannot write %s: %s", path, strerror(errno));
+    else if ((status = check_version(out->path, path, opt, err)) != DG_OK)
+        ;
     else if (rename(tmp, out->path) != 0)
         status = dg_error_set(err, DG_EIO, "cannot write %s: %s", path, strerror(errno));
     if (status != DG_OK) {
@@ -392,23 +415,43 @@ int dg_h5_write_file(const char *path, const dg_h5_attr *attrs, size_t nattrs,
     return dg_h5_write_file_ex(path, attrs, nattrs, arrays, narrays, NULL, 0, NULL, err);
 }
 
-/* Byte copy of from into the (existing, empty) file to. */
-static int copy_file(const char *from, const char *to)
+/*
+ * Byte copy of the file at from (path as the user named it) into the
+ * (existing, empty) file to, from one descriptor: when opt expects a version,
+ * the descriptor's file must be that version before and after the copy, so
+ * that the copy is of the file the caller read.
+ */
+static int copy_file(const char *from, const char *path, const char *to,
+                     const dg_h5_write_options *opt, dg_error *err)
 {
-    FILE *in = fopen(from, "rb"), *out = in ? fopen(to, "wb") : NULL;
+    const int fd = open(from, O_RDONLY);
+    FILE *in = fd >= 0 ? fdopen(fd, "rb") : NULL, *out = in ? fopen(to, "wb") : NULL;
     char buf[COPY_BUFFER];
     size_t got;
-    int rc = in && out ? 0 : -1;
-    while (rc == 0 && (got = fread(buf, 1, sizeof buf, in)) > 0)
+    dg_file_version v;
+    int status =
+        in && out ? DG_OK : dg_error_set(err, DG_EIO, "cannot copy %s: %s", path, strerror(errno));
+    const bool expecting = opt && opt->expect;
+    if (status == DG_OK && expecting &&
+        (dg_file_version_of_fd(fd, path, &v, err) != DG_OK ||
+         !dg_file_version_same(&v, opt->expect)))
+        status = changed(path, err);
+    while (status == DG_OK && (got = fread(buf, 1, sizeof buf, in)) > 0)
         if (fwrite(buf, 1, got, out) != got)
-            rc = -1;
-    if (in && ferror(in))
-        rc = -1;
+            status = dg_error_set(err, DG_EIO, "cannot copy %s: %s", path, strerror(errno));
+    if (status == DG_OK && ferror(in))
+        status = dg_error_set(err, DG_EIO, "cannot copy %s: %s", path, strerror(errno));
+    if (status == DG_OK && expecting &&
+        (dg_file_version_of_fd(fd, path, &v, err) != DG_OK ||
+         !dg_file_version_same(&v, opt->expect)))
+        status = changed(path, err);
     if (in)
         fclose(in);
-    if (out && fclose(out) != 0)
-        rc = -1;
-    return rc;
+    else if (fd >= 0)
+        close(fd);
+    if (out && fclose(out) != 0 && status == DG_OK)
+        status = dg_error_set(err, DG_EIO, "cannot copy %s: %s", path, strerror(errno));
+    return status;
 }
 
 static int add_array_typed(hid_t file, const dg_h5_array *a, hid_t file_type)
@@ -456,6 +499,8 @@ int dg_h5_add_arrays_ex(const char *path, const dg_h5_array *arrays, size_t coun
     if (status == DG_OK && !out.exists)
         status = dg_error_set(err, DG_EIO, "cannot open %s: No such file or directory", path);
     if (status == DG_OK)
+        status = check_version(out.path, path, opt, err);
+    if (status == DG_OK)
         status = dg_h5_open_file(path, &file, err);
     if (status != DG_OK)
         return status;
@@ -463,10 +508,9 @@ int dg_h5_add_arrays_ex(const char *path, const dg_h5_array *arrays, size_t coun
     status = make_temp_name(&out, path, tmp, sizeof tmp, err);
     if (status != DG_OK)
         return status;
-    if (copy_file(path, tmp) != 0) {
-        status = dg_error_set(err, DG_EIO, "cannot copy %s: %s", path, strerror(errno));
+    status = copy_file(out.path, path, tmp, opt, err);
+    if (status != DG_OK)
         goto remove_temp;
-    }
     file = H5Fopen(tmp, H5F_ACC_RDWR, H5P_DEFAULT);
     if (file < 0) {
         status = dg_error_set(err, DG_EIO, "cannot open a copy of %s for writing", path);

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "dg_file.h"
 #include "dg_h5.h"
 #include "dg_status.h"
 
@@ -98,6 +99,14 @@ typedef struct dg_h5_write_options {
      * file is removed and an older file of the same name stays intact.  The
      * rename is the commit point: once it has happened the write succeeds. */
     const volatile sig_atomic_t *cancel;
+    /* When non-NULL, the version (dg_file_version_of) of the file at path
+     * that the caller read: dg_h5_add_arrays_ex copies the file only if it
+     * is still that version, and every writer renames over it only if it
+     * still is just before the rename; otherwise DG_EIO ("PATH changed
+     * since it was read (another program wrote it); nothing written"), the
+     * temporary file removed.  So a file measured and then replaced by
+     * another program never gets the measurements of the old one. */
+    const dg_file_version *expect;
 } dg_h5_write_options;
 
 /*
@@ -124,7 +133,7 @@ int dg_h5_write_run_ex(const char *path, const dg_run *run, const dg_h5_write_op
  */
 int dg_h5_add_arrays(const char *path, const dg_h5_array *arrays, size_t count, dg_error *err);
 
-/* The same, with options (opt may be NULL); adds DG_ECANCELLED. */
+/* The same, with options (opt may be NULL); adds DG_ECANCELLED (and opt->expect). */
 int dg_h5_add_arrays_ex(const char *path, const dg_h5_array *arrays, size_t count,
                         const dg_h5_write_options *opt, dg_error *err);
 

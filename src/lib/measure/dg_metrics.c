@@ -507,16 +507,60 @@ static void refine_top_two(dg_metric_workspace *w, size_t rank)
 }
 
 /*
+ * The power of two s that brings the largest |x_i| into [1/2, 1) (1 for a
+ * zero vector): x s squares without overflow or underflow, and scaling by
+ * it is exact, so results in ordinary ranges do not change by a bit.
+ */
+static double unit_scale(const double *x, size_t count)
+{
+    double big = 0;
+    for (size_t i = 0; i < count; i++)
+        big = fmax(big, fabs(x[i]));
+    int e = 0;
+    frexp(big, &e);
+    return big > 0 ? ldexp(1.0, -e) : 1.0;
+}
+
+/* ‖x‖ from the squares of x s (s = unit_scale), through w->vec. */
+static double scaled_norm(dg_metric_workspace *w, const double *x)
+{
+    const double s = unit_scale(x, w->dim);
+    for (size_t i = 0; i < w->dim; i++)
+        w->vec[i] = x[i] * s;
+    return sqrt(dg_sqnorm(w->vec, w->dim)) / s;
+}
+
+/* ‖x − y‖ from x s and y s (s = unit_scale of both), through the first two
+ * rows of w->a (a workspace of one row: unscaled). */
+static double scaled_distance(dg_metric_workspace *w, const double *x, const double *y)
+{
+    const size_t dim = w->dim;
+    if (w->K < 2)
+        return sqrt(dg_sqdist(x, y, dim));
+    const double s = fmin(unit_scale(x, dim), unit_scale(y, dim));
+    for (size_t i = 0; i < dim; i++) {
+        w->a[i] = x[i] * s;
+        w->a[dim + i] = y[i] * s;
+    }
+    return sqrt(dg_sqdist(w->a, w->a + dim, dim)) / s;
+}
+
+/*
  * The top two principal directions of the K rows a_k of w->a about the
  * origin (the caller centres or projects first) into w->pc, and the
- * coordinates a_k·p_j into w->coord; a negligible direction is 0.
+ * coordinates a_k·p_j into w->coord; a negligible direction is 0.  The rows
+ * are first scaled by *scale (unit_scale): w->a and w->coord are left in
+ * those units (points of 1e-200 or 1e200 are measured as those of 1).
  */
-static int top_two(dg_metric_workspace *w, dg_error *err)
+static int top_two(dg_metric_workspace *w, double *scale, dg_error *err)
 {
     const size_t K = w->K, dim = w->dim;
     size_t rank = 0;
     if (!dg_all_finite(w->a, K * dim, NULL))
         return dg_error_set(err, DG_ENONFINITE, "principal components of non-finite points");
+    *scale = unit_scale(w->a, K * dim);
+    for (size_t i = 0; i < K * dim; i++)
+        w->a[i] *= *scale;
     const int status = estimate_top_two(w, &rank, err);
     if (status != DG_OK)
         return status;
@@ -555,16 +599,17 @@ int dg_metric_pca2_error(const double *traj, size_t K, size_t n, size_t dim, dg_
         for (size_t k = 0; k < K; k++)
             for (size_t i = 0; i < dim; i++)
                 w->a[k * dim + i] = traj[k * stride + s * dim + i] - mean[i];
-        status = top_two(w, err);
+        double scale;
+        status = top_two(w, &scale, err);
         for (size_t k = 0; k < K && status == DG_OK; k++) {
             const double *a = w->a + k * dim, c0 = w->coord[k], c1 = w->coord[K + k];
-            double r2 = 0;
+            double r2 = 0; /* in the units of the scaled rows */
             for (size_t i = 0; i < dim; i++) {
                 const double r = a[i] - c0 * w->pc[i] - c1 * w->pc[dim + i];
                 r2 += r * r;
             }
-            const double norm = sqrt(dg_sqnorm(traj + k * stride + s * dim, dim));
-            out[k * n + s] = norm > 0 ? sqrt(r2) / norm : NAN;
+            const double norm = scaled_norm(w, traj + k * stride + s * dim);
+            out[k * n + s] = norm > 0 ? sqrt(r2) / scale / norm : NAN;
         }
     }
     return status;
@@ -577,7 +622,7 @@ int dg_metric_coords3d(const double *traj, size_t K, size_t n, size_t dim, dg_me
     const size_t stride = n * dim;
     for (size_t s = 0; s < n && status == DG_OK; s++) {
         const double *x0 = traj + s * dim, *xe = traj + (K - 1) * stride + s * dim;
-        const double chord = sqrt(dg_sqdist(xe, x0, dim));
+        const double chord = scaled_distance(w, xe, x0);
         double *u = w->vec;
         for (size_t i = 0; i < dim; i++)
             u[i] = chord > 0 ? (xe[i] - x0[i]) / chord : 0;
@@ -592,10 +637,11 @@ int dg_metric_coords3d(const double *traj, size_t K, size_t n, size_t dim, dg_me
                 y[i] = k + 1 < K ? y[i] - along * u[i] : 0; /* the end is on the chord */
             out[(k * n + s) * 3] = k + 1 < K ? along : chord;
         }
-        status = top_two(w, err);
+        double scale;
+        status = top_two(w, &scale, err);
         for (size_t k = 0; k < K && status == DG_OK; k++) {
-            out[(k * n + s) * 3 + 1] = w->coord[k];
-            out[(k * n + s) * 3 + 2] = w->coord[K + k];
+            out[(k * n + s) * 3 + 1] = w->coord[k] / scale;
+            out[(k * n + s) * 3 + 2] = w->coord[K + k] / scale;
         }
     }
     return status;

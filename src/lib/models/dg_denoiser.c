@@ -13,6 +13,7 @@
 #include <omp.h>
 #endif
 
+#include "dg_exp.h"
 #include "dg_runtime.h"
 #include "dg_tensor.h"
 #include "dg_tree.h"
@@ -125,7 +126,7 @@ typedef struct record_ctx {
 /* exp((ℓ − max)/σ²) without 0/0 when σ² underflows to zero. */
 static inline double scaled_weight(double delta, double sigma2)
 {
-    return delta == 0 ? 1.0 : exp(delta / sigma2);
+    return delta == 0 ? 1.0 : dg_exp(delta / sigma2);
 }
 
 /*
@@ -485,11 +486,15 @@ static double query_weights(const empirical *e, size_t r0, size_t rc, size_t q, 
             m = fmax(m, l[i]);
         }
     }
+    /* scaled_weight's values, the exponentials in one vectorised call. */
     double *w = logits + row * DG_EMPIRICAL_CHUNK, s = 0;
     for (size_t i = 0; i < rc; i++) {
-        w[i] = scaled_weight(l[i] - m, sigma2);
-        s += w[i];
+        const double delta = l[i] - m, arg = delta / sigma2;
+        w[i] = delta == 0 ? 0.0 : arg;
     }
+    dg_exp_array(w, rc);
+    for (size_t i = 0; i < rc; i++)
+        s += w[i];
     *sum = s;
     return m;
 }

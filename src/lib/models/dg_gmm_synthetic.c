@@ -174,7 +174,9 @@ static const synth_type synth_types[] = {
      {{"rings", 2, true, 1, SYNTH_SIZE_MAX},
       {"per_ring", 8, true, 1, SYNTH_SIZE_MAX},
       {"radius", 1, false, 0, DBL_MAX},
-      {"std", 0.05, false, 0, DBL_MAX}}},
+      {"std", 0.05, false, 0, DBL_MAX},
+      /* The mixture does not depend on it: it seeds rows drawn with n=. */
+      {"seed", 0, true, 0, SEED_MAX}}},
     {"lowrank",
      build_lowrank,
      {{"d", 16, true, 1, SYNTH_SIZE_MAX},

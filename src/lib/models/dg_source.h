@@ -7,7 +7,11 @@
  *                         (dg_gmm_load_group; no group: the file's root)
  *   synthetic:NAME[,key=value...]
  *                         a built-in mixture (dg_gmm_synthetic), NAME one
- *                         of dg_gmm_synthetic_name
+ *                         of dg_gmm_synthetic_name; with the key n=N
+ *                         (anywhere in the list) N data rows drawn from
+ *                         it instead (dg_gmm_sample, an mt19937 stream
+ *                         seeded from the key seed, default 0), of kind
+ *                         DG_SOURCE_ROWS, loaded as every row spec is
  *
  * No spec has two forms.  Every list of specs in a message or help text is
  * written from this table (dg_source_list).  Thread-safe; mixture files are

@@ -1,0 +1,329 @@
+#!/bin/sh
+# shellcheck source=tests/lib.sh disable=SC2154
+# (SC2154: srcdir and rc come from the test environment and lib.sh.)
+# Files and processes users can trust (issue 14, findings 3, 4, 8 and 9):
+# analyze writes its measurements only into the version of the run file it
+# measured and leaves no stale reference arrays; a run file does not decide
+# what analyze opens or allocates; info's reading of a hostile file is
+# bounded and its output escaped.
+. "$srcdir/tests/lib.sh"
+
+have_python || skip_all "needs /usr/bin/python3 with numpy and h5py"
+OMP_NUM_THREADS=2
+export OMP_NUM_THREADS
+
+# h5 PYTHON: runs a Python snippet with h5py and numpy imported and W the
+# work directory; its exit status is the test's.
+h5() {
+    W=$WORK "$PYTHON3" -c "import os, sys, h5py, numpy as np
+W = os.environ['W']
+$1"
+}
+
+# measured ARGS...: runs diffgeo ARGS... as run_diffgeo does and sets kb to
+# its peak memory (kB) and secs to its CPU time (s).
+measured() {
+    /usr/bin/time -f '%M %U' -o "$WORK/time" "$DIFFGEO" "$@" >"$WORK/out" 2>"$WORK/err"
+    rc=$?
+    set -- $(tail -n 1 "$WORK/time")
+    kb=$1 secs=$2
+}
+
+# computing PID: the process has run 0.5 s of CPU time (it has read the run
+# file and is measuring).
+computing() {
+    [ "$(cpu_ticks "$1")" -ge 50 ]
+}
+
+# ---------------------------------------------------------------- finding 3
+# A concurrent `sample -o r.h5` while `analyze r.h5 --reference ...`
+# computes: the result is never /trajectory of one run beside /metrics of
+# the other.  analyze refuses (status 1, one line) and r.h5 is sample's.
+run_diffgeo sample --data synthetic:gmm,n=100,d=16 -n 32 --steps 100 -q -o "$WORK/r.h5"
+ok $rc "setup: a run of 32 samples, 100 steps"
+"$DIFFGEO" analyze "$WORK/r.h5" --reference synthetic:gmm,n=20000,d=16 -q \
+    >"$WORK/aout" 2>"$WORK/aerr" &
+apid=$!
+if wait_for $apid computing; then
+    run_diffgeo sample --data synthetic:gmm,n=100,d=16 -n 5 --steps 3 -q -o "$WORK/r.h5"
+    ok $rc "concurrent sample -o r.h5 while analyze computes: status 0"
+    wait $apid
+    arc=$?
+    [ $arc -eq 1 ] && [ "$(wc -l <"$WORK/aerr")" -eq 1 ] &&
+        grep -q "^diffgeo: .*r.h5 changed since it was read (another program wrote it); nothing written" "$WORK/aerr"
+    ok $? "analyze of a file replaced meanwhile: status 1, one line saying so (status $arc)"
+    diag "$WORK/aerr"
+    h5 "f = h5py.File(W + '/r.h5', 'r')
+sys.exit(0 if f['trajectory'].shape == (3, 5, 16) and 'metrics' not in f else 1)"
+    ok $? "r.h5 is the new run alone: /trajectory [3][5][16], no /metrics"
+    no_temp_files "$WORK"
+    ok $? "no temporary file left"
+else
+    wait $apid
+    skip_tests 4 "concurrent sample during analyze" "analyze ended before it computed"
+fi
+
+# The same when the file is rewritten in place (same inode, other bytes).
+run_diffgeo sample --data synthetic:gmm,n=100,d=16 -n 32 --steps 100 -q -o "$WORK/r.h5"
+cp "$WORK/r.h5" "$WORK/other.h5"
+"$DIFFGEO" analyze "$WORK/r.h5" --reference synthetic:gmm,n=20000,d=16 -q \
+    >"$WORK/aout" 2>"$WORK/aerr" &
+apid=$!
+if wait_for $apid computing; then
+    # One byte of the last array's data changed.
+    printf 'x' | dd of="$WORK/r.h5" bs=1 seek=$(($(wc -c <"$WORK/r.h5") - 8)) conv=notrunc 2>/dev/null
+    cp "$WORK/r.h5" "$WORK/inplace.h5"
+    wait $apid
+    arc=$?
+    [ $arc -eq 1 ] && grep -q "changed since it was read" "$WORK/aerr" &&
+        cmp -s "$WORK/r.h5" "$WORK/inplace.h5"
+    ok $? "analyze of a file rewritten in place meanwhile: refused, the file as rewritten"
+    diag "$WORK/aerr"
+else
+    wait $apid
+    skip_tests 1 "in-place rewrite during analyze" "analyze ended before it computed"
+fi
+
+# Stale reference arrays: analyze --reference, then analyze alone.
+run_diffgeo sample --data synthetic:gmm,n=100,d=16 -n 4 --steps 5 -q -o "$WORK/s.h5"
+run_diffgeo analyze "$WORK/s.h5" --reference synthetic:gmm,n=100,d=16 -q
+ok $rc "setup: analyze --reference"
+h5 "f = h5py.File(W + '/s.h5', 'r'); sys.exit(0 if 'score_deviation' in f['metrics'] else 1)"
+ok $? "setup: /metrics/score_deviation written"
+run_diffgeo analyze "$WORK/s.h5" -q
+ok $rc "analyze again without --reference: status 0"
+h5 "f = h5py.File(W + '/s.h5', 'r')
+stale = [k for k in ('score_deviation', 'distance_to_optimal', 'denoised_vs_optimal',
+    'optimal_self', 'kde_loglik_before', 'kde_loglik_after', 'kde_gain_bound',
+    'kde_violations', 'nn_distance', 'nn_distance_ratio') if k in f['metrics']]
+print('#   stale:', stale)
+sys.exit(0 if not stale and 'deviation' in f['metrics'] else 1)"
+ok $? "no reference array of the earlier analysis is left"
+
+# ---------------------------------------------------------------- finding 4
+# A run file names data in /config/data: analyze loads them (to re-create
+# the run's own denoiser for optimal_self) only with --trust-config, and a
+# loader refuses rows of the wrong dimension before it allocates them.
+
+# note FILE ARRAY: the 'note' attribute of /metrics/ARRAY.
+note() {
+    "$PYTHON3" -c 'import sys, h5py
+print(h5py.File(sys.argv[1], "r")["metrics"][sys.argv[2]].attrs.get("note", ""))' "$@"
+}
+# set_config_data FILE SPEC: /config/data of FILE becomes SPEC.
+set_config_data() {
+    "$PYTHON3" -c 'import sys, h5py
+with h5py.File(sys.argv[1], "r+") as f:
+    f["config"].attrs["data"] = sys.argv[2]' "$@"
+}
+# The run's own data in a .npy file the run names, the reference elsewhere.
+h5 "x = np.random.default_rng(4).normal(size=(50, 16))
+np.save(W + '/own.npy', x)
+np.save(W + '/ref.npy', x[:40])
+np.save(W + '/narrow.npy', np.zeros((10, 8)))"
+ok $? "setup: the run's data own.npy (50 x 16) and reference ref.npy (its first 40 rows)"
+run_diffgeo sample --data "npy:$WORK/own.npy" -n 3 --steps 6 -q -o "$WORK/u.h5"
+ok $rc "setup: a run on npy:own.npy"
+cp "$WORK/u.h5" "$WORK/u0.h5"
+run_diffgeo analyze "$WORK/u.h5" --reference "npy:$WORK/ref.npy" -q
+h5 "f = h5py.File(W + '/u.h5', 'r'); sys.exit('optimal_self' in f['metrics'] or 'score_deviation' not in f['metrics'])"
+ok $? "analyze --reference OTHER: status $rc, /config/data not loaded (no optimal_self)"
+note "$WORK/u.h5" score_deviation | grep -q "without --trust-config: /config/data 'npy:$WORK/own.npy'"
+ok $? "the note of score_deviation says --trust-config would load /config/data"
+cp "$WORK/u0.h5" "$WORK/u.h5"
+run_diffgeo analyze "$WORK/u.h5" --reference "npy:$WORK/ref.npy" --trust-config -q
+h5 "f = h5py.File(W + '/u.h5', 'r'); sys.exit('optimal_self' not in f['metrics'])"
+ok $? "analyze --reference OTHER --trust-config: status $rc, optimal_self written"
+run_diffgeo analyze "$WORK/u.h5" --trust-config -q
+[ $rc -eq 2 ] && grep -q -- "--trust-config needs --reference" "$WORK/err"
+ok $? "--trust-config without --reference: a usage error"
+"$DIFFGEO" analyze --help | grep -q -- "--trust-config"
+ok $? "analyze --help documents --trust-config"
+
+# /config/data naming 2 million rows of dimension 1000 (16 GB): refused by
+# its dimension before any row is allocated, even when trusted, in well
+# under a second of CPU and a small fraction of that memory.
+cp "$WORK/u0.h5" "$WORK/big.h5"
+set_config_data "$WORK/big.h5" "synthetic:gmm,n=2000000,d=1000"
+measured analyze "$WORK/big.h5" \
+    --reference "npy:$WORK/ref.npy" --trust-config -q
+[ $rc -eq 0 ] && [ "$kb" -lt 400000 ]
+ok $? "a trusted /config/data of 16 GB: status $rc, peak memory $kb kB, $secs s of CPU"
+note "$WORK/big.h5" score_deviation | grep -q "synthetic:gmm: rows of dimension 1000, 16 wanted"
+ok $? "the note says the dimension is wrong"
+diag "$WORK/err"
+# The same named on the command line: the loader refuses it at once.
+expect_error "--reference of dimension 1000 for a run of 16" 1 - \
+    "rows of dimension 1000, 16 wanted" -- \
+    analyze "$WORK/u0.h5" --reference synthetic:gmm,n=2000000,d=1000 -q
+expect_error "--reference npy: of dimension 8" 1 - "rows of dimension 8, 16 wanted" -- \
+    analyze "$WORK/u0.h5" --reference "npy:$WORK/narrow.npy" -q
+h5 "f = h5py.File(W + '/narrow.h5', 'w'); f['x'] = np.zeros((10, 8))"
+expect_error "--reference h5: of dimension 8" 1 - "rows of dimension 8, 16 wanted" -- \
+    analyze "$WORK/u0.h5" --reference "h5:$WORK/narrow.h5:/x" -q
+# A FIFO named in /config/data: refused at once, never opened.
+mkfifo "$WORK/fifo"
+cp "$WORK/u0.h5" "$WORK/f.h5"
+set_config_data "$WORK/f.h5" "npy:$WORK/fifo"
+timeout 60 "$DIFFGEO" analyze "$WORK/f.h5" --reference "npy:$WORK/ref.npy" --trust-config -q \
+    >"$WORK/out" 2>"$WORK/err"
+rc=$?
+[ $rc -eq 0 ] && note "$WORK/f.h5" score_deviation | grep -q "not a regular file (a FIFO)"
+ok $? "a FIFO in /config/data: analyze does not hang (status $rc), the note says why"
+
+# ---------------------------------------------------------------- finding 8
+# A 2 KB file whose variable-length string attribute claims 1.8 GB (its
+# length field corrupted): info finishes at once in little memory, the
+# value shown as its type.
+h5 "import struct
+with h5py.File(W + '/vlen.h5', 'w') as f:
+    f.attrs['note'] = 'Q' * 16
+    f['x'] = np.zeros(3)
+b = bytearray(open(W + '/vlen.h5', 'rb').read())
+gcol = b.find(b'GCOL')
+ref = b.find(struct.pack('<IQI', 16, gcol, 1))   # length, heap address, index
+assert gcol > 0 and ref > 0
+b[ref:ref + 4] = struct.pack('<I', 0x70000000)
+open(W + '/vlen.h5', 'wb').write(b)"
+ok $? "setup: a file whose string attribute's length field says 1.8 GB"
+measured info "$WORK/vlen.h5"
+[ $rc -eq 0 ] && [ "$kb" -lt 300000 ] && grep -q "^  note  *(string)$" "$WORK/out" &&
+    grep -q "^  /x " "$WORK/out"
+ok $? "info of it: status $rc, peak memory $kb kB ($secs s of CPU), the contents listed"
+diag "$WORK/out"
+# analyze reads /config the same way: a run file whose /config/data string
+# claims 1.8 GB costs no more than a sound one.
+h5 "import struct
+b = bytearray(open(W + '/u0.h5', 'rb').read())
+n = len(h5py.File(W + '/u0.h5', 'r')['config'].attrs['data'].encode())
+def all_at(pattern):
+    k = b.find(pattern)
+    while k >= 0:
+        yield k
+        k = b.find(pattern, k + 1)
+refs = [k for g in all_at(b'GCOL') for k in all_at(struct.pack('<IQ', n, g))]
+assert len(refs) == 1
+b[refs[0]:refs[0] + 4] = struct.pack('<I', 0x70000000)
+open(W + '/cfg.h5', 'wb').write(b)"
+ok $? "setup: a run file whose /config/data claims 1.8 GB"
+measured analyze "$WORK/cfg.h5" \
+    --reference "npy:$WORK/ref.npy" -q
+[ $rc -eq 0 ] && [ "$kb" -lt 300000 ]
+ok $? "analyze --reference of it: status $rc, peak memory $kb kB, $secs s of CPU"
+diag "$WORK/err"
+# The same bound holds for a fixed-length string whose size is corrupted.
+h5 "import struct
+with h5py.File(W + '/fixed.h5', 'w') as f:
+    f.attrs['note'] = np.bytes_(b'abcdefghij')
+    f['x'] = np.zeros(3)
+b = bytearray(open(W + '/fixed.h5', 'rb').read())
+k = b.find(bytes([0x13, 1, 0, 0]) + struct.pack('<I', 10))  # a string type of 10 bytes
+assert k > 0
+b[k + 4:k + 8] = struct.pack('<I', 0x70000000)
+open(W + '/fixed.h5', 'wb').write(b)"
+measured info "$WORK/fixed.h5"
+[ $rc -eq 0 ] && [ "$kb" -lt 300000 ] && grep -q "^  /x " "$WORK/out"
+ok $? "info of a file whose fixed-length string says 1.8 GB: status $rc, peak memory $kb kB"
+
+# ---------------------------------------------------------------- finding 9
+# info escapes control characters in names and values: a file cannot send
+# escape sequences to the terminal.
+h5 "with h5py.File(W + '/esc.h5', 'w') as f:
+    f.attrs['ti\x1btle'] = 'red \x1b[31m text\rback\\\\slash σ'
+    f['da\x07ta'] = np.zeros(2)"
+run_diffgeo info "$WORK/esc.h5"
+"$PYTHON3" -c 'import sys
+sys.exit(any(c < 32 and c != 10 or c == 127 for c in open(sys.argv[1], "rb").read()))' "$WORK/out" &&
+    grep -q -F 'ti\x1btle' "$WORK/out" && grep -q -F 'red \x1b[31m text\x0dback\\slash σ' "$WORK/out" &&
+    grep -q -F '/da\x07ta' "$WORK/out"
+ok $? "info prints control characters as \\xNN and doubles a backslash (status $rc)"
+diag "$WORK/out"
+
+# analyze on points near 1e-200 or 1e200: the measurements of a run scaled
+# by an exact power of two (2^-660, 2^660) are those of the run itself, bit
+# for bit, for the scale-free arrays (pca2_error) and scaled for coords3d.
+run_diffgeo sample --data synthetic:gmm,n=100,d=16 -n 3 --steps 8 -q -o "$WORK/p.h5"
+h5 "f = h5py.File(W + '/p.h5', 'r')
+for name, e in (('tiny', -660), ('huge', 660)):
+    with h5py.File(W + '/' + name + '.h5', 'w') as g:
+        g['sigmas'] = f['sigmas'][()]
+        g['trajectory'] = np.ldexp(f['trajectory'][()], e)
+        g['denoised'] = np.ldexp(f['denoised'][()], e)"
+ok $? "setup: the run scaled by 2^-660 and 2^660"
+for name in tiny huge; do
+    "$DIFFGEO" analyze "$WORK/$name.h5" -q 2>"$WORK/err"
+    ok $? "analyze of the run scaled to $name values: status 0"
+    diag "$WORK/err"
+done
+"$DIFFGEO" analyze "$WORK/p.h5" -q
+h5 "m = h5py.File(W + '/p.h5', 'r')['metrics']
+bad = []
+for name, e in (('tiny', -660), ('huge', 660)):
+    t = h5py.File(W + '/' + name + '.h5', 'r')['metrics']
+    if not np.array_equal(t['pca2_error'][()], m['pca2_error'][()]): bad.append(name + ' pca2_error')
+    if not np.array_equal(t['coords3d'][()], np.ldexp(m['coords3d'][()], e)): bad.append(name + ' coords3d')
+print('#   differ:', bad)
+sys.exit(1 if bad or np.isnan(m['pca2_error'][()]).any() else 0)"
+ok $? "pca2_error and coords3d of the scaled runs: the run's own, exactly (scaled)"
+
+# A pipe as npy: input (bash's <(cat f.npy)): refused at once with one line.
+mkfifo "$WORK/npipe"
+cat "$WORK/own.npy" >"$WORK/npipe" &
+catpid=$!
+expect_error "npy: of a pipe" 1 "$WORK/o.h5" "not a regular file (a FIFO)" -- \
+    sample --data "npy:$WORK/npipe" -n 2 --steps 3 -q -o "$WORK/o.h5"
+! grep -q "left in the file" "$WORK/err"
+ok $? "no size computed from a pipe ('left in the file')"
+kill $catpid 2>/dev/null
+wait $catpid 2>/dev/null
+
+# ---------------------------------------------------------------- the isolated reader
+# Every path that could block on a FIFO is refused before it opens it
+# (tests/cli_files.sh), so no SIGTERM during a blocked open is left to test.
+# The child that reads an HDF5 file first dies with its parent: a parent
+# killed outright (SIGKILL) while its child decompresses 320 MB leaves no
+# reader behind.
+h5 "with h5py.File(W + '/slow.h5', 'w') as f:
+    d = f.create_dataset('x', shape=(40000, 1000), dtype='f8', chunks=(1000, 1000),
+                         compression='gzip', compression_opts=9)
+    d[...] = np.zeros((40000, 1000))"
+ok $? "setup: 320 MB of zeros, gzip-compressed"
+# child_of PID: a child process of PID, if any.
+child_of() {
+    for _s in /proc/[0-9]*/stat; do
+        awk -v p="$1" '{ sub(/^.*\) /, ""); if ($2 == p) { print FILENAME; exit } }' "$_s" 2>/dev/null
+    done | sed -n 's|^/proc/\([0-9]*\)/stat$|\1|p' | head -n 1
+}
+# alive PID: the process exists and is not a zombie.
+alive() {
+    [ -r "/proc/$1/stat" ] && ! awk '{ sub(/^.*\) /, ""); exit $1 != "Z" }' "/proc/$1/stat" 2>/dev/null
+}
+"$DIFFGEO" sample --data "h5:$WORK/slow.h5" -n 2 --steps 3 -q -o "$WORK/slow-out.h5" \
+    >"$WORK/out" 2>"$WORK/err" &
+pid=$!
+child=
+k=0
+while [ -z "$child" ] && [ $k -lt 500 ] && kill -0 $pid 2>/dev/null; do
+    child=$(child_of $pid)
+    [ -n "$child" ] || sleep 0.01
+    k=$((k + 1))
+done
+if [ -n "$child" ] && alive "$child"; then
+    kill -KILL $pid
+    wait $pid 2>/dev/null
+    k=0
+    while alive "$child" && [ $k -lt 200 ]; do
+        sleep 0.01
+        k=$((k + 1))
+    done
+    ! alive "$child"
+    ok $? "the isolated reader ends with its parent (SIGKILL of the parent; gone after $((k * 10)) ms)"
+    alive "$child" && kill -KILL "$child"
+else
+    wait $pid 2>/dev/null
+    skip_tests 1 "the isolated reader ends with its parent" "no reader seen in time"
+fi
+# (Its address space is bounded too: finding 8's file above is read under
+# that bound, dg_h5_isolated_metadata's.)
+
+done_testing

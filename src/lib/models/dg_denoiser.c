@@ -187,6 +187,7 @@ typedef struct empirical {
     double *group_max;     /* largest GEMM logit per query in the current group */
     double *chunk_max;     /* the same per chunk of the group, nslots × QB */
     bool *exact;           /* per query: recompute logits from differences */
+    double *exact_cut;     /* per query: GEMM logits recomputed only above it, in the group */
     size_t nslots;         /* chunks computed concurrently: one group */
     double *step;          /* per query: ‖x − x_last‖ (centred), rounded up */
     double *near_here;     /* per query: the nearest distance's bound from the rows held here */
@@ -464,10 +465,32 @@ static double skip_cut(const empirical *e, size_t j, size_t q, double sigma2, do
 }
 
 /*
+ * The GEMM logit below which query q (flagged exact) keeps its GEMM values
+ * in the current group.  With ε the worst-case rounding of one GEMM logit,
+ * a row whose GEMM logit is below group_max − s − 2ε has a weight below
+ * e^(−s/σ²) of the group's largest weight, which the whole sum exceeds; the
+ * at most n_total such rows, each off by a factor within e^(±ε/σ²), move the
+ * sum of weights and the weighted sum of rows by at most
+ * n_total e^(−s/σ²) ε/σ² relative, which s = σ² ln(n_total ε / (σ² TOL))
+ * keeps at TOL, the error accepted for a query that is not flagged exact.
+ * Only the rows above the cut (few but for large σ) are recomputed.
+ */
+static double exact_cut(const empirical *e, size_t q, double sigma2, double group_radius)
+{
+    const double eps = raw_logit_error_bound(e->xc_sqnorm[q], group_radius, e->dim);
+    const double ratio = (double)e->n_total * eps / (sigma2 * DG_EMPIRICAL_LOGIT_TOL);
+    if (!isfinite(ratio))
+        return -INFINITY;
+    /* log is not exactly rounded: 1e-6 relative slack, on the safe side. */
+    const double s = ratio > 1 ? sigma2 * log(ratio) * (1 + 1e-6) : 0.0;
+    return e->group_max[q] - s - 2 * eps;
+}
+
+/*
  * Query q's rc logits (row q of logits, maximum m) as weights, packed into
- * row `row` ≤ q; for a query flagged exact, the candidates' logits (≥ cut)
- * are first recomputed from exact differences and the others shifted by
- * −½‖x‖².  Returns the maximum logit, and the weights' sum in *sum.
+ * row `row` ≤ q; for a query flagged exact, the candidates' logits (≥ cut
+ * and ≥ its exact_cut) are first recomputed from exact differences and the
+ * others shifted by −½‖x‖².  Returns the maximum logit, and the weights' sum in *sum.
  */
 static double query_weights(const empirical *e, size_t r0, size_t rc, size_t q, double m,
                             double cut, double sigma2, double *logits, size_t row, double *sum)
@@ -479,7 +502,7 @@ static double query_weights(const empirical *e, size_t r0, size_t rc, size_t q, 
         const double xx = e->xc_sqnorm[q];
         m = -INFINITY;
         for (size_t i = 0; i < rc; i++) {
-            if (l[i] >= cut)
+            if (l[i] >= cut && l[i] >= e->exact_cut[q])
                 l[i] = -0.5 * dg_sqdist(x, e->y + (r0 + i) * dim, dim);
             else
                 l[i] -= 0.5 * xx;
@@ -602,6 +625,7 @@ static void group_records(empirical *e, size_t g0, size_t ng, size_t q0, size_t 
         for (size_t t = 0; t < ng; t++)
             m = fmax(m, e->chunk_max[t * QB + q]);
         e->group_max[q] = m;
+        e->exact_cut[q] = exact_cut(e, q, sigma2, group_radius);
     }
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) if (ng > 1)
@@ -710,7 +734,7 @@ static const dg_denoiser_type empirical_type = {
 static bool empirical_alloc_scratch(empirical *e)
 {
     const size_t dim = e->dim, words = e->records.payload / sizeof(double);
-    const size_t total = QB * dim + 4 * QB + e->nslots * QB + e->nslots * QB * DG_EMPIRICAL_CHUNK +
+    const size_t total = QB * dim + 5 * QB + e->nslots * QB + e->nslots * QB * DG_EMPIRICAL_CHUNK +
                          e->nslots * QB * dim + e->nslots * words;
     e->block_storage = dg_doubles_alloc(total, 1);
     e->exact = malloc(QB * sizeof *e->exact);
@@ -726,6 +750,8 @@ static bool empirical_alloc_scratch(empirical *e)
     e->group_max = p;
     p += QB;
     e->step = p;
+    p += QB;
+    e->exact_cut = p;
     p += QB;
     e->near_here = p;
     p += QB;

@@ -300,6 +300,70 @@ static void test_rounding(gsl_rng *rng)
     free(y);
 }
 
+/*
+ * D* against the reference for Q queries at each σ of sigmas; the worst
+ * relative error (∞ when an evaluation fails).
+ */
+static double worst_over(const double *y, size_t n, size_t d, const double *x, size_t nq,
+                         const double *sigmas, size_t ns)
+{
+    dg_denoiser *den = NULL;
+    dg_error err;
+    double worst = 0;
+    double *got = malloc(nq * d * sizeof *got), *want = malloc(nq * d * sizeof *want);
+    if (dg_denoiser_empirical_alloc(y, n, d, &den, &err) != DG_OK)
+        worst = INFINITY;
+    for (size_t s = 0; s < ns && den; s++) {
+        if (dg_denoiser_eval(den, x, nq, sigmas[s], got, &err) != DG_OK) {
+            worst = INFINITY;
+            break;
+        }
+        ref_denoise(y, n, d, x, nq, sigmas[s], want);
+        const double e = max_rel_error(got, want, nq, d);
+        if (!(e <= worst))
+            worst = e;
+    }
+    dg_denoiser_free(den);
+    free(got);
+    free(want);
+    return worst;
+}
+
+/*
+ * Which rows take exact differences: two clouds at ±1e6 (far from their
+ * mean too), where every GEMM logit errs by about 1e-3 and many rows weigh e^−5 to
+ * e^−30 of the largest; keeping the GEMM logits of rows that close to the
+ * maximum would move D* far beyond 1e-12.  Then a chunk with one row at
+ * 1e4 among rows of size 1 (its radius, and so every rounding bound, set
+ * by the outlier), queried near the cloud, near the outlier and between.
+ */
+static void test_exact_rows(gsl_rng *rng)
+{
+    enum { N = 1100, D = 4, Q = 6 };
+    static const double sigmas[] = {8, 3, 1, 0.5, 0.2};
+    double *y = malloc(N * D * sizeof *y), x[Q * D];
+    for (size_t i = 0; i < N; i++)
+        for (size_t k = 0; k < D; k++)
+            y[i * D + k] = (k == 0 ? (i % 2 ? 1e6 : -1e6) : 0) + gsl_ran_gaussian(rng, 3.0);
+    for (size_t q = 0; q < Q; q++)
+        for (size_t k = 0; k < D; k++)
+            x[q * D + k] = y[(97 * q) * D + k] + gsl_ran_gaussian(rng, 0.5);
+    const double far = worst_over(y, N, D, x, Q, sigmas, 5);
+    ok(far <= 1e-12, "clouds at ±1e6, σ = 8 … 0.2: within %.2e", far);
+
+    for (size_t i = 0; i < N; i++)
+        for (size_t k = 0; k < D; k++)
+            y[i * D + k] = gsl_ran_gaussian(rng, 1.0);
+    for (size_t k = 0; k < D; k++)
+        y[200 * D + k] = 1e4;
+    for (size_t q = 0; q < Q; q++)
+        for (size_t k = 0; k < D; k++)
+            x[q * D + k] = (q % 3 == 0 ? 0.0 : q % 3 == 1 ? 1e4 : 5e3) + gsl_ran_gaussian(rng, 0.3);
+    const double outlier = worst_over(y, N, D, x, Q, sigmas, 5);
+    ok(outlier <= 1e-12, "a chunk with one row at 1e4, σ = 8 … 0.2: within %.2e", outlier);
+    free(y);
+}
+
 int main(void)
 {
     dg_blas_set_threads(1);
@@ -331,6 +395,7 @@ int main(void)
 #endif
     free(one.outs);
     test_rounding(rng);
+    test_exact_rows(rng);
     free(y);
     free(y2);
     gsl_rng_free(rng);

@@ -1,8 +1,9 @@
 #!/bin/sh
 # make bench: the empirical denoiser against its two GEMMs and against numpy,
 # its weights' exponentials (dg_exp_array against libm's exp), the mixture
-# denoiser (K = 10, d = 784) against its GEMMs, a whole
-# optimal-ODE run, the GEMM ratio along its sigma range, 1 versus 2 threads
+# denoiser (K = 10, d = 784) against its GEMMs, a whole optimal-ODE run (and
+# each of its evaluations against a GEMM pair, with the first products
+# skipped), the GEMM ratio along its sigma range, 1 versus 2 threads
 # and peak memory.  Contenders alternate and medians are taken, so the noise
 # of a shared machine largely cancels.  Prints a table and appends it to
 # bench/results.tsv.
@@ -56,6 +57,12 @@ for s in 80 2.5 1 0.5 0.01; do
     sweep="$sweep $s:$r"
 done
 
+# The whole run evaluation by evaluation: each one against a GEMM pair of
+# the same shapes timed right after it, and the fraction of first products
+# (query x chunk) that the bounds carried over from the evaluation before
+# skipped.
+OMP_NUM_THREADS=2 ./bench/bench_run 128 >"$tmp/evals"
+
 ours=$(median <"$tmp/ours")
 gemm=$(median <"$tmp/gemm")
 expratio=$(median <"$tmp/exp")
@@ -77,7 +84,7 @@ stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
 awk -v ours="$ours" -v gemm="$gemm" -v expratio="$expratio" -v cpuratio="$cpuratio" -v numpy="$numpy" -v ours1="$ours1" -v run2="$run2" \
     -v run1="$run1" -v mixture="$mixture" -v mixgemm="$mixgemm" -v rss="$rss" -v dataset="$dataset" -v outputs="$outputs" \
-    -v sweep="$sweep" -v stamp="$stamp" -v commit="$commit" -v machine="$machine" -v tsv="$here/results.tsv" '
+    -v sweep="$sweep" -v evals="$tmp/evals" -v stamp="$stamp" -v commit="$commit" -v machine="$machine" -v tsv="$here/results.tsv" '
 function row(name, value, unit, target) {
     printf "%-44s %10.4g %-8s %s\n", name, value, unit, target
     printf "%s\t%s\t%s\t%s\t%.6g\n", stamp, commit, machine, name, value >> tsv
@@ -104,6 +111,16 @@ BEGIN {
     for (i = 1; i <= n; i++) {
         split(pairs[i], sr, ":")
         row("gemm_ratio_at_sigma_" sr[1], sr[2], "", i == 1 ? "(the run: sigma 80 -> 0.002)" : "")
+    }
+    while ((getline line < evals) > 0) {
+        if (line ~ /^eval /) {
+            split(line, f, " ")
+            row("eval_" f[2] "_sigma_" f[3] "_vs_gemm_pair", f[5], "", "")
+            row("eval_" f[2] "_sigma_" f[3] "_first_products_skipped", f[6], "", "")
+        } else if (line ~ /^run_vs_/) {
+            split(line, f, " ")
+            row("run_evaluations_vs_gemm_pairs", f[2], "", "target <= 0.50")
+        }
     }
     row("run_peak_rss_mib", rss, "MiB", "")
     row("run_peak_over_dataset_and_outputs_mib", rss - dataset - outputs, "MiB", "target <= 96")

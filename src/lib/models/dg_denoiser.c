@@ -187,11 +187,28 @@ typedef struct empirical {
     double *group_max;     /* largest GEMM logit per query in the current group */
     double *chunk_max;     /* the same per chunk of the group, nslots × QB */
     bool *exact;           /* per query: recompute logits from differences */
+    double *exact_cut;     /* per query: GEMM logits recomputed only above it, in the group */
     size_t nslots;         /* chunks computed concurrently: one group */
+    double *step;          /* per query: ‖x − x_last‖ (centred), rounded up */
+    double *near_here;     /* per query: the nearest distance's bound from the rows held here */
+    unsigned char *skip;   /* per chunk of the group and query: first product skipped */
+    double *xpack;         /* the queries a chunk computes, packed, nslots × QB × dim */
+    size_t *slot_skipped;  /* first products skipped per chunk of the group */
     unsigned char *leaves; /* one record payload per concurrent chunk */
     double *logits;        /* nslots × QB × CHUNK */
     dg_tree records;       /* the reduction of the chunks' records */
     double *block_storage; /* xc … logits, in one allocation */
+
+    /* History of the last evaluation, for bounds that carry over (track_*). */
+    size_t track_n;     /* queries of the last evaluation; 0: no history */
+    size_t track_cap;   /* queries the arrays below hold */
+    double *track_xc;   /* the last centred queries, track_cap × dim */
+    double *track_near; /* upper bound on each one's distance to the nearest row */
+    double *track_low;  /* lower bound on its distance to each local chunk, × nchunks */
+    size_t *track_ref;  /* per query and local chunk: its row nearest when last computed */
+    bool tracking;      /* this evaluation keeps a history */
+    size_t skipped;     /* first products (query × local chunk) skipped by the last evaluation */
+    size_t products;    /* all of them */
 } empirical;
 
 static record leaf_record(const empirical *e, size_t t)
@@ -213,23 +230,207 @@ static double raw_logit_error_bound(double xx, double r, size_t dim)
     return gamma * (sqrt(xx) * r + r * r + xx);
 }
 
-/* The GEMM logits x·y − ½‖y‖² of local chunk j and their maximum per query. */
-static void chunk_logits(const empirical *e, size_t j, size_t nq, double *logits, double *cmax)
+/* ------------------------------------------------------------------------ */
+/* Empirical denoiser: bounds carried from one evaluation to the next       */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * All distances here are between the centred queries and rows as stored
+ * (e->xc, e->y), the vectors every logit is computed from.  For query q and
+ * local chunk j the history keeps
+ *   low(q, j)  ≤ min_i ‖x_q − y_i‖ over the chunk's rows,
+ *   near(q)    ≥ min_i ‖x_q − y_i‖ over all rows of the dataset,
+ * valid at the queries of the last evaluation.  When the queries move by s_q
+ * (the triangle inequality) low − s_q and near + s_q hold at the new ones;
+ * near is then lowered to the exact distance from the new query to the
+ * nearest row of each chunk at its last computation (one row per chunk: a
+ * small cost), which keeps it tight however far the query moved.
+ * Every weight of chunk j is then at most exp(−(low² − near²)/(2σ²)) times
+ * the largest, and the chunk is skipped for q, first product included, when
+ * that is below e^−WINDOW.  Rounding moves each bound outwards by a few ulps.
+ * The bounds depend only on the chunk's own computations and on near (the
+ * same on every process), so which products are skipped depends neither on
+ * the thread count nor on the number of processes.  Unrelated queries only
+ * make s large and the bounds useless: the result stays exact.
+ */
+/*
+ * Queries of a chunk up to which its products are plain loops: a BLAS call
+ * copies (packs) the chunk's rows whatever the number of queries, which for
+ * a few costs more than the products themselves.
+ */
+#define FEW_QUERIES 4
+#define TRACK_MAX_DOUBLES ((size_t)1 << 22) /* history kept up to 32 MiB */
+#define ROUND_UP(v) ((v) * (1 + 4 * DBL_EPSILON))
+#define ROUND_DOWN(v) ((v) * (1 - 4 * DBL_EPSILON))
+
+/* Makes room for the history of n queries; false (no history) when too large or out of memory. */
+static bool track_reserve(empirical *e, size_t n)
+{
+    if (n <= e->track_cap)
+        return true;
+    e->track_n = 0;
+    /* The same limit on every process (whole dataset's chunks). */
+    const size_t per_query =
+        e->dim + 1 + 2 * ((e->n_total + DG_EMPIRICAL_CHUNK - 1) / DG_EMPIRICAL_CHUNK);
+    if (n > TRACK_MAX_DOUBLES / per_query)
+        return false;
+    dg_doubles_free(e->track_xc);
+    free(e->track_near);
+    free(e->track_low);
+    free(e->track_ref);
+    const size_t nc = e->nchunks > 0 ? e->nchunks : 1;
+    e->track_xc = dg_doubles_alloc(n, e->dim);
+    e->track_near = malloc(n * sizeof *e->track_near);
+    e->track_low = malloc(n * nc * sizeof *e->track_low);
+    e->track_ref = malloc(n * nc * sizeof *e->track_ref);
+    e->track_cap = e->track_xc && e->track_near && e->track_low && e->track_ref ? n : 0;
+    return e->track_cap > 0;
+}
+
+/*
+ * Query q (row q of the block starting at query q0) has moved to e->xc:
+ * e->step[q] ← an upper bound on how far, and the history ← the new query.
+ * Without history the step is infinite.
+ */
+static void track_step(empirical *e, size_t q0, size_t q, bool history)
+{
+    const size_t dim = e->dim;
+    const double *x = e->xc + q * dim;
+    double *last = e->track_xc + (q0 + q) * dim;
+    if (history) {
+        double ss = 0;
+        for (size_t k = 0; k < dim; k++) {
+            const double d = x[k] - last[k];
+            ss += d * d;
+        }
+        /* A sum of dim rounded squares of rounded differences. */
+        e->step[q] = ROUND_UP(sqrt(ss * (1 + (double)(dim + 4) * DBL_EPSILON)));
+    } else {
+        e->step[q] = INFINITY;
+    }
+    memcpy(last, x, dim * sizeof *x);
+}
+
+/*
+ * Whether query q skips local chunk j (its weights there all below e^−WINDOW
+ * of the largest), from the bounds carried to the new query: low(q, j) is
+ * lowered by the step here, near(q) was raised before the block.
+ */
+static bool track_skips(const empirical *e, size_t q0, size_t q, size_t j, double window)
+{
+    double *low = e->track_low + (q0 + q) * e->nchunks + j;
+    *low = ROUND_DOWN(fmax(0.0, *low - e->step[q]));
+    const double near = e->track_near[q0 + q];
+    const double gap = ROUND_DOWN(*low * *low) - ROUND_UP(near * near);
+    return ROUND_DOWN(gap) > ROUND_UP(window);
+}
+
+/*
+ * After the GEMM logits of local chunk j for query q (largest cmax at row
+ * `at`, raw error at most err): low(q, j) ← the distance bound they give,
+ * and the chunk's reference row ← `at`.
+ */
+static void track_refresh(const empirical *e, size_t q0, size_t q, size_t j, double cmax,
+                          double err, size_t at)
+{
+    const double xx = e->xc_sqnorm[q];
+    /* min ‖x − y‖² = xx − 2 max(x·y − ½‖y‖²) lies within 2 err of the GEMM's
+     * value, whose own rounding is below 4u of the magnitudes involved. */
+    const double mid = xx - 2 * cmax;
+    const double slack = 2 * err + 4 * DBL_EPSILON * (xx + 2 * fabs(cmax) + 2 * err);
+    e->track_low[(q0 + q) * e->nchunks + j] = ROUND_DOWN(sqrt(fmax(0.0, mid - slack)));
+    e->track_ref[(q0 + q) * e->nchunks + j] = at;
+}
+
+/*
+ * e->near_here[q] ← an upper bound on the distance from query q to the
+ * rows held here: the exact distance to each local chunk's reference row.
+ */
+static void track_near_here(empirical *e, size_t q0, size_t q)
+{
+    const size_t dim = e->dim;
+    const double *x = e->xc + q * dim;
+    double best = INFINITY;
+    for (size_t j = 0; j < e->nchunks; j++) {
+        const double *y = e->y + e->track_ref[(q0 + q) * e->nchunks + j] * dim;
+        best = fmin(best, dg_sqdist(x, y, dim));
+    }
+    /* dim rounded squares of rounded differences, summed. */
+    e->near_here[q] = ROUND_UP(sqrt(best * (1 + (double)(dim + 4) * DBL_EPSILON)));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Empirical denoiser: the logits of one chunk                              */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The GEMM logits x·y − ½‖y‖² of local chunk j (slot t of its group) for
+ * the queries of the block that do not skip it, and their maximum per query
+ * (−∞ for a query that skips it).  The computing queries are packed into
+ * one product; their rows of logits are then moved to their own places.
+ */
+static void chunk_logits(empirical *e, size_t t, size_t j, size_t q0, size_t nq, double sigma2,
+                         bool history, double *logits, double *cmax)
 {
     const size_t dim = e->dim, r0 = j * DG_EMPIRICAL_CHUNK;
     const size_t rc = e->n - r0 < DG_EMPIRICAL_CHUNK ? e->n - r0 : DG_EMPIRICAL_CHUNK;
     const double *half_sqnorm = e->half_sqnorm + r0;
-    dg_block g = {logits, nq, rc, DG_EMPIRICAL_CHUNK};
-    dg_gemm_abt(1.0, dg_block_view(e->xc, nq, dim), dg_block_view(e->y + r0 * dim, rc, dim), 0.0,
-                g);
+    unsigned char *skip = e->skip + t * QB;
+    double *xpack = e->xpack + t * QB * dim;
+    const double window = 2 * DG_EMPIRICAL_LOGIT_WINDOW * sigma2;
+    size_t active = 0;
     for (size_t q = 0; q < nq; q++) {
+        skip[q] = history && track_skips(e, q0, q, j, window);
+        if (!skip[q])
+            active++;
+    }
+    e->slot_skipped[t] = nq - active;
+    if (active == 0) {
+        for (size_t q = 0; q < nq; q++)
+            cmax[q] = -INFINITY;
+        return;
+    }
+    if (active <= FEW_QUERIES) {
+        for (size_t q = 0; q < nq; q++)
+            for (size_t i = 0; !skip[q] && i < rc; i++)
+                logits[q * DG_EMPIRICAL_CHUNK + i] =
+                    dg_dot(e->xc + q * dim, e->y + (r0 + i) * dim, dim);
+    } else {
+        double *xs = e->xc;
+        if (active < nq) {
+            for (size_t q = 0, a = 0; q < nq; q++)
+                if (!skip[q])
+                    memcpy(xpack + a++ * dim, e->xc + q * dim, dim * sizeof *xpack);
+            xs = xpack;
+        }
+        dg_block g = {logits, active, rc, DG_EMPIRICAL_CHUNK};
+        dg_gemm_abt(1.0, dg_block_view(xs, active, dim), dg_block_view(e->y + r0 * dim, rc, dim),
+                    0.0, g);
+        /* Unpack the rows of logits to their queries' rows, last first. */
+        for (size_t q = nq; q-- > 0;)
+            if (!skip[q] && --active != q)
+                memcpy(logits + q * DG_EMPIRICAL_CHUNK, logits + active * DG_EMPIRICAL_CHUNK,
+                       rc * sizeof *logits);
+    }
+    for (size_t q = 0; q < nq; q++) {
+        if (skip[q]) {
+            cmax[q] = -INFINITY;
+            continue;
+        }
         double *l = logits + q * DG_EMPIRICAL_CHUNK;
         double m = -INFINITY;
+        size_t at = 0;
         for (size_t i = 0; i < rc; i++) {
             l[i] -= half_sqnorm[i];
-            m = fmax(m, l[i]);
+            if (l[i] > m) {
+                m = l[i];
+                at = i;
+            }
         }
         cmax[q] = m;
+        if (e->tracking)
+            track_refresh(e, q0, q, j, m,
+                          raw_logit_error_bound(e->xc_sqnorm[q], e->chunk_radius[j], dim), r0 + at);
     }
 }
 
@@ -264,10 +465,32 @@ static double skip_cut(const empirical *e, size_t j, size_t q, double sigma2, do
 }
 
 /*
+ * The GEMM logit below which query q (flagged exact) keeps its GEMM values
+ * in the current group.  With ε the worst-case rounding of one GEMM logit,
+ * a row whose GEMM logit is below group_max − s − 2ε has a weight below
+ * e^(−s/σ²) of the group's largest weight, which the whole sum exceeds; the
+ * at most n_total such rows, each off by a factor within e^(±ε/σ²), move the
+ * sum of weights and the weighted sum of rows by at most
+ * n_total e^(−s/σ²) ε/σ² relative, which s = σ² ln(n_total ε / (σ² TOL))
+ * keeps at TOL, the error accepted for a query that is not flagged exact.
+ * Only the rows above the cut (few but for large σ) are recomputed.
+ */
+static double exact_cut(const empirical *e, size_t q, double sigma2, double group_radius)
+{
+    const double eps = raw_logit_error_bound(e->xc_sqnorm[q], group_radius, e->dim);
+    const double ratio = (double)e->n_total * eps / (sigma2 * DG_EMPIRICAL_LOGIT_TOL);
+    if (!isfinite(ratio))
+        return -INFINITY;
+    /* log is not exactly rounded: 1e-6 relative slack, on the safe side. */
+    const double s = ratio > 1 ? sigma2 * log(ratio) * (1 + 1e-6) : 0.0;
+    return e->group_max[q] - s - 2 * eps;
+}
+
+/*
  * Query q's rc logits (row q of logits, maximum m) as weights, packed into
- * row `row` ≤ q; for a query flagged exact, the candidates' logits (≥ cut)
- * are first recomputed from exact differences and the others shifted by
- * −½‖x‖².  Returns the maximum logit, and the weights' sum in *sum.
+ * row `row` ≤ q; for a query flagged exact, the candidates' logits (≥ cut
+ * and ≥ its exact_cut) are first recomputed from exact differences and the
+ * others shifted by −½‖x‖².  Returns the maximum logit, and the weights' sum in *sum.
  */
 static double query_weights(const empirical *e, size_t r0, size_t rc, size_t q, double m,
                             double cut, double sigma2, double *logits, size_t row, double *sum)
@@ -279,7 +502,7 @@ static double query_weights(const empirical *e, size_t r0, size_t rc, size_t q, 
         const double xx = e->xc_sqnorm[q];
         m = -INFINITY;
         for (size_t i = 0; i < rc; i++) {
-            if (l[i] >= cut)
+            if (l[i] >= cut && l[i] >= e->exact_cut[q])
                 l[i] = -0.5 * dg_sqdist(x, e->y + (r0 + i) * dim, dim);
             else
                 l[i] -= 0.5 * xx;
@@ -310,7 +533,7 @@ static void chunk_record(const empirical *e, size_t j, size_t nq, double sigma2,
 
     for (size_t q = 0; q < nq; q++) {
         const double cut = skip_cut(e, j, q, sigma2, group_radius);
-        if (cmax[q] < cut) {
+        if (cmax[q] == -INFINITY || cmax[q] < cut) {
             rec.max[q] = -INFINITY;
             continue;
         }
@@ -320,8 +543,20 @@ static void chunk_record(const empirical *e, size_t j, size_t nq, double sigma2,
     }
     if (active == 0)
         return;
-    g.rows = active;
-    dg_gemm_ab(1.0, g, y, 0.0, dg_block_view(rec.sum_wy, active, dim));
+    if (active <= FEW_QUERIES) {
+        /* Row by row, the rows of weight zero (most, at small σ) left out. */
+        for (size_t a = 0; a < active; a++) {
+            const double *w = logits + a * DG_EMPIRICAL_CHUNK;
+            double *s = rec.sum_wy + a * dim;
+            memset(s, 0, dim * sizeof *s);
+            for (size_t i = 0; i < rc; i++)
+                for (size_t k = 0; w[i] != 0 && k < dim; k++)
+                    s[k] += w[i] * e->y[(r0 + i) * dim + k];
+        }
+    } else {
+        g.rows = active;
+        dg_gemm_ab(1.0, g, y, 0.0, dg_block_view(rec.sum_wy, active, dim));
+    }
     /* Unpack the weighted sums to their queries' rows, last first. */
     for (size_t q = nq; q-- > 0 && active > 0;) {
         if (rec.max[q] == -INFINITY)
@@ -340,7 +575,8 @@ static void chunk_record(const empirical *e, size_t j, size_t nq, double sigma2,
  * accurate enough: their typical rounding error is u√d (‖x‖R + R²)/σ², with R
  * the largest data norm (both measured from μ).
  */
-static void prepare_queries(empirical *e, const double *x, size_t nq, double sigma)
+static void prepare_queries(empirical *e, const double *x, size_t q0, size_t nq, double sigma,
+                            bool history)
 {
     const size_t dim = e->dim;
     const double r = e->radius / sigma;
@@ -352,11 +588,20 @@ static void prepare_queries(empirical *e, const double *x, size_t nq, double sig
         const double typical =
             (DBL_EPSILON / 2) * sqrt((double)dim) * (sqrt(e->xc_sqnorm[q]) / sigma * r + r * r);
         e->exact[q] = typical > DG_EMPIRICAL_LOGIT_TOL;
+        e->near_here[q] = INFINITY;
+        if (e->tracking) {
+            track_step(e, q0, q, history);
+            double *near = &e->track_near[q0 + q];
+            *near = history ? ROUND_UP(*near + e->step[q]) : INFINITY;
+            if (history)
+                track_near_here(e, q0, q);
+        }
     }
 }
 
 /* Computes the records of local chunks g0 … g0 + ng − 1 (one group). */
-static void group_records(empirical *e, size_t g0, size_t ng, size_t nq, double sigma2)
+static void group_records(empirical *e, size_t g0, size_t ng, size_t q0, size_t nq, double sigma2,
+                          bool history)
 {
     const size_t stride = QB * DG_EMPIRICAL_CHUNK;
     /* Parallel over the chunks of one fixed group, twice: each chunk's
@@ -367,15 +612,20 @@ static void group_records(empirical *e, size_t g0, size_t ng, size_t nq, double 
 #pragma omp parallel for schedule(static) if (ng > 1)
 #endif
     for (size_t t = 0; t < ng; t++)
-        chunk_logits(e, g0 + t, nq, e->logits + t * stride, e->chunk_max + t * QB);
+        chunk_logits(e, t, g0 + t, q0, nq, sigma2, history, e->logits + t * stride,
+                     e->chunk_max + t * QB);
     double group_radius = 0;
-    for (size_t t = 0; t < ng; t++)
+    for (size_t t = 0; t < ng; t++) {
         group_radius = fmax(group_radius, e->chunk_radius[g0 + t]);
+        e->skipped += e->slot_skipped[t];
+    }
+    e->products += ng * nq;
     for (size_t q = 0; q < nq; q++) {
         double m = -INFINITY;
         for (size_t t = 0; t < ng; t++)
             m = fmax(m, e->chunk_max[t * QB + q]);
         e->group_max[q] = m;
+        e->exact_cut[q] = exact_cut(e, q, sigma2, group_radius);
     }
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) if (ng > 1)
@@ -385,26 +635,55 @@ static void group_records(empirical *e, size_t g0, size_t ng, size_t nq, double 
                      e->logits + t * stride);
 }
 
+/*
+ * near(q) ← the smaller of its carried value and the best upper bound from
+ * the reference rows, over every process (the same value on all).
+ */
+static int track_nearest(empirical *e, size_t q0, size_t nq)
+{
+    /* Every process takes part in the message, even one that (out of
+     * memory) keeps no history. */
+    for (size_t q = 0; q < nq; q++)
+        e->near_here[q] = -e->near_here[q];
+    if (e->comm) {
+        const int status = e->comm->max(e->comm->state, e->near_here, nq);
+        if (status != DG_OK)
+            return status;
+    }
+    for (size_t q = 0; e->tracking && q < nq; q++)
+        e->track_near[q0 + q] = fmin(e->track_near[q0 + q], -e->near_here[q]);
+    return DG_OK;
+}
+
 static int empirical_eval(void *state, const double *x, size_t n, double sigma, double *out,
                           dg_error *err)
 {
     empirical *e = state;
     const size_t dim = e->dim;
     const double sigma2 = sigma * sigma;
+    /* Only the same number of queries continues a history; all of it is
+     * kept only once the whole evaluation succeeded. */
+    const bool history = e->track_n == n && n > 0;
+    e->tracking = track_reserve(e, n);
+    e->track_n = 0;
+    e->skipped = e->products = 0;
 
     for (size_t q0 = 0; q0 < n; q0 += QB) {
         const size_t nq = n - q0 < QB ? n - q0 : QB;
         const record_ctx ctx = {nq, dim, sigma2};
-        prepare_queries(e, x + q0 * dim, nq, sigma);
+        prepare_queries(e, x + q0 * dim, q0, nq, sigma, history && e->tracking);
+        int status = track_nearest(e, q0, nq);
+        if (status != DG_OK)
+            return dg_error_set(err, status, "communication between processes failed");
         for (size_t g0 = 0; g0 < e->nchunks; g0 += e->nslots) {
             const size_t ng = e->nchunks - g0 < e->nslots ? e->nchunks - g0 : e->nslots;
-            group_records(e, g0, ng, nq, sigma2);
+            group_records(e, g0, ng, q0, nq, sigma2, history && e->tracking);
             for (size_t t = 0; t < ng; t++)
                 dg_tree_push(&e->records, &record_ops, &ctx, e->first_chunk + g0 + t,
                              e->leaves + t * e->records.payload);
         }
         void *root;
-        int status = dg_tree_finish(&e->records, &record_ops, &ctx, &root, err);
+        status = dg_tree_finish(&e->records, &record_ops, &ctx, &root, err);
         double *d = out + q0 * dim;
         if (status == DG_OK && root) {
             const record total = record_at(root);
@@ -419,6 +698,8 @@ static int empirical_eval(void *state, const double *x, size_t n, double sigma, 
         if (status != DG_OK)
             return dg_error_set(err, status, "communication between processes failed");
     }
+    if (e->tracking)
+        e->track_n = n;
     return DG_OK;
 }
 
@@ -433,6 +714,12 @@ static void empirical_free(void *state)
     dg_doubles_free(e->half_sqnorm);
     free(e->chunk_radius);
     free(e->exact);
+    free(e->skip);
+    free(e->slot_skipped);
+    dg_doubles_free(e->track_xc);
+    free(e->track_near);
+    free(e->track_low);
+    free(e->track_ref);
     dg_tree_release(&e->records);
     free(e);
 }
@@ -447,11 +734,13 @@ static const dg_denoiser_type empirical_type = {
 static bool empirical_alloc_scratch(empirical *e)
 {
     const size_t dim = e->dim, words = e->records.payload / sizeof(double);
-    const size_t total = QB * dim + 2 * QB + e->nslots * QB + e->nslots * QB * DG_EMPIRICAL_CHUNK +
-                         e->nslots * words;
+    const size_t total = QB * dim + 5 * QB + e->nslots * QB + e->nslots * QB * DG_EMPIRICAL_CHUNK +
+                         e->nslots * QB * dim + e->nslots * words;
     e->block_storage = dg_doubles_alloc(total, 1);
     e->exact = malloc(QB * sizeof *e->exact);
-    if (!e->block_storage || !e->exact)
+    e->skip = malloc(e->nslots * QB * sizeof *e->skip);
+    e->slot_skipped = malloc(e->nslots * sizeof *e->slot_skipped);
+    if (!e->block_storage || !e->exact || !e->skip || !e->slot_skipped)
         return false;
     double *p = e->block_storage;
     e->xc = p;
@@ -460,10 +749,18 @@ static bool empirical_alloc_scratch(empirical *e)
     p += QB;
     e->group_max = p;
     p += QB;
+    e->step = p;
+    p += QB;
+    e->exact_cut = p;
+    p += QB;
+    e->near_here = p;
+    p += QB;
     e->chunk_max = p;
     p += e->nslots * QB;
     e->logits = p;
     p += e->nslots * QB * DG_EMPIRICAL_CHUNK;
+    e->xpack = p;
+    p += e->nslots * QB * dim;
     e->leaves = (unsigned char *)p;
     /* A partial block's records leave entries unused that are sent all the
      * same (record_bytes covers max and sum_w whole): defined bytes. */
@@ -644,6 +941,13 @@ release_denoiser:
     dg_denoiser_free(*out);
     *out = NULL;
     return status;
+}
+
+void dg_denoiser_pruned(const dg_denoiser *den, size_t *skipped, size_t *products)
+{
+    const empirical *e = den->type == &empirical_type ? den->state : NULL;
+    *skipped = e ? e->skipped : 0;
+    *products = e ? e->products : 0;
 }
 
 int dg_denoiser_agree(dg_denoiser *den, int status, dg_error *err)

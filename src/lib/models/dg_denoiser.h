@@ -72,6 +72,18 @@ void dg_denoiser_free(dg_denoiser *den);
  *   product.  The decision looks at the group alone, so which products are
  *   skipped depends neither on the thread count nor on how groups are spread
  *   over processes.
+ * - Bounds carried over: an evaluation with as many queries as the last one
+ *   keeps, per query, an upper bound on its distance to the nearest row and,
+ *   per chunk, a lower bound on its distance to the chunk's rows; at the
+ *   next evaluation both move by how far each query moved (the triangle
+ *   inequality), and a chunk whose weights they prove below e^−WINDOW of
+ *   the largest is skipped for that query, first product included.  Along
+ *   a trajectory (the ODE, mean shift) most chunks drop out once σ is small;
+ *   unrelated queries only weaken the bounds (never the result).  The
+ *   nearest-distance bound is agreed over processes (one message of a
+ *   double per query), so the skips are the same for any process count.
+ *   History: O(n (dim + C)) doubles for n queries, kept while that is at
+ *   most 32 MiB.
  */
 #define DG_EMPIRICAL_CHUNK DG_CHUNK_ROWS  /* rows per chunk: fixes the reduction tree */
 #define DG_EMPIRICAL_QUERY_BLOCK 128      /* queries per pass over the data */
@@ -98,6 +110,13 @@ int dg_denoiser_empirical_alloc(const double *y, size_t n, size_t dim, dg_denois
  */
 int dg_denoiser_empirical_adopt(double *y, size_t n, size_t dim, dg_denoiser **out, dg_error *err);
 
+/*
+ * How many first products (query × chunk held here) the last evaluation of
+ * den skipped thanks to the bounds carried from the evaluation before, and
+ * how many there were; both 0 for a denoiser of another kind.
+ */
+void dg_denoiser_pruned(const dg_denoiser *den, size_t *skipped, size_t *products);
+
 /* --- Distributed evaluation ----------------------------------------------- */
 
 /*
@@ -117,8 +136,9 @@ int dg_denoiser_empirical_adopt(double *y, size_t n, size_t dim, dg_denoiser **o
  *   tree, nodes that span processes are built by messages, and the root's
  *   result is broadcast from process 0.
  * - Memory: each process holds its rows plus scratch of
- *   O(DG_EMPIRICAL_QUERY_BLOCK · (dim · log C + DG_EMPIRICAL_GROUP ·
- *   DG_EMPIRICAL_CHUNK)) doubles for C chunks.
+ *   O(DG_EMPIRICAL_QUERY_BLOCK · (dim · (log C + DG_EMPIRICAL_GROUP) +
+ *   DG_EMPIRICAL_GROUP · DG_EMPIRICAL_CHUNK)) doubles for C chunks, and
+ *   the history of the bounds carried over.
  * - Errors:
  *   - those of _adopt;
  *   - DG_EINVAL if n is not this process's shard;

@@ -186,8 +186,21 @@ assert gcol > 0 and ref > 0
 b[ref:ref + 4] = struct.pack('<I', 0x70000000)
 open(W + '/vlen.h5', 'wb').write(b)"
 ok $? "setup: a file whose string attribute's length field says 1.8 GB"
+# The bound is the isolated reader's memory limit, which a build with
+# AddressSanitizer (terabytes of shadow memory) cannot set: there only the
+# outcome is checked (and libhdf5, given the memory, reads the value).
+small_peak() {
+    under_asan || [ "$kb" -lt 300000 ]
+}
+note_shown() {
+    if under_asan; then
+        grep -q "^  note  " "$WORK/out"
+    else
+        grep -q "^  note  *(string)$" "$WORK/out"
+    fi
+}
 measured info "$WORK/vlen.h5"
-[ $rc -eq 0 ] && [ "$kb" -lt 300000 ] && grep -q "^  note  *(string)$" "$WORK/out" &&
+[ $rc -eq 0 ] && small_peak && note_shown &&
     grep -q "^  /x " "$WORK/out"
 ok $? "info of it: status $rc, peak memory $kb kB ($secs s of CPU), the contents listed"
 diag "$WORK/out"
@@ -208,7 +221,7 @@ open(W + '/cfg.h5', 'wb').write(b)"
 ok $? "setup: a run file whose /config/data claims 1.8 GB"
 measured analyze "$WORK/cfg.h5" \
     --reference "npy:$WORK/ref.npy" -q
-[ $rc -eq 0 ] && [ "$kb" -lt 300000 ]
+[ $rc -eq 0 ] && small_peak
 ok $? "analyze --reference of it: status $rc, peak memory $kb kB, $secs s of CPU"
 diag "$WORK/err"
 # The same bound holds for a fixed-length string whose size is corrupted.

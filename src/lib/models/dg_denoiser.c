@@ -471,17 +471,18 @@ static double skip_cut(const empirical *e, size_t j, size_t q, double sigma2, do
  * e^(−s/σ²) of the group's largest weight, which the whole sum exceeds; the
  * at most n_total such rows, each off by a factor within e^(±ε/σ²), move the
  * sum of weights and the weighted sum of rows by at most
- * n_total e^(−s/σ²) ε/σ² relative, which s = σ² ln(n_total ε / (σ² TOL))
- * keeps at TOL, the error accepted for a query that is not flagged exact.
+ * n_total e^(−s/σ²) (e^(ε/σ²) − 1) relative, which
+ * s = σ² ln(n_total (e^(ε/σ²) − 1) / TOL) keeps at TOL, the error accepted
+ * for a query that is not flagged exact.
  * Only the rows above the cut (few but for large σ) are recomputed.
  */
 static double exact_cut(const empirical *e, size_t q, double sigma2, double group_radius)
 {
     const double eps = raw_logit_error_bound(e->xc_sqnorm[q], group_radius, e->dim);
-    const double ratio = (double)e->n_total * eps / (sigma2 * DG_EMPIRICAL_LOGIT_TOL);
+    const double ratio = (double)e->n_total * expm1(eps / sigma2) / DG_EMPIRICAL_LOGIT_TOL;
     if (!isfinite(ratio))
         return -INFINITY;
-    /* log is not exactly rounded: 1e-6 relative slack, on the safe side. */
+    /* log and expm1 are not exactly rounded: 1e-6 relative slack, on the safe side. */
     const double s = ratio > 1 ? sigma2 * log(ratio) * (1 + 1e-6) : 0.0;
     return e->group_max[q] - s - 2 * eps;
 }

@@ -20,10 +20,12 @@ W = os.environ['W']
 $1"
 }
 
-# measured ARGS...: runs diffgeo ARGS... as run_diffgeo does and sets kb to
-# its peak memory (kB) and secs to its CPU time (s).
+# measured ARGS...: runs diffgeo ARGS... as run_diffgeo does (killed after
+# 60 s: status 137) and sets kb to its peak memory (kB; its children's
+# included) and secs to its CPU time (s).
 measured() {
-    /usr/bin/time -f '%M %U' -o "$WORK/time" "$DIFFGEO" "$@" >"$WORK/out" 2>"$WORK/err"
+    /usr/bin/time -f '%M %U' -o "$WORK/time" timeout -s KILL 60 "$DIFFGEO" "$@" \
+        >"$WORK/out" 2>"$WORK/err"
     rc=$?
     set -- $(tail -n 1 "$WORK/time")
     kb=$1 secs=$2
@@ -322,6 +324,19 @@ while [ -z "$child" ] && [ $k -lt 500 ] && kill -0 $pid 2>/dev/null; do
     k=$((k + 1))
 done
 if [ -n "$child" ] && alive "$child"; then
+    # Its address space is bounded (dg_h5.h): 4 GiB and 64 bytes per byte of
+    # the file beyond what it inherits; no bound under AddressSanitizer.
+    if under_asan; then
+        skip_tests 1 "the isolated reader's address-space limit" "AddressSanitizer: no limit by design"
+    else
+        lim=$(awk '/^Max address space/ { print $4 }' "/proc/$child/limits" 2>/dev/null)
+        own=$(($(wc -c <"$WORK/slow.h5") * 64 + 4 * 1024 * 1024 * 1024))
+        case $lim in
+        '' | *[!0-9]*) false ;;
+        *) [ "$lim" -ge "$own" ] && [ "$lim" -le $((own + 16 * 1024 * 1024 * 1024)) ] ;;
+        esac
+        ok $? "the isolated reader's address space is bounded: $lim bytes (4 GiB + 64 x file: $own)"
+    fi
     kill -KILL $pid
     wait $pid 2>/dev/null
     k=0
@@ -336,7 +351,29 @@ else
     wait $pid 2>/dev/null
     skip_tests 1 "the isolated reader ends with its parent" "no reader seen in time"
 fi
-# (Its address space is bounded too: finding 8's file above is read under
-# that bound, dg_h5_isolated_metadata's.)
+
+# The memory bound itself (finding 8's files above test the metadata
+# reader's): a 6 MB file of 6 GiB of gzip-compressed zeros (within zlib's
+# ratio, so the storage check lets it through) is refused by the reader's
+# failed allocation at once, in little memory.  Without the bound it would
+# decompress 6 GiB twice and sample on them (until measured's timeout).
+h5 "import zlib
+chunk = zlib.compress(np.zeros((1024, 1024)).tobytes(), 9)
+with h5py.File(W + '/bomb.h5', 'w') as f:
+    d = f.create_dataset('x', shape=(768 * 1024, 1024), dtype='f8', chunks=(1024, 1024),
+                         compression='gzip')
+    for i in range(768):
+        d.id.write_direct_chunk((i * 1024, 0), chunk)"
+ok $? "setup: 6 GiB of zeros in a 6 MB file, gzip-compressed"
+if under_asan; then
+    skip_tests 1 "the isolated reader's memory bound" "AddressSanitizer: no limit by design"
+else
+    measured sample --data "h5:$WORK/bomb.h5:/x" -n 2 --steps 3 -q -o "$WORK/bomb-out.h5"
+    [ $rc -eq 1 ] && [ "$kb" -lt 1000000 ] && [ "$(wc -l <"$WORK/err")" -eq 1 ] &&
+        grep -q "^diffgeo: .*bomb.h5:/x: cannot allocate 786432 × 1024 doubles$" "$WORK/err" &&
+        [ ! -e "$WORK/bomb-out.h5" ]
+    ok $? "sample on it: refused (status $rc), peak memory $kb kB (children included), $secs s"
+    diag "$WORK/err"
+fi
 
 done_testing

@@ -86,6 +86,78 @@ else
     skip_tests 1 "in-place rewrite during analyze" "analyze ended before it computed"
 fi
 
+# The window between analyze's last check and its rename: every diffgeo
+# writer takes the writers' lock (an fcntl lock) on the file it replaces for
+# the two.  Here another writer (Python, taking the same lock) holds it
+# while analyze comes to its rename, and replaces r.h5 before letting go:
+# analyze, checking under the lock, refuses.  (Without the lock analyze
+# would not wait; checking before taking it, it would write the old run's
+# metrics into the new file.)
+# locker FILE [NEW]: holds the fcntl lock on FILE until a process waits for
+# it (/proc/locks), then renames NEW (if given) over FILE, waits 0.3 s and
+# lets go; prints "waited" or "nobody waited" (after 60 s), and without
+# NEW "replaced while locked" if FILE was.
+locker() {
+    "$PYTHON3" -c 'import fcntl, os, sys, time
+f = open(sys.argv[1], "r+b")
+fcntl.lockf(f, fcntl.LOCK_EX)
+open(sys.argv[1] + ".locked", "w").close()
+ino = os.fstat(f.fileno()).st_ino
+def waiter():
+    return any("->" in l and l.split()[-3].endswith(":%d" % ino) for l in open("/proc/locks"))
+t = time.time()
+while not waiter() and time.time() - t < 60:
+    time.sleep(0.01)
+print("waited" if waiter() else "nobody waited", flush=True)
+if len(sys.argv) > 2:
+    os.replace(sys.argv[2], sys.argv[1])
+time.sleep(0.3)
+if len(sys.argv) == 2 and os.stat(sys.argv[1]).st_ino != ino:
+    print("replaced while locked")
+f.close()' "$@"
+}
+# locked FILE: waits (up to 10 s) until locker holds FILE's lock.
+locked() {
+    _k=0
+    while [ ! -e "$1.locked" ] && [ $_k -lt 1000 ]; do
+        sleep 0.01
+        _k=$((_k + 1))
+    done
+    rm -f "$1.locked"
+}
+if [ -r /proc/locks ]; then
+    run_diffgeo sample --data synthetic:gmm,n=100,d=16 -n 6 --steps 8 -q -o "$WORK/r.h5"
+    run_diffgeo sample --data synthetic:gmm,n=100,d=16 -n 5 --steps 3 -q -o "$WORK/new.h5"
+    cp "$WORK/new.h5" "$WORK/new-copy.h5"
+    locker "$WORK/r.h5" "$WORK/new.h5" >"$WORK/lock-out" &
+    lpid=$!
+    locked "$WORK/r.h5"
+    run_diffgeo analyze "$WORK/r.h5" -q
+    wait $lpid
+    [ "$(cat "$WORK/lock-out")" = waited ] && [ $rc -eq 1 ] &&
+        grep -q "r.h5 changed since it was read (another program wrote it); nothing written" "$WORK/err" &&
+        cmp -s "$WORK/r.h5" "$WORK/new-copy.h5"
+    ok $? "analyze waits for the writers' lock, then refuses the file replaced meanwhile ($(cat "$WORK/lock-out"), status $rc)"
+    diag "$WORK/err"
+    no_temp_files "$WORK"
+    ok $? "no temporary file left"
+    # Every writer takes it: sample waits, then replaces the file.
+    locker "$WORK/r.h5" >"$WORK/lock-out" &
+    lpid=$!
+    locked "$WORK/r.h5"
+    "$DIFFGEO" sample --data synthetic:gmm,n=100,d=16 -n 3 --steps 3 -q -o "$WORK/r.h5" \
+        >"$WORK/out" 2>"$WORK/err" &
+    spid=$!
+    wait $lpid
+    wait $spid
+    rc=$?
+    [ "$(cat "$WORK/lock-out")" = waited ] && [ $rc -eq 0 ] &&
+        h5 "sys.exit(h5py.File(W + '/r.h5', 'r')['trajectory'].shape != (3, 3, 16))"
+    ok $? "sample waits for the writers' lock, then writes ($(cat "$WORK/lock-out"), status $rc)"
+else
+    skip_tests 3 "the writers' lock" "no /proc/locks"
+fi
+
 # Stale reference arrays: analyze --reference, then analyze alone.
 run_diffgeo sample --data synthetic:gmm,n=100,d=16 -n 4 --steps 5 -q -o "$WORK/s.h5"
 run_diffgeo analyze "$WORK/s.h5" --reference synthetic:gmm,n=100,d=16 -q

@@ -3,6 +3,7 @@
 #include "dg_file.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -100,4 +101,59 @@ bool dg_file_version_same(const dg_file_version *a, const dg_file_version *b)
 {
     return a->device == b->device && a->inode == b->inode && a->size == b->size &&
            a->mtime_sec == b->mtime_sec && a->mtime_nsec == b->mtime_nsec;
+}
+
+/* The lock dg_file_lock_writers takes: an open file description's lock
+ * stays with the descriptor, whatever else the process opens and closes. */
+#ifdef F_OFD_SETLKW
+#define WRITERS_LOCK F_OFD_SETLKW
+#else
+#define WRITERS_LOCK F_SETLKW
+#endif
+
+/* True when the descriptor and the path are the same file. */
+static bool same_file(int fd, const char *path)
+{
+    struct stat a, b;
+    return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+           a.st_ino == b.st_ino;
+}
+
+int dg_file_lock_writers(const char *path, const char *name, const volatile sig_atomic_t *cancel,
+                         int *fd, dg_error *err)
+{
+    *fd = -1;
+    for (unsigned k = 0; k < DG_FILE_LOCK_TRIES; k++) {
+        /* O_NONBLOCK: a FIFO put there meanwhile is not waited for. */
+        const int f = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        if (f < 0 && errno == ENOENT)
+            return DG_OK;
+        if (f < 0)
+            return dg_error_set(err, DG_EIO, "cannot write %s: %s", name, strerror(errno));
+        struct stat st;
+        int status = fstat(f, &st) == 0
+                         ? check_regular(name, &st, "write", err)
+                         : dg_error_set(err, DG_EIO, "cannot write %s: %s", name, strerror(errno));
+        struct flock whole = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+        while (status == DG_OK && fcntl(f, WRITERS_LOCK, &whole) != 0)
+            if (errno != EINTR)
+                status = dg_error_set(err, DG_EIO, "cannot lock %s: %s", name, strerror(errno));
+            else if (cancel && *cancel)
+                status = dg_error_set(err, DG_ECANCELLED, "interrupted; %s not written", name);
+        if (status == DG_OK && same_file(f, path)) {
+            *fd = f;
+            return DG_OK;
+        }
+        close(f);
+        if (status != DG_OK)
+            return status;
+    }
+    return dg_error_set(err, DG_EIO, "cannot write %s: replaced %u times while locking it", name,
+                        DG_FILE_LOCK_TRIES);
+}
+
+void dg_file_unlock(int fd)
+{
+    if (fd >= 0)
+        close(fd);
 }

@@ -7,6 +7,7 @@
 #define DG_FILE_H
 
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 
 #include "dg_status.h"
@@ -61,5 +62,36 @@ int dg_file_version_of_fd(int fd, const char *path, dg_file_version *v, dg_error
 
 /* True when a and b are the same version of the same file. */
 bool dg_file_version_same(const dg_file_version *a, const dg_file_version *b);
+
+/* --- The writers' lock ---------------------------------------------------- */
+
+/* Attempts to lock the file a path names before it is found to be the file
+ * locked (another writer renamed over it each time). */
+#define DG_FILE_LOCK_TRIES 1000
+
+/*
+ * Takes the writers' lock on the regular file path names now (symbolic links
+ * followed): an exclusive fcntl lock on the whole file (an open file
+ * description lock where the system has them, else a process's POSIX lock),
+ * waiting while another process holds it.  Every diffgeo writer holds it on
+ * the file it replaces from its last check of that file to its rename, so
+ * that no other diffgeo writer renames over the file between the two
+ * (dg_h5_write_options.expect).  It is advisory: a program that takes no
+ * fcntl lock (mv, cp, h5py) is not held back.
+ * - *fd: the locked descriptor, to give to dg_file_unlock after the rename;
+ *   -1 when path names no file (nothing to lock).
+ * - The file locked is the one path names once locked: a file renamed over
+ *   path while this call waited is locked in turn.
+ * - cancel (may be NULL): when set non-zero by a signal handler, a wait
+ *   interrupted by that signal ends with DG_ECANCELLED.
+ * - DG_EIO: path cannot be opened for writing, is not a regular file, or
+ *   kept being replaced (DG_FILE_LOCK_TRIES times).  Messages name name,
+ *   the user's name for the file.
+ */
+int dg_file_lock_writers(const char *path, const char *name, const volatile sig_atomic_t *cancel,
+                         int *fd, dg_error *err);
+
+/* Releases the lock dg_file_lock_writers took (closes fd); -1 is a no-op. */
+void dg_file_unlock(int fd);
 
 #endif /* DG_FILE_H */

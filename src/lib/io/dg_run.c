@@ -290,17 +290,23 @@ static int fsync_path(const char *path, int flags)
 static int commit_temp(const char *tmp, const dg_output_path *out, const char *path,
                        const dg_h5_write_options *opt, dg_error *err)
 {
-    int status = DG_OK;
+    int status = DG_OK, lock = -1;
     const bool moded = !out->exists || chmod(tmp, (mode_t)out->mode) == 0;
     const bool synced = moded && fsync_path(tmp, O_RDONLY) == 0;
     if (cancelled(opt))
         status = dg_error_set(err, DG_ECANCELLED, "interrupted; %s not written", path);
     else if (!synced)
         status = dg_error_set(err, DG_EIO, "cannot write %s: %s", path, strerror(errno));
+    /* The last check and the rename under the writers' lock: no other
+     * diffgeo writer renames over the file in between. */
+    else if ((status = dg_file_lock_writers(out->path, path, opt ? opt->cancel : NULL, &lock,
+                                            err)) != DG_OK)
+        ;
     else if ((status = check_version(out->path, path, opt, err)) != DG_OK)
         ;
     else if (rename(tmp, out->path) != 0)
         status = dg_error_set(err, DG_EIO, "cannot write %s: %s", path, strerror(errno));
+    dg_file_unlock(lock);
     if (status != DG_OK) {
         unlink(tmp);
         return status;

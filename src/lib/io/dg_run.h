@@ -105,7 +105,12 @@ typedef struct dg_h5_write_options {
      * still is just before the rename; otherwise DG_EIO ("PATH changed
      * since it was read (another program wrote it); nothing written"), the
      * temporary file removed.  So a file measured and then replaced by
-     * another program never gets the measurements of the old one. */
+     * another program never gets the measurements of the old one.  Every
+     * writer takes the writers' lock (dg_file_lock_writers) on the file it
+     * replaces for its last check and its rename, so no other diffgeo
+     * writer renames over the file between the two; a program that takes
+     * no fcntl lock (mv, h5py) still can, in the microseconds of one stat
+     * and one rename. */
     const dg_file_version *expect;
 } dg_h5_write_options;
 
@@ -115,6 +120,8 @@ typedef struct dg_h5_write_options {
  * dim; h5py shows them as dset.dims[k].label),
  * fsynced and renamed over path only when complete, so that a failure never
  * leaves a partial file (and an older file of the same name stays intact).
+ * The rename is made under the writers' lock on the file replaced
+ * (dg_file_lock_writers): it waits while another process holds that lock.
  * Returns DG_OK, DG_EIO (cannot create, write or rename; a full disk) or
  * DG_EINVAL (a path too long).
  */

@@ -245,6 +245,70 @@ rc=$?
 [ $rc -eq 0 ] && note "$WORK/f.h5" score_deviation | grep -q "not a regular file (a FIFO)"
 ok $? "a FIFO in /config/data: analyze does not hang (status $rc), the note says why"
 
+# A fitted run's denoiser is read from its /fit as untrusted input: in the
+# isolated reader, /fit/means checked against /config/denoiser's components
+# and the run's dimension before any array is read, values checked, memory
+# bounded.  A malformed /fit leaves optimal_self out with the reason.
+run_diffgeo sample --data synthetic:gmm,n=100,d=16 --denoiser gaussian -n 3 --steps 6 -q \
+    -o "$WORK/fit0.h5"
+ok $rc "setup: a run of the gaussian denoiser (its mixture in /fit)"
+cp "$WORK/fit0.h5" "$WORK/fit.h5"
+run_diffgeo analyze "$WORK/fit.h5" --reference synthetic:gmm,n=100,d=16 -q
+h5 "sys.exit('optimal_self' not in h5py.File(W + '/fit.h5', 'r')['metrics'])"
+ok $? "analyze of it: status $rc, optimal_self written (its /fit reproduces /denoised)"
+h5 "import shutil, zlib
+def variant(name, change):
+    shutil.copy(W + '/fit0.h5', W + '/' + name + '.h5')
+    with h5py.File(W + '/' + name + '.h5', 'r+') as f:
+        change(f)
+def narrow(f):
+    del f['fit/means']
+    f['fit/means'] = np.zeros((1, 8))
+def nan(f):
+    m = f['fit/means'][()]
+    m[0, 3] = np.nan
+    f['fit/means'][...] = m
+def components(f):
+    f['config'].attrs['denoiser'] = 'gmm-fit:3'
+def bomb(f):
+    # 48 Mi components: 6 GiB of means and of variances, 13 MB on disk.
+    K = 48 << 20
+    f['config'].attrs['denoiser'] = 'gmm-fit:%d' % K
+    for k in list(f['fit']):
+        del f['fit/' + k]
+    chunk = zlib.compress(np.zeros(1 << 20).tobytes(), 9)
+    w = f['fit'].create_dataset('weights', shape=(K,), dtype='f8', chunks=(1 << 20,),
+                                compression='gzip')
+    for i in range(K >> 20):
+        w.id.write_direct_chunk((i << 20,), chunk)
+    for name in ('means', 'variances'):
+        d = f['fit'].create_dataset(name, shape=(K, 16), dtype='f8', chunks=(1 << 16, 16),
+                                    compression='gzip')
+        for i in range(K >> 16):
+            d.id.write_direct_chunk((i << 16, 0), chunk)
+variant('fit-narrow', narrow)
+variant('fit-nan', nan)
+variant('fit-components', components)
+variant('fit-bomb', bomb)"
+ok $? "setup: /fit/means [1][8], /fit/means holding NaN, /config/denoiser gmm-fit:3, 6 GiB of /fit in 13 MB"
+for v in "narrow:is not \[1\]\[16\] (the components of /config/denoiser, the run's dimension)" \
+    "nan:/fit/means: row 0, column 3 holds NaN" \
+    "components:is not \[3\]\[16\]" \
+    "bomb:/fit/means: cannot allocate 805306368 doubles"; do
+    name=${v%%:*} want=${v#*:}
+    if [ $name = bomb ] && under_asan; then
+        skip_tests 1 "a /fit of 6 GiB" "AddressSanitizer: the isolated reader has no memory limit"
+        continue
+    fi
+    measured analyze "$WORK/fit-$name.h5" --reference synthetic:gmm,n=100,d=16 -q
+    [ $rc -eq 0 ] && [ "$kb" -lt 1000000 ] &&
+        h5 "sys.exit('optimal_self' in h5py.File(W + '/fit-$name.h5', 'r')['metrics'])" &&
+        note "$WORK/fit-$name.h5" score_deviation |
+        grep -q "optimal_self not written: cannot re-create the run's fitted denoiser from /fit: .*$want"
+    ok $? "a /fit $name: status $rc, no optimal_self, the note says why; peak $kb kB, $secs s"
+    diag "$WORK/err"
+done
+
 # ---------------------------------------------------------------- finding 8
 # A 2 KB file whose variable-length string attribute claims 1.8 GB (its
 # length field corrupted): info finishes at once in little memory, the

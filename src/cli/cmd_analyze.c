@@ -37,7 +37,11 @@ static void help_usage(void)
            "Measure the geometry of the trajectories in a run file and add the results\n"
            "under /metrics (doc/theory.md §3, §6); the file is rewritten atomically, and\n"
            "left unchanged on any error; if another program replaces or rewrites it\n"
-           "while analyze measures it, nothing is written (exit 1).  Without\n"
+           "while analyze measures it, nothing is written (exit 1).  The last check and\n"
+           "the rename are made under an fcntl lock on the file that every diffgeo\n"
+           "writer takes (and waits for); programs that take no lock (mv, h5py) are\n"
+           "caught up to that check.  A fitted run's /fit is read, like the rest of\n"
+           "the file, as untrusted input (isolated, shapes checked first).  Without\n"
            "--reference, arrays of an earlier --reference are removed.  The run file\n"
            "may come from 'diffgeo sample' or from any sampler: it needs /sigmas [T+1]\n"
            "(finite, strictly decreasing, positive but for a last 0), /trajectory\n"
@@ -640,13 +644,44 @@ free_check:
     return worst;
 }
 
+/* /fit of a run file as a dg_h5_reader: /fit/means must be [K][dim], K the
+ * components /config/denoiser names, before any array of /fit is read. */
+typedef struct fit_read {
+    const char *path;
+    size_t K, dim;
+    dg_gmm **fit;
+} fit_read;
+
+static int read_fit(void *ctx, dg_error *err)
+{
+    const fit_read *q = ctx;
+    dg_h5_array_info means;
+    int status = dg_h5_describe_array(q->path, "/fit/means", &means, err);
+    if (status != DG_OK)
+        return status;
+    if (means.rank != 2 || means.shape[0] != q->K || means.shape[1] != q->dim)
+        return dg_error_set(err, DG_EFORMAT,
+                            "%s:/fit/means is not [%zu][%zu] (the components of "
+                            "/config/denoiser, the run's dimension)",
+                            q->path, q->K, q->dim);
+    return dg_gmm_load_group(q->path, "/fit", q->fit, err);
+}
+
 /* A fitted run (--denoiser gaussian or gmm-fit:K): its denoiser is the
- * mixture stored under /fit, loaded into q->own_den. */
+ * mixture stored under /fit, loaded into q->own_den.  /fit is untrusted like
+ * the rest of the file: read isolated, its shape checked before its values
+ * are read (each array's storage too, by dg_h5_read_array), in bounded memory. */
 static bool load_fitted_denoiser(reference_run *q)
 {
     dg_error err;
     dg_gmm *fit = NULL;
-    int status = dg_gmm_load_group(q->o->path, "/fit", &fit, &err);
+    const char *kind = q->cfg.denoiser;
+    char *end = NULL;
+    const unsigned long long K = strcmp(kind, "gaussian") == 0 ? 1 : strtoull(kind + 8, &end, 10);
+    if (K == 0 || (end && (*end || kind[8] < '0' || kind[8] > '9')))
+        return no_self(q, "/config/denoiser '%s' names no number of components", kind);
+    fit_read r = {q->o->path, (size_t)K, q->r->dim, &fit};
+    int status = dg_h5_isolated(q->o->path, read_fit, &r, &err);
     if (status == DG_OK)
         status = dg_denoiser_gmm_alloc(fit, &q->own_den, &err);
     dg_gmm_free(fit);

@@ -103,13 +103,25 @@ bool dg_file_version_same(const dg_file_version *a, const dg_file_version *b)
            a->mtime_sec == b->mtime_sec && a->mtime_nsec == b->mtime_nsec;
 }
 
-/* The lock dg_file_lock_writers takes: an open file description's lock
- * stays with the descriptor, whatever else the process opens and closes. */
+/*
+ * Locks all of f for writing, waiting: an open file description's lock where
+ * the kernel has them (it stays with the descriptor, whatever else the
+ * process opens and closes), else a POSIX lock.  0, or -1 with errno.  A
+ * file system that keeps no locks (ENOLCK, EOPNOTSUPP: some network file
+ * systems) counts as locked: the writer is not stopped, the window stays.
+ */
+static int lock_whole(int f)
+{
+    struct flock whole = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+    int rc = -1;
 #ifdef F_OFD_SETLKW
-#define WRITERS_LOCK F_OFD_SETLKW
-#else
-#define WRITERS_LOCK F_SETLKW
+    rc = fcntl(f, F_OFD_SETLKW, &whole);
+    if (rc == 0 || errno != EINVAL) /* EINVAL: a kernel before 3.15 */
+        return rc != 0 && (errno == ENOLCK || errno == EOPNOTSUPP) ? 0 : rc;
 #endif
+    rc = fcntl(f, F_SETLKW, &whole);
+    return rc != 0 && (errno == ENOLCK || errno == EOPNOTSUPP) ? 0 : rc;
+}
 
 /* True when the descriptor and the path are the same file. */
 static bool same_file(int fd, const char *path)
@@ -134,8 +146,7 @@ int dg_file_lock_writers(const char *path, const char *name, const volatile sig_
         int status = fstat(f, &st) == 0
                          ? check_regular(name, &st, "write", err)
                          : dg_error_set(err, DG_EIO, "cannot write %s: %s", name, strerror(errno));
-        struct flock whole = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
-        while (status == DG_OK && fcntl(f, WRITERS_LOCK, &whole) != 0)
+        while (status == DG_OK && lock_whole(f) != 0)
             if (errno != EINTR)
                 status = dg_error_set(err, DG_EIO, "cannot lock %s: %s", name, strerror(errno));
             else if (cancel && *cancel)

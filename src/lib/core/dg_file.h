@@ -77,7 +77,8 @@ bool dg_file_version_same(const dg_file_version *a, const dg_file_version *b);
  * the file it replaces from its last check of that file to its rename, so
  * that no other diffgeo writer renames over the file between the two
  * (dg_h5_write_options.expect).  It is advisory: a program that takes no
- * fcntl lock (mv, cp, h5py) is not held back.
+ * fcntl lock (mv, cp, h5py) is not held back, and on a file system that
+ * keeps no locks (ENOLCK, EOPNOTSUPP) the call goes on without one.
  * - *fd: the locked descriptor, to give to dg_file_unlock after the rename;
  *   -1 when path names no file (nothing to lock).
  * - The file locked is the one path names once locked: a file renamed over

@@ -3,9 +3,10 @@
 # (SC2154: srcdir and rc come from the test environment and lib.sh.)
 # Files and processes users can trust (issue 14, findings 3, 4, 8 and 9):
 # analyze writes its measurements only into the version of the run file it
-# measured and leaves no stale reference arrays; a run file does not decide
-# what analyze opens or allocates; info's reading of a hostile file is
-# bounded and its output escaped.
+# measured (checked under the writers' lock) and leaves no stale reference
+# arrays; a run file (its /config, its /fit) does not decide what analyze
+# opens or allocates; info's reading of a hostile file is bounded and its
+# output escaped; the isolated reader's memory limit holds.
 . "$srcdir/tests/lib.sh"
 
 have_python || skip_all "needs /usr/bin/python3 with numpy and h5py"

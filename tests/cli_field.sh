@@ -130,6 +130,39 @@ for k, s in enumerate([0.05, 0.6]):
 PY
 ok $? "rows: D* and the KDE's log p_σ match numpy (1e-12), the range is the data's ±10 %, /data holds the rows"
 
+# Rows drawn from a mixture by --samples are stored as in every run file:
+# /samples_data (and /plane/samples_data), never /data; they are the rows
+# `sample --samples` draws with the same seed, and the empirical D* and the
+# KDE are those of these rows.
+run_diffgeo field -q --data "gmm:$WORK/two.h5" --samples 50 --seed 4 --denoiser empirical \
+    --sigma 0.4 --grid 5,3 -o "$WORK/drawn-field.h5"
+ok $rc "field --samples 50 --denoiser empirical on gmm:two.h5"
+run_diffgeo sample -q --data "gmm:$WORK/two.h5" --samples 50 --seed 4 -n 1 --steps 2 \
+    -o "$WORK/drawn-sample.h5"
+"$PYTHON3" - "$WORK" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+from check import *
+f = h5py.File(sys.argv[1] + "/drawn-field.h5", "r")
+s = h5py.File(sys.argv[1] + "/drawn-sample.h5", "r")
+assert "data" not in f and "data" not in f["plane"], "drawn rows stored as /data: %s" % list(f)
+y = f["samples_data"][()]
+assert y.shape == (50, 2) and (y == s["samples_data"][()]).all(), "not the rows sample draws"
+assert (f["/plane/samples_data"][()] == y).all(), "/plane/samples_data"
+u, v = f["/grid/u"][()], f["/grid/v"][()]
+x = np.array([[a, b] for b in v for a in u])
+D, logp = kde(y, x, 0.4)
+close(f["/field/denoised"][0].reshape(-1, 2), D, 1e-12, "D* of the drawn rows")
+close(f["/field/logp"][0].reshape(-1), logp, 1e-12, "KDE of the drawn rows")
+PY
+ok $? "--samples: /samples_data and /plane/samples_data (no /data), the rows sample draws, D* and the KDE of them"
+
+run_diffgeo field -q --data "npy:$WORK/rows.npy" --no-save-data --sigma 0.6 --grid 3 \
+    -o "$WORK/nosave-field.h5"
+"$PYTHON3" -c "import sys, h5py; f = h5py.File(sys.argv[1], 'r'); sys.exit('data' in f or 'data' in f['plane'])" \
+    "$WORK/nosave-field.h5"
+ok $? "--no-save-data: neither /data nor /plane/data"
+
 # --denoiser gaussian: D and log p_σ of the fitted Gaussian (mean, 1/n covariance).
 run_diffgeo field -q --data "npy:$WORK/rows.npy" --denoiser gaussian --sigma 0.45 --grid 4 \
     -o "$WORK/gauss-field.h5"

@@ -32,8 +32,6 @@ static const char *const COMMAND = "field";
 #define FIELD_PCA_TOL 1e-13
 /* Two directions closer to parallel than this (sine of their angle) span no plane. */
 #define FIELD_DEPENDENT_TOL 1e-12
-/* The data are stored in /data up to this many values (rows × d). */
-#define FIELD_DATA_VALUES_MAX 1000000
 
 static void help(void)
 {
@@ -54,6 +52,7 @@ static void help(void)
            "                         mixture (gmm:FILE, synthetic:gauss2d, rings, ...)\n"
            "      --limit N          use only the first N rows\n"
            "      --samples N        draw N rows from a mixture and use them as data\n"
+           "                         (stored as /samples_data, not /data)\n"
            "      --denoiser KIND    empirical (data), gmm (mixture), gaussian, gmm-fit:K;\n"
            "                         log p_σ is that of the same distribution\n"
            "      --seed K           seed of --samples and gmm-fit [0]\n"
@@ -79,7 +78,9 @@ static void help(void)
            "                         (components along u and v; D as coordinates)\n"
            "      /field/logp [S][NV][NU]   nats\n"
            "      /plane/origin [d], /plane/basis [2][d]: x = origin + u b0 + v b1\n"
-           "      /data [n][d], /plane/data [n][2]   the rows, when n × d ≤ 10^6\n"
+           "      /data [n][d], /plane/data [n][2]   the data rows (as --save-data says)\n"
+           "      /samples_data [n][d], /plane/samples_data [n][2]   instead, for rows\n"
+           "                         drawn from a mixture by --samples\n" CLI_SAVE_DATA_HELP
            "  -q, --quiet            no progress line\n"
            "  -h, --help             show this help\n"
            "\n"
@@ -91,7 +92,8 @@ static void help(void)
 }
 
 typedef struct field_options {
-    cli_common c; /* --data, -o, --quiet, --limit, --seed, --denoiser, --samples */
+    cli_common c; /* --data, -o, --quiet, --limit, --seed, --denoiser, --samples,
+                     --save-data */
     double sigmas[FIELD_SIGMAS_MAX];
     size_t nsigmas;
     size_t nu, nv;
@@ -205,6 +207,7 @@ static int parse(int argc, char **argv, field_options *o, bool *helped)
 {
     static const struct option longopts[] = {CLI_COMMON_OPTIONS,
                                              CLI_DENOISER_OPTIONS,
+                                             CLI_SAVE_DATA_OPTIONS,
                                              {"sigma", required_argument, NULL, OPT_SIGMA},
                                              {"grid", required_argument, NULL, OPT_GRID},
                                              {"range", required_argument, NULL, OPT_RANGE},
@@ -664,31 +667,29 @@ static int eval_field(const field_options *o, const cli_model *m, const field_pl
 /* ------------------------------------------------------------------------ */
 
 /*
- * /data (the rows, when rows × d ≤ FIELD_DATA_VALUES_MAX) and /plane/data
- * (their plane coordinates) into out[0..1]; returns their number (0 without
- * rows or for more values, −1 when short of memory).  *storage holds the
- * coordinates until the caller frees it.  (A shared /data writer for every
- * run file may replace this one.)
+ * The data rows as cli_model_data_array stores them (/data, or /samples_data
+ * for rows drawn by --samples) and their plane coordinates (/plane/data or
+ * /plane/samples_data) into out[0..1]; returns their number (0 when the rows
+ * are not kept, −1 when short of memory).  *storage holds the coordinates
+ * until the caller frees it.
  */
-static int data_arrays(const dg_dataset *rows, const field_plane *p, dg_h5_array *out,
-                       double **storage)
+static int data_arrays(const cli_model *m, const field_plane *p, dg_h5_array *out, double **storage)
 {
     *storage = NULL;
-    if (!rows || !rows->x || (double)rows->n * (double)rows->dim > FIELD_DATA_VALUES_MAX)
+    if (cli_model_data_array(m, &out[0]) == 0)
         return 0;
-    const size_t n = rows->n, d = rows->dim;
+    const size_t n = m->data->n, d = m->data->dim;
     *storage = dg_doubles_alloc(n, 2);
     if (!*storage)
         return -1;
     for (size_t i = 0; i < n; i++)
-        to_plane(p, rows->x + i * d, d, *storage + 2 * i);
-    out[0] =
-        (dg_h5_array){"/data", rows->x, 2, {n, d}, "the data rows", "data units", "row dim", NULL};
-    out[1] = (dg_h5_array){"/plane/data",
+        to_plane(p, m->data->x + i * d, d, *storage + 2 * i);
+    out[1] = (dg_h5_array){m->rows_drawn ? "/plane/samples_data" : "/plane/data",
                            *storage,
                            2,
                            {n, 2},
-                           "the data rows in plane coordinates (u, v) = (x - origin).basis",
+                           "the rows of /data (or /samples_data) in plane coordinates (u, v) = "
+                           "(x - origin).basis",
                            "data units",
                            "row coord",
                            NULL};
@@ -778,7 +779,7 @@ static int write_field(const field_options *o, const cli_model *m, const field_p
     dg_h5_array arrays[FIELD_ARRAYS + FIELD_DATA_ARRAYS];
     field_arrays(o, p, f, arrays);
     double *storage;
-    const int ndata = data_arrays(m->data, p, arrays + FIELD_ARRAYS, &storage);
+    const int ndata = data_arrays(m, p, arrays + FIELD_ARRAYS, &storage);
     if (ndata < 0) {
         cli_error("out of memory");
         return EXIT_FAILED;
@@ -803,7 +804,8 @@ static int run(const field_options *o, const char *command_line)
                                   .denoiser = o->c.denoiser,
                                   .samples = o->c.samples,
                                   .seed = o->c.seed,
-                                  .announce = !o->c.quiet && isatty(2)};
+                                  .announce = !o->c.quiet && isatty(2),
+                                  .save_data = o->c.save_data};
     int rc = cli_model_load_ex(&mo, &m);
     if (rc != EXIT_OK)
         return rc;

@@ -266,6 +266,51 @@ ok $? "--plane SPEC: the two rows made orthonormal (Gram-Schmidt), through the m
     [ "$(grep -c '^[0-9]' "$WORK/long.txt")" -eq 35 ]
 ok $? "table /field/score --slice 1 --long: 35 lines 'v u c0 c1'"
 
+# --coords: the index columns become the grid's coordinates, computed here from
+# --grid 7,5 --range -3,3.5,-4,2 (u_i = U0 + i (U1 − U0)/6, v_j = V0 + j (V1 − V0)/4),
+# the values those of /field at [σ][j][i], read back exactly.
+for a in logp score; do
+    "$DIFFGEO" table "$WORK/two-field.h5" /field/$a --slice 1 --long --coords \
+        >"$WORK/coords-$a.txt" || echo "table --coords failed" >>"$WORK/coords-$a.txt"
+done
+"$PYTHON3" - "$WORK" <<'PY'
+import sys, h5py, numpy as np
+w = sys.argv[1]
+f = h5py.File(w + "/two-field.h5", "r")
+for a, head, width in (("logp", "# v u value", 1), ("score", "# v u c0 c1", 2)):
+    lines = open("%s/coords-%s.txt" % (w, a)).read().split("\n")
+    assert lines[0] == head, lines[0]
+    blocks = "\n".join(lines[1:]).strip("\n").split("\n\n")
+    assert len(blocks) == 7, "%s: %d blocks, not one per u" % (a, len(blocks))
+    want = f["/field/" + a][1]
+    for i, b in enumerate(blocks):
+        rows = np.array([[float(t) for t in l.split()] for l in b.split("\n")])
+        assert rows.shape == (5, 2 + width), rows.shape
+        u = -3 + 6.5 * i / 6
+        v = -4 + 6.0 * np.arange(5) / 4
+        assert np.allclose(rows[:, 1], u, rtol=0, atol=1e-15), (a, i, rows[:, 1], u)
+        assert np.allclose(rows[:, 0], v, rtol=0, atol=1e-15), (a, i, rows[:, 0], v)
+        assert (rows[:, 2:] == want[:, i].reshape(5, width)).all(), (a, i)
+PY
+ok $? "table --coords: lines 'v u values' at the grid's coordinates (from --grid and --range), values exact"
+
+"$DIFFGEO" table "$WORK/two-field.h5" /field/logp --slice 0 --coords >"$WORK/coords-rows.txt" &&
+    "$PYTHON3" - "$WORK" <<'PY'
+import sys, h5py, numpy as np
+w = sys.argv[1]
+t = np.loadtxt(w + "/coords-rows.txt")
+f = h5py.File(w + "/two-field.h5", "r")
+assert open(w + "/coords-rows.txt").readline().startswith("# v c0 c1")
+assert np.allclose(t[:, 0], -4 + 1.5 * np.arange(5), rtol=0, atol=1e-15)
+assert (t[:, 1:] == f["/field/logp"][0]).all()
+PY
+ok $? "table --coords without --long: the row column is v, the values the rows of the matrix"
+
+expect_error "--coords on an axis without /grid/LABEL" 1 - "--coords" "coord" -- \
+    table "$WORK/two-field.h5" /plane/basis --coords
+expect_error "--coords with --image" 2 - "--coords" "--image" -- \
+    table "$WORK/two-field.h5" /grid/u --coords --image
+
 # A signal during the evaluation: 128 + 15, no file and no temporary file.
 if under_valgrind; then
     skip_tests 1 "SIGTERM during the evaluation" "signal timing under valgrind"

@@ -8,8 +8,9 @@
 # gmm:FILE), drawn from with the exact mixture denoiser, or 2-D data rows
 # (synthetic:moons, spiral, checkerboard, npy:data/moons-500.npy, ...), drawn
 # from with the empirical denoiser D*.  --steps N: the σ grid points of the
-# animation's Euler run (as for `diffgeo sample --steps`), one frame each, then
-# 12 frames that hold the end [60]; fewer make the GIF faster to write.
+# animation's Euler run (as for `diffgeo sample --steps`: N − 1 steps), one
+# frame each, from the noise ("start") to "step N − 1 of N − 1", then 12 frames
+# that hold the end [60]; fewer make the GIF faster to write.
 # Writes OUTDIR/lecture2d.png and OUTDIR/flow.gif (OUTDIR: lecture2d-NAME), and
 # keeps the run files and the tables gnuplot reads beside them.  The figure's
 # canvas takes the data's aspect; the GIF's view is the data's extent widened by

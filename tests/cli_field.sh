@@ -230,6 +230,34 @@ close(f["/field/logp"][0].reshape(-1), logp, 1e-10, "log p in d = 3")
 PY
 ok $? "d = 3: the plane of the top two principal components holds the data; D* and log p_σ on it"
 
+# A mixture in d = 3: the plane of the top two eigenvectors of its covariance
+# Σ_k π_k (Σ_k + (μ_k − μ)(μ_k − μ)ᵀ), by numpy's eigh here.
+"$PYTHON3" - "$WORK/mix3.h5" <<'PY'
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "w") as f:
+    f["weights"] = [0.35, 0.65]
+    f["means"] = [[1.2, -0.4, 2.385], [-0.7, 0.9, -1.1]]
+    f["covs"] = [[[0.9, 0.2, 0.1], [0.2, 0.5, -0.15], [0.1, -0.15, 0.3]],
+                 [[0.4, -0.1, 0.0], [-0.1, 1.6, 0.25], [0.0, 0.25, 0.2]]]
+PY
+run_diffgeo field -q --data "gmm:$WORK/mix3.h5" --sigma 0.5 --grid 3 -o "$WORK/mix3-field.h5"
+ok $rc "field on a mixture in R^3"
+"$PYTHON3" - "$WORK" <<'PY'
+import sys, h5py, numpy as np
+g = h5py.File(sys.argv[1] + "/mix3.h5", "r")
+f = h5py.File(sys.argv[1] + "/mix3-field.h5", "r")
+w, mu, cov = g["weights"][()], g["means"][()], g["covs"][()]
+m = w @ mu
+c = sum(w[k] * (cov[k] + np.outer(mu[k] - m, mu[k] - m)) for k in range(2))
+val, vec = np.linalg.eigh(c)
+B = f["/plane/basis"][()]
+assert np.abs(f["/plane/origin"][()] - m).max() < 1e-14
+for r, col in ((0, 2), (1, 1)):
+    want = vec[:, col] * np.sign(vec[np.abs(vec[:, col]).argmax(), col])
+    assert np.abs(B[r] - want).max() < 1e-12, (r, B[r], want)
+PY
+ok $? "mixture in d = 3: the plane of the top two eigenvectors of its covariance (numpy eigh), largest |component| positive"
+
 run_diffgeo field -q --data "npy:$WORK/plane.npy" --sigma 0.3 --grid 3 --plane 2,0 \
     -o "$WORK/axes-field.h5"
 "$PYTHON3" - "$WORK" <<'PY'

@@ -1,6 +1,7 @@
 # flow2d.gp: an animated GIF of 300 samples flowing from noise (σ = 3) to the data
-# along the probability-flow ODE (Euler, 60 steps), one frame per step, over the
-# data density (run by lecture2d.sh; variables as in lecture2d.gp, here the grid of
+# along the probability-flow ODE (Euler: N σ values, N − 1 steps, N = 60 by
+# default), one frame per σ value, then frames that hold the end, over the data
+# density (run by lecture2d.sh; variables as in lecture2d.gp, here the grid of
 # the density, the data's extent with a margin).  The view of each frame is that
 # box widened by 2σ of the step on every side, so it closes in on the data as the
 # samples do and ends on the box itself.  With -e "FRAME=k" it draws only frame k,
@@ -12,7 +13,7 @@ v(i) = V0 + i * DV
 f(name) = OUT . "/" . name . ".txt"
 
 stats f("flow") using 1 nooutput
-STEPS = int(STATS_max)
+STEPS = int(STATS_max) # Euler steps: the σ grid's last index
 HOLD = 12 # frames that hold the end
 # σ of each step, column 2 of any of its lines (before any range is set: stats
 # sees only points inside it)
@@ -54,7 +55,14 @@ do for [frame = FIRST:LAST] {
     PAD = 2 * SIG[k + 1]
     set xrange [u(0) - PAD:u(140) + PAD]
     set yrange [v(0) - PAD:v(140) + PAD]
-    set title sprintf("%s: 300 samples at σ = %.3g (step %d of %d)", DATA, SIG[k + 1], k, STEPS)
+    # frame 0 is the noise x_0 = σ_max z; frame k the samples after k steps, at σ_k
+    TITLE = frame == 0 ? sprintf("%s: 300 samples of noise N(0, σ² I), σ = %.3g (start)", \
+                                 DATA, SIG[1]) : \
+            frame <= STEPS ? sprintf("%s: 300 samples at σ = %.3g (step %d of %d)", \
+                                     DATA, SIG[k + 1], k, STEPS) : \
+            sprintf("%s: the 300 samples at σ = %.3g, after all %d steps", \
+                    DATA, SIG[k + 1], STEPS)
+    set title TITLE
     plot f("flow-density") using (u($2)):(v($1)):(exp($3)) with image, \
          f("flow") every ::k::k using 4:5 with points pt 7 ps 0.6 lc rgb "#d2601a"
 }

@@ -8,8 +8,9 @@
 # gmm:FILE), drawn from with the exact mixture denoiser, or 2-D data rows
 # (synthetic:moons, spiral, checkerboard, npy:data/moons-500.npy, ...), drawn
 # from with the empirical denoiser D*.  --steps N: the σ grid points of the
-# animation's Euler run (as for `diffgeo sample --steps`), one frame each, then
-# 12 frames that hold the end [60]; fewer make the GIF faster to write.
+# animation's Euler run (as for `diffgeo sample --steps`: N − 1 steps), one
+# frame each, from the noise ("start") to "step N − 1 of N − 1", then 12 frames
+# that hold the end [60]; fewer make the GIF faster to write.
 # Writes OUTDIR/lecture2d.png and OUTDIR/flow.gif (OUTDIR: lecture2d-NAME), and
 # keeps the run files and the tables gnuplot reads beside them.  The figure's
 # canvas takes the data's aspect; the GIF's view is the data's extent widened by
@@ -34,11 +35,12 @@ while [ $# -gt 0 ]; do
     esac
 done
 DATA=${1:-synthetic:gauss2d}
-# a mixture: its exact denoiser, and 400 rows drawn from it as the data points;
-# data rows: the empirical denoiser of the rows themselves
+# a mixture: its exact denoiser, and 400 rows drawn from it as the data points
+# (field stores them as /samples_data); data rows: the empirical denoiser of the
+# rows themselves (stored as /data)
 case $DATA in
-gmm:* | synthetic:gauss2d* | synthetic:rings*) ROWS="--samples 400 --denoiser gmm" ;;
-*) ROWS="--denoiser empirical" ;;
+gmm:* | synthetic:gauss2d* | synthetic:rings*) ROWS="--samples 400 --denoiser gmm" ROWSET=samples_data ;;
+*) ROWS="--denoiser empirical" ROWSET=data ;;
 esac
 NAME=$(printf '%s' "${DATA#synthetic:}" | tr -c 'A-Za-z0-9_-' _)
 OUT=${2:-lecture2d-$NAME}
@@ -46,13 +48,14 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$OUT"
 
 # The field: density at σ = 0.02 (the data's own, nearly), the score at σ = 0.3;
-# the data rows go to /data.
+# the rows go to /data (or /samples_data) and, in plane coordinates, /plane/data
+# (or /plane/samples_data).
 "$DG" field -q --data "$DATA" $ROWS --sigma 0.02,0.3 --grid 101 \
     -o "$OUT/field.h5"
 # Sampling (Heun, 30 steps) from σ = 80: trajectories x_i and denoised D(x_i; σ_i).
 "$DG" sample -q --data "$DATA" --solver heun --steps 30 -n 24 --seed 3 -o "$OUT/sample.h5"
 # Gaussian mean shift with bandwidth 0.3 from 60 of the rows.
-"$DG" meanshift -q --data "h5:$OUT/field.h5:/data" --limit 60 --bandwidth 0.3 \
+"$DG" meanshift -q --data "h5:$OUT/field.h5:/$ROWSET" --limit 60 --bandwidth 0.3 \
     -o "$OUT/meanshift.h5"
 # The animation: 300 samples by Euler from σ = 3 over $STEPS steps (EDM grid with ρ = 3:
 # steps spread more evenly than ρ = 7), over the density on the same box as the
@@ -68,7 +71,7 @@ ends() { "$DG" table "$1" "$2" | awk '!/^#/ { v[n++] = $2 } END { printf "%.17g,
 tab() { "$DG" table "$@" --digits 6; }
 tab "$OUT/field.h5" /field/logp --slice 0 --long >"$OUT/density.txt"
 tab "$OUT/field.h5" /field/score --slice 1 --long >"$OUT/score.txt"
-tab "$OUT/field.h5" /plane/data >"$OUT/data.txt"
+tab "$OUT/field.h5" "/plane/$ROWSET" >"$OUT/data.txt"
 tab "$OUT/sample.h5" /trajectory --long >"$OUT/trajectories.txt"
 tab "$OUT/sample.h5" /denoised --long >"$OUT/denoised.txt"
 tab "$OUT/meanshift.h5" /path --long >"$OUT/meanshift.txt"

@@ -130,6 +130,39 @@ for k, s in enumerate([0.05, 0.6]):
 PY
 ok $? "rows: D* and the KDE's log p_σ match numpy (1e-12), the range is the data's ±10 %, /data holds the rows"
 
+# Rows drawn from a mixture by --samples are stored as in every run file:
+# /samples_data (and /plane/samples_data), never /data; they are the rows
+# `sample --samples` draws with the same seed, and the empirical D* and the
+# KDE are those of these rows.
+run_diffgeo field -q --data "gmm:$WORK/two.h5" --samples 50 --seed 4 --denoiser empirical \
+    --sigma 0.4 --grid 5,3 -o "$WORK/drawn-field.h5"
+ok $rc "field --samples 50 --denoiser empirical on gmm:two.h5"
+run_diffgeo sample -q --data "gmm:$WORK/two.h5" --samples 50 --seed 4 -n 1 --steps 2 \
+    -o "$WORK/drawn-sample.h5"
+"$PYTHON3" - "$WORK" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+from check import *
+f = h5py.File(sys.argv[1] + "/drawn-field.h5", "r")
+s = h5py.File(sys.argv[1] + "/drawn-sample.h5", "r")
+assert "data" not in f and "data" not in f["plane"], "drawn rows stored as /data: %s" % list(f)
+y = f["samples_data"][()]
+assert y.shape == (50, 2) and (y == s["samples_data"][()]).all(), "not the rows sample draws"
+assert (f["/plane/samples_data"][()] == y).all(), "/plane/samples_data"
+u, v = f["/grid/u"][()], f["/grid/v"][()]
+x = np.array([[a, b] for b in v for a in u])
+D, logp = kde(y, x, 0.4)
+close(f["/field/denoised"][0].reshape(-1, 2), D, 1e-12, "D* of the drawn rows")
+close(f["/field/logp"][0].reshape(-1), logp, 1e-12, "KDE of the drawn rows")
+PY
+ok $? "--samples: /samples_data and /plane/samples_data (no /data), the rows sample draws, D* and the KDE of them"
+
+run_diffgeo field -q --data "npy:$WORK/rows.npy" --no-save-data --sigma 0.6 --grid 3 \
+    -o "$WORK/nosave-field.h5"
+"$PYTHON3" -c "import sys, h5py; f = h5py.File(sys.argv[1], 'r'); sys.exit('data' in f or 'data' in f['plane'])" \
+    "$WORK/nosave-field.h5"
+ok $? "--no-save-data: neither /data nor /plane/data"
+
 # --denoiser gaussian: D and log p_σ of the fitted Gaussian (mean, 1/n covariance).
 run_diffgeo field -q --data "npy:$WORK/rows.npy" --denoiser gaussian --sigma 0.45 --grid 4 \
     -o "$WORK/gauss-field.h5"
@@ -197,6 +230,34 @@ close(f["/field/logp"][0].reshape(-1), logp, 1e-10, "log p in d = 3")
 PY
 ok $? "d = 3: the plane of the top two principal components holds the data; D* and log p_σ on it"
 
+# A mixture in d = 3: the plane of the top two eigenvectors of its covariance
+# Σ_k π_k (Σ_k + (μ_k − μ)(μ_k − μ)ᵀ), by numpy's eigh here.
+"$PYTHON3" - "$WORK/mix3.h5" <<'PY'
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "w") as f:
+    f["weights"] = [0.35, 0.65]
+    f["means"] = [[1.2, -0.4, 2.385], [-0.7, 0.9, -1.1]]
+    f["covs"] = [[[0.9, 0.2, 0.1], [0.2, 0.5, -0.15], [0.1, -0.15, 0.3]],
+                 [[0.4, -0.1, 0.0], [-0.1, 1.6, 0.25], [0.0, 0.25, 0.2]]]
+PY
+run_diffgeo field -q --data "gmm:$WORK/mix3.h5" --sigma 0.5 --grid 3 -o "$WORK/mix3-field.h5"
+ok $rc "field on a mixture in R^3"
+"$PYTHON3" - "$WORK" <<'PY'
+import sys, h5py, numpy as np
+g = h5py.File(sys.argv[1] + "/mix3.h5", "r")
+f = h5py.File(sys.argv[1] + "/mix3-field.h5", "r")
+w, mu, cov = g["weights"][()], g["means"][()], g["covs"][()]
+m = w @ mu
+c = sum(w[k] * (cov[k] + np.outer(mu[k] - m, mu[k] - m)) for k in range(2))
+val, vec = np.linalg.eigh(c)
+B = f["/plane/basis"][()]
+assert np.abs(f["/plane/origin"][()] - m).max() < 1e-14
+for r, col in ((0, 2), (1, 1)):
+    want = vec[:, col] * np.sign(vec[np.abs(vec[:, col]).argmax(), col])
+    assert np.abs(B[r] - want).max() < 1e-12, (r, B[r], want)
+PY
+ok $? "mixture in d = 3: the plane of the top two eigenvectors of its covariance (numpy eigh), largest |component| positive"
+
 run_diffgeo field -q --data "npy:$WORK/plane.npy" --sigma 0.3 --grid 3 --plane 2,0 \
     -o "$WORK/axes-field.h5"
 "$PYTHON3" - "$WORK" <<'PY'
@@ -232,6 +293,51 @@ ok $? "--plane SPEC: the two rows made orthonormal (Gram-Schmidt), through the m
     head -n 1 "$WORK/long.txt" | grep -q '^# v u c0 c1$' &&
     [ "$(grep -c '^[0-9]' "$WORK/long.txt")" -eq 35 ]
 ok $? "table /field/score --slice 1 --long: 35 lines 'v u c0 c1'"
+
+# --coords: the index columns become the grid's coordinates, computed here from
+# --grid 7,5 --range -3,3.5,-4,2 (u_i = U0 + i (U1 − U0)/6, v_j = V0 + j (V1 − V0)/4),
+# the values those of /field at [σ][j][i], read back exactly.
+for a in logp score; do
+    "$DIFFGEO" table "$WORK/two-field.h5" /field/$a --slice 1 --long --coords \
+        >"$WORK/coords-$a.txt" || echo "table --coords failed" >>"$WORK/coords-$a.txt"
+done
+"$PYTHON3" - "$WORK" <<'PY'
+import sys, h5py, numpy as np
+w = sys.argv[1]
+f = h5py.File(w + "/two-field.h5", "r")
+for a, head, width in (("logp", "# v u value", 1), ("score", "# v u c0 c1", 2)):
+    lines = open("%s/coords-%s.txt" % (w, a)).read().split("\n")
+    assert lines[0] == head, lines[0]
+    blocks = "\n".join(lines[1:]).strip("\n").split("\n\n")
+    assert len(blocks) == 7, "%s: %d blocks, not one per u" % (a, len(blocks))
+    want = f["/field/" + a][1]
+    for i, b in enumerate(blocks):
+        rows = np.array([[float(t) for t in l.split()] for l in b.split("\n")])
+        assert rows.shape == (5, 2 + width), rows.shape
+        u = -3 + 6.5 * i / 6
+        v = -4 + 6.0 * np.arange(5) / 4
+        assert np.allclose(rows[:, 1], u, rtol=0, atol=1e-15), (a, i, rows[:, 1], u)
+        assert np.allclose(rows[:, 0], v, rtol=0, atol=1e-15), (a, i, rows[:, 0], v)
+        assert (rows[:, 2:] == want[:, i].reshape(5, width)).all(), (a, i)
+PY
+ok $? "table --coords: lines 'v u values' at the grid's coordinates (from --grid and --range), values exact"
+
+"$DIFFGEO" table "$WORK/two-field.h5" /field/logp --slice 0 --coords >"$WORK/coords-rows.txt" &&
+    "$PYTHON3" - "$WORK" <<'PY'
+import sys, h5py, numpy as np
+w = sys.argv[1]
+t = np.loadtxt(w + "/coords-rows.txt")
+f = h5py.File(w + "/two-field.h5", "r")
+assert open(w + "/coords-rows.txt").readline().startswith("# v c0 c1")
+assert np.allclose(t[:, 0], -4 + 1.5 * np.arange(5), rtol=0, atol=1e-15)
+assert (t[:, 1:] == f["/field/logp"][0]).all()
+PY
+ok $? "table --coords without --long: the row column is v, the values the rows of the matrix"
+
+expect_error "--coords on an axis without /grid/LABEL" 1 - "--coords" "coord" -- \
+    table "$WORK/two-field.h5" /plane/basis --coords
+expect_error "--coords with --image" 2 - "--coords" "--image" -- \
+    table "$WORK/two-field.h5" /grid/u --coords --image
 
 # A signal during the evaluation: 128 + 15, no file and no temporary file.
 if under_valgrind; then

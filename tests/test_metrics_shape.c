@@ -14,10 +14,10 @@
 #include "reference.h"
 #include "tap.h"
 
-/* dim × 3 matrix with orthonormal columns (Gram–Schmidt of random vectors). */
-static void random_frame(gsl_rng *rng, size_t dim, double *e)
+/* count orthonormal vectors of R^dim into e (count × dim; Gram–Schmidt of random vectors). */
+static void random_vectors(gsl_rng *rng, size_t dim, size_t count, double *e)
 {
-    for (size_t j = 0; j < 3; j++) {
+    for (size_t j = 0; j < count; j++) {
         double *v = e + j * dim;
         for (size_t i = 0; i < dim; i++)
             v[i] = gsl_ran_gaussian(rng, 1.0);
@@ -32,6 +32,12 @@ static void random_frame(gsl_rng *rng, size_t dim, double *e)
     }
 }
 
+/* Three orthonormal vectors of R^dim into e (3 × dim). */
+static void random_frame(gsl_rng *rng, size_t dim, double *e)
+{
+    random_vectors(rng, dim, 3, e);
+}
+
 /* traj[k] = c + Σ_j w[k][j] e_j for K points of one sample (n = 1). */
 static void embed(const double *c, const double *e, const double (*w)[3], size_t K, size_t dim,
                   double *traj)
@@ -40,6 +46,16 @@ static void embed(const double *c, const double *e, const double (*w)[3], size_t
         for (size_t i = 0; i < dim; i++)
             traj[k * dim + i] =
                 c[i] + w[k][0] * e[i] + w[k][1] * e[dim + i] + w[k][2] * e[2 * dim + i];
+}
+
+/* x[k] = c + Σ_j w[k][j] e_j with a random frame e (3 × dim) and c_i = 2.385 − 0.37 i. */
+static void known_points(gsl_rng *rng, const double (*w)[3], size_t K, size_t dim, double *e,
+                         double *c, double *x)
+{
+    random_frame(rng, dim, e);
+    for (size_t i = 0; i < dim; i++)
+        c[i] = 2.385 - 0.37 * (double)i;
+    embed(c, e, w, K, dim, x);
 }
 
 /*
@@ -65,10 +81,7 @@ static void test_pca_known(gsl_rng *rng, double sa, double sb, double sh, double
         const size_t dim = dims[t];
         double *e = malloc(3 * dim * sizeof *e), *c = malloc(dim * sizeof *c);
         double *traj = malloc(K * dim * sizeof *traj), err[K];
-        random_frame(rng, dim, e);
-        for (size_t i = 0; i < dim; i++)
-            c[i] = 2.385 - 0.37 * (double)i;
-        embed(c, e, (const double(*)[3])w, K, dim, traj);
+        known_points(rng, (const double(*)[3])w, K, dim, e, c, traj);
         dg_metric_workspace *ws = dg_metric_workspace_alloc(K, dim);
         dg_error status;
         const int rc = dg_metric_pca2_error(traj, K, 1, dim, ws, err, &status);
@@ -100,6 +113,112 @@ static void test_pca_known(gsl_rng *rng, double sa, double sb, double sh, double
         free(c);
         free(traj);
     }
+}
+
+/* 1 − |p·q| for unit p and q: 0 when p = ±q. */
+static double unsigned_gap(const double *p, const double *q, size_t dim)
+{
+    const double c = fabs(dg_dot(p, q, dim));
+    return fabs(1 - c);
+}
+
+/* Whether the largest |(x_k − c)·p| over the K rows of x is positive. */
+static bool signed_by_largest(const double *x, const double *c, size_t K, size_t dim,
+                              const double *p)
+{
+    double big = 0;
+    for (size_t k = 0; k < K; k++) {
+        long double t = 0;
+        for (size_t i = 0; i < dim; i++)
+            t += (long double)(x[k * dim + i] - (c ? c[i] : 0)) * p[i];
+        if (fabsl(t) > fabs(big))
+            big = (double)t;
+    }
+    return big > 0;
+}
+
+/*
+ * ok() if dg_metric_top_two of the K points x about c (NULL: 0) finds rank 2
+ * and the directions ±e_1, ±e_2 (the rows of e), left in pc (2 × dim).
+ */
+static void expect_top_two(const double *x, const double *c, size_t K, size_t dim, const double *e,
+                           double *pc, const char *what)
+{
+    dg_metric_workspace *ws = dg_metric_workspace_alloc(K, dim);
+    dg_error status;
+    size_t rank = 9;
+    const int rc = dg_metric_top_two(x, c, K, dim, ws, pc, &rank, &status);
+    const double g0 = unsigned_gap(pc, e, dim), g1 = unsigned_gap(pc + dim, e + dim, dim);
+    ok(rc == DG_OK && rank == 2 && g0 < 1e-14 && g1 < 1e-14,
+       "top_two of %s, dim %zu: rank 2, ±e_1, ±e_2 (1 − |p·e|: %.2e, %.2e)", what, dim, g0, g1);
+    dg_metric_workspace_free(ws);
+}
+
+/*
+ * dg_metric_top_two against closed forms: the points of test_pca_known about
+ * their centre (top directions e_1, e_2 exactly), the rows of a symmetric
+ * matrix Q diag(λ) Qᵀ (its eigenvectors q_1, q_2: the use of `diffgeo field`
+ * on a mixture's covariance), points on a line (rank 1) and equal points
+ * (rank 0), and bad input.
+ */
+static void test_top_two(gsl_rng *rng)
+{
+    enum { K = 6, S = 5 };
+    static const double a[K] = {-5, -3, -1, 1, 3, 5}, b[K] = {5, -1, -4, -4, -1, 5},
+                        h[K] = {1, -2, 1, -1, 2, -1};
+    double w[K][3];
+    for (size_t k = 0; k < K; k++) {
+        w[k][0] = 1.3 * a[k];
+        w[k][1] = -0.7 * b[k];
+        w[k][2] = 0.05 * h[k];
+    }
+    const size_t dims[2] = {3, 11}; /* the scatter matrix, the Gram matrix */
+    for (size_t t = 0; t < 2; t++) {
+        const size_t dim = dims[t];
+        double *e = malloc(3 * dim * sizeof *e), *c = malloc(dim * sizeof *c);
+        double *x = malloc(K * dim * sizeof *x), *pc = malloc(2 * dim * sizeof *pc);
+        known_points(rng, (const double(*)[3])w, K, dim, e, c, x);
+        expect_top_two(x, c, K, dim, e, pc, "points about their centre");
+        dg_metric_workspace *ws = dg_metric_workspace_alloc(K, dim);
+        dg_error status;
+        size_t rank = 9;
+        /* On a line through c: one direction, the other 0. */
+        for (size_t k = 0; k < K; k++)
+            for (size_t i = 0; i < dim; i++)
+                x[k * dim + i] = c[i] + 1.3 * a[k] * e[i];
+        dg_metric_top_two(x, c, K, dim, ws, pc, &rank, &status);
+        ok(rank == 1 && unsigned_gap(pc, e, dim) < 1e-14 && dg_norm(pc + dim, dim) == 0,
+           "top_two of points on a line: rank 1, ±e_1 and 0, dim %zu", dim);
+        for (size_t k = 0; k < K; k++)
+            memcpy(x + k * dim, c, dim * sizeof *x);
+        ok(dg_metric_top_two(x, c, K, dim, ws, pc, &rank, &status) == DG_OK && rank == 0,
+           "top_two of equal points: rank 0, dim %zu", dim);
+        x[3] = NAN;
+        ok(dg_metric_top_two(x, NULL, K, dim, ws, pc, &rank, &status) == DG_ENONFINITE,
+           "top_two of a NaN: DG_ENONFINITE, dim %zu", dim);
+        ok(dg_metric_top_two(x, NULL, K - 1, dim, ws, pc, &rank, &status) == DG_EINVAL,
+           "top_two with a workspace of another size: DG_EINVAL");
+        dg_metric_workspace_free(ws);
+        free(e);
+        free(c);
+        free(x);
+        free(pc);
+    }
+    /* The rows of Σ = Q diag(λ) Qᵀ as points: Σ's eigenvectors. */
+    static const double lambda[S] = {4.2, 2.385, 0.7, 0.3, 0.05};
+    double q[S * S], sigma[S * S], pc[2 * S];
+    random_vectors(rng, S, S, q); /* q_j = q + j·S */
+    for (size_t r = 0; r < S; r++)
+        for (size_t col = 0; col < S; col++) {
+            long double v = 0;
+            for (size_t j = 0; j < S; j++)
+                v += (long double)lambda[j] * q[j * S + r] * q[j * S + col];
+            sigma[r * S + col] = (double)v;
+        }
+    expect_top_two(sigma, NULL, S, S, q, pc, "the rows of Q diag(λ) Qᵀ (e_j = q_j)");
+    /* (The points above tie: ±5 along e_1.  These do not.) */
+    ok(signed_by_largest(sigma, NULL, S, S, pc) && signed_by_largest(sigma, NULL, S, S, pc + S),
+       "top_two: each direction signed so that the largest coordinate is positive");
 }
 
 /* Planar random walks in several samples at once ([K][n] layout), dim 9. */
@@ -319,6 +438,7 @@ int main(void)
      */
     test_pca_known(rng, 1e3, 1, 1e-3, 1e-8);
     test_pca_planar_samples(rng);
+    test_top_two(rng);
     test_coords3d(rng);
     test_helix();
     test_helix_view(rng);

@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,13 +26,8 @@ static const char *const COMMAND = "field";
 #define FIELD_MARGIN 0.1
 /* A mixture's extent: this many standard deviations about each mean. */
 #define FIELD_MIXTURE_STDS 3.0
-/* Subspace iteration for the top two principal directions. */
-#define FIELD_PCA_ITERATIONS 300
-#define FIELD_PCA_TOL 1e-13
 /* Two directions closer to parallel than this (sine of their angle) span no plane. */
 #define FIELD_DEPENDENT_TOL 1e-12
-/* The data are stored in /data up to this many values (rows × d). */
-#define FIELD_DATA_VALUES_MAX 1000000
 
 static void help(void)
 {
@@ -54,6 +48,7 @@ static void help(void)
            "                         mixture (gmm:FILE, synthetic:gauss2d, rings, ...)\n"
            "      --limit N          use only the first N rows\n"
            "      --samples N        draw N rows from a mixture and use them as data\n"
+           "                         (stored as /samples_data, not /data)\n"
            "      --denoiser KIND    empirical (data), gmm (mixture), gaussian, gmm-fit:K;\n"
            "                         log p_σ is that of the same distribution\n"
            "      --seed K           seed of --samples and gmm-fit [0]\n"
@@ -79,19 +74,23 @@ static void help(void)
            "                         (components along u and v; D as coordinates)\n"
            "      /field/logp [S][NV][NU]   nats\n"
            "      /plane/origin [d], /plane/basis [2][d]: x = origin + u b0 + v b1\n"
-           "      /data [n][d], /plane/data [n][2]   the rows, when n × d ≤ 10^6\n"
+           "      /data [n][d], /plane/data [n][2]   the data rows (as --save-data says)\n"
+           "      /samples_data [n][d], /plane/samples_data [n][2]   instead, for rows\n"
+           "                         drawn from a mixture by --samples\n" CLI_SAVE_DATA_HELP
            "  -q, --quiet            no progress line\n"
            "  -h, --help             show this help\n"
            "\n"
            "Examples:\n"
            "  diffgeo field --data synthetic:rings --sigma 0.05,0.2,1 --grid 81 -o f.h5\n"
            "  diffgeo table f.h5 /field/logp --slice 1       (a matrix: rows v, columns u)\n"
-           "  diffgeo table f.h5 /field/score --slice 1 --long --digits 6\n"
-           "    (lines 'v u score_u score_v' with indices; u = U0 + i du from /grid/u)\n");
+           "  diffgeo table f.h5 /field/score --slice 1 --long --coords --digits 6\n"
+           "    (lines 'v u score_u score_v' at the grid's coordinates; without\n"
+           "    --coords, indices: u = /grid/u[i])\n");
 }
 
 typedef struct field_options {
-    cli_common c; /* --data, -o, --quiet, --limit, --seed, --denoiser, --samples */
+    cli_common c; /* --data, -o, --quiet, --limit, --seed, --denoiser, --samples,
+                     --save-data */
     double sigmas[FIELD_SIGMAS_MAX];
     size_t nsigmas;
     size_t nu, nv;
@@ -205,6 +204,7 @@ static int parse(int argc, char **argv, field_options *o, bool *helped)
 {
     static const struct option longopts[] = {CLI_COMMON_OPTIONS,
                                              CLI_DENOISER_OPTIONS,
+                                             CLI_SAVE_DATA_OPTIONS,
                                              {"sigma", required_argument, NULL, OPT_SIGMA},
                                              {"grid", required_argument, NULL, OPT_GRID},
                                              {"range", required_argument, NULL, OPT_RANGE},
@@ -281,43 +281,6 @@ static bool orthonormalise(double *b, size_t d)
     return true;
 }
 
-/* The covariance operator of the PCA: of centred rows yc (n × d), or a matrix cov (d × d). */
-typedef struct pca_op {
-    const double *yc; /* n × d, or NULL */
-    size_t n;
-    const double *cov; /* d × d, or NULL */
-    size_t d;
-    double *scratch; /* 2 × n for rows */
-} pca_op;
-
-/* z (2 × d) ← the rows of v (2 × d) times the covariance. */
-static void pca_apply(const pca_op *op, double *v, double *z)
-{
-    const size_t d = op->d;
-    if (op->cov) {
-        dg_gemm_ab(1.0, dg_block_view(v, 2, d), dg_block_view((double *)op->cov, d, d), 0.0,
-                   dg_block_view(z, 2, d));
-        return;
-    }
-    dg_gemm_abt(1.0, dg_block_view(v, 2, d), dg_block_view((double *)op->yc, op->n, d), 0.0,
-                dg_block_view(op->scratch, 2, op->n));
-    dg_gemm_ab(1.0 / (double)op->n, dg_block_view(op->scratch, 2, op->n),
-               dg_block_view((double *)op->yc, op->n, d), 0.0, dg_block_view(z, 2, d));
-}
-
-/* Rotates the rows of z by the eigenvectors of the 2 × 2 matrix v zᵀ, largest first. */
-static void rayleigh_ritz(const double *v, double *z, size_t d)
-{
-    const double a = dg_dot(v, z, d), c = dg_dot(v + d, z + d, d);
-    const double b = 0.5 * (dg_dot(v, z + d, d) + dg_dot(v + d, z, d));
-    const double t = 0.5 * atan2(2 * b, a - c), cs = cos(t), sn = sin(t);
-    for (size_t j = 0; j < d; j++) {
-        const double z0 = z[j], z1 = z[d + j];
-        z[j] = cs * z0 + sn * z1;
-        z[d + j] = -sn * z0 + cs * z1;
-    }
-}
-
 /* Each row of b (2 × d) signed so that its largest |component| is positive. */
 static void fix_signs(double *b, size_t d)
 {
@@ -330,39 +293,6 @@ static void fix_signs(double *b, size_t d)
             for (size_t j = 0; j < d; j++)
                 b[r * d + j] = -b[r * d + j];
     }
-}
-
-/*
- * The top two eigenvectors of the covariance into basis (2 × d) by subspace
- * iteration with a Rayleigh-Ritz rotation each step, from a fixed start (GSL's
- * mt19937, seed 1): the same directions on every run.  False when the data
- * span fewer than two dimensions.
- */
-static bool top_two(const pca_op *op, double *basis, double *z)
-{
-    const size_t d = op->d;
-    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!rng)
-        return false;
-    gsl_rng_set(rng, 1);
-    for (size_t j = 0; j < 2 * d; j++)
-        basis[j] = gsl_rng_uniform(rng) - 0.5;
-    gsl_rng_free(rng);
-    if (!orthonormalise(basis, d))
-        return false;
-    for (size_t it = 0; it < FIELD_PCA_ITERATIONS; it++) {
-        pca_apply(op, basis, z);
-        rayleigh_ritz(basis, z, d);
-        if (!orthonormalise(z, d))
-            return false;
-        fix_signs(z, d);
-        const double change =
-            fmax(fabs(1 - fabs(dg_dot(z, basis, d))), fabs(1 - fabs(dg_dot(z + d, basis + d, d))));
-        memcpy(basis, z, 2 * d * sizeof *z);
-        if (change < FIELD_PCA_TOL)
-            break;
-    }
-    return true;
 }
 
 /* The mixture's covariance Σ_k π_k (Σ_k + (μ_k − m)(μ_k − m)ᵀ) into cov (d × d). */
@@ -383,40 +313,37 @@ static int mixture_covariance(const dg_gmm *g, const double *mean, double *cov, 
     return DG_OK;
 }
 
-/* The top two principal directions of the data or mixture into p->basis; an exit code. */
+/*
+ * The top two principal directions of the data rows about their mean, or of
+ * the mixture's covariance Σ (its rows as points: the eigenvectors of Σ² are
+ * Σ's), into p->basis by dg_metric_top_two, each signed so that its largest
+ * |component| is positive; an exit code.
+ */
 static int principal_plane(const cli_model *m, field_plane *p)
 {
-    const size_t d = m->dim, n = m->data ? m->data->n : 0;
-    pca_op op = {.d = d, .n = n};
-    double *work = m->data ? dg_doubles_alloc(n + 2, d) : dg_doubles_alloc(2 * d, d);
-    double *z = dg_doubles_alloc(2, d), *scratch = m->data ? dg_doubles_alloc(2, n) : NULL;
+    const size_t d = m->dim, K = m->data ? m->data->n : d;
+    dg_metric_workspace *w = dg_metric_workspace_alloc(K, d);
+    double *cov = m->data ? NULL : dg_doubles_alloc(2 * d, d);
     int rc = EXIT_OK;
-    if (!work || !z || (m->data && !scratch)) {
-        cli_error("cannot allocate the principal components of %zu × %zu values", n ? n : d, d);
+    dg_error err;
+    size_t rank = 0;
+    if (!w || (!m->data && !cov)) {
+        cli_error("cannot allocate the principal components of %zu × %zu values", K, d);
         rc = EXIT_FAILED;
-        goto free_work;
-    }
-    if (m->data) {
-        for (size_t i = 0; i < n * d; i++)
-            work[i] = m->data->x[i] - p->origin[i % d];
-        op.yc = work, op.scratch = scratch;
-    } else {
-        dg_error err;
-        if (mixture_covariance(m->population, p->origin, work, work + d * d, &err) != DG_OK) {
-            rc = cli_fail(&err);
-            goto free_work;
-        }
-        op.cov = work;
-    }
-    if (!top_two(&op, p->basis, z)) {
+    } else if (!m->data &&
+               mixture_covariance(m->population, p->origin, cov, cov + d * d, &err) != DG_OK) {
+        rc = cli_fail(&err);
+    } else if (dg_metric_top_two(m->data ? m->data->x : cov, m->data ? p->origin : NULL, K, d, w,
+                                 p->basis, &rank, &err) != DG_OK) {
+        rc = cli_fail(&err);
+    } else if (rank < 2) {
         cli_error("the data span fewer than two dimensions: choose the plane with --plane");
         rc = EXIT_FAILED;
     }
+    fix_signs(p->basis, d);
     snprintf(p->how, sizeof p->how, "top two principal components");
-free_work:
-    dg_doubles_free(work);
-    dg_doubles_free(z);
-    dg_doubles_free(scratch);
+    dg_metric_workspace_free(w);
+    dg_doubles_free(cov);
     return rc;
 }
 
@@ -664,31 +591,29 @@ static int eval_field(const field_options *o, const cli_model *m, const field_pl
 /* ------------------------------------------------------------------------ */
 
 /*
- * /data (the rows, when rows × d ≤ FIELD_DATA_VALUES_MAX) and /plane/data
- * (their plane coordinates) into out[0..1]; returns their number (0 without
- * rows or for more values, −1 when short of memory).  *storage holds the
- * coordinates until the caller frees it.  (A shared /data writer for every
- * run file may replace this one.)
+ * The data rows as cli_model_data_array stores them (/data, or /samples_data
+ * for rows drawn by --samples) and their plane coordinates (/plane/data or
+ * /plane/samples_data) into out[0..1]; returns their number (0 when the rows
+ * are not kept, −1 when short of memory).  *storage holds the coordinates
+ * until the caller frees it.
  */
-static int data_arrays(const dg_dataset *rows, const field_plane *p, dg_h5_array *out,
-                       double **storage)
+static int data_arrays(const cli_model *m, const field_plane *p, dg_h5_array *out, double **storage)
 {
     *storage = NULL;
-    if (!rows || !rows->x || (double)rows->n * (double)rows->dim > FIELD_DATA_VALUES_MAX)
+    if (cli_model_data_array(m, &out[0]) == 0)
         return 0;
-    const size_t n = rows->n, d = rows->dim;
+    const size_t n = m->data->n, d = m->data->dim;
     *storage = dg_doubles_alloc(n, 2);
     if (!*storage)
         return -1;
     for (size_t i = 0; i < n; i++)
-        to_plane(p, rows->x + i * d, d, *storage + 2 * i);
-    out[0] =
-        (dg_h5_array){"/data", rows->x, 2, {n, d}, "the data rows", "data units", "row dim", NULL};
-    out[1] = (dg_h5_array){"/plane/data",
+        to_plane(p, m->data->x + i * d, d, *storage + 2 * i);
+    out[1] = (dg_h5_array){m->rows_drawn ? "/plane/samples_data" : "/plane/data",
                            *storage,
                            2,
                            {n, 2},
-                           "the data rows in plane coordinates (u, v) = (x - origin).basis",
+                           "the rows of /data (or /samples_data) in plane coordinates (u, v) = "
+                           "(x - origin).basis",
                            "data units",
                            "row coord",
                            NULL};
@@ -778,7 +703,7 @@ static int write_field(const field_options *o, const cli_model *m, const field_p
     dg_h5_array arrays[FIELD_ARRAYS + FIELD_DATA_ARRAYS];
     field_arrays(o, p, f, arrays);
     double *storage;
-    const int ndata = data_arrays(m->data, p, arrays + FIELD_ARRAYS, &storage);
+    const int ndata = data_arrays(m, p, arrays + FIELD_ARRAYS, &storage);
     if (ndata < 0) {
         cli_error("out of memory");
         return EXIT_FAILED;
@@ -803,7 +728,8 @@ static int run(const field_options *o, const char *command_line)
                                   .denoiser = o->c.denoiser,
                                   .samples = o->c.samples,
                                   .seed = o->c.seed,
-                                  .announce = !o->c.quiet && isatty(2)};
+                                  .announce = !o->c.quiet && isatty(2),
+                                  .save_data = o->c.save_data};
     int rc = cli_model_load_ex(&mo, &m);
     if (rc != EXIT_OK)
         return rc;

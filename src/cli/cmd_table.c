@@ -37,6 +37,13 @@ static void help(void)
            "      --sigma           add a sigma column, /sigmas[index] of the same file;\n"
            "                        only for arrays whose row axis is the σ grid (axis\n"
            "                        label grid or eval, as in /trajectory, /metrics/...)\n"
+           "  -c, --coords          print coordinates in place of indices: the index\n"
+           "                        column of an axis labelled L holds /grid/L[index]\n"
+           "                        of the same file (a field's sigma, v and u, in\n"
+           "                        data units); every index column printed needs\n"
+           "                        such an axis.  E.g. /field/logp --slice 0 --long\n"
+           "                        gives lines 'v u value': gnuplot 'splot ... using\n"
+           "                        2:1:3 with pm3d' or 'plot ... using 2:1:3 with image'\n"
            "      --digits N        significant digits of floats, 1 to 17 [17]\n"
            "  -i, --image           print a 1-D row as an image matrix (height rows of\n"
            "                        width values) using /config's image_shape, for\n"
@@ -48,7 +55,9 @@ static void help(void)
            "  diffgeo table run.h5 /metrics/deviation --reduce --sigma\n"
            "  diffgeo table run.h5 /trajectory --slice 0,3 --image\n"
            "  diffgeo table run.h5 /trajectory --long --digits 6 > lines.txt\n"
-           "    gnuplot: plot 'lines.txt' using 3:4 with lines   (every trajectory, 2-D)\n");
+           "    gnuplot: plot 'lines.txt' using 3:4 with lines   (every trajectory, 2-D)\n"
+           "  diffgeo table field.h5 /field/score --slice 1 --long --coords\n"
+           "    (lines 'v u score_u score_v' at the grid's coordinates)\n");
 }
 
 /* Significant digits of floats: 17 round-trip any double. */
@@ -58,6 +67,7 @@ typedef struct table_options {
     long slice[DG_H5_RANK_MAX];
     size_t nslice;
     bool reduce, sigma, image, longform;
+    bool coords; /* --coords: /grid/LABEL in place of the index columns */
     int digits;
 } table_options;
 
@@ -144,11 +154,22 @@ static void print_row_stats(const table_values *v, size_t first, size_t m)
            v->digits, lo, v->digits, hi, nan);
 }
 
-/* Prints rows × cols values from offset (cols = 1 for a vector). */
-static void print_rows(const table_values *v, size_t offset, size_t rows, size_t cols, bool vector,
-                       const table_options *o, const double *sigmas)
+/* An index column: index i, or its coordinate coord[i] (--coords). */
+static void put_index(size_t i, const double *coord, int digits)
 {
-    printf("# index%s", o->sigma ? " sigma" : "");
+    if (coord)
+        printf("%.*g", digits, coord[i]);
+    else
+        printf("%zu", i);
+}
+
+/* Prints rows × cols values from offset (cols = 1 for a vector); the first
+ * column is the row index, or its coordinate in coord (named name). */
+static void print_rows(const table_values *v, size_t offset, size_t rows, size_t cols, bool vector,
+                       const table_options *o, const double *sigmas, const double *coord,
+                       const char *name)
+{
+    printf("# %s%s", coord ? name : "index", o->sigma ? " sigma" : "");
     if (o->reduce)
         printf(" mean std min max nan\n");
     else if (vector)
@@ -159,7 +180,7 @@ static void print_rows(const table_values *v, size_t offset, size_t rows, size_t
         printf("\n");
     }
     for (size_t i = 0; i < rows; i++) {
-        printf("%zu", i);
+        put_index(i, coord, o->digits);
         if (o->sigma)
             printf(" %.*g", o->digits, sigmas[i]);
         if (o->reduce) {
@@ -178,11 +199,12 @@ static void print_rows(const table_values *v, size_t offset, size_t rows, size_t
  * The long format of rows × cols × inner values from offset: for each
  * column j (a trajectory) the lines "i [sigma] j values..." over the rows i
  * (its steps), a blank line between columns.  first and second name the two
- * index columns.
+ * index columns; coord[0] and coord[1], when not NULL, hold their coordinates
+ * (--coords), printed in place of i and j.
  */
 static void print_long(const table_values *v, size_t offset, size_t rows, size_t cols, size_t inner,
                        const table_options *o, const double *sigmas, const char *first,
-                       const char *second)
+                       const char *second, double *const coord[2])
 {
     printf("# %s%s %s", first, o->sigma ? " sigma" : "", second);
     if (inner == 1)
@@ -195,10 +217,11 @@ static void print_long(const table_values *v, size_t offset, size_t rows, size_t
         if (j > 0)
             printf("\n");
         for (size_t i = 0; i < rows; i++) {
-            printf("%zu", i);
+            put_index(i, coord[0], o->digits);
             if (o->sigma)
                 printf(" %.*g", o->digits, sigmas[i]);
-            printf(" %zu", j);
+            putchar(' ');
+            put_index(j, coord[1], o->digits);
             for (size_t c = 0; c < inner; c++) {
                 putchar(' ');
                 put_value(v, offset + (i * cols + j) * inner + c);
@@ -273,6 +296,9 @@ static int table_option(void *ctx, int opt, const char *arg)
     case 'i':
         o->image = true;
         return EXIT_OK;
+    case 'c':
+        o->coords = true;
+        return EXIT_OK;
     default:
         return CLI_OPTION_SHARED;
     }
@@ -287,10 +313,11 @@ static int parse(int argc, char **argv, table_options *o, int *first)
                                              {"sigma", no_argument, NULL, OPT_SIGMA},
                                              {"digits", required_argument, NULL, OPT_DIGITS},
                                              {"image", no_argument, NULL, 'i'},
+                                             {"coords", no_argument, NULL, 'c'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     const cli_parser p = {.command = COMMAND,
-                          .shortopts = ":s:rlih",
+                          .shortopts = ":s:rlich",
                           .longopts = longopts,
                           .help = help,
                           .option = table_option,
@@ -303,6 +330,9 @@ static int parse(int argc, char **argv, table_options *o, int *first)
         return cli_usage_error(COMMAND, "expected FILE.h5 and a dataset PATH");
     if (o->longform + o->reduce + o->image > 1)
         return cli_usage_error(COMMAND, "--long, --reduce and --image exclude each other");
+    if (o->coords && o->image)
+        return cli_usage_error(COMMAND, "--coords and --image exclude each other (an image has "
+                                        "no index columns)");
     return EXIT_OK;
 }
 
@@ -398,6 +428,36 @@ static int read_sigmas(const table_options *o, const table_array *a, const table
     return EXIT_OK;
 }
 
+/*
+ * --coords: the coordinates of axis `axis` of the array, /grid/LABEL of the
+ * same file (1-D, as long as the axis).  An exit code; *coord owned.
+ */
+static int read_coords(const table_array *a, size_t axis, double **coord)
+{
+    const char *label = a->info.labels[axis];
+    const size_t length = a->info.shape[axis];
+    if (!*label || strchr(label, '/')) {
+        cli_error("--coords: axis %zu of %s has no label, so no /grid/LABEL coordinates", axis,
+                  a->name);
+        return EXIT_FAILED;
+    }
+    char name[DG_H5_LABEL_MAX + 8];
+    snprintf(name, sizeof name, "/grid/%s", label);
+    size_t rank, shape[DG_H5_RANK_MAX];
+    dg_error err;
+    if (cli_read_array(a->path, name, &rank, shape, coord, &err) != DG_OK) {
+        cli_error("--coords: no coordinates for axis %zu (%s) of %s: %s", axis, label, a->name,
+                  err.message);
+        return EXIT_FAILED;
+    }
+    if (rank != 1 || shape[0] != length) {
+        cli_error("--coords: %s of %s is not a list of %zu coordinates for axis %zu of %s", name,
+                  a->path, length, axis, a->name);
+        return EXIT_FAILED;
+    }
+    return EXIT_OK;
+}
+
 /* A column name from an axis label, or def for an unlabelled axis. */
 static const char *column_name(const char *label, const char *def)
 {
@@ -420,22 +480,23 @@ static int print_view(const table_options *o, const table_array *a, const table_
                   o->nslice + 1);
         return EXIT_FAILED;
     }
-    double *sigmas = NULL;
-    if (o->sigma) {
-        const int rc = read_sigmas(o, a, v, &sigmas);
-        if (rc != EXIT_OK) {
-            dg_doubles_free(sigmas);
-            return rc;
-        }
-    }
-    if (o->longform)
+    double *sigmas = NULL, *coord[2] = {NULL, NULL};
+    int rc = o->sigma ? read_sigmas(o, a, v, &sigmas) : EXIT_OK;
+    /* The index columns: the row axis, and with --long the trajectory axis. */
+    for (size_t k = 0; o->coords && rc == EXIT_OK && k < (o->longform ? 2u : 1u); k++)
+        if (v->left > k)
+            rc = read_coords(a, o->nslice + k, &coord[k]);
+    if (rc == EXIT_OK && o->longform)
         print_long(&values, v->offset, v->rows, v->cols, v->inner, o, sigmas,
                    column_name(a->info.labels[o->nslice], "step"),
-                   column_name(a->info.labels[o->nslice + 1], "trajectory"));
-    else
-        print_rows(&values, v->offset, v->rows, v->cols, v->left < 2, o, sigmas);
+                   column_name(a->info.labels[o->nslice + 1], "trajectory"), coord);
+    else if (rc == EXIT_OK)
+        print_rows(&values, v->offset, v->rows, v->cols, v->left < 2, o, sigmas, coord[0],
+                   column_name(a->info.labels[o->nslice], "index"));
     dg_doubles_free(sigmas);
-    return EXIT_OK;
+    dg_doubles_free(coord[0]);
+    dg_doubles_free(coord[1]);
+    return rc;
 }
 
 int cmd_table(int argc, char **argv, const char *command_line)

@@ -583,6 +583,31 @@ static int top_two(dg_metric_workspace *w, double *scale, dg_error *err)
     return DG_OK;
 }
 
+/* w->a ← the K points x + k·stride (dim values each) minus centre (NULL: 0). */
+static void load_points(dg_metric_workspace *w, const double *x, size_t stride,
+                        const double *centre)
+{
+    for (size_t k = 0; k < w->K; k++)
+        for (size_t i = 0; i < w->dim; i++)
+            w->a[k * w->dim + i] = x[k * stride + i] - (centre ? centre[i] : 0.0);
+}
+
+int dg_metric_top_two(const double *x, const double *centre, size_t K, size_t dim,
+                      dg_metric_workspace *w, double *pc, size_t *rank, dg_error *err)
+{
+    int status = check_workspace(w, K, dim, err);
+    if (status != DG_OK)
+        return status;
+    load_points(w, x, dim, centre);
+    double scale;
+    status = top_two(w, &scale, err);
+    if (status != DG_OK)
+        return status;
+    memcpy(pc, w->pc, 2 * dim * sizeof *pc);
+    *rank = (size_t)(dg_norm(pc, dim) > 0) + (size_t)(dg_norm(pc + dim, dim) > 0);
+    return DG_OK;
+}
+
 int dg_metric_pca2_error(const double *traj, size_t K, size_t n, size_t dim, dg_metric_workspace *w,
                          double *out, dg_error *err)
 {
@@ -596,9 +621,7 @@ int dg_metric_pca2_error(const double *traj, size_t K, size_t n, size_t dim, dg_
                 mean[i] += traj[k * stride + s * dim + i];
         for (size_t i = 0; i < dim; i++)
             mean[i] /= (double)K;
-        for (size_t k = 0; k < K; k++)
-            for (size_t i = 0; i < dim; i++)
-                w->a[k * dim + i] = traj[k * stride + s * dim + i] - mean[i];
+        load_points(w, traj + s * dim, stride, mean);
         double scale;
         status = top_two(w, &scale, err);
         for (size_t k = 0; k < K && status == DG_OK; k++) {

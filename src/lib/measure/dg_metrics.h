@@ -146,6 +146,30 @@ dg_metric_workspace *dg_metric_workspace_alloc(size_t K, size_t dim);
 void dg_metric_workspace_free(dg_metric_workspace *w);
 
 /*
+ * The top two principal directions of K points x_k (the rows of x, K × dim)
+ * about a centre c (NULL: the origin): the unit eigenvectors p_1, p_2 of the
+ * two largest eigenvalues of Σ_k (x_k − c)(x_k − c)ᵀ, into the rows of pc
+ * (2 × dim, caller-owned), each signed so that the largest |(x_k − c)·p_j|
+ * is positive.  A direction the points do not span (eigenvalue at most
+ * DG_PCA_RANK_TOL of the largest) is 0; *rank gets how many are not (0 to 2).
+ *
+ * Method: GSL's symmetric eigensolver on the K × K Gram matrix (K ≤ dim) or
+ * the dim × dim scatter matrix, then one step of subspace iteration and a
+ * Rayleigh–Ritz rotation in the plane (the second direction to about
+ * ε λ₃/(λ₂ − λ₃) instead of ε λ₁/(λ₂ − λ₃)); the points are first scaled by a
+ * power of two, so 1e-200 and 1e200 are measured as 1.  Cost O(K·dim·min(K,
+ * dim) + min(K, dim)³).  The rows of a symmetric positive semi-definite
+ * matrix S taken as K = dim points give the eigenvectors of S² = SᵀS, that
+ * is of S (eigenvalues below √DG_PCA_RANK_TOL of the largest count as 0).
+ *
+ * w: a workspace made for (K, dim), one per thread; x and centre are not
+ * changed.  Returns DG_EINVAL unless the workspace was made for (K, dim),
+ * DG_ENONFINITE for points that are not finite or too large to square.
+ */
+int dg_metric_top_two(const double *x, const double *centre, size_t K, size_t dim,
+                      dg_metric_workspace *w, double *pc, size_t *rank, dg_error *err);
+
+/*
  * Relative error of the projection of each trajectory onto its top two
  * principal components: with μ the mean of the K points of a sample and
  * p_1, p_2 the top two eigenvectors of Σ_k (x_k − μ)(x_k − μ)ᵀ,

@@ -11,8 +11,8 @@
 # training data, which gives the four distances of doc/theory.md §6 per σ:
 #   distance_to_optimal  ‖x_i − x*_i‖          denoised_vs_optimal ‖D(x_i) − D*(x*_i)‖
 #   score_deviation      ‖D(x_i) − D*(x_i)‖    optimal_self        ‖D(x*_i) − D*(x*_i)‖
-# (optimal_self is only written when the run's own denoiser is the empirical one: here the
-# disjoint-set run.)
+# (optimal_self needs the run's own denoiser: analyze re-creates the fitted ones from /fit and
+# D* of the test images from /config.)
 # Writes OUTDIR/10-score-deviation-gaussian.h5, -gmm10.h5, -disjoint.h5 and
 # 10-score-deviation.png.
 # --quick: first 3000 training (and test) images, 8 trajectories, gmm-fit:10 (default: all
@@ -49,10 +49,13 @@ label() {
         disjoint) echo "D* of the test images (disjoint)" ;;
     esac
 }
-args=
 for r in $runs; do
+    # The disjoint run's data (the test images) are not the reference: analyze re-creates its
+    # denoiser for optimal_self only when told to trust the run file (written just above).
+    trust=
+    [ "$r" != disjoint ] || trust=--trust-config
     # shellcheck disable=SC2086
-    dg analyze "$base-$r.h5" --reference "$data" $reflimit -q
+    dg analyze "$base-$r.h5" --reference "$data" $reflimit $trust -q
 done
 set --
 for r in $runs; do set -- "$@" "$base-$r.h5" "$(label "$r")"; done

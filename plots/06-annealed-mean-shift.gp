@@ -102,10 +102,12 @@ set format y "10^{%T}"
 set key top right
 set yrange [1e-18:1]
 fl(v) = v > 1e-17 ? v : 1e-17
-set label 1 sprintf("smallest slack over all steps and samples: %.2g\n" . \
-    "below σ ≈ 1 one training image dominates p̂_h: log p̂_h is\nquadratic there and the gain equals the bound exactly\n" . \
-    "(slack at rounding level; values ≤ 10^{-17}, or negative\nby rounding, are drawn at 10^{-17})", slack_min) \
-    at graph 0.98, graph 0.66 right front font ",11" boxed
+# In the lower left: the slack there (σ > 3) is above 10^{-5}, and to the right the band
+# falls through the whole range near σ ≈ 1.
+set label 1 sprintf("smallest slack over all\nsteps and samples: %.2g\n\n" . \
+    "below σ ≈ 1 one training\nimage dominates p̂_h: log p̂_h\nis quadratic there and the\ngain equals the bound\n" . \
+    "exactly (slack at rounding\nlevel; values ≤ 10^{-17}, or\nnegative by rounding, are\ndrawn at 10^{-17})", slack_min) \
+    at graph 0.03, graph 0.56 left front font ",11" boxed
 plot $kde using 2:(fl($8)):(fl($9)) with filledcurves fc rgb C_D @BAND title "min … max over the samples", \
      $kde using 2:(fl($7)) with linespoints lc rgb C_D lw 2 pt 5 ps 0.9 title "mean"
 unset label 1

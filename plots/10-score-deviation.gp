@@ -71,13 +71,13 @@ set yrange [10**floor(log10(ymin)):10**ceil(log10(ymax) + 1.3)]
 set ylabel "distance (data units)"
 set key top left font ",12"
 set lmargin 11
-set rmargin 2
+set rmargin 4
 do for [k = 0:NRUN - 1] {
     set title label(k) font ",16"
     plot for [m = 1:4] (has[4 * k + m] ? blk(k, m) : "$r0_1") using 1:(has[4 * k + m] ? lofloor($2, $3, $2 / 10) : NaN):($2 + $3) \
               with filledcurves fc rgb mcol(m) @BAND notitle, \
          for [m = 1:4] (has[4 * k + m] ? blk(k, m) : "$r0_1") using 1:(has[4 * k + m] ? pos($2) : NaN) \
-              with linespoints lc rgb mcol(m) lw 2 pt mpt(m) ps 0.8 title (has[4 * k + m] ? mtitle(m) : "optimal\\_self: not written (denoiser not empirical)")
+              with linespoints lc rgb mcol(m) lw 2 pt mpt(m) ps 0.8 title (has[4 * k + m] ? mtitle(m) : "optimal\\_self: not written")
 }
 unset multiplot
 set output

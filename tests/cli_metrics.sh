@@ -133,6 +133,61 @@ print(f"optimal_self against numpy: relative error {err:.3g}", file=sys.stderr)
 sys.exit(not err < 1e-9)' "$WORK/fit.h5" "$WORK/a.h5" "$srcdir/tests"
 ok $? "fit: optimal_self of a gaussian run is re-created from /fit and matches numpy"
 
+# 5c. A mixture run (--denoiser gmm on gmm:FILE), the reference the 200 rows drawn from the
+# mixture (/samples_data): optimal_self = ‖D_gmm(x*_i; σ_i) − D*(x*_i; σ_i)‖, the mixture's
+# exact denoiser against the empirical one of its samples, only with --trust-config (the
+# mixture file is named by /config alone).  numpy computes the mixture's posterior mean
+# Σ_k r_k(x) (μ_k + Σ_k(Σ_k + σ²I)⁻¹(x − μ_k)), r_k ∝ w_k N(x; μ_k, Σ_k + σ²I), from the
+# file it wrote.
+"$PYTHON3" -c 'import sys, h5py, numpy as np
+rng = np.random.default_rng(3)
+K, d = 3, 4
+A = rng.normal(size=(K, d, d))
+with h5py.File(sys.argv[1], "w") as f:
+    f["weights"] = np.array([0.5, 0.3, 0.2])
+    f["means"] = rng.normal(scale=3.0, size=(K, d))
+    f["covs"] = np.einsum("kij,klj->kil", A, A) / d + 0.05 * np.eye(d)' "$WORK/mix.h5" &&
+    "$DIFFGEO" sample -q --data "gmm:$WORK/mix.h5" --samples 200 --denoiser gmm --solver euler --steps 9 -n 3 \
+        -o "$WORK/mixrun.h5" &&
+    "$DIFFGEO" analyze "$WORK/mixrun.h5" --reference "h5:$WORK/mixrun.h5:/samples_data" -q &&
+    ! "$DIFFGEO" info "$WORK/mixrun.h5" | grep -q "/metrics/optimal_self" &&
+    attr "$WORK/mixrun.h5" /metrics/score_deviation note | grep -q "without --trust-config"
+ok $? "mixture: without --trust-config optimal_self is not written, and the note says why"
+"$DIFFGEO" analyze "$WORK/mixrun.h5" --reference "h5:$WORK/mixrun.h5:/samples_data" \
+    --trust-config -q &&
+    py -c 'import sys, h5py, numpy as np
+sys.path.insert(0, sys.argv[3])
+import crosscheck
+f, g = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+w, mu, S = g["weights"][()], g["means"][()], g["covs"][()]
+y = f["samples_data"][()]
+s, tr = f["sigmas"][()], f["trajectory"][()]
+if "optimal_self" not in f["metrics"]:
+    sys.exit("optimal_self was not written")
+xs, _, _ = crosscheck.integrate("euler", tr[0], y, s)
+xs = np.asarray(xs, dtype=np.float64)
+def mixture_denoise(x, sigma):
+    C = S + sigma ** 2 * np.eye(mu.shape[1])
+    logr, post = [], []
+    for k in range(len(w)):
+        z = np.linalg.solve(C[k], (x - mu[k]).T).T
+        logr.append(np.log(w[k]) - 0.5 * np.sum((x - mu[k]) * z, axis=1)
+                    - 0.5 * np.linalg.slogdet(C[k])[1])
+        post.append(mu[k] + z @ S[k])
+    logr = np.array(logr)
+    r = np.exp(logr - logr.max(axis=0))
+    r /= r.sum(axis=0)
+    return np.einsum("kn,knd->nd", r, np.array(post))
+want = []
+for i in range(len(s) - 1):
+    dstar = np.asarray(crosscheck.denoise(xs[i], y, s[i]), dtype=np.float64)
+    want.append(np.linalg.norm(mixture_denoise(xs[i], s[i]) - dstar, axis=1))
+got = f["metrics/optimal_self"][()]
+err = np.max(np.abs(got - np.array(want))) / max(np.max(np.abs(want)), 1e-300)
+print(f"optimal_self of the mixture run against numpy: relative error {err:.3g}", file=sys.stderr)
+sys.exit(not err < 1e-9)' "$WORK/mixrun.h5" "$WORK/mix.h5" "$srcdir/tests"
+ok $? "mixture: with --trust-config optimal_self is the mixture's denoiser against D* of its samples"
+
 # 6. The arrays written and the table of analyze --help (generated from the
 # library's dg_metric_infos) are the same: each name once, with the same shape
 # (half.h5: T = 14 steps, n = 4 samples).

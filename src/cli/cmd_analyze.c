@@ -57,7 +57,8 @@ static void help_usage(void)
            "      --trust-config       let the run file name data to load: re-create the\n"
            "                           run's own denoiser from /config/data for\n"
            "                           optimal_self even when that is not the --reference\n"
-           "                           data (or more rows of it); without it a run file\n"
+           "                           data (or more rows of it), or is a mixture (a run\n"
+           "                           of --denoiser gmm); without it a run file\n"
            "                           opens nothing the command line did not name\n"
            "      --window W           points of the local cubic fit for curvature and\n"
            "                           torsion, odd, at least %d [%d, capped at T+1]\n"
@@ -691,8 +692,39 @@ static bool load_fitted_denoiser(reference_run *q)
 }
 
 /*
+ * A mixture run (--denoiser gmm on gmm:FILE or synthetic:NAME): its denoiser
+ * is the exact one of the mixture /config/data names, loaded into q->own_den
+ * (a mixture file read isolated).  The command line names no mixture (the
+ * reference is rows), so only with --trust-config.
+ */
+static bool load_mixture_denoiser(reference_run *q)
+{
+    const char *spec = q->cfg.data;
+    if (!q->o->trust_config)
+        return no_self(q,
+                       "cannot re-create the run's mixture denoiser without --trust-config: "
+                       "/config/data '%s' names a mixture the command line did not",
+                       spec);
+    dg_error err;
+    dg_dataset *rows = NULL;
+    dg_gmm *mixture = NULL;
+    const dg_data_options dopt = {.isolate_hdf5 = true};
+    int status = dg_source_load(spec, &dopt, &rows, &mixture, &err);
+    if (status == DG_OK && !mixture)
+        status = dg_error_set(&err, DG_EINVAL, "'%s' is data rows, not a mixture", spec);
+    if (status == DG_OK)
+        status = dg_denoiser_gmm_alloc(mixture, &q->own_den, &err);
+    dg_dataset_free(rows);
+    dg_gmm_free(mixture);
+    if (cli_mpi_agree_error(status, &err) != DG_OK)
+        return no_self(q, "cannot re-create the run's mixture denoiser: %s", err.message);
+    return true;
+}
+
+/*
  * The run's own denoiser, re-created from /config/data and /config/limit
- * (empirical) or from /fit (gaussian, gmm-fit:K), and accepted only if it
+ * (empirical), from /fit (gaussian, gmm-fit:K) or from the mixture
+ * /config/data names (gmm, with --trust-config), and accepted only if it
  * reproduces /denoised at the last evaluation.  True with q->run_den set to
  * the reference's (same data) or to q->own_den; else false with the reason
  * in q->why.
@@ -703,10 +735,11 @@ static bool recreate_run_denoiser(reference_run *q)
     const analyze_options *o = q->o;
     const bool fitted =
         strcmp(c->denoiser, "gaussian") == 0 || strncmp(c->denoiser, "gmm-fit:", 8) == 0;
-    if (!c->data[0] || (!fitted && strcmp(c->denoiser, "empirical") != 0))
+    const bool mixture = strcmp(c->denoiser, "gmm") == 0;
+    if (!c->data[0] || (!fitted && !mixture && strcmp(c->denoiser, "empirical") != 0))
         return no_self(q,
                        "the run's denoiser%s%s%s cannot be re-created (no /config/data with "
-                       "denoiser 'empirical', 'gaussian' or 'gmm-fit:K')",
+                       "denoiser 'empirical', 'gmm', 'gaussian' or 'gmm-fit:K')",
                        c->denoiser[0] ? " '" : "", c->denoiser, c->denoiser[0] ? "'" : "");
     if (c->opt.afs && q->r->T == 1)
         return no_self(q, "the run's only evaluation is AFS's analytic substitute, so its "
@@ -715,8 +748,8 @@ static bool recreate_run_denoiser(reference_run *q)
     /* The rows of the --reference data the user named, or a first part of them. */
     const bool within_reference =
         same_data && c->limit && (!o->reference_limit || c->limit <= o->reference_limit);
-    if (fitted) {
-        if (!load_fitted_denoiser(q))
+    if (fitted || mixture) {
+        if (!(fitted ? load_fitted_denoiser(q) : load_mixture_denoiser(q)))
             return false;
         q->run_den = q->own_den;
     } else if (same_data && c->limit == o->reference_limit)

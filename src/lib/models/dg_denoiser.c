@@ -14,6 +14,7 @@
 #endif
 
 #include "dg_exp.h"
+#include "dg_order.h"
 #include "dg_runtime.h"
 #include "dg_tensor.h"
 #include "dg_tree.h"
@@ -773,6 +774,52 @@ static bool empirical_alloc_scratch(empirical *e)
 /* Empirical denoiser: construction                                         */
 /* ------------------------------------------------------------------------ */
 
+/*
+ * The order of the rows held here: within each group of chunks (the unit
+ * of distribution over processes, so the order is the same for any number
+ * of processes), the leaves of a PCA tree of chunk size (dg_order), so
+ * that a chunk holds similar rows.  Rows are only ever used through the
+ * denoiser's sums, so no caller sees the order.
+ */
+typedef struct row_order {
+    size_t *order;  /* row i of the denoiser is row order[i] of the caller's */
+    bool *placed;   /* scratch for moving adopted rows in place, n */
+    double *spare;  /* one row, the same */
+} row_order;
+
+static void row_order_release(row_order *o)
+{
+    free(o->order);
+    free(o->placed);
+    free(o->spare);
+}
+
+static int row_order_make(row_order *o, const double *y, size_t n, size_t dim, dg_error *err)
+{
+    const size_t group = DG_EMPIRICAL_CHUNK * DG_EMPIRICAL_GROUP;
+    const size_t ngroups = (n + group - 1) / group;
+    o->order = malloc((n > 0 ? n : 1) * sizeof *o->order);
+    o->placed = calloc(n > 0 ? n : 1, sizeof *o->placed);
+    o->spare = malloc(dim * sizeof *o->spare);
+    bool failed = !o->order || !o->placed || !o->spare;
+    /* Groups are independent and each is ordered by one thread alone. */
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic) reduction(|| : failed) if (!failed && ngroups > 1)
+#endif
+    for (size_t g = 0; g < ngroups; g++) {
+        if (failed)
+            continue;
+        const size_t r0 = g * group, rc = n - r0 < group ? n - r0 : group;
+        size_t *order = o->order + r0;
+        failed = dg_order_pca_tree(y + r0 * dim, rc, dim, DG_EMPIRICAL_CHUNK, order, NULL) != DG_OK;
+        for (size_t i = 0; i < rc; i++)
+            order[i] += r0;
+    }
+    if (failed)
+        return dg_error_set(err, DG_ENOMEM, "out of memory to order %zu × %zu data", n, dim);
+    return DG_OK;
+}
+
 /* The merge of partial sums of rows (long double): a ← a + b. */
 static void sum_merge(const void *ctx, void *pa, const void *pb)
 {
@@ -792,11 +839,12 @@ static const dg_tree_ops sum_ops = {sum_merge, sum_bytes};
 
 /*
  * μ = (Σ over the chunk tree of Σ_chunk y_i) / N, in long double: each
- * chunk's rows are summed in order, and the chunks' sums are merged over
+ * chunk's rows (rows order[i] of y) are summed in order, and the chunks'
+ * sums are merged over
  * the same tree as the records, so the mean (and everything centred on it)
  * is the same for any number of processes.
  */
-static int empirical_mean(empirical *e, const double *y, dg_error *err)
+static int empirical_mean(empirical *e, const double *y, const size_t *order, dg_error *err)
 {
     const size_t dim = e->dim;
     dg_tree sums = {0};
@@ -814,7 +862,7 @@ static int empirical_mean(empirical *e, const double *y, dg_error *err)
             leaf[k] = 0;
         for (size_t i = r0; i < r0 + rc; i++)
             for (size_t k = 0; k < dim; k++)
-                leaf[k] += y[i * dim + k];
+                leaf[k] += y[order[i] * dim + k];
         dg_tree_push(&sums, &sum_ops, &dim, e->first_chunk + j, leaf);
     }
     void *root;
@@ -885,15 +933,47 @@ static dg_denoiser *empirical_new(size_t n, size_t dim, size_t n_total, size_t f
     return den;
 }
 
-/* e->y ← the rows y centred on their mean, with their half squared norms and radii. */
-static int empirical_centre(empirical *e, const double *y, dg_error *err)
+/*
+ * Rows in their tree order: e->y (= y itself when adopted) ← rows order[i]
+ * of y, moved along the permutation's cycles through one spare row.
+ */
+static void empirical_permute(empirical *e, const double *y, row_order *o)
+{
+    const size_t dim = e->dim, row = dim * sizeof *e->y;
+    if (e->y != y) {
+        for (size_t i = 0; i < e->n; i++)
+            memcpy(e->y + i * dim, y + o->order[i] * dim, row);
+        return;
+    }
+    for (size_t s = 0; s < e->n; s++) {
+        if (o->placed[s])
+            continue;
+        memcpy(o->spare, e->y + s * dim, row);
+        for (size_t i = s;; i = o->order[i]) {
+            o->placed[i] = true;
+            if (o->order[i] == s) {
+                memcpy(e->y + i * dim, o->spare, row);
+                break;
+            }
+            memcpy(e->y + i * dim, e->y + o->order[i] * dim, row);
+        }
+    }
+}
+
+/*
+ * e->y ← the rows y in their tree order, centred on their mean, with their
+ * half squared norms and radii.
+ */
+static int empirical_centre(empirical *e, const double *y, row_order *o, dg_error *err)
 {
     const size_t dim = e->dim;
-    int status = empirical_mean(e, y, err);
+    int status = empirical_mean(e, y, o->order, err);
+    if (status == DG_OK)
+        empirical_permute(e, y, o);
     for (size_t i = 0; status == DG_OK && i < e->n; i++) {
         double *yc = e->y + i * dim;
         for (size_t k = 0; k < dim; k++)
-            yc[k] = y[i * dim + k] - e->mean[k];
+            yc[k] -= e->mean[k];
         const double yy = dg_sqnorm(yc, dim);
         e->half_sqnorm[i] = 0.5 * yy;
         double *r = &e->chunk_radius[i / DG_EMPIRICAL_CHUNK];
@@ -916,11 +996,14 @@ static int empirical_build(const double *y, double *rows, size_t n, size_t dim, 
                            const dg_comm *comm, dg_denoiser **out, dg_error *err)
 {
     size_t first = 0;
+    row_order order = {0};
     int status = empirical_check(y, n, dim, n_total, comm, &first, err);
     *out = status == DG_OK ? empirical_new(n, dim, n_total, first, comm, rows != NULL) : NULL;
     if (status == DG_OK && !*out)
         status = dg_error_set(err, DG_ENOMEM,
                               "cannot allocate the empirical denoiser for %zu × %zu data", n, dim);
+    if (status == DG_OK)
+        status = row_order_make(&order, y, n, dim, err);
     const int local = status;
     status = dg_comm_all_ok(comm, status, err);
     if (status != DG_OK) {
@@ -930,17 +1013,20 @@ static int empirical_build(const double *y, double *rows, size_t n, size_t dim, 
     }
     empirical *e = (*out)->state;
     e->y = rows;
-    status = empirical_centre(e, y, err);
+    status = empirical_centre(e, y, &order, err);
     if (status != DG_OK)
         goto release_denoiser;
+    row_order_release(&order);
     return DG_OK;
 
 release_denoiser:
-    /* The rows stay the caller's (centred, if adopted and the mean was made). */
+    /* The rows stay the caller's (reordered and centred, if adopted and the
+     * mean was made). */
     if (*out)
         ((empirical *)(*out)->state)->y = NULL;
     dg_denoiser_free(*out);
     *out = NULL;
+    row_order_release(&order);
     return status;
 }
 

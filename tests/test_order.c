@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "diffgeo.h"
 #include "dg_order.h"
+#include "diffgeo.h"
 #include "reference.h"
 #include "tap.h"
 

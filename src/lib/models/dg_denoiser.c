@@ -489,22 +489,38 @@ static double exact_cut(const empirical *e, size_t q, double sigma2, double grou
 }
 
 /*
- * Query q's rc logits (row q of logits, maximum m) as weights, packed into
- * row `row` ≤ q; for a query flagged exact, the candidates' logits (≥ cut
- * and ≥ its exact_cut) are first recomputed from exact differences and the
- * others shifted by −½‖x‖².  Returns the maximum logit, and the weights' sum in *sum.
+ * Whether query q's GEMM logits against rows of norm at most r (from μ) may
+ * be off by more than DG_EMPIRICAL_LOGIT_TOL: their typical rounding error
+ * is u√d (‖x‖r + r²)/σ² (both norms measured from μ).
  */
-static double query_weights(const empirical *e, size_t r0, size_t rc, size_t q, double m,
-                            double cut, double sigma2, double *logits, size_t row, double *sum)
+static bool needs_exact(const empirical *e, size_t q, double r, double sigma2)
 {
-    const size_t dim = e->dim;
+    const double typical =
+        (DBL_EPSILON / 2) * sqrt((double)e->dim) * (sqrt(e->xc_sqnorm[q]) * r + r * r) / sigma2;
+    return typical > DG_EMPIRICAL_LOGIT_TOL;
+}
+
+/*
+ * Query q's rc logits of local chunk j (row q of logits, maximum m) as
+ * weights, packed into row `row` ≤ q.  For a query flagged exact (against
+ * the whole data's radius), the logits take the scale −½‖x − y‖²: where the
+ * chunk's own radius calls for it, the candidates' logits (≥ cut and ≥ the
+ * query's exact_cut) are recomputed from exact differences, and the others
+ * are shifted by −½‖x‖².  Returns the maximum logit, and the weights' sum
+ * in *sum.
+ */
+static double query_weights(const empirical *e, size_t j, size_t rc, size_t q, double m, double cut,
+                            double sigma2, double *logits, size_t row, double *sum)
+{
+    const size_t dim = e->dim, r0 = j * DG_EMPIRICAL_CHUNK;
     double *l = logits + q * DG_EMPIRICAL_CHUNK;
     if (e->exact[q]) {
         const double *x = e->xc + q * dim;
         const double xx = e->xc_sqnorm[q];
+        const bool chunk_exact = needs_exact(e, q, e->chunk_radius[j], sigma2);
         m = -INFINITY;
         for (size_t i = 0; i < rc; i++) {
-            if (l[i] >= cut && l[i] >= e->exact_cut[q])
+            if (chunk_exact && l[i] >= cut && l[i] >= e->exact_cut[q])
                 l[i] = -0.5 * dg_sqdist(x, e->y + (r0 + i) * dim, dim);
             else
                 l[i] -= 0.5 * xx;
@@ -540,7 +556,7 @@ static void chunk_record(const empirical *e, size_t j, size_t nq, double sigma2,
             continue;
         }
         rec.max[q] =
-            query_weights(e, r0, rc, q, cmax[q], cut, sigma2, logits, active, &rec.sum_w[q]);
+            query_weights(e, j, rc, q, cmax[q], cut, sigma2, logits, active, &rec.sum_w[q]);
         active++;
     }
     if (active == 0)
@@ -573,23 +589,20 @@ static void chunk_record(const empirical *e, size_t j, size_t nq, double sigma2,
 /* ------------------------------------------------------------------------ */
 
 /*
- * Centres a block of queries and decides, per query, whether GEMM logits are
- * accurate enough: their typical rounding error is u√d (‖x‖R + R²)/σ², with R
- * the largest data norm (both measured from μ).
+ * Centres a block of queries and flags those whose GEMM logits may not be
+ * accurate enough against the whole data's radius R (needs_exact); each
+ * chunk then decides from its own radius.
  */
 static void prepare_queries(empirical *e, const double *x, size_t q0, size_t nq, double sigma,
                             bool history)
 {
     const size_t dim = e->dim;
-    const double r = e->radius / sigma;
     for (size_t q = 0; q < nq; q++) {
         double *xc = e->xc + q * dim;
         for (size_t k = 0; k < dim; k++)
             xc[k] = x[q * dim + k] - e->mean[k];
         e->xc_sqnorm[q] = dg_sqnorm(xc, dim);
-        const double typical =
-            (DBL_EPSILON / 2) * sqrt((double)dim) * (sqrt(e->xc_sqnorm[q]) / sigma * r + r * r);
-        e->exact[q] = typical > DG_EMPIRICAL_LOGIT_TOL;
+        e->exact[q] = needs_exact(e, q, e->radius, sigma * sigma);
         e->near_here[q] = INFINITY;
         if (e->tracking) {
             track_step(e, q0, q, history);
@@ -782,9 +795,9 @@ static bool empirical_alloc_scratch(empirical *e)
  * denoiser's sums, so no caller sees the order.
  */
 typedef struct row_order {
-    size_t *order;  /* row i of the denoiser is row order[i] of the caller's */
-    bool *placed;   /* scratch for moving adopted rows in place, n */
-    double *spare;  /* one row, the same */
+    size_t *order; /* row i of the denoiser is row order[i] of the caller's */
+    bool *placed;  /* scratch for moving adopted rows in place, n */
+    double *spare; /* one row, the same */
 } row_order;
 
 static void row_order_release(row_order *o)

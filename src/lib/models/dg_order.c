@@ -29,7 +29,7 @@ static int by_key(const void *pa, const void *pb)
 typedef struct tree {
     const double *y;
     size_t dim, leaf;
-    keyed *keys;             /* one per row */
+    keyed *keys;              /* one per row */
     double *mean, *dir, *acc; /* dim each */
 } tree;
 
@@ -116,8 +116,8 @@ int dg_order_pca_tree(const double *y, size_t n, size_t dim, size_t leaf, size_t
         order[i] = i;
     if (n <= leaf)
         return DG_OK;
-    tree t = {y, dim, leaf, malloc(n * sizeof *t.keys), malloc(3 * dim * sizeof *t.mean), NULL,
-              NULL};
+    tree t = {y,    dim, leaf, malloc(n * sizeof *t.keys), malloc(3 * dim * sizeof *t.mean),
+              NULL, NULL};
     if (!t.keys || !t.mean) {
         free(t.keys);
         free(t.mean);

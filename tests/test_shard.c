@@ -7,9 +7,9 @@
  * different numbers of threads, and skip the same first products in all
  * (which the agreement on the nearest-distance bounds is for: without it
  * the products differ, though the outputs may not).  The Gaussian KDE and
- * nearest neighbours
- * (dg_metric_kde_shard) are bit-identical in the same way.  A process whose
- * shard is bad makes every process fail, without waiting forever.
+ * nearest neighbours (dg_metric_kde_shard) are bit-identical in the same
+ * way.  A process whose shard is bad makes every process fail, without
+ * waiting forever.
  *
  * Everything runs in child processes: the parent never starts OpenMP or
  * BLAS threads, so each child starts from a clean process.

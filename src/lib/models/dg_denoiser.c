@@ -567,9 +567,13 @@ static void chunk_record(const empirical *e, size_t j, size_t nq, double sigma2,
             const double *w = logits + a * DG_EMPIRICAL_CHUNK;
             double *s = rec.sum_wy + a * dim;
             memset(s, 0, dim * sizeof *s);
-            for (size_t i = 0; i < rc; i++)
-                for (size_t k = 0; w[i] != 0 && k < dim; k++)
-                    s[k] += w[i] * e->y[(r0 + i) * dim + k];
+            for (size_t i = 0; i < rc; i++) {
+                if (w[i] == 0)
+                    continue;
+                const double *row = e->y + (r0 + i) * dim;
+                for (size_t k = 0; k < dim; k++)
+                    s[k] += w[i] * row[k];
+            }
         }
     } else {
         g.rows = active;

@@ -9,8 +9,9 @@
 
 #include "dg_tensor.h"
 
-/* Power iterations per split: the direction only has to separate the rows well. */
+/* Power iterations per split, on about POWER_ROWS of its rows. */
 #define POWER_ITERATIONS 6
+#define POWER_ROWS 512
 
 typedef struct keyed {
     double key; /* the row's projection on the split direction */
@@ -33,37 +34,31 @@ typedef struct tree {
     double *mean, *dir, *acc; /* dim each */
 } tree;
 
-/* t->mean ← the mean of the rows idx[0 … count). */
-static void rows_mean(tree *t, const size_t *idx, size_t count)
+/* t->mean ← the mean of the rows idx[0], idx[stride], … below count. */
+static void rows_mean(tree *t, const size_t *idx, size_t count, size_t stride)
 {
     const size_t dim = t->dim;
+    size_t used = 0;
     memset(t->mean, 0, dim * sizeof *t->mean);
-    for (size_t i = 0; i < count; i++)
+    for (size_t i = 0; i < count; i += stride, used++)
         for (size_t k = 0; k < dim; k++)
             t->mean[k] += t->y[idx[i] * dim + k];
     for (size_t k = 0; k < dim; k++)
-        t->mean[k] /= (double)count;
-}
-
-/* (y − mean)·v for row y. */
-static double centred_dot(const tree *t, const double *y, const double *v)
-{
-    double s = 0;
-    for (size_t k = 0; k < t->dim; k++)
-        s += (y[k] - t->mean[k]) * v[k];
-    return s;
+        t->mean[k] /= (double)used;
 }
 
 /*
- * t->dir ← the top principal direction of the rows idx[0 … count) (about
- * t->mean), from the farthest row's direction; false when the rows are all
- * equal.
+ * t->dir ← the top principal direction of the rows idx[0 … count), by power
+ * iterations from the farthest row's direction, all on every stride-th row
+ * (the direction only has to separate the rows well, and a subsample of
+ * about POWER_ROWS rows does); false when those rows are all equal.
  */
 static bool top_direction(tree *t, const size_t *idx, size_t count)
 {
-    const size_t dim = t->dim;
+    const size_t dim = t->dim, stride = count > POWER_ROWS ? count / POWER_ROWS : 1;
+    rows_mean(t, idx, count, stride);
     double far = 0;
-    for (size_t i = 0; i < count; i++) {
+    for (size_t i = 0; i < count; i += stride) {
         const double d = dg_sqdist(t->y + idx[i] * dim, t->mean, dim);
         if (d > far) {
             far = d;
@@ -74,13 +69,19 @@ static bool top_direction(tree *t, const size_t *idx, size_t count)
     if (far == 0)
         return false;
     for (int it = 0; it < POWER_ITERATIONS; it++) {
+        /* acc = Σ ((y − m)·v) (y − m) = Σ p y − (Σ p) m, with p = y·v − m·v. */
+        const double mv = dg_dot(t->mean, t->dir, dim);
+        double psum = 0;
         memset(t->acc, 0, dim * sizeof *t->acc);
-        for (size_t i = 0; i < count; i++) {
+        for (size_t i = 0; i < count; i += stride) {
             const double *y = t->y + idx[i] * dim;
-            const double p = centred_dot(t, y, t->dir);
+            const double p = dg_dot(y, t->dir, dim) - mv;
+            psum += p;
             for (size_t k = 0; k < dim; k++)
-                t->acc[k] += p * (y[k] - t->mean[k]);
+                t->acc[k] += p * y[k];
         }
+        for (size_t k = 0; k < dim; k++)
+            t->acc[k] -= psum * t->mean[k];
         const double norm = dg_norm(t->acc, dim);
         if (!(norm > 0))
             break;
@@ -95,10 +96,10 @@ static void split(tree *t, size_t *idx, size_t count)
 {
     if (count <= t->leaf)
         return;
-    rows_mean(t, idx, count);
     if (top_direction(t, idx, count)) {
+        /* The projections up to the same constant −mean·dir: the order is all that counts. */
         for (size_t i = 0; i < count; i++)
-            t->keys[i] = (keyed){centred_dot(t, t->y + idx[i] * t->dim, t->dir), idx[i]};
+            t->keys[i] = (keyed){dg_dot(t->y + idx[i] * t->dim, t->dir, t->dim), idx[i]};
         qsort(t->keys, count, sizeof *t->keys, by_key);
         for (size_t i = 0; i < count; i++)
             idx[i] = t->keys[i].row;

@@ -315,7 +315,7 @@ static void test_messages(void)
 
     /* Process 1 of 2 holds the second group of chunks: finishing the tree
      * sends its node to process 0, which fails here. */
-    const dg_tree_ops ops = {merge_nothing, one_double};
+    const dg_tree_ops ops = {merge_nothing, one_double, NULL};
     dg_tree tree = {0};
     dg_error_clear(&err);
     status = dg_tree_init(&tree, 2 * DG_SHARD_ROWS, &comm, sizeof(double), &err);

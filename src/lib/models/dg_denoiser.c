@@ -168,7 +168,22 @@ static size_t record_bytes(const void *ctx)
     return (2 * QB + c->nq * c->dim) * sizeof(double);
 }
 
-static const dg_tree_ops record_ops = {record_merge, record_bytes};
+/*
+ * dst ← src for a merge: max and sum_w whole, and the rows of sum_wy of the
+ * queries whose record is not empty (record_merge reads no other; at small
+ * σ a chunk has few).
+ */
+static void record_copy(const void *ctx, void *pdst, const void *psrc)
+{
+    const record_ctx *c = ctx;
+    const record dst = record_at(pdst), src = record_at((void *)psrc);
+    memcpy(dst.max, src.max, 2 * QB * sizeof *dst.max);
+    for (size_t q = 0; q < c->nq; q++)
+        if (src.max[q] != -INFINITY)
+            memcpy(dst.sum_wy + q * c->dim, src.sum_wy + q * c->dim, c->dim * sizeof *dst.sum_wy);
+}
+
+static const dg_tree_ops record_ops = {record_merge, record_bytes, record_copy};
 
 typedef struct empirical {
     size_t n, dim;        /* rows held here, dimension */
@@ -345,14 +360,22 @@ static void track_refresh(const empirical *e, size_t q0, size_t q, size_t j, dou
 
 /*
  * e->near_here[q] ← an upper bound on the distance from query q to the
- * rows held here: the exact distance to each local chunk's reference row.
+ * rows held here: the exact distance to each local chunk's reference row,
+ * for the chunks that may hold a row nearer than the carried bound near(q)
+ * (the others, whose lower bound lowered by the step exceeds it, cannot
+ * lower the minimum of the two, so they are left out: at small σ, nearly
+ * all).
  */
 static void track_near_here(empirical *e, size_t q0, size_t q)
 {
     const size_t dim = e->dim;
     const double *x = e->xc + q * dim;
+    const double near = e->track_near[q0 + q];
+    const double *low = e->track_low + (q0 + q) * e->nchunks;
     double best = INFINITY;
     for (size_t j = 0; j < e->nchunks; j++) {
+        if (ROUND_DOWN(low[j] - e->step[q]) > near)
+            continue;
         const double *y = e->y + e->track_ref[(q0 + q) * e->nchunks + j] * dim;
         best = fmin(best, dg_sqdist(x, y, dim));
     }
@@ -852,7 +875,7 @@ static size_t sum_bytes(const void *ctx)
     return *(const size_t *)ctx * sizeof(long double);
 }
 
-static const dg_tree_ops sum_ops = {sum_merge, sum_bytes};
+static const dg_tree_ops sum_ops = {sum_merge, sum_bytes, NULL};
 
 /*
  * μ = (Σ over the chunk tree of Σ_chunk y_i) / N, in long double: each

@@ -3,8 +3,9 @@
 # its weights' exponentials (dg_exp_array against libm's exp), the mixture
 # denoiser (K = 10, d = 784) against its GEMMs, a whole optimal-ODE run (and
 # each of its evaluations against a GEMM pair, with the first products
-# skipped), the GEMM ratio along its sigma range, 1 versus 2 threads
-# and peak memory.  Contenders alternate and medians are taken, so the noise
+# skipped), the GEMM ratio along its sigma range, how the run scales with
+# the rows and the queries, the floor of any exact pruning on that run
+# (bench/floor.py), 1 versus 2 threads and peak memory.  Contenders alternate and medians are taken, so the noise
 # of a shared machine largely cancels.  Prints a table and appends it to
 # bench/results.tsv.
 #
@@ -63,6 +64,21 @@ done
 # skipped.
 OMP_NUM_THREADS=2 ./bench/bench_run 128 >"$tmp/evals"
 
+# How the run grows with the data (first rows of Fashion-MNIST, B = 128) and
+# with the queries (all rows): the run against its 35 GEMM pairs.
+scaling=
+for nb in 7500:128 15000:128 30000:128 60000:16 60000:512; do
+    r=$(OMP_NUM_THREADS=2 ./bench/bench_run "${nb#*:}" "${nb%:*}" |
+        awk '/^run_seconds/ { s = $2 } /^run_vs_/ { print s ":" $2 }')
+    scaling="$scaling $nb:$r"
+done
+
+# The least any exact pruning can do on this run (rows below e^-50 of the
+# largest weight left out of both products, with perfect bounds).
+./diffgeo sample --data fashion-mnist -n 16 --solver heun --steps 18 --final-zero -q \
+    -o "$tmp/floor.h5"
+floor=$("$python" "$here/floor.py" "$tmp/floor.h5" "$data" | awk '/^run_floor_/ { print $2 }')
+
 ours=$(median <"$tmp/ours")
 gemm=$(median <"$tmp/gemm")
 expratio=$(median <"$tmp/exp")
@@ -84,7 +100,7 @@ stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
 awk -v ours="$ours" -v gemm="$gemm" -v expratio="$expratio" -v cpuratio="$cpuratio" -v numpy="$numpy" -v ours1="$ours1" -v run2="$run2" \
     -v run1="$run1" -v mixture="$mixture" -v mixgemm="$mixgemm" -v rss="$rss" -v dataset="$dataset" -v outputs="$outputs" \
-    -v sweep="$sweep" -v evals="$tmp/evals" -v stamp="$stamp" -v commit="$commit" -v machine="$machine" -v tsv="$here/results.tsv" '
+    -v sweep="$sweep" -v scaling="$scaling" -v floor="$floor" -v evals="$tmp/evals" -v stamp="$stamp" -v commit="$commit" -v machine="$machine" -v tsv="$here/results.tsv" '
 function row(name, value, unit, target) {
     printf "%-44s %10.4g %-8s %s\n", name, value, unit, target
     printf "%s\t%s\t%s\t%s\t%.6g\n", stamp, commit, machine, name, value >> tsv
@@ -121,6 +137,13 @@ BEGIN {
             split(line, f, " ")
             row("run_evaluations_vs_gemm_pairs", f[2], "", "target <= 0.50")
         }
+    }
+    row("run_floor_of_exact_pruning", floor, "", "bench/floor.py: no exact method goes below")
+    n = split(scaling, runs, " ")
+    for (i = 1; i <= n; i++) {
+        split(runs[i], f, ":")
+        row("run_N_" f[1] "_B_" f[2] "_seconds", f[3], "s", "")
+        row("run_N_" f[1] "_B_" f[2] "_vs_gemm_pairs", f[4], "", "")
     }
     row("run_peak_rss_mib", rss, "MiB", "")
     row("run_peak_over_dataset_and_outputs_mib", rss - dataset - outputs, "MiB", "target <= 96")

@@ -109,4 +109,24 @@ static __attribute__((unused)) double *random_points(gsl_rng *rng, size_t n, siz
     return x;
 }
 
+/*
+ * nq points as a trajectory meets them: each a random row of y (n × dim)
+ * plus noise · N(0, 1) per coordinate; with far_scale > 0 the even ones lie
+ * between the data instead, at far_offset + far_scale · N(0, 1).
+ */
+static __attribute__((unused)) double *points_near_rows(gsl_rng *rng, const double *y, size_t n,
+                                                        size_t dim, size_t nq, double noise,
+                                                        double far_offset, double far_scale)
+{
+    double *x = malloc(nq * dim * sizeof *x);
+    for (size_t q = 0; q < nq; q++) {
+        const size_t j = gsl_rng_uniform_int(rng, n);
+        for (size_t k = 0; k < dim; k++)
+            x[q * dim + k] = q % 2 || far_scale == 0
+                                 ? y[j * dim + k] + noise * gsl_ran_gaussian(rng, 1.0)
+                                 : far_offset + far_scale * gsl_ran_gaussian(rng, 1.0);
+    }
+    return x;
+}
+
 #endif /* DG_TEST_REFERENCE_H */

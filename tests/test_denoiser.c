@@ -52,14 +52,7 @@ static double error_against_reference(dg_denoiser *den, const double *y, size_t 
  */
 static double *make_queries(gsl_rng *rng, const double *y, double sigma)
 {
-    double *x = malloc(NQ * DIM * sizeof *x);
-    for (size_t q = 0; q < NQ; q++) {
-        const size_t j = gsl_rng_uniform_int(rng, N_DATA);
-        for (size_t k = 0; k < DIM; k++)
-            x[q * DIM + k] = q % 2 ? y[j * DIM + k] + sigma * gsl_ran_gaussian(rng, 1.0)
-                                   : OFFSET + 2.4 * SPREAD * gsl_ran_gaussian(rng, 1.0);
-    }
-    return x;
+    return points_near_rows(rng, y, N_DATA, DIM, NQ, sigma, OFFSET, 2.4 * SPREAD);
 }
 
 static void test_exactness(gsl_rng *rng, const double *y, dg_denoiser *den)

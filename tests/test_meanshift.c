@@ -24,14 +24,7 @@
 /* Start points: half of them data points plus noise, half between the data. */
 static double *make_starts(gsl_rng *rng, const double *y, double spread)
 {
-    double *x = malloc(NQ * DIM * sizeof *x);
-    for (size_t q = 0; q < NQ; q++) {
-        const size_t j = gsl_rng_uniform_int(rng, N_DATA);
-        for (size_t k = 0; k < DIM; k++)
-            x[q * DIM + k] = q % 2 ? y[j * DIM + k] + spread * gsl_ran_gaussian(rng, 1.0)
-                                   : 2.385 + 1.7 * spread * gsl_ran_gaussian(rng, 1.0);
-    }
-    return x;
+    return points_near_rows(rng, y, N_DATA, DIM, NQ, spread, 2.385, 1.7 * spread);
 }
 
 /* ‖a − b‖ for rows of dim, in long double. */

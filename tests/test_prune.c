@@ -45,13 +45,7 @@ static double *make_data(gsl_rng *rng)
 /* Queries: data rows plus noise of size `noise`. */
 static double *make_queries(gsl_rng *rng, const double *y, double noise)
 {
-    double *x = malloc(NQ * DIM * sizeof *x);
-    for (size_t q = 0; q < NQ; q++) {
-        const size_t j = gsl_rng_uniform_int(rng, N_DATA);
-        for (size_t k = 0; k < DIM; k++)
-            x[q * DIM + k] = y[j * DIM + k] + noise * gsl_ran_gaussian(rng, 1.0);
-    }
-    return x;
+    return points_near_rows(rng, y, N_DATA, DIM, NQ, noise, 0, 0);
 }
 
 /* What a run records: every output, the worst error, the products skipped. */

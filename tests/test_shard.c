@@ -4,9 +4,12 @@
  * own), give bit for bit the output of one process holding all the data,
  * for data sizes whose shards are uneven, partial or empty, for queries in
  * more than one block, at small, medium and large σ, with processes running
- * different numbers of threads.  The Gaussian KDE and nearest neighbours
- * (dg_metric_kde_shard) are bit-identical in the same way.  A process whose
- * shard is bad makes every process fail, without waiting forever.
+ * different numbers of threads, and skip the same first products in all
+ * (which the agreement on the nearest-distance bounds is for: without it
+ * the products differ, though the outputs may not).  The Gaussian KDE and
+ * nearest neighbours (dg_metric_kde_shard) are bit-identical in the same
+ * way.  A process whose shard is bad makes every process fail, without
+ * waiting forever.
  *
  * Everything runs in child processes: the parent never starts OpenMP or
  * BLAS threads, so each child starts from a clean process.
@@ -38,6 +41,9 @@ static const double sigmas[NSIGMA] = {0.002, 0.7, 40.0, 0.05};
 /* What a process writes: D* at each σ, then per query the KDE's log p̂ at
  * its NH bandwidths, the squared nearest distance and the nearest row. */
 #define OUT_DOUBLES (NSIGMA * NQ * DIM + NQ * (NH + 2))
+/* Then the first products this process skipped in the last evaluation, and
+ * all it had: summed over processes, the same as one process's. */
+#define OUT_SIZE (OUT_DOUBLES + 2)
 
 /* ------------------------------------------------------------------------ */
 /* A dg_comm over pipes between forked processes                            */
@@ -142,7 +148,7 @@ static int run_rank(const double *y, size_t n, const double *x, pipes *c, int si
 #ifdef _OPENMP
     omp_set_num_threads(1 + c->me % 2); /* processes need not agree on threads */
 #endif
-    double *d = malloc(OUT_DOUBLES * sizeof *d), *h = malloc(NQ * NH * sizeof *h);
+    double *d = malloc(OUT_SIZE * sizeof *d), *h = malloc(NQ * NH * sizeof *h);
     double *kde = d + NSIGMA * NQ * DIM, *nn2 = kde + NQ * NH, *nn_at = nn2 + NQ;
     size_t nn_index[NQ] = {0};
     for (size_t q = 0; q < NQ; q++)
@@ -177,8 +183,13 @@ static int run_rank(const double *y, size_t n, const double *x, pipes *c, int si
         nn_at[q] = (double)nn_index[q];
     for (size_t s = 0; status == DG_OK && s < NSIGMA; s++)
         status = dg_denoiser_eval(den, x, NQ, sigmas[s], d + s * NQ * DIM, &err);
-    if (status == DG_OK)
-        status = write_all(out, d, OUT_DOUBLES * sizeof *d);
+    if (status == DG_OK) {
+        size_t skipped, products;
+        dg_denoiser_pruned(den, &skipped, &products);
+        d[OUT_DOUBLES] = (double)skipped;
+        d[OUT_DOUBLES + 1] = (double)products;
+        status = write_all(out, d, OUT_SIZE * sizeof *d);
+    }
     free(d);
     free(h);
     dg_denoiser_free(den);
@@ -187,7 +198,7 @@ static int run_rank(const double *y, size_t n, const double *x, pipes *c, int si
 
 /*
  * Runs one process (size 0) or `size` processes on the data and queries;
- * outs[r] gets rank r's outputs (OUT_DOUBLES), status[r] its exit
+ * outs[r] gets rank r's outputs (OUT_SIZE), status[r] its exit
  * status (the dg status it ended with, 100 + a signal if it was killed).
  */
 static void run(const double *y, size_t n, const double *x, int size, double **outs, int *status)
@@ -220,7 +231,7 @@ static void run(const double *y, size_t n, const double *x, int size, double **o
             }
     /* Outputs are small (≤ 20 KiB per process): read them after the exits
      * would also do, but reading first never blocks a writer. */
-    const size_t bytes = OUT_DOUBLES * sizeof(double);
+    const size_t bytes = OUT_SIZE * sizeof(double);
     for (int r = 0; r < procs; r++) {
         outs[r] = calloc(1, bytes);
         if (read_all(result[r][0], outs[r], bytes) != DG_OK)
@@ -304,7 +315,7 @@ static void test_messages(void)
 
     /* Process 1 of 2 holds the second group of chunks: finishing the tree
      * sends its node to process 0, which fails here. */
-    const dg_tree_ops ops = {merge_nothing, one_double};
+    const dg_tree_ops ops = {merge_nothing, one_double, NULL};
     dg_tree tree = {0};
     dg_error_clear(&err);
     status = dg_tree_init(&tree, 2 * DG_SHARD_ROWS, &comm, sizeof(double), &err);
@@ -345,9 +356,12 @@ int main(void)
             int status[P_MAX];
             run(y, n, x, procs[p], outs, status);
             int good = 1;
+            double skipped = 0, products = 0;
             for (int r = 0; r < procs[p]; r++) {
                 good &=
                     status[r] == 0 && memcmp(outs[r], one[0], OUT_DOUBLES * sizeof(double)) == 0;
+                skipped += outs[r][OUT_DOUBLES];
+                products += outs[r][OUT_DOUBLES + 1];
                 free(outs[r]);
             }
             if (!good)
@@ -358,6 +372,10 @@ int main(void)
                "N = %zu, %d processes: every process's D*, KDE and nearest neighbours "
                "bit-identical to one process (σ = 0.002, 0.7, 40, 0.05; 131 queries)",
                n, procs[p]);
+            ok(skipped == one[0][OUT_DOUBLES] && products == one[0][OUT_DOUBLES + 1],
+               "N = %zu, %d processes: the same first products skipped at σ = 0.05 as one "
+               "process (%.0f of %.0f; one process %.0f of %.0f)",
+               n, procs[p], skipped, products, one[0][OUT_DOUBLES], one[0][OUT_DOUBLES + 1]);
         }
         free(one[0]);
         free(x);

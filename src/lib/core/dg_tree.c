@@ -100,7 +100,10 @@ void dg_tree_release(dg_tree *t)
 
 void dg_tree_push(dg_tree *t, const dg_tree_ops *ops, const void *ctx, size_t j, const void *leaf)
 {
-    memcpy(tree_slot(t, t->depth), leaf, ops->bytes(ctx));
+    if (ops->copy)
+        ops->copy(ctx, tree_slot(t, t->depth), leaf);
+    else
+        memcpy(tree_slot(t, t->depth), leaf, ops->bytes(ctx));
     t->lo[t->depth] = j;
     t->hi[t->depth++] = j + 1;
     while (t->depth >= 2 && tree_is_node(t->lo[t->depth - 2], t->hi[t->depth - 1], t->nchunks) &&

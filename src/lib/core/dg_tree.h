@@ -27,6 +27,8 @@
 typedef struct dg_tree_ops {
     void (*merge)(const void *ctx, void *a, const void *b); /* a ← a ⊕ b, a left of b */
     size_t (*bytes)(const void *ctx);                       /* used bytes of a payload */
+    /* dst ← src where merge will read it (NULL: the first `bytes`, whole). */
+    void (*copy)(const void *ctx, void *dst, const void *src);
 } dg_tree_ops;
 
 /* Enough for any range of chunks: sizes rise, then fall, along the stack. */

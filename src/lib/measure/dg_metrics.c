@@ -144,7 +144,7 @@ static size_t kde_bytes(const void *ctx)
     return c->nb * (2 + c->nh) * sizeof(double);
 }
 
-static const dg_tree_ops kde_ops = {kde_merge, kde_bytes};
+static const dg_tree_ops kde_ops = {kde_merge, kde_bytes, NULL};
 
 /*
  * The records of rows [r0, r0 + nc) of y (r0 + offset in the whole dataset)

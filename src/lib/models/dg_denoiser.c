@@ -14,6 +14,7 @@
 #endif
 
 #include "dg_exp.h"
+#include "dg_order.h"
 #include "dg_runtime.h"
 #include "dg_tensor.h"
 #include "dg_tree.h"
@@ -167,7 +168,22 @@ static size_t record_bytes(const void *ctx)
     return (2 * QB + c->nq * c->dim) * sizeof(double);
 }
 
-static const dg_tree_ops record_ops = {record_merge, record_bytes};
+/*
+ * dst ← src for a merge: max and sum_w whole, and the rows of sum_wy of the
+ * queries whose record is not empty (record_merge reads no other; at small
+ * σ a chunk has few).
+ */
+static void record_copy(const void *ctx, void *pdst, const void *psrc)
+{
+    const record_ctx *c = ctx;
+    const record dst = record_at(pdst), src = record_at((void *)psrc);
+    memcpy(dst.max, src.max, 2 * QB * sizeof *dst.max);
+    for (size_t q = 0; q < c->nq; q++)
+        if (src.max[q] != -INFINITY)
+            memcpy(dst.sum_wy + q * c->dim, src.sum_wy + q * c->dim, c->dim * sizeof *dst.sum_wy);
+}
+
+static const dg_tree_ops record_ops = {record_merge, record_bytes, record_copy};
 
 typedef struct empirical {
     size_t n, dim;        /* rows held here, dimension */
@@ -344,14 +360,22 @@ static void track_refresh(const empirical *e, size_t q0, size_t q, size_t j, dou
 
 /*
  * e->near_here[q] ← an upper bound on the distance from query q to the
- * rows held here: the exact distance to each local chunk's reference row.
+ * rows held here: the exact distance to each local chunk's reference row,
+ * for the chunks that may hold a row nearer than the carried bound near(q)
+ * (the others, whose lower bound lowered by the step exceeds it, cannot
+ * lower the minimum of the two, so they are left out: at small σ, nearly
+ * all).
  */
 static void track_near_here(empirical *e, size_t q0, size_t q)
 {
     const size_t dim = e->dim;
     const double *x = e->xc + q * dim;
+    const double near = e->track_near[q0 + q];
+    const double *low = e->track_low + (q0 + q) * e->nchunks;
     double best = INFINITY;
     for (size_t j = 0; j < e->nchunks; j++) {
+        if (ROUND_DOWN(low[j] - e->step[q]) > near)
+            continue;
         const double *y = e->y + e->track_ref[(q0 + q) * e->nchunks + j] * dim;
         best = fmin(best, dg_sqdist(x, y, dim));
     }
@@ -488,22 +512,38 @@ static double exact_cut(const empirical *e, size_t q, double sigma2, double grou
 }
 
 /*
- * Query q's rc logits (row q of logits, maximum m) as weights, packed into
- * row `row` ≤ q; for a query flagged exact, the candidates' logits (≥ cut
- * and ≥ its exact_cut) are first recomputed from exact differences and the
- * others shifted by −½‖x‖².  Returns the maximum logit, and the weights' sum in *sum.
+ * Whether query q's GEMM logits against rows of norm at most r (from μ) may
+ * be off by more than DG_EMPIRICAL_LOGIT_TOL: their typical rounding error
+ * is u√d (‖x‖r + r²)/σ² (both norms measured from μ).
  */
-static double query_weights(const empirical *e, size_t r0, size_t rc, size_t q, double m,
-                            double cut, double sigma2, double *logits, size_t row, double *sum)
+static bool needs_exact(const empirical *e, size_t q, double r, double sigma2)
 {
-    const size_t dim = e->dim;
+    const double typical =
+        (DBL_EPSILON / 2) * sqrt((double)e->dim) * (sqrt(e->xc_sqnorm[q]) * r + r * r) / sigma2;
+    return typical > DG_EMPIRICAL_LOGIT_TOL;
+}
+
+/*
+ * Query q's rc logits of local chunk j (row q of logits, maximum m) as
+ * weights, packed into row `row` ≤ q.  For a query flagged exact (against
+ * the whole data's radius), the logits take the scale −½‖x − y‖²: where the
+ * chunk's own radius calls for it, the candidates' logits (≥ cut and ≥ the
+ * query's exact_cut) are recomputed from exact differences, and the others
+ * are shifted by −½‖x‖².  Returns the maximum logit, and the weights' sum
+ * in *sum.
+ */
+static double query_weights(const empirical *e, size_t j, size_t rc, size_t q, double m, double cut,
+                            double sigma2, double *logits, size_t row, double *sum)
+{
+    const size_t dim = e->dim, r0 = j * DG_EMPIRICAL_CHUNK;
     double *l = logits + q * DG_EMPIRICAL_CHUNK;
     if (e->exact[q]) {
         const double *x = e->xc + q * dim;
         const double xx = e->xc_sqnorm[q];
+        const bool chunk_exact = needs_exact(e, q, e->chunk_radius[j], sigma2);
         m = -INFINITY;
         for (size_t i = 0; i < rc; i++) {
-            if (l[i] >= cut && l[i] >= e->exact_cut[q])
+            if (chunk_exact && l[i] >= cut && l[i] >= e->exact_cut[q])
                 l[i] = -0.5 * dg_sqdist(x, e->y + (r0 + i) * dim, dim);
             else
                 l[i] -= 0.5 * xx;
@@ -539,7 +579,7 @@ static void chunk_record(const empirical *e, size_t j, size_t nq, double sigma2,
             continue;
         }
         rec.max[q] =
-            query_weights(e, r0, rc, q, cmax[q], cut, sigma2, logits, active, &rec.sum_w[q]);
+            query_weights(e, j, rc, q, cmax[q], cut, sigma2, logits, active, &rec.sum_w[q]);
         active++;
     }
     if (active == 0)
@@ -550,9 +590,13 @@ static void chunk_record(const empirical *e, size_t j, size_t nq, double sigma2,
             const double *w = logits + a * DG_EMPIRICAL_CHUNK;
             double *s = rec.sum_wy + a * dim;
             memset(s, 0, dim * sizeof *s);
-            for (size_t i = 0; i < rc; i++)
-                for (size_t k = 0; w[i] != 0 && k < dim; k++)
-                    s[k] += w[i] * e->y[(r0 + i) * dim + k];
+            for (size_t i = 0; i < rc; i++) {
+                if (w[i] == 0)
+                    continue;
+                const double *row = e->y + (r0 + i) * dim;
+                for (size_t k = 0; k < dim; k++)
+                    s[k] += w[i] * row[k];
+            }
         }
     } else {
         g.rows = active;
@@ -572,23 +616,20 @@ static void chunk_record(const empirical *e, size_t j, size_t nq, double sigma2,
 /* ------------------------------------------------------------------------ */
 
 /*
- * Centres a block of queries and decides, per query, whether GEMM logits are
- * accurate enough: their typical rounding error is u√d (‖x‖R + R²)/σ², with R
- * the largest data norm (both measured from μ).
+ * Centres a block of queries and flags those whose GEMM logits may not be
+ * accurate enough against the whole data's radius R (needs_exact); each
+ * chunk then decides from its own radius.
  */
 static void prepare_queries(empirical *e, const double *x, size_t q0, size_t nq, double sigma,
                             bool history)
 {
     const size_t dim = e->dim;
-    const double r = e->radius / sigma;
     for (size_t q = 0; q < nq; q++) {
         double *xc = e->xc + q * dim;
         for (size_t k = 0; k < dim; k++)
             xc[k] = x[q * dim + k] - e->mean[k];
         e->xc_sqnorm[q] = dg_sqnorm(xc, dim);
-        const double typical =
-            (DBL_EPSILON / 2) * sqrt((double)dim) * (sqrt(e->xc_sqnorm[q]) / sigma * r + r * r);
-        e->exact[q] = typical > DG_EMPIRICAL_LOGIT_TOL;
+        e->exact[q] = needs_exact(e, q, e->radius, sigma * sigma);
         e->near_here[q] = INFINITY;
         if (e->tracking) {
             track_step(e, q0, q, history);
@@ -773,6 +814,52 @@ static bool empirical_alloc_scratch(empirical *e)
 /* Empirical denoiser: construction                                         */
 /* ------------------------------------------------------------------------ */
 
+/*
+ * The order of the rows held here: within each group of chunks (the unit
+ * of distribution over processes, so the order is the same for any number
+ * of processes), the leaves of a PCA tree of chunk size (dg_order), so
+ * that a chunk holds similar rows.  Rows are only ever used through the
+ * denoiser's sums, so no caller sees the order.
+ */
+typedef struct row_order {
+    size_t *order; /* row i of the denoiser is row order[i] of the caller's */
+    bool *placed;  /* scratch for moving adopted rows in place, n */
+    double *spare; /* one row, the same */
+} row_order;
+
+static void row_order_release(row_order *o)
+{
+    free(o->order);
+    free(o->placed);
+    free(o->spare);
+}
+
+static int row_order_make(row_order *o, const double *y, size_t n, size_t dim, dg_error *err)
+{
+    const size_t group = DG_EMPIRICAL_CHUNK * DG_EMPIRICAL_GROUP;
+    const size_t ngroups = (n + group - 1) / group;
+    o->order = malloc((n > 0 ? n : 1) * sizeof *o->order);
+    o->placed = calloc(n > 0 ? n : 1, sizeof *o->placed);
+    o->spare = malloc(dim * sizeof *o->spare);
+    bool failed = !o->order || !o->placed || !o->spare;
+    /* Groups are independent and each is ordered by one thread alone. */
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic) reduction(|| : failed) if (!failed && ngroups > 1)
+#endif
+    for (size_t g = 0; g < ngroups; g++) {
+        if (failed)
+            continue;
+        const size_t r0 = g * group, rc = n - r0 < group ? n - r0 : group;
+        size_t *order = o->order + r0;
+        failed = dg_order_pca_tree(y + r0 * dim, rc, dim, DG_EMPIRICAL_CHUNK, order, NULL) != DG_OK;
+        for (size_t i = 0; i < rc; i++)
+            order[i] += r0;
+    }
+    if (failed)
+        return dg_error_set(err, DG_ENOMEM, "out of memory to order %zu × %zu data", n, dim);
+    return DG_OK;
+}
+
 /* The merge of partial sums of rows (long double): a ← a + b. */
 static void sum_merge(const void *ctx, void *pa, const void *pb)
 {
@@ -788,15 +875,16 @@ static size_t sum_bytes(const void *ctx)
     return *(const size_t *)ctx * sizeof(long double);
 }
 
-static const dg_tree_ops sum_ops = {sum_merge, sum_bytes};
+static const dg_tree_ops sum_ops = {sum_merge, sum_bytes, NULL};
 
 /*
  * μ = (Σ over the chunk tree of Σ_chunk y_i) / N, in long double: each
- * chunk's rows are summed in order, and the chunks' sums are merged over
+ * chunk's rows (rows order[i] of y) are summed in order, and the chunks'
+ * sums are merged over
  * the same tree as the records, so the mean (and everything centred on it)
  * is the same for any number of processes.
  */
-static int empirical_mean(empirical *e, const double *y, dg_error *err)
+static int empirical_mean(empirical *e, const double *y, const size_t *order, dg_error *err)
 {
     const size_t dim = e->dim;
     dg_tree sums = {0};
@@ -814,7 +902,7 @@ static int empirical_mean(empirical *e, const double *y, dg_error *err)
             leaf[k] = 0;
         for (size_t i = r0; i < r0 + rc; i++)
             for (size_t k = 0; k < dim; k++)
-                leaf[k] += y[i * dim + k];
+                leaf[k] += y[order[i] * dim + k];
         dg_tree_push(&sums, &sum_ops, &dim, e->first_chunk + j, leaf);
     }
     void *root;
@@ -885,15 +973,47 @@ static dg_denoiser *empirical_new(size_t n, size_t dim, size_t n_total, size_t f
     return den;
 }
 
-/* e->y ← the rows y centred on their mean, with their half squared norms and radii. */
-static int empirical_centre(empirical *e, const double *y, dg_error *err)
+/*
+ * Rows in their tree order: e->y (= y itself when adopted) ← rows order[i]
+ * of y, moved along the permutation's cycles through one spare row.
+ */
+static void empirical_permute(empirical *e, const double *y, row_order *o)
+{
+    const size_t dim = e->dim, row = dim * sizeof *e->y;
+    if (e->y != y) {
+        for (size_t i = 0; i < e->n; i++)
+            memcpy(e->y + i * dim, y + o->order[i] * dim, row);
+        return;
+    }
+    for (size_t s = 0; s < e->n; s++) {
+        if (o->placed[s])
+            continue;
+        memcpy(o->spare, e->y + s * dim, row);
+        for (size_t i = s;; i = o->order[i]) {
+            o->placed[i] = true;
+            if (o->order[i] == s) {
+                memcpy(e->y + i * dim, o->spare, row);
+                break;
+            }
+            memcpy(e->y + i * dim, e->y + o->order[i] * dim, row);
+        }
+    }
+}
+
+/*
+ * e->y ← the rows y in their tree order, centred on their mean, with their
+ * half squared norms and radii.
+ */
+static int empirical_centre(empirical *e, const double *y, row_order *o, dg_error *err)
 {
     const size_t dim = e->dim;
-    int status = empirical_mean(e, y, err);
+    int status = empirical_mean(e, y, o->order, err);
+    if (status == DG_OK)
+        empirical_permute(e, y, o);
     for (size_t i = 0; status == DG_OK && i < e->n; i++) {
         double *yc = e->y + i * dim;
         for (size_t k = 0; k < dim; k++)
-            yc[k] = y[i * dim + k] - e->mean[k];
+            yc[k] -= e->mean[k];
         const double yy = dg_sqnorm(yc, dim);
         e->half_sqnorm[i] = 0.5 * yy;
         double *r = &e->chunk_radius[i / DG_EMPIRICAL_CHUNK];
@@ -916,11 +1036,14 @@ static int empirical_build(const double *y, double *rows, size_t n, size_t dim, 
                            const dg_comm *comm, dg_denoiser **out, dg_error *err)
 {
     size_t first = 0;
+    row_order order = {0};
     int status = empirical_check(y, n, dim, n_total, comm, &first, err);
     *out = status == DG_OK ? empirical_new(n, dim, n_total, first, comm, rows != NULL) : NULL;
     if (status == DG_OK && !*out)
         status = dg_error_set(err, DG_ENOMEM,
                               "cannot allocate the empirical denoiser for %zu × %zu data", n, dim);
+    if (status == DG_OK)
+        status = row_order_make(&order, y, n, dim, err);
     const int local = status;
     status = dg_comm_all_ok(comm, status, err);
     if (status != DG_OK) {
@@ -930,17 +1053,20 @@ static int empirical_build(const double *y, double *rows, size_t n, size_t dim, 
     }
     empirical *e = (*out)->state;
     e->y = rows;
-    status = empirical_centre(e, y, err);
+    status = empirical_centre(e, y, &order, err);
     if (status != DG_OK)
         goto release_denoiser;
+    row_order_release(&order);
     return DG_OK;
 
 release_denoiser:
-    /* The rows stay the caller's (centred, if adopted and the mean was made). */
+    /* The rows stay the caller's (reordered and centred, if adopted and the
+     * mean was made). */
     if (*out)
         ((empirical *)(*out)->state)->y = NULL;
     dg_denoiser_free(*out);
     *out = NULL;
+    row_order_release(&order);
     return status;
 }
 

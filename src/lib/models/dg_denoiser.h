@@ -51,7 +51,10 @@ void dg_denoiser_free(dg_denoiser *den);
  *
  * How it is computed:
  * - Storage: the data are centred on their mean μ, cut into chunks of
- *   DG_EMPIRICAL_CHUNK rows.
+ *   DG_EMPIRICAL_CHUNK rows, in the order of a PCA tree within each group
+ *   of DG_EMPIRICAL_GROUP chunks (dg_order.h), so that a chunk holds
+ *   similar rows; the group is the unit of distribution over processes, so
+ *   the order does not depend on their number.
  * - Per chunk and query: one GEMM gives the logits
  *   (x−μ)·(y_i−μ) − ½‖y_i−μ‖², a second GEMM the weighted sum, giving a
  *   record (max logit, Σ e^{ℓ−max}, Σ e^{ℓ−max} y).
@@ -105,7 +108,8 @@ int dg_denoiser_empirical_alloc(const double *y, size_t n, size_t dim, dg_denois
 /*
  * The same without a copy of the data.
  * - Ownership: takes y (n × dim, allocated with dg_doubles_alloc) and
- *   centres it in place; the caller must not use or free y afterwards.
+ *   reorders and centres it in place; the caller must not use or free y
+ *   afterwards.
  * - On failure y is left unchanged and stays the caller's.
  */
 int dg_denoiser_empirical_adopt(double *y, size_t n, size_t dim, dg_denoiser **out, dg_error *err);
@@ -147,7 +151,8 @@ void dg_denoiser_pruned(const dg_denoiser *den, size_t *skipped, size_t *product
  *     here so that no evaluation fails on one process alone);
  *   - DG_EREMOTE on every process that had no trouble of its own when
  *     another failed to build its part (no process is left waiting);
- *   - a failed message leaves y the caller's, its rows possibly centred.
+ *   - a failed message leaves y the caller's, its rows possibly reordered
+ *     and centred.
  */
 int dg_denoiser_empirical_shard(double *y, size_t n, size_t dim, size_t n_total,
                                 const dg_comm *comm, dg_denoiser **out, dg_error *err);

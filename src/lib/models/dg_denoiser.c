@@ -514,13 +514,15 @@ static double exact_cut(const empirical *e, size_t q, double sigma2, double grou
 /*
  * Whether query q's GEMM logits against rows of norm at most r (from μ) may
  * be off by more than DG_EMPIRICAL_LOGIT_TOL: their typical rounding error
- * is u√d (‖x‖r + r²)/σ² (both norms measured from μ).
+ * is u√d (‖x‖r + r²)/σ² (both norms measured from μ).  Where that cannot be
+ * told (‖x‖² or σ² overflow), exact differences, whose overflow the caller
+ * refuses.
  */
 static bool needs_exact(const empirical *e, size_t q, double r, double sigma2)
 {
-    const double typical =
-        (DBL_EPSILON / 2) * sqrt((double)e->dim) * (sqrt(e->xc_sqnorm[q]) * r + r * r) / sigma2;
-    return typical > DG_EMPIRICAL_LOGIT_TOL;
+    const double typical = (DBL_EPSILON / 2) * sqrt((double)e->dim) *
+                           (sqrt(e->xc_sqnorm[q]) / sigma2 * r + r * r / sigma2);
+    return !(typical <= DG_EMPIRICAL_LOGIT_TOL);
 }
 
 /*

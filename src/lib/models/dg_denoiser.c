@@ -882,9 +882,8 @@ static const dg_tree_ops sum_ops = {sum_merge, sum_bytes, NULL};
 /*
  * μ = (Σ over the chunk tree of Σ_chunk y_i) / N, in long double: each
  * chunk's rows (rows order[i] of y) are summed in order, and the chunks'
- * sums are merged over
- * the same tree as the records, so the mean (and everything centred on it)
- * is the same for any number of processes.
+ * sums are merged over the same tree as the records, so the mean (and
+ * everything centred on it) is the same for any number of processes.
  */
 static int empirical_mean(empirical *e, const double *y, const size_t *order, dg_error *err)
 {

@@ -117,8 +117,11 @@ int dg_order_pca_tree(const double *y, size_t n, size_t dim, size_t leaf, size_t
         order[i] = i;
     if (n <= leaf)
         return DG_OK;
-    tree t = {y,    dim, leaf, malloc(n * sizeof *t.keys), malloc(3 * dim * sizeof *t.mean),
-              NULL, NULL};
+    tree t = {.y = y,
+              .dim = dim,
+              .leaf = leaf,
+              .keys = malloc(n * sizeof *t.keys),
+              .mean = malloc(3 * dim * sizeof *t.mean)};
     if (!t.keys || !t.mean) {
         free(t.keys);
         free(t.mean);

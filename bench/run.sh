@@ -5,9 +5,9 @@
 # each of its evaluations against a GEMM pair, with the first products
 # skipped), the GEMM ratio along its sigma range, how the run scales with
 # the rows and the queries, the floor of any exact pruning on that run
-# (bench/floor.py), 1 versus 2 threads and peak memory.  Contenders alternate and medians are taken, so the noise
-# of a shared machine largely cancels.  Prints a table and appends it to
-# bench/results.tsv.
+# (bench/floor.py), 1 versus 2 threads and peak memory.  Contenders
+# alternate and medians are taken, so the noise of a shared machine largely
+# cancels.  Prints a table and appends it to bench/results.tsv.
 #
 # Usage: bench/run.sh [ROUNDS]      (from the build directory)
 set -eu

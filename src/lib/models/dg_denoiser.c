@@ -843,10 +843,13 @@ static int row_order_make(row_order *o, const double *y, size_t n, size_t dim, d
     o->order = malloc((n > 0 ? n : 1) * sizeof *o->order);
     o->placed = calloc(n > 0 ? n : 1, sizeof *o->placed);
     o->spare = malloc(dim * sizeof *o->spare);
-    bool failed = !o->order || !o->placed || !o->spare;
-    /* Groups are independent and each is ordered by one thread alone. */
+    if (!o->order || !o->placed || !o->spare)
+        return dg_error_set(err, DG_ENOMEM, "out of memory to order %zu × %zu data", n, dim);
+    /* Groups are independent and each is ordered by one thread alone (a
+     * thread whose scratch could not be allocated skips the rest of its own). */
+    bool failed = false;
 #ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic) reduction(|| : failed) if (!failed && ngroups > 1)
+#pragma omp parallel for schedule(dynamic) reduction(|| : failed) if (ngroups > 1)
 #endif
     for (size_t g = 0; g < ngroups; g++) {
         if (failed)

@@ -323,6 +323,13 @@ typedef struct cli_model_options {
 int cli_model_load_ex(const cli_model_options *o, cli_model *m);
 
 /*
+ * The number of components of a fitted denoiser KIND: 1 for "gaussian", K
+ * for "gmm-fit:K" (K written in decimal digits alone); 0 for any other kind
+ * or a K that is not a positive integer.
+ */
+size_t cli_model_fit_components(const char *kind);
+
+/*
  * cli_model_load_ex with the common options (--data, --limit, --denoiser,
  * --samples, --seed), the rows adopted by the denoiser.
  */

@@ -1,10 +1,12 @@
 /* The data and denoiser a command works with, and start points. */
 #include "config.h"
 
+#include <errno.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,12 +66,25 @@ static int empirical_denoiser(const cli_model_options *o, cli_model *m, dg_error
     return status;
 }
 
+size_t cli_model_fit_components(const char *kind)
+{
+    if (strcmp(kind, "gaussian") == 0)
+        return 1;
+    if (strncmp(kind, "gmm-fit:", 8) != 0)
+        return 0;
+    const char *digits = kind + 8;
+    if (!*digits || strspn(digits, "0123456789") != strlen(digits))
+        return 0;
+    errno = 0;
+    const unsigned long long K = strtoull(digits, NULL, 10);
+    return errno == 0 && K <= SIZE_MAX ? (size_t)K : 0;
+}
+
 /* gmm-fit:K, a K-component mixture fitted by EM, and its denoiser; an exit code. */
 static int fitted_denoiser(const cli_model_options *o, const char *kind, cli_model *m)
 {
-    char *end;
-    const unsigned long K = strtoul(kind + 8, &end, 10);
-    if (*end || K == 0 || kind[8] == '-' || kind[8] == '\0') {
+    const size_t K = cli_model_fit_components(kind);
+    if (K == 0) {
         cli_error("--denoiser %s: K must be a positive integer", kind);
         return EXIT_USAGE;
     }

@@ -676,12 +676,10 @@ static bool load_fitted_denoiser(reference_run *q)
 {
     dg_error err;
     dg_gmm *fit = NULL;
-    const char *kind = q->cfg.denoiser;
-    char *end = NULL;
-    const unsigned long long K = strcmp(kind, "gaussian") == 0 ? 1 : strtoull(kind + 8, &end, 10);
-    if (K == 0 || (end && (*end || kind[8] < '0' || kind[8] > '9')))
-        return no_self(q, "/config/denoiser '%s' names no number of components", kind);
-    fit_read r = {q->o->path, (size_t)K, q->r->dim, &fit};
+    const size_t K = cli_model_fit_components(q->cfg.denoiser);
+    if (K == 0)
+        return no_self(q, "/config/denoiser '%s' names no number of components", q->cfg.denoiser);
+    fit_read r = {q->o->path, K, q->r->dim, &fit};
     int status = dg_h5_isolated(q->o->path, read_fit, &r, &err);
     if (status == DG_OK)
         status = dg_denoiser_gmm_alloc(fit, &q->own_den, &err);

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The least work any exact pruning can do along an optimal-ODE run.
 
-Usage: floor.py RUN.h5 DATA.idx.gz [CHUNK]
+Usage: floor.py RUN.h5 IMAGES.idx.gz [CHUNK]
 
 For each level σ_i of the run, and the run's own points x_i there (the
 queries of its evaluations at σ_i), a row y can be left out of both products
@@ -13,17 +13,12 @@ of the rows, an evaluation costs at least its row fraction of a dense one:
 the sum over the run's evaluations (Heun: two per level but the first and
 last) is a floor for the whole run against its dense GEMM pairs.
 """
-import gzip
 import sys
 
 import h5py
 import numpy as np
 
-
-def load_idx(path):
-    raw = gzip.open(path).read() if path.endswith(".gz") else open(path, "rb").read()
-    n = int.from_bytes(raw[4:8], "big")
-    return np.frombuffer(raw, np.uint8, offset=16).reshape(n, -1).astype(np.float64) / 127.5 - 1
+from numpy_denoiser import load_idx
 
 
 def main():

@@ -88,6 +88,45 @@ static void test_norms(gsl_rng *rng)
     free(y);
 }
 
+/*
+ * The documented order of dg_dot and dg_sqdist, written plainly: element k
+ * into partial sum k mod 16, then the upper half of the sums onto the lower
+ * until one is left.  Every build (and each of its vector widths) must give
+ * these bits.
+ */
+static double lane_order_sum(const double *x, const double *y, size_t n, bool distance)
+{
+    double s[16] = {0};
+    for (size_t k = 0; k < n; k++) {
+        const double t = distance ? (x[k] - y[k]) * (x[k] - y[k]) : x[k] * y[k];
+        s[k % 16] += t;
+    }
+    for (size_t half = 8; half > 0; half /= 2)
+        for (size_t i = 0; i < half; i++)
+            s[i] += s[i + half];
+    return s[0];
+}
+
+static void test_norm_bits(gsl_rng *rng)
+{
+    const size_t sizes[] = {0, 1, 7, 15, 16, 17, 33, 784, 1001};
+    size_t differ = 0;
+    for (size_t t = 0; t < sizeof sizes / sizeof *sizes; t++) {
+        const size_t n = sizes[t];
+        double *x = random_points(rng, 1, n + 1, 0, 1e3),
+               *y = random_points(rng, 1, n + 1, 5, 1e-2);
+        differ += dg_dot(x, y, n) != lane_order_sum(x, y, n, false);
+        differ += dg_sqnorm(x, n) != lane_order_sum(x, x, n, false);
+        differ += dg_sqdist(x, y, n) != lane_order_sum(x, y, n, true);
+        free(x);
+        free(y);
+    }
+    ok(differ == 0,
+       "dg_dot, dg_sqnorm and dg_sqdist give the bits of their documented order "
+       "(%zu of 27 differ)",
+       differ);
+}
+
 static void test_logsumexp(gsl_rng *rng)
 {
     const size_t n = 257;
@@ -136,6 +175,7 @@ int main(void)
     gsl_rng_set(rng, 7);
     test_gemm(rng);
     test_norms(rng);
+    test_norm_bits(rng);
     test_logsumexp(rng);
     test_alloc();
     gsl_rng_free(rng);

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "dg_clones.h"
+
 /*
  * Method.  x = k ln 2 + r with k the nearest integer to x / ln 2, so
  * |r| ≤ ln 2 / 2 (Cody and Waite): ln 2 = LN2_HI + LN2_LO, LN2_HI with 32
@@ -116,23 +118,11 @@ static void exp_lanes(double *x)
 }
 
 /*
- * On x86-64 the library is built for the baseline (SSE2: two lanes); with
- * GCC or Clang the array loop is also compiled for AVX2 and AVX-512, and
- * the loader picks the widest the processor runs.  Wider vectors do the
- * same IEEE operations lane by lane (contraction is off, and neither
- * target changes the rounding), so every clone gives dg_exp's bits;
+ * Compiled for every vector width (dg_clones.h): wider vectors do the same
+ * IEEE operations lane by lane, so every clone gives dg_exp's bits;
  * tests/test_exp.c checks the one the machine runs.
  */
-#if defined(__x86_64__) && defined(__ELF__) && defined(__has_attribute)
-#if __has_attribute(target_clones)
-#define DG_EXP_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
-#endif
-#ifndef DG_EXP_CLONES
-#define DG_EXP_CLONES
-#endif
-
-DG_EXP_CLONES static void exp_array(double *x, size_t n)
+DG_CLONES static void exp_array(double *x, size_t n)
 {
     size_t i = 0;
     for (; i + LANES <= n; i += LANES)
@@ -145,9 +135,7 @@ DG_EXP_CLONES static void exp_array(double *x, size_t n)
     }
 }
 
-/* A plain symbol in front of the clones: Clang 14 names an exported
- * target_clones function's dispatcher NAME.ifunc, which callers outside
- * this file would not find. */
+/* The plain symbol in front of the clones. */
 void dg_exp_array(double *x, size_t n)
 {
     exp_array(x, n);

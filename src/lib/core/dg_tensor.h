@@ -61,7 +61,8 @@ void dg_gemm_abt(double alpha, dg_block a, dg_block b, double beta, dg_block c);
 /* C ← α A B + β C, with A rows × k, B k × cols, C A.rows × B.cols. */
 void dg_gemm_ab(double alpha, dg_block a, dg_block b, double beta, dg_block c);
 
-/* Σ x_k y_k, Σ x_k² and Σ (x_k − y_k)², in double with four partial sums. */
+/* Σ x_k y_k, Σ x_k² and Σ (x_k − y_k)², in double with 16 partial sums
+ * added pairwise at the end (the same bits on every IEEE machine). */
 double dg_dot(const double *x, const double *y, size_t n);
 double dg_sqnorm(const double *x, size_t n);
 double dg_sqdist(const double *x, const double *y, size_t n);

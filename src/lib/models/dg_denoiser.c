@@ -653,7 +653,7 @@ static void group_records(empirical *e, size_t g0, size_t ng, size_t q0, size_t 
      * each computed by one thread alone; records enter the reduction tree in
      * chunk order afterwards, so the thread count cannot change a bit. */
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (ng > 1)
+#pragma omp parallel for schedule(dynamic, 1) if (ng > 1)
 #endif
     for (size_t t = 0; t < ng; t++)
         chunk_logits(e, t, g0 + t, q0, nq, sigma2, history, e->logits + t * stride,
@@ -672,7 +672,7 @@ static void group_records(empirical *e, size_t g0, size_t ng, size_t q0, size_t 
         e->exact_cut[q] = exact_cut(e, q, sigma2, group_radius);
     }
 #ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (ng > 1)
+#pragma omp parallel for schedule(dynamic, 1) if (ng > 1)
 #endif
     for (size_t t = 0; t < ng; t++)
         chunk_record(e, g0 + t, nq, sigma2, group_radius, e->chunk_max + t * QB, leaf_record(e, t),

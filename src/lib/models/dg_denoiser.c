@@ -527,12 +527,14 @@ static bool needs_exact(const empirical *e, size_t q, double r, double sigma2)
 
 /*
  * Query q's rc logits of local chunk j (row q of logits, maximum m) as
- * weights, packed into row `row` ≤ q.  For a query flagged exact (against
- * the whole data's radius), the logits take the scale −½‖x − y‖²: where the
- * chunk's own radius calls for it, the candidates' logits (≥ cut and ≥ the
- * query's exact_cut) are recomputed from exact differences, and the others
- * are shifted by −½‖x‖².  Returns the maximum logit, and the weights' sum
- * in *sum.
+ * weights, packed into row `row` ≤ q.  A row whose GEMM logit is below cut
+ * (skip_cut: its weight below e^−WINDOW of the group's largest, as for a
+ * whole chunk) gets weight 0, so that the second product can leave it out.
+ * For a query flagged exact (against the whole data's radius), the logits
+ * take the scale −½‖x − y‖²: where the chunk's own radius calls for it,
+ * the candidates' logits (≥ the query's exact_cut) are recomputed from
+ * exact differences, and the others are shifted by −½‖x‖².  Returns the
+ * maximum logit, and the weights' sum in *sum.
  */
 static double query_weights(const empirical *e, size_t j, size_t rc, size_t q, double m, double cut,
                             double sigma2, double *logits, size_t row, double *sum)
@@ -545,14 +547,21 @@ static double query_weights(const empirical *e, size_t j, size_t rc, size_t q, d
         const bool chunk_exact = needs_exact(e, q, e->chunk_radius[j], sigma2);
         m = -INFINITY;
         for (size_t i = 0; i < rc; i++) {
-            if (chunk_exact && l[i] >= cut && l[i] >= e->exact_cut[q])
+            if (l[i] < cut)
+                l[i] = -INFINITY;
+            else if (chunk_exact && l[i] >= e->exact_cut[q])
                 l[i] = -0.5 * dg_sqdist(x, e->y + (r0 + i) * dim, dim);
             else
                 l[i] -= 0.5 * xx;
             m = fmax(m, l[i]);
         }
+    } else {
+        for (size_t i = 0; i < rc; i++)
+            if (l[i] < cut)
+                l[i] = -INFINITY;
     }
-    /* scaled_weight's values, the exponentials in one vectorised call. */
+    /* scaled_weight's values, the exponentials in one vectorised call
+     * (exp(−∞) = +0 for the rows left out). */
     double *w = logits + row * DG_EMPIRICAL_CHUNK, s = 0;
     for (size_t i = 0; i < rc; i++) {
         const double delta = l[i] - m, arg = delta / sigma2;
@@ -565,8 +574,44 @@ static double query_weights(const empirical *e, size_t j, size_t rc, size_t q, d
     return m;
 }
 
+/* Whether row i carries a weight for one of the `active` packed queries. */
+static bool row_weighted(const double *weights, size_t active, size_t i)
+{
+    for (size_t a = 0; a < active; a++)
+        if (weights[a * DG_EMPIRICAL_CHUNK + i] != 0)
+            return true;
+    return false;
+}
+
+/*
+ * The rows of chunk j (rc of them) that carry a weight for one of the
+ * `active` packed queries, when there are at most QB of them: copied into
+ * `rows` (a slot's xpack, free once the logits are computed), with the
+ * weights' columns moved left to match.  Returns how many; rc when there
+ * are more, and nothing is moved.
+ */
+static size_t gather_weighted_rows(const empirical *e, size_t j, size_t rc, size_t active,
+                                   double *weights, double *rows)
+{
+    const size_t dim = e->dim, r0 = j * DG_EMPIRICAL_CHUNK;
+    size_t kept = 0;
+    for (size_t i = 0; i < rc; i++)
+        if (row_weighted(weights, active, i) && ++kept > QB)
+            return rc;
+    for (size_t i = 0, k = 0; k < kept; i++) {
+        if (!row_weighted(weights, active, i))
+            continue;
+        memcpy(rows + k * dim, e->y + (r0 + i) * dim, dim * sizeof *rows);
+        for (size_t a = 0; a < active; a++)
+            weights[a * DG_EMPIRICAL_CHUNK + k] = weights[a * DG_EMPIRICAL_CHUNK + i];
+        k++;
+    }
+    return kept;
+}
+
 static void chunk_record(const empirical *e, size_t j, size_t nq, double sigma2,
-                         double group_radius, const double *cmax, record rec, double *logits)
+                         double group_radius, const double *cmax, record rec, double *logits,
+                         double *rows)
 {
     const size_t dim = e->dim, r0 = j * DG_EMPIRICAL_CHUNK;
     const size_t rc = e->n - r0 < DG_EMPIRICAL_CHUNK ? e->n - r0 : DG_EMPIRICAL_CHUNK;
@@ -601,6 +646,12 @@ static void chunk_record(const empirical *e, size_t j, size_t nq, double sigma2,
             }
         }
     } else {
+        /* Only the rows that carry a weight, where they are few. */
+        const size_t kept = gather_weighted_rows(e, j, rc, active, logits, rows);
+        if (kept < rc) {
+            y = dg_block_view(rows, kept, dim);
+            g.cols = kept;
+        }
         g.rows = active;
         dg_gemm_ab(1.0, g, y, 0.0, dg_block_view(rec.sum_wy, active, dim));
     }
@@ -676,7 +727,7 @@ static void group_records(empirical *e, size_t g0, size_t ng, size_t q0, size_t 
 #endif
     for (size_t t = 0; t < ng; t++)
         chunk_record(e, g0 + t, nq, sigma2, group_radius, e->chunk_max + t * QB, leaf_record(e, t),
-                     e->logits + t * stride);
+                     e->logits + t * stride, e->xpack + t * QB * e->dim);
 }
 
 /*

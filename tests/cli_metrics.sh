@@ -188,6 +188,42 @@ print(f"optimal_self of the mixture run against numpy: relative error {err:.3g}"
 sys.exit(not err < 1e-9)' "$WORK/mixrun.h5" "$WORK/mix.h5" "$srcdir/tests"
 ok $? "mixture: with --trust-config optimal_self is the mixture's denoiser against D* of its samples"
 
+# 5d. An empirical run on rows drawn from a mixture (--samples): its denoiser is
+# re-created from the run file's own /samples_data (named on the command line, so
+# without --trust-config).  With the first 150 of its 300 rows as the reference,
+# numpy computes optimal_self = ‖D_300(x*_i; σ_i) − D*_150(x*_i; σ_i)‖ on the
+# optimal trajectory of the 150 rows.
+"$DIFFGEO" sample -q --data synthetic:rings --samples 300 --denoiser empirical --solver euler \
+    --steps 7 -n 3 -o "$WORK/drawn.h5" &&
+    "$DIFFGEO" analyze "$WORK/drawn.h5" --reference "h5:$WORK/drawn.h5:/samples_data" \
+        --reference-limit 150 -q &&
+    py -c 'import sys, h5py, numpy as np
+sys.path.insert(0, sys.argv[2])
+import crosscheck
+f = h5py.File(sys.argv[1], "r")
+y = f["samples_data"][()]
+s, tr = f["sigmas"][()], f["trajectory"][()]
+if "optimal_self" not in f["metrics"]:
+    sys.exit("optimal_self was not written: " + f["metrics/score_deviation"].attrs["note"])
+xs, _, _ = crosscheck.integrate("euler", tr[0], y[:150], s)
+xs = np.asarray(xs, dtype=np.float64)
+want = []
+for i in range(len(s) - 1):
+    own = np.asarray(crosscheck.denoise(xs[i], y, s[i]), dtype=np.float64)
+    ref = np.asarray(crosscheck.denoise(xs[i], y[:150], s[i]), dtype=np.float64)
+    want.append(np.linalg.norm(own - ref, axis=1))
+got = f["metrics/optimal_self"][()]
+err = np.max(np.abs(got - np.array(want))) / max(np.max(np.abs(want)), 1e-300)
+print(f"optimal_self of the drawn rows against numpy: relative error {err:.3g}", file=sys.stderr)
+sys.exit(not err < 1e-9)' "$WORK/drawn.h5" "$srcdir/tests"
+ok $? "samples: optimal_self of an empirical run on drawn rows comes from its /samples_data"
+"$DIFFGEO" sample -q --data synthetic:rings --samples 300 --denoiser empirical --solver euler \
+    --steps 7 -n 3 --no-save-data -o "$WORK/undrawn.h5" &&
+    "$DIFFGEO" analyze "$WORK/undrawn.h5" --reference "h5:$WORK/drawn.h5:/samples_data" -q &&
+    ! "$DIFFGEO" info "$WORK/undrawn.h5" | grep -q "/metrics/optimal_self" &&
+    attr "$WORK/undrawn.h5" /metrics/score_deviation note | grep -q "no dataset /samples_data"
+ok $? "samples: without /samples_data (--no-save-data) optimal_self is not written, and the note says why"
+
 # 6. The arrays written and the table of analyze --help (generated from the
 # library's dg_metric_infos) are the same: each name once, with the same shape
 # (half.h5: T = 14 steps, n = 4 samples).

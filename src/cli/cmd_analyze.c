@@ -258,6 +258,7 @@ typedef struct run_config {
     char data[CONFIG_DATA_MAX];     /* /config/data, "" if absent */
     char denoiser[CONFIG_NAME_MAX]; /* /config/denoiser, "" if absent */
     size_t limit;                   /* /config/limit, 0 if absent */
+    size_t samples;                 /* /config/samples: rows drawn from a mixture, 0 if absent */
 } run_config;
 
 static long config_int(const char *path, const char *name, long fallback)
@@ -289,6 +290,8 @@ static void read_config_fields(const char *path, run_config *c)
     c->opt.max_order = order >= 1 && order <= DG_SOLVER_MAX_ORDER ? (unsigned)order : 0;
     const long limit = config_int(path, "limit", 0);
     c->limit = limit > 0 ? (size_t)limit : 0;
+    const long samples = config_int(path, "samples", 0);
+    c->samples = samples > 0 ? (size_t)samples : 0;
     if (dg_h5_read_attr_string(path, "/config", "data", c->data, sizeof c->data, NULL) != DG_OK)
         c->data[0] = '\0';
     if (dg_h5_read_attr_string(path, "/config", "denoiser", c->denoiser, sizeof c->denoiser,
@@ -593,16 +596,15 @@ static bool no_self(reference_run *q, const char *fmt, ...)
     return false;
 }
 
-/* Loads the run's data named in /config (each process its shard on an MPI job)
- * and builds its empirical denoiser in q->own_den. */
-static bool load_run_denoiser(reference_run *q)
+/* Loads the rows `spec` names (the first `limit`; each process its shard on an
+ * MPI job) and builds their empirical denoiser in q->own_den. */
+static bool load_run_denoiser(reference_run *q, const char *spec, size_t limit)
 {
-    const run_config *c = &q->cfg;
     dg_error err;
-    dg_data_options dopt = cli_shard_options(c->limit);
+    dg_data_options dopt = cli_shard_options(limit);
     dopt.want_dim = q->r->dim; /* refused before its rows are allocated */
     /* Rows of any form, synthetic:NAME,n=N (rows drawn from a mixture) too. */
-    int status = cli_mpi_agree_error(cli_load_rows(c->data, &dopt, &q->own_data, &err), &err);
+    int status = cli_mpi_agree_error(cli_load_rows(spec, &dopt, &q->own_data, &err), &err);
     if (status == DG_OK) {
         dg_dataset *d = q->own_data;
         status = dg_denoiser_empirical_shard(d->x, d->n, d->dim, d->total, cli_mpi_comm(),
@@ -719,6 +721,41 @@ static bool load_mixture_denoiser(reference_run *q)
     return true;
 }
 
+/* Whether q->run_den, built on the rows of `data`, is the run's: of its
+ * dimension and reproducing /denoised at the last evaluation. */
+static bool reproduces_run(reference_run *q, const char *data)
+{
+    if (dg_denoiser_dim(q->run_den) != q->r->dim)
+        return no_self(q, "the data '%s' have dimension %zu, the run %zu", data,
+                       dg_denoiser_dim(q->run_den), q->r->dim);
+    const double worst = reproduction_error(q);
+    if (!(worst <= ANALYZE_REPRODUCE_TOL))
+        return no_self(q, "the denoiser of '%s' does not reproduce /denoised (relative error %.3g)",
+                       data, worst);
+    return true;
+}
+
+/*
+ * An empirical run on rows drawn from a mixture (--samples): its data are
+ * the rows it stored in /samples_data, read from the run file the command
+ * line named (no --trust-config needed), or the reference itself when that
+ * names them.
+ */
+static bool recreate_drawn_denoiser(reference_run *q)
+{
+    char spec[CONFIG_DATA_MAX];
+    const int len = snprintf(spec, sizeof spec, "h5:%s:/samples_data", q->o->path);
+    if (len < 0 || (size_t)len >= sizeof spec)
+        return no_self(q, "the run file's name is too long to read its /samples_data");
+    if (strcmp(spec, q->o->reference) == 0 && q->o->reference_limit == 0)
+        q->run_den = q->ref.den;
+    else if (load_run_denoiser(q, spec, 0))
+        q->run_den = q->own_den;
+    else
+        return false;
+    return reproduces_run(q, spec);
+}
+
 /*
  * The run's own denoiser, re-created from /config/data and /config/limit
  * (empirical), from /fit (gaussian, gmm-fit:K) or from the mixture
@@ -742,6 +779,8 @@ static bool recreate_run_denoiser(reference_run *q)
     if (c->opt.afs && q->r->T == 1)
         return no_self(q, "the run's only evaluation is AFS's analytic substitute, so its "
                           "denoiser cannot be checked");
+    if (!fitted && !mixture && c->samples > 0)
+        return recreate_drawn_denoiser(q);
     const bool same_data = strcmp(c->data, o->reference) == 0;
     /* The rows of the --reference data the user named, or a first part of them. */
     const bool within_reference =
@@ -757,20 +796,11 @@ static bool recreate_run_denoiser(reference_run *q)
                        "cannot re-create the run's denoiser without --trust-config: "
                        "/config/data '%s'%s names data the command line did not",
                        c->data, same_data ? " (all its rows)" : "");
-    else if (load_run_denoiser(q))
+    else if (load_run_denoiser(q, c->data, c->limit))
         q->run_den = q->own_den;
     else
         return false;
-    if (dg_denoiser_dim(q->run_den) != q->r->dim)
-        return no_self(q, "/config/data has dimension %zu, the run %zu",
-                       dg_denoiser_dim(q->run_den), q->r->dim);
-    const double worst = reproduction_error(q);
-    if (!(worst <= ANALYZE_REPRODUCE_TOL))
-        return no_self(q,
-                       "the denoiser of /config/data '%s' does not reproduce /denoised "
-                       "(relative error %.3g)",
-                       c->data, worst);
-    return true;
+    return reproduces_run(q, c->data);
 }
 
 /* Loads the reference rows (for the density estimates first; the denoiser

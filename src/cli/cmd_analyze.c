@@ -721,45 +721,12 @@ static bool load_mixture_denoiser(reference_run *q)
     return true;
 }
 
-/* Whether q->run_den, built on the rows of `data`, is the run's: of its
- * dimension and reproducing /denoised at the last evaluation. */
-static bool reproduces_run(reference_run *q, const char *data)
-{
-    if (dg_denoiser_dim(q->run_den) != q->r->dim)
-        return no_self(q, "the data '%s' have dimension %zu, the run %zu", data,
-                       dg_denoiser_dim(q->run_den), q->r->dim);
-    const double worst = reproduction_error(q);
-    if (!(worst <= ANALYZE_REPRODUCE_TOL))
-        return no_self(q, "the denoiser of '%s' does not reproduce /denoised (relative error %.3g)",
-                       data, worst);
-    return true;
-}
-
-/*
- * An empirical run on rows drawn from a mixture (--samples): its data are
- * the rows it stored in /samples_data, read from the run file the command
- * line named (no --trust-config needed), or the reference itself when that
- * names them.
- */
-static bool recreate_drawn_denoiser(reference_run *q)
-{
-    char spec[CONFIG_DATA_MAX];
-    const int len = snprintf(spec, sizeof spec, "h5:%s:/samples_data", q->o->path);
-    if (len < 0 || (size_t)len >= sizeof spec)
-        return no_self(q, "the run file's name is too long to read its /samples_data");
-    if (strcmp(spec, q->o->reference) == 0 && q->o->reference_limit == 0)
-        q->run_den = q->ref.den;
-    else if (load_run_denoiser(q, spec, 0))
-        q->run_den = q->own_den;
-    else
-        return false;
-    return reproduces_run(q, spec);
-}
-
 /*
  * The run's own denoiser, re-created from /config/data and /config/limit
- * (empirical), from /fit (gaussian, gmm-fit:K) or from the mixture
- * /config/data names (gmm, with --trust-config), and accepted only if it
+ * (empirical), from the rows the run stored in /samples_data (empirical on
+ * rows drawn by --samples: the run file is named on the command line, so no
+ * --trust-config is needed), from /fit (gaussian, gmm-fit:K) or from the
+ * mixture /config/data names (gmm, with --trust-config), and accepted only if it
  * reproduces /denoised at the last evaluation.  True with q->run_den set to
  * the reference's (same data) or to q->own_den; else false with the reason
  * in q->why.
@@ -779,28 +746,42 @@ static bool recreate_run_denoiser(reference_run *q)
     if (c->opt.afs && q->r->T == 1)
         return no_self(q, "the run's only evaluation is AFS's analytic substitute, so its "
                           "denoiser cannot be checked");
-    if (!fitted && !mixture && c->samples > 0)
-        return recreate_drawn_denoiser(q);
-    const bool same_data = strcmp(c->data, o->reference) == 0;
+    /* The empirical denoiser's rows: those /config names, or the run's own. */
+    const bool drawn = !fitted && !mixture && c->samples > 0;
+    char drawn_spec[CONFIG_DATA_MAX];
+    const int len =
+        drawn ? snprintf(drawn_spec, sizeof drawn_spec, "h5:%s:/samples_data", o->path) : 0;
+    if (len < 0 || (size_t)len >= sizeof drawn_spec)
+        return no_self(q, "the run file's name is too long to read its /samples_data");
+    const char *data = drawn ? drawn_spec : c->data;
+    const size_t limit = drawn ? 0 : c->limit;
+    const bool same_data = strcmp(data, o->reference) == 0;
     /* The rows of the --reference data the user named, or a first part of them. */
     const bool within_reference =
-        same_data && c->limit && (!o->reference_limit || c->limit <= o->reference_limit);
+        same_data && limit && (!o->reference_limit || limit <= o->reference_limit);
     if (fitted || mixture) {
         if (!(fitted ? load_fitted_denoiser(q) : load_mixture_denoiser(q)))
             return false;
         q->run_den = q->own_den;
-    } else if (same_data && c->limit == o->reference_limit)
+    } else if (same_data && limit == o->reference_limit)
         q->run_den = q->ref.den;
-    else if (!within_reference && !o->trust_config)
+    else if (!drawn && !within_reference && !o->trust_config)
         return no_self(q,
                        "cannot re-create the run's denoiser without --trust-config: "
                        "/config/data '%s'%s names data the command line did not",
                        c->data, same_data ? " (all its rows)" : "");
-    else if (load_run_denoiser(q, c->data, c->limit))
+    else if (load_run_denoiser(q, data, limit))
         q->run_den = q->own_den;
     else
         return false;
-    return reproduces_run(q, c->data);
+    if (dg_denoiser_dim(q->run_den) != q->r->dim)
+        return no_self(q, "the data '%s' have dimension %zu, the run %zu", data,
+                       dg_denoiser_dim(q->run_den), q->r->dim);
+    const double worst = reproduction_error(q);
+    if (!(worst <= ANALYZE_REPRODUCE_TOL))
+        return no_self(q, "the denoiser of '%s' does not reproduce /denoised (relative error %.3g)",
+                       data, worst);
+    return true;
 }
 
 /* Loads the reference rows (for the density estimates first; the denoiser
